@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
+export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
+
+/** Options of {@link setupBackend}. */
+export interface SetupBackendOptions {
+  /**
+   * The backend to use. When given, it must load or `setupBackend` throws; when omitted,
+   * the fastest backend present is chosen, in the order of {@link DEFAULT_BACKEND_ORDER}.
+   */
+  prefer?: BackendName;
+  /** Print the choice and the reasons others were skipped to the console. Default `false`. */
+  verbose?: boolean;
+}
+
+/** One backend that was tried and not chosen, with the reason. */
+export interface SkippedBackend {
+  /** The backend that was skipped. */
+  backend: BackendName;
+  /** Why: the package is missing, it failed to initialise, or it is not tried on this platform. */
+  reason: string;
+}
+
+/** What {@link setupBackend} chose. */
+export interface BackendReport {
+  /** The medinets name of the backend in use. */
+  backend: BackendName;
+  /** The name tfjs-core knows it by (`tf.getBackend()`), e.g. `'tensorflow'` for tfjs-node. */
+  tfBackend: string;
+  /** The backends tried before it, with why each was not used. */
+  skipped: SkippedBackend[];
+}
+
+/** The order in which backends are tried when no preference is given: fastest first. */
+export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+
+interface BackendSpec {
+  pkg: string;
+  tfName: string;
+}
+
+const SPECS: Record<BackendName, BackendSpec> = {
+  'node-gpu': { pkg: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
+  node: { pkg: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
+  wasm: { pkg: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
+  cpu: { pkg: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
+  webgl: { pkg: '@tensorflow/tfjs-backend-webgl', tfName: 'webgl' },
+  webgpu: { pkg: '@tensorflow/tfjs-backend-webgpu', tfName: 'webgpu' },
+};
+
+const loaded = new Set<BackendName>();
+
+// A variable specifier keeps bundlers from trying to resolve optional peers at build time.
+async function importOptional(pkg: string): Promise<void> {
+  const spec = pkg;
+  await import(/* @vite-ignore */ spec);
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/Cannot find (module|package)|Could not resolve|Failed to (resolve|load url)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(msg)) {
+    return 'not installed';
+  }
+  return msg.split('\n')[0] ?? msg;
+}
+
+async function tryBackend(name: BackendName): Promise<void> {
+  const spec = SPECS[name];
+  if (!loaded.has(name)) {
+    await importOptional(spec.pkg);
+    loaded.add(name);
+  }
+  if (tf.findBackendFactory(spec.tfName) == null) {
+    throw new Error(`${spec.pkg} loaded but registered no '${spec.tfName}' backend (two copies of tfjs-core?)`);
+  }
+  const ok = await tf.setBackend(spec.tfName);
+  if (!ok) throw new Error(`tf.setBackend('${spec.tfName}') failed to initialise`);
+  await tf.ready();
+}
+
+/**
+ * Select the fastest TensorFlow.js backend actually installed and make it current.
+ *
+ * Tries, in order, `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`,
+ * `@tensorflow/tfjs-backend-wasm` and `@tensorflow/tfjs-backend-cpu` (all optional peer
+ * dependencies), each by dynamic import, and keeps the first that initialises. On wasm and
+ * cpu the training kernels medinets registers at import time are active; on native and GPU
+ * backends the built-in kernels are used untouched.
+ *
+ * @example
+ * ```ts
+ * import { setupBackend } from 'medinets';
+ * const { backend, skipped } = await setupBackend();           // fastest present
+ * await setupBackend({ prefer: 'wasm' });                       // exactly wasm, or throw
+ * ```
+ * @throws Error naming the package to install when `prefer` is given and cannot be loaded,
+ *   or listing every reason when no backend loads at all.
+ */
+export async function setupBackend(options: SetupBackendOptions = {}): Promise<BackendReport> {
+  const { prefer, verbose = false } = options;
+  if (prefer !== undefined && !(prefer in SPECS)) {
+    throw new Error(
+      `setupBackend: option 'prefer' must be one of ${Object.keys(SPECS).join(', ')}; got ${JSON.stringify(prefer)}`,
+    );
+  }
+  const skipped: SkippedBackend[] = [];
+  if (prefer !== undefined) {
+    try {
+      await tryBackend(prefer);
+    } catch (err) {
+      const why = describe(err);
+      throw new Error(
+        `setupBackend: preferred backend '${prefer}' is unavailable (${why}). ` +
+          (why === 'not installed' ? `Install it with: npm install ${SPECS[prefer].pkg}` : ''),
+      );
+    }
+    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped }, verbose);
+  }
+  for (const name of DEFAULT_BACKEND_ORDER) {
+    try {
+      await tryBackend(name);
+      return finish({ backend: name, tfBackend: tf.getBackend(), skipped }, verbose);
+    } catch (err) {
+      skipped.push({ backend: name, reason: describe(err) });
+    }
+  }
+  throw new Error(
+    'setupBackend: no TensorFlow.js backend could be loaded: ' +
+      skipped.map((s) => `${s.backend} (${s.reason})`).join('; ') +
+      '. Install @tensorflow/tfjs-backend-wasm or @tensorflow/tfjs-backend-cpu.',
+  );
+}
+
+function finish(report: BackendReport, verbose: boolean): BackendReport {
+  if (verbose) {
+    const why = report.skipped.map((s) => `${s.backend}: ${s.reason}`).join(', ');
+    console.log(`medinets: using backend '${report.backend}'${why ? ` (skipped ${why})` : ''}`);
+  }
+  return report;
+}

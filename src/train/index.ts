@@ -1,0 +1,5 @@
+/**
+ * Training: losses, callbacks, learning-rate schedules, freezing, mixed-label training and series aggregation.
+ * @module train
+ */
+export {};
