@@ -13,3 +13,4 @@ export * from './metrics';
 export * from './explain';
 export * from './data';
 export * from './train';
+export { Rng, makeRng } from './util/random';
