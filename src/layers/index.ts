@@ -2,4 +2,10 @@
  * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE and FPRM.
  * @module layers
  */
-export {};
+export * from './layer-options';
+export * from './attention-ops';
+export * from './squeeze-excite';
+export * from './spatial-se';
+export * from './scse';
+export * from './eca';
+export * from './ecase';
