@@ -4,3 +4,5 @@
  * @module backend
  */
 export * from './setup';
+// Side effect: registers the wasm / cpu training kernels when medinets is imported.
+export * from './kernels/index';

@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { addEntries, ensureTrainingKernels, registerAnchors } from './registry';
+import { batchMatMulEntries } from './batch_matmul';
+import { depthwiseGradEntries } from './depthwise_grad';
+import { gatherEntries, gatherNdGradient } from './gather';
+import { poolGradEntries } from './pool_grad';
+import { resizeGradEntries } from './resize_grad';
+import { tileEntries } from './tile';
+import { wasmConvEntries } from './wasm_conv';
+
+let done = false;
+
+/**
+ * Register medinets' training kernels for the wasm and cpu backends (idempotent; runs on
+ * import of medinets). Kernels of other backends (tfjs-node, webgl, webgpu) are never touched.
+ * Calling it again after loading a backend package re-installs any replacement the
+ * package's own registration overwrote.
+ */
+export function registerTrainingKernels(): void {
+  if (!done) {
+    done = true;
+    addEntries([
+      ...wasmConvEntries,
+      ...depthwiseGradEntries,
+      ...poolGradEntries,
+      ...resizeGradEntries,
+      ...gatherEntries,
+      ...tileEntries,
+      ...batchMatMulEntries,
+    ]);
+    // A gradient is backend-independent; it is added only where tfjs has none at all.
+    if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
+    registerAnchors();
+  }
+  ensureTrainingKernels();
+}
+
+registerTrainingKernels();
