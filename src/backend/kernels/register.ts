@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addEntries, ensureTrainingKernels, registerAnchors } from './registry';
 import { batchMatMulEntries } from './batch_matmul';
+import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
 import { gatherEntries, gatherNdGradient } from './gather';
 import { poolGradEntries } from './pool_grad';
@@ -27,6 +28,7 @@ export function registerTrainingKernels(): void {
       ...gatherEntries,
       ...tileEntries,
       ...batchMatMulEntries,
+      ...cpuConvEntries,
     ]);
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);

@@ -1,0 +1,94 @@
+// Every medinets convolution kernel against the stock tfjs cpu kernel on small random cases.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel_helpers';
+
+const TOL = 1e-4;
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('convolution kernels match the stock cpu kernels', () => {
+  CONV_CASES.forEach((c, i) => {
+    const info = convInfo(c);
+    const x = randn(c.x, 10 + i);
+    const f = randn(c.f, 20 + i);
+    const dy = randn(info.outShape, 30 + i);
+    const bias = randn([c.f[3]], 40 + i);
+    const convAttrs = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+    const undilated = c.dilations[0] === 1 && c.dilations[1] === 1;
+
+    it(`cpu Conv2D and FusedConv2D(bias, relu) ${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2D', { x, filter: f }, convAttrs, true);
+      const got = await runKernel('cpu', 'Conv2D', { x, filter: f }, convAttrs);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+      const fattrs = { ...convAttrs, activation: 'relu', leakyreluAlpha: 0.2 };
+      const fref = await runKernel('cpu', 'FusedConv2D', { x, filter: f, bias }, fattrs, true);
+      const fgot = await runKernel('cpu', 'FusedConv2D', { x, filter: f, bias }, fattrs);
+      expect(relErr(fgot.values, fref.values)).toBeLessThan(TOL);
+    });
+
+    if (!undilated) return; // tfjs has no convolution gradient for dilation > 1
+
+    const bpf = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f };
+    const bpi = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    it(`Conv2DBackpropFilter on cpu and wasm ${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, bpf, true);
+      for (const be of ['cpu', 'wasm'] as const) {
+        const got = await runKernel(be, 'Conv2DBackpropFilter', { x, dy }, bpf);
+        expect(got.shape).toEqual(c.f);
+        expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
+      }
+    });
+    it(`Conv2DBackpropInput on cpu and wasm ${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter: f }, bpi, true);
+      for (const be of ['cpu', 'wasm'] as const) {
+        const got = await runKernel(be, 'Conv2DBackpropInput', { dy, filter: f }, bpi);
+        expect(got.shape).toEqual(c.x);
+        expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
+      }
+    });
+  });
+});
+
+describe('wasm depthwise convolution gradients match the cpu kernels', () => {
+  const cases = [
+    { x: [2, 9, 7, 3], f: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dilations: [1, 1] },
+    { x: [2, 9, 8, 3], f: [3, 3, 3, 1], strides: [2, 2], pad: 'same', dilations: [1, 1] },
+    { x: [1, 10, 9, 1], f: [3, 2, 1, 3], strides: [2, 2], pad: 'valid', dilations: [1, 1] },
+    { x: [2, 10, 10, 2], f: [3, 3, 2, 1], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  ] as const;
+  // No dilation case: tfjs defines no depthwise gradient for dilation > 1 (and its cpu
+  // gradient kernels ignore the attribute), so there is no reference to compare with.
+  cases.forEach((c0, i) => {
+    const c = {
+      x: [...c0.x] as [number, number, number, number],
+      f: [...c0.f] as [number, number, number, number],
+      strides: [...c0.strides] as [number, number],
+      pad: c0.pad,
+      dilations: [...c0.dilations] as [number, number],
+    };
+    const info = convInfo(c, true);
+    const x = randn(c.x, 50 + i);
+    const f = randn(c.f, 60 + i);
+    const dy = randn(info.outShape, 70 + i);
+    const base = { strides: c.strides, pad: c.pad, dilations: c.dilations };
+    it(`DepthwiseConv2dNativeBackpropFilter / Input ${label(c)}`, async () => {
+      const fa = { ...base, filterShape: c.f };
+      const ia = { ...base, inputShape: c.x };
+      const rf = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fa, true);
+      const gf = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, fa);
+      expect(relErr(gf.values, rf.values)).toBeLessThan(TOL);
+      const ri = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, ia, true);
+      const gi = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, ia);
+      expect(relErr(gi.values, ri.values)).toBeLessThan(TOL);
+    });
+  });
+});
