@@ -2,4 +2,18 @@
  * Training: losses, callbacks, learning-rate schedules, freezing, mixed-label training and series aggregation.
  * @module train
  */
-export {};
+export * from './loss-types';
+export * from './loss-crossentropy';
+export * from './loss-focal';
+export * from './loss-dice';
+export * from './loss-triplet';
+export * from './schedules';
+export * from './learning-rate';
+export * from './monitor';
+export * from './early-stopping';
+export * from './checkpoint-io';
+export * from './model-checkpoint';
+export * from './reduce-lr-on-plateau';
+export * from './learning-rate-scheduler';
+export * from './history-logger';
+export * from './progress-bar';
