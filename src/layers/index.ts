@@ -9,3 +9,7 @@ export * from './spatial-se';
 export * from './scse';
 export * from './eca';
 export * from './ecase';
+export * from './deform-conv-math';
+export * from './deform-conv-kernels';
+export * from './deform-conv-composed';
+export * from './deform-conv-op';
