@@ -1,0 +1,224 @@
+/**
+ * The residual UNet skeleton shared by ResUNet, ResUNetECSA, ResUNetFPRM and DResUNet
+ * (document 001, section 3.1): a stem x1, four residual stages x2..x5, a decoder x44, x33, x22,
+ * and the classifier / segmenter heads. The parts that differ between the variants (the entry
+ * conv of each stage, attention after x5's second conv, attention in the decoder, the head's
+ * 1x1 conv and the FPRM fusion) are passed in as functions, so this floor needs no custom layer.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { Rng } from '../util/random';
+import { apply, bn, conv, convBnRelu, hwc, seeded } from './sym';
+import { outConv, padOrCropTo, unetUp, type UpsampleMode } from './unet';
+
+/**
+ * The first conv of a residual stage: receives `[b, h, w, c]` and must return
+ * `[b, ceil(h / strides), ceil(w / strides), filters]`. `name` is the stage's prefix.
+ */
+export type StageEntryFn = (x: tfl.SymbolicTensor, filters: number, strides: 1 | 2, name: string) => tfl.SymbolicTensor;
+
+/** A shape-preserving block (attention) applied to `[b, h, w, c]`; `name` is the layer name to use. */
+export type AttentionFn = (x: tfl.SymbolicTensor, name: string) => tfl.SymbolicTensor;
+
+/**
+ * The plain entry: conv 3x3 (stride `strides`, no bias) -> BN -> ReLU, layers
+ * `${name}_entry_conv`, `${name}_entry_bn`, `${name}_entry_relu`.
+ */
+export function convEntry(rng?: Rng): StageEntryFn {
+  return (x, filters, strides, name) => convBnRelu(x, filters, `${name}_entry`, { strides, rng });
+}
+
+/** Options of {@link residualStage}. */
+export interface ResidualStageOptions {
+  /** Output channels. */
+  filters: number;
+  /** Stride of the entry conv and of the shortcut (1 for x2, 2 for x3..x5). */
+  strides: 1 | 2;
+  /** The stage's first conv (plain or deformable). */
+  entry: StageEntryFn;
+  /** Attention after the second 3x3 conv (ECAsE in x5), if any. */
+  attention?: AttentionFn;
+  /** Layer-name prefix, e.g. `x2`. */
+  name: string;
+  /** Seeded generator for kernel initialisers. */
+  rng?: Rng;
+}
+
+/**
+ * One residual stage (x2..x5 of section 3.1):
+ * `main = entry(x) -> conv3x3-BN-ReLU -> conv3x3-BN-ReLU [-> attention]`,
+ * `shortcut = conv1x1(stride) -> BN` on the stage input, `out = main + shortcut`.
+ *
+ * `[b, h, w, c] -> [b, ceil(h/s), ceil(w/s), filters]`. Layers: the entry's, `${name}_conv1`,
+ * `${name}_bn1`, `${name}_relu1`, `${name}_conv2`, `${name}_bn2`, `${name}_relu2`,
+ * `${name}_attn` (when attention is given), `${name}_short_conv`, `${name}_short_bn`,
+ * `${name}_add`.
+ *
+ * Reading of the thesis: "another convolution of stride 1, 1x1 ... followed by a
+ * regularization ... and a residual with the x1 feature extraction module" is taken as
+ * ResUNet's projection shortcut (Zhang et al. 2018: conv 1x1 + BN on the stage input), which
+ * also matches channels and, in the strided stages, resolution. No activation follows the sum
+ * (as in ResUNet); the next stage starts with its own conv-BN-ReLU.
+ */
+export function residualStage(x: tfl.SymbolicTensor, o: ResidualStageOptions): tfl.SymbolicTensor {
+  let m = o.entry(x, o.filters, o.strides, o.name);
+  m = convBnRelu(m, o.filters, o.name, { suffix: '1', rng: o.rng });
+  m = convBnRelu(m, o.filters, o.name, { suffix: '2', rng: o.rng });
+  if (o.attention) m = o.attention(m, `${o.name}_attn`);
+  let s = conv(x, {
+    filters: o.filters,
+    kernel: 1,
+    strides: o.strides,
+    useBias: false,
+    name: `${o.name}_short_conv`,
+    rng: o.rng,
+  });
+  s = bn(s, `${o.name}_short_bn`);
+  return apply(tfl.layers.add({ name: `${o.name}_add` }), [m, s]);
+}
+
+/** Options of {@link residualUNetTrunk}. */
+export interface ResidualUNetTrunkOptions {
+  /** Base width f: x1, x2 have f channels, x3 2f, x4 4f, x5 8f; the decoder mirrors them. */
+  filters: number;
+  /** Entry conv of x2..x5. */
+  entry: StageEntryFn;
+  /** Attention after x5's second conv (ECAsE for ResUNetECSA / DResUNet). */
+  bottleneckAttention?: AttentionFn;
+  /** Attention after each decoder stage (e.g. scSE), if any. */
+  decoderAttention?: AttentionFn;
+  /** Decoder upsampling. */
+  upsample: UpsampleMode;
+  /** Seeded generator for kernel initialisers. */
+  rng?: Rng;
+}
+
+/** The trunk's feature maps, `[batch, height, width, channels]` each. */
+export interface ResidualUNetFeatures {
+  /** Stem output, stride 2, f channels. */
+  x1: tfl.SymbolicTensor;
+  /** Stride 2, f channels. */
+  x2: tfl.SymbolicTensor;
+  /** Stride 4, 2f channels. */
+  x3: tfl.SymbolicTensor;
+  /** Stride 8, 4f channels. */
+  x4: tfl.SymbolicTensor;
+  /** Stride 16 bottleneck, 8f channels. */
+  x5: tfl.SymbolicTensor;
+  /** Decoder stage at x4's size, 4f channels. */
+  x44: tfl.SymbolicTensor;
+  /** Decoder stage at x3's size, 2f channels. */
+  x33: tfl.SymbolicTensor;
+  /** Decoder output at x2's size (stride 2), f channels. */
+  x22: tfl.SymbolicTensor;
+}
+
+/**
+ * Encoder and decoder of section 3.1.
+ *
+ * - x1: conv 3x3 stride 1 (no bias) -> BN -> ReLU -> 2x2 max pool (`x1_conv`, `x1_bn`,
+ *   `x1_relu`, `x1_pool`).
+ * - x2: {@link residualStage} stride 1; x3, x4: stride 2; x5: stride 2 with
+ *   `bottleneckAttention` after its second conv.
+ * - x44, x33, x22: upsample x2, pad (or crop) to the skip's size, concat `[skip, up]`,
+ *   conv3x3-BN-ReLU twice (the {@link unetUp} names: `x44_up`, `x44_pad`, `x44_concat`,
+ *   `x44_conv1`...), then `decoderAttention` as `x44_attn`... when given.
+ *
+ * The thesis mentions "five up-samplings" but names x44, x33, x22 only; x1 and x2 share a
+ * resolution, so three upsamplings close the U. Odd sizes work: strided convs give
+ * ceil(h/2), the upsampled map is cropped back to the skip's size.
+ */
+export function residualUNetTrunk(input: tfl.SymbolicTensor, o: ResidualUNetTrunkOptions): ResidualUNetFeatures {
+  const f = o.filters;
+  const rng = o.rng;
+  let x1 = convBnRelu(input, f, 'x1', { rng });
+  x1 = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'x1_pool' }), x1);
+  const x2 = residualStage(x1, { filters: f, strides: 1, entry: o.entry, name: 'x2', rng });
+  const x3 = residualStage(x2, { filters: 2 * f, strides: 2, entry: o.entry, name: 'x3', rng });
+  const x4 = residualStage(x3, { filters: 4 * f, strides: 2, entry: o.entry, name: 'x4', rng });
+  const x5 = residualStage(x4, {
+    filters: 8 * f,
+    strides: 2,
+    entry: o.entry,
+    attention: o.bottleneckAttention,
+    name: 'x5',
+    rng,
+  });
+  const dec = (x: tfl.SymbolicTensor, skip: tfl.SymbolicTensor, filters: number, name: string): tfl.SymbolicTensor => {
+    const y = unetUp(x, skip, filters, { name, rng, mode: o.upsample, midFilters: filters });
+    return o.decoderAttention ? o.decoderAttention(y, `${name}_attn`) : y;
+  };
+  const x44 = dec(x5, x4, 4 * f, 'x44');
+  const x33 = dec(x44, x3, 2 * f, 'x33');
+  const x22 = dec(x33, x2, f, 'x22');
+  return { x1, x2, x3, x4, x5, x44, x33, x22 };
+}
+
+/**
+ * Per-pixel head: upsample the stride-2 decoder output x2 (`seg_up`: bilinear, or a 2x2
+ * transposed conv keeping the channels), pad to the input's size (`seg_pad`), then OutConv
+ * (`outc`). `[b, h/2, w/2, c] -> [b, h, w, classes]` (before the output activation).
+ */
+export function residualUNetSegmentHead(
+  x22: tfl.SymbolicTensor,
+  input: tfl.SymbolicTensor,
+  classes: number,
+  o: { upsample: UpsampleMode; rng?: Rng },
+): tfl.SymbolicTensor {
+  const [, , c] = hwc(x22);
+  const up =
+    o.upsample === 'bilinear'
+      ? tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: 'seg_up' })
+      : tfl.layers.conv2dTranspose({
+          filters: c,
+          kernelSize: 2,
+          strides: 2,
+          kernelInitializer: seeded(o.rng),
+          name: 'seg_up',
+        });
+  const y = padOrCropTo(apply(up, x22), input, 'seg_pad');
+  return outConv(y, classes, { name: 'outc', rng: o.rng });
+}
+
+/** Options of {@link residualUNetClassifierHead}. */
+export interface ResidualUNetClassifierHeadOptions {
+  /** Number of classes (units of the last dense layer `logits`). */
+  classes: number;
+  /** Units of the first dense layer `head_fc1`. */
+  hiddenUnits: number;
+  /** Dropout rate after the global max pool. */
+  dropout: number;
+  /**
+   * The 1x1 conv on the pooled `[b, 1, 1, c]` features (a deformable conv in DResUNet),
+   * returning `[b, 1, 1, c]`; named by the caller.
+   */
+  headConv: (x: tfl.SymbolicTensor) => tfl.SymbolicTensor;
+  /**
+   * Fuse the high-level `[b, 1, 1, c]` vector with the low-level decoder map `[b, h, w, c]`
+   * (FPRM); omit to skip the fusion.
+   */
+  fuse?: (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
+  /** Seeded generator for kernel initialisers (and the dropout seed). */
+  rng?: Rng;
+}
+
+/**
+ * Classifier head of section 3.1: global max pool to 1x1 (`head_maxpool`, `head_reshape`),
+ * dropout (`head_dropout`), the 1x1 `headConv`, optional `fuse` with the low-level map, global
+ * average pool (`head_avgpool`), dense `hiddenUnits` + ReLU (`head_fc1`, `head_fc1_relu`),
+ * dense `classes` (`logits`). `[b, h, w, c] -> [b, classes]` (before the output activation).
+ *
+ * "A feature of size 1x1 is output by four consecutive maximum pooling": max pooling until
+ * 1x1 is a global max pool, which we use so any input size reaches 1x1 exactly.
+ */
+export function residualUNetClassifierHead(low: tfl.SymbolicTensor, o: ResidualUNetClassifierHeadOptions): tfl.SymbolicTensor {
+  const [, , c] = hwc(low);
+  let g = apply(tfl.layers.globalMaxPooling2d({ name: 'head_maxpool' }), low);
+  g = apply(tfl.layers.reshape({ targetShape: [1, 1, c], name: 'head_reshape' }), g);
+  g = apply(tfl.layers.dropout({ rate: o.dropout, seed: o.rng?.int(2 ** 31 - 1), name: 'head_dropout' }), g);
+  g = o.headConv(g);
+  const fused = o.fuse ? o.fuse(g, low) : g;
+  let y = apply(tfl.layers.globalAveragePooling2d({ name: 'head_avgpool' }), fused);
+  y = apply(tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: seeded(o.rng), name: 'head_fc1' }), y);
+  y = apply(tfl.layers.activation({ activation: 'relu', name: 'head_fc1_relu' }), y);
+  return apply(tfl.layers.dense({ units: o.classes, kernelInitializer: seeded(o.rng), name: 'logits' }), y);
+}

@@ -1,0 +1,129 @@
+/**
+ * The residual-UNet models of the thesis (document 001, table 5.1): ResUNet and its
+ * attention variants ResUNet-ECSA and ResUNet-FPRM, all on the section 3.1 skeleton that
+ * DResUNet completes with deformable convolutions.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
+import { ECAsE } from '../layers/ecase';
+import { SCSE } from '../layers/scse';
+import { apply, conv } from '../blocks/sym';
+import {
+  convEntry,
+  residualUNetClassifierHead,
+  residualUNetSegmentHead,
+  residualUNetTrunk,
+  type AttentionFn,
+  type StageEntryFn,
+} from '../blocks/residual-unet';
+import type { Rng } from '../util/random';
+import type { UNetFamilyOptions } from './thesis-options';
+import { predictions, resolveThesisOptions, resolveUNetFamily } from './thesis-resolve';
+
+/** Options of {@link ResUNet}, {@link ResUNetECSA}, {@link ResUNetFPRM} and DResUNet. */
+export interface ResUNetOptions extends UNetFamilyOptions {
+  /** Units of the classifier's first dense layer `head_fc1`; default 128. */
+  hiddenUnits?: number;
+  /** Dropout rate of the classifier head; default 0.5 (section 3.1). */
+  dropout?: number;
+  /**
+   * Attention after each decoder stage: `none` (default, as section 3.1 describes the
+   * decoder) or `scse` (the concurrent spatial-channel SE the thesis's "ScseResUNet" family is
+   * named after).
+   */
+  decoderAttention?: 'none' | 'scse';
+}
+
+/** The parts that make one residual-UNet variant; see {@link buildResidualUNet}. */
+export interface ResidualUNetVariant {
+  /** Model name, also used in error messages. */
+  name: string;
+  /** Entry conv of x2..x5 (plain conv-BN-ReLU when omitted). */
+  entry?: (rng: Rng | undefined) => StageEntryFn;
+  /** Attention after x5's second conv (ECAsE). */
+  bottleneckAttention?: (rng: Rng | undefined) => AttentionFn;
+  /** The head's 1x1 conv on the pooled features (a plain `head_conv` when omitted). */
+  headConv?: (channels: number, rng: Rng | undefined) => (x: tfl.SymbolicTensor) => tfl.SymbolicTensor;
+  /** FPRM-style fusion of the pooled high-level vector with the decoder map. */
+  fuse?: (
+    channels: number,
+    rng: Rng | undefined,
+  ) => (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
+}
+
+/** Seed for a layer of ours when the model is seeded. */
+function layerSeed(rng: Rng | undefined): number | undefined {
+  return rng?.int(2 ** 31 - 1);
+}
+
+/** ECAsE after x5's second conv, named `x5_attn`. */
+export function ecaseAttention(rng: Rng | undefined): AttentionFn {
+  return (x, name) => apply(new ECAsE({ name, seed: layerSeed(rng) }), x);
+}
+
+/**
+ * Assemble a residual-UNet variant from section 3.1's skeleton: stem x1, residual stages
+ * x2..x5, decoder x44, x33, x22, then the classifier head (`head: 'classify'`, output
+ * `[batch, classes]`) or the per-pixel head (`head: 'segment'`, output
+ * `[batch, h, w, classes]`). Default base width 64 (x5 has 512 channels); smallest input 16.
+ * Layer names: see `residualUNetTrunk`, `residualUNetClassifierHead`,
+ * `residualUNetSegmentHead` in the blocks; output activation `predictions`.
+ */
+export function buildResidualUNet(variant: ResidualUNetVariant, options: ResUNetOptions = {}): tfl.LayersModel {
+  const fn = variant.name;
+  const o = resolveThesisOptions(fn, options, { filters: 64, minSize: 16 });
+  const { head, upsample } = resolveUNetFamily(fn, options);
+  const hiddenUnits = options.hiddenUnits ?? 128;
+  checkPositiveInt(hiddenUnits, 'hiddenUnits', fn);
+  const dropout = options.dropout ?? 0.5;
+  checkRange(dropout, 'dropout', fn, { lo: 0, hi: 1, hiOpen: true });
+  const decoderAttention = options.decoderAttention ?? 'none';
+  checkOneOf(decoderAttention, ['none', 'scse'] as const, 'decoderAttention', fn);
+  const rng = o.rng;
+
+  const input = tfl.input({ shape: [o.height, o.width, o.channels], name: 'input' });
+  const feats = residualUNetTrunk(input, {
+    filters: o.filters,
+    entry: variant.entry ? variant.entry(rng) : convEntry(rng),
+    bottleneckAttention: variant.bottleneckAttention?.(rng),
+    decoderAttention:
+      decoderAttention === 'scse' ? (x, name) => apply(new SCSE({ name, seed: layerSeed(rng) }), x) : undefined,
+    upsample,
+    rng,
+  });
+  let out: tfl.SymbolicTensor;
+  if (head === 'segment') {
+    out = residualUNetSegmentHead(feats.x22, input, o.classes, { upsample, rng });
+  } else {
+    const c = o.filters;
+    out = residualUNetClassifierHead(feats.x22, {
+      classes: o.classes,
+      hiddenUnits,
+      dropout,
+      headConv: variant.headConv
+        ? variant.headConv(c, rng)
+        : (x) => conv(x, { filters: c, kernel: 1, useBias: true, name: 'head_conv', rng }),
+      fuse: variant.fuse?.(c, rng),
+      rng,
+    });
+  }
+  out = apply(predictions(o.activation), out);
+  return tfl.model({ inputs: input, outputs: out, name: fn });
+}
+
+/**
+ * ResUNet (table 5.1): the section 3.1 skeleton with plain conv3x3-BN-ReLU entries, no
+ * attention, no FPRM. Input `[batch, h, w, c]` (h, w >= 16); output `[batch, classes]` or, with
+ * `head: 'segment'`, `[batch, h, w, classes]`.
+ */
+export function ResUNet(options: ResUNetOptions = {}): tfl.LayersModel {
+  return buildResidualUNet({ name: 'ResUNet' }, options);
+}
+
+/**
+ * ResUNet-ECSA (table 5.1): ResUNet with an ECAsE block (sSE + ECA on max- and average-pooled
+ * descriptors) after x5's second conv (`x5_attn`), the attention DResUNet uses.
+ */
+export function ResUNetECSA(options: ResUNetOptions = {}): tfl.LayersModel {
+  return buildResidualUNet({ name: 'ResUNetECSA', bottleneckAttention: ecaseAttention }, options);
+}

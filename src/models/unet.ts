@@ -1,0 +1,62 @@
+/**
+ * UNet (Ronneberger et al., MICCAI 2015) as the thesis (document 001, section 2.3.3) builds it
+ * from DoubleConv / Down / Up / OutConv, usable as a segmenter or, as the thesis uses it, as a
+ * classifier.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { apply } from '../blocks/sym';
+import { doubleConv, outConv, unetDown, unetUp } from '../blocks/unet';
+import type { UNetFamilyOptions } from './thesis-options';
+import { predictions, resolveThesisOptions, resolveUNetFamily } from './thesis-resolve';
+
+/** Options of {@link UNet}. */
+export type UNetOptions = UNetFamilyOptions;
+
+/**
+ * UNet with four Down and four Up stages.
+ *
+ * Widths with base `f = filters` (default 64): `inc` f, `down1` 2f, `down2` 4f, `down3` 8f,
+ * `down4` 16f / k, `up1` 8f / k, `up2` 4f / k, `up3` 2f / k, `up4` f, where k = 2 for
+ * `upsample: 'bilinear'` and 1 for `'transpose'` (the reference PyTorch UNet halves the bottom
+ * so both branches of a bilinear Up carry equal channels). Convs inside DoubleConv have no bias
+ * (BN follows). At `inputShape [256, 256, 3]`, `classes 2` the trainable parameters equal that
+ * reference (17,263,042 trainable with `bilinear`, 31,037,698 with `transpose`, checked against a PyTorch build in the tests; `countParams()`, which also counts BN moving statistics, gives 17,271,874 and 31,049,474).
+ *
+ * - `head: 'segment'`: `outc` (1x1 conv to `classes`) -> `predictions`; output
+ *   `[batch, h, w, classes]` at input size (any h, w >= 16: Up pads the upsampled map to the
+ *   skip's size, so odd sizes work).
+ * - `head: 'classify'` (default): `outc` -> global average pooling `gap` -> `predictions`;
+ *   output `[batch, classes]`. Pooling the per-pixel class maps keeps `outc`'s weights shared
+ *   with the segmenter and makes `outc` a class-activation map.
+ *
+ * Layer names: `inc_*`, `down{1..4}_pool`, `down{i}_conv{1,2}` / `_bn{1,2}` / `_relu{1,2}`,
+ * `up{1..4}_up`, `up{i}_pad`, `up{i}_concat`, `up{i}_conv{1,2}`..., `outc`, `gap`,
+ * `predictions`.
+ */
+export function UNet(options: UNetOptions = {}): tfl.LayersModel {
+  const fn = 'UNet';
+  const o = resolveThesisOptions(fn, options, { filters: 64, minSize: 16 });
+  const { head, upsample } = resolveUNetFamily(fn, options);
+  const f = o.filters;
+  const k = upsample === 'bilinear' ? 2 : 1;
+  const part = (name: string): { name: string; rng: typeof o.rng } => ({ name, rng: o.rng });
+  const up = (name: string): { name: string; rng: typeof o.rng; mode: typeof upsample } => ({
+    ...part(name),
+    mode: upsample,
+  });
+
+  const input = tfl.input({ shape: [o.height, o.width, o.channels], name: 'input' });
+  const x1 = doubleConv(input, f, part('inc'));
+  const x2 = unetDown(x1, 2 * f, part('down1'));
+  const x3 = unetDown(x2, 4 * f, part('down2'));
+  const x4 = unetDown(x3, 8 * f, part('down3'));
+  const x5 = unetDown(x4, Math.max(1, Math.floor((16 * f) / k)), part('down4'));
+  let y: tfl.SymbolicTensor = unetUp(x5, x4, Math.max(1, Math.floor((8 * f) / k)), up('up1'));
+  y = unetUp(y, x3, Math.max(1, Math.floor((4 * f) / k)), up('up2'));
+  y = unetUp(y, x2, Math.max(1, Math.floor((2 * f) / k)), up('up3'));
+  y = unetUp(y, x1, f, up('up4'));
+  let out = outConv(y, o.classes, part('outc'));
+  if (head === 'classify') out = apply(tfl.layers.globalAveragePooling2d({ name: 'gap' }), out);
+  out = apply(predictions(o.activation), out);
+  return tfl.model({ inputs: input, outputs: out, name: 'UNet' });
+}

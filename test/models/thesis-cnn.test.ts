@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { SimpleCNN, ThesisVGG } from '../../src/models/thesis-cnn';
+import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainSteps } from './thesis-harness';
+
+// Parameter counts derived from the documented architecture, independent of the builder.
+function convParams(cin: number, cout: number, k = 3): number {
+  return k * k * cin * cout + cout;
+}
+function simpleCnnParams(c: number, f: number, blocks: number, classes: number): number {
+  let total = 0;
+  let cin = c;
+  for (let i = 0; i < blocks; i++) {
+    const cout = f * 2 ** i;
+    total += convParams(cin, cout);
+    cin = cout;
+  }
+  return total + cin * classes + classes;
+}
+function vggParams(h: number, w: number, c: number, f: number, hidden: number, classes: number, flatten: boolean): number {
+  let total = 0;
+  let cin = c;
+  let hh = h;
+  let ww = w;
+  for (let i = 0; i < 4; i++) {
+    total += convParams(cin, f * 2 ** i);
+    cin = f * 2 ** i;
+    hh = Math.floor(hh / 2);
+    ww = Math.floor(ww / 2);
+  }
+  const flat = flatten ? hh * ww * cin : cin;
+  return total + flat * hidden + hidden + hidden * classes + classes;
+}
+
+describe('SimpleCNN', () => {
+  it('builds at its smallest input and at 256x256x1 with the documented parameter count', () => {
+    const small = SimpleCNN({ inputShape: [8, 8, 1] });
+    expect(small.outputs[0].shape).toEqual([null, 2]);
+    expect(small.countParams()).toBe(simpleCnnParams(1, 16, 3, 2));
+    const big = SimpleCNN({ inputShape: [256, 256, 1], classes: 3 });
+    expect(big.countParams()).toBe(simpleCnnParams(1, 16, 3, 3));
+    expect(big.getLayer('block3_pool').outputShape).toEqual([null, 32, 32, 64]);
+    expect(big.getLayer('logits').outputShape).toEqual([null, 3]);
+    small.dispose();
+    big.dispose();
+  });
+
+  it('one training step lowers the loss; predictions survive save -> load; no leaks', async () => {
+    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
+    const m = SimpleCNN({ inputShape: [32, 32, 1], filters: 4, seed: 1 });
+    const { losses, counts, optimizer } = await trainSteps(m, x, y, 3, 1e-2);
+    expect(losses[1]).toBeLessThan(losses[0]);
+    expect(losses[2]).toBeLessThan(losses[0]);
+    expect(counts[2]).toBe(counts[1]);
+    const loaded = await roundTrip(m);
+    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
+    tf.dispose([a, b, x, y]);
+    optimizer.dispose();
+    loaded.dispose();
+    m.dispose();
+    const probe = tf.zeros([2, 16, 16, 1]);
+    const { leaked, shape } = leakAfterPredict(() => SimpleCNN({ inputShape: [16, 16, 1], filters: 2 }), probe);
+    probe.dispose();
+    expect(leaked).toBe(0);
+    expect(shape).toEqual([2, 2]);
+  });
+
+  it('seeds make equal weights', () => {
+    const a = SimpleCNN({ inputShape: [8, 8, 1], filters: 2, seed: 5 });
+    const b = SimpleCNN({ inputShape: [8, 8, 1], filters: 2, seed: 5 });
+    const wa = a.getLayer('block2_conv').getWeights()[0];
+    const wb = b.getLayer('block2_conv').getWeights()[0];
+    expect(maxAbsDiff(wa, wb)).toBe(0);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('rejects bad options with errors naming the option', () => {
+    expect(() => SimpleCNN({ inputShape: [4, 4, 1] })).toThrow(/SimpleCNN: 'inputShape'.*at least 8/);
+    expect(() => SimpleCNN({ classes: 0 })).toThrow(/SimpleCNN: 'classes'/);
+    expect(() => SimpleCNN({ blocks: 1.5 })).toThrow(/SimpleCNN: 'blocks'/);
+    expect(() => SimpleCNN({ inputShape: [8, 8] as unknown as [number, number, number] })).toThrow(/'inputShape'/);
+    expect(() => SimpleCNN({ classifierActivation: 'tanh' as 'linear' })).toThrow(/'classifierActivation'/);
+  });
+});
+
+describe('ThesisVGG', () => {
+  it('builds at 16x16 and 256x256x1 with four convs and two dense layers', () => {
+    const small = ThesisVGG({ inputShape: [16, 16, 1] });
+    expect(small.countParams()).toBe(vggParams(16, 16, 1, 64, 256, 2, true));
+    const big = ThesisVGG({ inputShape: [256, 256, 1] });
+    expect(big.countParams()).toBe(vggParams(256, 256, 1, 64, 256, 2, true));
+    const convs = big.layers.filter((l) => l.getClassName() === 'Conv2D').length;
+    const dense = big.layers.filter((l) => l.getClassName() === 'Dense').length;
+    expect([convs, dense]).toEqual([4, 2]);
+    const avg = ThesisVGG({ inputShape: [97, 131, 3], pooling: 'avg', classes: 1 });
+    expect(avg.countParams()).toBe(vggParams(97, 131, 3, 64, 256, 1, false));
+    expect(avg.getLayer('predictions').getConfig().activation).toBe('sigmoid');
+    [small, big, avg].forEach((m) => m.dispose());
+  });
+
+  it('trains, round-trips and leaks nothing', async () => {
+    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
+    const m = ThesisVGG({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 16, dropout: 0, seed: 2 });
+    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-2);
+    expect(losses[1]).toBeLessThan(losses[0]);
+    const loaded = await roundTrip(m);
+    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
+    tf.dispose([a, b, x, y]);
+    optimizer.dispose();
+    loaded.dispose();
+    m.dispose();
+    const probe = tf.zeros([1, 17, 19, 1]);
+    const { leaked } = leakAfterPredict(() => ThesisVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }), probe);
+    probe.dispose();
+    expect(leaked).toBe(0);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => ThesisVGG({ inputShape: [15, 64, 1] })).toThrow(/ThesisVGG: 'inputShape'.*at least 16/);
+    expect(() => ThesisVGG({ dropout: 1 })).toThrow(/ThesisVGG: 'dropout'/);
+    expect(() => ThesisVGG({ pooling: 'max' as 'avg' })).toThrow(/ThesisVGG: 'pooling'/);
+    expect(() => ThesisVGG({ hiddenUnits: 0 })).toThrow(/'hiddenUnits'/);
+    expect(() => ThesisVGG({ filters: -2 })).toThrow(/'filters'/);
+  });
+});
