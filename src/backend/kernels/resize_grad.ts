@@ -1,6 +1,5 @@
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
-import type { KernelTarget } from './util';
 import { allocFloat, viewFloat } from './util';
 
 interface ResizeGradAttrs {
@@ -104,27 +103,22 @@ function resizeNearestGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo 
   return out.info;
 }
 
-function entries(backendName: KernelTarget): KernelEntry[] {
-  return [
-    {
+/** Resize-gradient kernels (wasm's nearest-neighbour gradient is right and is kept). */
+export const resizeGradEntries: KernelEntry[] = [
+  ...(['wasm', 'cpu'] as const).map(
+    (backendName): KernelEntry => ({
       kernelName: 'ResizeBilinearGrad',
       backendName,
       kind: 'fix',
-      why: 'stock ignores halfPixelCenters; exact adjoint of the forward resize',
+      why: 'stock ignores halfPixelCenters (gradient silently wrong); exact adjoint of the forward',
       make: () => resizeBilinearGrad as unknown as KernelFunc,
-    },
-    {
-      kernelName: 'ResizeNearestNeighborGrad',
-      backendName,
-      kind: 'fix',
-      why:
-        backendName === 'cpu'
-          ? 'stock is wrong for batch > 1; exact adjoint of the forward resize'
-          : 'exact adjoint of the forward resize, consistent with the cpu replacement',
-      make: () => resizeNearestGrad as unknown as KernelFunc,
-    },
-  ];
-}
-
-/** Resize-gradient kernels for both backends. */
-export const resizeGradEntries: KernelEntry[] = [...entries('wasm'), ...entries('cpu')];
+    }),
+  ),
+  {
+    kernelName: 'ResizeNearestNeighborGrad',
+    backendName: 'cpu',
+    kind: 'fix',
+    why: 'stock is wrong for batch > 1; exact adjoint of the forward resize',
+    make: () => resizeNearestGrad as unknown as KernelFunc,
+  },
+];

@@ -1,0 +1,164 @@
+// Pooling, resize, gather, tile and matmul kernels against references, and the stock
+// kernels medinets replaces because they are wrong shown failing the same check.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randn, relErr, runKernel, type Input } from './kernel_helpers';
+
+const TOL = 1e-4;
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('MaxPoolGrad (wasm)', () => {
+  const cases = [
+    { x: [2, 8, 7, 3], filterSize: [2, 2], strides: [2, 2], pad: 'valid' },
+    { x: [1, 9, 9, 2], filterSize: [3, 3], strides: [2, 2], pad: 'same' },
+    { x: [2, 6, 5, 1], filterSize: [3, 2], strides: [1, 1], pad: 'same' },
+  ];
+  cases.forEach((c, i) => {
+    it(`matches cpu with negative windows ${c.x} k${c.filterSize} s${c.strides} ${c.pad}`, async () => {
+      const x = randn(c.x, 100 + i);
+      for (let j = 0; j < x.data.length; j++) x.data[j] = -Math.abs(x.data[j] as number) - 0.1; // every maximum < 0
+      const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+      const y = await runKernel('cpu', 'MaxPool', { x }, attrs);
+      const output = { shape: y.shape, data: y.values };
+      const dy = randn(y.shape, 200 + i);
+      const inputs = { dy, input: x, output };
+      const ref = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs, true);
+      const got = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs);
+      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+      const stock = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs, true);
+      expect(relErr(stock.values, ref.values)).toBeGreaterThan(1e-2);
+    });
+  });
+});
+
+/** The exact adjoint of the cpu forward resize: column i is <dy, resize(e_i)>. */
+async function adjointReference(kernel: string, images: Input, dy: Input, attrs: tf.NamedAttrMap): Promise<Float32Array> {
+  await tf.setBackend('cpu');
+  const n = images.data.length;
+  const g = new Float32Array(n);
+  const dyT = tf.tensor(dy.data, dy.shape);
+  for (let i = 0; i < n; i++) {
+    const s = tf.tidy(() => {
+      const e = tf.buffer(images.shape, 'float32');
+      e.values[i] = 1;
+      const y = tf.engine().runKernel(kernel, { images: e.toTensor() }, attrs) as tf.Tensor;
+      return tf.sum(tf.mul(y, dyT)).dataSync()[0] as number;
+    });
+    g[i] = s;
+  }
+  dyT.dispose();
+  return g;
+}
+
+describe('resize gradients are the exact adjoint of the forward resize', () => {
+  const cases = [
+    { images: [2, 3, 4, 2], size: [6, 8], alignCorners: false, halfPixelCenters: true },
+    { images: [2, 4, 3, 1], size: [7, 5], alignCorners: false, halfPixelCenters: false },
+    { images: [1, 3, 3, 2], size: [5, 6], alignCorners: true, halfPixelCenters: false },
+  ];
+  for (const [fwd, grad] of [['ResizeBilinear', 'ResizeBilinearGrad'], ['ResizeNearestNeighbor', 'ResizeNearestNeighborGrad']] as const) {
+    cases.forEach((c, i) => {
+      it(`${grad} ${c.images} -> ${c.size} align=${c.alignCorners} half=${c.halfPixelCenters}`, async () => {
+        const images = randn(c.images, 300 + i);
+        const dy = randn([c.images[0] as number, c.size[0] as number, c.size[1] as number, c.images[3] as number], 400 + i);
+        const attrs = { alignCorners: c.alignCorners, halfPixelCenters: c.halfPixelCenters, size: c.size };
+        const ref = await adjointReference(fwd, images, dy, attrs);
+        for (const be of ['cpu', 'wasm'] as const) {
+          const got = await runKernel(be, grad, { images, dy }, attrs);
+          expect(relErr(got.values, ref), be).toBeLessThan(TOL);
+        }
+      });
+    });
+  }
+
+  it('the stock kernels fail the same check (halfPixelCenters; cpu nearest with batch > 1)', async () => {
+    const c = cases[0] as (typeof cases)[number];
+    const images = randn(c.images, 300);
+    const dy = randn([2, 6, 8, 2], 400);
+    const attrs = { alignCorners: false, halfPixelCenters: true, size: c.size };
+    const ref = await adjointReference('ResizeBilinear', images, dy, attrs);
+    for (const be of ['cpu', 'wasm'] as const) {
+      const stock = await runKernel(be, 'ResizeBilinearGrad', { images, dy }, attrs, true);
+      expect(relErr(stock.values, ref), be).toBeGreaterThan(1e-2);
+    }
+    const attrsN = { alignCorners: false, halfPixelCenters: false, size: [6, 8] };
+    const refN = await adjointReference('ResizeNearestNeighbor', images, dy, attrsN);
+    const stockN = await runKernel('cpu', 'ResizeNearestNeighborGrad', { images, dy }, attrsN, true);
+    expect(relErr(stockN.values, refN)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('gather, segment sum, tile and matmul on wasm match cpu', () => {
+  it('GatherV2 on several axes, with repeated indices', async () => {
+    const x = randn([3, 5, 4], 500);
+    const indices: Input = { shape: [2, 3], data: new Int32Array([3, 0, 2, 2, 1, 3]), dtype: 'int32' };
+    for (const axis of [1, 2]) {
+      const attrs = { axis, batchDims: 0 };
+      const ref = await runKernel('cpu', 'GatherV2', { x, indices }, attrs);
+      const got = await runKernel('wasm', 'GatherV2', { x, indices }, attrs);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.values, ref.values)).toBe(0);
+    }
+    const i0: Input = { shape: [4], data: new Int32Array([2, 0, 2, 1]), dtype: 'int32' };
+    const ref = await runKernel('cpu', 'GatherV2', { x, indices: i0 }, { axis: 0, batchDims: 0 });
+    const got = await runKernel('wasm', 'GatherV2', { x, indices: i0 }, { axis: 0, batchDims: 0 });
+    expect(relErr(got.values, ref.values)).toBe(0);
+  });
+
+  it('UnsortedSegmentSum (the gradient of tf.gather), ids out of range dropped', async () => {
+    const x = randn([6, 3, 2], 501);
+    const segmentIds: Input = { shape: [6], data: new Int32Array([0, 3, 3, 1, 0, 5]), dtype: 'int32' };
+    const attrs = { numSegments: 5 };
+    const ref = await runKernel('cpu', 'UnsortedSegmentSum', { x, segmentIds }, attrs);
+    const got = await runKernel('wasm', 'UnsortedSegmentSum', { x, segmentIds }, attrs);
+    expect(got.shape).toEqual([5, 3, 2]);
+    expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+  });
+
+  it('Tile for ranks 1-4, including reps of 1 and 17-wide rows', async () => {
+    const cases: [number[], number[]][] = [
+      [[5], [3]],
+      [[2, 3], [2, 4]],
+      [[1, 1, 1, 17], [2, 3, 2, 1]],
+      [[2, 1, 3, 4], [1, 5, 1, 2]],
+    ];
+    for (const [shape, reps] of cases) {
+      const x = randn(shape, 502);
+      const ref = await runKernel('cpu', 'Tile', { x }, { reps });
+      const got = await runKernel('wasm', 'Tile', { x }, { reps });
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.values, ref.values)).toBe(0);
+    }
+  });
+
+  it('BatchMatMul with every transpose combination and batch broadcasting', async () => {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const a = randn(ta ? [2, 5, 3] : [2, 3, 5], 503);
+      const b = randn(tb ? [1, 4, 5] : [1, 5, 4], 504);
+      const attrs = { transposeA: ta, transposeB: tb };
+      const ref = await runKernel('cpu', 'BatchMatMul', { a, b }, attrs);
+      const got = await runKernel('wasm', 'BatchMatMul', { a, b }, attrs);
+      expect(got.shape).toEqual([2, 3, 4]);
+      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+    }
+  });
+
+  it('tf.gatherND has a gradient (scatter of dy, repeats summed)', async () => {
+    await tf.setBackend('wasm');
+    const g = tf.tidy(() =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gatherND(t, tf.tensor2d([[0], [2], [2]], [3, 1], 'int32')), tf.tensor2d([[1, 2], [3, 4], [5, 6]]))))(
+        tf.ones([3, 2]),
+      ),
+    );
+    expect(Array.from(await g.data())).toEqual([1, 2, 0, 0, 8, 10]);
+    g.dispose();
+  });
+});
