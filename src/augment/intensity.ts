@@ -1,0 +1,262 @@
+/**
+ * Pixel-value augmentations (brightness, contrast, gamma, multiply, noise, grayscale, RGB
+ * shift) on NHWC batches: parameters drawn per image from a seeded generator; masks of a
+ * {@link Sample} pass through untouched. Sources: 001 (noise, contrast / brightness 0.2),
+ * 002 (colour jitter), 003 (imgaug / albumentations set: contrast, shiftRGB, grayscale,
+ * multiply, brightness); Keras `RandomBrightness` / `RandomContrast` semantics.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../util/random';
+import { type RangeLike, type Sample, type SeedLike, checkProb, finish, rngOf, selectPerImage, toRange, toSample } from './sample';
+
+/** Options shared by the intensity transforms. */
+export interface IntensityOptions {
+  /** Seed or generator; equal seeds give equal outputs. */
+  seed?: SeedLike;
+  /** Probability that each image is changed. Default 1. */
+  prob?: number;
+  /** The images' value range `[lo, hi]`; outputs are clipped to it. Default `[0, 1]`. */
+  valueRange?: [number, number];
+}
+
+/** @internal Validate the shared options. */
+export function intensityCommon(o: IntensityOptions, fn: string): { rng: Rng; prob: number; lo: number; hi: number } {
+  const { prob = 1, valueRange = [0, 1] } = o;
+  checkProb(prob, 'prob', fn);
+  if (!Array.isArray(valueRange) || valueRange.length !== 2 || !(valueRange[1] > valueRange[0])) {
+    throw new Error(`${fn}: 'valueRange' must be [lo, hi] with lo < hi; got ${JSON.stringify(valueRange)}`);
+  }
+  return { rng: rngOf(o.seed), prob, lo: valueRange[0], hi: valueRange[1] };
+}
+
+/** @internal Per-image values as a `[batch, 1, 1, k]` tensor. */
+export function perImage(values: number[], n: number, k = 1): tf.Tensor4D {
+  return tf.tensor4d(values, [n, 1, 1, k]);
+}
+
+/**
+ * @internal Run `f` on the batch and keep its result only for the images drawn with `prob`;
+ * the others come back bit-identical.
+ */
+export function gated(
+  input: tf.Tensor4D | Sample,
+  fn: string,
+  prob: number,
+  rng: Rng,
+  f: (x: tf.Tensor4D) => tf.Tensor,
+): tf.Tensor4D | Sample {
+  const s = toSample(input, fn);
+  const apply = Array.from({ length: s.x.shape[0] }, () => rng.bernoulli(prob));
+  const x = tf.tidy(() => selectPerImage(apply, f(s.x) as tf.Tensor4D, s.x));
+  return finish(input, x);
+}
+
+function draw(rng: Rng, r: [number, number], n: number): number[] {
+  return Array.from({ length: n }, () => rng.uniform(r[0], r[1]));
+}
+
+/** Options of {@link brightness}. */
+export interface BrightnessOptions extends IntensityOptions {
+  /**
+   * Additive shift as a fraction of the value range: `v` means `[-v, v]`, or a range.
+   * Default 0.2 (Keras `RandomBrightness(0.2)`).
+   */
+  delta?: RangeLike;
+}
+
+/**
+ * Random brightness: x + d * (hi - lo), d drawn per image, clipped to the value range.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function brightness(input: tf.Tensor4D, options?: BrightnessOptions): tf.Tensor4D;
+export function brightness(input: Sample, options?: BrightnessOptions): Sample;
+export function brightness(input: tf.Tensor4D | Sample, options: BrightnessOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'brightness';
+  const c = intensityCommon(options, fn);
+  const r = toRange(options.delta ?? 0.2, 'delta', fn);
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const n = x.shape[0];
+    const d = perImage(draw(c.rng, r, n).map((v) => v * (c.hi - c.lo)), n);
+    return tf.clipByValue(tf.add(x, d), c.lo, c.hi);
+  });
+}
+
+/** Options of {@link contrast}. */
+export interface ContrastOptions extends IntensityOptions {
+  /** Contrast factor: `v` means `[1 - v, 1 + v]` (Keras `RandomContrast(v)`), or a range. Default 0.2. */
+  factor?: RangeLike;
+}
+
+/**
+ * Random contrast (Keras `RandomContrast`): (x - mean) * c + mean, with the mean taken per
+ * image and channel and c drawn per image; clipped to the value range.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function contrast(input: tf.Tensor4D, options?: ContrastOptions): tf.Tensor4D;
+export function contrast(input: Sample, options?: ContrastOptions): Sample;
+export function contrast(input: tf.Tensor4D | Sample, options: ContrastOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'contrast';
+  const c = intensityCommon(options, fn);
+  const r = toRange(options.factor ?? 0.2, 'factor', fn, { center: 1, lo: 0 });
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const n = x.shape[0];
+    const f = perImage(draw(c.rng, r, n), n);
+    const mean = tf.mean(x, [1, 2], true);
+    return tf.clipByValue(tf.add(tf.mul(tf.sub(x, mean), f), mean), c.lo, c.hi);
+  });
+}
+
+/** Options of {@link gamma}. */
+export interface GammaOptions extends IntensityOptions {
+  /** Exponent: `v` means `[1 - v, 1 + v]`, or a range. Default `[0.8, 1.25]`. */
+  gamma?: RangeLike;
+}
+
+/**
+ * Random gamma: lo + (hi - lo) * ((x - lo) / (hi - lo))^g, g drawn per image.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function gamma(input: tf.Tensor4D, options?: GammaOptions): tf.Tensor4D;
+export function gamma(input: Sample, options?: GammaOptions): Sample;
+export function gamma(input: tf.Tensor4D | Sample, options: GammaOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'gamma';
+  const c = intensityCommon(options, fn);
+  const r = toRange(options.gamma ?? [0.8, 1.25], 'gamma', fn, { center: 1, lo: 0 });
+  if (r[0] <= 0) throw new Error(`${fn}: 'gamma' must be > 0; got [${r[0]}, ${r[1]}]`);
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const n = x.shape[0];
+    const g = perImage(draw(c.rng, r, n), n);
+    const span = c.hi - c.lo;
+    const unit = tf.clipByValue(tf.div(tf.sub(x, c.lo), span), 0, 1);
+    return tf.add(tf.mul(tf.pow(unit, g), span), c.lo);
+  });
+}
+
+/** Options of {@link multiply}. */
+export interface MultiplyOptions extends IntensityOptions {
+  /** Factor: `v` means `[1 - v, 1 + v]`, or a range. Default `[0.8, 1.2]`. */
+  factor?: RangeLike;
+  /** Draw one factor per channel instead of one per image. Default `false`. */
+  perChannel?: boolean;
+}
+
+/**
+ * Random multiplication (imgaug `Multiply`, source 003): x * f, clipped to the value range.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function multiply(input: tf.Tensor4D, options?: MultiplyOptions): tf.Tensor4D;
+export function multiply(input: Sample, options?: MultiplyOptions): Sample;
+export function multiply(input: tf.Tensor4D | Sample, options: MultiplyOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'multiply';
+  const c = intensityCommon(options, fn);
+  const r = toRange(options.factor ?? [0.8, 1.2], 'factor', fn, { center: 1 });
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const [n, , , ch] = x.shape;
+    const k = options.perChannel ? ch : 1;
+    const f = perImage(draw(c.rng, r, n * k), n, k);
+    return tf.clipByValue(tf.mul(x, f), c.lo, c.hi);
+  });
+}
+
+/** Options of {@link shiftRgb}. */
+export interface ShiftRgbOptions extends IntensityOptions {
+  /**
+   * Largest additive shift, as a fraction of the value range; the shift of each channel of
+   * each image is uniform in [-limit, limit]. One limit for all channels or one per channel.
+   * Default 20/255 (albumentations `RGBShift`).
+   */
+  limit?: number | number[];
+}
+
+/**
+ * Random per-channel shift (albumentations `RGBShift`, source 003): each channel of each image
+ * gets its own additive offset; clipped to the value range.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function shiftRgb(input: tf.Tensor4D, options?: ShiftRgbOptions): tf.Tensor4D;
+export function shiftRgb(input: Sample, options?: ShiftRgbOptions): Sample;
+export function shiftRgb(input: tf.Tensor4D | Sample, options: ShiftRgbOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'shiftRgb';
+  const c = intensityCommon(options, fn);
+  const s = toSample(input, fn);
+  const ch = s.x.shape[3];
+  const lim = options.limit ?? 20 / 255;
+  const limits = Array.isArray(lim) ? lim : new Array<number>(ch).fill(lim);
+  if (limits.length !== ch) {
+    throw new Error(`${fn}: 'limit' must give one value per channel (${ch}); got ${limits.length}`);
+  }
+  const ranges = limits.map((l, i) => toRange(l, `limit[${i}]`, fn));
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const n = x.shape[0];
+    const vals: number[] = [];
+    for (let i = 0; i < n; i++) for (const r of ranges) vals.push(c.rng.uniform(r[0], r[1]) * (c.hi - c.lo));
+    return tf.clipByValue(tf.add(x, perImage(vals, n, ch)), c.lo, c.hi);
+  });
+}
+
+/** Options of {@link gaussianNoise}. */
+export interface GaussianNoiseOptions {
+  /** Standard deviation, in image units: a number, or a range drawn per image. Default 0.05. */
+  std?: RangeLike;
+  /** Mean of the noise. Default 0. */
+  mean?: number;
+  /** Probability that each image gets noise. Default 1. */
+  prob?: number;
+  /** Clip the result to this `[lo, hi]` when given. */
+  valueRange?: [number, number];
+  /** Seed or generator. */
+  seed?: SeedLike;
+}
+
+/**
+ * Additive Gaussian noise (source 001): x + N(mean, std^2) per pixel.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function gaussianNoise(input: tf.Tensor4D, options?: GaussianNoiseOptions): tf.Tensor4D;
+export function gaussianNoise(input: Sample, options?: GaussianNoiseOptions): Sample;
+export function gaussianNoise(input: tf.Tensor4D | Sample, options: GaussianNoiseOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'gaussianNoise';
+  const { mean = 0, prob = 1, valueRange } = options;
+  const std = typeof options.std === 'number' || options.std === undefined ? options.std ?? 0.05 : options.std;
+  const r = typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
+  if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
+  const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const n = x.shape[0];
+    const sd = perImage(draw(c.rng, r, n), n);
+    const z = tf.randomNormal(x.shape, 0, 1, 'float32', c.rng.seed());
+    const y = tf.add(x, tf.add(tf.mul(z, sd), mean));
+    return valueRange ? tf.clipByValue(y, c.lo, c.hi) : y;
+  });
+}
+
+/** Options of {@link grayscale}. */
+export interface GrayscaleOptions {
+  /** Probability that each image is converted. Default 1. */
+  prob?: number;
+  /** Seed or generator. */
+  seed?: SeedLike;
+}
+
+/**
+ * Grayscale (ITU-R 601 luma 0.299 R + 0.587 G + 0.114 B, as torchvision), keeping the channel
+ * count so batches stay stackable; single-channel images are returned unchanged.
+ * @param input images `[batch, height, width, 1 | 3]` or a {@link Sample}.
+ */
+export function grayscale(input: tf.Tensor4D, options?: GrayscaleOptions): tf.Tensor4D;
+export function grayscale(input: Sample, options?: GrayscaleOptions): Sample;
+export function grayscale(input: tf.Tensor4D | Sample, options: GrayscaleOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'grayscale';
+  const c = intensityCommon({ prob: options.prob ?? 1, seed: options.seed }, fn);
+  return gated(input, fn, c.prob, c.rng, (x) => {
+    const ch = x.shape[3];
+    if (ch === 1) return tf.clone(x);
+    if (ch !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${ch}`);
+    return tf.tile(luma(x), [1, 1, 1, 3]);
+  });
+}
+
+/** @internal ITU-R 601 luma of RGB `[b, h, w, 3]` -> `[b, h, w, 1]`. */
+export function luma(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true)) as tf.Tensor4D;
+}

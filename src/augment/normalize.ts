@@ -1,0 +1,166 @@
+/**
+ * Deterministic intensity mappings: normalisation with given or dataset statistics
+ * (source 002), rescaling to [-1, 1] (source 000: x / 127.5 - 1), and CT windowing from
+ * Hounsfield units.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { checkRank } from '../util/checks';
+import { type Sample, finish, toSample } from './sample';
+
+/** Per-channel statistics of a data set. */
+export interface ChannelStats {
+  /** Mean of each channel. */
+  mean: number[];
+  /** Standard deviation of each channel (population, ddof 0). */
+  std: number[];
+}
+
+/**
+ * Per-channel mean and standard deviation over one batch or over many batches streamed one
+ * by one (so a whole data set never has to sit in memory), accumulated in float64.
+ * @param batches `[batch, height, width, channels]`, or an iterable of such batches.
+ */
+export function computeStats(batches: tf.Tensor4D | Iterable<tf.Tensor4D>): ChannelStats {
+  const fn = 'computeStats';
+  const list: Iterable<tf.Tensor4D> = batches instanceof tf.Tensor ? [batches] : batches;
+  let sum: Float64Array | null = null;
+  let sq: Float64Array | null = null;
+  let count = 0;
+  for (const b of list) {
+    checkRank(b, 4, 'batches', fn);
+    const c = b.shape[3];
+    if (sum === null) {
+      sum = new Float64Array(c);
+      sq = new Float64Array(c);
+    } else if (sum.length !== c) {
+      throw new Error(`${fn}: every batch must have ${sum.length} channels; got ${c}`);
+    }
+    const d = b.dataSync();
+    // One streaming pass of float64 sums of x and x^2: for image-scale values the cancellation
+    // in E[x^2] - E[x]^2 stays far below float32 resolution.
+    for (let i = 0; i < d.length; i++) {
+      const ch = i % c;
+      const v = d[i] as number;
+      sum[ch]! += v;
+      sq![ch]! += v * v;
+    }
+    count += d.length / c;
+  }
+  if (sum === null || count === 0) throw new Error(`${fn}: 'batches' is empty`);
+  const mean = Array.from(sum, (s) => s / count);
+  const std = Array.from(sq!, (s, i) => Math.sqrt(Math.max(0, s / count - (mean[i] as number) ** 2)));
+  return { mean, std };
+}
+
+/** Options of {@link normalize}. */
+export interface NormalizeOptions {
+  /** Mean per channel, or one number for all channels. */
+  mean: number | number[];
+  /** Standard deviation per channel, or one number for all channels. */
+  std: number | number[];
+}
+
+/**
+ * Standardise per channel: (x - mean) / std. Use {@link computeStats} for the data set's own
+ * statistics (which source 002 found better than ImageNet's).
+ * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
+ */
+export function normalize(input: tf.Tensor4D, options: NormalizeOptions | ChannelStats): tf.Tensor4D;
+export function normalize(input: Sample, options: NormalizeOptions | ChannelStats): Sample;
+export function normalize(input: tf.Tensor4D | Sample, options: NormalizeOptions | ChannelStats): tf.Tensor4D | Sample {
+  const fn = 'normalize';
+  const s = toSample(input, fn);
+  const c = s.x.shape[3];
+  const vec = (v: number | number[] | undefined, arg: string): number[] => {
+    const a = typeof v === 'number' ? new Array<number>(c).fill(v) : v;
+    if (!Array.isArray(a) || a.length !== c || !a.every(Number.isFinite)) {
+      throw new Error(`${fn}: '${arg}' must be a number or ${c} finite numbers; got ${JSON.stringify(v)}`);
+    }
+    return a;
+  };
+  const mean = vec(options?.mean, 'mean');
+  const std = vec(options?.std, 'std');
+  if (std.some((v) => v <= 0)) throw new Error(`${fn}: 'std' must be > 0; got ${JSON.stringify(std)}`);
+  const x = tf.tidy(() => tf.div(tf.sub(s.x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D);
+  return finish(input, x);
+}
+
+/** Options of {@link rescale}. */
+export interface RescaleOptions {
+  /** Multiplier. Default 1 / 127.5. */
+  scale?: number;
+  /** Added after scaling. Default -1. */
+  offset?: number;
+}
+
+/**
+ * Affine rescale x * scale + offset (Keras `Rescaling`); the defaults map [0, 255] to [-1, 1]
+ * as source 000 does (x / 127.5 - 1).
+ * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function rescale(input: tf.Tensor4D, options?: RescaleOptions): tf.Tensor4D;
+export function rescale(input: Sample, options?: RescaleOptions): Sample;
+export function rescale(input: tf.Tensor4D | Sample, options: RescaleOptions = {}): tf.Tensor4D | Sample {
+  const fn = 'rescale';
+  const s = toSample(input, fn);
+  const { scale = 1 / 127.5, offset = -1 } = options;
+  if (!Number.isFinite(scale)) throw new Error(`${fn}: 'scale' must be a finite number; got ${scale}`);
+  if (!Number.isFinite(offset)) throw new Error(`${fn}: 'offset' must be a finite number; got ${offset}`);
+  return finish(input, tf.tidy(() => tf.add(tf.mul(s.x, scale), offset) as tf.Tensor4D));
+}
+
+/** A CT display window in Hounsfield units. */
+export interface CtWindow {
+  /** Window centre (level), HU. */
+  center: number;
+  /** Window width, HU. */
+  width: number;
+}
+
+/** Standard CT windows: lung (-600 / 1500) and mediastinum (40 / 400), centre / width in HU. */
+export const WINDOW_PRESETS = {
+  lung: { center: -600, width: 1500 },
+  mediastinum: { center: 40, width: 400 },
+} as const satisfies Record<string, CtWindow>;
+
+/** A preset name of {@link WINDOW_PRESETS}. */
+export type WindowPreset = keyof typeof WINDOW_PRESETS;
+
+/** Options of {@link ctWindow}. */
+export interface CtWindowOptions extends Partial<CtWindow> {
+  /** A named preset, used when `center` / `width` are not given. */
+  preset?: WindowPreset;
+  /** Output range. Default `[0, 1]`. */
+  outputRange?: [number, number];
+}
+
+/**
+ * CT windowing: Hounsfield units clipped to [center - width / 2, center + width / 2] and
+ * mapped linearly to the output range. Pass a preset name (`'lung'`, `'mediastinum'`) or
+ * `{ center, width }`. Also exported as `window`.
+ * @param input HU images `[batch, height, width, channels]` or a {@link Sample}.
+ */
+export function ctWindow(input: tf.Tensor4D, options: CtWindowOptions | WindowPreset): tf.Tensor4D;
+export function ctWindow(input: Sample, options: CtWindowOptions | WindowPreset): Sample;
+export function ctWindow(input: tf.Tensor4D | Sample, options: CtWindowOptions | WindowPreset): tf.Tensor4D | Sample {
+  const fn = 'window';
+  const s = toSample(input, fn);
+  const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : options ?? {};
+  if (o.preset !== undefined && !(o.preset in WINDOW_PRESETS)) {
+    throw new Error(`${fn}: 'preset' must be one of ${Object.keys(WINDOW_PRESETS).map((k) => `'${k}'`).join(', ')}; got '${o.preset}'`);
+  }
+  const base = o.preset !== undefined ? WINDOW_PRESETS[o.preset] : undefined;
+  const center = o.center ?? base?.center;
+  const width = o.width ?? base?.width;
+  if (center === undefined || width === undefined) throw new Error(`${fn}: give 'center' and 'width' or a 'preset'`);
+  if (!Number.isFinite(center)) throw new Error(`${fn}: 'center' must be a finite number; got ${center}`);
+  if (!(Number.isFinite(width) && width > 0)) throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
+  const [lo, hi] = o.outputRange ?? [0, 1];
+  const x = tf.tidy(() => {
+    const unit = tf.clipByValue(tf.div(tf.sub(s.x, center - width / 2), width), 0, 1);
+    return tf.add(tf.mul(unit, hi - lo), lo) as tf.Tensor4D;
+  });
+  return finish(input, x);
+}
+
+export { ctWindow as window };

@@ -1,0 +1,88 @@
+/**
+ * Projective warps shared by every geometric transform: per-image 2-D affine matrices
+ * (output pixel -> input pixel, the convention of `tf.image.transform`) applied to the
+ * image with its interpolation and to the mask with nearest neighbour, so both move together.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Sample } from './sample';
+
+/** How pixels between grid points are read. */
+export type Interpolation = 'bilinear' | 'nearest';
+/** How points outside the image are filled (the modes of `tf.image.transform` and Keras). */
+export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
+
+/** @internal A 2x3 affine map `[a, b, c, d, e, f]`: (x, y) -> (a x + b y + c, d x + e y + f). */
+export type Affine = [number, number, number, number, number, number];
+
+/** @internal The identity map. */
+export const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
+
+/**
+ * @internal The output->input map of a forward affine made of a linear part `m` (2x2, row
+ * major) about the image centre followed by a translation `(tx, ty)` in pixels.
+ */
+export function inverseAbout(m: [number, number, number, number], tx: number, ty: number, h: number, w: number): Affine {
+  const [a, b, c, d] = m;
+  const det = a * d - b * c;
+  if (Math.abs(det) < 1e-12) throw new Error('affine: the transform is singular (zero scale?)');
+  // in = C + M^-1 (out - C - T)
+  const ia = d / det;
+  const ib = -b / det;
+  const ic = -c / det;
+  const id = a / det;
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  const ox = cx + tx;
+  const oy = cy + ty;
+  return [ia, ib, cx - ia * ox - ib * oy, ic, id, cy - ic * ox - id * oy];
+}
+
+/** @internal Options of {@link warp}. */
+export interface WarpOptions {
+  interpolation: Interpolation;
+  fillMode: FillMode;
+  fillValue: number;
+  /** Output `[height, width]`; the input size when omitted. */
+  outputShape?: [number, number];
+}
+
+/**
+ * @internal Apply one output->input affine per image to `x` (with `interpolation`) and to
+ * `mask` (nearest, filled with 0 where `fillMode` is constant).
+ */
+export function warp(s: Sample, maps: Affine[], opts: WarpOptions): { x: tf.Tensor4D; mask?: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const rows = maps.map(([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0]);
+    const t = tf.tensor2d(rows, [maps.length, 8], 'float32');
+    const x = transformBatch(s.x, t, opts.interpolation, opts.fillMode, opts.fillValue, opts.outputShape);
+    if (s.mask === undefined) return { x };
+    const mask = transformBatch(s.mask, t, 'nearest', opts.fillMode, 0, opts.outputShape);
+    return { x, mask };
+  });
+}
+
+/**
+ * `tf.image.transform`, batch-safe: the cpu kernel of tfjs-backend-cpu 4.x returns after the
+ * first image (a `return` inside its batch loop), leaving the rest filled, so on cpu each
+ * image is transformed alone and the results are concatenated.
+ */
+function transformBatch(
+  x: tf.Tensor4D,
+  t: tf.Tensor2D,
+  interpolation: Interpolation,
+  fillMode: FillMode,
+  fillValue: number,
+  outputShape?: [number, number],
+): tf.Tensor4D {
+  const n = x.shape[0];
+  if (n === 1 || tf.getBackend() !== 'cpu') {
+    return tf.image.transform(x, t, interpolation, fillMode, fillValue, outputShape);
+  }
+  const parts: tf.Tensor4D[] = [];
+  for (let i = 0; i < n; i++) {
+    const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
+    const ti = tf.slice(t, [i, 0], [1, 8]);
+    parts.push(tf.image.transform(xi, ti, interpolation, fillMode, fillValue, outputShape));
+  }
+  return tf.concat(parts, 0);
+}
