@@ -1,0 +1,141 @@
+/**
+ * Inception-v3 modules (Szegedy et al., "Rethinking the Inception Architecture for Computer
+ * Vision", CVPR 2016), as Keras applications builds them: parallel conv-BN-ReLU branches
+ * concatenated on channels. Keras leaves these layers unnamed, so its converted weights
+ * carry the auto-names of a fresh session (`conv2d`, `conv2d_1`, `batch_normalization_1`,
+ * ...); {@link KerasNamer} reproduces that sequence so weights still load by name.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { applyLayer, convBnAct, type Sym } from './conv-bn-act';
+
+/** Generates Keras' per-class auto-names (`conv2d`, `conv2d_1`, ...) for one model build. */
+export class KerasNamer {
+  private readonly counts = new Map<string, number>();
+  /** @param prefix prepended to every generated name. */
+  constructor(private readonly prefix = '') {}
+  /** The next auto-name for the snake-case class name `base`. */
+  next(base: string): string {
+    const n = this.counts.get(base) ?? 0;
+    this.counts.set(base, n + 1);
+    return `${this.prefix}${n === 0 ? base : `${base}_${n}`}`;
+  }
+  /** `name` with the prefix, for layers Keras names explicitly (`mixed0`). */
+  fixed(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+}
+
+/**
+ * Keras' `conv2d_bn`: conv (no bias) -> BN without scale (epsilon 1e-3) -> ReLU.
+ * Input `[batch, h, w, c]`, output `[batch, h', w', filters]`.
+ */
+export function inceptionConv(
+  x: Sym,
+  namer: KerasNamer,
+  filters: number,
+  rows: number,
+  cols: number,
+  { strides = 1, padding = 'same' }: { strides?: number; padding?: 'same' | 'valid' } = {},
+): Sym {
+  return convBnAct(x, {
+    filters,
+    kernelSize: [rows, cols],
+    strides,
+    padding,
+    scale: false,
+    epsilon: 1e-3,
+    names: {
+      conv: namer.next('conv2d'),
+      bn: namer.next('batch_normalization'),
+      act: namer.next('activation'),
+    },
+  });
+}
+
+function concat(xs: Sym[], name: string): Sym {
+  return applyLayer(tfl.layers.concatenate({ axis: -1, name }), xs);
+}
+
+function avgPool3(x: Sym, namer: KerasNamer): Sym {
+  return applyLayer(
+    tfl.layers.averagePooling2d({
+      poolSize: 3,
+      strides: 1,
+      padding: 'same',
+      name: namer.next('average_pooling2d'),
+    }),
+    x,
+  );
+}
+
+function maxPool3s2(x: Sym, namer: KerasNamer): Sym {
+  return applyLayer(
+    tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: namer.next('max_pooling2d') }),
+    x,
+  );
+}
+
+/** Module A (`mixed0`-`mixed2`, 35x35): 1x1 | 1x1-5x5 | 1x1-3x3-3x3 | avgpool-1x1 (`poolFilters`). */
+export function inceptionA(x: Sym, namer: KerasNamer, poolFilters: number, name: string): Sym {
+  const b1 = inceptionConv(x, namer, 64, 1, 1);
+  let b5 = inceptionConv(x, namer, 48, 1, 1);
+  b5 = inceptionConv(b5, namer, 64, 5, 5);
+  let b3 = inceptionConv(x, namer, 64, 1, 1);
+  b3 = inceptionConv(b3, namer, 96, 3, 3);
+  b3 = inceptionConv(b3, namer, 96, 3, 3);
+  const bp = inceptionConv(avgPool3(x, namer), namer, poolFilters, 1, 1);
+  return concat([b1, b5, b3, bp], namer.fixed(name));
+}
+
+/** Reduction A (`mixed3`, 35 -> 17): 3x3/2 | 1x1-3x3-3x3/2 | maxpool/2. */
+export function inceptionReductionA(x: Sym, namer: KerasNamer, name: string): Sym {
+  const b3 = inceptionConv(x, namer, 384, 3, 3, { strides: 2, padding: 'valid' });
+  let bd = inceptionConv(x, namer, 64, 1, 1);
+  bd = inceptionConv(bd, namer, 96, 3, 3);
+  bd = inceptionConv(bd, namer, 96, 3, 3, { strides: 2, padding: 'valid' });
+  const bp = maxPool3s2(x, namer);
+  return concat([b3, bd, bp], namer.fixed(name));
+}
+
+/** Module C (`mixed4`-`mixed7`, 17x17): factorised 7x7 branches of width `width`. */
+export function inceptionC(x: Sym, namer: KerasNamer, width: number, name: string): Sym {
+  const b1 = inceptionConv(x, namer, 192, 1, 1);
+  let b7 = inceptionConv(x, namer, width, 1, 1);
+  b7 = inceptionConv(b7, namer, width, 1, 7);
+  b7 = inceptionConv(b7, namer, 192, 7, 1);
+  let bd = inceptionConv(x, namer, width, 1, 1);
+  bd = inceptionConv(bd, namer, width, 7, 1);
+  bd = inceptionConv(bd, namer, width, 1, 7);
+  bd = inceptionConv(bd, namer, width, 7, 1);
+  bd = inceptionConv(bd, namer, 192, 1, 7);
+  const bp = inceptionConv(avgPool3(x, namer), namer, 192, 1, 1);
+  return concat([b1, b7, bd, bp], namer.fixed(name));
+}
+
+/** Reduction B (`mixed8`, 17 -> 8): 1x1-3x3/2 | 1x1-1x7-7x1-3x3/2 | maxpool/2. */
+export function inceptionReductionB(x: Sym, namer: KerasNamer, name: string): Sym {
+  let b3 = inceptionConv(x, namer, 192, 1, 1);
+  b3 = inceptionConv(b3, namer, 320, 3, 3, { strides: 2, padding: 'valid' });
+  let b7 = inceptionConv(x, namer, 192, 1, 1);
+  b7 = inceptionConv(b7, namer, 192, 1, 7);
+  b7 = inceptionConv(b7, namer, 192, 7, 1);
+  b7 = inceptionConv(b7, namer, 192, 3, 3, { strides: 2, padding: 'valid' });
+  const bp = maxPool3s2(x, namer);
+  return concat([b3, b7, bp], namer.fixed(name));
+}
+
+/** Module E (`mixed9`, `mixed10`, 8x8): expanded 1x3 / 3x1 branches; `index` is 0 or 1. */
+export function inceptionE(x: Sym, namer: KerasNamer, index: number): Sym {
+  const b1 = inceptionConv(x, namer, 320, 1, 1);
+  const b3 = inceptionConv(x, namer, 384, 1, 1);
+  const b3a = inceptionConv(b3, namer, 384, 1, 3);
+  const b3b = inceptionConv(b3, namer, 384, 3, 1);
+  const b3cat = concat([b3a, b3b], namer.fixed(`mixed9_${index}`));
+  let bd = inceptionConv(x, namer, 448, 1, 1);
+  bd = inceptionConv(bd, namer, 384, 3, 3);
+  const bda = inceptionConv(bd, namer, 384, 1, 3);
+  const bdb = inceptionConv(bd, namer, 384, 3, 1);
+  const bdcat = concat([bda, bdb], namer.next('concatenate'));
+  const bp = inceptionConv(avgPool3(x, namer), namer, 192, 1, 1);
+  return concat([b1, b3cat, bdcat, bp], namer.fixed(`mixed${9 + index}`));
+}

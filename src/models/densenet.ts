@@ -1,0 +1,104 @@
+/**
+ * DenseNet (Huang et al., "Densely Connected Convolutional Networks", CVPR 2017), as
+ * Keras applications builds it: stem conv 7x7/2 -> max pool 3x3/2, four dense blocks with
+ * 0.5-compression transitions, final BN-ReLU. Keras-exact parameter counts at 224x224x3
+ * with the top: DenseNet121 8,062,504, DenseNet169 14,307,880, DenseNet201 20,242,984.
+ * DenseNet161 (growth rate 48, stem width 96) follows torchvision's configuration.
+ * Layer names are Keras' (`conv1/conv`, `conv2_block1_0_bn`, `pool2_conv`, `bn`...).
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { applyLayer, convBnAct, zeroPad, type Sym } from '../blocks/conv-bn-act';
+import { denseBlock, transitionBlock } from '../blocks/dense-block';
+import { checkOneOf } from '../util/checks';
+import {
+  type BackboneOptions,
+  type Built,
+  backboneHead,
+  buildBackbone,
+  resolveBackbone,
+} from './backbone-options';
+
+/** Options of the DenseNet builders. */
+export interface DenseNetOptions extends BackboneOptions {
+  /** `'keras'` (BN epsilon 1.001e-5, default) or `'torchvision'` (1e-5). */
+  variant?: 'keras' | 'torchvision';
+}
+
+/** Smallest input side. */
+export const DENSENET_MIN_SIZE = 32;
+
+/** Dense layers per block and growth rate of the named depths. */
+export const DENSENET_CONFIGS = {
+  121: { blocks: [6, 12, 24, 16], growthRate: 32 },
+  161: { blocks: [6, 12, 36, 24], growthRate: 48 },
+  169: { blocks: [6, 12, 32, 32], growthRate: 32 },
+  201: { blocks: [6, 12, 48, 32], growthRate: 32 },
+} as const;
+
+/** Trunk settings. */
+export interface DenseNetTrunkConfig {
+  /** Dense layers per block. */
+  blocks: readonly number[];
+  /** Channels added per dense layer; the stem has twice as many. */
+  growthRate: number;
+  /** BN epsilon. */
+  epsilon: number;
+}
+
+/**
+ * The DenseNet trunk up to the final BN-ReLU (`bn`, `relu`), names prefixed by `prefix`.
+ * Input `[batch, h, w, c]`, output `[batch, ~h/32, ~w/32, channels]` (1024 for DenseNet121).
+ */
+export function densenetTrunk(x: Sym, cfg: DenseNetTrunkConfig, prefix = ''): Sym {
+  const { blocks, growthRate, epsilon } = cfg;
+  let y = zeroPad(x, 3, `${prefix}zero_padding2d`);
+  y = convBnAct(y, {
+    filters: 2 * growthRate,
+    kernelSize: 7,
+    strides: 2,
+    padding: 'valid',
+    epsilon,
+    names: { conv: `${prefix}conv1/conv`, bn: `${prefix}conv1/bn`, act: `${prefix}conv1/relu` },
+  });
+  y = zeroPad(y, 1, `${prefix}zero_padding2d_1`);
+  y = applyLayer(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `${prefix}pool1` }), y);
+  blocks.forEach((n, i) => {
+    y = denseBlock(y, n, `${prefix}conv${i + 2}`, { growthRate, epsilon });
+    if (i < blocks.length - 1) y = transitionBlock(y, 0.5, `${prefix}pool${i + 2}`, { epsilon });
+  });
+  y = applyLayer(tfl.layers.batchNormalization({ axis: -1, epsilon, name: `${prefix}bn` }), y);
+  return applyLayer(tfl.layers.activation({ activation: 'relu', name: `${prefix}relu` }), y);
+}
+
+function build<O extends DenseNetOptions>(depth: keyof typeof DENSENET_CONFIGS, options: O): Built<O> {
+  const fn = `DenseNet${depth}`;
+  const r = resolveBackbone(fn, options, DENSENET_MIN_SIZE);
+  const { variant = 'keras' } = options;
+  checkOneOf(variant, ['keras', 'torchvision'], 'variant', fn);
+  const cfg = { ...DENSENET_CONFIGS[depth], epsilon: variant === 'keras' ? 1.001e-5 : 1e-5 };
+  return buildBackbone(options, () => {
+    const input = tfl.input({ shape: r.inputShape, name: 'input' });
+    const out = backboneHead(densenetTrunk(input, cfg), r);
+    return tfl.model({ inputs: input, outputs: out, name: r.name });
+  });
+}
+
+/** DenseNet-121, Keras-exact: 8,062,504 parameters at 224x224x3 with the top. */
+export function DenseNet121<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
+  return build(121, options);
+}
+
+/** DenseNet-161 (torchvision's: k = 48, blocks [6, 12, 36, 24]); 28,900,936 parameters with the top (torchvision's 28,681,000 leaves out the BN moving statistics). */
+export function DenseNet161<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
+  return build(161, options);
+}
+
+/** DenseNet-169, Keras-exact: 14,307,880 parameters at 224x224x3 with the top. */
+export function DenseNet169<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
+  return build(169, options);
+}
+
+/** DenseNet-201, Keras-exact: 20,242,984 parameters at 224x224x3 with the top. */
+export function DenseNet201<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
+  return build(201, options);
+}

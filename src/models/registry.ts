@@ -1,0 +1,109 @@
+/**
+ * Models by name, so examples and command lines pick a network from a string as the
+ * thesis's training script does (`buildModel('ResNet50', { inputShape: [256, 256, 1], classes: 2 })`).
+ * Adding a model is one line in {@link MODEL_REGISTRY}.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { DenseNet121, DenseNet161, DenseNet169, DenseNet201 } from './densenet';
+import { EmbeddingNet } from './embedding-net';
+import { InceptionV3 } from './inception-v3';
+import { PneumoniaCNN, VGG16Transfer } from './pneumonia-cnn';
+import { ResDenseFusion } from './res-dense-fusion';
+import { ResNet18, ResNet34, ResNet50, ResNet101, ResNet152 } from './resnet';
+import { VGG11, VGG13, VGG16, VGG19 } from './vgg';
+import { SimpleCNN, ThesisVGG } from './thesis-cnn';
+import { UNet } from './unet';
+import { ResUNet, ResUNetECSA } from './resunet';
+
+/** A registry entry: a builder taking one options object, and a one-line description. */
+export interface ModelEntry<F> {
+  /** The builder. */
+  build: F;
+  /** What the model is and where it comes from. */
+  description: string;
+}
+
+function entry<F extends (options?: never) => unknown>(build: F, description: string): ModelEntry<F> {
+  return { build, description };
+}
+
+/** Every named model. Keys are the builder names. */
+export const MODEL_REGISTRY = {
+  VGG11: entry(VGG11, 'VGG-11 (configuration A), Keras-style names'),
+  VGG13: entry(VGG13, 'VGG-13 (configuration B), Keras-style names'),
+  VGG16: entry(VGG16, 'VGG-16, Keras applications exact (138,357,544 params)'),
+  VGG19: entry(VGG19, 'VGG-19, Keras applications exact (143,667,240 params)'),
+  ResNet18: entry(ResNet18, 'ResNet-18 (basic units); variant keras | torchvision'),
+  ResNet34: entry(ResNet34, 'ResNet-34 (basic units); variant keras | torchvision'),
+  ResNet50: entry(ResNet50, 'ResNet-50, Keras applications exact (25,636,712 params)'),
+  ResNet101: entry(ResNet101, 'ResNet-101, Keras applications exact (44,707,176 params)'),
+  ResNet152: entry(ResNet152, 'ResNet-152, Keras applications exact (60,419,944 params)'),
+  DenseNet121: entry(DenseNet121, 'DenseNet-121, Keras applications exact (8,062,504 params)'),
+  DenseNet161: entry(DenseNet161, "DenseNet-161, torchvision's configuration (k = 48)"),
+  DenseNet169: entry(DenseNet169, 'DenseNet-169, Keras applications exact (14,307,880 params)'),
+  DenseNet201: entry(DenseNet201, 'DenseNet-201, Keras applications exact (20,242,984 params)'),
+  InceptionV3: entry(InceptionV3, 'Inception-v3, Keras applications exact (23,851,784 params)'),
+  ResDenseFusion: entry(
+    ResDenseFusion,
+    'Doc 000: ResNet101 + DenseNet121 trunks, projected, added, GAP, softmax',
+  ),
+  PneumoniaCNN: entry(PneumoniaCNN, 'Doc 004: custom CNN, 128x128x1 (2,525,121 params)'),
+  VGG16Transfer: entry(VGG16Transfer, 'Doc 004: frozen VGG16 base + dense 512-128-1 (31,558,209 params)'),
+  EmbeddingNet: entry(EmbeddingNet, 'Doc 002: DenseNet169 + 3 dense -> 512-d L2-normalised embedding'),
+  SimpleCNN: entry(SimpleCNN, 'Doc 001: small conv-ReLU-maxpool baseline, GAP, dense'),
+  ThesisVGG: entry(ThesisVGG, 'Doc 001: VGG-style net, 4 conv + 2 fully connected layers'),
+  UNet: entry(UNet, "Doc 001: UNet (bilinear | transpose Up), head 'classify' | 'segment'"),
+  ResUNet: entry(ResUNet, 'Doc 001: residual UNet skeleton of section 3.1, plain convs'),
+  ResUNetECSA: entry(ResUNetECSA, 'Doc 001: ResUNet + ECAsE (sSE + ECA) after the bottleneck'),
+};
+
+/** Names accepted by {@link buildModel}. */
+export type ModelName = keyof typeof MODEL_REGISTRY;
+
+/** The options object of the model called `N`. */
+export type ModelOptions<N extends ModelName> = NonNullable<
+  Parameters<(typeof MODEL_REGISTRY)[N]['build']>[0]
+>;
+
+/** Names of every registered model, in registry order. */
+export function listModels(): ModelName[] {
+  return Object.keys(MODEL_REGISTRY) as ModelName[];
+}
+
+/** Whether `name` is a registered model (narrows a string from a command line). */
+export function isModelName(name: string): name is ModelName {
+  return Object.prototype.hasOwnProperty.call(MODEL_REGISTRY, name);
+}
+
+/** The one-line description of a registered model. */
+export function describeModel(name: ModelName): string {
+  return lookup(name, 'describeModel').description;
+}
+
+function lookup(name: string, fn: string): ModelEntry<(options?: object) => unknown> {
+  if (!isModelName(name))
+    throw new Error(`${fn}: unknown model '${name}'; known: ${listModels().join(', ')}`);
+  return MODEL_REGISTRY[name] as unknown as ModelEntry<(options?: object) => unknown>;
+}
+
+/**
+ * Builds the model called `name` with `options` (synchronously; weights given as a path or
+ * URL need {@link buildModelAsync}).
+ */
+export function buildModel<N extends ModelName>(name: N, options?: ModelOptions<N>): tfl.LayersModel {
+  const e = lookup(name, 'buildModel');
+  if (typeof (options as { weights?: unknown } | undefined)?.weights === 'string') {
+    throw new Error(
+      `buildModel: 'weights' is a path or URL, which loads asynchronously; use buildModelAsync('${name}', ...)`,
+    );
+  }
+  return e.build(options) as tfl.LayersModel;
+}
+
+/** Builds the model called `name`, awaiting weights given as a path or URL. */
+export async function buildModelAsync<N extends ModelName>(
+  name: N,
+  options?: ModelOptions<N>,
+): Promise<tfl.LayersModel> {
+  return (await lookup(name, 'buildModelAsync').build(options)) as tfl.LayersModel;
+}

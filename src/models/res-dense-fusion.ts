@@ -1,0 +1,102 @@
+/**
+ * Res-Dense fusion of document 000 (Trinh & Nguyen, "Custom Deep Neural Network for 3D
+ * Covid Chest CT-scan Classification", 2021): ResNet101 and DenseNet121 trunks run in
+ * parallel on the same slice; a 1x1 Conv2D projects the ResNet map (2048 channels) to
+ * DenseNet's channel count (1024), the two maps are added, globally average-pooled and
+ * classified with a softmax.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { applyLayer } from '../blocks/conv-bn-act';
+import { kernelInit } from '../blocks/init-scope';
+import { checkPositiveInt } from '../util/checks';
+import { type ImageShape, buildBackbone, checkInputShape } from './backbone-options';
+import { DENSENET_CONFIGS, densenetTrunk } from './densenet';
+import { RESNET_DEPTHS, resnetTrunk } from './resnet';
+
+/** Layer-name prefix of the ResNet101 trunk (load Keras ResNet101 weights with `{ prefix: RESNET_PREFIX }`). */
+export const RESNET_PREFIX = 'resnet101/';
+/** Layer-name prefix of the DenseNet121 trunk. */
+export const DENSENET_PREFIX = 'densenet121/';
+
+/** Options of {@link ResDenseFusion}. */
+export interface ResDenseFusionOptions {
+  /** `[height, width, channels]`, both sides >= 32. Default `[256, 256, 3]` (the document's). */
+  inputShape?: ImageShape;
+  /** Number of classes of the softmax. Default 2 (COVID / non-COVID). */
+  classes?: number;
+  /** Seed of the kernel initialisers. */
+  seed?: number;
+  /** Build with zero kernels (fast; for loading weights next). Default `false`. */
+  zeroInit?: boolean;
+  /** Model name. Default `'res_dense_fusion'`. */
+  name?: string;
+}
+
+/**
+ * Builds the fusion model. Trunk layers are prefixed `resnet101/` and `densenet121/` (so the
+ * two trunks' Keras names do not collide and each trunk's Keras weights load with
+ * `loadWeightsByName(model, src, { prefix })`); the head is `projection`, `fusion_add`,
+ * `avg_pool`, `predictions`. Input `[batch, h, w, c]` (scale pixels to [-1, 1] as the paper
+ * does), output `[batch, classes]` probabilities. Use {@link fusionTrunks} to freeze trunks.
+ */
+export function ResDenseFusion(options: ResDenseFusionOptions = {}): tfl.LayersModel {
+  const { inputShape = [256, 256, 3], classes = 2, name = 'res_dense_fusion' } = options;
+  checkInputShape('ResDenseFusion', inputShape, 32);
+  checkPositiveInt(classes, 'classes', 'ResDenseFusion');
+  return buildBackbone({ seed: options.seed, zeroInit: options.zeroInit }, () => {
+    const input = tfl.input({ shape: inputShape, name: 'input' });
+    const res = resnetTrunk(input, { ...RESNET_DEPTHS[101], variant: 'keras', filters: 64 }, RESNET_PREFIX);
+    const dense = densenetTrunk(input, { ...DENSENET_CONFIGS[121], epsilon: 1.001e-5 }, DENSENET_PREFIX);
+    const channels = dense.shape[3] as number;
+    const projected = applyLayer(
+      tfl.layers.conv2d({
+        filters: channels,
+        kernelSize: 1,
+        name: 'projection',
+        kernelInitializer: kernelInit(),
+      }),
+      res,
+    );
+    let x = applyLayer(tfl.layers.add({ name: 'fusion_add' }), [projected, dense]);
+    x = applyLayer(tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
+    x = applyLayer(
+      tfl.layers.dense({
+        units: classes,
+        activation: 'softmax',
+        name: 'predictions',
+        kernelInitializer: kernelInit(),
+      }),
+      x,
+    );
+    return tfl.model({ inputs: input, outputs: x, name });
+  });
+}
+
+/** The layers of a {@link ResDenseFusion} model, split by part (in model order). */
+export interface FusionTrunks {
+  /** The ResNet101 trunk's layers. */
+  resnet: tfl.layers.Layer[];
+  /** The DenseNet121 trunk's layers. */
+  densenet: tfl.layers.Layer[];
+  /** The fusion head (projection, add, pooling, classifier). */
+  head: tfl.layers.Layer[];
+}
+
+/**
+ * Splits a fusion model (built or loaded from disk) into its trunks by layer-name prefix,
+ * for `freezeUpTo(trunks.resnet, 100)` and the like. The input layer belongs to none.
+ */
+export function fusionTrunks(model: tfl.LayersModel): FusionTrunks {
+  const out: FusionTrunks = { resnet: [], densenet: [], head: [] };
+  for (const l of model.layers) {
+    if (l.name.startsWith(RESNET_PREFIX)) out.resnet.push(l);
+    else if (l.name.startsWith(DENSENET_PREFIX)) out.densenet.push(l);
+    else if (l.getClassName() !== 'InputLayer') out.head.push(l);
+  }
+  if (out.resnet.length === 0 || out.densenet.length === 0) {
+    throw new Error(
+      `fusionTrunks: '${model.name}' has no '${RESNET_PREFIX}' / '${DENSENET_PREFIX}' layers; is it a ResDenseFusion model?`,
+    );
+  }
+  return out;
+}
