@@ -3,3 +3,18 @@
  * @module models
  */
 export {};
+export * from './thesis-options';
+export * from './thesis-cnn';
+export * from './unet';
+export * from './resunet';
+export * from './backbone-options';
+export * from './weights';
+export * from './vgg';
+export * from './resnet';
+export * from './densenet';
+export * from './inception-v3';
+export * from './pneumonia-cnn';
+export * from './res-dense-fusion';
+export * from './embedding-net';
+export * from './freeze';
+export * from './registry';
