@@ -239,7 +239,7 @@ export interface GrayscaleOptions {
 }
 
 /**
- * Grayscale (ITU-R 601 luma 0.299 R + 0.587 G + 0.114 B, as torchvision), keeping the channel
+ * Grayscale (luma 0.2989 R + 0.587 G + 0.114 B, torchvision's rounding of ITU-R 601), keeping the channel
  * count so batches stay stackable; single-channel images are returned unchanged.
  * @param input images `[batch, height, width, 1 | 3]` or a {@link Sample}.
  */
@@ -256,7 +256,7 @@ export function grayscale(input: tf.Tensor4D | Sample, options: GrayscaleOptions
   });
 }
 
-/** @internal ITU-R 601 luma of RGB `[b, h, w, 3]` -> `[b, h, w, 1]`. */
+/** @internal torchvision's ITU-R 601 luma of RGB `[b, h, w, 3]` -> `[b, h, w, 1]`. */
 export function luma(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true)) as tf.Tensor4D;
+  return tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.2989, 0.587, 0.114])), 3, true)) as tf.Tensor4D;
 }
