@@ -13,3 +13,4 @@ export * from './deform-conv-math';
 export * from './deform-conv-kernels';
 export * from './deform-conv-composed';
 export * from './deform-conv-op';
+export * from './deform-conv';

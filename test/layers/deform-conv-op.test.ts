@@ -46,8 +46,14 @@ describe.each(['kernels', 'composed'] as DeformConvImpl[])('deformConv2d (%s) ma
       const errY = maxAbsDiff(y, c.y.data);
       const inputs: tf.Tensor[] = [x, offset, kernel];
       const want: Arr[] = [c.dx, c.dOffset, c.dKernel];
-      if (mask) (inputs.push(mask), want.push(c.dMask!));
-      if (bias) (inputs.push(bias), want.push(c.dBias!));
+      if (mask) {
+        inputs.push(mask);
+        want.push(c.dMask!);
+      }
+      if (bias) {
+        inputs.push(bias);
+        want.push(c.dBias!);
+      }
       const grads = tf.grads((...ts: tf.Tensor[]) => {
         const m = mask ? (ts[3] as tf.Tensor4D) : null;
         const b = bias ? (ts[mask ? 4 : 3] as tf.Tensor1D) : null;
@@ -86,7 +92,7 @@ describe('deformConv2d', () => {
     const k = tf.zeros([3, 3, 4, 2]) as tf.Tensor4D;
     const off = tf.zeros([1, 3, 3, 18]) as tf.Tensor4D;
     const m = tf.zeros([1, 3, 3, 9]) as tf.Tensor4D;
-    expect(() => deformConv2d(tf.zeros([5, 5, 4]) as tf.Tensor4D, off, m, k)).toThrow(/'x'.*4-D/);
+    expect(() => deformConv2d(tf.zeros([5, 5, 4]) as unknown as tf.Tensor4D, off, m, k)).toThrow(/'x'.*4-D/);
     expect(() => deformConv2d(x, off, m, tf.zeros([3, 3, 3, 2]) as tf.Tensor4D)).toThrow(/'kernel'/);
     expect(() => deformConv2d(x, tf.zeros([1, 3, 3, 17]) as tf.Tensor4D, m, k)).toThrow(/'offset'/);
     expect(() => deformConv2d(x, tf.zeros([1, 4, 3, 18]) as tf.Tensor4D, m, k)).toThrow(/'offset'.*shape/);

@@ -71,6 +71,14 @@ export async function expectSaveLoadIdentical(
   const layer = makeLayer();
   const out = layer.apply(inputs.length === 1 ? inputs[0] : inputs) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs, outputs: out });
+  // Random weights, so zero-initialised parts (offset convs) are exercised by the round trip.
+  model.setWeights(
+    model.weights.map((w, i) =>
+      /variance/.test(w.name)
+        ? tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', i)
+        : tf.randomUniform(w.shape as number[], -0.5, 0.5, 'float32', i),
+    ),
+  );
   const xs = inputShapes.map((s, i) => randn([batch, ...s], 10 + i));
   const y1 = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const loaded = await saveAndLoad(model);
