@@ -17,3 +17,8 @@ export * from './reduce-lr-on-plateau';
 export * from './learning-rate-scheduler';
 export * from './history-logger';
 export * from './progress-bar';
+export * from './fit-mixing';
+export * from './freeze-layers';
+export * from './overfit';
+export * from './grid-search';
+export * from './resume';
