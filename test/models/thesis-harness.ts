@@ -6,7 +6,7 @@ import { makeRng } from '../../src/util/random';
 
 /** Trainable parameters (BN moving statistics excluded, as PyTorch counts `requires_grad`). */
 export function trainableCount(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return model.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 }
 
 /** A fixed batch of images in [0, 1) and one-hot labels (or per-pixel one-hot maps). */
