@@ -2,4 +2,8 @@
  * Explanations: Grad-CAM and its relatives, saliency, occlusion sensitivity, feature maps and heat-map overlays.
  * @module explain
  */
-export {};
+export * from './graph';
+export * from './target';
+export * from './gradients';
+export * from './gradcam';
+export * from './activations';
