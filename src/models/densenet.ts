@@ -9,7 +9,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyLayer, convBnAct, zeroPad, type Sym } from '../blocks/conv-bn-act';
 import { denseBlock, transitionBlock } from '../blocks/dense-block';
-import { checkOneOf } from '../util/checks';
+import { checkOneOf, checkPositiveInt } from '../util/checks';
 import {
   type BackboneOptions,
   type Built,
@@ -22,6 +22,14 @@ import {
 export interface DenseNetOptions extends BackboneOptions {
   /** `'keras'` (BN epsilon 1.001e-5, default) or `'torchvision'` (1e-5). */
   variant?: 'keras' | 'torchvision';
+}
+
+/** Options of the generic {@link DenseNet} builder. */
+export interface DenseNetGenericOptions extends DenseNetOptions {
+  /** Dense layers per block, e.g. `[6, 12, 24, 16]`. */
+  blocks: readonly number[];
+  /** Channels added per dense layer (the stem has twice as many). Default 32. */
+  growthRate?: number;
 }
 
 /** Smallest input side. */
@@ -70,12 +78,22 @@ export function densenetTrunk(x: Sym, cfg: DenseNetTrunkConfig, prefix = ''): Sy
   return applyLayer(tfl.layers.activation({ activation: 'relu', name: `${prefix}relu` }), y);
 }
 
-function build<O extends DenseNetOptions>(depth: keyof typeof DENSENET_CONFIGS, options: O): Built<O> {
-  const fn = `DenseNet${depth}`;
+function build<O extends DenseNetOptions>(
+  fn: string,
+  options: O,
+  layout: { blocks: readonly number[]; growthRate: number },
+): Built<O> {
   const r = resolveBackbone(fn, options, DENSENET_MIN_SIZE);
   const { variant = 'keras' } = options;
   checkOneOf(variant, ['keras', 'torchvision'], 'variant', fn);
-  const cfg = { ...DENSENET_CONFIGS[depth], epsilon: variant === 'keras' ? 1.001e-5 : 1e-5 };
+  if (!Array.isArray(layout.blocks) || layout.blocks.length < 1) {
+    throw new Error(
+      `${fn}: 'blocks' must list the dense layers of each block; got ${JSON.stringify(layout.blocks)}`,
+    );
+  }
+  layout.blocks.forEach((b, i) => checkPositiveInt(b, `blocks[${i}]`, fn));
+  checkPositiveInt(layout.growthRate, 'growthRate', fn);
+  const cfg = { ...layout, epsilon: variant === 'keras' ? 1.001e-5 : 1e-5 };
   return buildBackbone(options, () => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
     const out = backboneHead(densenetTrunk(input, cfg), r);
@@ -83,22 +101,34 @@ function build<O extends DenseNetOptions>(depth: keyof typeof DENSENET_CONFIGS, 
   });
 }
 
+/**
+ * A DenseNet of any layout, e.g. `DenseNet({ blocks: [2, 2, 2, 2], growthRate: 8 })` for a
+ * small CT model (stem width `2 * growthRate`, bottleneck width `4 * growthRate`).
+ */
+export function DenseNet<O extends DenseNetGenericOptions>(options: O): Built<O> {
+  return build(
+    'DenseNet',
+    { name: 'densenet', ...options },
+    { blocks: options.blocks, growthRate: options.growthRate ?? 32 },
+  );
+}
+
 /** DenseNet-121, Keras-exact: 8,062,504 parameters at 224x224x3 with the top. */
 export function DenseNet121<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
-  return build(121, options);
+  return build('DenseNet121', options, DENSENET_CONFIGS[121]);
 }
 
 /** DenseNet-161 (torchvision's: k = 48, blocks [6, 12, 36, 24]); 28,900,936 parameters with the top (torchvision's 28,681,000 leaves out the BN moving statistics). */
 export function DenseNet161<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
-  return build(161, options);
+  return build('DenseNet161', options, DENSENET_CONFIGS[161]);
 }
 
 /** DenseNet-169, Keras-exact: 14,307,880 parameters at 224x224x3 with the top. */
 export function DenseNet169<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
-  return build(169, options);
+  return build('DenseNet169', options, DENSENET_CONFIGS[169]);
 }
 
 /** DenseNet-201, Keras-exact: 20,242,984 parameters at 224x224x3 with the top. */
 export function DenseNet201<O extends DenseNetOptions>(options: O = {} as O): Built<O> {
-  return build(201, options);
+  return build('DenseNet201', options, DENSENET_CONFIGS[201]);
 }
