@@ -6,13 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkPositiveInt } from '../util/checks';
 import { convOutSize, deformConv2d, toPair, type IntPair } from './deform-conv-op';
-import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerOptions } from './layer-options';
+import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerBaseOptions } from './layer-options';
 
 /** Padding of {@link DeformConv2D}: symmetric pixels, or `'same'` / `'valid'`. */
 export type DeformPadding = IntPair | 'same' | 'valid';
 
 /** Options of {@link DeformConv2D}. */
-export interface DeformConv2DOptions extends LayerOptions {
+export interface DeformConv2DOptions extends LayerBaseOptions {
   /** Output channels. */
   filters: number;
   /** Kernel size `[kh, kw]` or one number for both. */

@@ -13,7 +13,7 @@ import {
   glorot,
   singleInput,
   type CallKwargs,
-  type LayerOptions,
+  type LayerBaseOptions,
 } from './layer-options';
 
 /** The pooling modes ECA accepts. */
@@ -30,7 +30,7 @@ export function ecaKernelSize(channels: number, gamma = 2, beta = 1): number {
 }
 
 /** Options of {@link ECA}. */
-export interface ECAOptions extends LayerOptions {
+export interface ECAOptions extends LayerBaseOptions {
   /** Odd 1-D kernel size across channels; default {@link ecaKernelSize} of the input channels. */
   kernelSize?: number;
   /** `gamma` of the adaptive kernel size. Default 2. */

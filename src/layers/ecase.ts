@@ -15,11 +15,11 @@ import {
   glorot,
   singleInput,
   type CallKwargs,
-  type LayerOptions,
+  type LayerBaseOptions,
 } from './layer-options';
 
 /** Options of {@link ECAsE}. */
-export interface ECAsEOptions extends LayerOptions {
+export interface ECAsEOptions extends LayerBaseOptions {
   /** Odd ECA kernel size; default {@link ecaKernelSize} of the input channels. */
   kernelSize?: number;
   /** `gamma` of the adaptive ECA kernel size. Default 2. */

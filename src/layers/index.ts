@@ -2,7 +2,7 @@
  * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE and FPRM.
  * @module layers
  */
-export * from './layer-options';
+export type { LayerBaseOptions } from './layer-options';
 export * from './attention-ops';
 export * from './squeeze-excite';
 export * from './spatial-se';
@@ -12,5 +12,6 @@ export * from './ecase';
 export * from './deform-conv-math';
 export * from './deform-conv-kernels';
 export * from './deform-conv-composed';
-export * from './deform-conv-op';
+export { deformConv2d, type DeformConv2dOptions, type DeformConvImpl, type IntPair } from './deform-conv-op';
 export * from './deform-conv';
+export * from './fprm';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 /** The base options of a tfjs-layers layer that medinets layers pass through unchanged. */
-export interface LayerOptions {
+export interface LayerBaseOptions {
   /** Layer name; unique within a model. Default: derived from the class name. */
   name?: string;
   /** Whether the layer's weights are updated by training. Default `true`. */
@@ -27,7 +27,7 @@ export type BaseLayerArgs = ConstructorParameters<typeof tfl.layers.Layer>[0];
 export type CallKwargs = Record<string, unknown>;
 
 /** The base options only, to hand to `super()`. */
-export function baseArgs(opts: LayerOptions): BaseLayerArgs {
+export function baseArgs(opts: LayerBaseOptions): BaseLayerArgs {
   const out: BaseLayerArgs = {};
   if (opts.name !== undefined) out.name = opts.name;
   if (opts.trainable !== undefined) out.trainable = opts.trainable;

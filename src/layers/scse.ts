@@ -14,14 +14,14 @@ import {
   hiddenChannels,
   singleInput,
   type CallKwargs,
-  type LayerOptions,
+  type LayerBaseOptions,
 } from './layer-options';
 
 /** The merge modes of the two-branch attention blocks. */
 export const ATTENTION_COMBINES: readonly AttentionCombine[] = ['add', 'max'];
 
 /** Options of {@link SCSE}. */
-export interface SCSEOptions extends LayerOptions {
+export interface SCSEOptions extends LayerBaseOptions {
   /** cSE bottleneck ratio r: hidden width `max(minChannels, floor(C / r))`. Default 16. */
   reduction?: number;
   /** Lower bound of the cSE hidden width. Default 1. */

@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { spatialGate } from './attention-ops';
-import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerOptions } from './layer-options';
+import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerBaseOptions } from './layer-options';
 
 /** Options of {@link SpatialSE}. */
-export interface SpatialSEOptions extends LayerOptions {
+export interface SpatialSEOptions extends LayerBaseOptions {
   /** Add a bias to the 1×1 convolution. Default `true`. */
   useBias?: boolean;
   /** Seed of the kernel initialiser; unseeded when omitted. */

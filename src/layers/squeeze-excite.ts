@@ -15,11 +15,11 @@ import {
   hiddenChannels,
   singleInput,
   type CallKwargs,
-  type LayerOptions,
+  type LayerBaseOptions,
 } from './layer-options';
 
 /** Options of {@link SqueezeExcite} and {@link ChannelSE}. */
-export interface SqueezeExciteOptions extends LayerOptions {
+export interface SqueezeExciteOptions extends LayerBaseOptions {
   /** Bottleneck ratio r: the hidden width is `max(minChannels, floor(C / r))`. Default 16. */
   reduction?: number;
   /** Lower bound of the hidden width, so narrow inputs keep a bottleneck. Default 1. */
