@@ -7,3 +7,6 @@ export * from './target';
 export * from './gradients';
 export * from './gradcam';
 export * from './activations';
+export * from './saliency';
+export * from './colormap';
+export * from './overlay';
