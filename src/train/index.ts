@@ -22,3 +22,7 @@ export * from './freeze-layers';
 export * from './overfit';
 export * from './grid-search';
 export * from './resume';
+export * from './plot-figure';
+export * from './plot-render';
+export * from './plot-charts';
+export * from './plot-save';
