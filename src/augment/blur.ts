@@ -3,7 +3,17 @@
  * {@link gaussianBlur} and by the elastic deformation's displacement fields.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type RangeLike, type Sample, type SeedLike, checkProb, finish, rngOf, selectPerImage, toRange, toSample } from './sample';
+import {
+  type RangeLike,
+  type Sample,
+  type SeedLike,
+  checkProb,
+  finish,
+  rngOf,
+  selectPerImage,
+  toRange,
+  toSample,
+} from './sample';
 
 /** @internal Normalised 1-D Gaussian taps for `sigma`, radius ceil(3 sigma) (truncated at `maxRadius`). */
 export function gaussianTaps(sigma: number, maxRadius = Infinity): number[] {
@@ -18,7 +28,11 @@ export function gaussianTaps(sigma: number, maxRadius = Infinity): number[] {
  * @internal Separable Gaussian blur of `[batch, height, width, channels]` with `border`
  * 'reflect' (mirror without repeating the edge) or 'zero'.
  */
-export function separableGaussian(x: tf.Tensor4D, sigma: number, border: 'reflect' | 'zero' = 'reflect'): tf.Tensor4D {
+export function separableGaussian(
+  x: tf.Tensor4D,
+  sigma: number,
+  border: 'reflect' | 'zero' = 'reflect',
+): tf.Tensor4D {
   return tf.tidy(() => {
     const [, h, w, c] = x.shape;
     const limit = Math.max(1, Math.min(h, w) - 1);
@@ -34,8 +48,23 @@ export function separableGaussian(x: tf.Tensor4D, sigma: number, border: 'reflec
     const ry = Math.min(r, h - 1);
     const rx = Math.min(r, w - 1);
     // Taps beyond what a reflection can supply (tiny images) fall back to edge-clamped zeros.
-    let padded = tf.mirrorPad(x, [[0, 0], [ry, ry], [rx, rx], [0, 0]], 'reflect');
-    if (ry < r || rx < r) padded = tf.pad(padded, [[0, 0], [r - ry, r - ry], [r - rx, r - rx], [0, 0]]);
+    let padded = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [ry, ry],
+        [rx, rx],
+        [0, 0],
+      ],
+      'reflect',
+    );
+    if (ry < r || rx < r)
+      padded = tf.pad(padded, [
+        [0, 0],
+        [r - ry, r - ry],
+        [r - rx, r - rx],
+        [0, 0],
+      ]);
     const v = tf.depthwiseConv2d(padded, kv, 1, 'valid');
     return tf.depthwiseConv2d(v, kh, 1, 'valid');
   });
@@ -58,7 +87,10 @@ export interface GaussianBlurOptions {
  */
 export function gaussianBlur(input: tf.Tensor4D, options?: GaussianBlurOptions): tf.Tensor4D;
 export function gaussianBlur(input: Sample, options?: GaussianBlurOptions): Sample;
-export function gaussianBlur(input: tf.Tensor4D | Sample, options: GaussianBlurOptions = {}): tf.Tensor4D | Sample {
+export function gaussianBlur(
+  input: tf.Tensor4D | Sample,
+  options: GaussianBlurOptions = {},
+): tf.Tensor4D | Sample {
   const fn = 'gaussianBlur';
   const s = toSample(input, fn);
   const range =

@@ -127,19 +127,30 @@ function factorRange(v: RangeLike, arg: string, fn: string): [number, number] | 
  */
 export function colorJitter(input: tf.Tensor4D, options?: ColorJitterOptions): tf.Tensor4D;
 export function colorJitter(input: Sample, options?: ColorJitterOptions): Sample;
-export function colorJitter(input: tf.Tensor4D | Sample, options: ColorJitterOptions = {}): tf.Tensor4D | Sample {
+export function colorJitter(
+  input: tf.Tensor4D | Sample,
+  options: ColorJitterOptions = {},
+): tf.Tensor4D | Sample {
   const fn = 'colorJitter';
   const c = intensityCommon(options, fn);
   const rb = factorRange(options.brightness ?? 0, 'brightness', fn);
   const rc = factorRange(options.contrast ?? 0, 'contrast', fn);
   const rs = factorRange(options.saturation ?? 0, 'saturation', fn);
-  const rh = options.hue === undefined || options.hue === 0 ? null : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
+  const rh =
+    options.hue === undefined || options.hue === 0
+      ? null
+      : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
   const order = c.rng.shuffle([0, 1, 2, 3]);
   return gated(input, fn, c.prob, c.rng, (x0) => {
     const n = x0.shape[0];
     const rgb = x0.shape[3] === 3;
-    if ((rs || rh) && !rgb) throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${x0.shape[3]}`);
-    const f = (r: [number, number], rng: Rng): tf.Tensor4D => perImage(Array.from({ length: n }, () => rng.uniform(r[0], r[1])), n);
+    if ((rs || rh) && !rgb)
+      throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${x0.shape[3]}`);
+    const f = (r: [number, number], rng: Rng): tf.Tensor4D =>
+      perImage(
+        Array.from({ length: n }, () => rng.uniform(r[0], r[1])),
+        n,
+      );
     let x = toUnit(x0, c.lo, c.hi);
     const blend = (a: tf.Tensor, b: tf.Tensor, k: tf.Tensor): tf.Tensor4D =>
       tf.clipByValue(tf.add(b, tf.mul(k, tf.sub(a, b))), 0, 1) as tf.Tensor4D;

@@ -32,12 +32,17 @@ export interface ElasticOptions {
  */
 export function elasticDeform(input: tf.Tensor4D, options?: ElasticOptions): tf.Tensor4D;
 export function elasticDeform(input: Sample, options?: ElasticOptions): Sample;
-export function elasticDeform(input: tf.Tensor4D | Sample, options: ElasticOptions = {}): tf.Tensor4D | Sample {
+export function elasticDeform(
+  input: tf.Tensor4D | Sample,
+  options: ElasticOptions = {},
+): tf.Tensor4D | Sample {
   const fn = 'elasticDeform';
   const s = toSample(input, fn);
   const { alpha = 34, sigma = 4, prob = 1, interpolation = 'bilinear' } = options;
-  if (!(Number.isFinite(alpha) && alpha >= 0)) throw new Error(`${fn}: 'alpha' must be a finite number >= 0; got ${alpha}`);
-  if (!(Number.isFinite(sigma) && sigma > 0)) throw new Error(`${fn}: 'sigma' must be a finite number > 0; got ${sigma}`);
+  if (!(Number.isFinite(alpha) && alpha >= 0))
+    throw new Error(`${fn}: 'alpha' must be a finite number >= 0; got ${alpha}`);
+  if (!(Number.isFinite(sigma) && sigma > 0))
+    throw new Error(`${fn}: 'sigma' must be a finite number > 0; got ${sigma}`);
   checkProb(prob, 'prob', fn);
   checkOneOf(interpolation, ['bilinear', 'nearest'] as const, 'interpolation', fn);
   const rng = rngOf(options.seed);
@@ -52,7 +57,8 @@ export function elasticDeform(input: tf.Tensor4D | Sample, options: ElasticOptio
     const gy = tf.add(tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]), dy);
     const gx = tf.add(tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]), dx);
     const x = sampleAt(s.x, gy as tf.Tensor4D, gx as tf.Tensor4D, interpolation);
-    const mask = s.mask === undefined ? undefined : sampleAt(s.mask, gy as tf.Tensor4D, gx as tf.Tensor4D, 'nearest');
+    const mask =
+      s.mask === undefined ? undefined : sampleAt(s.mask, gy as tf.Tensor4D, gx as tf.Tensor4D, 'nearest');
     return { x, mask };
   });
   return finish(input, out.x, out.mask);
@@ -62,10 +68,16 @@ export function elasticDeform(input: tf.Tensor4D | Sample, options: ElasticOptio
  * @internal Read `t` `[b, h, w, c]` at per-pixel source coordinates `gy`, `gx` `[b, h, w, 1]`
  * (edge-clamped), with gathers, so it runs on every backend.
  */
-export function sampleAt(t: tf.Tensor4D, gy: tf.Tensor4D, gx: tf.Tensor4D, interpolation: Interpolation): tf.Tensor4D {
+export function sampleAt(
+  t: tf.Tensor4D,
+  gy: tf.Tensor4D,
+  gx: tf.Tensor4D,
+  interpolation: Interpolation,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = t.shape;
-    if (b * h * w >= 2 ** 24) throw new Error(`elasticDeform: batch too large (${b * h * w} pixels); split it below 2^24 pixels`);
+    if (b * h * w >= 2 ** 24)
+      throw new Error(`elasticDeform: batch too large (${b * h * w} pixels); split it below 2^24 pixels`);
     const flat = tf.reshape(t, [b * h * w, c]);
     // Index arithmetic in float32 (exact below 2^24 pixels per batch), cast once for gather.
     const base = tf.reshape(tf.mul(tf.range(0, b, 1, 'float32'), h * w), [b, 1, 1, 1]);

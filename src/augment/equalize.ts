@@ -31,7 +31,8 @@ export function equalize(input: tf.Tensor4D | Sample, options: EqualizeOptions =
   const { valueRange = [0, 1], prob = 1 } = options;
   checkProb(prob, 'prob', fn);
   const [lo, hi] = valueRange;
-  if (!(hi > lo)) throw new Error(`${fn}: 'valueRange' must be [lo, hi] with lo < hi; got ${JSON.stringify(valueRange)}`);
+  if (!(hi > lo))
+    throw new Error(`${fn}: 'valueRange' must be [lo, hi] with lo < hi; got ${JSON.stringify(valueRange)}`);
   const rng = rngOf(options.seed);
   const [n, h, w, c] = s.x.shape;
   const src = s.x.dataSync();

@@ -47,7 +47,14 @@ export {
   gaussianNoise,
   grayscale,
 } from './intensity';
-export { type ShiftHsvOptions, type ColorJitterOptions, rgbToHsv, hsvToRgb, shiftHsv, colorJitter } from './color';
+export {
+  type ShiftHsvOptions,
+  type ColorJitterOptions,
+  rgbToHsv,
+  hsvToRgb,
+  shiftHsv,
+  colorJitter,
+} from './color';
 export { type EqualizeOptions, equalize } from './equalize';
 export {
   type ChannelStats,

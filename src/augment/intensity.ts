@@ -7,7 +7,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/random';
-import { type RangeLike, type Sample, type SeedLike, checkProb, finish, rngOf, selectPerImage, toRange, toSample } from './sample';
+import {
+  type RangeLike,
+  type Sample,
+  type SeedLike,
+  checkProb,
+  finish,
+  rngOf,
+  selectPerImage,
+  toRange,
+  toSample,
+} from './sample';
 
 /** Options shared by the intensity transforms. */
 export interface IntensityOptions {
@@ -20,7 +30,10 @@ export interface IntensityOptions {
 }
 
 /** @internal Validate the shared options. */
-export function intensityCommon(o: IntensityOptions, fn: string): { rng: Rng; prob: number; lo: number; hi: number } {
+export function intensityCommon(
+  o: IntensityOptions,
+  fn: string,
+): { rng: Rng; prob: number; lo: number; hi: number } {
   const { prob = 1, valueRange = [0, 1] } = o;
   checkProb(prob, 'prob', fn);
   if (!Array.isArray(valueRange) || valueRange.length !== 2 || !(valueRange[1] > valueRange[0])) {
@@ -70,13 +83,19 @@ export interface BrightnessOptions extends IntensityOptions {
  */
 export function brightness(input: tf.Tensor4D, options?: BrightnessOptions): tf.Tensor4D;
 export function brightness(input: Sample, options?: BrightnessOptions): Sample;
-export function brightness(input: tf.Tensor4D | Sample, options: BrightnessOptions = {}): tf.Tensor4D | Sample {
+export function brightness(
+  input: tf.Tensor4D | Sample,
+  options: BrightnessOptions = {},
+): tf.Tensor4D | Sample {
   const fn = 'brightness';
   const c = intensityCommon(options, fn);
   const r = toRange(options.delta ?? 0.2, 'delta', fn);
   return gated(input, fn, c.prob, c.rng, (x) => {
     const n = x.shape[0];
-    const d = perImage(draw(c.rng, r, n).map((v) => v * (c.hi - c.lo)), n);
+    const d = perImage(
+      draw(c.rng, r, n).map((v) => v * (c.hi - c.lo)),
+      n,
+    );
     return tf.clipByValue(tf.add(x, d), c.lo, c.hi);
   });
 }
@@ -214,11 +233,16 @@ export interface GaussianNoiseOptions {
  */
 export function gaussianNoise(input: tf.Tensor4D, options?: GaussianNoiseOptions): tf.Tensor4D;
 export function gaussianNoise(input: Sample, options?: GaussianNoiseOptions): Sample;
-export function gaussianNoise(input: tf.Tensor4D | Sample, options: GaussianNoiseOptions = {}): tf.Tensor4D | Sample {
+export function gaussianNoise(
+  input: tf.Tensor4D | Sample,
+  options: GaussianNoiseOptions = {},
+): tf.Tensor4D | Sample {
   const fn = 'gaussianNoise';
   const { mean = 0, prob = 1, valueRange } = options;
-  const std = typeof options.std === 'number' || options.std === undefined ? options.std ?? 0.05 : options.std;
-  const r = typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
+  const std =
+    typeof options.std === 'number' || options.std === undefined ? (options.std ?? 0.05) : options.std;
+  const r =
+    typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
   if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
   const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
   return gated(input, fn, c.prob, c.rng, (x) => {

@@ -29,7 +29,9 @@ export function toOneHot(y: tf.Tensor, classes: number | undefined, fn: string):
     }
     return tf.cast(y, 'float32') as tf.Tensor2D;
   }
-  throw new Error(`${fn}: 'y' must be [batch] class indices or [batch, classes] one-hot; got shape [${y.shape.join(', ')}]`);
+  throw new Error(
+    `${fn}: 'y' must be [batch] class indices or [batch, classes] one-hot; got shape [${y.shape.join(', ')}]`,
+  );
 }
 
 /**

@@ -48,7 +48,9 @@ export abstract class RandomImageLayer extends tfl.layers.Layer {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
     if (kwargs?.['training'] !== true) return x;
     if (x.rank !== 3 && x.rank !== 4) {
-      throw new Error(`${this.getClassName()}: input must be a 3-D or 4-D image tensor; got shape [${x.shape.join(', ')}]`);
+      throw new Error(
+        `${this.getClassName()}: input must be a 3-D or 4-D image tensor; got shape [${x.shape.join(', ')}]`,
+      );
     }
     return tf.tidy(() => {
       const batch = (x.rank === 3 ? tf.expandDims(x, 0) : x) as tf.Tensor4D;
@@ -113,7 +115,11 @@ export interface ResampleLayerArgs extends RandomLayerArgs {
   fillValue?: number;
 }
 
-function resampleConfig(l: { fillMode: FillMode; interpolation: Interpolation; fillValue: number }): tf.serialization.ConfigDict {
+function resampleConfig(l: {
+  fillMode: FillMode;
+  interpolation: Interpolation;
+  fillValue: number;
+}): tf.serialization.ConfigDict {
   return { fillMode: l.fillMode, interpolation: l.interpolation, fillValue: l.fillValue };
 }
 
@@ -146,7 +152,13 @@ export class RandomRotation extends RandomImageLayer {
     this.fillValue = args.fillValue ?? 0;
   }
   protected augment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
-    return rotate(x, { factor: this.factor, fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue, seed: rng });
+    return rotate(x, {
+      factor: this.factor,
+      fillMode: this.fillMode,
+      interpolation: this.interpolation,
+      fillValue: this.fillValue,
+      seed: rng,
+    });
   }
   /** Config: base + `factor`, `fillMode`, `interpolation`, `fillValue`. */
   override getConfig(): tf.serialization.ConfigDict {
@@ -201,11 +213,19 @@ export class RandomZoom extends RandomImageLayer {
       const zx = wr === null ? zy : 1 + rng.uniform(wr[0], wr[1]);
       return inverseAbout([1 / zx, 0, 0, 1 / zy], 0, 0, h, w);
     });
-    return warp({ x }, maps, { fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue }).x;
+    return warp({ x }, maps, {
+      fillMode: this.fillMode,
+      interpolation: this.interpolation,
+      fillValue: this.fillValue,
+    }).x;
   }
   /** Config: base + factors and resampling options. */
   override getConfig(): tf.serialization.ConfigDict {
-    const cfg: tf.serialization.ConfigDict = { ...super.getConfig(), heightFactor: factorConfig(this.heightFactor), ...resampleConfig(this) };
+    const cfg: tf.serialization.ConfigDict = {
+      ...super.getConfig(),
+      heightFactor: factorConfig(this.heightFactor),
+      ...resampleConfig(this),
+    };
     if (this.widthFactor !== undefined) cfg['widthFactor'] = factorConfig(this.widthFactor);
     return cfg;
   }
@@ -293,7 +313,10 @@ export class RandomContrast extends RandomImageLayer {
     toRange(this.factor, 'factor', 'RandomContrast');
   }
   protected augment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
-    const f = typeof this.factor === 'number' ? this.factor : ([1 - this.factor[0], 1 + this.factor[1]] as [number, number]);
+    const f =
+      typeof this.factor === 'number'
+        ? this.factor
+        : ([1 - this.factor[0], 1 + this.factor[1]] as [number, number]);
     return contrast(x, { factor: f, valueRange: this.valueRange, seed: rng });
   }
   /** Config: base + `factor`, `valueRange`. */
@@ -335,6 +358,13 @@ export class RandomBrightness extends RandomImageLayer {
   }
 }
 
-for (const cls of [RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness]) {
+for (const cls of [
+  RandomFlip,
+  RandomRotation,
+  RandomZoom,
+  RandomTranslation,
+  RandomContrast,
+  RandomBrightness,
+]) {
   tf.serialization.registerClass(cls);
 }

@@ -168,7 +168,11 @@ export function weightMap(plan: MixPlan, h: number, w: number): tf.Tensor4D {
     const lam = tf.tensor4d(plan.lambda, [n, 1, 1, 1]);
     if (plan.boxes.every((b) => b === null)) return lam;
     const isBox = plan.boxes.map((b) => (b === null ? 0 : 1));
-    const col = (k: number): tf.Tensor => tf.tensor4d(plan.boxes.map((b) => (b === null ? 0 : b[k]!)), [n, 1, 1, 1]);
+    const col = (k: number): tf.Tensor =>
+      tf.tensor4d(
+        plan.boxes.map((b) => (b === null ? 0 : b[k]!)),
+        [n, 1, 1, 1],
+      );
     const rows = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]);
     const cols = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]);
     const inside = tf.logicalAnd(
@@ -287,8 +291,14 @@ function commonOpts(o: MixOptions, fn: string): { mode: MixMode; rng: Rng } {
 /** @internal Validate `minMax`. */
 export function checkMinMax(minMax: [number, number] | undefined, fn: string): void {
   if (minMax === undefined) return;
-  if (!Array.isArray(minMax) || minMax.length !== 2 || !(minMax[0] >= 0 && minMax[0] <= minMax[1] && minMax[1] <= 1)) {
-    throw new Error(`${fn}: 'minMax' must be [min, max] with 0 <= min <= max <= 1; got ${JSON.stringify(minMax)}`);
+  if (
+    !Array.isArray(minMax) ||
+    minMax.length !== 2 ||
+    !(minMax[0] >= 0 && minMax[0] <= minMax[1] && minMax[1] <= 1)
+  ) {
+    throw new Error(
+      `${fn}: 'minMax' must be [min, max] with 0 <= min <= max <= 1; got ${JSON.stringify(minMax)}`,
+    );
   }
 }
 
@@ -303,7 +313,11 @@ export function checkMinMax(minMax: [number, number] | undefined, fn: string): v
 export function mixup(x: tf.Tensor4D, y: tf.Tensor, options?: MixupOptions): MixResult;
 /** The pipeline form: labels from `sample.y`, mask from `sample.mask`. */
 export function mixup(sample: Sample, options?: MixupOptions): MixedSample;
-export function mixup(a: tf.Tensor4D | Sample, b?: tf.Tensor | MixupOptions, c?: MixupOptions): MixResult | MixedSample {
+export function mixup(
+  a: tf.Tensor4D | Sample,
+  b?: tf.Tensor | MixupOptions,
+  c?: MixupOptions,
+): MixResult | MixedSample {
   const fn = 'mixup';
   const p = parseMixArgs(a, b, c, fn);
   const { alpha = 0.4 } = p.opts;
@@ -323,7 +337,11 @@ export function mixup(a: tf.Tensor4D | Sample, b?: tf.Tensor | MixupOptions, c?:
 export function cutmix(x: tf.Tensor4D, y: tf.Tensor, options?: CutmixOptions): MixResult;
 /** The pipeline form: labels from `sample.y` (optional for segmentation), mask from `sample.mask`. */
 export function cutmix(sample: Sample, options?: CutmixOptions): MixedSample;
-export function cutmix(a: tf.Tensor4D | Sample, b?: tf.Tensor | CutmixOptions, c?: CutmixOptions): MixResult | MixedSample {
+export function cutmix(
+  a: tf.Tensor4D | Sample,
+  b?: tf.Tensor | CutmixOptions,
+  c?: CutmixOptions,
+): MixResult | MixedSample {
   const fn = 'cutmix';
   const p = parseMixArgs(a, b, c, fn);
   const { alpha = 1, correctLam = true, minMax } = p.opts;
@@ -334,7 +352,12 @@ export function cutmix(a: tf.Tensor4D | Sample, b?: tf.Tensor | CutmixOptions, c
   return applyPlan(p, planCutmix(n, h, w, mode, alpha, rng, minMax, correctLam), fn);
 }
 
-function twoTarget(x: tf.Tensor4D, y: tf.Tensor, plan: MixPlan, mask: tf.Tensor4D | undefined): TwoTargetResult {
+function twoTarget(
+  x: tf.Tensor4D,
+  y: tf.Tensor,
+  plan: MixPlan,
+  mask: tf.Tensor4D | undefined,
+): TwoTargetResult {
   const [, h, w] = x.shape;
   const t = tf.tidy(() => {
     const wmap = weightMap(plan, h, w);

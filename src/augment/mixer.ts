@@ -76,7 +76,9 @@ export class Mixer {
     if (cutmixAlpha !== 0) checkAlpha(cutmixAlpha, 'cutmixAlpha', fn);
     checkMinMax(cutmixMinMax, fn);
     if (mixupAlpha === 0 && cutmixAlpha === 0 && cutmixMinMax === undefined) {
-      throw new Error(`${fn}: enable mixup ('mixupAlpha' > 0) or CutMix ('cutmixAlpha' > 0 or 'cutmixMinMax')`);
+      throw new Error(
+        `${fn}: enable mixup ('mixupAlpha' > 0) or CutMix ('cutmixAlpha' > 0 or 'cutmixMinMax')`,
+      );
     }
     checkProb(prob, 'prob', fn);
     checkProb(switchProb, 'switchProb', fn);
@@ -84,7 +86,17 @@ export class Mixer {
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
       throw new Error(`${fn}: 'labelSmoothing' must be in [0, 1); got ${labelSmoothing}`);
     }
-    this.o = { mixupAlpha, cutmixAlpha, cutmixMinMax, prob, switchProb, mode, correctLam, labelSmoothing, classes };
+    this.o = {
+      mixupAlpha,
+      cutmixAlpha,
+      cutmixMinMax,
+      prob,
+      switchProb,
+      mode,
+      correctLam,
+      labelSmoothing,
+      classes,
+    };
     this.rng = rngOf(options.seed);
   }
 
@@ -97,10 +109,16 @@ export class Mixer {
   apply(x: tf.Tensor4D, y: tf.Tensor, options?: { mask?: tf.Tensor4D }): MixResult;
   /** The pipeline form on a {@link Sample}. */
   apply(sample: Sample): MixedSample;
-  apply(a: tf.Tensor4D | Sample, y?: tf.Tensor, options: { mask?: tf.Tensor4D } = {}): MixResult | MixedSample {
+  apply(
+    a: tf.Tensor4D | Sample,
+    y?: tf.Tensor,
+    options: { mask?: tf.Tensor4D } = {},
+  ): MixResult | MixedSample {
     const fn = 'Mixer.apply';
     const classes = this.o.classes;
-    const p = isTensor(a) ? parseMixArgs(a, y, { ...options, classes }, fn) : parseMixArgs(a, { classes }, undefined, fn);
+    const p = isTensor(a)
+      ? parseMixArgs(a, y, { ...options, classes }, fn)
+      : parseMixArgs(a, { classes }, undefined, fn);
     const [n, h, w] = p.x.shape;
     const plan = this.plan(n, h, w);
     return applyPlan(p, plan, fn, this.o.labelSmoothing);

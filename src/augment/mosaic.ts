@@ -39,7 +39,10 @@ export interface MosaicResult extends MixResult {
  */
 export function mosaic(x: tf.Tensor4D, y: tf.Tensor, options?: MosaicOptions): MosaicResult;
 /** The pipeline form: labels from `sample.y` (optional), mask from `sample.mask`. */
-export function mosaic(sample: Sample, options?: MosaicOptions): MixedSample & Pick<MosaicResult, 'sources' | 'weights'>;
+export function mosaic(
+  sample: Sample,
+  options?: MosaicOptions,
+): MixedSample & Pick<MosaicResult, 'sources' | 'weights'>;
 export function mosaic(
   a: tf.Tensor4D | Sample,
   b?: tf.Tensor | MosaicOptions,
@@ -49,8 +52,14 @@ export function mosaic(
   const p = parseMixArgs(a, b, c, fn);
   const opts = p.opts as MosaicOptions;
   const offset = opts.offset ?? [0.25, 0.75];
-  if (!Array.isArray(offset) || offset.length !== 2 || !(offset[0] >= 0 && offset[0] <= offset[1] && offset[1] <= 1)) {
-    throw new Error(`${fn}: 'offset' must be [min, max] with 0 <= min <= max <= 1; got ${JSON.stringify(offset)}`);
+  if (
+    !Array.isArray(offset) ||
+    offset.length !== 2 ||
+    !(offset[0] >= 0 && offset[0] <= offset[1] && offset[1] <= 1)
+  ) {
+    throw new Error(
+      `${fn}: 'offset' must be [min, max] with 0 <= min <= max <= 1; got ${JSON.stringify(offset)}`,
+    );
   }
   const [n, h, w] = p.x.shape;
   if (h < 2 || w < 2) throw new Error(`${fn}: images must be at least 2x2; got ${h}x${w}`);
@@ -77,7 +86,10 @@ export function mosaic(
   const out = tf.tidy(() => {
     const tiles: { x: tf.Tensor4D; mask?: tf.Tensor4D }[] = [];
     for (let q = 0; q < 4; q++) {
-      const idx = tf.tensor1d(sources.map((s) => s[q] as number), 'int32');
+      const idx = tf.tensor1d(
+        sources.map((s) => s[q] as number),
+        'int32',
+      );
       const src: Sample = { x: tf.gather(p.x, idx) };
       if (p.mask !== undefined) src.mask = tf.gather(p.mask, idx);
       const maps: Affine[] = [];
@@ -90,8 +102,14 @@ export function mosaic(
       }
       tiles.push(warp(src, maps, { interpolation: 'bilinear', fillMode: 'nearest', fillValue: 0 }));
     }
-    const cy = tf.tensor4d(centres.map((c) => c[0]), [n, 1, 1, 1]);
-    const cx = tf.tensor4d(centres.map((c) => c[1]), [n, 1, 1, 1]);
+    const cy = tf.tensor4d(
+      centres.map((c) => c[0]),
+      [n, 1, 1, 1],
+    );
+    const cx = tf.tensor4d(
+      centres.map((c) => c[1]),
+      [n, 1, 1, 1],
+    );
     const top = tf.less(tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]), cy);
     const left = tf.less(tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]), cx);
     const pick = (k: 'x' | 'mask', chans: number): tf.Tensor4D => {
@@ -115,7 +133,13 @@ export function mosaic(
     }
     return { x, mask, y: yMixed };
   });
-  const res = { x: out.x, lambda: weights.map((w4) => w4[0] as number), index: sources.map((s) => s[1] as number), sources, weights } as MosaicResult;
+  const res = {
+    x: out.x,
+    lambda: weights.map((w4) => w4[0] as number),
+    index: sources.map((s) => s[1] as number),
+    sources,
+    weights,
+  } as MosaicResult;
   if (out.y !== undefined) res.y = out.y;
   if (out.mask !== undefined) res.mask = out.mask;
   return res;

@@ -67,7 +67,10 @@ export interface NormalizeOptions {
  */
 export function normalize(input: tf.Tensor4D, options: NormalizeOptions | ChannelStats): tf.Tensor4D;
 export function normalize(input: Sample, options: NormalizeOptions | ChannelStats): Sample;
-export function normalize(input: tf.Tensor4D | Sample, options: NormalizeOptions | ChannelStats): tf.Tensor4D | Sample {
+export function normalize(
+  input: tf.Tensor4D | Sample,
+  options: NormalizeOptions | ChannelStats,
+): tf.Tensor4D | Sample {
   const fn = 'normalize';
   const s = toSample(input, fn);
   const c = s.x.shape[3];
@@ -106,7 +109,10 @@ export function rescale(input: tf.Tensor4D | Sample, options: RescaleOptions = {
   const { scale = 1 / 127.5, offset = -1 } = options;
   if (!Number.isFinite(scale)) throw new Error(`${fn}: 'scale' must be a finite number; got ${scale}`);
   if (!Number.isFinite(offset)) throw new Error(`${fn}: 'offset' must be a finite number; got ${offset}`);
-  return finish(input, tf.tidy(() => tf.add(tf.mul(s.x, scale), offset) as tf.Tensor4D));
+  return finish(
+    input,
+    tf.tidy(() => tf.add(tf.mul(s.x, scale), offset) as tf.Tensor4D),
+  );
 }
 
 /** A CT display window in Hounsfield units. */
@@ -142,19 +148,28 @@ export interface CtWindowOptions extends Partial<CtWindow> {
  */
 export function ctWindow(input: tf.Tensor4D, options: CtWindowOptions | WindowPreset): tf.Tensor4D;
 export function ctWindow(input: Sample, options: CtWindowOptions | WindowPreset): Sample;
-export function ctWindow(input: tf.Tensor4D | Sample, options: CtWindowOptions | WindowPreset): tf.Tensor4D | Sample {
+export function ctWindow(
+  input: tf.Tensor4D | Sample,
+  options: CtWindowOptions | WindowPreset,
+): tf.Tensor4D | Sample {
   const fn = 'window';
   const s = toSample(input, fn);
-  const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : options ?? {};
+  const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : (options ?? {});
   if (o.preset !== undefined && !(o.preset in WINDOW_PRESETS)) {
-    throw new Error(`${fn}: 'preset' must be one of ${Object.keys(WINDOW_PRESETS).map((k) => `'${k}'`).join(', ')}; got '${o.preset}'`);
+    throw new Error(
+      `${fn}: 'preset' must be one of ${Object.keys(WINDOW_PRESETS)
+        .map((k) => `'${k}'`)
+        .join(', ')}; got '${o.preset}'`,
+    );
   }
   const base = o.preset !== undefined ? WINDOW_PRESETS[o.preset] : undefined;
   const center = o.center ?? base?.center;
   const width = o.width ?? base?.width;
-  if (center === undefined || width === undefined) throw new Error(`${fn}: give 'center' and 'width' or a 'preset'`);
+  if (center === undefined || width === undefined)
+    throw new Error(`${fn}: give 'center' and 'width' or a 'preset'`);
   if (!Number.isFinite(center)) throw new Error(`${fn}: 'center' must be a finite number; got ${center}`);
-  if (!(Number.isFinite(width) && width > 0)) throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
+  if (!(Number.isFinite(width) && width > 0))
+    throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
   const [lo, hi] = o.outputRange ?? [0, 1];
   const x = tf.tidy(() => {
     const unit = tf.clipByValue(tf.div(tf.sub(s.x, center - width / 2), width), 0, 1);

@@ -49,7 +49,9 @@ export function toSample(input: tf.Tensor | Sample, fn: string): Sample {
     }
   }
   if (s.y !== undefined && s.y.shape[0] !== s.x.shape[0]) {
-    throw new Error(`${fn}: 'x' and 'y' must have the same batch size; got ${s.x.shape[0]} and ${s.y.shape[0]}`);
+    throw new Error(
+      `${fn}: 'x' and 'y' must have the same batch size; got ${s.x.shape[0]} and ${s.y.shape[0]}`,
+    );
   }
   return s;
 }
@@ -58,11 +60,7 @@ export function toSample(input: tf.Tensor | Sample, fn: string): Sample {
  * @internal Build the output of a transform that changed `x` (and maybe `mask`): labels are
  * passed through as new tensor handles so the caller may dispose input and output independently.
  */
-export function finish(
-  input: tf.Tensor | Sample,
-  x: tf.Tensor4D,
-  mask?: tf.Tensor4D,
-): tf.Tensor4D | Sample {
+export function finish(input: tf.Tensor | Sample, x: tf.Tensor4D, mask?: tf.Tensor4D): tf.Tensor4D | Sample {
   if (isTensor(input)) return x;
   const out: Sample = { x };
   if (input.y !== undefined) out.y = tf.clone(input.y);
@@ -80,7 +78,8 @@ export function toRange(
 ): [number, number] {
   let r: [number, number];
   if (typeof v === 'number') {
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${fn}: '${arg}' must be a finite number >= 0; got ${v}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new Error(`${fn}: '${arg}' must be a finite number >= 0; got ${v}`);
     r = [center - v, center + v];
   } else if (Array.isArray(v) && v.length === 2 && v.every((e) => Number.isFinite(e))) {
     r = [v[0] as number, v[1] as number];
@@ -88,13 +87,15 @@ export function toRange(
     throw new Error(`${fn}: '${arg}' must be a number or a [min, max] pair; got ${JSON.stringify(v)}`);
   }
   if (r[0] > r[1]) throw new Error(`${fn}: '${arg}' must have min <= max; got [${r[0]}, ${r[1]}]`);
-  if (r[0] < lo || r[1] > hi) throw new Error(`${fn}: '${arg}' must lie within [${lo}, ${hi}]; got [${r[0]}, ${r[1]}]`);
+  if (r[0] < lo || r[1] > hi)
+    throw new Error(`${fn}: '${arg}' must lie within [${lo}, ${hi}]; got [${r[0]}, ${r[1]}]`);
   return r;
 }
 
 /** @internal Check a probability option. */
 export function checkProb(p: number, arg: string, fn: string): void {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new Error(`${fn}: '${arg}' must be a number in [0, 1]; got ${p}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new Error(`${fn}: '${arg}' must be a number in [0, 1]; got ${p}`);
 }
 
 /** @internal The generator for a call. */

@@ -46,7 +46,8 @@ function checkResample(o: ResampleOptions, fn: string): Required<ResampleOptions
   const { interpolation = 'bilinear', fillMode = 'reflect', fillValue = 0 } = o;
   checkOneOf(interpolation, INTERPOLATIONS, 'interpolation', fn);
   checkOneOf(fillMode, FILL_MODES, 'fillMode', fn);
-  if (!Number.isFinite(fillValue)) throw new Error(`${fn}: 'fillValue' must be a finite number; got ${fillValue}`);
+  if (!Number.isFinite(fillValue))
+    throw new Error(`${fn}: 'fillValue' must be a finite number; got ${fillValue}`);
   return { interpolation, fillMode, fillValue };
 }
 
@@ -152,7 +153,12 @@ function drawAffine(r: AffineRanges, anisotropic: boolean, h: number, w: number,
   const c = Math.cos(theta);
   const s = Math.sin(theta);
   const sh = [1, kx, ky, 1];
-  const rs = [c * sh[0]! + s * sh[2]!, c * sh[1]! + s * sh[3]!, -s * sh[0]! + c * sh[2]!, -s * sh[1]! + c * sh[3]!];
+  const rs = [
+    c * sh[0]! + s * sh[2]!,
+    c * sh[1]! + s * sh[3]!,
+    -s * sh[0]! + c * sh[2]!,
+    -s * sh[1]! + c * sh[3]!,
+  ];
   const m: [number, number, number, number] = [rs[0]! * zx, rs[1]! * zy, rs[2]! * zx, rs[3]! * zy];
   return inverseAbout(m, tx, ty, h, w);
 }
@@ -272,12 +278,20 @@ function checkSize(size: unknown, fn: string): [number, number] {
     size.length !== 2 ||
     !size.every((v) => Number.isInteger(v) && (v as number) > 0)
   ) {
-    throw new Error(`${fn}: 'size' must be [height, width] with positive integers; got ${JSON.stringify(size)}`);
+    throw new Error(
+      `${fn}: 'size' must be [height, width] with positive integers; got ${JSON.stringify(size)}`,
+    );
   }
   return [size[0] as number, size[1] as number];
 }
 
-function cropAt(s: Sample, tops: number[], lefts: number[], h: number, w: number): { x: tf.Tensor4D; mask?: tf.Tensor4D } {
+function cropAt(
+  s: Sample,
+  tops: number[],
+  lefts: number[],
+  h: number,
+  w: number,
+): { x: tf.Tensor4D; mask?: tf.Tensor4D } {
   return tf.tidy(() => {
     const take = (t: tf.Tensor4D): tf.Tensor4D =>
       tf.concat(
@@ -328,7 +342,10 @@ export function randomCrop(input: tf.Tensor4D | Sample, options: RandomCropOptio
  */
 export function centerCrop(input: tf.Tensor4D, options: { size: [number, number] }): tf.Tensor4D;
 export function centerCrop(input: Sample, options: { size: [number, number] }): Sample;
-export function centerCrop(input: tf.Tensor4D | Sample, options: { size: [number, number] }): tf.Tensor4D | Sample {
+export function centerCrop(
+  input: tf.Tensor4D | Sample,
+  options: { size: [number, number] },
+): tf.Tensor4D | Sample {
   const fn = 'centerCrop';
   const s = toSample(input, fn);
   const [ch, cw] = checkSize(options?.size, fn);

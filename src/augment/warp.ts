@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sample } from './sample';
+import { sampleAffine } from './sampler';
 
 /** How pixels between grid points are read. */
 export type Interpolation = 'bilinear' | 'nearest';
@@ -21,7 +22,13 @@ export const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];
  * @internal The output->input map of a forward affine made of a linear part `m` (2x2, row
  * major) about the image centre followed by a translation `(tx, ty)` in pixels.
  */
-export function inverseAbout(m: [number, number, number, number], tx: number, ty: number, h: number, w: number): Affine {
+export function inverseAbout(
+  m: [number, number, number, number],
+  tx: number,
+  ty: number,
+  h: number,
+  w: number,
+): Affine {
   const [a, b, c, d] = m;
   const det = a * d - b * c;
   if (Math.abs(det) < 1e-12) throw new Error('affine: the transform is singular (zero scale?)');
@@ -52,37 +59,44 @@ export interface WarpOptions {
  */
 export function warp(s: Sample, maps: Affine[], opts: WarpOptions): { x: tf.Tensor4D; mask?: tf.Tensor4D } {
   return tf.tidy(() => {
-    const rows = maps.map(([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0]);
-    const t = tf.tensor2d(rows, [maps.length, 8], 'float32');
-    const x = transformBatch(s.x, t, opts.interpolation, opts.fillMode, opts.fillValue, opts.outputShape);
+    const x = transformBatch(s.x, maps, opts.interpolation, opts.fillMode, opts.fillValue, opts.outputShape);
     if (s.mask === undefined) return { x };
-    const mask = transformBatch(s.mask, t, 'nearest', opts.fillMode, 0, opts.outputShape);
+    const mask = transformBatch(s.mask, maps, 'nearest', opts.fillMode, 0, opts.outputShape);
     return { x, mask };
   });
 }
 
 /**
- * `tf.image.transform`, batch-safe: the cpu kernel of tfjs-backend-cpu 4.x returns after the
- * first image (a `return` inside its batch loop), leaving the rest filled, so on cpu each
- * image is transformed alone and the results are concatenated.
+ * `tf.image.transform` where the backend's kernel is right, our gather-based sampler where it
+ * is not: the cpu kernel of tfjs-backend-cpu 4.x returns after the first image (a `return`
+ * inside its batch loop), so on cpu each image is transformed alone; the wasm kernel folds
+ * `'reflect'` coordinates wrongly, so wasm + reflect uses {@link sampleAffine}.
  */
-function transformBatch(
+export function transformBatch(
   x: tf.Tensor4D,
-  t: tf.Tensor2D,
+  maps: Affine[],
   interpolation: Interpolation,
   fillMode: FillMode,
   fillValue: number,
   outputShape?: [number, number],
 ): tf.Tensor4D {
-  const n = x.shape[0];
-  if (n === 1 || tf.getBackend() !== 'cpu') {
-    return tf.image.transform(x, t, interpolation, fillMode, fillValue, outputShape);
-  }
-  const parts: tf.Tensor4D[] = [];
-  for (let i = 0; i < n; i++) {
-    const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
-    const ti = tf.slice(t, [i, 0], [1, 8]);
-    parts.push(tf.image.transform(xi, ti, interpolation, fillMode, fillValue, outputShape));
-  }
-  return tf.concat(parts, 0);
+  return tf.tidy(() => {
+    const backend = tf.getBackend();
+    if (backend === 'wasm' && fillMode === 'reflect') {
+      return sampleAffine(x, maps, interpolation, fillMode, fillValue, outputShape);
+    }
+    const rows = maps.map(([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0]);
+    const t = tf.tensor2d(rows, [maps.length, 8], 'float32');
+    const n = x.shape[0];
+    if (n === 1 || backend !== 'cpu') {
+      return tf.image.transform(x, t, interpolation, fillMode, fillValue, outputShape);
+    }
+    const parts: tf.Tensor4D[] = [];
+    for (let i = 0; i < n; i++) {
+      const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
+      const ti = tf.slice(t, [i, 0], [1, 8]);
+      parts.push(tf.image.transform(xi, ti, interpolation, fillMode, fillValue, outputShape));
+    }
+    return tf.concat(parts, 0);
+  });
 }

@@ -31,5 +31,7 @@ export function images(n: number, h: number, w: number, c: number, seed = 1): tf
 
 /** A seeded binary mask `[n, h, w, 1]`. */
 export function binaryMask(n: number, h: number, w: number, seed = 2): tf.Tensor4D {
-  return tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([n, h, w, 1], 0, 1, 'float32', seed), 0.5), 'float32')) as tf.Tensor4D;
+  return tf.tidy(() =>
+    tf.cast(tf.greater(tf.randomUniform([n, h, w, 1], 0, 1, 'float32', seed), 0.5), 'float32'),
+  ) as tf.Tensor4D;
 }

@@ -71,9 +71,12 @@ describe('brightness, contrast, gamma, multiply, shiftRgb', () => {
     const ref = tf.clipByValue(tf.mul(x, 1.5), 0, 1);
     expect(maxDiff(out, ref)).toBeLessThan(1e-6);
     const pc = multiply(x, { factor: [0.5, 1.5], perChannel: true, seed: 4 });
-    const ratio = tf.tidy(() => vals(tf.div(tf.slice(pc, [0, 0, 0, 0], [1, -1, -1, -1]), tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]))));
+    const ratio = tf.tidy(() =>
+      vals(tf.div(tf.slice(pc, [0, 0, 0, 0], [1, -1, -1, -1]), tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]))),
+    );
     // One factor per channel: the ratio repeats every 3 values (up to clipping at 1).
-    for (let i = 3; i < ratio.length; i++) if (ratio[i]! * 0.75 < 0.99) expect(ratio[i]).toBeCloseTo(ratio[i % 3]!, 4);
+    for (let i = 3; i < ratio.length; i++)
+      if (ratio[i]! * 0.75 < 0.99) expect(ratio[i]).toBeCloseTo(ratio[i % 3]!, 4);
     tf.dispose([out, ref, pc]);
   });
 
@@ -156,7 +159,9 @@ describe('noise, grayscale, colour', () => {
 
 describe('equalize and blur', () => {
   it('equalize spreads a narrow histogram over the full range', () => {
-    const narrow = tf.tidy(() => tf.add(tf.mul(tf.round(tf.mul(images(1, 32, 32, 1, 5), 20)), 1 / 255), 0.4)) as tf.Tensor4D;
+    const narrow = tf.tidy(() =>
+      tf.add(tf.mul(tf.round(tf.mul(images(1, 32, 32, 1, 5), 20)), 1 / 255), 0.4),
+    ) as tf.Tensor4D;
     const out = equalize(narrow);
     const v = vals(out);
     expect(Math.min(...v)).toBeLessThan(0.1);
@@ -273,7 +278,9 @@ describe('probability, masks, leaks, errors', () => {
   });
 
   it('throws clear errors', () => {
-    expect(() => brightness(tf.zeros([2, 2]) as tf.Tensor4D)).toThrow(/brightness: 'x' must be a 4-D tensor/);
+    expect(() => brightness(tf.zeros([2, 2]) as unknown as tf.Tensor4D)).toThrow(
+      /brightness: 'x' must be a 4-D tensor/,
+    );
     expect(() => contrast(x, { valueRange: [1, 0] })).toThrow(/'valueRange'/);
     expect(() => gamma(x, { gamma: [0, 1] })).toThrow(/'gamma' must be > 0/);
     expect(() => normalize(x, { mean: [0, 0], std: 1 })).toThrow(/'mean' must be a number or 3/);

@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Mixer, cutmix, cutmixPairs, mixup, mixupLoss, mixupPairs, mosaic, smoothLabels } from '../../src/augment';
+import {
+  Mixer,
+  cutmix,
+  cutmixPairs,
+  mixup,
+  mixupLoss,
+  mixupPairs,
+  mosaic,
+  smoothLabels,
+} from '../../src/augment';
 import { binaryMask, images, maxDiff, noLeak, vals } from './helpers';
 
 const N = 5;
@@ -11,7 +20,9 @@ afterAll(() => tf.dispose([x, yIdx, yOne]));
 
 /** Images whose pixels all equal their batch index + 1, so a pixel tells which image it came from. */
 function constantImages(n: number, h: number, w: number): tf.Tensor4D {
-  return tf.tidy(() => tf.mul(tf.ones([n, h, w, 1]), tf.reshape(tf.range(1, n + 1), [n, 1, 1, 1]))) as tf.Tensor4D;
+  return tf.tidy(() =>
+    tf.mul(tf.ones([n, h, w, 1]), tf.reshape(tf.range(1, n + 1), [n, 1, 1, 1])),
+  ) as tf.Tensor4D;
 }
 
 function rows(t: tf.Tensor): number[][] {
@@ -35,12 +46,17 @@ describe('mixup', () => {
         const j = r.index[i]!;
         expect(lam).toBeGreaterThanOrEqual(0);
         expect(lam).toBeLessThanOrEqual(1);
-        for (const [p, q] of [[0, 0], [4, 6], [8, 3]] as const) {
+        for (const [p, q] of [
+          [0, 0],
+          [4, 6],
+          [8, 3],
+        ] as const) {
           for (let c = 0; c < 3; c++) {
             expect(b[i]![p]![q]![c]).toBeCloseTo(lam * a[i]![p]![q]![c]! + (1 - lam) * a[j]![p]![q]![c]!, 5);
           }
         }
-        for (let k = 0; k < 3; k++) expect(ym[i]![k]).toBeCloseTo(lam * yo[i]![k]! + (1 - lam) * yo[j]![k]!, 6);
+        for (let k = 0; k < 3; k++)
+          expect(ym[i]![k]).toBeCloseTo(lam * yo[i]![k]! + (1 - lam) * yo[j]![k]!, 6);
       }
       expectRowsSumToOne(r.y);
       if (mode === 'batch') expect(new Set(r.lambda).size).toBe(1);
@@ -125,7 +141,11 @@ describe('cutmix', () => {
 
   it('minMax bounds the box sides; correctLam false keeps the drawn lambda', () => {
     const c = constantImages(4, 20, 20);
-    const r = cutmix(c, tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4), { minMax: [0.2, 0.4], mode: 'elem', seed: 5 });
+    const r = cutmix(c, tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 4), {
+      minMax: [0.2, 0.4],
+      mode: 'elem',
+      seed: 5,
+    });
     for (const l of r.lambda) {
       expect(1 - l).toBeGreaterThanOrEqual(0.2 * 0.2 - 1e-9);
       expect(1 - l).toBeLessThanOrEqual(0.4 * 0.4 + 1e-9);
@@ -192,7 +212,14 @@ describe('Mixer', () => {
   it('switches between mixup and CutMix and smooths labels', () => {
     const c = constantImages(6, 8, 8);
     const y = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
-    const mixer = new Mixer({ mixupAlpha: 0.4, cutmixAlpha: 1, classes: 3, labelSmoothing: 0.1, mode: 'elem', seed: 1 });
+    const mixer = new Mixer({
+      mixupAlpha: 0.4,
+      cutmixAlpha: 1,
+      classes: 3,
+      labelSmoothing: 0.1,
+      mode: 'elem',
+      seed: 1,
+    });
     let sawBox = false;
     let sawBlend = false;
     for (let k = 0; k < 4; k++) {
@@ -220,7 +247,7 @@ describe('Mixer', () => {
     const m0 = new Mixer({ prob: 0, classes: 3, labelSmoothing: 0.3, seed: 1 });
     const r = m0.apply(x, yIdx);
     expect(maxDiff(r.x, x)).toBe(0);
-    const s = smoothLabels(yOne, 0.3);
+    const s = smoothLabels(yOne as tf.Tensor2D, 0.3);
     expect(maxDiff(r.y, s)).toBeLessThan(1e-6);
     const a = new Mixer({ classes: 3, seed: 4 }).apply(x, yIdx);
     const b = new Mixer({ classes: 3, seed: 4 }).apply(x, yIdx);
@@ -277,7 +304,9 @@ describe('shapes, leaks, errors', () => {
     noLeak(() => mixup(one, y1, { classes: 3, seed: 1 }) as unknown as tf.TensorContainer);
     noLeak(() => cutmix(one, y1, { classes: 3, seed: 1 }) as unknown as tf.TensorContainer);
     noLeak(() => mosaic(one, y1, { classes: 3, seed: 1 }) as unknown as tf.TensorContainer);
-    noLeak(() => new Mixer({ classes: 3, seed: 1, mode: 'pair' }).apply(one, y1) as unknown as tf.TensorContainer);
+    noLeak(
+      () => new Mixer({ classes: 3, seed: 1, mode: 'pair' }).apply(one, y1) as unknown as tf.TensorContainer,
+    );
     noLeak(() => mixupPairs(one, y1, { seed: 1 }) as unknown as tf.TensorContainer);
     const r = mixup(one, y1, { classes: 3, seed: 1 });
     expect(r.index).toEqual([0]);
@@ -287,7 +316,9 @@ describe('shapes, leaks, errors', () => {
 
   it('throws for wrong rank, mismatched batch, alpha <= 0 and bad labels', () => {
     const y4 = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3);
-    expect(() => mixup(tf.zeros([5, 4, 4]) as tf.Tensor4D, yOne)).toThrow(/mixup: 'x' must be a 4-D tensor/);
+    expect(() => mixup(tf.zeros([5, 4, 4]) as unknown as tf.Tensor4D, yOne)).toThrow(
+      /mixup: 'x' must be a 4-D tensor/,
+    );
     expect(() => mixup(x, y4)).toThrow(/mixup: 'x' and 'y' must have the same batch size; got 5 and 4/);
     expect(() => cutmix(x, y4)).toThrow(/same batch size/);
     expect(() => mixup(x, yOne, { alpha: 0 })).toThrow(/mixup: 'alpha' must be a finite number > 0; got 0/);

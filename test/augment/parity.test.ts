@@ -11,9 +11,12 @@ interface Fixture {
   low: number[][][];
   [key: string]: unknown;
 }
-const fx = JSON.parse(readFileSync(new URL('../fixtures/augment/torchvision.json', import.meta.url), 'utf8')) as Fixture;
+const fx = JSON.parse(
+  readFileSync(new URL('../fixtures/augment/torchvision.json', import.meta.url), 'utf8'),
+) as Fixture;
 const [H, W] = fx.shape;
-const asBatch = (v: unknown, scale = 1): tf.Tensor4D => tf.mul(tf.tensor4d([v as number[][][]]), scale) as tf.Tensor4D;
+const asBatch = (v: unknown, scale = 1): tf.Tensor4D =>
+  tf.mul(tf.tensor4d([v as number[][][]]), scale) as tf.Tensor4D;
 const img = asBatch(fx.image, 1 / 255);
 const low = asBatch(fx.low, 1 / 255);
 const ref = (k: string): tf.Tensor4D => asBatch(fx[k]);
@@ -22,10 +25,18 @@ afterAll(() => tf.dispose([img, low]));
 
 describe('parity with torchvision', () => {
   it('equalize matches F.equalize level for level', () => {
-    for (const [input, key] of [[img, 'equalize_image'], [low, 'equalize_low']] as const) {
+    for (const [input, key] of [
+      [img, 'equalize_image'],
+      [low, 'equalize_low'],
+    ] as const) {
       const out = equalize(input);
       const r = ref(key);
-      expect(maxDiff(tf.tidy(() => tf.round(tf.mul(out, 255))), r)).toBe(0);
+      expect(
+        maxDiff(
+          tf.tidy(() => tf.round(tf.mul(out, 255))),
+          r,
+        ),
+      ).toBe(0);
       tf.dispose([out, r]);
     }
   });
@@ -60,7 +71,10 @@ describe('parity with torchvision', () => {
   });
 
   it('resize (bilinear, half-pixel) matches F.resize without antialias', () => {
-    for (const [key, size] of [['resize_5x7', [5, 7]], ['resize_14x17', [14, 17]]] as const) {
+    for (const [key, size] of [
+      ['resize_5x7', [5, 7]],
+      ['resize_14x17', [14, 17]],
+    ] as const) {
       const out = resize(img, { size: [size[0], size[1]] });
       const r = ref(key);
       expect(out.shape).toEqual([1, size[0], size[1], 3]);

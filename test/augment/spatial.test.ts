@@ -135,7 +135,8 @@ describe('affine family', () => {
       () => zoom(x, { seed: 3 }),
       () => shear(x, { seed: 3 }),
       () => translate(x, { seed: 3 }),
-      () => affine(x, { degrees: 10, scale: [0.9, 1.1], shear: 5, translateX: 0.1, translateY: 0.1, seed: 3 }),
+      () =>
+        affine(x, { degrees: 10, scale: [0.9, 1.1], shear: 5, translateX: 0.1, translateY: 0.1, seed: 3 }),
     ]) {
       const out = f();
       expect(out.shape).toEqual(x.shape);
@@ -162,7 +163,10 @@ describe('mask moves with the image, pixel for pixel', () => {
     ['zoom', (s) => zoom(s, { scale: [0.7, 1.4], interpolation: 'nearest', seed: 2 })],
     ['shear', (s) => shear(s, { degrees: 20, interpolation: 'nearest', fillMode: 'wrap', seed: 3 })],
     ['translate', (s) => translate(s, { interpolation: 'nearest', seed: 4 })],
-    ['affine', (s) => affine(s, { degrees: 20, scale: [0.8, 1.2], shear: 10, interpolation: 'nearest', seed: 5 })],
+    [
+      'affine',
+      (s) => affine(s, { degrees: 20, scale: [0.8, 1.2], shear: 10, interpolation: 'nearest', seed: 5 }),
+    ],
     ['randomCrop', (s) => randomCrop(s, { size: [5, 4], seed: 6 })],
     ['centerCrop', (s) => centerCrop(s, { size: [4, 3] })],
     ['randomResizedCrop', (s) => randomResizedCrop(s, { size: [6, 8], interpolation: 'nearest', seed: 7 })],
@@ -254,7 +258,8 @@ describe('shapes, leaks and errors', () => {
       () => shear(one, { seed: 1 }),
       () => translate(one, { seed: 1 }),
       () => randomCrop(one, { size: [3, 3], seed: 1 }),
-      () => randomResizedCrop({ x: one, mask: m }, { size: [4, 4], seed: 1 }) as unknown as tf.TensorContainer,
+      () =>
+        randomResizedCrop({ x: one, mask: m }, { size: [4, 4], seed: 1 }) as unknown as tf.TensorContainer,
       () => resize(one, { size: [7, 2] }),
       () => elasticDeform({ x: one, mask: m }, { seed: 1 }) as unknown as tf.TensorContainer,
     ];
