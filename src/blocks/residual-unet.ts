@@ -14,7 +14,12 @@ import { outConv, padOrCropTo, unetUp, type UpsampleMode } from './unet';
  * The first conv of a residual stage: receives `[b, h, w, c]` and must return
  * `[b, ceil(h / strides), ceil(w / strides), filters]`. `name` is the stage's prefix.
  */
-export type StageEntryFn = (x: tfl.SymbolicTensor, filters: number, strides: 1 | 2, name: string) => tfl.SymbolicTensor;
+export type StageEntryFn = (
+  x: tfl.SymbolicTensor,
+  filters: number,
+  strides: 1 | 2,
+  name: string,
+) => tfl.SymbolicTensor;
 
 /** A shape-preserving block (attention) applied to `[b, h, w, c]`; `name` is the layer name to use. */
 export type AttentionFn = (x: tfl.SymbolicTensor, name: string) => tfl.SymbolicTensor;
@@ -127,7 +132,10 @@ export interface ResidualUNetFeatures {
  * resolution, so three upsamplings close the U. Odd sizes work: strided convs give
  * ceil(h/2), the upsampled map is cropped back to the skip's size.
  */
-export function residualUNetTrunk(input: tfl.SymbolicTensor, o: ResidualUNetTrunkOptions): ResidualUNetFeatures {
+export function residualUNetTrunk(
+  input: tfl.SymbolicTensor,
+  o: ResidualUNetTrunkOptions,
+): ResidualUNetFeatures {
   const f = o.filters;
   const rng = o.rng;
   let x1 = convBnRelu(input, f, 'x1', { rng });
@@ -143,7 +151,12 @@ export function residualUNetTrunk(input: tfl.SymbolicTensor, o: ResidualUNetTrun
     name: 'x5',
     rng,
   });
-  const dec = (x: tfl.SymbolicTensor, skip: tfl.SymbolicTensor, filters: number, name: string): tfl.SymbolicTensor => {
+  const dec = (
+    x: tfl.SymbolicTensor,
+    skip: tfl.SymbolicTensor,
+    filters: number,
+    name: string,
+  ): tfl.SymbolicTensor => {
     const y = unetUp(x, skip, filters, { name, rng, mode: o.upsample, midFilters: filters });
     return o.decoderAttention ? o.decoderAttention(y, `${name}_attn`) : y;
   };
@@ -210,7 +223,10 @@ export interface ResidualUNetClassifierHeadOptions {
  * "A feature of size 1x1 is output by four consecutive maximum pooling": max pooling until
  * 1x1 is a global max pool, which we use so any input size reaches 1x1 exactly.
  */
-export function residualUNetClassifierHead(low: tfl.SymbolicTensor, o: ResidualUNetClassifierHeadOptions): tfl.SymbolicTensor {
+export function residualUNetClassifierHead(
+  low: tfl.SymbolicTensor,
+  o: ResidualUNetClassifierHeadOptions,
+): tfl.SymbolicTensor {
   const [, , c] = hwc(low);
   let g = apply(tfl.layers.globalMaxPooling2d({ name: 'head_maxpool' }), low);
   g = apply(tfl.layers.reshape({ targetShape: [1, 1, c], name: 'head_reshape' }), g);
@@ -218,7 +234,10 @@ export function residualUNetClassifierHead(low: tfl.SymbolicTensor, o: ResidualU
   g = o.headConv(g);
   const fused = o.fuse ? o.fuse(g, low) : g;
   let y = apply(tfl.layers.globalAveragePooling2d({ name: 'head_avgpool' }), fused);
-  y = apply(tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: seeded(o.rng), name: 'head_fc1' }), y);
+  y = apply(
+    tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: seeded(o.rng), name: 'head_fc1' }),
+    y,
+  );
   y = apply(tfl.layers.activation({ activation: 'relu', name: 'head_fc1_relu' }), y);
   return apply(tfl.layers.dense({ units: o.classes, kernelInitializer: seeded(o.rng), name: 'logits' }), y);
 }

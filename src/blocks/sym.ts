@@ -75,7 +75,12 @@ export function convBnRelu(
   x: Sym,
   filters: number,
   name: string,
-  { kernel = 3, strides = 1, suffix = '', rng }: { kernel?: number; strides?: number; suffix?: string; rng?: Rng } = {},
+  {
+    kernel = 3,
+    strides = 1,
+    suffix = '',
+    rng,
+  }: { kernel?: number; strides?: number; suffix?: string; rng?: Rng } = {},
 ): Sym {
   const y = conv(x, { filters, kernel, strides, useBias: false, name: `${name}_conv${suffix}`, rng });
   return relu(bn(y, `${name}_bn${suffix}`), `${name}_relu${suffix}`);

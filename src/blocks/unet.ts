@@ -19,14 +19,22 @@ export interface UNetPartOptions {
   rng?: Rng;
 }
 
+/** Options of {@link doubleConv}. */
+export interface DoubleConvOptions extends UNetPartOptions {
+  /** Width of the first conv (default `filters`); UNet's bilinear Up uses half its input channels here. */
+  midFilters?: number;
+}
+
 /**
  * DoubleConv: (conv 3x3, no bias -> BN -> ReLU) twice.
  * `[b, h, w, c] -> [b, h, w, filters]`. Layers: `${name}_conv1`, `${name}_bn1`,
  * `${name}_relu1`, `${name}_conv2`, `${name}_bn2`, `${name}_relu2`.
- * @param midFilters width of the first conv (default `filters`); UNet's bilinear Up uses half
- *   its input channels here.
  */
-export function doubleConv(x: tfl.SymbolicTensor, filters: number, opts: UNetPartOptions & { midFilters?: number }): tfl.SymbolicTensor {
+export function doubleConv(
+  x: tfl.SymbolicTensor,
+  filters: number,
+  opts: DoubleConvOptions,
+): tfl.SymbolicTensor {
   const { name, rng } = opts;
   const y = convBnRelu(x, opts.midFilters ?? filters, name, { suffix: '1', rng });
   return convBnRelu(y, filters, name, { suffix: '2', rng });
@@ -38,7 +46,10 @@ export function doubleConv(x: tfl.SymbolicTensor, filters: number, opts: UNetPar
  * the DoubleConv names.
  */
 export function unetDown(x: tfl.SymbolicTensor, filters: number, opts: UNetPartOptions): tfl.SymbolicTensor {
-  const p = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${opts.name}_pool` }), x);
+  const p = apply(
+    tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${opts.name}_pool` }),
+    x,
+  );
   return doubleConv(p, filters, opts);
 }
 
@@ -49,7 +60,11 @@ export function unetDown(x: tfl.SymbolicTensor, filters: number, opts: UNetPartO
  * what lets pad-then-concat work for odd input sizes. Adds `${name}` (a ZeroPadding2D) and/or
  * `${name}_crop` (a Cropping2D) only when needed; returns `x` itself when sizes agree.
  */
-export function padOrCropTo(x: tfl.SymbolicTensor, ref: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
+export function padOrCropTo(
+  x: tfl.SymbolicTensor,
+  ref: tfl.SymbolicTensor,
+  name: string,
+): tfl.SymbolicTensor {
   const [h, w] = hwc(x);
   const [rh, rw] = hwc(ref);
   const split = (d: number): [number, number] => {
@@ -93,7 +108,12 @@ export interface UNetUpOptions extends UNetPartOptions {
  * Layers: `${name}_up`, `${name}_pad` (only when sizes differ), `${name}_concat`, then the
  * DoubleConv names.
  */
-export function unetUp(x: tfl.SymbolicTensor, skip: tfl.SymbolicTensor, filters: number, opts: UNetUpOptions): tfl.SymbolicTensor {
+export function unetUp(
+  x: tfl.SymbolicTensor,
+  skip: tfl.SymbolicTensor,
+  filters: number,
+  opts: UNetUpOptions,
+): tfl.SymbolicTensor {
   const { name, rng, mode } = opts;
   const [, , c] = hwc(x);
   const [, , s] = hwc(skip);
@@ -119,7 +139,8 @@ export function unetUp(x: tfl.SymbolicTensor, skip: tfl.SymbolicTensor, filters:
   }
   u = padOrCropTo(u, skip, `${name}_pad`);
   const cat = apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [skip, u]);
-  const mid = opts.midFilters ?? (mode === 'bilinear' ? Math.max(1, Math.floor(concatChannels / 2)) : filters);
+  const mid =
+    opts.midFilters ?? (mode === 'bilinear' ? Math.max(1, Math.floor(concatChannels / 2)) : filters);
   return doubleConv(cat, filters, { name, rng, midFilters: mid });
 }
 
@@ -127,6 +148,10 @@ export function unetUp(x: tfl.SymbolicTensor, skip: tfl.SymbolicTensor, filters:
  * OutConv: a 1x1 convolution (with bias) mapping features to `classes` channels.
  * `[b, h, w, c] -> [b, h, w, classes]`. Layer: `name` (default `outc`).
  */
-export function outConv(x: tfl.SymbolicTensor, classes: number, opts: Partial<UNetPartOptions> = {}): tfl.SymbolicTensor {
+export function outConv(
+  x: tfl.SymbolicTensor,
+  classes: number,
+  opts: Partial<UNetPartOptions> = {},
+): tfl.SymbolicTensor {
   return conv(x, { filters: classes, kernel: 1, useBias: true, name: opts.name ?? 'outc', rng: opts.rng });
 }

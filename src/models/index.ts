@@ -7,6 +7,7 @@ export * from './thesis-options';
 export * from './thesis-cnn';
 export * from './unet';
 export * from './resunet';
+export * from './dresunet';
 export * from './backbone-options';
 export * from './weights';
 export * from './vgg';

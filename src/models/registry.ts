@@ -13,7 +13,8 @@ import { ResNet18, ResNet34, ResNet50, ResNet101, ResNet152 } from './resnet';
 import { VGG11, VGG13, VGG16, VGG19 } from './vgg';
 import { SimpleCNN, ThesisVGG } from './thesis-cnn';
 import { UNet } from './unet';
-import { ResUNet, ResUNetECSA } from './resunet';
+import { ResUNet, ResUNetECSA, ResUNetFPRM } from './resunet';
+import { DResUNet } from './dresunet';
 
 /** A registry entry: a builder taking one options object, and a one-line description. */
 export interface ModelEntry<F> {
@@ -55,6 +56,8 @@ export const MODEL_REGISTRY = {
   UNet: entry(UNet, "Doc 001: UNet (bilinear | transpose Up), head 'classify' | 'segment'"),
   ResUNet: entry(ResUNet, 'Doc 001: residual UNet skeleton of section 3.1, plain convs'),
   ResUNetECSA: entry(ResUNetECSA, 'Doc 001: ResUNet + ECAsE (sSE + ECA) after the bottleneck'),
+  ResUNetFPRM: entry(ResUNetFPRM, 'Doc 001: ResUNet + FPRM fusing pooled semantics with the decoder map'),
+  DResUNet: entry(DResUNet, 'Doc 001: deformable-conv residual UNet with ECAsE and FPRM (section 3.1)'),
 };
 
 /** Names accepted by {@link buildModel}. */

@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
 import { ECAsE } from '../layers/ecase';
 import { SCSE } from '../layers/scse';
+import { FPRM } from '../layers/fprm';
 import { apply, conv } from '../blocks/sym';
 import {
   convEntry,
@@ -51,14 +52,31 @@ export interface ResidualUNetVariant {
   ) => (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
 }
 
-/** Seed for a layer of ours when the model is seeded. */
-function layerSeed(rng: Rng | undefined): number | undefined {
+/** Seed for a custom layer when the model is seeded (internal). */
+export function layerSeed(rng: Rng | undefined): number | undefined {
   return rng?.int(2 ** 31 - 1);
 }
 
 /** ECAsE after x5's second conv, named `x5_attn`. */
 export function ecaseAttention(rng: Rng | undefined): AttentionFn {
   return (x, name) => apply(new ECAsE({ name, seed: layerSeed(rng) }), x);
+}
+
+/**
+ * FPRM fusion of the head: the pooled high-level vector `[b, 1, 1, c]` and the decoder map
+ * `[b, h, w, c]` are both fed to an FPRM layer (`head_fprm`) whose output takes the decoder
+ * map's size (`targetIndex: 1`) and `c` channels. Resizing the 1x1 vector to `h x w` broadcasts
+ * the global semantics over every position before the sum with the projected low-level map.
+ */
+export function fprmFusion(
+  channels: number,
+  rng: Rng | undefined,
+): (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor {
+  return (high, low) =>
+    apply(new FPRM({ filters: channels, targetIndex: 1, name: 'head_fprm', seed: layerSeed(rng) }), [
+      high,
+      low,
+    ]);
 }
 
 /**
@@ -69,7 +87,10 @@ export function ecaseAttention(rng: Rng | undefined): AttentionFn {
  * Layer names: see `residualUNetTrunk`, `residualUNetClassifierHead`,
  * `residualUNetSegmentHead` in the blocks; output activation `predictions`.
  */
-export function buildResidualUNet(variant: ResidualUNetVariant, options: ResUNetOptions = {}): tfl.LayersModel {
+export function buildResidualUNet(
+  variant: ResidualUNetVariant,
+  options: ResUNetOptions = {},
+): tfl.LayersModel {
   const fn = variant.name;
   const o = resolveThesisOptions(fn, options, { filters: 64, minSize: 16 });
   const { head, upsample } = resolveUNetFamily(fn, options);
@@ -87,7 +108,9 @@ export function buildResidualUNet(variant: ResidualUNetVariant, options: ResUNet
     entry: variant.entry ? variant.entry(rng) : convEntry(rng),
     bottleneckAttention: variant.bottleneckAttention?.(rng),
     decoderAttention:
-      decoderAttention === 'scse' ? (x, name) => apply(new SCSE({ name, seed: layerSeed(rng) }), x) : undefined,
+      decoderAttention === 'scse'
+        ? (x, name) => apply(new SCSE({ name, seed: layerSeed(rng) }), x)
+        : undefined,
     upsample,
     rng,
   });
@@ -126,4 +149,14 @@ export function ResUNet(options: ResUNetOptions = {}): tfl.LayersModel {
  */
 export function ResUNetECSA(options: ResUNetOptions = {}): tfl.LayersModel {
   return buildResidualUNet({ name: 'ResUNetECSA', bottleneckAttention: ecaseAttention }, options);
+}
+
+/**
+ * ResUNet-FPRM (table 5.1): ResUNet whose classifier head fuses the pooled high-level vector
+ * with the decoder's low-level map through FPRM (`head_fprm`) before average pooling, the
+ * fusion DResUNet uses. With `head: 'segment'` it equals ResUNet (FPRM lives in the classifier
+ * head).
+ */
+export function ResUNetFPRM(options: ResUNetOptions = {}): tfl.LayersModel {
+  return buildResidualUNet({ name: 'ResUNetFPRM', fuse: fprmFusion }, options);
 }

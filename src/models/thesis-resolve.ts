@@ -5,7 +5,12 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { makeRng, type Rng } from '../util/random';
 import type { UpsampleMode } from '../blocks/unet';
-import type { ClassifierActivation, ThesisHead, ThesisModelOptions, UNetFamilyOptions } from './thesis-options';
+import type {
+  ClassifierActivation,
+  ThesisHead,
+  ThesisModelOptions,
+  UNetFamilyOptions,
+} from './thesis-options';
 
 /** Validated, defaulted common options (internal). */
 export interface ResolvedThesisOptions {
@@ -27,7 +32,9 @@ export function resolveThesisOptions(
 ): ResolvedThesisOptions {
   const inputShape = opts.inputShape ?? [256, 256, 1];
   if (!Array.isArray(inputShape) || inputShape.length !== 3) {
-    throw new Error(`${fn}: 'inputShape' must be [height, width, channels]; got ${JSON.stringify(inputShape)}`);
+    throw new Error(
+      `${fn}: 'inputShape' must be [height, width, channels]; got ${JSON.stringify(inputShape)}`,
+    );
   }
   const [height, width, channels] = inputShape;
   checkPositiveInt(height, 'inputShape[0] (height)', fn);
@@ -52,7 +59,10 @@ export function resolveThesisOptions(
 }
 
 /** Validate `head` and `upsample` of the UNet family, with their defaults. */
-export function resolveUNetFamily(fn: string, opts: UNetFamilyOptions): { head: ThesisHead; upsample: UpsampleMode } {
+export function resolveUNetFamily(
+  fn: string,
+  opts: UNetFamilyOptions,
+): { head: ThesisHead; upsample: UpsampleMode } {
   const head = opts.head ?? 'classify';
   checkOneOf(head, ['classify', 'segment'] as const, 'head', fn);
   const upsample = opts.upsample ?? 'bilinear';

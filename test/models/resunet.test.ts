@@ -2,11 +2,24 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ResUNet, ResUNetECSA } from '../../src/models/resunet';
-import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './thesis-harness';
+import {
+  fixedBatch,
+  leakAfterPredict,
+  maxAbsDiff,
+  roundTrip,
+  trainableCount,
+  trainSteps,
+} from './thesis-harness';
 
 // Trainable parameters of the section 3.1 skeleton with plain entries, derived by hand from the
 // documented architecture (convs before BN have no bias; BN contributes gamma and beta).
-function resUNetTrainable(c: number, f: number, classes: number, hidden: number, head: 'classify' | 'segment'): number {
+function resUNetTrainable(
+  c: number,
+  f: number,
+  classes: number,
+  hidden: number,
+  head: 'classify' | 'segment',
+): number {
   const cbr = (cin: number, cout: number, k = 3): number => k * k * cin * cout + 2 * cout;
   const stage = (cin: number, cout: number): number =>
     cbr(cin, cout) + cbr(cout, cout) + cbr(cout, cout) + cbr(cin, cout, 1);
@@ -25,7 +38,9 @@ describe('ResUNet', () => {
     expect(trainableCount(big)).toBe(resUNetTrainable(1, 64, 2, 128, 'classify'));
     expect(big.getLayer('x5_add').outputShape).toEqual([null, 16, 16, 512]);
     expect(big.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
-    expect(names(big)).toEqual(expect.arrayContaining(['x1_pool', 'x2_short_bn', 'head_maxpool', 'head_conv', 'logits']));
+    expect(names(big)).toEqual(
+      expect.arrayContaining(['x1_pool', 'x2_short_bn', 'head_maxpool', 'head_conv', 'logits']),
+    );
     big.dispose();
     const small = ResUNet({ inputShape: [16, 16, 1], head: 'segment', classes: 3 });
     expect(trainableCount(small)).toBe(resUNetTrainable(1, 64, 3, 128, 'segment'));
@@ -35,7 +50,13 @@ describe('ResUNet', () => {
 
   it('keeps odd sizes (strided stages round up; the decoder crops, the head pads)', () => {
     for (const upsample of ['bilinear', 'transpose'] as const) {
-      const m = ResUNet({ inputShape: [33, 35, 1], filters: 2, head: 'segment', upsample, decoderAttention: 'scse' });
+      const m = ResUNet({
+        inputShape: [33, 35, 1],
+        filters: 2,
+        head: 'segment',
+        upsample,
+        decoderAttention: 'scse',
+      });
       expect(m.outputs[0].shape).toEqual([null, 33, 35, 2]);
       expect(m.getLayer('x5_add').outputShape).toEqual([null, 2, 3, 16]);
       expect(m.getLayer('x44_concat').outputShape?.slice(1, 3)).toEqual([4, 5]);
@@ -73,8 +94,8 @@ describe('ResUNet', () => {
 
 describe('ResUNetECSA', () => {
   it('adds ECAsE after x5 second conv and nothing else', () => {
-    const plain = ResUNet({ inputShape: [256, 256, 1] });
-    const ecsa = ResUNetECSA({ inputShape: [256, 256, 1] });
+    const plain = ResUNet({ inputShape: [128, 128, 1] });
+    const ecsa = ResUNetECSA({ inputShape: [128, 128, 1] });
     const attn = ecsa.getLayer('x5_attn');
     expect(attn.getClassName()).toBe('ECAsE');
     // The block consumes x5's second ReLU and feeds the residual sum.

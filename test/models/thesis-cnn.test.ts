@@ -17,7 +17,15 @@ function simpleCnnParams(c: number, f: number, blocks: number, classes: number):
   }
   return total + cin * classes + classes;
 }
-function vggParams(h: number, w: number, c: number, f: number, hidden: number, classes: number, flatten: boolean): number {
+function vggParams(
+  h: number,
+  w: number,
+  c: number,
+  f: number,
+  hidden: number,
+  classes: number,
+  flatten: boolean,
+): number {
   let total = 0;
   let cin = c;
   let hh = h;
@@ -60,7 +68,10 @@ describe('SimpleCNN', () => {
     loaded.dispose();
     m.dispose();
     const probe = tf.zeros([2, 16, 16, 1]);
-    const { leaked, shape } = leakAfterPredict(() => SimpleCNN({ inputShape: [16, 16, 1], filters: 2 }), probe);
+    const { leaked, shape } = leakAfterPredict(
+      () => SimpleCNN({ inputShape: [16, 16, 1], filters: 2 }),
+      probe,
+    );
     probe.dispose();
     expect(leaked).toBe(0);
     expect(shape).toEqual([2, 2]);
@@ -80,7 +91,9 @@ describe('SimpleCNN', () => {
     expect(() => SimpleCNN({ inputShape: [4, 4, 1] })).toThrow(/SimpleCNN: 'inputShape'.*at least 8/);
     expect(() => SimpleCNN({ classes: 0 })).toThrow(/SimpleCNN: 'classes'/);
     expect(() => SimpleCNN({ blocks: 1.5 })).toThrow(/SimpleCNN: 'blocks'/);
-    expect(() => SimpleCNN({ inputShape: [8, 8] as unknown as [number, number, number] })).toThrow(/'inputShape'/);
+    expect(() => SimpleCNN({ inputShape: [8, 8] as unknown as [number, number, number] })).toThrow(
+      /'inputShape'/,
+    );
     expect(() => SimpleCNN({ classifierActivation: 'tanh' as 'linear' })).toThrow(/'classifierActivation'/);
   });
 });
@@ -113,7 +126,10 @@ describe('ThesisVGG', () => {
     loaded.dispose();
     m.dispose();
     const probe = tf.zeros([1, 17, 19, 1]);
-    const { leaked } = leakAfterPredict(() => ThesisVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }), probe);
+    const { leaked } = leakAfterPredict(
+      () => ThesisVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }),
+      probe,
+    );
     probe.dispose();
     expect(leaked).toBe(0);
   });

@@ -75,7 +75,10 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
  * Build, predict on `x` and dispose: returns the number of tensors left behind (0 when the
  * builder and the forward pass leak nothing) and the output shape.
  */
-export function leakAfterPredict(build: () => tfl.LayersModel, x: tf.Tensor): { leaked: number; shape: number[] } {
+export function leakAfterPredict(
+  build: () => tfl.LayersModel,
+  x: tf.Tensor,
+): { leaked: number; shape: number[] } {
   const before = tf.memory().numTensors;
   const m = build();
   const out = m.predict(x) as tf.Tensor;

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { DResUNet } from '../../src/models/dresunet';
+import { ResUNet, ResUNetECSA, ResUNetFPRM } from '../../src/models/resunet';
+import {
+  fixedBatch,
+  leakAfterPredict,
+  maxAbsDiff,
+  roundTrip,
+  trainableCount,
+  trainSteps,
+} from './thesis-harness';
+
+const inbound = (m: tfl.LayersModel, name: string): string[] =>
+  m.getLayer(name).inboundNodes[0].inboundLayers.map((l) => l.name);
+
+describe('DResUNet', () => {
+  it('wires section 3.1: deformable entries, residual shortcuts, ECAsE in x5, deform 1x1 + FPRM head', () => {
+    const m = DResUNet({ inputShape: [256, 256, 1] });
+    // x1: conv3x3-BN-ReLU-maxpool at stride 2.
+    expect(m.getLayer('x1_pool').outputShape).toEqual([null, 128, 128, 64]);
+    // x2..x5 open with a 3x3 deformable conv, stride 1 in x2 and 2 afterwards.
+    const strides = ['x2', 'x3', 'x4', 'x5'].map((s) => {
+      const l = m.getLayer(`${s}_deform`);
+      expect(l.getClassName()).toBe('DeformConv2D');
+      return (l.getConfig().strides as number[])[0];
+    });
+    expect(strides).toEqual([1, 2, 2, 2]);
+    expect(m.getLayer('x5_add').outputShape).toEqual([null, 16, 16, 512]);
+    // The residual of x2 is a 1x1 conv-BN on x1.
+    expect(inbound(m, 'x2_short_conv')).toEqual(['x1_pool']);
+    expect(inbound(m, 'x2_add').sort()).toEqual(['x2_relu2', 'x2_short_bn']);
+    // ECAsE after x5's second conv, before the sum.
+    expect(m.getLayer('x5_attn').getClassName()).toBe('ECAsE');
+    expect(inbound(m, 'x5_attn')).toEqual(['x5_relu2']);
+    // Decoder x44 / x33 / x22 back to stride 2.
+    expect(m.getLayer('x44_relu2').outputShape).toEqual([null, 32, 32, 256]);
+    expect(m.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
+    // Head: max pool to 1x1 -> dropout 0.5 -> 1x1 deform conv -> FPRM with x22 -> avg pool -> 2 dense.
+    expect(m.getLayer('head_dropout').getConfig().rate).toBe(0.5);
+    expect(m.getLayer('head_deform').outputShape).toEqual([null, 1, 1, 64]);
+    expect(m.getLayer('head_deform').getConfig().kernelSize).toEqual([1, 1]);
+    expect(inbound(m, 'head_fprm')).toEqual(['head_deform', 'x22_relu2']);
+    expect(m.getLayer('head_fprm').outputShape).toEqual([null, 128, 128, 64]);
+    expect(inbound(m, 'head_fc1')).toEqual(['head_avgpool']);
+    expect(m.outputs[0].shape).toEqual([null, 2]);
+    m.dispose();
+  });
+
+  it('is ResUNet plus exactly its deformable convs, ECAsE and FPRM (parameter accounting)', () => {
+    const opts = { inputShape: [64, 64, 1] as [number, number, number], filters: 8 };
+    const [plain, ecsa, fprm, d] = [ResUNet(opts), ResUNetECSA(opts), ResUNetFPRM(opts), DResUNet(opts)];
+    const params = (m: tfl.LayersModel, cls: string): number =>
+      m.layers.filter((l) => l.getClassName() === cls).reduce((s, l) => s + l.countParams(), 0);
+    const ecase = trainableCount(ecsa) - trainableCount(plain);
+    expect(ecase).toBe(params(ecsa, 'ECAsE'));
+    // FPRM's BN moving statistics are not trainable; compare trainable weights.
+    const fprmLayer = fprm.getLayer('head_fprm');
+    const fprmTrainable = fprmLayer.trainableWeights.reduce(
+      (s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+      0,
+    );
+    expect(trainableCount(fprm) - trainableCount(plain)).toBe(fprmTrainable);
+    // DResUNet swaps the 4 entry convs and the head conv for deformable ones (each adds its offset/mask conv).
+    const entryConvs = ['x2', 'x3', 'x4', 'x5'].reduce(
+      (s, n) => s + plain.getLayer(`${n}_entry_conv`).countParams(),
+      0,
+    );
+    const headConv = plain.getLayer('head_conv').countParams();
+    expect(trainableCount(d)).toBe(
+      trainableCount(plain) + ecase + fprmTrainable - entryConvs - headConv + params(d, 'DeformConv2D'),
+    );
+    [plain, ecsa, fprm, d].forEach((m) => m.dispose());
+  });
+
+  it('builds at the smallest input and odd sizes, both heads', () => {
+    const small = DResUNet({ inputShape: [16, 16, 1], filters: 2 });
+    expect(small.getLayer('x5_add').outputShape).toEqual([null, 1, 1, 16]);
+    small.dispose();
+    for (const upsample of ['bilinear', 'transpose'] as const) {
+      const seg = DResUNet({ inputShape: [33, 35, 1], filters: 2, head: 'segment', classes: 3, upsample });
+      expect(seg.outputs[0].shape).toEqual([null, 33, 35, 3]);
+      seg.dispose();
+    }
+    const cls = DResUNet({ inputShape: [37, 29, 3], filters: 2, classes: 1 });
+    expect(cls.outputs[0].shape).toEqual([null, 1]);
+    expect(cls.getLayer('predictions').getConfig().activation).toBe('sigmoid');
+    cls.dispose();
+  });
+
+  it('one training step lowers the loss; save -> load -> identical predictions; no leaks', async () => {
+    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
+    const m = DResUNet({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 8, dropout: 0, seed: 21 });
+    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-3);
+    expect(losses[1]).toBeLessThan(losses[0]);
+    const loaded = await roundTrip(m);
+    expect(loaded.getLayer('head_fprm').getClassName()).toBe('FPRM');
+    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
+    tf.dispose([a, b, x, y]);
+    optimizer.dispose();
+    loaded.dispose();
+    m.dispose();
+    const probe = tf.zeros([1, 17, 19, 1]);
+    const { leaked, shape } = leakAfterPredict(
+      () => DResUNet({ inputShape: [17, 19, 1], filters: 2 }),
+      probe,
+    );
+    probe.dispose();
+    expect([leaked, ...shape]).toEqual([0, 1, 2]);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => DResUNet({ inputShape: [12, 12, 1] })).toThrow(/DResUNet: 'inputShape'.*at least 16/);
+    expect(() => DResUNet({ classes: 0 })).toThrow(/DResUNet: 'classes'/);
+    expect(() => DResUNet({ upsample: 'cubic' as 'bilinear' })).toThrow(/DResUNet: 'upsample'/);
+    expect(() => DResUNet({ dropout: 2 })).toThrow(/DResUNet: 'dropout'/);
+    expect(() => DResUNet({ seed: Number.NaN })).toThrow(/DResUNet: 'seed'/);
+  });
+});
+
+describe('ResUNetFPRM', () => {
+  it('trains, round-trips through the registered FPRM class, leaks nothing', async () => {
+    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
+    const m = ResUNetFPRM({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 8, dropout: 0, seed: 22 });
+    expect(inbound(m, 'head_fprm')).toEqual(['head_conv', 'x22_relu2']);
+    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-3);
+    expect(losses[1]).toBeLessThan(losses[0]);
+    const loaded = await roundTrip(m);
+    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
+    tf.dispose([a, b, x, y]);
+    optimizer.dispose();
+    loaded.dispose();
+    m.dispose();
+    const probe = tf.zeros([1, 16, 16, 1]);
+    const { leaked } = leakAfterPredict(() => ResUNetFPRM({ inputShape: [16, 16, 1], filters: 2 }), probe);
+    probe.dispose();
+    expect(leaked).toBe(0);
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { buildModel, listModels } from '../../src/models/registry';
+
+const THESIS = [
+  'SimpleCNN',
+  'ThesisVGG',
+  'UNet',
+  'ResUNet',
+  'ResUNetECSA',
+  'ResUNetFPRM',
+  'DResUNet',
+] as const;
+
+describe('thesis models in the registry', () => {
+  it('lists all seven models of table 5.1 and builds each by name', () => {
+    expect(listModels()).toEqual(expect.arrayContaining([...THESIS]));
+    for (const name of THESIS) {
+      const m = buildModel(name, { inputShape: [16, 16, 1], filters: 2, classes: 3 });
+      expect(m.name).toBe(name);
+      expect(m.outputs[0].shape).toEqual([null, 3]);
+      m.dispose();
+    }
+    const seg = buildModel('DResUNet', { inputShape: [21, 16, 1], filters: 2, head: 'segment' });
+    expect(seg.outputs[0].shape).toEqual([null, 21, 16, 2]);
+    seg.dispose();
+  });
+});
