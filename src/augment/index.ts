@@ -57,16 +57,16 @@ export {
 } from './color';
 export { type EqualizeOptions, equalize } from './equalize';
 export {
-  type ChannelStats,
+  type NormalizeStats,
   type NormalizeOptions,
-  type RescaleOptions,
+  type RescaleIntensityOptions,
   type CtWindow,
   type WindowPreset,
   type CtWindowOptions,
   WINDOW_PRESETS,
   computeStats,
   normalize,
-  rescale,
+  rescaleIntensity,
   ctWindow,
   window,
 } from './normalize';

@@ -8,7 +8,7 @@ import { checkRank } from '../util/checks';
 import { type Sample, finish, toSample } from './sample';
 
 /** Per-channel statistics of a data set. */
-export interface ChannelStats {
+export interface NormalizeStats {
   /** Mean of each channel. */
   mean: number[];
   /** Standard deviation of each channel (population, ddof 0). */
@@ -20,7 +20,7 @@ export interface ChannelStats {
  * by one (so a whole data set never has to sit in memory), accumulated in float64.
  * @param batches `[batch, height, width, channels]`, or an iterable of such batches.
  */
-export function computeStats(batches: tf.Tensor4D | Iterable<tf.Tensor4D>): ChannelStats {
+export function computeStats(batches: tf.Tensor4D | Iterable<tf.Tensor4D>): NormalizeStats {
   const fn = 'computeStats';
   const list: Iterable<tf.Tensor4D> = batches instanceof tf.Tensor ? [batches] : batches;
   let sum: Float64Array | null = null;
@@ -65,11 +65,11 @@ export interface NormalizeOptions {
  * statistics (which source 002 found better than ImageNet's).
  * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export function normalize(input: tf.Tensor4D, options: NormalizeOptions | ChannelStats): tf.Tensor4D;
-export function normalize(input: Sample, options: NormalizeOptions | ChannelStats): Sample;
+export function normalize(input: tf.Tensor4D, options: NormalizeOptions | NormalizeStats): tf.Tensor4D;
+export function normalize(input: Sample, options: NormalizeOptions | NormalizeStats): Sample;
 export function normalize(
   input: tf.Tensor4D | Sample,
-  options: NormalizeOptions | ChannelStats,
+  options: NormalizeOptions | NormalizeStats,
 ): tf.Tensor4D | Sample {
   const fn = 'normalize';
   const s = toSample(input, fn);
@@ -88,31 +88,44 @@ export function normalize(
   return finish(input, x);
 }
 
-/** Options of {@link rescale}. */
-export interface RescaleOptions {
-  /** Multiplier. Default 1 / 127.5. */
-  scale?: number;
-  /** Added after scaling. Default -1. */
-  offset?: number;
+/** Options of {@link rescaleIntensity}. */
+export interface RescaleIntensityOptions {
+  /** Input range `[lo, hi]`. Default `[0, 255]`. */
+  inRange?: [number, number];
+  /** Output range `[lo, hi]`. Default `[-1, 1]`. */
+  outRange?: [number, number];
+  /** Clip the result to `outRange`. Default `false`. */
+  clip?: boolean;
 }
 
 /**
- * Affine rescale x * scale + offset (Keras `Rescaling`); the defaults map [0, 255] to [-1, 1]
- * as source 000 does (x / 127.5 - 1).
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Linear map of `inRange` onto `outRange` (scikit-image `rescale_intensity`, Keras
+ * `Rescaling`); the defaults map [0, 255] to [-1, 1], source 000's x / 127.5 - 1.
+ * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export function rescale(input: tf.Tensor4D, options?: RescaleOptions): tf.Tensor4D;
-export function rescale(input: Sample, options?: RescaleOptions): Sample;
-export function rescale(input: tf.Tensor4D | Sample, options: RescaleOptions = {}): tf.Tensor4D | Sample {
-  const fn = 'rescale';
+export function rescaleIntensity(input: tf.Tensor4D, options?: RescaleIntensityOptions): tf.Tensor4D;
+export function rescaleIntensity(input: Sample, options?: RescaleIntensityOptions): Sample;
+export function rescaleIntensity(
+  input: tf.Tensor4D | Sample,
+  options: RescaleIntensityOptions = {},
+): tf.Tensor4D | Sample {
+  const fn = 'rescaleIntensity';
   const s = toSample(input, fn);
-  const { scale = 1 / 127.5, offset = -1 } = options;
-  if (!Number.isFinite(scale)) throw new Error(`${fn}: 'scale' must be a finite number; got ${scale}`);
-  if (!Number.isFinite(offset)) throw new Error(`${fn}: 'offset' must be a finite number; got ${offset}`);
-  return finish(
-    input,
-    tf.tidy(() => tf.add(tf.mul(s.x, scale), offset) as tf.Tensor4D),
-  );
+  const { inRange = [0, 255], outRange = [-1, 1], clip = false } = options;
+  const pair = (r: [number, number], arg: string): void => {
+    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] === r[1]) {
+      throw new Error(`${fn}: '${arg}' must be [lo, hi] with lo != hi; got ${JSON.stringify(r)}`);
+    }
+  };
+  pair(inRange, 'inRange');
+  pair(outRange, 'outRange');
+  const scale = (outRange[1] - outRange[0]) / (inRange[1] - inRange[0]);
+  const x = tf.tidy(() => {
+    const y = tf.add(tf.mul(tf.sub(s.x, inRange[0]), scale), outRange[0]);
+    if (!clip) return y as tf.Tensor4D;
+    return tf.clipByValue(y, Math.min(...outRange), Math.max(...outRange)) as tf.Tensor4D;
+  });
+  return finish(input, x);
 }
 
 /** A CT display window in Hounsfield units. */

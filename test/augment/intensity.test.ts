@@ -15,7 +15,7 @@ import {
   hsvToRgb,
   multiply,
   normalize,
-  rescale,
+  rescaleIntensity,
   rgbToHsv,
   shiftHsv,
   shiftRgb,
@@ -187,7 +187,7 @@ describe('equalize and blur', () => {
   });
 });
 
-describe('normalize, rescale, window', () => {
+describe('normalize, rescaleIntensity, window', () => {
   it('normalize with computeStats gives zero mean and unit std per channel', () => {
     const stats = computeStats(x);
     const out = normalize(x, stats);
@@ -208,11 +208,14 @@ describe('normalize, rescale, window', () => {
     tf.dispose([a, b, both]);
   });
 
-  it('rescale maps [0, 255] to [-1, 1]', () => {
+  it('rescaleIntensity maps [0, 255] to [-1, 1] (x / 127.5 - 1) and other ranges linearly', () => {
     const t = tf.tensor4d([0, 127.5, 255, 51], [1, 2, 2, 1]);
-    const out = rescale(t);
+    const out = rescaleIntensity(t);
     vals(out).forEach((v, i) => expect(v).toBeCloseTo([-1, 0, 1, 51 / 127.5 - 1][i]!, 6));
-    tf.dispose([t, out]);
+    const unit = rescaleIntensity(t, { inRange: [0, 102], outRange: [0, 1], clip: true });
+    vals(unit).forEach((v, i) => expect(v).toBeCloseTo([0, 1, 1, 0.5][i]!, 6));
+    expect(() => rescaleIntensity(t, { inRange: [1, 1] })).toThrow(/'inRange' must be/);
+    tf.dispose([t, out, unit]);
   });
 
   it('CT windows map HU linearly into [0, 1] with the presets', () => {
@@ -269,7 +272,7 @@ describe('probability, masks, leaks, errors', () => {
       () => equalize(one),
       () => gaussianBlur(one),
       () => normalize(one, { mean: 0.5, std: 0.25 }),
-      () => rescale(one),
+      () => rescaleIntensity(one),
       () => window(one, 'mediastinum'),
     ]) {
       noLeak(f);
