@@ -26,9 +26,13 @@ export type EmbeddingBackbone = 'DenseNet121' | 'DenseNet169' | 'DenseNet201' | 
 
 /** Options of {@link EmbeddingNet}. */
 export interface EmbeddingNetOptions {
-  /** Backbone (Keras layer names, so its Keras weights load by name). Default `'DenseNet169'`. */
-  backbone?: EmbeddingBackbone;
-  /** `[height, width, channels]`. Default `[224, 224, 3]`. */
+  /**
+   * Backbone: a name (built here with Keras layer names, so its Keras weights load by name)
+   * or a feature-extractor model (4-D output, globally average-pooled; 2-D output used as
+   * is) whose layers the embedding network then shares. Default `'DenseNet169'`.
+   */
+  backbone?: EmbeddingBackbone | tfl.LayersModel;
+  /** `[height, width, channels]` of a named backbone. Default `[224, 224, 3]`. */
   inputShape?: ImageShape;
   /** Units of the two hidden dense layers (ReLU). Default `[1024, 1024]`. */
   hiddenUnits?: [number, number];
@@ -66,19 +70,21 @@ export function EmbeddingNet<O extends EmbeddingNetOptions>(options: O = {} as O
     embeddingDim = 512,
     name = 'embedding_net',
   } = options;
-  checkOneOf(
-    backbone,
-    ['DenseNet121', 'DenseNet169', 'DenseNet201', 'ResNet50', 'ResNet101'],
-    'backbone',
-    'EmbeddingNet',
-  );
-  checkInputShape('EmbeddingNet', inputShape, Math.max(DENSENET_MIN_SIZE, RESNET_MIN_SIZE));
+  if (typeof backbone === 'string') {
+    const names: EmbeddingBackbone[] = ['DenseNet121', 'DenseNet169', 'DenseNet201', 'ResNet50', 'ResNet101'];
+    checkOneOf(backbone, names, 'backbone', 'EmbeddingNet');
+    checkInputShape('EmbeddingNet', inputShape, Math.max(DENSENET_MIN_SIZE, RESNET_MIN_SIZE));
+  } else if (!(backbone instanceof tfl.LayersModel)) {
+    throw new Error(`EmbeddingNet: 'backbone' must be a backbone name or a tf.LayersModel`);
+  }
   hiddenUnits.forEach((u, i) => checkPositiveInt(u, `hiddenUnits[${i}]`, 'EmbeddingNet'));
   checkPositiveInt(embeddingDim, 'embeddingDim', 'EmbeddingNet');
   const r = resolveBackbone('EmbeddingNet', { inputShape, includeTop: false, pooling: 'avg' }, 32);
   return buildBackbone(options, () => {
-    const input = tfl.input({ shape: inputShape, name: 'input' });
-    let x = backboneHead(trunk(input, backbone), r);
+    const input =
+      typeof backbone === 'string' ? tfl.input({ shape: inputShape, name: 'input' }) : backbone.inputs[0];
+    const features = typeof backbone === 'string' ? trunk(input, backbone) : backbone.outputs[0];
+    let x = features.rank === 4 ? backboneHead(features, r) : features;
     hiddenUnits.forEach((units, i) => {
       x = applyLayer(
         tfl.layers.dense({
