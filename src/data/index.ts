@@ -3,3 +3,7 @@
  * @module data
  */
 export * from './png';
+export * from './ct-phantoms';
+export * from './xray-phantoms';
+export * from './ct-series-phantoms';
+export * from './normalize';
