@@ -96,7 +96,7 @@ describe('resize gradients are the exact adjoint of the forward resize', () => {
   });
 });
 
-describe('gather, segment sum, tile and matmul on wasm match cpu', () => {
+describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', () => {
   it('GatherV2 on several axes, with repeated indices', async () => {
     const x = randn([3, 5, 4], 500);
     const indices: Input = { shape: [2, 3], data: new Int32Array([3, 0, 2, 2, 1, 3]), dtype: 'int32' };
@@ -148,6 +148,20 @@ describe('gather, segment sum, tile and matmul on wasm match cpu', () => {
       const got = await runKernel('wasm', 'BatchMatMul', { a, b }, attrs);
       expect(got.shape).toEqual([2, 3, 4]);
       expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+    }
+  });
+
+  it('Sum and Mean over leading axes (and other axes, via the stock kernel), keepDims', async () => {
+    const x = randn([3, 4, 5, 6], 505);
+    for (const name of ['Sum', 'Mean']) {
+      for (const axis of [[0], [0, 1, 2], [2, 1, 0], [1, 2], [3], [0, 3]]) {
+        for (const keepDims of [false, true]) {
+          const ref = await runKernel('cpu', name, { x }, { axis, keepDims });
+          const got = await runKernel('wasm', name, { x }, { axis, keepDims });
+          expect(got.shape).toEqual(ref.shape);
+          expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+        }
+      }
     }
   });
 

@@ -5,6 +5,7 @@ import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
 import { gatherEntries, gatherNdGradient } from './gather';
 import { poolGradEntries } from './pool_grad';
+import { reduceEntries } from './reduce';
 import { resizeGradEntries } from './resize_grad';
 import { tileEntries } from './tile';
 import { wasmConvEntries } from './wasm_conv';
@@ -28,6 +29,7 @@ export function registerTrainingKernels(): void {
       ...gatherEntries,
       ...tileEntries,
       ...batchMatMulEntries,
+      ...reduceEntries,
       ...cpuConvEntries,
     ]);
     // A gradient is backend-independent; it is added only where tfjs has none at all.

@@ -108,6 +108,8 @@ function conv2DBackpropInputWasm(
   const w = viewFloat(backend, filter);
   const fd = f.data;
   fd.fill(0); // wasm heap memory is not zeroed; taps beyond the filter stay 0
+  // A transpose per tap ([Cin, Cout] -> [Cout, Cin] slices) in 32x32 tiles for the cache.
+  const T = 32;
   for (let my = 0; my < jh; my++) {
     for (let ry = 0; ry < s; ry++) {
       const ky = s * (jh - 1 - my) + ry;
@@ -118,9 +120,15 @@ function conv2DBackpropInputWasm(
           if (kx >= kw) continue;
           const wBase = (ky * kw + kx) * cin * cout;
           const fBase = (my * jw + mx) * cout * ph + (ry * s + rx) * cin;
-          for (let ci = 0; ci < cin; ci++) {
-            const wRow = wBase + ci * cout;
-            for (let co = 0; co < cout; co++) fd[fBase + co * ph + ci] = w[wRow + co];
+          for (let c0 = 0; c0 < cin; c0 += T) {
+            const c1 = Math.min(cin, c0 + T);
+            for (let o0 = 0; o0 < cout; o0 += T) {
+              const o1 = Math.min(cout, o0 + T);
+              for (let co = o0; co < o1; co++) {
+                const dst = fBase + co * ph;
+                for (let ci = c0; ci < c1; ci++) fd[dst + ci] = w[wBase + ci * cout + co] as number;
+              }
+            }
           }
         }
       }
@@ -133,9 +141,14 @@ function conv2DBackpropInputWasm(
   const ah = Math.ceil((H + pt) / s);
   const aw = Math.ceil((W + pl) / s);
   const temps: TensorInfo[] = [f.info];
+  // Stride 1: pad so the convolution lands exactly on dx (no DepthToSpace, no slice).
+  const direct = s === 1 && jh - 1 - pt >= 0 && jw - 1 - pl >= 0 && H - ho + pt >= 0 && W - wo + pl >= 0;
+  const pad = direct
+    ? [[0, 0], [jh - 1 - pt, H - ho + pt], [jw - 1 - pl, W - wo + pl], [0, 0]]
+    : [[0, 0], [jh - 1, Math.max(ah - ho, 0)], [jw - 1, Math.max(aw - wo, 0)], [0, 0]];
   let u = callKernel('Conv2D', 'wasm', backend, { x: dy, filter: f.info }, {
     strides: [1, 1],
-    pad: [[0, 0], [jh - 1, Math.max(ah - ho, 0)], [jw - 1, Math.max(aw - wo, 0)], [0, 0]],
+    pad,
     dilations: [1, 1],
     dataFormat: 'NHWC',
   });
@@ -143,7 +156,7 @@ function conv2DBackpropInputWasm(
     temps.push(u);
     u = callKernel('DepthToSpace', 'wasm', backend, { x: u }, { blockSize: s, dataFormat: 'NHWC' });
   }
-  if (pt === 0 && pl === 0 && u.shape[1] === H && u.shape[2] === W) {
+  if (direct || (pt === 0 && pl === 0 && u.shape[1] === H && u.shape[2] === W)) {
     for (const t of temps) release(backend, t);
     return u;
   }

@@ -1,0 +1,160 @@
+/**
+ * Training / inference benchmark of medinets' kernels (issue 3).
+ *
+ *   npm run bench                      all models, all configurations
+ *   npm run bench -- resnet18          one model (resnet18 | unet | densenet121)
+ *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --no-torch
+ *
+ * Configurations: `cpu-stock` (tfjs cpu with medinets' kernels removed; 1 step by default,
+ * it is very slow), `cpu` (cpu + medinets), `wasm` (wasm + medinets). Each model is batch 8,
+ * 128x128x1, train step = forward + backward + Adam (trainOnBatch), inference = predict.
+ * PyTorch (bench/torch_baseline.py, /usr/bin/python3, 2 threads) runs in the same session
+ * as the baseline; every time is printed with its ratio to PyTorch's.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { listTrainingKernels, registerTrainingKernels } from '../src/backend';
+import { stockKernel } from '../src/backend/kernels/registry';
+import { densenet121, resnet18, unet } from './models';
+
+type Config = 'cpu-stock' | 'cpu' | 'wasm';
+interface Timing {
+  train: number;
+  infer: number;
+}
+
+const BATCH = 8;
+const SIZE = 128;
+const MODELS: Record<string, () => tfl.LayersModel> = {
+  resnet18: () => resnet18(SIZE, 1, 2),
+  unet: () => unet(SIZE, 1, 32),
+  densenet121: () => densenet121(SIZE, 1, 2),
+};
+
+function arg(name: string, dflt: string): string {
+  const a = process.argv.find((s) => s.startsWith(`--${name}=`));
+  return a == null ? dflt : a.slice(name.length + 3);
+}
+const names = process.argv.slice(2).filter((s) => !s.startsWith('--') && s in MODELS);
+const models = names.length > 0 ? names : Object.keys(MODELS);
+const configs = arg('configs', 'wasm,cpu,cpu-stock').split(',') as Config[];
+const steps = Number(arg('steps', '3'));
+const stockSteps = Number(arg('stock-steps', '1'));
+const withTorch = !process.argv.includes('--no-torch');
+
+/** Put tfjs' own cpu kernels back (for the stock baseline) or medinets' in place. */
+function useStockCpu(stock: boolean): void {
+  if (!stock) {
+    registerTrainingKernels();
+    return;
+  }
+  for (const k of listTrainingKernels()) {
+    if (k.backendName !== 'cpu') continue;
+    const s = stockKernel(k.kernelName, 'cpu');
+    if (s == null) continue;
+    tf.unregisterKernel(k.kernelName, 'cpu');
+    tf.registerKernel(s);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] as number;
+}
+
+async function measure(name: string, config: Config): Promise<Timing> {
+  const backend = config === 'wasm' ? 'wasm' : 'cpu';
+  useStockCpu(config === 'cpu-stock');
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = (MODELS[name] as () => tfl.LayersModel)();
+  const seg = name === 'unet';
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: seg ? 'binaryCrossentropy' : 'categoricalCrossentropy' });
+  const x = tf.randomNormal([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 1);
+  const y = seg
+    ? tf.cast(tf.greater(tf.randomUniform([BATCH, SIZE, SIZE, 1], 0, 1, 'float32', 2), 0.5), 'float32')
+    : tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 1, 0], 'int32'), 2);
+  const n = config === 'cpu-stock' ? stockSteps : steps;
+  const warm = config !== 'cpu-stock';
+  const infer: number[] = [];
+  const run = (): void => {
+    const p = model.predict(x) as tf.Tensor;
+    p.dataSync();
+    p.dispose();
+  };
+  if (warm) run();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    run();
+    infer.push((performance.now() - t) / 1000);
+  }
+  const train: number[] = [];
+  if (warm) await model.trainOnBatch(x, y);
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await model.trainOnBatch(x, y);
+    train.push((performance.now() - t) / 1000);
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+  useStockCpu(false);
+  return { train: median(train), infer: median(infer) };
+}
+
+function torchBaseline(): Record<string, Timing> | null {
+  if (!withTorch) return null;
+  const py = '/usr/bin/python3';
+  const script = fileURLToPath(new URL('./torch_baseline.py', import.meta.url));
+  if (!existsSync(py)) {
+    console.log('PyTorch baseline skipped: /usr/bin/python3 not found');
+    return null;
+  }
+  const r = spawnSync(py, [script, ...models], { encoding: 'utf8', timeout: 30 * 60_000 });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if (typeof parsed.error === 'string') {
+      console.log(`PyTorch baseline skipped: ${parsed.error}`);
+      return null;
+    }
+    console.log(`PyTorch ${String(parsed.torch)} on the CPU, ${String(parsed.threads)} threads`);
+    return parsed as unknown as Record<string, Timing>;
+  } catch {
+    console.log(`PyTorch baseline skipped: ${(r.stderr ?? '').split('\n').slice(-3).join(' ')}`);
+    return null;
+  }
+}
+
+const fmt = (s: number): string => (s >= 10 ? s.toFixed(1) : s.toFixed(3)).padStart(8) + ' s';
+const ratio = (a: number, b: number | undefined): string => (b == null ? '' : `${(a / b).toFixed(1)}x`.padStart(8));
+
+async function main(): Promise<void> {
+  const load = (await import('node:os')).loadavg()[0] ?? 0;
+  console.log(`medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`);
+  const torch = torchBaseline();
+  for (const name of models) {
+    const base = torch?.[name];
+    console.log(`\n${name}${base ? `   (PyTorch: train ${base.train.toFixed(3)} s, infer ${base.infer.toFixed(3)} s)` : ''}`);
+    console.log('  config        train     /torch      infer     /torch');
+    const results: Partial<Record<Config, Timing>> = {};
+    for (const config of configs) {
+      const t = await measure(name, config);
+      results[config] = t;
+      console.log(`  ${config.padEnd(10)}${fmt(t.train)}${ratio(t.train, base?.train)} ${fmt(t.infer)}${ratio(t.infer, base?.infer)}`);
+    }
+    const stock = results['cpu-stock'];
+    if (stock != null) {
+      for (const c of ['cpu', 'wasm'] as const) {
+        const r = results[c];
+        if (r != null) console.log(`  ${c} vs stock cpu: train ${(stock.train / r.train).toFixed(1)}x faster, infer ${(stock.infer / r.infer).toFixed(1)}x faster`);
+      }
+    }
+  }
+}
+
+await main();
