@@ -62,7 +62,7 @@ export interface RocCurveOptions extends CurveOptions {
 }
 
 /** A ROC curve: `fpr[i]`, `tpr[i]` are the rates when predicting positive for score >= `thresholds[i]`. */
-export interface RocCurve {
+export interface RocCurveResult {
   /** False-positive rates, increasing from 0. */
   fpr: number[];
   /** True-positive rates, increasing from 0. */
@@ -79,7 +79,7 @@ export interface RocCurve {
  * @param yTrue binary labels, length n.
  * @param scores scores or probabilities of the positive class, length n.
  */
-export function rocCurve(yTrue: ArrayLike1D, scores: ArrayLike1D, options: RocCurveOptions = {}): RocCurve {
+export function rocCurve(yTrue: ArrayLike1D, scores: ArrayLike1D, options: RocCurveOptions = {}): RocCurveResult {
   const fn = 'rocCurve';
   const [y, s] = readBinary(yTrue, scores, options.posLabel, fn);
   let { fps, tps, thresholds } = binaryClfCurve(y, s);
