@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkFloat, checkOneOf, checkPositiveInt, checkRank } from '../util/checks';
 import { deformConv2dComposed } from './deform-conv-composed';
-import { DEFORM_COL2IM, DEFORM_IM2COL } from './deform-conv-kernels';
+import { DEFORM_COL2IM, DEFORM_GEMM, DEFORM_IM2COL } from './deform-conv-kernels';
 import type { DeformGeometry } from './deform-conv-math';
 
 /** A size given once for both spatial axes or as `[height, width]`. */
@@ -70,6 +70,12 @@ function viaKernels(
   const rows = g.n * g.ho * g.wo;
   const cout = kernel.shape[3];
   const attrs = { geometry: g } as unknown as tf.NamedAttrMap;
+  const gemm = tf.getKernel(DEFORM_GEMM, tf.getBackend()) !== undefined;
+  // Products inside the custom gradient are never differentiated, so a plain kernel will do.
+  const mm = (a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D =>
+    gemm
+      ? (tf.engine().runKernel(DEFORM_GEMM, { a, b }, { transposeA, transposeB }) as tf.Tensor2D)
+      : tf.matMul(a, b, transposeA, transposeB);
   const inputs: tf.Tensor[] = [x, offset, kernel];
   if (mask) inputs.push(mask);
   if (bias) inputs.push(bias);
@@ -84,7 +90,7 @@ function viaKernels(
       attrs,
     ) as tf.Tensor2D;
     const w2 = tf.reshape(kt, [K * g.cin, cout]) as tf.Tensor2D;
-    let y = tf.matMul(cols, w2);
+    let y: tf.Tensor = mm(cols, w2);
     if (bt) y = tf.add(y, bt);
     save(mt ? [xt, ot, w2, cols, mt] : [xt, ot, w2, cols]);
     return {
@@ -92,13 +98,13 @@ function viaKernels(
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, os, ws, cs, ms] = saved;
         const dy2 = tf.reshape(dy, [rows, cout]) as tf.Tensor2D;
-        const dcols = tf.matMul(dy2, ws as tf.Tensor2D, false, true);
+        const dcols = mm(dy2, ws as tf.Tensor2D, false, true);
         const back = tf.engine().runKernel(
           DEFORM_COL2IM,
           ms ? { x: xs, offset: os, dcols, mask: ms } : { x: xs, offset: os, dcols },
           attrs,
         ) as tf.Tensor[];
-        const grads = [back[0], back[1], tf.reshape(tf.matMul(cs as tf.Tensor2D, dy2, true, false), kernel.shape)];
+        const grads = [back[0], back[1], tf.reshape(mm(cs as tf.Tensor2D, dy2, true, false), kernel.shape)];
         if (ms) grads.push(back[2]);
         if (bias) grads.push(tf.sum(dy2, 0));
         return grads;

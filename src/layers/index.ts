@@ -15,3 +15,4 @@ export * from './deform-conv-composed';
 export { deformConv2d, type DeformConv2dOptions, type DeformConvImpl, type IntPair } from './deform-conv-op';
 export * from './deform-conv';
 export * from './fprm';
+export * from './upsample-bilinear';
