@@ -7,3 +7,5 @@ export * from './ct-phantoms';
 export * from './xray-phantoms';
 export * from './ct-series-phantoms';
 export * from './normalize';
+export * from './splits';
+export * from './batching';
