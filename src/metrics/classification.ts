@@ -92,7 +92,7 @@ function setWiseLabels(t: Float64Array, p: Float64Array, opts: PrfOptions, fn: s
 /**
  * Precision, recall, F-beta and support per class or averaged, exactly as
  * `sklearn.metrics.precision_recall_fscore_support` (ill-defined ratios become `zeroDivision`).
- * @param beta weight of recall in the F score; 1 gives F1.
+ * `options.beta` weights recall in the F score (default 1, i.e. F1).
  */
 export function precisionRecallFscoreSupport(
   yTrue: ArrayLike1D,
