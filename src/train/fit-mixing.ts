@@ -10,12 +10,21 @@ import { makeRng } from '../util/random';
  * or `cutmix`; extra fields of the result (lambda, index...) are ignored. The returned
  * tensors are disposed after the step (unless they are the inputs themselves).
  */
-export type Mixer = (x: tf.Tensor, y: tf.Tensor, seed: number) => { x: tf.Tensor; y: tf.Tensor };
+export type BatchMixer = (x: tf.Tensor, y: tf.Tensor, seed: number) => { x: tf.Tensor; y: tf.Tensor };
+
+/**
+ * An object that mixes batches with its own seeded state, such as `augment`'s `Mixer`
+ * (timm-style mixup / CutMix switch): `apply(x, y)` returns mixed `{ x, y }`.
+ */
+export interface MixerLike {
+  /** Mix one batch `[batch, height, width, channels]` with its labels `[batch, classes]`. */
+  apply(x: tf.Tensor4D, y: tf.Tensor): { x: tf.Tensor; y: tf.Tensor };
+}
 
 /** Options of {@link fitWithMixing}. */
 export interface FitWithMixingOptions {
-  /** Batch mixer (mixup, CutMix...). Without one this is a plain seeded training loop. */
-  mixer?: Mixer;
+  /** Batch mixer (mixup, CutMix...): a {@link BatchMixer} function or a {@link MixerLike} object. Without one this is a plain seeded training loop. */
+  mixer?: BatchMixer | MixerLike;
   /** Probability that a batch is mixed (timm's `mixup_prob`). Default 1. */
   mixProbability?: number;
   /** Last epoch (exclusive), as `model.fit`. Default 1. */
@@ -102,12 +111,19 @@ export async function fitWithMixing(
       let mx = bx;
       let my = by;
       const mixSeed = rng.int(2 ** 31);
-      if (mixer && rng.bernoulli(mixProbability)) ({ x: mx, y: my } = mixer(bx, by, mixSeed));
+      let extra: unknown[] = [];
+      if (mixer && rng.bernoulli(mixProbability)) {
+        const res = typeof mixer === 'function' ? mixer(bx, by, mixSeed) : mixer.apply(bx as tf.Tensor4D, by);
+        ({ x: mx, y: my } = res);
+        extra = Object.values(res);
+      }
       const r = await model.trainOnBatch(mx, my);
       const vals = Array.isArray(r) ? r : [r];
+      // Free everything the mixer returned (mixed x, y, a mask...) but never the batch itself.
+      const own = new Set<tf.Tensor>([bx, by]);
+      const made = [mx, my, ...extra].filter((t): t is tf.Tensor => t instanceof tf.Tensor && !own.has(t));
+      tf.dispose([...new Set(made)]);
       tf.dispose([it, bx, by]);
-      if (mx !== bx) mx.dispose();
-      if (my !== by) my.dispose();
       const logs: Record<string, number> = { batch: b, size: idx.length };
       names.forEach((k, i) => {
         logs[k] = vals[i] as number;

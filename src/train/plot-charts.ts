@@ -106,7 +106,7 @@ export function historyChart(history: Record<string, number[]>, opts: HistoryCha
 }
 
 /** One ROC curve. */
-export interface RocCurve {
+export interface RocChartCurve {
   /** False-positive rates, ascending, from 0 to 1. */
   fpr: number[];
   /** True-positive rates at the same thresholds. */
@@ -119,10 +119,13 @@ export interface RocCurve {
   color?: Color;
 }
 
+/** Alias of {@link RocChartCurve}, the name the examples first used. */
+export type RocCurve = RocChartCurve;
+
 /** Options of {@link rocChart}. */
 export interface RocChartOptions extends ChartOptions {
   /** Curves, e.g. from `metrics`' ROC function. */
-  curves: RocCurve[];
+  curves: RocChartCurve[];
 }
 
 /** Trapezoidal area under (x, y) with x ascending. */

@@ -16,7 +16,7 @@ import {
   selectLayers,
   trainOnly,
   unfreezeLayers,
-  type Mixer,
+  type BatchMixer,
 } from '../../src/train';
 import { tinyModel } from './helpers/tiny-model';
 
@@ -32,7 +32,7 @@ function data(n = 16, seed = 4): { x: tf.Tensor2D; y: tf.Tensor2D } {
 }
 
 // A mixup stand-in with the augment helper's call shape: fixed lambda, reversed partner.
-const halfMix: Mixer = (x, y) =>
+const halfMix: BatchMixer = (x, y) =>
   tf.tidy(() => ({
     x: tf.add(tf.mul(x, 0.7), tf.mul(tf.reverse(x, 0), 0.3)),
     y: tf.add(tf.mul(y, 0.7), tf.mul(tf.reverse(y, 0), 0.3)),
@@ -44,7 +44,7 @@ describe('fitWithMixing', () => {
     const run = async (): Promise<number[]> => {
       const model = tinyModel(tf.train.adam(0.05));
       const mixed: number[] = [];
-      const mixer: Mixer = (bx, by, seed) => {
+      const mixer: BatchMixer = (bx, by, seed) => {
         mixed.push(seed);
         return halfMix(bx, by, seed);
       };
