@@ -7,6 +7,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../util/random';
+import { UpsampleBilinear } from '../layers/upsample-bilinear';
 import { apply, bn, conv, convBnRelu, hwc, seeded } from './sym';
 import { outConv, padOrCropTo, unetUp, type UpsampleMode } from './unet';
 
@@ -180,7 +181,7 @@ export function residualUNetSegmentHead(
   const [, , c] = hwc(x22);
   const up =
     o.upsample === 'bilinear'
-      ? tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: 'seg_up' })
+      ? new UpsampleBilinear({ size: 2, name: 'seg_up' })
       : tfl.layers.conv2dTranspose({
           filters: c,
           kernelSize: 2,

@@ -37,18 +37,23 @@ export interface ConvArgs {
   kernel: number;
   strides?: number;
   useBias?: boolean;
+  padding?: 'same' | 'valid';
   name: string;
   rng?: Rng;
 }
 
-/** `same`-padded 2-D convolution (PyTorch's `padding = k // 2` for odd k, equal output size at stride 1). */
+/**
+ * 2-D convolution, `same`-padded by default. At stride 1 with odd k that is PyTorch's
+ * `padding = k // 2`; strided 3x3 convs that must match PyTorch pad symmetrically themselves
+ * (see `convBnRelu`) because tfjs's `same` pads only bottom/right on even sizes.
+ */
 export function conv(x: Sym, a: ConvArgs): Sym {
   return apply(
     tfl.layers.conv2d({
       filters: a.filters,
       kernelSize: a.kernel,
       strides: a.strides ?? 1,
-      padding: 'same',
+      padding: a.padding ?? 'same',
       useBias: a.useBias ?? true,
       kernelInitializer: seeded(a.rng),
       name: a.name,
@@ -69,7 +74,9 @@ export function relu(x: Sym, name: string): Sym {
 
 /**
  * conv(k x k, no bias) -> BN -> ReLU with layer names `${name}_conv`, `${name}_bn`,
- * `${name}_relu` (suffix `s` appended when given, e.g. `conv1`).
+ * `${name}_relu` (suffix appended when given, e.g. `conv1`). Strided odd kernels are preceded
+ * by a symmetric `${name}_pad` ZeroPadding2D, as PyTorch pads, so the output is
+ * `ceil(h / strides)` either way.
  */
 export function convBnRelu(
   x: Sym,
@@ -82,6 +89,32 @@ export function convBnRelu(
     rng,
   }: { kernel?: number; strides?: number; suffix?: string; rng?: Rng } = {},
 ): Sym {
-  const y = conv(x, { filters, kernel, strides, useBias: false, name: `${name}_conv${suffix}`, rng });
+  let p = x;
+  let padding: 'same' | 'valid' = 'same';
+  if (strides > 1 && kernel > 1) {
+    // PyTorch's symmetric padding k // 2: tfjs 'same' would pad (0, 1) on even sizes and
+    // shift the sampling grid by a pixel against a 1x1 strided shortcut.
+    const k2 = Math.floor(kernel / 2);
+    p = apply(
+      tfl.layers.zeroPadding2d({
+        padding: [
+          [k2, k2],
+          [k2, k2],
+        ],
+        name: `${name}_pad${suffix}`,
+      }),
+      x,
+    );
+    padding = 'valid';
+  }
+  const y = conv(p, {
+    filters,
+    kernel,
+    strides,
+    padding,
+    useBias: false,
+    name: `${name}_conv${suffix}`,
+    rng,
+  });
   return relu(bn(y, `${name}_bn${suffix}`), `${name}_relu${suffix}`);
 }

@@ -6,6 +6,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../util/random';
+import { UpsampleBilinear } from '../layers/upsample-bilinear';
 import { apply, conv, convBnRelu, hwc, seeded } from './sym';
 
 /** How an {@link unetUp} doubles the resolution. */
@@ -93,7 +94,10 @@ export function padOrCropTo(
 
 /** Options of {@link unetUp}. */
 export interface UNetUpOptions extends UNetPartOptions {
-  /** `bilinear`: UpSampling2D x2 (bilinear); `transpose`: Conv2DTranspose 2x2 stride 2 to half the channels. */
+  /**
+   * `bilinear`: {@link UpsampleBilinear} x2 (aligned corners, as the PyTorch UNet);
+   * `transpose`: Conv2DTranspose 2x2 stride 2 to half the channels.
+   */
   mode: UpsampleMode;
   /** Width of the DoubleConv's first conv; default: half the concatenated channels for `bilinear`, `filters` for `transpose` (as in the reference UNet code). */
   midFilters?: number;
@@ -120,7 +124,7 @@ export function unetUp(
   let u: tfl.SymbolicTensor;
   let concatChannels: number;
   if (mode === 'bilinear') {
-    u = apply(tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear', name: `${name}_up` }), x);
+    u = apply(new UpsampleBilinear({ size: 2, name: `${name}_up` }), x);
     concatChannels = c + s;
   } else {
     const tOut = opts.transposeFilters ?? Math.max(1, Math.floor(c / 2));
