@@ -2,7 +2,7 @@
  * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE and FPRM.
  * @module layers
  */
-export type { LayerBaseOptions } from './layer-options';
+export type { CallKwargs, LayerBaseOptions } from './layer-options';
 export * from './attention-ops';
 export * from './squeeze-excite';
 export * from './spatial-se';
