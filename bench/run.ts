@@ -6,7 +6,9 @@
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --no-torch
  *
  * Configurations: `cpu-stock` (tfjs cpu with medinets' kernels removed; 1 step by default,
- * it is very slow), `cpu` (cpu + medinets), `wasm` (wasm + medinets). Each model is batch 8,
+ * it is very slow), `cpu` (cpu + medinets), `wasm` (wasm + medinets), `wasm-2w` (wasm +
+ * medinets, data-parallel over the main thread and one worker thread; inference is the
+ * single-thread path). Each model is batch 8,
  * 128x128x1, train step = forward + backward + Adam (trainOnBatch), inference = predict.
  * PyTorch (bench/torch_baseline.py, /usr/bin/python3, 2 threads) runs in the same session
  * as the baseline; every time is printed with its ratio to PyTorch's.
@@ -20,9 +22,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { listTrainingKernels, registerTrainingKernels } from '../src/backend';
 import { stockKernel } from '../src/backend/kernels/registry';
+import { DataParallelTrainer } from './data_parallel';
 import { densenet121, resnet18, unet } from './models';
 
-type Config = 'cpu-stock' | 'cpu' | 'wasm';
+type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'wasm-2w';
 interface Timing {
   train: number;
   infer: number;
@@ -42,7 +45,7 @@ function arg(name: string, dflt: string): string {
 }
 const names = process.argv.slice(2).filter((s) => !s.startsWith('--') && s in MODELS);
 const models = names.length > 0 ? names : Object.keys(MODELS);
-const configs = arg('configs', 'wasm,cpu,cpu-stock').split(',') as Config[];
+const configs = arg('configs', 'wasm,wasm-2w,cpu,cpu-stock').split(',') as Config[];
 const steps = Number(arg('steps', '3'));
 const stockSteps = Number(arg('stock-steps', '1'));
 const withTorch = !process.argv.includes('--no-torch');
@@ -68,7 +71,7 @@ function median(xs: number[]): number {
 }
 
 async function measure(name: string, config: Config): Promise<Timing> {
-  const backend = config === 'wasm' ? 'wasm' : 'cpu';
+  const backend = config.startsWith('wasm') ? 'wasm' : 'cpu';
   useStockCpu(config === 'cpu-stock');
   await tf.setBackend(backend);
   await tf.ready();
@@ -94,11 +97,23 @@ async function measure(name: string, config: Config): Promise<Timing> {
     infer.push((performance.now() - t) / 1000);
   }
   const train: number[] = [];
-  if (warm) await model.trainOnBatch(x, y);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await model.trainOnBatch(x, y);
-    train.push((performance.now() - t) / 1000);
+  if (config === 'wasm-2w') {
+    // Main thread + one worker, each a wasm replica computing half the batch.
+    const dp = await DataParallelTrainer.create(model, name, seg, 1);
+    await dp.step(x, y);
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await dp.step(x, y);
+      train.push((performance.now() - t) / 1000);
+    }
+    await dp.dispose();
+  } else {
+    if (warm) await model.trainOnBatch(x, y);
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await model.trainOnBatch(x, y);
+      train.push((performance.now() - t) / 1000);
+    }
   }
   tf.dispose([x, y]);
   model.dispose();
@@ -143,6 +158,10 @@ async function main(): Promise<void> {
     console.log('  config        train     /torch      infer     /torch');
     const results: Partial<Record<Config, Timing>> = {};
     for (const config of configs) {
+      if (config === 'cpu-stock' && name !== 'resnet18' && !process.argv.includes('--all-stock')) {
+        console.log('  cpu-stock   skipped (minutes per step; pass --all-stock)');
+        continue;
+      }
       const t = await measure(name, config);
       results[config] = t;
       console.log(`  ${config.padEnd(10)}${fmt(t.train)}${ratio(t.train, base?.train)} ${fmt(t.infer)}${ratio(t.infer, base?.infer)}`);
