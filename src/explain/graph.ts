@@ -14,6 +14,22 @@ type Kwargs = NonNullable<Parameters<Layer['apply']>[1]>;
 /** A layer inside (possibly nested) models: the names from the outer model inward. */
 export type LayerPath = string[];
 
+/** A layer found by name, and its path from the outer model. */
+export interface ResolvedLayer {
+  /** Layer names from the outer model inward. */
+  path: LayerPath;
+  /** The layer itself. */
+  layer: Layer;
+}
+
+/** A layer output replaced by a given tensor during a run. */
+export interface LayerOverride {
+  /** The layer whose output is replaced. */
+  path: LayerPath;
+  /** The replacement, shaped like the layer's output. */
+  value: tf.Tensor;
+}
+
 /** True when a layer is itself a model (a Container with its own graph). */
 export function isModel(layer: Layer): layer is tfl.LayersModel {
   return layer instanceof tfl.LayersModel;
@@ -33,7 +49,7 @@ function outputRank(layer: Layer): number {
  * is looked up among the top-level layers first, then inside nested models (an error lists the
  * candidates when the name is ambiguous or absent).
  */
-export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): { path: LayerPath; layer: Layer } {
+export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): ResolvedLayer {
   if (name.includes('/')) {
     const parts = name.split('/');
     let m: tfl.LayersModel = model;
@@ -50,7 +66,7 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
   }
   const top = model.layers.find((l) => l.name === name);
   if (top) return { path: [name], layer: top };
-  const found: Array<{ path: LayerPath; layer: Layer }> = [];
+  const found: ResolvedLayer[] = [];
   const search = (m: tfl.LayersModel, prefix: string[]): void => {
     for (const l of m.layers) {
       if (l.name === name) found.push({ path: [...prefix, name], layer: l });
@@ -58,7 +74,7 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
     }
   };
   search(model, []);
-  if (found.length === 1) return found[0] as { path: LayerPath; layer: Layer };
+  if (found.length === 1) return found[0] as ResolvedLayer;
   if (found.length > 1) {
     throw new Error(`${fn}: layer name '${name}' is ambiguous; use one of ${found.map((f) => `'${f.path.join('/')}'`).join(', ')}`);
   }
@@ -66,7 +82,7 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
 }
 
 /** The last top-level layer whose output is 4-D (`[batch, height, width, channels]`). */
-export function lastConvLayer(model: tfl.LayersModel, fn: string): { path: LayerPath; layer: Layer } {
+export function lastConvLayer(model: tfl.LayersModel, fn: string): ResolvedLayer {
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i] as Layer;
     if (l.getClassName() !== 'InputLayer' && outputRank(l) === 4) return { path: [l.name], layer: l };
@@ -79,7 +95,7 @@ export interface RunPlan {
   /** Layers whose outputs to return, in order. */
   capture?: LayerPath[];
   /** A layer whose output is replaced by `value` (the tensor gradients are taken against). */
-  override?: { path: LayerPath; value: tf.Tensor };
+  override?: LayerOverride;
   /** Replace a final softmax / sigmoid by the identity so scores are logits. Default false. */
   logits?: boolean;
 }

@@ -27,8 +27,11 @@ export interface PrfOptions extends ZeroDivisionOptions {
   numClasses?: number;
 }
 
-/** Options with an explicit per-class result. */
-export type PrfOptionsNone = PrfOptions & { average: 'none' };
+/** Options asking for one score per class. */
+export interface PrfOptionsNone extends PrfOptions {
+  /** `'none'`: return one score per class. */
+  average: 'none';
+}
 
 /** Per-class (or averaged) precision, recall, F-beta and support. */
 export interface PrfResult {
