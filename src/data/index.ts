@@ -9,3 +9,5 @@ export * from './ct-series-phantoms';
 export * from './normalize';
 export * from './splits';
 export * from './batching';
+export * from './png-decode';
+export * from './image';

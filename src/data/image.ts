@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import jpeg from 'jpeg-js';
+import { checkOneOf } from '../util/checks';
+import { type DecodedPng, decodePng } from './png-decode';
+
+/** A decoded raster image (PNG or JPEG). */
+export type DecodedImage = DecodedPng;
+
+/** Options of {@link decodeImage} and {@link readImage}. */
+export interface ImageReadOptions {
+  /**
+   * Channels of the result: 1 converts colour to luma (ITU-R 601: 0.299 R + 0.587 G +
+   * 0.114 B, as Pillow's `convert('L')`), 3 drops alpha or replicates gray, 4 adds opaque
+   * alpha. Default: as stored.
+   */
+  channels?: 1 | 3 | 4;
+  /** 'none' keeps the stored range (0..255 or 0..65535); 'unit' divides by the maximum. Default 'none'. */
+  scale?: 'none' | 'unit';
+}
+
+/** Whether the bytes start like a PNG or a JPEG file. */
+export function sniffImageFormat(bytes: Uint8Array): 'png' | 'jpeg' | null {
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) return 'jpeg';
+  return null;
+}
+
+/** Convert the channel count of decoded samples (see {@link ImageReadOptions.channels}). */
+export function convertChannels(img: DecodedImage, channels: 1 | 2 | 3 | 4): DecodedImage {
+  const from = img.channels;
+  if (from === channels) return img;
+  const n = img.width * img.height;
+  const maxv = img.bitDepth === 16 ? 65535 : 255;
+  const out = img.bitDepth === 16 ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
+  const src = img.data;
+  for (let p = 0; p < n; p++) {
+    const s = p * from;
+    let r: number;
+    let g: number;
+    let b: number;
+    if (from <= 2) r = g = b = src[s] as number;
+    else {
+      r = src[s] as number;
+      g = src[s + 1] as number;
+      b = src[s + 2] as number;
+    }
+    const a = from === 2 ? (src[s + 1] as number) : from === 4 ? (src[s + 3] as number) : maxv;
+    const o = p * channels;
+    if (channels === 1) out[o] = from <= 2 ? r : Math.round((r * 299 + g * 587 + b * 114) / 1000);
+    else if (channels === 2) {
+      out[o] = from <= 2 ? r : Math.round((r * 299 + g * 587 + b * 114) / 1000);
+      out[o + 1] = a;
+    } else {
+      out[o] = r;
+      out[o + 1] = g;
+      out[o + 2] = b;
+      if (channels === 4) out[o + 3] = a;
+    }
+  }
+  return { ...img, channels, data: out };
+}
+
+/**
+ * Decode PNG (any bit depth, see {@link decodePng}) or baseline/progressive JPEG (via the
+ * pure-JS `jpeg-js`; always 8-bit, colour JPEGs come out RGB) from bytes.
+ * @param name what to call the file in errors.
+ */
+export function decodeImage(bytes: Uint8Array, name = '<bytes>', options: ImageReadOptions = {}): DecodedImage {
+  const fmt = sniffImageFormat(bytes);
+  let img: DecodedImage;
+  if (fmt === 'png') img = decodePng(bytes, name);
+  else if (fmt === 'jpeg') {
+    try {
+      const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+      img = { width: d.width, height: d.height, channels: 3, bitDepth: 8, data: d.data };
+    } catch (e) {
+      throw new Error(`decodeImage: ${name}: corrupt or unsupported JPEG (${(e as Error).message})`);
+    }
+  } else throw new Error(`decodeImage: ${name}: not a PNG or JPEG file`);
+  return options.channels ? convertChannels(img, options.channels) : img;
+}
+
+/** A decoded image as a float32 `[height, width, channels]` tensor. */
+export function imageToTensor(img: DecodedImage, scale: 'none' | 'unit' = 'none'): tf.Tensor3D {
+  const f = new Float32Array(img.data.length);
+  const k = scale === 'unit' ? 1 / (img.bitDepth === 16 ? 65535 : 255) : 1;
+  for (let i = 0; i < f.length; i++) f[i] = (img.data[i] as number) * k;
+  return tf.tensor3d(f, [img.height, img.width, img.channels], 'float32');
+}
+
+/**
+ * Read a PNG or JPEG file into a float32 `[height, width, channels]` tensor (the caller
+ * disposes it). Errors name the file.
+ */
+export async function readImage(path: string, options: ImageReadOptions = {}): Promise<tf.Tensor3D> {
+  const { scale = 'none' } = options;
+  checkOneOf(scale, ['none', 'unit'], 'scale', 'readImage');
+  if (options.channels !== undefined && ![1, 3, 4].includes(options.channels)) {
+    throw new Error(`readImage: 'channels' must be 1, 3 or 4; got ${options.channels}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new Error(`readImage: cannot read ${path} (${(e as Error).message})`);
+  }
+  return imageToTensor(decodeImage(bytes, path, options), scale);
+}
