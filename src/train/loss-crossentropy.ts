@@ -122,6 +122,12 @@ export function categoricalCrossEntropy(opts: CrossEntropyOptions = {}): LossFn 
  * shape `[batch]` or `[batch, 1]` (float or int, as `model.fit` passes them), or
  * `[batch, height, width]` for segmentation; `yPred` is `[..., classes]`.
  * Same options and reductions as {@link categoricalCrossEntropy}.
+ *
+ * Note: tfjs-layers' `model.fit` / `trainOnBatch` only accept `[batch, 1]` targets for its
+ * own built-in `'sparseCategoricalCrossentropy'`; with any custom loss the targets must have
+ * the output's shape. So inside `fit`, pass one-hot targets (this loss accepts them too) or
+ * use the built-in string loss when no class weights are needed; index targets work in
+ * custom loops and direct calls.
  */
 export function sparseCategoricalCrossEntropy(opts: CrossEntropyOptions = {}): LossFn {
   const fn = 'sparseCategoricalCrossEntropy';
@@ -130,8 +136,10 @@ export function sparseCategoricalCrossEntropy(opts: CrossEntropyOptions = {}): L
     tf.tidy(() => {
       const k = yPred.shape[yPred.rank - 1] as number;
       checkClassCount(o, k, fn);
-      const idx = tf.cast(tf.reshape(yTrue, [-1]), 'int32');
-      const y = tf.reshape(tf.oneHot(idx, k), yPred.shape);
+      // Targets already shaped like yPred (one-hot) pass through: see the note on model.fit.
+      const y = tf.util.arraysEqual(yTrue.shape, yPred.shape) && k > 1
+        ? tf.cast(yTrue, 'float32')
+        : tf.reshape(tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k), yPred.shape);
       const { l, w } = categoricalTerms(y, yPred, o);
       return reduceLoss(l, w, o.reduction);
     });

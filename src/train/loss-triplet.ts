@@ -51,6 +51,8 @@ export function pairwiseDistances(e: tf.Tensor2D, squared = false): tf.Tensor2D 
  * `[batch, dim]` (002 L2-normalises 512-d embeddings). Loss per triplet
  * `max(d(a, p) - d(a, n) + margin, 0)`, averaged over the anchors (batch-hard, random)
  * or positive pairs (semi-hard) that have both a positive and a negative; 0 when none has.
+ * Inside `model.fit`, whose targets must have the output's shape, pass the labels tiled to
+ * `[batch, dim]` (`tf.tile(labels2d, [1, dim])`): the first column is used.
  */
 export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
   const fn = 'tripletLoss';
@@ -64,7 +66,9 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
     const drawSeed = mining === 'random' ? rng.int(2 ** 31) : 0;
     return tf.tidy(() => {
       const n = yPred.shape[0] as number;
-      const labels = tf.reshape(tf.cast(yTrue, 'float32'), [-1]);
+      // model.fit insists targets have the output's shape: labels tiled to [batch, dim] work, column 0 is read.
+      const col = yTrue.rank === 2 && (yTrue.shape[1] as number) > 1 ? tf.slice(yTrue, [0, 0], [-1, 1]) : yTrue;
+      const labels = tf.reshape(tf.cast(col, 'float32'), [-1]);
       const same = tf.cast(tf.equal(tf.reshape(labels, [-1, 1]), tf.reshape(labels, [1, -1])), 'float32');
       const pos = tf.sub(same, tf.eye(n));
       const neg = tf.sub(1, same);

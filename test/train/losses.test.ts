@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import {
   binaryCrossEntropy,
@@ -150,6 +151,25 @@ describe('triplet losses', () => {
       expect(v).toBeLessThanOrEqual(tr.batchHard + 1e-6);
     }
     tf.dispose([e, l]);
+  });
+
+  it('trains an embedding through model.fit with tiled labels', async () => {
+    const dim = 4;
+    const input = tfl.input({ shape: [3] });
+    const dense = tfl.layers.dense({ units: dim, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) });
+    const model = tfl.model({ inputs: input, outputs: dense.apply(input) as tfl.SymbolicTensor });
+    model.compile({ optimizer: tf.train.adam(0.05), loss: tripletLoss({ mining: 'batch-hard', margin: 0.5 }) });
+    const labels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2];
+    const x = tf.tidy(() => tf.add(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), tf.randomNormal([12, 3], 0, 0.3, 'float32', 1)));
+    const y = tf.tile(tf.tensor2d(labels, [12, 1]), [1, dim]);
+    const h = await model.fit(x, y, { epochs: 15, batchSize: 12, verbose: 0 });
+    const loss = h.history['loss'] as number[];
+    expect(loss[loss.length - 1]).toBeLessThan(loss[0] as number);
+    // sparse cross-entropy inside fit: one-hot targets pass through unchanged
+    const p = tf.softmax(tf.tensor2d([[1, 2, 0], [0, 0, 3]]));
+    const oh = tf.tensor2d([[0, 1, 0], [0, 0, 1]]);
+    expect(val(sparseCategoricalCrossEntropy(), oh, p)).toBeCloseTo(val(sparseCategoricalCrossEntropy(), tf.tensor1d([1, 2]), p), 6);
+    tf.dispose([x, y, p, oh]);
   });
 
   it('gradients are finite, including duplicate embeddings', () => {
