@@ -43,7 +43,8 @@ export interface EvaluateOptions extends ZeroDivisionOptions {
   threshold?: number;
   /**
    * Averaging of precision / recall / specificity / F1 for more than two classes: `'macro'`
-   * (default), `'micro'` or `'weighted'` (binary problems always score class 1).
+   * (default), `'micro'` or `'weighted'`, over the classes present in labels or predictions as
+   * scikit-learn does (binary problems always score class 1).
    */
   average?: 'macro' | 'micro' | 'weighted';
 }
@@ -106,7 +107,7 @@ export function evaluateMatrices(
   const zd = { zeroDivision: options.zeroDivision, onWarning: options.onWarning };
   const prf = binary
     ? { ...zd, average: 'binary' as const, posLabel: 1, labels: undefined }
-    : { ...zd, average: options.average ?? 'macro', labels: Array.from({ length: scoresM.cols }, (_, i) => i) };
+    : { ...zd, average: options.average ?? 'macro', labels: undefined };
   const safe = (name: string, f: () => number): number => {
     try {
       return f();
