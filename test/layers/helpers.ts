@@ -79,6 +79,16 @@ export async function expectSaveLoadIdentical(
         : tf.randomUniform(w.shape as number[], -0.5, 0.5, 'float32', i),
     ),
   );
+  // summary() must list the layer with all its parameters (nested weights must not vanish).
+  let text = '';
+  model.summary(200, undefined, (line: string) => {
+    text += `${line}\n`;
+  });
+  const nParams = layer.weights.reduce((acc, w) => acc + w.shape.reduce((a: number, b) => a * (b as number), 1), 0);
+  expect(nParams).toBeGreaterThan(0);
+  expect(model.countParams()).toBe(nParams);
+  expect(text).toContain(layer.getClassName());
+  expect(text.replace(/,/g, '')).toContain(`Total params: ${nParams}`);
   const xs = inputShapes.map((s, i) => randn([batch, ...s], 10 + i));
   const y1 = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor;
   const loaded = await saveAndLoad(model);
