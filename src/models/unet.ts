@@ -19,8 +19,12 @@ export type UNetOptions = UNetFamilyOptions;
  * `down4` 16f / k, `up1` 8f / k, `up2` 4f / k, `up3` 2f / k, `up4` f, where k = 2 for
  * `upsample: 'bilinear'` and 1 for `'transpose'` (the reference PyTorch UNet halves the bottom
  * so both branches of a bilinear Up carry equal channels). Convs inside DoubleConv have no bias
- * (BN follows). At `inputShape [256, 256, 3]`, `classes 2` the trainable parameters equal that
- * reference (17,263,042 trainable with `bilinear`, 31,037,698 with `transpose`, checked against a PyTorch build in the tests; `countParams()`, which also counts BN moving statistics, gives 17,271,874 and 31,049,474).
+ * (BN follows). Trainable parameters equal the reference PyTorch UNet's (at
+ * `inputShape [256, 256, 3]`, `classes 2`: 17,263,042 with `bilinear`, 31,037,698 with
+ * `transpose`; `countParams()` adds the BN moving statistics), and with equal weights the
+ * logits match a PyTorch build to 1e-6 (test/fixtures/models/make_unet_parity.py): the
+ * bilinear Up aligns corners like `nn.Upsample(..., align_corners=True)`, and the upsampled
+ * map is padded as `F.pad(x, [d // 2, d - d // 2, ...])` pads it.
  *
  * - `head: 'segment'`: `outc` (1x1 conv to `classes`) -> `predictions`; output
  *   `[batch, h, w, classes]` at input size (any h, w >= 16: Up pads the upsampled map to the
