@@ -52,7 +52,10 @@ export interface ResidualUNetVariant {
   ) => (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
 }
 
-/** Seed for a custom layer when the model is seeded (internal). */
+/**
+ * Seed for a custom layer when the model is seeded.
+ * @internal
+ */
 export function layerSeed(rng: Rng | undefined): number | undefined {
   return rng?.int(2 ** 31 - 1);
 }
@@ -84,6 +87,9 @@ export function fprmFusion(
  * x2..x5, decoder x44, x33, x22, then the classifier head (`head: 'classify'`, output
  * `[batch, classes]`) or the per-pixel head (`head: 'segment'`, output
  * `[batch, h, w, classes]`). Default base width 64 (x5 has 512 channels); smallest input 16.
+ * Strided 3x3 convs pad symmetrically and bilinear upsampling aligns corners, as PyTorch does:
+ * with equal weights ResUNet's logits match a PyTorch build of the same reading to 1e-6 at odd
+ * and even sizes (test/fixtures/models/make_unet_parity.py).
  * Layer names: see `residualUNetTrunk`, `residualUNetClassifierHead`,
  * `residualUNetSegmentHead` in the blocks; output activation `predictions`.
  */
