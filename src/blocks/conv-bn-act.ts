@@ -18,6 +18,16 @@ export function applyLayer(layer: tfl.layers.Layer, x: Sym | Sym[]): Sym {
 /** Activation names accepted by the blocks (a subset of tfjs-layers identifiers). */
 export type BlockActivation = 'relu' | 'relu6' | 'elu' | 'selu' | 'swish' | 'sigmoid' | 'tanh' | 'linear';
 
+/** Layer names of a {@link convBnAct} unit; missing names are auto-generated. */
+export interface ConvBnActNames {
+  /** Name of the Conv2D layer. */
+  conv?: string;
+  /** Name of the BatchNormalization layer. */
+  bn?: string;
+  /** Name of the Activation layer. */
+  act?: string;
+}
+
 /** Options of {@link convBnAct}. */
 export interface ConvBnActOptions {
   /** Number of output channels. */
@@ -39,7 +49,7 @@ export interface ConvBnActOptions {
   /** Activation after BN, or `null` for none. Default `'relu'`. */
   activation?: BlockActivation | null;
   /** Layer names: convolution, BN and activation. Missing names are auto-generated. */
-  names?: { conv?: string; bn?: string; act?: string };
+  names?: ConvBnActNames;
   /** Order of the ops: `'conv-bn-act'` (default) or the pre-activation `'bn-act-conv'`. */
   order?: 'conv-bn-act' | 'bn-act-conv';
 }

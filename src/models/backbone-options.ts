@@ -45,8 +45,14 @@ export interface BackboneOptions {
   zeroInit?: boolean;
 }
 
+/** Options whose `weights` is a path or URL, for which builders return a Promise. */
+export interface WeightsFromPath {
+  /** Path or URL of a tfjs weights manifest. */
+  weights: string;
+}
+
 /** What a builder returns: a model, or a Promise of one when `weights` is a path or URL. */
-export type Built<O> = O extends { weights: string } ? Promise<tfl.LayersModel> : tfl.LayersModel;
+export type Built<O> = O extends WeightsFromPath ? Promise<tfl.LayersModel> : tfl.LayersModel;
 
 /** Resolved options with defaults applied. */
 export interface ResolvedBackbone {

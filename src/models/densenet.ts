@@ -35,13 +35,21 @@ export interface DenseNetGenericOptions extends DenseNetOptions {
 /** Smallest input side. */
 export const DENSENET_MIN_SIZE = 32;
 
+/** Block layout of a DenseNet. */
+export interface DenseNetLayout {
+  /** Dense layers per block. */
+  blocks: readonly number[];
+  /** Channels added per dense layer. */
+  growthRate: number;
+}
+
 /** Dense layers per block and growth rate of the named depths. */
-export const DENSENET_CONFIGS = {
+export const DENSENET_CONFIGS: Record<121 | 161 | 169 | 201, DenseNetLayout> = {
   121: { blocks: [6, 12, 24, 16], growthRate: 32 },
   161: { blocks: [6, 12, 36, 24], growthRate: 48 },
   169: { blocks: [6, 12, 32, 32], growthRate: 32 },
   201: { blocks: [6, 12, 48, 32], growthRate: 32 },
-} as const;
+};
 
 /** Trunk settings. */
 export interface DenseNetTrunkConfig {

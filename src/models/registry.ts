@@ -1,7 +1,7 @@
 /**
  * Models by name, so examples and command lines pick a network from a string as the
  * thesis's training script does (`buildModel('ResNet50', { inputShape: [256, 256, 1], classes: 2 })`).
- * Adding a model is one line in {@link MODEL_REGISTRY}.
+ * Adding a model is one line in this file's `MODEL_REGISTRY` table.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DenseNet121, DenseNet161, DenseNet169, DenseNet201 } from './densenet';
@@ -28,7 +28,10 @@ function entry<F extends (options?: never) => unknown>(build: F, description: st
   return { build, description };
 }
 
-/** Every named model. Keys are the builder names. */
+/**
+ * Every named model, keyed by builder name; one line per model.
+ * @internal
+ */
 export const MODEL_REGISTRY = {
   VGG11: entry(VGG11, 'VGG-11 (configuration A), Keras-style names'),
   VGG13: entry(VGG13, 'VGG-13 (configuration B), Keras-style names'),

@@ -38,14 +38,22 @@ export interface ResNetGenericOptions extends ResNetOptions {
 /** Smallest input side (the stem and four stride-2 stages leave a 1x1 map). */
 export const RESNET_MIN_SIZE = 32;
 
+/** Stage layout of a ResNet. */
+export interface ResNetLayout {
+  /** Units per stage (conv2..conv5). */
+  blocks: readonly number[];
+  /** Unit type. */
+  block: 'basic' | 'bottleneck';
+}
+
 /** Units per stage of the named depths. */
-export const RESNET_DEPTHS = {
+export const RESNET_DEPTHS: Record<18 | 34 | 50 | 101 | 152, ResNetLayout> = {
   18: { blocks: [2, 2, 2, 2], block: 'basic' },
   34: { blocks: [3, 4, 6, 3], block: 'basic' },
   50: { blocks: [3, 4, 6, 3], block: 'bottleneck' },
   101: { blocks: [3, 4, 23, 3], block: 'bottleneck' },
   152: { blocks: [3, 8, 36, 3], block: 'bottleneck' },
-} as const;
+};
 
 /** Trunk settings resolved from the options. */
 export interface ResNetTrunkConfig {
