@@ -11,3 +11,4 @@ export * from './splits';
 export * from './batching';
 export * from './png-decode';
 export * from './image';
+export * from './dicom';
