@@ -123,6 +123,25 @@ describe('LearningRateScheduler', () => {
   });
 });
 
+describe('LearningRateScheduler per batch', () => {
+  it('uses the fractional epoch before each batch', async () => {
+    const opt = tf.train.sgd(1);
+    const model = tinyModel(opt);
+    const sched = new LearningRateScheduler((e) => e, { perBatch: true });
+    sched.setModel(model);
+    sched.setParams({ epochs: 2, samples: 8, batchSize: 2 });
+    const seen: number[] = [];
+    for (let e = 0; e < 2; e++) {
+      await sched.onEpochBegin(e);
+      for (let b = 0; b < 4; b++) {
+        await sched.onBatchBegin(b);
+        seen.push(getLearningRate(opt));
+      }
+    }
+    expect(seen).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75]);
+  });
+});
+
 describe('HistoryLogger', () => {
   it('writes CSV rows and a JSON history', async () => {
     const model = tinyModel();
