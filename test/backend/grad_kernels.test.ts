@@ -31,8 +31,10 @@ describe('MaxPoolGrad (wasm)', () => {
       const dy = randn(y.shape, 200 + i);
       const inputs = { dy, input: x, output };
       const ref = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs, true);
-      const got = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs);
-      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const got = await runKernel(be, 'MaxPoolGrad', inputs, attrs);
+        expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
+      }
       const stock = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs, true);
       expect(relErr(stock.values, ref.values)).toBeGreaterThan(1e-2);
     });
@@ -132,10 +134,12 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
     ];
     for (const [shape, reps] of cases) {
       const x = randn(shape, 502);
-      const ref = await runKernel('cpu', 'Tile', { x }, { reps });
-      const got = await runKernel('wasm', 'Tile', { x }, { reps });
-      expect(got.shape).toEqual(ref.shape);
-      expect(relErr(got.values, ref.values)).toBe(0);
+      const ref = await runKernel('cpu', 'Tile', { x }, { reps }, true);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const got = await runKernel(be, 'Tile', { x }, { reps });
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values)).toBe(0);
+      }
     }
   });
 
@@ -156,11 +160,36 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
     for (const name of ['Sum', 'Mean']) {
       for (const axis of [[0], [0, 1, 2], [2, 1, 0], [1, 2], [3], [0, 3]]) {
         for (const keepDims of [false, true]) {
-          const ref = await runKernel('cpu', name, { x }, { axis, keepDims });
-          const got = await runKernel('wasm', name, { x }, { axis, keepDims });
-          expect(got.shape).toEqual(ref.shape);
-          expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+          const ref = await runKernel('cpu', name, { x }, { axis, keepDims }, true);
+          for (const be of ['wasm', 'cpu'] as const) {
+            const got = await runKernel(be, name, { x }, { axis, keepDims });
+            expect(got.shape).toEqual(ref.shape);
+            expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+          }
         }
+      }
+    }
+  });
+
+  it('cpu Multiply / Add / Sub / RealDiv on every broadcast shape match the stock kernels', async () => {
+    const shapes: [number[], number[]][] = [
+      [[2, 3, 4, 5], [2, 3, 4, 5]],
+      [[2, 3, 4, 5], []],
+      [[], [2, 3, 4, 5]],
+      [[2, 3, 4, 5], [5]],
+      [[1, 1, 1, 5], [2, 3, 4, 5]],
+      [[2, 3, 4, 5], [4, 5]],
+      [[2, 3, 4, 5], [2, 1, 1, 5]], // not a trailing broadcast: stock path
+      [[3, 1], [1, 4]],
+    ];
+    for (const name of ['Multiply', 'Add', 'Sub', 'RealDiv']) {
+      for (const [sa, sb] of shapes) {
+        const a = randn(sa, 506);
+        const b = randn(sb, 507);
+        const ref = await runKernel('cpu', name, { a, b }, {}, true);
+        const got = await runKernel('cpu', name, { a, b }, {});
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values), `${name} ${sa} ${sb}`).toBeLessThan(TOL);
       }
     }
   });

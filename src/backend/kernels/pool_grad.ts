@@ -78,4 +78,11 @@ export const poolGradEntries: KernelEntry[] = [
     why: 'stock routes dy wrongly when a window maximum is <= 0; first-maximum scatter in JS',
     make: () => maxPoolGrad as unknown as KernelFunc,
   },
+  {
+    kernelName: 'MaxPoolGrad',
+    backendName: 'cpu',
+    kind: 'speed',
+    why: 'stock recomputes argmax positions with generic buffers (~2 s for a ResNet stem); one pass',
+    make: () => maxPoolGrad as unknown as KernelFunc,
+  },
 ];

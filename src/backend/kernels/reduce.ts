@@ -39,13 +39,15 @@ function reduceLeading(
   return out.info;
 }
 
-/** Leading-axis Sum and Mean for wasm. */
-export const reduceEntries: KernelEntry[] = (['Sum', 'Mean'] as const).map(
-  (kernelName): KernelEntry => ({
-    kernelName,
-    backendName: 'wasm',
-    kind: 'speed',
-    why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients); one JS pass',
-    make: (stock) => ((a: Parameters<typeof reduceLeading>[0]) => reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
-  }),
+/** Leading-axis Sum and Mean for wasm and cpu. */
+export const reduceEntries: KernelEntry[] = (['wasm', 'cpu'] as const).flatMap((backendName) =>
+  (['Sum', 'Mean'] as const).map(
+    (kernelName): KernelEntry => ({
+      kernelName,
+      backendName,
+      kind: 'speed',
+      why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients); one JS pass',
+      make: (stock) => ((a: Parameters<typeof reduceLeading>[0]) => reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
+    }),
+  ),
 );

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addEntries, ensureTrainingKernels, registerAnchors } from './registry';
 import { batchMatMulEntries } from './batch_matmul';
+import { cpuBinaryEntries } from './cpu_binary';
 import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
 import { gatherEntries, gatherNdGradient } from './gather';
@@ -31,6 +32,7 @@ export function registerTrainingKernels(): void {
       ...batchMatMulEntries,
       ...reduceEntries,
       ...cpuConvEntries,
+      ...cpuBinaryEntries,
     ]);
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);

@@ -45,13 +45,13 @@ function tile(args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: 
   return out.info;
 }
 
-/** Tile for wasm. */
-export const tileEntries: KernelEntry[] = [
-  {
+/** Tile for wasm and cpu. */
+export const tileEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map(
+  (backendName): KernelEntry => ({
     kernelName: 'Tile',
-    backendName: 'wasm',
+    backendName,
     kind: 'speed',
     why: 'stock is an element-wise index loop (~20x slower in the batch-norm gradient); JS block copies',
     make: (stock) => ((a: Parameters<typeof tile>[0]) => tile(a, stock)) as unknown as KernelFunc,
-  },
-];
+  }),
+);
