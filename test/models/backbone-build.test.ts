@@ -52,6 +52,9 @@ const BACKBONES: [string, AnyBuilder, number, number][] = [
   ['InceptionV3', b(InceptionV3), 75, 2048],
 ];
 
+// Non-square, odd-sized inputs with max pooling: one builder per family keeps the suite fast.
+const POOLED = new Set(['VGG11', 'ResNet18', 'ResNet50', 'DenseNet121', 'InceptionV3']);
+
 describe('classic backbones build at the smallest legal input and at 1-channel 128', () => {
   for (const [name, build, min, channels] of BACKBONES) {
     it(name, () => {
@@ -65,15 +68,17 @@ describe('classic backbones build at the smallest legal input and at 1-channel 1
       expect(h).toBeGreaterThanOrEqual(1);
       expect(h).toBe(w);
       ct.dispose();
-      const pooled = build({
-        inputShape: [min + 1, min + 3, 1],
-        zeroInit: true,
-        includeTop: false,
-        pooling: 'max',
-      });
-      expect(pooled.outputs[0].shape).toEqual([null, channels]);
-      expect(pooled.getLayer('max_pool').getClassName()).toBe('GlobalMaxPooling2D');
-      pooled.dispose();
+      if (POOLED.has(name)) {
+        const pooled = build({
+          inputShape: [min + 1, min + 3, 1],
+          zeroInit: true,
+          includeTop: false,
+          pooling: 'max',
+        });
+        expect(pooled.outputs[0].shape).toEqual([null, channels]);
+        expect(pooled.getLayer('max_pool').getClassName()).toBe('GlobalMaxPooling2D');
+        pooled.dispose();
+      }
       expect(() => build({ inputShape: [min - 1, min, 1], zeroInit: true })).toThrow(
         /'inputShape'.*at least/,
       );
