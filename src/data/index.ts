@@ -12,3 +12,4 @@ export * from './batching';
 export * from './png-decode';
 export * from './image';
 export * from './dicom';
+export * from './nifti';
