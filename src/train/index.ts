@@ -1,5 +1,5 @@
 /**
- * Training: losses, callbacks, learning-rate schedules, freezing, mixed-label training and series aggregation.
+ * Training: losses, callbacks (early stopping, atomic checkpoints, LR on plateau, schedules, logging, progress), mixed-label training, freezing, sanity checks, grid search, resuming, and browser-free plots.
  * @module train
  */
 export * from './loss-types';
