@@ -3,7 +3,70 @@ import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo 
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
-type Op = (a: number, b: number) => number;
+/**
+ * One loop per op and broadcast mode, written out so each stays monomorphic: mode 0 equal
+ * shapes, 1 b scalar, 2 b a trailing vector, 3 a scalar, 4 a a trailing vector.
+ */
+type Loop = (a: Float32Array, b: Float32Array, o: Float32Array, n: number, na: number, nb: number, mode: number) => void;
+const LOOPS: Record<string, Loop> = {
+  Multiply: (a, b, o, n, na, nb, mode) => {
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (b[i] as number);
+    else if (mode === 1) {
+      const s = b[0] as number;
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) * s;
+    } else if (mode === 2) {
+      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) * (b[j] as number);
+    } else if (mode === 3) {
+      const s = a[0] as number;
+      for (let i = 0; i < n; i++) o[i] = s * (b[i] as number);
+    } else {
+      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) * (b[i + j] as number);
+    }
+  },
+  Add: (a, b, o, n, na, nb, mode) => {
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) + (b[i] as number);
+    else if (mode === 1) {
+      const s = b[0] as number;
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) + s;
+    } else if (mode === 2) {
+      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) + (b[j] as number);
+    } else if (mode === 3) {
+      const s = a[0] as number;
+      for (let i = 0; i < n; i++) o[i] = s + (b[i] as number);
+    } else {
+      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) + (b[i + j] as number);
+    }
+  },
+  Sub: (a, b, o, n, na, nb, mode) => {
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) - (b[i] as number);
+    else if (mode === 1) {
+      const s = b[0] as number;
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) - s;
+    } else if (mode === 2) {
+      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) - (b[j] as number);
+    } else if (mode === 3) {
+      const s = a[0] as number;
+      for (let i = 0; i < n; i++) o[i] = s - (b[i] as number);
+    } else {
+      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) - (b[i + j] as number);
+    }
+  },
+  RealDiv: (a, b, o, n, na, nb, mode) => {
+    if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) / (b[i] as number);
+    else if (mode === 1) {
+      const s = b[0] as number;
+      for (let i = 0; i < n; i++) o[i] = (a[i] as number) / s;
+    } else if (mode === 2) {
+      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) / (b[j] as number);
+    } else if (mode === 3) {
+      const s = a[0] as number;
+      for (let i = 0; i < n; i++) o[i] = s / (b[i] as number);
+    } else {
+      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) / (b[i + j] as number);
+    }
+  },
+};
+
 
 /** The shape with leading 1s removed: how far a broadcast operand really extends. */
 function core(shape: number[]): number[] {
@@ -28,7 +91,6 @@ function isSuffix(small: number[], big: number[]): boolean {
 function binary(
   args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
-  op: Op,
   name: string,
 ): TensorInfo {
   const { inputs, backend } = args;
@@ -50,39 +112,19 @@ function binary(
   const out = allocFloat(backend, outShape);
   const av = viewFloat(backend, a);
   const bv = viewFloat(backend, b);
-  const o = out.data;
-  if (aFull && bFull) {
-    for (let i = 0; i < n; i++) o[i] = op(av[i] as number, bv[i] as number);
-  } else if (bSmall) {
-    if (nb === 1) {
-      const s = bv[0] as number;
-      for (let i = 0; i < n; i++) o[i] = op(av[i] as number, s);
-    } else {
-      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = op(av[i + j] as number, bv[j] as number);
-    }
-  } else if (na === 1) {
-    const s = av[0] as number;
-    for (let i = 0; i < n; i++) o[i] = op(s, bv[i] as number);
-  } else {
-    for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = op(av[j] as number, bv[i + j] as number);
-  }
+  const mode = aFull && bFull ? 0 : bSmall ? (nb === 1 ? 1 : 2) : na === 1 ? 3 : 4;
+  (LOOPS[name] as Loop)(av, bv, out.data, n, na, nb, mode);
   return out.info;
 }
 
-const OPS: [string, Op][] = [
-  ['Multiply', (x, y) => x * y],
-  ['Add', (x, y) => x + y],
-  ['Sub', (x, y) => x - y],
-  ['RealDiv', (x, y) => x / y],
-];
 
 /** Fast float32 elementwise arithmetic for cpu. */
-export const cpuBinaryEntries: KernelEntry[] = OPS.map(
-  ([kernelName, op]): KernelEntry => ({
+export const cpuBinaryEntries: KernelEntry[] = Object.keys(LOOPS).map(
+  (kernelName): KernelEntry => ({
     kernelName,
     backendName: 'cpu',
     kind: 'speed',
     why: 'stock maps every element through broadcast index arithmetic (Adam / batch-norm); flat loops',
-    make: (stock) => ((a: Parameters<typeof binary>[0]) => binary(a, stock, op, kernelName)) as unknown as KernelFunc,
+    make: (stock) => ((a: Parameters<typeof binary>[0]) => binary(a, stock, kernelName)) as unknown as KernelFunc,
   }),
 );
