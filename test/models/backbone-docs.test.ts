@@ -52,6 +52,16 @@ describe('document 004', () => {
     expect(m.getLayer('flatten').outputShape).toEqual([null, 32_768]);
     m.dispose();
   });
+
+  it('VGG16Transfer keeps its frozen base through save -> load', async () => {
+    const m = VGG16Transfer({ inputShape: [32, 32, 1], zeroInit: true });
+    const loaded = await roundTrip(m);
+    expect(summary(loaded).nonTrainable).toBe(summary(m).nonTrainable);
+    expect(loaded.getLayer('block5_conv3').trainable).toBe(false);
+    expect(loaded.getLayer('dense').trainable).toBe(true);
+    m.dispose();
+    loaded.dispose();
+  });
 });
 
 describe('document 000: ResDenseFusion', () => {

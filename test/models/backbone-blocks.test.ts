@@ -1,0 +1,133 @@
+// The classic-backbone blocks: names, shapes, padding conventions, the kernel-initialiser
+// scope and the L2Normalize layer.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import {
+  KerasNamer,
+  L2Normalize,
+  basicUnit,
+  bottleneckUnit,
+  convBnAct,
+  denseBlock,
+  kernelInit,
+  transitionBlock,
+  withKernelInit,
+} from '../../src/blocks';
+import { predict, roundTrip } from './backbone-helpers';
+
+const names = (m: tfl.LayersModel): string[] => m.layers.map((l) => l.name);
+
+describe('classic blocks', () => {
+  it('KerasNamer reproduces Keras auto-names per class, with a prefix', () => {
+    const n = new KerasNamer('p/');
+    expect([
+      n.next('conv2d'),
+      n.next('conv2d'),
+      n.next('activation'),
+      n.next('conv2d'),
+      n.fixed('mixed0'),
+    ]).toEqual(['p/conv2d', 'p/conv2d_1', 'p/activation', 'p/conv2d_2', 'p/mixed0']);
+  });
+
+  it('convBnAct orders conv-BN-act or BN-act-conv', () => {
+    const x = tfl.input({ shape: [8, 8, 3] });
+    const a = convBnAct(x, { filters: 4, kernelSize: 3, names: { conv: 'c', bn: 'b', act: 'a' } });
+    const b = convBnAct(a, {
+      filters: 5,
+      kernelSize: 1,
+      order: 'bn-act-conv',
+      activation: null,
+      names: { conv: 'c2', bn: 'b2' },
+    });
+    const m = tfl.model({ inputs: x, outputs: b });
+    expect(names(m).slice(1)).toEqual(['c', 'b', 'a', 'b2', 'c2']);
+    expect(m.outputs[0].shape).toEqual([null, 8, 8, 5]);
+    m.dispose();
+  });
+
+  it('residual units: shortcut projection, stride placement and symmetric padding', () => {
+    const x = tfl.input({ shape: [9, 9, 8] });
+    const keras = bottleneckUnit(x, { filters: 4, stride: 2, convShortcut: true, name: 'k' });
+    const torch = bottleneckUnit(x, {
+      filters: 4,
+      stride: 2,
+      convShortcut: true,
+      name: 't',
+      strideOn: '3x3',
+      symmetricPadding: true,
+    });
+    const basic = basicUnit(x, { filters: 8, convShortcut: false, name: 'b' });
+    const m = tfl.model({ inputs: x, outputs: [keras, torch, basic] });
+    expect(m.outputs.map((o) => o.shape)).toEqual([
+      [null, 5, 5, 16],
+      [null, 5, 5, 16],
+      [null, 9, 9, 8],
+    ]);
+    const strides = (n: string) => (m.getLayer(n) as unknown as { strides: number[] }).strides;
+    expect(strides('k_1_conv')).toEqual([2, 2]);
+    expect(strides('k_2_conv')).toEqual([1, 1]);
+    expect(strides('t_1_conv')).toEqual([1, 1]);
+    expect(strides('t_2_conv')).toEqual([2, 2]);
+    expect(m.getLayer('t_2_pad').getClassName()).toBe('ZeroPadding2D');
+    expect(() => m.getLayer('b_0_conv')).toThrow();
+    expect(m.getLayer('b_add').getClassName()).toBe('Add');
+    m.dispose();
+  });
+
+  it('dense blocks grow by the growth rate; transitions halve channels and size', () => {
+    const x = tfl.input({ shape: [8, 8, 16] });
+    const d = denseBlock(x, 3, 'conv2', { growthRate: 4 });
+    const t = transitionBlock(d, 0.5, 'pool2');
+    const m = tfl.model({ inputs: x, outputs: [d, t] });
+    expect(m.outputs.map((o) => o.shape)).toEqual([
+      [null, 8, 8, 28],
+      [null, 4, 4, 14],
+    ]);
+    expect(m.getLayer('conv2_block3_concat').getClassName()).toBe('Concatenate');
+    expect(m.getLayer('conv2_block1_1_conv').getWeights()[0].shape).toEqual([1, 1, 16, 16]);
+    m.dispose();
+  });
+
+  it('withKernelInit scopes zeros and seeds, then restores the default', () => {
+    expect(kernelInit()).toBeUndefined();
+    withKernelInit({ zeros: true }, () => expect(kernelInit()).toBe('zeros'));
+    const seeds = withKernelInit({ seed: 3 }, () => [kernelInit(), kernelInit()]);
+    expect(seeds[0]).toBeDefined();
+    expect(kernelInit()).toBeUndefined();
+    expect(() =>
+      withKernelInit({ zeros: true }, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(kernelInit()).toBeUndefined();
+  });
+});
+
+describe('L2Normalize', () => {
+  it('normalises along the last axis, maps zero to zero and round-trips its config', async () => {
+    const before = tf.memory().numTensors;
+    const x = tfl.input({ shape: [2, 3] });
+    const m = tfl.model({
+      inputs: x,
+      outputs: new L2Normalize({ name: 'l2', epsilon: 1e-8 }).apply(x) as tfl.SymbolicTensor,
+    });
+    const loaded = await roundTrip(m);
+    expect((loaded.getLayer('l2') as L2Normalize).epsilon).toBe(1e-8);
+    const v = tf.tensor3d([
+      [
+        [1, 2, 2],
+        [0, 0, 0],
+      ],
+    ]);
+    const y = predict(loaded, v);
+    const got = Array.from(y.dataSync());
+    const want = [1 / 3, 2 / 3, 2 / 3, 0, 0, 0];
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 6));
+    tf.dispose([v, y]);
+    m.dispose();
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => new L2Normalize({ epsilon: 0 })).toThrow(/L2Normalize: 'epsilon'/);
+  });
+});
