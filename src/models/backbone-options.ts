@@ -40,7 +40,8 @@ export interface BackboneOptions {
   /**
    * Build with all-zero kernels: fast (random initialisation of a big backbone takes seconds
    * on the cpu backend) and right when weights are loaded next. Default: `true` when
-   * `weights` is given, else `false`.
+   * `weights` is given (kernels the weights do not cover, such as a new classifier, are then
+   * randomly initialised), else `false`.
    */
   zeroInit?: boolean;
 }
@@ -145,5 +146,7 @@ export function globalPool(x: Sym, pooling: 'avg' | 'max' | undefined, prefix = 
 export function buildBackbone<O extends BackboneOptions>(options: O, build: () => tfl.LayersModel): Built<O> {
   const zeros = options.zeroInit ?? options.weights !== undefined;
   const model = withKernelInit({ zeros, seed: options.seed }, build);
-  return withWeights(model, options.weights) as Built<O>;
+  // Zero kernels were only a shortcut: whatever the weights did not cover gets a random start.
+  const reinitMissing = zeros && options.zeroInit === undefined;
+  return withWeights(model, options.weights, { reinitMissing, seed: options.seed }) as Built<O>;
 }

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { makeRng } from '../util/random';
 
 /** Which layers got weights, by layer name. */
 export interface WeightLoadReport {
@@ -32,6 +33,11 @@ export interface LoadByNameOptions {
   strict?: boolean;
 }
 
+type LayerWeight = tfl.layers.Layer['weights'][number];
+
+// Weights the last load left as initialised, for builders that must re-initialise them.
+const unloadedWeights = new WeakMap<tfl.LayersModel, LayerWeight[]>();
+
 function splitName(full: string): [string, string] {
   const i = full.lastIndexOf('/');
   return i < 0 ? ['', full] : [full.slice(0, i), full.slice(i + 1)];
@@ -51,6 +57,7 @@ export function setWeightsByName(
   const { prefix = '', strict = false } = options;
   const report: WeightLoadReport = { matched: [], missing: [], unexpected: [], mismatched: [] };
   const used = new Set<string>();
+  const unloaded: LayerWeight[] = [];
   const modelLayers = new Set<string>();
   for (const layer of model.layers) {
     if (!layer.name.startsWith(prefix)) continue;
@@ -63,6 +70,7 @@ export function setWeightsByName(
       const key = `${fileLayer}/${short}`;
       const src = weights[key];
       if (src === undefined) {
+        unloaded.push(v);
         ok = false;
         continue;
       }
@@ -70,6 +78,7 @@ export function setWeightsByName(
       const value = adapt(src, v.shape);
       if (value === null) {
         report.mismatched.push(`${layer.name}/${short}`);
+        unloaded.push(v);
         ok = false;
         continue;
       }
@@ -84,6 +93,7 @@ export function setWeightsByName(
     if (!used.has(key) && !modelLayers.has(layerName)) extra.add(layerName);
   }
   report.unexpected = [...extra];
+  unloadedWeights.set(model, unloaded);
   if (strict && (report.missing.length > 0 || report.mismatched.length > 0)) {
     throw new Error(
       `setWeightsByName: missing weights for [${report.missing.join(', ')}], mismatched [${report.mismatched.join(', ')}]`,
@@ -176,6 +186,30 @@ export function weightReport(model: tfl.LayersModel): WeightLoadReport | undefin
   return reports.get(model);
 }
 
+/** Options of {@link withWeights}. */
+export interface WithWeightsOptions {
+  /**
+   * Re-initialise (Glorot-uniform) the kernels the source did not provide: a model built with
+   * zero kernels must not keep dead layers, e.g. a new `predictions` layer for 2 classes
+   * on top of 1000-class weights. Default `false`.
+   */
+  reinitMissing?: boolean;
+  /** Seed of that re-initialisation. */
+  seed?: number;
+}
+
+function reinit(model: tfl.LayersModel, seed: number | undefined): void {
+  const rng = makeRng(seed);
+  for (const v of unloadedWeights.get(model) ?? []) {
+    if (!/kernel$/.test(v.originalName)) continue;
+    const init = tfl.initializers.glorotUniform({ seed: rng.int(2 ** 31 - 1) });
+    const value = init.apply(v.shape as number[]);
+    v.write(value);
+    value.dispose();
+  }
+  unloadedWeights.delete(model);
+}
+
 /**
  * Applies a builder's `weights` option: nothing, decoded tensors (synchronously) or a
  * path/URL (returns a Promise). The report is kept for {@link weightReport}.
@@ -183,14 +217,15 @@ export function weightReport(model: tfl.LayersModel): WeightLoadReport | undefin
 export function withWeights(
   model: tfl.LayersModel,
   weights: string | tf.NamedTensorMap | undefined,
+  options: WithWeightsOptions = {},
 ): tfl.LayersModel | Promise<tfl.LayersModel> {
   if (weights === undefined) return model;
-  if (typeof weights !== 'string') {
-    reports.set(model, setWeightsByName(model, weights));
-    return model;
-  }
-  return loadWeightsByName(model, weights).then((report) => {
+  const finish = (report: WeightLoadReport): tfl.LayersModel => {
     reports.set(model, report);
+    if (options.reinitMissing) reinit(model, options.seed);
+    unloadedWeights.delete(model);
     return model;
-  });
+  };
+  if (typeof weights !== 'string') return finish(setWeightsByName(model, weights));
+  return loadWeightsByName(model, weights).then(finish);
 }

@@ -68,6 +68,27 @@ describe('setWeightsByName', () => {
     b.dispose();
   });
 
+  it('a builder given weights randomly initialises the kernels they do not cover', () => {
+    const a = small(1, 3, 4);
+    const map = named(a);
+    const b = ResNet({
+      blocks: [1, 1, 1, 1],
+      block: 'basic',
+      filters: 4,
+      inputShape: [32, 32, 3],
+      classes: 7,
+      weights: map,
+      seed: 1,
+    });
+    expect(weightReport(b)?.mismatched).toEqual(['predictions/kernel', 'predictions/bias']);
+    const k = b.getLayer('predictions').getWeights()[0];
+    expect(tf.tidy(() => tf.max(tf.abs(k)).dataSync()[0])).toBeGreaterThan(0.01);
+    expect(maxAbsDiff(b.getLayer('conv1_conv').getWeights()[0], map['conv1_conv/kernel'])).toBe(0);
+    tf.dispose(map);
+    a.dispose();
+    b.dispose();
+  });
+
   it('loads RGB stem kernels into a 1-channel model by summing over input channels', () => {
     const rgb = small(3, 3);
     const gray = small(4, 1);
