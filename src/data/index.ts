@@ -13,3 +13,5 @@ export * from './png-decode';
 export * from './image';
 export * from './dicom';
 export * from './nifti';
+export * from './dataset';
+export * from './layouts';
