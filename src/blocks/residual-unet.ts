@@ -27,7 +27,9 @@ export type AttentionFn = (x: tfl.SymbolicTensor, name: string) => tfl.SymbolicT
 
 /**
  * The plain entry: conv 3x3 (stride `strides`, no bias) -> BN -> ReLU, layers
- * `${name}_entry_conv`, `${name}_entry_bn`, `${name}_entry_relu`.
+ * `${name}_entry_conv`, `${name}_entry_bn`, `${name}_entry_relu`, preceded at stride 2 by a
+ * symmetric one-pixel `${name}_entry_pad` (PyTorch's `padding=1`, which keeps the sampling grid
+ * aligned with the strided 1x1 shortcut).
  */
 export function convEntry(rng?: Rng): StageEntryFn {
   return (x, filters, strides, name) => convBnRelu(x, filters, `${name}_entry`, { strides, rng });
