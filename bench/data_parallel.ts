@@ -36,6 +36,11 @@ export function applyGrads(model: tfl.LayersModel, opt: tf.Optimizer, grads: tf.
   opt.applyGradients(named);
 }
 
+/** Sum of |w| over the trainable weights: equal on replicas that stayed in lock-step. */
+export function checksum(model: tfl.LayersModel): number {
+  return model.trainableWeights.reduce((s, w) => s + (tf.tidy(() => tf.sum(tf.abs(w.read())).dataSync()[0]) as number), 0);
+}
+
 interface Pending {
   resolve: (m: { loss: number; grads: Float32Array[] }) => void;
   reject: (e: Error) => void;
@@ -119,6 +124,12 @@ export class DataParallelTrainer {
     applyGrads(this.model, this.opt, avg);
     tf.dispose(avg);
     return (mine.loss + theirs.reduce((s, t) => s + t.loss, 0)) / parts;
+  }
+
+  /** The weight checksum of the main replica and of each worker (see {@link checksum}). */
+  async checksums(): Promise<number[]> {
+    const theirs = await Promise.all(this.workers.map((w) => this.call(w, { type: 'checksum' })));
+    return [checksum(this.model), ...theirs.map((t) => t.loss)];
   }
 
   /** Stop the workers. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { parentPort } from 'node:worker_threads';
 import '../src/backend';
-import { applyGrads, replicaGrads } from './data_parallel';
+import { applyGrads, checksum, replicaGrads } from './data_parallel';
 import { densenet121, resnet18, unet } from './models';
 
 const builders: Record<string, () => tfl.LayersModel> = {
@@ -19,7 +19,7 @@ let opt: tf.Optimizer | null = null;
 let seg = false;
 
 interface Msg {
-  type: 'init' | 'grads' | 'apply';
+  type: 'init' | 'grads' | 'apply' | 'checksum';
   modelName?: string;
   weights?: Float32Array[];
   lr?: number;
@@ -55,6 +55,8 @@ port.on('message', async (m: Msg) => {
       const grads = r.grads.map((g) => g.dataSync() as Float32Array);
       tf.dispose([x, y, ...r.grads]);
       port.postMessage({ type: 'grads', loss: r.loss, grads }, grads.map((g) => g.buffer as ArrayBuffer));
+    } else if (m.type === 'checksum' && model != null) {
+      port.postMessage({ type: 'checksum', loss: checksum(model) });
     } else if (m.type === 'apply' && model != null && opt != null) {
       const mdl = model;
       const o = opt;
