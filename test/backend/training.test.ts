@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTrainingKernels, registerTrainingKernels } from '../../src/backend';
+import { listTrainingKernels, registerTrainingKernels, setupBackend } from '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
 import { randn } from './kernel_helpers';
 
@@ -100,6 +100,16 @@ describe('registration', () => {
     if (stock != null) tf.registerKernel(stock);
     registerTrainingKernels();
     expect(stockKernel('Tile', 'wasm')).toBe(stock);
+  });
+
+  it('setupBackend({ prefer: "wasm" }) leaves every medinets kernel in place', async () => {
+    await setupBackend({ prefer: 'wasm' });
+    for (const k of listTrainingKernels()) {
+      const current = tf.getKernel(k.kernelName, k.backendName);
+      expect(current, `${k.backendName}:${k.kernelName}`).toBeDefined();
+      if (k.kind !== 'missing') expect(current).not.toBe(stockKernel(k.kernelName, k.backendName));
+    }
+    await setupBackend({ prefer: 'cpu' });
   });
 
   it('leaves other backends alone', () => {
