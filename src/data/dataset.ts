@@ -80,6 +80,16 @@ async function loadPixels(path: string, channels: 1 | 3, scale: 'unit' | 'none')
   return tf.tensor3d(f, [img.height, img.width, channels]);
 }
 
+/** The parts of a {@link FileDataset.split}. */
+export interface DatasetSplit {
+  /** Training part. */
+  train: FileDataset;
+  /** Validation part (empty without a validation fraction). */
+  val: FileDataset;
+  /** Test part. */
+  test: FileDataset;
+}
+
 /**
  * A labelled set of image files (PNG, JPEG, DICOM) streamed in batches: only the index
  * (paths and labels) is in memory; pixels are read, decoded, resized and stacked one batch
@@ -125,7 +135,7 @@ export class FileDataset {
    * `seriesId`s the split is made over series (each labelled by its slices' class), so no
    * scan leaks across parts.
    */
-  split(fractions: SplitFractions, seed = 0): { train: FileDataset; val: FileDataset; test: FileDataset } {
+  split(fractions: SplitFractions, seed = 0): DatasetSplit {
     let parts: SplitIndices;
     if (this.items.some((i) => i.seriesId !== undefined)) {
       const series = new Map<string, number[]>();

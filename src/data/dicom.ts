@@ -34,7 +34,12 @@ export interface DicomImage {
   /** InstanceNumber, or null. */
   instanceNumber: number | null;
   /** The rescale that was applied. */
-  rescale: { slope: number; intercept: number };
+  rescale: {
+    /** RescaleSlope (1 when absent). */
+    slope: number;
+    /** RescaleIntercept (0 when absent). */
+    intercept: number;
+  };
   /** Selected header fields as strings (absent ones omitted): Modality, SeriesInstanceUID, ... */
   meta: Record<string, string>;
 }

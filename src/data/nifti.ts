@@ -22,7 +22,12 @@ export interface NiftiImage {
   /** 1 or 2. */
   version: 1 | 2;
   /** The applied scaling. */
-  scale: { slope: number; intercept: number };
+  scale: {
+    /** scl_slope (1 when the file does not scale). */
+    slope: number;
+    /** scl_inter (0 when the file does not scale). */
+    intercept: number;
+  };
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -65,7 +65,12 @@ export function standardize<T extends tf.Tensor>(x: T, stats: ChannelStats): T {
 }
 
 /** Mean and standard deviation of each channel (last axis) over everything else. */
-export function channelStats(x: tf.Tensor): { mean: number[]; std: number[] } {
+export function channelStats(x: tf.Tensor): {
+  /** Mean per channel. */
+  mean: number[];
+  /** Population standard deviation per channel. */
+  std: number[];
+} {
   const [mean, variance] = tf.tidy(() => {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const mv = tf.moments(tf.cast(x, 'float32'), axes);

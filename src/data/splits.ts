@@ -6,7 +6,17 @@ import { type Rng, makeRng } from '../util/random';
 export type LabelsLike = ArrayLike<number> | tf.Tensor;
 
 /** Split fractions: `[train, val, test]`, `[train, test]`, or named. They must sum to 1. */
-export type SplitFractions = [number, number, number] | [number, number] | { train: number; val?: number; test?: number };
+export type SplitFractions =
+  | [number, number, number]
+  | [number, number]
+  | {
+      /** Training fraction. */
+      train: number;
+      /** Validation fraction (default 0). */
+      val?: number;
+      /** Test fraction (default 0). */
+      test?: number;
+    };
 
 /** Options of {@link stratifiedSplit}. */
 export interface StratifiedSplitOptions {
