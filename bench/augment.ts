@@ -10,7 +10,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index';
 import {
-  type Sample,
   affine,
   colorJitter,
   compose,
@@ -148,4 +147,3 @@ for (const backend of backends) {
     console.log(`warning: ${tf.memory().numTensors - before} tensors leaked`);
   tf.dispose([x, y]);
 }
-void ({} as Sample);

@@ -1,6 +1,6 @@
 /**
- * Gaussian smoothing as two 1-D depthwise convolutions with reflected borders, used by
- * {@link gaussianBlur} and by the elastic deformation's displacement fields.
+ * Gaussian smoothing as two 1-D passes with reflected borders, used by {@link gaussianBlur}
+ * and by the elastic deformation's displacement fields.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -10,10 +10,10 @@ import {
   checkProb,
   finish,
   rngOf,
-  selectPerImage,
   toRange,
   toSample,
 } from './sample';
+import { blurHost, fromHost, keepUnselected, toHost } from './host';
 
 /** @internal Normalised 1-D Gaussian taps for `sigma`, radius ceil(3 sigma) (truncated at `maxRadius`). */
 export function gaussianTaps(sigma: number, maxRadius = Infinity): number[] {
@@ -22,52 +22,6 @@ export function gaussianTaps(sigma: number, maxRadius = Infinity): number[] {
   for (let i = -r; i <= r; i++) taps.push(Math.exp(-(i * i) / (2 * sigma * sigma)));
   const sum = taps.reduce((a, b) => a + b, 0);
   return taps.map((t) => t / sum);
-}
-
-/**
- * @internal Separable Gaussian blur of `[batch, height, width, channels]` with `border`
- * 'reflect' (mirror without repeating the edge) or 'zero'.
- */
-export function separableGaussian(
-  x: tf.Tensor4D,
-  sigma: number,
-  border: 'reflect' | 'zero' = 'reflect',
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, h, w, c] = x.shape;
-    const limit = Math.max(1, Math.min(h, w) - 1);
-    const taps = gaussianTaps(sigma, border === 'reflect' ? limit : Infinity);
-    const r = (taps.length - 1) / 2;
-    const k = taps.length;
-    const kv = tf.tile(tf.reshape(tf.tensor1d(taps), [k, 1, 1, 1]), [1, 1, c, 1]) as tf.Tensor4D;
-    const kh = tf.reshape(kv, [1, k, c, 1]) as tf.Tensor4D;
-    if (border === 'zero') {
-      const v = tf.depthwiseConv2d(x, kv, 1, 'same');
-      return tf.depthwiseConv2d(v, kh, 1, 'same');
-    }
-    const ry = Math.min(r, h - 1);
-    const rx = Math.min(r, w - 1);
-    // Taps beyond what a reflection can supply (tiny images) fall back to edge-clamped zeros.
-    let padded = tf.mirrorPad(
-      x,
-      [
-        [0, 0],
-        [ry, ry],
-        [rx, rx],
-        [0, 0],
-      ],
-      'reflect',
-    );
-    if (ry < r || rx < r)
-      padded = tf.pad(padded, [
-        [0, 0],
-        [r - ry, r - ry],
-        [r - rx, r - rx],
-        [0, 0],
-      ]);
-    const v = tf.depthwiseConv2d(padded, kv, 1, 'valid');
-    return tf.depthwiseConv2d(v, kh, 1, 'valid');
-  });
 }
 
 /** Options of {@link gaussianBlur}. */
@@ -103,6 +57,9 @@ export function gaussianBlur(
   const rng = rngOf(options.seed);
   const sigma = rng.uniform(range[0], range[1]);
   const apply = Array.from({ length: s.x.shape[0] }, () => rng.bernoulli(prob));
-  const x = tf.tidy(() => selectPerImage(apply, separableGaussian(s.x, sigma), s.x));
-  return finish(input, x);
+  const src = toHost(s.x);
+  const taps = gaussianTaps(sigma, Math.max(1, Math.min(src.h, src.w) - 1));
+  const out = blurHost(src, taps, 'reflect');
+  keepUnselected(src, out, apply);
+  return finish(input, fromHost(out, src.n, src.h, src.w, src.c));
 }

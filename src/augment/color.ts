@@ -3,8 +3,8 @@
  * colour jitter (torchvision `ColorJitter`, source 002), plus the RGB <-> HSV conversions they use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../util/random';
-import { gated, intensityCommon, type IntensityOptions, luma, perImage } from './intensity';
+import { hsvToRgbPixel, keepUnselected, rgbToHsvPixel } from './host';
+import { gated, intensityCommon, type IntensityOptions, lumaOf } from './intensity';
 import { type RangeLike, type Sample, toRange } from './sample';
 
 /**
@@ -51,15 +51,15 @@ export function hsvToRgb(hsv: tf.Tensor4D): tf.Tensor4D {
   });
 }
 
-function toUnit(x: tf.Tensor4D, lo: number, hi: number): tf.Tensor4D {
-  return tf.clipByValue(tf.div(tf.sub(x, lo), hi - lo), 0, 1) as tf.Tensor4D;
+function unit(v: number | undefined, lo: number, span: number): number {
+  return clip01(((v as number) - lo) / span);
 }
-function fromUnit(x: tf.Tensor, lo: number, hi: number): tf.Tensor4D {
-  return tf.add(tf.mul(x, hi - lo), lo) as tf.Tensor4D;
+function clip01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-function checkRgb(x: tf.Tensor4D, fn: string): void {
-  if (x.shape[3] !== 3) throw new Error(`${fn}: 'x' must have 3 channels (RGB); got ${x.shape[3]}`);
+function checkRgb(channels: number, fn: string): void {
+  if (channels !== 3) throw new Error(`${fn}: 'x' must have 3 channels (RGB); got ${channels}`);
 }
 
 /** Options of {@link shiftHsv}. */
@@ -84,16 +84,32 @@ export function shiftHsv(input: tf.Tensor4D | Sample, options: ShiftHsvOptions =
   const rh = toRange(options.hue ?? 20, 'hue', fn);
   const rs = toRange(options.saturation ?? 0.12, 'saturation', fn);
   const rv = toRange(options.value ?? 0.08, 'value', fn);
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    checkRgb(x, fn);
-    const n = x.shape[0];
-    const vals: number[] = [];
-    for (let i = 0; i < n; i++) {
-      vals.push(c.rng.uniform(rh[0], rh[1]) / 360, c.rng.uniform(rs[0], rs[1]), c.rng.uniform(rv[0], rv[1]));
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    checkRgb(src.c, fn);
+    const span = c.hi - c.lo;
+    const out = new Float32Array(src.data.length);
+    keepUnselected(src, out, apply);
+    const hsv = new Float64Array(3);
+    const rgb = new Float64Array(3);
+    const size = src.h * src.w * 3;
+    for (let i = 0; i < src.n; i++) {
+      const dh = c.rng.uniform(rh[0], rh[1]) / 360;
+      const ds = c.rng.uniform(rs[0], rs[1]);
+      const dv = c.rng.uniform(rv[0], rv[1]);
+      if (!apply[i]) continue;
+      for (let k = i * size; k < (i + 1) * size; k += 3) {
+        rgbToHsvPixel(
+          unit(src.data[k], c.lo, span),
+          unit(src.data[k + 1], c.lo, span),
+          unit(src.data[k + 2], c.lo, span),
+          hsv,
+        );
+        const hh = ((((hsv[0] as number) + dh) % 1) + 1) % 1;
+        hsvToRgbPixel(hh, clip01((hsv[1] as number) + ds), clip01((hsv[2] as number) + dv), rgb);
+        for (let q = 0; q < 3; q++) out[k + q] = (rgb[q] as number) * span + c.lo;
+      }
     }
-    const [h, s, v] = tf.split(tf.add(rgbToHsv(toUnit(x, c.lo, c.hi)), perImage(vals, n, 3)), 3, 3);
-    const hsv = tf.concat([tf.mod(tf.add(h!, 1), 1), tf.clipByValue(s!, 0, 1), tf.clipByValue(v!, 0, 1)], 3);
-    return fromUnit(hsvToRgb(hsv as tf.Tensor4D), c.lo, c.hi);
+    return out;
   });
 }
 
@@ -141,32 +157,69 @@ export function colorJitter(
       ? null
       : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
   const order = c.rng.shuffle([0, 1, 2, 3]);
-  return gated(input, fn, c.prob, c.rng, (x0) => {
-    const n = x0.shape[0];
-    const rgb = x0.shape[3] === 3;
-    if ((rs || rh) && !rgb)
-      throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${x0.shape[3]}`);
-    const f = (r: [number, number], rng: Rng): tf.Tensor4D =>
-      perImage(
-        Array.from({ length: n }, () => rng.uniform(r[0], r[1])),
-        n,
-      );
-    let x = toUnit(x0, c.lo, c.hi);
-    const blend = (a: tf.Tensor, b: tf.Tensor, k: tf.Tensor): tf.Tensor4D =>
-      tf.clipByValue(tf.add(b, tf.mul(k, tf.sub(a, b))), 0, 1) as tf.Tensor4D;
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const { n, c: ch } = src;
+    const rgb = ch === 3;
+    if ((rs || rh) && !rgb) throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${ch}`);
+    const span = c.hi - c.lo;
+    const size = src.h * src.w * ch;
+    const x = new Float64Array(src.data.length);
+    for (let k = 0; k < x.length; k++) x[k] = unit(src.data[k], c.lo, span);
+    const factors = (r: [number, number]): number[] =>
+      Array.from({ length: n }, () => c.rng.uniform(r[0], r[1]));
+    // torchvision's _blend: ratio * a + (1 - ratio) * b, clamped to [0, 1].
+    const blend = (a: number, b: number, k: number): number => clip01(k * a + (1 - k) * b);
+    const hsv = new Float64Array(3);
+    const px = new Float64Array(3);
     for (const step of order) {
-      if (step === 0 && rb) x = tf.clipByValue(tf.mul(x, f(rb, c.rng)), 0, 1) as tf.Tensor4D;
-      if (step === 1 && rc) {
-        const gray = rgb ? luma(x) : x;
-        x = blend(x, tf.mean(gray, [1, 2, 3], true), f(rc, c.rng));
+      if (step === 0 && rb) {
+        const f = factors(rb);
+        for (let i = 0; i < n; i++)
+          for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, 0, f[i] as number);
       }
-      if (step === 2 && rs) x = blend(x, luma(x), f(rs, c.rng));
+      if (step === 1 && rc) {
+        const f = factors(rc);
+        for (let i = 0; i < n; i++) {
+          let m = 0;
+          if (rgb)
+            for (let k = i * size; k < (i + 1) * size; k += 3)
+              m += lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
+          else for (let k = i * size; k < (i + 1) * size; k++) m += x[k] as number;
+          m /= src.h * src.w * (rgb ? 1 : ch);
+          for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, m, f[i] as number);
+        }
+      }
+      if (step === 2 && rs) {
+        const f = factors(rs);
+        for (let i = 0; i < n; i++) {
+          for (let k = i * size; k < (i + 1) * size; k += 3) {
+            const g = lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
+            for (let q = 0; q < 3; q++) x[k + q] = blend(x[k + q] as number, g, f[i] as number);
+          }
+        }
+      }
       if (step === 3 && rh) {
-        const [h, s, v] = tf.split(rgbToHsv(x), 3, 3);
-        const hs = tf.mod(tf.add(tf.add(h!, f(rh, c.rng)), 1), 1);
-        x = hsvToRgb(tf.concat([hs, s!, v!], 3) as tf.Tensor4D);
+        const f = factors(rh);
+        for (let i = 0; i < n; i++) {
+          for (let k = i * size; k < (i + 1) * size; k += 3) {
+            rgbToHsvPixel(x[k] as number, x[k + 1] as number, x[k + 2] as number, hsv);
+            hsvToRgbPixel(
+              ((((hsv[0] as number) + (f[i] as number)) % 1) + 1) % 1,
+              hsv[1] as number,
+              hsv[2] as number,
+              px,
+            );
+            for (let q = 0; q < 3; q++) x[k + q] = px[q] as number;
+          }
+        }
       }
     }
-    return fromUnit(x, c.lo, c.hi);
+    const out = new Float32Array(src.data.length);
+    keepUnselected(src, out, apply);
+    for (let i = 0; i < n; i++) {
+      if (!apply[i]) continue;
+      for (let k = i * size; k < (i + 1) * size; k++) out[k] = (x[k] as number) * span + c.lo;
+    }
+    return out;
   });
 }

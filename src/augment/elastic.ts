@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
-import { separableGaussian } from './blur';
+import { gaussianTaps } from './blur';
+import { type HostBatch, blurHost, fromHost, toHost } from './host';
 import { type Sample, type SeedLike, checkProb, finish, rngOf, toSample } from './sample';
 import type { Interpolation } from './warp';
 
@@ -47,57 +48,62 @@ export function elasticDeform(
   checkOneOf(interpolation, ['bilinear', 'nearest'] as const, 'interpolation', fn);
   const rng = rngOf(options.seed);
   const [n, h, w] = s.x.shape;
-  const apply = Array.from({ length: n }, () => (rng.bernoulli(prob) ? 1 : 0));
-  const fieldSeed = rng.seed();
-  const out = tf.tidy(() => {
-    const noise = tf.randomUniform([n, h, w, 2], -1, 1, 'float32', fieldSeed) as tf.Tensor4D;
-    const gate = tf.reshape(tf.tensor1d(apply), [n, 1, 1, 1]);
-    const field = tf.mul(tf.mul(separableGaussian(noise, sigma, 'zero'), alpha), gate);
-    const [dy, dx] = tf.split(field, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-    const gy = tf.add(tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]), dy);
-    const gx = tf.add(tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]), dx);
-    const x = sampleAt(s.x, gy as tf.Tensor4D, gx as tf.Tensor4D, interpolation);
-    const mask =
-      s.mask === undefined ? undefined : sampleAt(s.mask, gy as tf.Tensor4D, gx as tf.Tensor4D, 'nearest');
-    return { x, mask };
-  });
-  return finish(input, out.x, out.mask);
+  const apply = Array.from({ length: n }, () => rng.bernoulli(prob));
+  // Field [n, h, w, 2] (dy, dx): uniform noise, smoothed with zero borders, scaled by alpha.
+  const noise = new Float32Array(n * h * w * 2);
+  for (let k = 0; k < noise.length; k++) noise[k] = rng.uniform(-1, 1);
+  const field = blurHost({ data: noise, n, h, w, c: 2 }, gaussianTaps(sigma), 'zero');
+  for (let i = 0; i < n; i++) {
+    const scale = apply[i] ? alpha : 0;
+    for (let k = i * h * w * 2; k < (i + 1) * h * w * 2; k++) field[k]! *= scale;
+  }
+  const move = (t: tf.Tensor4D, interp: Interpolation): tf.Tensor4D => {
+    const src = toHost(t);
+    return fromHost(sampleField(src, field, interp), src.n, src.h, src.w, src.c);
+  };
+  return finish(input, move(s.x, interpolation), s.mask === undefined ? undefined : move(s.mask, 'nearest'));
 }
 
 /**
- * @internal Read `t` `[b, h, w, c]` at per-pixel source coordinates `gy`, `gx` `[b, h, w, 1]`
- * (edge-clamped), with gathers, so it runs on every backend.
+ * @internal Read every pixel at its displaced source (y + dy, x + dx), clamped to the image,
+ * with bilinear or nearest interpolation.
  */
-export function sampleAt(
-  t: tf.Tensor4D,
-  gy: tf.Tensor4D,
-  gx: tf.Tensor4D,
-  interpolation: Interpolation,
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w, c] = t.shape;
-    if (b * h * w >= 2 ** 24)
-      throw new Error(`elasticDeform: batch too large (${b * h * w} pixels); split it below 2^24 pixels`);
-    const flat = tf.reshape(t, [b * h * w, c]);
-    // Index arithmetic in float32 (exact below 2^24 pixels per batch), cast once for gather.
-    const base = tf.reshape(tf.mul(tf.range(0, b, 1, 'float32'), h * w), [b, 1, 1, 1]);
-    const at = (yi: tf.Tensor, xi: tf.Tensor): tf.Tensor => {
-      const idx = tf.cast(tf.add(tf.add(tf.mul(yi, w), xi), base), 'int32');
-      return tf.reshape(tf.gather(flat, tf.reshape(idx, [-1])), [b, h, w, c]);
-    };
-    const cy = tf.clipByValue(gy, 0, h - 1);
-    const cx = tf.clipByValue(gx, 0, w - 1);
-    if (interpolation === 'nearest') return at(tf.round(cy), tf.round(cx)) as tf.Tensor4D;
-    const y0 = tf.floor(cy);
-    const x0 = tf.floor(cx);
-    const fy = tf.sub(cy, y0);
-    const fx = tf.sub(cx, x0);
-    const y1 = tf.minimum(tf.add(y0, 1), h - 1);
-    const x1 = tf.minimum(tf.add(x0, 1), w - 1);
-    const p00 = at(y0, x0);
-    const p10 = at(y1, x0);
-    const top = tf.add(p00, tf.mul(tf.sub(at(y0, x1), p00), fx));
-    const bottom = tf.add(p10, tf.mul(tf.sub(at(y1, x1), p10), fx));
-    return tf.add(top, tf.mul(tf.sub(bottom, top), fy)) as tf.Tensor4D;
-  });
+export function sampleField(src: HostBatch, field: Float32Array, interpolation: Interpolation): Float32Array {
+  const { data, n, h, w, c } = src;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < n; i++) {
+    const off = i * h * w;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const p = off + y * w + x;
+        let sy = y + (field[2 * p] as number);
+        let sx = x + (field[2 * p + 1] as number);
+        sy = sy < 0 ? 0 : sy > h - 1 ? h - 1 : sy;
+        sx = sx < 0 ? 0 : sx > w - 1 ? w - 1 : sx;
+        const o = p * c;
+        if (interpolation === 'nearest') {
+          const q = (off + Math.round(sy) * w + Math.round(sx)) * c;
+          for (let ch = 0; ch < c; ch++) out[o + ch] = data[q + ch] as number;
+          continue;
+        }
+        const y0 = Math.floor(sy);
+        const x0 = Math.floor(sx);
+        const y1 = Math.min(y0 + 1, h - 1);
+        const x1 = Math.min(x0 + 1, w - 1);
+        const fy = sy - y0;
+        const fx = sx - x0;
+        const a = (off + y0 * w + x0) * c;
+        const b = (off + y0 * w + x1) * c;
+        const d = (off + y1 * w + x0) * c;
+        const e = (off + y1 * w + x1) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const top = (data[a + ch] as number) + ((data[b + ch] as number) - (data[a + ch] as number)) * fx;
+          const bottom =
+            (data[d + ch] as number) + ((data[e + ch] as number) - (data[d + ch] as number)) * fx;
+          out[o + ch] = top + (bottom - top) * fy;
+        }
+      }
+    }
+  }
+  return out;
 }

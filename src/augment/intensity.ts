@@ -14,10 +14,10 @@ import {
   checkProb,
   finish,
   rngOf,
-  selectPerImage,
   toRange,
   toSample,
 } from './sample';
+import { type HostBatch, channelMeans, fromHost, keepUnselected, linearPerImage, toHost } from './host';
 
 /** Options shared by the intensity transforms. */
 export interface IntensityOptions {
@@ -42,26 +42,30 @@ export function intensityCommon(
   return { rng: rngOf(o.seed), prob, lo: valueRange[0], hi: valueRange[1] };
 }
 
-/** @internal Per-image values as a `[batch, 1, 1, k]` tensor. */
-export function perImage(values: number[], n: number, k = 1): tf.Tensor4D {
-  return tf.tensor4d(values, [n, 1, 1, k]);
-}
-
 /**
- * @internal Run `f` on the batch and keep its result only for the images drawn with `prob`;
- * the others come back bit-identical.
+ * @internal Run the host kernel `f` on the batch; `apply[i]` says whether image i is changed
+ * (drawn with `prob` before any parameter), and `f` must copy the others unchanged.
  */
 export function gated(
   input: tf.Tensor4D | Sample,
   fn: string,
   prob: number,
   rng: Rng,
-  f: (x: tf.Tensor4D) => tf.Tensor,
+  f: (src: HostBatch, apply: boolean[]) => Float32Array,
 ): tf.Tensor4D | Sample {
   const s = toSample(input, fn);
   const apply = Array.from({ length: s.x.shape[0] }, () => rng.bernoulli(prob));
-  const x = tf.tidy(() => selectPerImage(apply, f(s.x) as tf.Tensor4D, s.x));
-  return finish(input, x);
+  const src = toHost(s.x);
+  return finish(input, fromHost(f(src, apply), src.n, src.h, src.w, src.c));
+}
+
+/** @internal `n * c` copies of per-image values (one per image) or of per-image-channel values. */
+export function spread(values: number[], n: number, c: number): Float64Array {
+  const out = new Float64Array(n * c);
+  const perChannel = values.length === n * c;
+  for (let i = 0; i < n; i++)
+    for (let ch = 0; ch < c; ch++) out[i * c + ch] = values[perChannel ? i * c + ch : i] as number;
+  return out;
 }
 
 function draw(rng: Rng, r: [number, number], n: number): number[] {
@@ -90,13 +94,9 @@ export function brightness(
   const fn = 'brightness';
   const c = intensityCommon(options, fn);
   const r = toRange(options.delta ?? 0.2, 'delta', fn);
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const n = x.shape[0];
-    const d = perImage(
-      draw(c.rng, r, n).map((v) => v * (c.hi - c.lo)),
-      n,
-    );
-    return tf.clipByValue(tf.add(x, d), c.lo, c.hi);
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const d = draw(c.rng, r, src.n).map((v) => v * (c.hi - c.lo));
+    return linearPerImage(src, spread([1], 1, src.n * src.c), spread(d, src.n, src.c), c.lo, c.hi, apply);
   });
 }
 
@@ -117,11 +117,11 @@ export function contrast(input: tf.Tensor4D | Sample, options: ContrastOptions =
   const fn = 'contrast';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? 0.2, 'factor', fn, { center: 1, lo: 0 });
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const n = x.shape[0];
-    const f = perImage(draw(c.rng, r, n), n);
-    const mean = tf.mean(x, [1, 2], true);
-    return tf.clipByValue(tf.add(tf.mul(tf.sub(x, mean), f), mean), c.lo, c.hi);
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const f = spread(draw(c.rng, r, src.n), src.n, src.c);
+    const mean = channelMeans(src);
+    const shift = mean.map((m: number, k: number) => m * (1 - (f[k] as number)));
+    return linearPerImage(src, f, shift, c.lo, c.hi, apply);
   });
 }
 
@@ -142,12 +142,21 @@ export function gamma(input: tf.Tensor4D | Sample, options: GammaOptions = {}): 
   const c = intensityCommon(options, fn);
   const r = toRange(options.gamma ?? [0.8, 1.25], 'gamma', fn, { center: 1, lo: 0 });
   if (r[0] <= 0) throw new Error(`${fn}: 'gamma' must be > 0; got [${r[0]}, ${r[1]}]`);
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const n = x.shape[0];
-    const g = perImage(draw(c.rng, r, n), n);
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const g = draw(c.rng, r, src.n);
     const span = c.hi - c.lo;
-    const unit = tf.clipByValue(tf.div(tf.sub(x, c.lo), span), 0, 1);
-    return tf.add(tf.mul(tf.pow(unit, g), span), c.lo);
+    const size = src.h * src.w * src.c;
+    const out = new Float32Array(src.data.length);
+    keepUnselected(src, out, apply);
+    for (let i = 0; i < src.n; i++) {
+      if (!apply[i]) continue;
+      const gi = g[i] as number;
+      for (let k = i * size; k < (i + 1) * size; k++) {
+        const u = ((src.data[k] as number) - c.lo) / span;
+        out[k] = Math.pow(u < 0 ? 0 : u > 1 ? 1 : u, gi) * span + c.lo;
+      }
+    }
+    return out;
   });
 }
 
@@ -169,11 +178,10 @@ export function multiply(input: tf.Tensor4D | Sample, options: MultiplyOptions =
   const fn = 'multiply';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? [0.8, 1.2], 'factor', fn, { center: 1 });
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const [n, , , ch] = x.shape;
-    const k = options.perChannel ? ch : 1;
-    const f = perImage(draw(c.rng, r, n * k), n, k);
-    return tf.clipByValue(tf.mul(x, f), c.lo, c.hi);
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const k = options.perChannel ? src.c : 1;
+    const f = spread(draw(c.rng, r, src.n * k), src.n, src.c);
+    return linearPerImage(src, f, new Float64Array(src.n * src.c), c.lo, c.hi, apply);
   });
 }
 
@@ -205,11 +213,11 @@ export function shiftRgb(input: tf.Tensor4D | Sample, options: ShiftRgbOptions =
     throw new Error(`${fn}: 'limit' must give one value per channel (${ch}); got ${limits.length}`);
   }
   const ranges = limits.map((l, i) => toRange(l, `limit[${i}]`, fn));
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const n = x.shape[0];
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
     const vals: number[] = [];
-    for (let i = 0; i < n; i++) for (const r of ranges) vals.push(c.rng.uniform(r[0], r[1]) * (c.hi - c.lo));
-    return tf.clipByValue(tf.add(x, perImage(vals, n, ch)), c.lo, c.hi);
+    for (let i = 0; i < src.n; i++)
+      for (const r of ranges) vals.push(c.rng.uniform(r[0], r[1]) * (c.hi - c.lo));
+    return linearPerImage(src, spread([1], 1, src.n * ch), spread(vals, src.n, ch), c.lo, c.hi, apply);
   });
 }
 
@@ -245,12 +253,22 @@ export function gaussianNoise(
     typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
   if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
   const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const n = x.shape[0];
-    const sd = perImage(draw(c.rng, r, n), n);
-    const z = tf.randomNormal(x.shape, 0, 1, 'float32', c.rng.seed());
-    const y = tf.add(x, tf.add(tf.mul(z, sd), mean));
-    return valueRange ? tf.clipByValue(y, c.lo, c.hi) : y;
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    const sd = draw(c.rng, r, src.n);
+    const size = src.h * src.w * src.c;
+    const lo = valueRange ? c.lo : -Infinity;
+    const hi = valueRange ? c.hi : Infinity;
+    const out = new Float32Array(src.data.length);
+    keepUnselected(src, out, apply);
+    for (let i = 0; i < src.n; i++) {
+      if (!apply[i]) continue;
+      const si = sd[i] as number;
+      for (let k = i * size; k < (i + 1) * size; k++) {
+        const v = (src.data[k] as number) + c.rng.normal(mean, si);
+        out[k] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
+    return out;
   });
 }
 
@@ -272,15 +290,26 @@ export function grayscale(input: Sample, options?: GrayscaleOptions): Sample;
 export function grayscale(input: tf.Tensor4D | Sample, options: GrayscaleOptions = {}): tf.Tensor4D | Sample {
   const fn = 'grayscale';
   const c = intensityCommon({ prob: options.prob ?? 1, seed: options.seed }, fn);
-  return gated(input, fn, c.prob, c.rng, (x) => {
-    const ch = x.shape[3];
-    if (ch === 1) return tf.clone(x);
-    if (ch !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${ch}`);
-    return tf.tile(luma(x), [1, 1, 1, 3]);
+  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+    if (src.c === 1) return src.data.slice();
+    if (src.c !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${src.c}`);
+    const out = new Float32Array(src.data.length);
+    keepUnselected(src, out, apply);
+    const size = src.h * src.w * 3;
+    for (let i = 0; i < src.n; i++) {
+      if (!apply[i]) continue;
+      for (let k = i * size; k < (i + 1) * size; k += 3) {
+        const g = lumaOf(src.data[k] as number, src.data[k + 1] as number, src.data[k + 2] as number);
+        out[k] = g;
+        out[k + 1] = g;
+        out[k + 2] = g;
+      }
+    }
+    return out;
   });
 }
 
-/** @internal torchvision's ITU-R 601 luma of RGB `[b, h, w, 3]` -> `[b, h, w, 1]`. */
-export function luma(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.2989, 0.587, 0.114])), 3, true)) as tf.Tensor4D;
+/** @internal torchvision's ITU-R 601 luma of one RGB pixel. */
+export function lumaOf(r: number, g: number, b: number): number {
+  return 0.2989 * r + 0.587 * g + 0.114 * b;
 }

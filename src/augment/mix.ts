@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import type { Rng } from '../util/random';
+import { fromHost, toHost } from './host';
 import { smoothLabels, toOneHot } from './labels';
 import { type Sample, type SeedLike, isTensor, rngOf, toSample } from './sample';
 
@@ -159,38 +160,33 @@ export function boxLambda(b: Box, h: number, w: number): number {
 }
 
 /**
- * @internal Per-pixel weight of each image's own content `[n, h, w, 1]`: lambda for a mixup
- * image, 0 inside and 1 outside the box for a CutMix image.
+ * @internal x' = W x + (1 - W) x[index] on the host, W = lambda for a mixup image and 1
+ * outside / 0 inside the box for a CutMix image (so pasted pixels are copied exactly).
  */
-export function weightMap(plan: MixPlan, h: number, w: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const n = plan.index.length;
-    const lam = tf.tensor4d(plan.lambda, [n, 1, 1, 1]);
-    if (plan.boxes.every((b) => b === null)) return lam;
-    const isBox = plan.boxes.map((b) => (b === null ? 0 : 1));
-    const col = (k: number): tf.Tensor =>
-      tf.tensor4d(
-        plan.boxes.map((b) => (b === null ? 0 : b[k]!)),
-        [n, 1, 1, 1],
-      );
-    const rows = tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]);
-    const cols = tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]);
-    const inside = tf.logicalAnd(
-      tf.logicalAnd(tf.greaterEqual(rows, col(0)), tf.less(rows, col(1))),
-      tf.logicalAnd(tf.greaterEqual(cols, col(2)), tf.less(cols, col(3))),
-    );
-    const boxW = tf.sub(1, tf.cast(inside, 'float32'));
-    const sel = tf.broadcastTo(tf.tensor4d(isBox.map(Boolean), [n, 1, 1, 1], 'bool'), [n, h, w, 1]);
-    return tf.where(sel, boxW, tf.broadcastTo(lam, [n, h, w, 1])) as tf.Tensor4D;
-  });
-}
-
-/** @internal x' = W x + (1 - W) x[index]; exact where W is 0 or 1. */
-export function mixPixels(t: tf.Tensor4D, wmap: tf.Tensor4D, index: number[]): tf.Tensor4D {
-  return tf.tidy(() => {
-    const other = tf.gather(t, tf.tensor1d(index, 'int32'));
-    return tf.add(tf.mul(wmap, t), tf.mul(tf.sub(1, wmap), other)) as tf.Tensor4D;
-  });
+export function mixPixels(t: tf.Tensor4D, plan: MixPlan): tf.Tensor4D {
+  const src = toHost(t);
+  const { data, n, h, w, c } = src;
+  const out = new Float32Array(data.length);
+  const size = h * w * c;
+  for (let i = 0; i < n; i++) {
+    const off = i * size;
+    const other = (plan.index[i] as number) * size;
+    const box = plan.boxes[i];
+    if (box) {
+      out.set(data.subarray(off, off + size), off);
+      const [top, bottom, left, right] = box;
+      for (let y = Math.max(0, top); y < Math.min(h, bottom); y++) {
+        const r0 = (y * w + Math.max(0, left)) * c;
+        const r1 = (y * w + Math.min(w, right)) * c;
+        if (r1 > r0) out.set(data.subarray(other + r0, other + r1), off + r0);
+      }
+      continue;
+    }
+    const lam = plan.lambda[i] as number;
+    for (let k = 0; k < size; k++)
+      out[off + k] = lam * (data[off + k] as number) + (1 - lam) * (data[other + k] as number);
+  }
+  return fromHost(out, n, h, w, c);
 }
 
 /** @internal y' = lambda y + (1 - lambda) y[index], row-wise. */
@@ -224,11 +220,9 @@ export function parseMixArgs(a: unknown, b: unknown, c: unknown, fn: string): Pa
 
 /** @internal Apply a plan to images, labels and mask. */
 export function applyPlan(p: Parsed, plan: MixPlan, fn: string, smoothing = 0): MixResult | MixedSample {
-  const [, h, w] = p.x.shape;
   const out = tf.tidy(() => {
-    const wmap = weightMap(plan, h, w);
-    const x = mixPixels(p.x, wmap, plan.index);
-    const mask = p.mask === undefined ? undefined : mixPixels(p.mask, wmap, plan.index);
+    const x = mixPixels(p.x, plan);
+    const mask = p.mask === undefined ? undefined : mixPixels(p.mask, plan);
     let y: tf.Tensor2D | undefined;
     if (p.y !== undefined) {
       let oh = toOneHot(p.y, p.opts.classes, fn);
@@ -358,15 +352,13 @@ function twoTarget(
   plan: MixPlan,
   mask: tf.Tensor4D | undefined,
 ): TwoTargetResult {
-  const [, h, w] = x.shape;
   const t = tf.tidy(() => {
-    const wmap = weightMap(plan, h, w);
     const idx = tf.tensor1d(plan.index, 'int32');
     return {
-      x: mixPixels(x, wmap, plan.index),
+      x: mixPixels(x, plan),
       yA: tf.clone(y),
       yB: tf.gather(y, idx),
-      mask: mask === undefined ? undefined : mixPixels(mask, wmap, plan.index),
+      mask: mask === undefined ? undefined : mixPixels(mask, plan),
     };
   });
   const res: TwoTargetResult = { x: t.x, yA: t.yA, yB: t.yB, lambda: plan.lambda, index: plan.index };

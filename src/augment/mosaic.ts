@@ -3,11 +3,11 @@
  * around a random centre, each resized into its cell, labels mixed by cell area.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fromHost, toHost } from './host';
 import { toOneHot } from './labels';
 import type { MixResult, MixedSample } from './mix';
 import { parseMixArgs } from './mix';
 import { rngOf, type Sample, type SeedLike } from './sample';
-import { type Affine, warp } from './warp';
 
 /** Options of {@link mosaic}. */
 export interface MosaicOptions {
@@ -83,56 +83,65 @@ export function mosaic(
     const c0 = q % 2 === 0 ? 0 : cx;
     return [r0, q < 2 ? cy : h - cy, c0, q % 2 === 0 ? cx : w - cx];
   };
-  const out = tf.tidy(() => {
-    const tiles: { x: tf.Tensor4D; mask?: tf.Tensor4D }[] = [];
-    for (let q = 0; q < 4; q++) {
-      const idx = tf.tensor1d(
-        sources.map((s) => s[q] as number),
-        'int32',
-      );
-      const src: Sample = { x: tf.gather(p.x, idx) };
-      if (p.mask !== undefined) src.mask = tf.gather(p.mask, idx);
-      const maps: Affine[] = [];
-      for (let i = 0; i < n; i++) {
+  const tile = (t: tf.Tensor4D, nearest: boolean): tf.Tensor4D => {
+    const src = toHost(t);
+    const c = src.c;
+    const out = new Float32Array(src.data.length);
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < 4; q++) {
         const [r0, ch, c0, cw] = cell(i, q);
-        const sy = h / ch;
-        const sx = w / cw;
-        // Output pixel centre (o + 0.5) in the cell maps to (o - origin + 0.5) * scale in the source.
-        maps.push([sx, 0, (0.5 - c0) * sx - 0.5, 0, sy, (0.5 - r0) * sy - 0.5]);
+        const base = (sources[i]![q] as number) * h * w;
+        // Output pixel centre (o + 0.5) in the cell maps to (o - origin + 0.5) * scale - 0.5 in the source.
+        for (let oy = 0; oy < ch; oy++) {
+          const sy = Math.min(Math.max((oy + 0.5) * (h / ch) - 0.5, 0), h - 1);
+          const y0 = nearest ? Math.round(sy) : Math.floor(sy);
+          const y1 = Math.min(y0 + 1, h - 1);
+          const fy = sy - y0;
+          for (let ox = 0; ox < cw; ox++) {
+            const sx = Math.min(Math.max((ox + 0.5) * (w / cw) - 0.5, 0), w - 1);
+            const o = ((i * h + r0 + oy) * w + c0 + ox) * c;
+            if (nearest) {
+              const pIdx = (base + y0 * w + Math.round(sx)) * c;
+              for (let k = 0; k < c; k++) out[o + k] = src.data[pIdx + k] as number;
+              continue;
+            }
+            const x0 = Math.floor(sx);
+            const x1 = Math.min(x0 + 1, w - 1);
+            const fx = sx - x0;
+            const a00 = (base + y0 * w + x0) * c;
+            const a01 = (base + y0 * w + x1) * c;
+            const a10 = (base + y1 * w + x0) * c;
+            const a11 = (base + y1 * w + x1) * c;
+            for (let k = 0; k < c; k++) {
+              const top = (src.data[a00 + k] as number) * (1 - fx) + (src.data[a01 + k] as number) * fx;
+              const bot = (src.data[a10 + k] as number) * (1 - fx) + (src.data[a11 + k] as number) * fx;
+              out[o + k] = top * (1 - fy) + bot * fy;
+            }
+          }
+        }
       }
-      tiles.push(warp(src, maps, { interpolation: 'bilinear', fillMode: 'nearest', fillValue: 0 }));
     }
-    const cy = tf.tensor4d(
-      centres.map((c) => c[0]),
-      [n, 1, 1, 1],
-    );
-    const cx = tf.tensor4d(
-      centres.map((c) => c[1]),
-      [n, 1, 1, 1],
-    );
-    const top = tf.less(tf.reshape(tf.range(0, h, 1, 'float32'), [1, h, 1, 1]), cy);
-    const left = tf.less(tf.reshape(tf.range(0, w, 1, 'float32'), [1, 1, w, 1]), cx);
-    const pick = (k: 'x' | 'mask', chans: number): tf.Tensor4D => {
-      const shape = [n, h, w, chans];
-      const t = tf.broadcastTo(top, shape);
-      const l = tf.broadcastTo(left, shape);
-      const get = (q: number): tf.Tensor4D => tiles[q]![k] as tf.Tensor4D;
-      return tf.where(t, tf.where(l, get(0), get(1)), tf.where(l, get(2), get(3))) as tf.Tensor4D;
-    };
-    const x = pick('x', p.x.shape[3]);
-    const mask = p.mask === undefined ? undefined : pick('mask', p.mask.shape[3]);
-    let yMixed: tf.Tensor2D | undefined;
-    if (p.y !== undefined) {
-      const oh = toOneHot(p.y, opts.classes, fn);
-      const rows = sources.map((src, i) => {
-        const r = new Array<number>(n).fill(0);
-        src.forEach((j, q) => (r[j]! += weights[i]![q]!));
-        return r;
-      });
-      yMixed = tf.matMul(tf.tensor2d(rows, [n, n]), oh) as tf.Tensor2D;
-    }
-    return { x, mask, y: yMixed };
-  });
+    return fromHost(out, n, h, w, c);
+  };
+  // Labels first: their validation may throw, and no image tensor exists yet.
+  const out = {
+    y:
+      p.y === undefined
+        ? undefined
+        : tf.tidy(() => {
+            const oh = toOneHot(p.y!, opts.classes, fn);
+            const rows = sources.map((src, i) => {
+              const r = new Array<number>(n).fill(0);
+              src.forEach((j, q) => (r[j]! += weights[i]![q]!));
+              return r;
+            });
+            return tf.matMul(tf.tensor2d(rows, [n, n]), oh) as tf.Tensor2D;
+          }),
+    x: undefined as unknown as tf.Tensor4D,
+    mask: undefined as tf.Tensor4D | undefined,
+  };
+  out.x = tile(p.x, false);
+  if (p.mask !== undefined) out.mask = tile(p.mask, true);
   const res = {
     x: out.x,
     lambda: weights.map((w4) => w4[0] as number),

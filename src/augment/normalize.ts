@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkRank } from '../util/checks';
+import { fromHost, linearPerImage, toHost } from './host';
 import { type Sample, finish, toSample } from './sample';
 
 /** Per-channel statistics of a data set. */
@@ -52,6 +53,14 @@ export function computeStats(batches: tf.Tensor4D | Iterable<tf.Tensor4D>): Norm
   return { mean, std };
 }
 
+/** Apply `f` to every value on the host (one pass, no broadcasting). */
+function mapValues(x: tf.Tensor4D, f: (v: number) => number): tf.Tensor4D {
+  const src = toHost(x);
+  const out = new Float32Array(src.data.length);
+  for (let k = 0; k < out.length; k++) out[k] = f(src.data[k] as number);
+  return fromHost(out, src.n, src.h, src.w, src.c);
+}
+
 /** Options of {@link normalize}. */
 export interface NormalizeOptions {
   /** Mean per channel, or one number for all channels. */
@@ -84,8 +93,18 @@ export function normalize(
   const mean = vec(options?.mean, 'mean');
   const std = vec(options?.std, 'std');
   if (std.some((v) => v <= 0)) throw new Error(`${fn}: 'std' must be > 0; got ${JSON.stringify(std)}`);
-  const x = tf.tidy(() => tf.div(tf.sub(s.x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D);
-  return finish(input, x);
+  const src = toHost(s.x);
+  const n = src.n;
+  const scale = new Float64Array(n * c);
+  const shift = new Float64Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      scale[i * c + ch] = 1 / (std[ch] as number);
+      shift[i * c + ch] = -(mean[ch] as number) / (std[ch] as number);
+    }
+  }
+  const out = linearPerImage(src, scale, shift, -Infinity, Infinity, new Array<boolean>(n).fill(true));
+  return finish(input, fromHost(out, n, src.h, src.w, c));
 }
 
 /** Options of {@link rescaleIntensity}. */
@@ -120,12 +139,15 @@ export function rescaleIntensity(
   pair(inRange, 'inRange');
   pair(outRange, 'outRange');
   const scale = (outRange[1] - outRange[0]) / (inRange[1] - inRange[0]);
-  const x = tf.tidy(() => {
-    const y = tf.add(tf.mul(tf.sub(s.x, inRange[0]), scale), outRange[0]);
-    if (!clip) return y as tf.Tensor4D;
-    return tf.clipByValue(y, Math.min(...outRange), Math.max(...outRange)) as tf.Tensor4D;
-  });
-  return finish(input, x);
+  const lo = clip ? Math.min(...outRange) : -Infinity;
+  const hi = clip ? Math.max(...outRange) : Infinity;
+  return finish(
+    input,
+    mapValues(s.x, (v) => {
+      const y = (v - inRange[0]) * scale + outRange[0];
+      return y < lo ? lo : y > hi ? hi : y;
+    }),
+  );
 }
 
 /** A CT display window in Hounsfield units. */
@@ -184,11 +206,14 @@ export function ctWindow(
   if (!(Number.isFinite(width) && width > 0))
     throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
   const [lo, hi] = o.outputRange ?? [0, 1];
-  const x = tf.tidy(() => {
-    const unit = tf.clipByValue(tf.div(tf.sub(s.x, center - width / 2), width), 0, 1);
-    return tf.add(tf.mul(unit, hi - lo), lo) as tf.Tensor4D;
-  });
-  return finish(input, x);
+  const bottom = center - width / 2;
+  return finish(
+    input,
+    mapValues(s.x, (v) => {
+      const u = (v - bottom) / width;
+      return (u < 0 ? 0 : u > 1 ? 1 : u) * (hi - lo) + lo;
+    }),
+  );
 }
 
 export { ctWindow as window };

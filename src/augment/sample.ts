@@ -102,16 +102,3 @@ export function checkProb(p: number, arg: string, fn: string): void {
 export function rngOf(seed: SeedLike | undefined): Rng {
   return makeRng(seed);
 }
-
-/**
- * @internal Select per image between two batches: `cond[i] ? a[i] : b[i]`. Exact (no arithmetic
- * blending), so an image not chosen comes back bit-identical.
- */
-export function selectPerImage(cond: boolean[], a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    if (cond.every((c) => c)) return tf.clone(a);
-    if (cond.every((c) => !c)) return tf.clone(b);
-    const c = tf.broadcastTo(tf.tensor4d(cond, [cond.length, 1, 1, 1], 'bool'), a.shape);
-    return tf.where(c, a, b);
-  });
-}

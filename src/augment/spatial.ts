@@ -15,10 +15,10 @@ import {
   checkProb,
   finish,
   rngOf,
-  selectPerImage,
   toRange,
   toSample,
 } from './sample';
+import { cropHost, flipHost, fromHost, toHost } from './host';
 import { type Affine, type FillMode, IDENTITY, type Interpolation, inverseAbout, warp } from './warp';
 
 /** Options shared by every random transform. */
@@ -76,19 +76,15 @@ export function flip(input: tf.Tensor4D | Sample, options: FlipOptions = {}): tf
   checkProb(prob, 'prob', fn);
   const rng = rngOf(seed);
   const n = s.x.shape[0];
-  const axes: number[] = mode === 'horizontal' ? [2] : mode === 'vertical' ? [1] : [2, 1];
-  const decisions = axes.map(() => Array.from({ length: n }, () => rng.bernoulli(prob)));
-  const out = tf.tidy(() => {
-    let x = s.x;
-    let mask = s.mask;
-    axes.forEach((axis, k) => {
-      const d = decisions[k] as boolean[];
-      x = selectPerImage(d, tf.reverse(x, axis), x);
-      if (mask !== undefined) mask = selectPerImage(d, tf.reverse(mask, axis), mask);
-    });
-    return { x, mask };
-  });
-  return finish(input, out.x, out.mask);
+  const draw = (): boolean[] => Array.from({ length: n }, () => rng.bernoulli(prob));
+  const none = new Array<boolean>(n).fill(false);
+  const horizontal = mode === 'vertical' ? none : draw();
+  const vertical = mode === 'horizontal' ? none : draw();
+  const move = (t: tf.Tensor4D): tf.Tensor4D => {
+    const hb = toHost(t);
+    return fromHost(flipHost(hb, horizontal, vertical), hb.n, hb.h, hb.w, hb.c);
+  };
+  return finish(input, move(s.x), s.mask === undefined ? undefined : move(s.mask));
 }
 
 /** Options of {@link affine}: every part defaults to the identity. */
@@ -292,15 +288,12 @@ function cropAt(
   h: number,
   w: number,
 ): { x: tf.Tensor4D; mask?: tf.Tensor4D } {
-  return tf.tidy(() => {
-    const take = (t: tf.Tensor4D): tf.Tensor4D =>
-      tf.concat(
-        tops.map((top, i) => tf.slice(t, [i, top, lefts[i] as number, 0], [1, h, w, -1])),
-        0,
-      );
-    const x = take(s.x);
-    return s.mask === undefined ? { x } : { x, mask: take(s.mask) };
-  });
+  const take = (t: tf.Tensor4D): tf.Tensor4D => {
+    const hb = toHost(t);
+    return fromHost(cropHost(hb, tops, lefts, h, w), hb.n, h, w, hb.c);
+  };
+  const x = take(s.x);
+  return s.mask === undefined ? { x } : { x, mask: take(s.mask) };
 }
 
 /** Options of {@link randomCrop}. */
