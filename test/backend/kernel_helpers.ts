@@ -85,6 +85,8 @@ export const CONV_CASES: ConvCase[] = [
   { x: [2, 10, 9, 3], f: [3, 3, 3, 2], strides: [1, 1], pad: 'same', dilations: [2, 2] },
   { x: [1, 6, 6, 5], f: [2, 2, 5, 1], strides: [1, 2], pad: 'same', dilations: [1, 1] },
   { x: [2, 5, 5, 1], f: [3, 3, 1, 1], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  { x: [2, 8, 6, 3], f: [2, 2, 3, 4], strides: [2, 2], pad: 'same', dilations: [1, 1] },
+  { x: [1, 9, 9, 2], f: [3, 3, 2, 2], strides: [3, 2], pad: 'same', dilations: [1, 1] },
 ];
 
 export function convInfo(c: ConvCase, depthwise = false): tf.backend_util.Conv2DInfo {

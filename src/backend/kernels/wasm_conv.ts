@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
 
@@ -84,86 +84,115 @@ function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
 }
 
 /**
- * dx of a convolution as ONE ordinary convolution of dy ("sub-pixel" form): the filter is
- * split into its stride x stride phases, each flipped and transposed, stacked along the
- * output channels [J, J, Cout, s*s*Cin] (J = ceil(k / s)); DepthToSpace interleaves the
- * phases and a slice removes the forward padding. Unequal strides fall back to the stock kernel.
+ * The filter of one stride phase (ry, rx) of dx, flipped and transposed:
+ * F[my, mx, co, ci] = W[sh*(jy-1-my) + ry, sw*(jx-1-mx) + rx, ci, co], shape [jy, jx, Cout, Cin].
  */
-function conv2DBackpropInputWasm(
-  args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
-  stock: KernelConfig | undefined,
+function phaseFilter(
+  backend: KernelBackend,
+  filter: TensorInfo,
+  sh: number,
+  sw: number,
+  ry: number,
+  rx: number,
+  jy: number,
+  jx: number,
 ): TensorInfo {
-  const { inputs, backend } = args;
-  const attrs = args.attrs as unknown as BackpropInputAttrs;
-  const { dy, filter } = inputs;
-  const info = convInfo(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
-  const [sh, sw] = [info.strideHeight, info.strideWidth];
-  if (sh !== sw && stock != null) return stock.kernelFunc(args as never) as TensorInfo;
-  const s = sh;
-  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
-  const jh = Math.ceil(kh / s);
-  const jw = Math.ceil(kw / s);
-  const ph = s * s * cin;
-  const f = allocFloat(backend, [jh, jw, cout, ph]);
+  const [, kw, cin, cout] = filter.shape as [number, number, number, number];
+  const f = allocFloat(backend, [jy, jx, cout, cin]);
   const w = viewFloat(backend, filter);
   const fd = f.data;
-  fd.fill(0); // wasm heap memory is not zeroed; taps beyond the filter stay 0
-  // A transpose per tap ([Cin, Cout] -> [Cout, Cin] slices) in 32x32 tiles for the cache.
+  // A transpose per tap ([Cin, Cout] -> [Cout, Cin]) in 32x32 tiles for the cache.
   const T = 32;
-  for (let my = 0; my < jh; my++) {
-    for (let ry = 0; ry < s; ry++) {
-      const ky = s * (jh - 1 - my) + ry;
-      if (ky >= kh) continue;
-      for (let mx = 0; mx < jw; mx++) {
-        for (let rx = 0; rx < s; rx++) {
-          const kx = s * (jw - 1 - mx) + rx;
-          if (kx >= kw) continue;
-          const wBase = (ky * kw + kx) * cin * cout;
-          const fBase = (my * jw + mx) * cout * ph + (ry * s + rx) * cin;
-          for (let c0 = 0; c0 < cin; c0 += T) {
-            const c1 = Math.min(cin, c0 + T);
-            for (let o0 = 0; o0 < cout; o0 += T) {
-              const o1 = Math.min(cout, o0 + T);
-              for (let co = o0; co < o1; co++) {
-                const dst = fBase + co * ph;
-                for (let ci = c0; ci < c1; ci++) fd[dst + ci] = w[wBase + ci * cout + co] as number;
-              }
-            }
+  for (let my = 0; my < jy; my++) {
+    const ky = sh * (jy - 1 - my) + ry;
+    for (let mx = 0; mx < jx; mx++) {
+      const kx = sw * (jx - 1 - mx) + rx;
+      const wBase = (ky * kw + kx) * cin * cout;
+      const fBase = (my * jx + mx) * cout * cin;
+      for (let c0 = 0; c0 < cin; c0 += T) {
+        const c1 = Math.min(cin, c0 + T);
+        for (let o0 = 0; o0 < cout; o0 += T) {
+          const o1 = Math.min(cout, o0 + T);
+          for (let co = o0; co < o1; co++) {
+            const dst = fBase + co * cin;
+            for (let ci = c0; ci < c1; ci++) fd[dst + ci] = w[wBase + ci * cout + co] as number;
           }
         }
       }
     }
   }
+  return f.info;
+}
+
+/**
+ * dx of a convolution by ordinary XNNPACK convolutions of dy ("sub-pixel" form). The
+ * filter splits into its sh x sw stride phases; phase (ry, rx) holds the taps
+ * ky = ry (mod sh), kx = rx (mod sw), flipped and transposed, and one convolution of dy
+ * with it gives every dx pixel of that phase. With stride 1 there is one phase, padded so
+ * the convolution lands exactly on dx; otherwise the phases are interleaved into dx. The
+ * total work equals the forward convolution's (no zero taps, unlike a stacked filter).
+ */
+function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const attrs = args.attrs as unknown as BackpropInputAttrs;
+  const { dy, filter } = inputs;
+  const info = convInfo(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const [sh, sw] = [info.strideHeight, info.strideWidth];
+  const [kh, kw, cin] = filter.shape as [number, number, number, number];
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const [H, W] = [info.inHeight, info.inWidth];
+  const [n, H, W] = [info.batchSize, info.inHeight, info.inWidth];
   const [ho, wo] = [info.outHeight, info.outWidth];
-  const ah = Math.ceil((H + pt) / s);
-  const aw = Math.ceil((W + pl) / s);
-  const temps: TensorInfo[] = [f.info];
-  // Stride 1: pad so the convolution lands exactly on dx (no DepthToSpace, no slice).
-  const direct = s === 1 && jh - 1 - pt >= 0 && jw - 1 - pl >= 0 && H - ho + pt >= 0 && W - wo + pl >= 0;
-  const pad = direct
-    ? [[0, 0], [jh - 1 - pt, H - ho + pt], [jw - 1 - pl, W - wo + pl], [0, 0]]
-    : [[0, 0], [jh - 1, Math.max(ah - ho, 0)], [jw - 1, Math.max(aw - wo, 0)], [0, 0]];
-  let u = callKernel('Conv2D', 'wasm', backend, { x: dy, filter: f.info }, {
-    strides: [1, 1],
-    pad,
-    dilations: [1, 1],
-    dataFormat: 'NHWC',
-  });
-  if (s > 1) {
-    temps.push(u);
-    u = callKernel('DepthToSpace', 'wasm', backend, { x: u }, { blockSize: s, dataFormat: 'NHWC' });
+  const conv = (f: TensorInfo, pad: number[][]): TensorInfo =>
+    callKernel('Conv2D', 'wasm', backend, { x: dy, filter: f }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+
+  if (sh === 1 && sw === 1 && kh - 1 - pt >= 0 && kw - 1 - pl >= 0 && H - ho + pt >= 0 && W - wo + pl >= 0) {
+    const f = phaseFilter(backend, filter, 1, 1, 0, 0, kh, kw);
+    const out = conv(f, [[0, 0], [kh - 1 - pt, H - ho + pt], [kw - 1 - pl, W - wo + pl], [0, 0]]);
+    release(backend, f);
+    return out;
   }
-  if (direct || (pt === 0 && pl === 0 && u.shape[1] === H && u.shape[2] === W)) {
-    for (const t of temps) release(backend, t);
-    return u;
+
+  const phases: { u: TensorInfo; ry: number; rx: number; ah: number; aw: number }[] = [];
+  for (let ry = 0; ry < sh; ry++) {
+    const jy = Math.ceil((kh - ry) / sh);
+    const ah = Math.ceil((H + pt - ry) / sh);
+    if (jy <= 0 || ah <= 0) continue;
+    for (let rx = 0; rx < sw; rx++) {
+      const jx = Math.ceil((kw - rx) / sw);
+      const aw = Math.ceil((W + pl - rx) / sw);
+      if (jx <= 0 || aw <= 0) continue;
+      const f = phaseFilter(backend, filter, sh, sw, ry, rx, jy, jx);
+      const u = conv(f, [[0, 0], [jy - 1, Math.max(0, ah - ho)], [jx - 1, Math.max(0, aw - wo)], [0, 0]]);
+      release(backend, f);
+      phases.push({ u, ry, rx, ah, aw });
+    }
   }
-  temps.push(u);
-  const out = callKernel('Slice', 'wasm', backend, { x: u }, { begin: [0, pt, pl, 0], size: [info.batchSize, H, W, cin] });
-  for (const t of temps) release(backend, t);
-  return out;
+  const out = allocFloat(backend, [n, H, W, cin]);
+  const dx = out.data;
+  dx.fill(0); // pixels of phases without taps get no gradient
+  for (const { u, ry, rx, ah, aw } of phases) {
+    const uv = viewFloat(backend, u);
+    const [, rows, cols] = u.shape as [number, number, number, number];
+    const aMax = Math.min(ah, rows);
+    const bMax = Math.min(aw, cols);
+    for (let b = 0; b < n; b++) {
+      for (let a = 0; a < aMax; a++) {
+        const y = sh * a + ry - pt;
+        if (y < 0 || y >= H) continue;
+        for (let c = 0; c < bMax; c++) {
+          const x = sw * c + rx - pl;
+          if (x < 0 || x >= W) continue;
+          const src = ((b * rows + a) * cols + c) * cin;
+          const dst = ((b * H + y) * W + x) * cin;
+          if (cin >= 16) dx.set(uv.subarray(src, src + cin), dst);
+          else for (let ci = 0; ci < cin; ci++) dx[dst + ci] = uv[src + ci] as number;
+        }
+      }
+    }
+  }
+  for (const p of phases) release(backend, p.u);
+  return out.info;
 }
 
 /** The wasm convolution-gradient kernels. */
@@ -179,7 +208,7 @@ export const wasmConvEntries: KernelEntry[] = [
     kernelName: 'Conv2DBackpropInput',
     backendName: 'wasm',
     kind: 'speed',
-    why: 'stock is a naive loop; one XNNPACK Conv2D of dy with the sub-pixel rearranged filter + DepthToSpace',
-    make: (stock) => ((a: Parameters<typeof conv2DBackpropInputWasm>[0]) => conv2DBackpropInputWasm(a, stock)) as unknown as KernelFunc,
+    why: 'stock is a naive loop; XNNPACK Conv2Ds of dy with each stride phase of the flipped filter (sub-pixel)',
+    make: () => conv2DBackpropInputWasm as unknown as KernelFunc,
   },
 ];
