@@ -41,6 +41,27 @@ describe('MaxPoolGrad (wasm)', () => {
   });
 });
 
+describe('MaxPoolWithArgmax (wasm)', () => {
+  it('matches cpu on negative windows, with and without the batch in the index', async () => {
+    const x = randn([2, 7, 6, 3], 150);
+    for (let j = 0; j < x.data.length; j++) x.data[j] = -Math.abs(x.data[j] as number) - 0.1;
+    for (const includeBatchInIndex of [false, true]) {
+      const run = async (be: 'cpu' | 'wasm'): Promise<[Float32Array, Float32Array]> => {
+        await tf.setBackend(be);
+        const xt = tf.tensor(x.data, x.shape) as tf.Tensor4D;
+        const { result, indexes } = tf.maxPoolWithArgmax(xt, 3, 2, 'same', includeBatchInIndex);
+        const r: [Float32Array, Float32Array] = [Float32Array.from(result.dataSync()), Float32Array.from(indexes.dataSync())];
+        tf.dispose([xt, result, indexes]);
+        return r;
+      };
+      const [rv, ri] = await run('cpu');
+      const [gv, gi] = await run('wasm');
+      expect(relErr(gv, rv)).toBeLessThan(TOL);
+      expect(Array.from(gi)).toEqual(Array.from(ri));
+    }
+  });
+});
+
 /** The exact adjoint of the cpu forward resize: column i is <dy, resize(e_i)>. */
 async function adjointReference(kernel: string, images: Input, dy: Input, attrs: tf.NamedAttrMap): Promise<Float32Array> {
   await tf.setBackend('cpu');

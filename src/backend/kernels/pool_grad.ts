@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat } from './util';
+import { alloc, allocFloat, viewFloat } from './util';
 
 interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
@@ -11,40 +11,24 @@ interface MaxPoolGradAttrs {
 }
 
 /**
- * dx of max pooling: each dy value goes to the first maximum of its window (row-major
- * window order, as the cpu kernel), whatever the sign of the values.
+ * For every output (b, oy, ox, c) of a max pooling: the flat input position (batch
+ * included) of the first maximum of its window in row-major window order, as the cpu
+ * kernel picks it, or -1 for an empty window; and the maximum itself.
  */
-function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  const { inputs, backend } = args;
-  const attrs = args.attrs as unknown as MaxPoolGradAttrs;
-  const { dy, input } = inputs;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  const [n, h, w, c] = input.shape as [number, number, number, number];
+function argmaxWindows(x: Float32Array, shape: number[], info: tf.backend_util.Conv2DInfo): { pos: Int32Array; max: Float32Array } {
+  const [n, h, w, c] = shape as [number, number, number, number];
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const out = allocFloat(backend, input.shape);
-  const x = viewFloat(backend, input);
-  const g = viewFloat(backend, dy);
-  const dx = out.data;
-  dx.fill(0);
-  const best = new Float32Array(c);
-  const arg = new Int32Array(c);
+  const pos = new Int32Array(n * ho * wo * c).fill(-1);
+  const max = new Float32Array(n * ho * wo * c).fill(-Infinity);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < ho; oy++) {
       const y0 = oy * sh - pt;
       for (let ox = 0; ox < wo; ox++) {
         const x0 = ox * sw - pl;
-        best.fill(-Infinity);
-        arg.fill(-1);
+        const o = ((b * ho + oy) * wo + ox) * c;
         for (let ky = 0; ky < fh; ky += dh) {
           const iy = y0 + ky;
           if (iy < 0 || iy >= h) continue;
@@ -53,20 +37,59 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
             if (ix < 0 || ix >= w) continue;
             const base = ((b * h + iy) * w + ix) * c;
             for (let ch = 0; ch < c; ch++) {
-              const v = x[base + ch];
-              if (v > best[ch] || arg[ch] < 0) {
-                best[ch] = v;
-                arg[ch] = base + ch;
+              const v = x[base + ch] as number;
+              if (v > (max[o + ch] as number)) {
+                max[o + ch] = v;
+                pos[o + ch] = base + ch;
               }
             }
           }
         }
-        const gBase = ((b * ho + oy) * wo + ox) * c;
-        for (let ch = 0; ch < c; ch++) if (arg[ch] >= 0) dx[arg[ch]] += g[gBase + ch];
       }
     }
   }
+  return { pos, max };
+}
+
+function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+}
+
+/** dx of max pooling: each dy value goes to the first maximum of its window, whatever its sign. */
+function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { inputs, backend } = args;
+  const { dy, input } = inputs;
+  const info = poolInfo(input.shape, args.attrs as unknown as MaxPoolGradAttrs);
+  const { pos } = argmaxWindows(viewFloat(backend, input), input.shape, info);
+  const out = allocFloat(backend, input.shape);
+  const g = viewFloat(backend, dy);
+  const dx = out.data;
+  dx.fill(0);
+  for (let i = 0; i < pos.length; i++) {
+    const p = pos[i] as number;
+    if (p >= 0) dx[p] += g[i] as number;
+  }
   return out.info;
+}
+
+/** Max pooling with the flat index of each maximum (per image unless includeBatchInIndex). */
+function maxPoolWithArgmax(args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const info = poolInfo(x.shape, { ...(attrs as unknown as MaxPoolGradAttrs), dimRoundingMode: undefined });
+  const { pos, max } = argmaxWindows(viewFloat(backend, x), x.shape, info);
+  const perImage = tf.util.sizeFromShape(x.shape.slice(1));
+  const outPerImage = tf.util.sizeFromShape(info.outShape.slice(1));
+  const withBatch = attrs.includeBatchInIndex === true;
+  const pooled = allocFloat(backend, info.outShape);
+  pooled.data.set(max);
+  const idx = alloc(backend, info.outShape, 'int32');
+  const id = idx.data;
+  for (let i = 0; i < pos.length; i++) {
+    const p = pos[i] as number;
+    id[i] = withBatch || p < 0 ? p : p - Math.floor(i / outPerImage) * perImage;
+  }
+  return [pooled.info, idx.info];
 }
 
 /** Pooling-gradient kernels. */
@@ -77,6 +100,13 @@ export const poolGradEntries: KernelEntry[] = [
     kind: 'fix',
     why: 'stock routes dy wrongly when a window maximum is <= 0; first-maximum scatter in JS',
     make: () => maxPoolGrad as unknown as KernelFunc,
+  },
+  {
+    kernelName: 'MaxPoolWithArgmax',
+    backendName: 'wasm',
+    kind: 'fix',
+    why: 'stock returns wrong maxima / indices when a window maximum is <= 0; JS first-maximum scan',
+    make: () => maxPoolWithArgmax as unknown as KernelFunc,
   },
   {
     kernelName: 'MaxPoolGrad',
