@@ -12,7 +12,7 @@ export interface XrayDifficultyOptions {
   lesionCount?: [number, number];
   /** [min, max] patch radius. medium: [0.1, 0.2]. */
   lesionSize?: [number, number];
-  /** [min, max] patch brightness above the lung, in grey levels. medium: [25, 55]. */
+  /** [min, max] patch brightness above the lung, in grey levels. medium: [35, 65]. */
   opacity?: [number, number];
   /** Gaussian noise standard deviation in grey levels. medium: 5. */
   noiseStd?: number;
@@ -37,9 +37,9 @@ export interface XrayPhantomOptions extends XrayDifficultyOptions {
 type XrayKnobs = Required<Omit<XrayDifficultyOptions, 'difficulty'>>;
 
 const PRESETS: Record<PhantomDifficulty, XrayKnobs> = {
-  easy: { lesionCount: [2, 4], lesionSize: [0.14, 0.26], opacity: [35, 60], noiseStd: 3, distractorRate: 0.2, exposureJitter: 0.5 },
-  medium: { lesionCount: [1, 3], lesionSize: [0.1, 0.2], opacity: [25, 55], noiseStd: 5, distractorRate: 0.5, exposureJitter: 1 },
-  hard: { lesionCount: [1, 2], lesionSize: [0.07, 0.14], opacity: [10, 25], noiseStd: 8, distractorRate: 0.8, exposureJitter: 1 },
+  easy: { lesionCount: [2, 4], lesionSize: [0.14, 0.26], opacity: [50, 80], noiseStd: 3, distractorRate: 0.2, exposureJitter: 0.5 },
+  medium: { lesionCount: [1, 3], lesionSize: [0.1, 0.2], opacity: [35, 65], noiseStd: 5, distractorRate: 0.5, exposureJitter: 1 },
+  hard: { lesionCount: [1, 2], lesionSize: [0.07, 0.14], opacity: [15, 35], noiseStd: 8, distractorRate: 0.8, exposureJitter: 1 },
 };
 
 function resolve(opts: XrayDifficultyOptions, fn: string): XrayKnobs {
@@ -72,6 +72,8 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
   const ribY0 = -0.72 + 0.04 * rng.uniform(-1, 1);
   const ribGap = 0.13 * j(0.08);
   const lungField = new Float32Array(size * size);
+  // Ribs no thinner than about a pixel, so low resolutions do not alias them into stripes.
+  const ribWidth = Math.max(0.028, 1.6 / size);
   const ribCurve = new Float32Array(size);
   for (let jx = 0; jx < size; jx++) {
     const ax = Math.abs(((jx + 0.5) / size) * 2 - 1);
@@ -106,8 +108,8 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
           const rel = (y - ribY0 - (ribCurve[jx] as number)) / ribGap;
           const r = Math.round(rel);
           if (r >= 0 && r < 9) {
-            const d = ((rel - r) * ribGap) / 0.028;
-            v += 16 * Math.exp(-d * d) * body;
+            const d = ((rel - r) * ribGap) / ribWidth;
+            v += 14 * Math.exp(-d * d) * body;
           }
         }
         // Clavicles.
@@ -151,6 +153,7 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
     }
   }
   if (positive) {
+    const opac = new Float32Array(size * size);
     const count = Math.max(1, pickInt(rng, k.lesionCount));
     for (let c = 0; c < count; c++) {
       const l = lungs[rng.int(2)] as Ellipse;
@@ -176,13 +179,16 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
           const lf = lungField[idx] as number;
           if (lf < 0.05) return;
           // Fluffy alveolar texture: a smooth random modulation of the patch.
-          const tex = 0.75 + 0.25 * Math.sin(f1 * u * e.a + p1) * Math.sin(f2 * w * e.b + p2);
+          const tex = 0.85 + 0.15 * Math.sin(f1 * u * e.a + p1) * Math.sin(f2 * w * e.b + p2);
           const p = softProfile(q, 0.25) * lf;
-          buf[idx] = (buf[idx] as number) + (amp / blobs) * 1.6 * p * tex;
+          // Overlapping blobs merge (max), so a patch peaks at its amplitude.
+          const o = amp * p * tex;
+          if (o > (opac[idx] as number)) opac[idx] = o;
           if (p > (mask[idx] as number)) mask[idx] = p;
         });
       }
     }
+    for (let p = 0; p < opac.length; p++) buf[p] = (buf[p] as number) + (opac[p] as number);
   }
   // Exposure: gain and gamma differ between machines and patients.
   const gain = 1 + 0.12 * k.exposureJitter * rng.uniform(-1, 1);
