@@ -3,6 +3,7 @@
  *
  *   npm run bench                      all models, all configurations
  *   npm run bench -- resnet18          one model (resnet18 | unet | densenet121)
+ *   npm run bench -- kernels           per-kernel stock vs medinets times only
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --no-torch
  *
  * Configurations: `cpu-stock` (tfjs cpu with medinets' kernels removed; 1 step by default,
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { listTrainingKernels, registerTrainingKernels } from '../src/backend';
 import { stockKernel } from '../src/backend/kernels/registry';
 import { DataParallelTrainer } from './data_parallel';
+import { benchKernels } from './kernels';
 import { densenet121, resnet18, unet } from './models';
 
 type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'wasm-2w';
@@ -44,7 +46,8 @@ function arg(name: string, dflt: string): string {
   return a == null ? dflt : a.slice(name.length + 3);
 }
 const names = process.argv.slice(2).filter((s) => !s.startsWith('--') && s in MODELS);
-const models = names.length > 0 ? names : Object.keys(MODELS);
+const kernelsOnly = process.argv.includes('kernels');
+const models = names.length > 0 || kernelsOnly ? names : Object.keys(MODELS);
 const configs = arg('configs', 'wasm,wasm-2w,cpu,cpu-stock').split(',') as Config[];
 const steps = Number(arg('steps', '3'));
 const stockSteps = Number(arg('stock-steps', '1'));
@@ -151,6 +154,8 @@ const ratio = (a: number, b: number | undefined): string => (b == null ? '' : `$
 async function main(): Promise<void> {
   const load = (await import('node:os')).loadavg()[0] ?? 0;
   console.log(`medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`);
+  if (kernelsOnly || names.length === 0) await benchKernels();
+  if (models.length === 0) return;
   const torch = torchBaseline();
   for (const name of models) {
     const base = torch?.[name];
