@@ -25,15 +25,13 @@ export interface ComposeOptions {
 
 /**
  * Bind options to a transform so it can be a {@link Step}: the step passes the pipeline's
- * generator as `seed`. Works with every transform of this folder that takes a sample, e.g.
+ * generator as `seed` (ignored by deterministic transforms such as `normalize`). Works with
+ * every transform of this folder that takes a sample, e.g.
  * `step(flip, { prob: 0.5 })`, `step(rotate, { factor: 0.2 })`, `step(mixup, { alpha: 0.4 })`.
  * @param transform a function `(sample, options) -> sample`.
  * @param options its options, without `seed`.
  */
-export function step<O extends { seed?: SeedLike }>(
-  transform: (sample: Sample, options: O) => Sample,
-  options?: Omit<O, 'seed'>,
-): Step {
+export function step<O>(transform: (sample: Sample, options: O) => Sample, options?: Omit<O, 'seed'>): Step {
   if (typeof transform !== 'function') throw new Error(`step: 'transform' must be a function`);
   return (s, rng) => transform(s, { ...(options ?? {}), seed: rng } as O);
 }

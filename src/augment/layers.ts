@@ -15,7 +15,6 @@ import { type FlipMode, flip, rotate, translate } from './spatial';
 import { type FillMode, type Interpolation, inverseAbout, warp } from './warp';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
-type Kwargs = Record<string, unknown>;
 
 /** Options shared by the random layers. */
 export interface RandomLayerArgs extends LayerArgs {
@@ -44,7 +43,7 @@ export abstract class RandomImageLayer extends tfl.layers.Layer {
   protected abstract augment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D;
 
   /** Transforms in training, identity otherwise. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
     if (kwargs?.['training'] !== true) return x;
     if (x.rank !== 3 && x.rank !== 4) {
@@ -72,9 +71,10 @@ export abstract class RandomImageLayer extends tfl.layers.Layer {
   }
 }
 
-type Factor = number | [number, number];
+/** A layer's random range: `f` means `[-f, f]` (or `[1 - f, 1 + f]` for contrast), or `[lower, upper]`. */
+export type LayerFactor = number | [number, number];
 
-function factorConfig(f: Factor): number | number[] {
+function factorConfig(f: LayerFactor): number | number[] {
   return typeof f === 'number' ? f : [f[0], f[1]];
 }
 
@@ -86,7 +86,7 @@ export interface RandomFlipArgs extends RandomLayerArgs {
 
 /** Keras `RandomFlip`: flips each image horizontally and/or vertically with probability 0.5. */
 export class RandomFlip extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomFlip';
   /** Axes flipped. */
   readonly mode: FlipMode;
@@ -126,15 +126,15 @@ function resampleConfig(l: {
 /** Options of {@link RandomRotation}. */
 export interface RandomRotationArgs extends ResampleLayerArgs {
   /** Fraction of a full turn: `f` means `[-f, f]` (source 000 uses 0.2), or `[lower, upper]`. */
-  factor: Factor;
+  factor: LayerFactor;
 }
 
 /** Keras `RandomRotation(factor)`: rotation by an angle uniform in factor * 2 pi. */
 export class RandomRotation extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomRotation';
   /** Rotation range as fractions of a turn. */
-  readonly factor: Factor;
+  readonly factor: LayerFactor;
   /** Fill mode. */
   readonly fillMode: FillMode;
   /** Interpolation. */
@@ -169,19 +169,19 @@ export class RandomRotation extends RandomImageLayer {
 /** Options of {@link RandomZoom}. */
 export interface RandomZoomArgs extends ResampleLayerArgs {
   /** Vertical zoom: `f` means `[-f, f]`; positive zooms out, negative zooms in (Keras). */
-  heightFactor: Factor;
+  heightFactor: LayerFactor;
   /** Horizontal zoom; the vertical draw is reused (aspect kept) when omitted. */
-  widthFactor?: Factor;
+  widthFactor?: LayerFactor;
 }
 
 /** Keras `RandomZoom`: zoom factor 1 + u per axis, u uniform in the factor range (positive = zoom out). */
 export class RandomZoom extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomZoom';
   /** Vertical factor. */
-  readonly heightFactor: Factor;
+  readonly heightFactor: LayerFactor;
   /** Horizontal factor, if separate. */
-  readonly widthFactor?: Factor;
+  readonly widthFactor?: LayerFactor;
   /** Fill mode. */
   readonly fillMode: FillMode;
   /** Interpolation. */
@@ -234,19 +234,19 @@ export class RandomZoom extends RandomImageLayer {
 /** Options of {@link RandomTranslation}. */
 export interface RandomTranslationArgs extends ResampleLayerArgs {
   /** Vertical shift as a fraction of the height: `f` means `[-f, f]`; positive moves down. */
-  heightFactor: Factor;
+  heightFactor: LayerFactor;
   /** Horizontal shift as a fraction of the width; positive moves right. */
-  widthFactor: Factor;
+  widthFactor: LayerFactor;
 }
 
 /** Keras `RandomTranslation`: shifts by fractions of the height and width drawn per image. */
 export class RandomTranslation extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomTranslation';
   /** Vertical factor. */
-  readonly heightFactor: Factor;
+  readonly heightFactor: LayerFactor;
   /** Horizontal factor. */
-  readonly widthFactor: Factor;
+  readonly widthFactor: LayerFactor;
   /** Fill mode. */
   readonly fillMode: FillMode;
   /** Interpolation. */
@@ -291,17 +291,17 @@ export class RandomTranslation extends RandomImageLayer {
 /** Options of {@link RandomContrast}. */
 export interface RandomContrastArgs extends RandomLayerArgs {
   /** Contrast factor range: `f` means `[1 - f, 1 + f]`. */
-  factor: Factor;
+  factor: LayerFactor;
   /** Value range to clip to. Default `[0, 255]` (Keras). */
   valueRange?: [number, number];
 }
 
 /** Keras `RandomContrast`: (x - mean) * c + mean per image and channel, c uniform in [1 - f, 1 + f]. */
 export class RandomContrast extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomContrast';
   /** Contrast factor. */
-  readonly factor: Factor;
+  readonly factor: LayerFactor;
   /** Clip range. */
   readonly valueRange: [number, number];
   /** @param args see {@link RandomContrastArgs}. */
@@ -328,17 +328,17 @@ export class RandomContrast extends RandomImageLayer {
 /** Options of {@link RandomBrightness}. */
 export interface RandomBrightnessArgs extends RandomLayerArgs {
   /** Additive shift as a fraction of the value range: `f` means `[-f, f]`, or `[lower, upper]`. */
-  factor: Factor;
+  factor: LayerFactor;
   /** Value range (shift scale and clip). Default `[0, 255]` (Keras). */
   valueRange?: [number, number];
 }
 
 /** Keras `RandomBrightness`: x + u * (hi - lo), u uniform in the factor range, clipped. */
 export class RandomBrightness extends RandomImageLayer {
-  /** @nocollapse */
+  /** The class name registered for serialisation (as in Keras). */
   static className = 'RandomBrightness';
   /** Brightness factor. */
-  readonly factor: Factor;
+  readonly factor: LayerFactor;
   /** Value range. */
   readonly valueRange: [number, number];
   /** @param args see {@link RandomBrightnessArgs}. */

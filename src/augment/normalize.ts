@@ -158,14 +158,22 @@ export interface CtWindow {
   width: number;
 }
 
+/** The named CT windows of {@link WINDOW_PRESETS}. */
+export interface WindowPresets {
+  /** Lung window: centre -600 HU, width 1500 HU. */
+  readonly lung: CtWindow;
+  /** Mediastinum (soft-tissue) window: centre 40 HU, width 400 HU. */
+  readonly mediastinum: CtWindow;
+}
+
 /** Standard CT windows: lung (-600 / 1500) and mediastinum (40 / 400), centre / width in HU. */
-export const WINDOW_PRESETS = {
+export const WINDOW_PRESETS: WindowPresets = {
   lung: { center: -600, width: 1500 },
   mediastinum: { center: 40, width: 400 },
-} as const satisfies Record<string, CtWindow>;
+};
 
 /** A preset name of {@link WINDOW_PRESETS}. */
-export type WindowPreset = keyof typeof WINDOW_PRESETS;
+export type WindowPreset = keyof WindowPresets;
 
 /** Options of {@link ctWindow}. */
 export interface CtWindowOptions extends Partial<CtWindow> {
