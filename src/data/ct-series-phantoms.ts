@@ -87,7 +87,7 @@ export function ctSeriesPhantoms(options: CtSeriesPhantomOptions): CtSeriesSet {
       const count = Math.max(1, pickInt(rng, k.lesionCount)) + 1;
       for (let c = 0; c < count; c++) {
         // At least one slice cuts every finding: its z-radius exceeds half the slice spacing.
-        blobs.push({ lesion: sampleFinding(rng, k), z0: rng.uniform(0.15, 0.9), rz: Math.max(rng.uniform(0.06, 0.2), 0.6 * spacing) });
+        blobs.push({ lesion: sampleFinding(rng, k), z0: rng.uniform(0.15, 0.9), rz: Math.max(rng.uniform(0.04, 0.14), 0.6 * spacing) });
       }
     }
     for (let s = 0; s < slices; s++) {
