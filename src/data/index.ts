@@ -15,3 +15,4 @@ export * from './dicom';
 export * from './nifti';
 export * from './dataset';
 export * from './layouts';
+export * from './volume';

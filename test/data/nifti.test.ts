@@ -60,3 +60,22 @@ describe('readNifti matches nibabel', () => {
     return expect(readNifti(join(DIR, 'absent.nii'))).rejects.toThrow(/absent\.nii/);
   });
 });
+
+describe('niftiToSlices / dicomVolumeToSlices', () => {
+  it('lay voxels out as [slices, rows, columns, 1] without leaking', async () => {
+    const { niftiToSlices, dicomVolumeToSlices, readDicomSeries } = await import('../../src/data');
+    const img = await readNifti(join(DIR, 'functional.nii'));
+    const t = niftiToSlices(img, 1);
+    expect(t.shape).toEqual([3, 21, 17, 1]);
+    const [nx, ny] = [17, 21];
+    const v = t.dataSync();
+    // voxel (x=4, y=7, z=2, t=1)
+    expect(v[2 * nx * ny + 7 * nx + 4]).toBe(img.data[1 * nx * ny * 3 + 2 * nx * ny + 7 * nx + 4]);
+    expect(() => niftiToSlices(img, 20)).toThrow(/'volume'/);
+    const vol = await readDicomSeries(join(__dirname, '../fixtures/data/dicom/series'));
+    const d = dicomVolumeToSlices(vol);
+    expect(d.shape).toEqual([3, 64, 64, 1]);
+    t.dispose();
+    d.dispose();
+  });
+});
