@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stockKernel } from '../../src/backend/kernels/registry';
 import { randn, relErr, runKernel, type Input } from './kernel_helpers';
 
 const TOL = 1e-4;
@@ -48,7 +49,7 @@ describe('MaxPoolWithArgmax (wasm)', () => {
     for (const includeBatchInIndex of [false, true]) {
       const run = async (be: 'cpu' | 'wasm'): Promise<[Float32Array, Float32Array]> => {
         await tf.setBackend(be);
-        const xt = tf.tensor(x.data, x.shape) as tf.Tensor4D;
+        const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
         const { result, indexes } = tf.maxPoolWithArgmax(xt, 3, 2, 'same', includeBatchInIndex);
         const r: [Float32Array, Float32Array] = [Float32Array.from(result.dataSync()), Float32Array.from(indexes.dataSync())];
         tf.dispose([xt, result, indexes]);
@@ -59,6 +60,18 @@ describe('MaxPoolWithArgmax (wasm)', () => {
       expect(relErr(gv, rv)).toBeLessThan(TOL);
       expect(Array.from(gi)).toEqual(Array.from(ri));
     }
+    // The stock wasm kernel gets the indices wrong on the same input.
+    await tf.setBackend('wasm');
+    const stock = stockKernel('MaxPoolWithArgmax', 'wasm');
+    expect(stock).toBeDefined();
+    const xt = tf.tensor(x.data, x.shape);
+    const attrs = { filterSize: 3, strides: 2, pad: 'same', includeBatchInIndex: false };
+    const outs = stock?.kernelFunc({ inputs: { x: xt }, attrs, backend: tf.backend() }) as tf.TensorInfo[];
+    const [sv, si] = outs.map((o) => tf.engine().makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor];
+    const mine = tf.maxPoolWithArgmax(xt as tf.Tensor4D, 3, 2, 'same', false);
+    const differs = relErr(Float32Array.from(si.dataSync()), Float32Array.from(mine.indexes.dataSync())) > 0 || relErr(Float32Array.from(sv.dataSync()), Float32Array.from(mine.result.dataSync())) > 1e-2;
+    expect(differs).toBe(true);
+    tf.dispose([xt, sv, si, mine.result, mine.indexes]);
   });
 });
 
