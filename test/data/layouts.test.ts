@@ -85,6 +85,17 @@ describe('classFolderDataset (Kermany layout)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('disposes read-ahead batches when the consumer stops early', async () => {
+    const ds = await classFolderDataset(join(root, 'xray'), { split: 'train' });
+    const before = tf.memory().numTensors;
+    for await (const b of ds.batches({ size: 4, batchSize: 2, prefetch: 2 })) {
+      tf.dispose([b.xs, b.ys]);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('names a corrupt file met while streaming', async () => {
     const dir = join(root, 'corrupt');
     png(join(dir, 'A', 'ok.png'), 1);
