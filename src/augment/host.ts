@@ -141,36 +141,33 @@ export function blurHost(src: HostBatch, taps: number[], border: 'reflect' | 'ze
     const j = i < 0 ? -i : 2 * (len - 1) - i;
     return j >= 0 && j < len ? j : -1;
   };
-  const yIdx: number[][] = [];
-  for (let y = 0; y < h; y++) yIdx.push(taps.map((_, k) => fold(y + k - r, h)));
-  const xIdx: number[][] = [];
-  for (let x = 0; x < w; x++) xIdx.push(taps.map((_, k) => fold(x + k - r, w)));
+  const row = w * c;
+  // Vertical pass: whole rows at a time (contiguous, so the inner loop is a plain axpy).
   for (let i = 0; i < n; i++) {
-    const off = i * h * w * c;
+    const off = i * h * row;
     for (let y = 0; y < h; y++) {
-      const ys = yIdx[y] as number[];
-      for (let x = 0; x < w; x++) {
-        for (let ch = 0; ch < c; ch++) {
-          let s = 0;
-          for (let k = 0; k < taps.length; k++) {
-            const yy = ys[k] as number;
-            if (yy >= 0) s += (taps[k] as number) * (data[off + (yy * w + x) * c + ch] as number);
-          }
-          tmp[off + (y * w + x) * c + ch] = s;
-        }
+      const o = off + y * row;
+      for (let k = 0; k < taps.length; k++) {
+        const yy = fold(y + k - r, h);
+        if (yy < 0) continue;
+        const t = taps[k] as number;
+        const s0 = off + yy * row;
+        for (let j = 0; j < row; j++) tmp[o + j]! += t * (data[s0 + j] as number);
       }
     }
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const xs = xIdx[x] as number[];
-        for (let ch = 0; ch < c; ch++) {
-          let s = 0;
-          for (let k = 0; k < taps.length; k++) {
-            const xx = xs[k] as number;
-            if (xx >= 0) s += (taps[k] as number) * (tmp[off + (y * w + xx) * c + ch] as number);
-          }
-          out[off + (y * w + x) * c + ch] = s;
-        }
+  }
+  // Horizontal pass: interior columns without bounds checks, borders folded.
+  for (let i = 0; i < n * h; i++) {
+    const o = i * row;
+    for (let x = 0; x < w; x++) {
+      const interior = x - r >= 0 && x + r < w;
+      for (let k = 0; k < taps.length; k++) {
+        const xx = interior ? x + k - r : fold(x + k - r, w);
+        if (xx < 0) continue;
+        const t = taps[k] as number;
+        const s0 = o + xx * c;
+        const d0 = o + x * c;
+        for (let ch = 0; ch < c; ch++) out[d0 + ch]! += t * (tmp[s0 + ch] as number);
       }
     }
   }

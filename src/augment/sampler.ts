@@ -1,87 +1,94 @@
 /**
- * A backend-independent projective sampler with the semantics of TensorFlow's
- * `ImageProjectiveTransformV3` (the kernel behind `tf.image.transform`): each output pixel's
+ * A host-side (typed-array) projective sampler with the semantics of TensorFlow's
+ * `ImageProjectiveTransformV3`, the kernel behind `tf.image.transform`: each output pixel's
  * source coordinate is folded into the image by the fill mode, then read with nearest or
- * bilinear interpolation, neighbours outside the image reading `fillValue`. Used where a
- * backend's kernel is missing or wrong (tfjs-backend-wasm 4.x mis-handles `'reflect'`).
+ * bilinear interpolation, neighbours outside the image reading `fillValue`. Used on cpu
+ * (whose 4.x kernel processes only the first image of a batch) and wasm (whose kernel folds
+ * `'reflect'` coordinates wrongly); both keep their tensors in host memory anyway.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type { HostBatch } from './host';
 import type { Affine, FillMode, Interpolation } from './warp';
 
-/** Fold coordinates `v` into [0, len - 1] as the kernel's fill modes do. */
-function mapCoord(v: tf.Tensor, len: number, mode: FillMode): tf.Tensor {
+/** Fold coordinate `v` into [0, len - 1] as the kernel's fill modes do (TF image_ops.h). */
+export function mapCoord(v: number, len: number, mode: FillMode): number {
   if (mode === 'constant') return v;
-  if (len <= 1) return tf.zerosLike(v);
-  if (mode === 'nearest') return tf.clipByValue(v, 0, len - 1);
-  let out: tf.Tensor;
+  if (len <= 1) return 0;
+  let out = v;
   if (mode === 'reflect') {
     // [abcd] -> [dcba|abcd|dcba]
     const sz2 = 2 * len;
-    const negT = tf.add(tf.mul(tf.floor(tf.div(tf.neg(v), sz2)), sz2), v);
-    const neg = tf.where(tf.less(negT, -len), tf.add(negT, sz2), tf.sub(tf.neg(negT), 1));
-    const posT = tf.sub(v, tf.mul(tf.floor(tf.div(v, sz2)), sz2));
-    const pos = tf.where(tf.greaterEqual(posT, len), tf.sub(sz2 - 1, posT), posT);
-    out = tf.where(tf.less(v, 0), neg, tf.where(tf.greater(v, len - 1), pos, v));
-  } else {
+    if (out < 0) {
+      out = sz2 * Math.trunc(-out / sz2) + out;
+      out = out < -len ? out + sz2 : -out - 1;
+    } else if (out > len - 1) {
+      out -= sz2 * Math.trunc(out / sz2);
+      if (out >= len) out = sz2 - out - 1;
+    }
+  } else if (mode === 'wrap') {
     // [abcd] -> [abcd|abcd|abcd], with the kernel's (len - 1) period quirk kept for parity.
     const sz = len - 1;
-    const neg = tf.add(v, tf.mul(tf.add(tf.floor(tf.div(tf.neg(v), sz)), 1), len));
-    const pos = tf.sub(v, tf.mul(tf.floor(tf.div(v, sz)), len));
-    out = tf.where(tf.less(v, 0), neg, tf.where(tf.greater(v, len - 1), pos, v));
+    if (out < 0) out += len * (Math.trunc(-out / sz) + 1);
+    else if (out > len - 1) out -= len * Math.trunc(out / sz);
   }
-  return tf.clipByValue(out, 0, len - 1);
+  return out < 0 ? 0 : out > len - 1 ? len - 1 : out;
 }
 
 /**
- * @internal Apply one output->input affine map per image, `[n, h, w, c]` -> `[n, oh, ow, c]`,
- * with gathers only (every backend has them).
+ * @internal Apply one output->input affine map per image: `[n, h, w, c]` -> `[n, oh, ow, c]`.
  */
-export function sampleAffine(
-  img: tf.Tensor4D,
+export function transformHost(
+  src: HostBatch,
   maps: Affine[],
   interpolation: Interpolation,
   fillMode: FillMode,
   fillValue: number,
   outputShape?: [number, number],
-): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = img.shape;
-    const [oh, ow] = outputShape ?? [h, w];
-    if (n * h * w >= 2 ** 24)
-      throw new Error(`transform: batch too large (${n * h * w} pixels); split it below 2^24 pixels`);
-    const coef = (k: number): tf.Tensor =>
-      tf.tensor4d(
-        maps.map((m) => m[k] as number),
-        [n, 1, 1, 1],
-      );
-    const xs = tf.reshape(tf.range(0, ow, 1, 'float32'), [1, 1, ow, 1]);
-    const ys = tf.reshape(tf.range(0, oh, 1, 'float32'), [1, oh, 1, 1]);
-    const inX = tf.add(tf.add(tf.mul(coef(0), xs), tf.mul(coef(1), ys)), coef(2));
-    const inY = tf.add(tf.add(tf.mul(coef(3), xs), tf.mul(coef(4), ys)), coef(5));
-    const mx = mapCoord(inX, w, fillMode);
-    const my = mapCoord(inY, h, fillMode);
-    const flat = tf.reshape(img, [n * h * w, c]);
-    const base = tf.reshape(tf.mul(tf.range(0, n, 1, 'float32'), h * w), [n, 1, 1, 1]);
-    const fill = tf.fill([n, oh, ow, c], fillValue);
-    // Index arithmetic stays in float32 (exact below 2^24), cast once for the gather.
-    const read = (yi: tf.Tensor, xi: tf.Tensor): tf.Tensor => {
-      const valid = tf.logicalAnd(
-        tf.logicalAnd(tf.greaterEqual(yi, 0), tf.less(yi, h)),
-        tf.logicalAnd(tf.greaterEqual(xi, 0), tf.less(xi, w)),
-      );
-      const idx = tf.add(tf.add(tf.mul(tf.clipByValue(yi, 0, h - 1), w), tf.clipByValue(xi, 0, w - 1)), base);
-      const got = tf.reshape(tf.gather(flat, tf.reshape(tf.cast(idx, 'int32'), [-1])), [n, oh, ow, c]);
-      return tf.where(tf.broadcastTo(valid, [n, oh, ow, c]), got, fill);
-    };
-    if (interpolation === 'nearest') return read(tf.round(my), tf.round(mx)) as tf.Tensor4D;
-    const x0 = tf.floor(mx);
-    const y0 = tf.floor(my);
-    const x1 = tf.add(x0, 1);
-    const y1 = tf.add(y0, 1);
-    const wx0 = tf.sub(x1, mx);
-    const wx1 = tf.sub(mx, x0);
-    const top = tf.add(tf.mul(wx0, read(y0, x0)), tf.mul(wx1, read(y0, x1)));
-    const bottom = tf.add(tf.mul(wx0, read(y1, x0)), tf.mul(wx1, read(y1, x1)));
-    return tf.add(tf.mul(tf.sub(y1, my), top), tf.mul(tf.sub(my, y0), bottom)) as tf.Tensor4D;
-  });
+): Float32Array {
+  const { data, n, h, w, c } = src;
+  const [oh, ow] = outputShape ?? [h, w];
+  const out = new Float32Array(n * oh * ow * c);
+  const read = (base: number, y: number, x: number, ch: number): number =>
+    y >= 0 && y < h && x >= 0 && x < w ? (data[base + (y * w + x) * c + ch] as number) : fillValue;
+  for (let i = 0; i < n; i++) {
+    const [a, b, cc, d, e, f] = maps[i] as Affine;
+    const base = i * h * w * c;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const x = mapCoord(a * ox + b * oy + cc, w, fillMode);
+        const y = mapCoord(d * ox + e * oy + f, h, fillMode);
+        const o = ((i * oh + oy) * ow + ox) * c;
+        if (interpolation === 'nearest') {
+          const ry = Math.round(y);
+          const rx = Math.round(x);
+          if (ry >= 0 && ry < h && rx >= 0 && rx < w) {
+            const p = base + (ry * w + rx) * c;
+            for (let ch = 0; ch < c; ch++) out[o + ch] = data[p + ch] as number;
+          } else {
+            for (let ch = 0; ch < c; ch++) out[o + ch] = fillValue;
+          }
+          continue;
+        }
+        const y0 = Math.floor(y);
+        const x0 = Math.floor(x);
+        const y1 = y0 + 1;
+        const x1 = x0 + 1;
+        const inside = y0 >= 0 && y1 < h && x0 >= 0 && x1 < w;
+        for (let ch = 0; ch < c; ch++) {
+          let top: number;
+          let bottom: number;
+          if (inside) {
+            const p00 = base + (y0 * w + x0) * c + ch;
+            const p10 = p00 + w * c;
+            top = (x1 - x) * (data[p00] as number) + (x - x0) * (data[p00 + c] as number);
+            bottom = (x1 - x) * (data[p10] as number) + (x - x0) * (data[p10 + c] as number);
+          } else {
+            top = (x1 - x) * read(base, y0, x0, ch) + (x - x0) * read(base, y0, x1, ch);
+            bottom = (x1 - x) * read(base, y1, x0, ch) + (x - x0) * read(base, y1, x1, ch);
+          }
+          out[o + ch] = (y1 - y) * top + (y - y0) * bottom;
+        }
+      }
+    }
+  }
+  return out;
 }

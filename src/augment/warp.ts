@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sample } from './sample';
-import { sampleAffine } from './sampler';
+import { fromHost, toHost } from './host';
+import { transformHost } from './sampler';
 
 /** How pixels between grid points are read. */
 export type Interpolation = 'bilinear' | 'nearest';
@@ -67,10 +68,10 @@ export function warp(s: Sample, maps: Affine[], opts: WarpOptions): { x: tf.Tens
 }
 
 /**
- * `tf.image.transform` where the backend's kernel is right, our gather-based sampler where it
- * is not: the cpu kernel of tfjs-backend-cpu 4.x returns after the first image (a `return`
- * inside its batch loop), so on cpu each image is transformed alone; the wasm kernel folds
- * `'reflect'` coordinates wrongly, so wasm + reflect uses {@link sampleAffine}.
+ * @internal `tf.image.transform` where the backend's kernel is right, the host sampler where
+ * the data lives on the host anyway and the kernel is not: tfjs-backend-cpu 4.x returns after
+ * the first image of a batch (a `return` inside its batch loop) and tfjs-backend-wasm 4.x
+ * folds `'reflect'` coordinates wrongly, so cpu and wasm use {@link transformHost}.
  */
 export function transformBatch(
   x: tf.Tensor4D,
@@ -80,23 +81,27 @@ export function transformBatch(
   fillValue: number,
   outputShape?: [number, number],
 ): tf.Tensor4D {
+  const backend = tf.getBackend();
+  if (backend === 'cpu' || backend === 'wasm') {
+    const src = toHost(x);
+    const [oh, ow] = outputShape ?? [src.h, src.w];
+    return fromHost(
+      transformHost(src, maps, interpolation, fillMode, fillValue, outputShape),
+      src.n,
+      oh,
+      ow,
+      src.c,
+    );
+  }
   return tf.tidy(() => {
-    const backend = tf.getBackend();
-    if (backend === 'wasm' && fillMode === 'reflect') {
-      return sampleAffine(x, maps, interpolation, fillMode, fillValue, outputShape);
-    }
     const rows = maps.map(([a, b, c, d, e, f]) => [a, b, c, d, e, f, 0, 0]);
-    const t = tf.tensor2d(rows, [maps.length, 8], 'float32');
-    const n = x.shape[0];
-    if (n === 1 || backend !== 'cpu') {
-      return tf.image.transform(x, t, interpolation, fillMode, fillValue, outputShape);
-    }
-    const parts: tf.Tensor4D[] = [];
-    for (let i = 0; i < n; i++) {
-      const xi = tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]);
-      const ti = tf.slice(t, [i, 0], [1, 8]);
-      parts.push(tf.image.transform(xi, ti, interpolation, fillMode, fillValue, outputShape));
-    }
-    return tf.concat(parts, 0);
+    return tf.image.transform(
+      x,
+      tf.tensor2d(rows, [maps.length, 8], 'float32'),
+      interpolation,
+      fillMode,
+      fillValue,
+      outputShape,
+    );
   });
 }

@@ -1,12 +1,13 @@
-// The gather-based sampler reproduces the cpu Transform kernel (TF's semantics) in every mode.
+// The host sampler reproduces the cpu Transform kernel (TF's semantics) in every mode.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { sampleAffine } from '../../src/augment/sampler';
+import { fromHost, toHost } from '../../src/augment/host';
+import { transformHost } from '../../src/augment/sampler';
 import type { Affine } from '../../src/augment/warp';
 import { makeRng } from '../../src/util/random';
 import { images, maxDiff } from './helpers';
 
-describe('sampleAffine', () => {
+describe('transformHost', () => {
   it('matches tf.image.transform on cpu for every fill mode and interpolation', () => {
     const x = images(3, 7, 9, 2, 4);
     const rng = makeRng(1);
@@ -26,7 +27,9 @@ describe('sampleAffine', () => {
     for (const fill of ['constant', 'reflect', 'wrap', 'nearest'] as const) {
       for (const interp of ['nearest', 'bilinear'] as const) {
         for (const out of [undefined, [5, 11] as [number, number]]) {
-          const ours = sampleAffine(x, maps, interp, fill, 0.25, out);
+          const src = toHost(x);
+          const [oh, ow] = out ?? [7, 9];
+          const ours = fromHost(transformHost(src, maps, interp, fill, 0.25, out), 3, oh, ow, 2);
           const ref = tf.tidy(() =>
             tf.concat(
               maps.map((m, i) =>
