@@ -21,8 +21,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { listTrainingKernels, registerTrainingKernels } from '../src/backend';
-import { stockKernel } from '../src/backend/kernels/registry';
+import { registerTrainingKernels, suspendTrainingKernels } from '../src/backend';
 import { DataParallelTrainer } from './data_parallel';
 import { benchKernels } from './kernels';
 import { densenet121, resnet18, unet } from './models';
@@ -55,17 +54,8 @@ const withTorch = !process.argv.includes('--no-torch');
 
 /** Put tfjs' own cpu kernels back (for the stock baseline) or medinets' in place. */
 function useStockCpu(stock: boolean): void {
-  if (!stock) {
-    registerTrainingKernels();
-    return;
-  }
-  for (const k of listTrainingKernels()) {
-    if (k.backendName !== 'cpu') continue;
-    const s = stockKernel(k.kernelName, 'cpu');
-    if (s == null) continue;
-    tf.unregisterKernel(k.kernelName, 'cpu');
-    tf.registerKernel(s);
-  }
+  if (stock) suspendTrainingKernels(['cpu']);
+  else registerTrainingKernels();
 }
 
 function median(xs: number[]): number {

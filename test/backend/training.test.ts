@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTrainingKernels, registerTrainingKernels, setupBackend } from '../../src/backend';
+import { listTrainingKernels, registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
 import { randn } from './kernel_helpers';
 
@@ -110,6 +110,21 @@ describe('registration', () => {
       if (k.kind !== 'missing') expect(current).not.toBe(stockKernel(k.kernelName, k.backendName));
     }
     await setupBackend({ prefer: 'cpu' });
+  });
+
+  it('suspendTrainingKernels restores the stock kernels, even across setBackend, until re-registered', async () => {
+    const mine = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+    suspendTrainingKernels(['cpu']);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(stockKernel('Conv2DBackpropFilter', 'cpu'));
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined(); // other backend untouched
+    await tf.setBackend('wasm');
+    await tf.setBackend('cpu'); // the setup hook must not re-install while suspended
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')).toBe(stockKernel('Conv2DBackpropFilter', 'cpu'));
+    registerTrainingKernels();
+    const back = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+    expect(back).not.toBe(stockKernel('Conv2DBackpropFilter', 'cpu'));
+    expect(back?.kernelFunc).toBeDefined();
+    expect(mine).toBeDefined();
   });
 
   it('leaves other backends alone', () => {

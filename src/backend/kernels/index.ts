@@ -1,4 +1,4 @@
 export { registerTrainingKernels } from './register';
-export { listTrainingKernels } from './registry';
+export { listTrainingKernels, suspendTrainingKernels } from './registry';
 export type { TrainingKernelInfo, TrainingKernelKind } from './registry';
 export type { KernelTarget } from './util';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addEntries, ensureTrainingKernels, registerAnchors } from './registry';
+import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
 import { batchMatMulEntries } from './batch_matmul';
 import { cpuBinaryEntries } from './cpu_binary';
 import { cpuConvEntries } from './cpu_conv';
@@ -17,7 +17,7 @@ let done = false;
  * Register medinets' training kernels for the wasm and cpu backends (idempotent; runs on
  * import of medinets). Kernels of other backends (tfjs-node, webgl, webgpu) are never touched.
  * Calling it again after loading a backend package re-installs any replacement the
- * package's own registration overwrote.
+ * package's own registration overwrote, and ends a `suspendTrainingKernels()`.
  */
 export function registerTrainingKernels(): void {
   if (!done) {
@@ -38,7 +38,7 @@ export function registerTrainingKernels(): void {
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
     registerAnchors();
   }
-  ensureTrainingKernels();
+  resumeTrainingKernels();
 }
 
 registerTrainingKernels();

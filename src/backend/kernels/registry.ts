@@ -26,6 +26,7 @@ export interface KernelEntry extends TrainingKernelInfo {
 const entries: KernelEntry[] = [];
 const installed = new Map<string, KernelConfig>();
 const stockKernels = new Map<string, KernelConfig>();
+const suspended = new Set<KernelTarget>();
 const key = (name: string, backend: string): string => `${backend}:${name}`;
 
 /** Add kernel entries to the table that {@link ensureTrainingKernels} installs. */
@@ -45,6 +46,7 @@ export function stockKernel(name: string, backend: KernelTarget): KernelConfig |
  */
 export function ensureTrainingKernels(): void {
   for (const e of entries) {
+    if (suspended.has(e.backendName)) continue;
     const k = key(e.kernelName, e.backendName);
     const current = tf.getKernel(e.kernelName, e.backendName);
     const mine = installed.get(k);
@@ -68,6 +70,31 @@ export function ensureTrainingKernels(): void {
     tf.registerKernel(config);
     installed.set(k, config);
   }
+}
+
+/**
+ * Put tfjs' own kernels back for the given backends (default both) and keep them there
+ * until {@link resumeTrainingKernels}: for comparisons with stock tfjs and for debugging.
+ */
+export function suspendTrainingKernels(backends: readonly KernelTarget[] = ['wasm', 'cpu']): void {
+  for (const be of backends) suspended.add(be);
+  for (const e of entries) {
+    if (!backends.includes(e.backendName)) continue;
+    const k = key(e.kernelName, e.backendName);
+    const mine = installed.get(k);
+    if (mine == null) continue;
+    installed.delete(k);
+    if (tf.getKernel(e.kernelName, e.backendName) !== mine) continue;
+    tf.unregisterKernel(e.kernelName, e.backendName);
+    const stock = stockKernels.get(k);
+    if (stock != null) tf.registerKernel(stock);
+  }
+}
+
+/** Undo {@link suspendTrainingKernels}: medinets' kernels are installed again. */
+export function resumeTrainingKernels(): void {
+  suspended.clear();
+  ensureTrainingKernels();
 }
 
 const ANCHOR = 'MedinetsTrainingKernels';
