@@ -17,4 +17,5 @@ export default defineConfig({
   target: 'es2022',
   platform: 'node',
   shims: true,
+  tsconfig: 'tsconfig.build.json',
 });

@@ -10,7 +10,15 @@ import { makeRng } from '../util/random';
  * or `cutmix`; extra fields of the result (lambda, index...) are ignored. The returned
  * tensors are disposed after the step (unless they are the inputs themselves).
  */
-export type BatchMixer = (x: tf.Tensor, y: tf.Tensor, seed: number) => { x: tf.Tensor; y: tf.Tensor };
+export type BatchMixer = (x: tf.Tensor, y: tf.Tensor, seed: number) => MixedBatch;
+
+/** A mixed batch, as a mixer returns it. */
+export interface MixedBatch {
+  /** Mixed images `[batch, height, width, channels]`. */
+  x: tf.Tensor;
+  /** Mixed (soft) labels `[batch, classes]`. */
+  y: tf.Tensor;
+}
 
 /**
  * An object that mixes batches with its own seeded state, such as `augment`'s `Mixer`
@@ -18,7 +26,7 @@ export type BatchMixer = (x: tf.Tensor, y: tf.Tensor, seed: number) => { x: tf.T
  */
 export interface MixerLike {
   /** Mix one batch `[batch, height, width, channels]` with its labels `[batch, classes]`. */
-  apply(x: tf.Tensor4D, y: tf.Tensor): { x: tf.Tensor; y: tf.Tensor };
+  apply(x: tf.Tensor4D, y: tf.Tensor): MixedBatch;
 }
 
 /** Options of {@link fitWithMixing}. */

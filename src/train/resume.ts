@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadCheckpoint, restoreOptimizer, type CheckpointState } from './checkpoint-io';
+import type { ModelCheckpointOptions } from './model-checkpoint';
 
 /** Options of {@link resumeFrom}. */
 export interface ResumeOptions {
@@ -20,7 +21,7 @@ export interface ResumedRun {
   /** Whether optimizer slots were restored. */
   optimizerRestored: boolean;
   /** Options to continue a {@link ModelCheckpoint} seamlessly (`initialBest`, `initialHistory`). */
-  checkpoint: { initialBest?: number; initialHistory?: Record<string, number[]> };
+  checkpoint: Pick<ModelCheckpointOptions, 'initialBest' | 'initialHistory'>;
 }
 
 async function isDir(p: string): Promise<boolean> {

@@ -1,0 +1,60 @@
+/**
+ * Loading the documents' real datasets for `--data` into memory-resident splits, through the
+ * library's layout readers (src/data). Layouts are documented in each example's README.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { covidCtDataset, ctSeriesDataset, type FileDataset } from '../../src/data';
+import type { Split } from './classify';
+
+/** Read every image of a dataset (in order), resized to `size` x `size`, 1 channel, [0, 1]. */
+export async function loadAll(ds: FileDataset, size: number): Promise<Split> {
+  const xs: tf.Tensor4D[] = [];
+  const labels: number[] = [];
+  for await (const b of ds.batches({ size, channels: 1, batchSize: 64, shuffle: false })) {
+    xs.push(b.xs);
+    labels.push(...b.items.map((i) => i.label));
+    b.ys.dispose();
+  }
+  const x = xs.length === 1 ? (xs[0] as tf.Tensor4D) : (tf.concat(xs, 0) as tf.Tensor4D);
+  if (xs.length > 1) tf.dispose(xs);
+  return { x, labels: Int32Array.from(labels) };
+}
+
+/**
+ * COVID-CT (UCSD-AI4H; 349 COVID / 397 non-COVID images): the published train/val/test lists
+ * when `Data-split/` is present, else a stratified 60/15/25 split. Label 1 = COVID.
+ */
+export async function loadCovidCt(dir: string, size: number, seed: number): Promise<{ train: Split; val: Split; test: Split }> {
+  let parts: { train: FileDataset; val: FileDataset; test: FileDataset };
+  try {
+    parts = {
+      train: await covidCtDataset(dir, { split: 'train' }),
+      val: await covidCtDataset(dir, { split: 'val' }),
+      test: await covidCtDataset(dir, { split: 'test' }),
+    };
+  } catch {
+    parts = (await covidCtDataset(dir)).split([0.6, 0.15, 0.25], seed);
+  }
+  return { train: await loadAll(parts.train, size), val: await loadAll(parts.val, size), test: await loadAll(parts.test, size) };
+}
+
+/** A split of CT slices that remembers each slice's series, for series-level scores. */
+export interface SeriesSplit extends Split {
+  seriesOfSlice: string[];
+}
+
+/**
+ * MIA-COV19D-style series folders (`root/<class>/<series>/<slices>`), split 75/25 by series
+ * (stratified), pixels scaled to [-1, 1] as document 000 does.
+ */
+export async function loadSeriesFolders(dir: string, size: number, seed: number): Promise<{ train: SeriesSplit; val: SeriesSplit }> {
+  const parts = (await ctSeriesDataset(dir)).split([0.75, 0.25], seed);
+  const load = async (ds: FileDataset): Promise<SeriesSplit> => {
+    const s = await loadAll(ds, size);
+    const x = tf.tidy(() => tf.sub(tf.mul(s.x, 2), 1) as tf.Tensor4D);
+    s.x.dispose();
+    return { x, labels: s.labels, seriesOfSlice: ds.items.map((i) => i.seriesId ?? i.path) };
+  };
+  const val = parts.val.size ? parts.val : parts.test;
+  return { train: await load(parts.train), val: await load(val) };
+}

@@ -1,0 +1,23 @@
+/** Backend choice and timing helpers shared by the examples. */
+import * as tf from '@tensorflow/tfjs-core';
+import { setupBackend, type BackendReport } from '../../src/backend';
+import type { ExampleArgs } from './cli';
+
+export async function initBackend(args: ExampleArgs): Promise<BackendReport> {
+  const report = await setupBackend(args.backend ? { prefer: args.backend } : {});
+  console.log(
+    `backend: ${report.backend}` +
+      (report.skipped.length ? ` (skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''),
+  );
+  return report;
+}
+
+export function seconds(t0: number): number {
+  return (performance.now() - t0) / 1000;
+}
+
+/** Assert the example left no tensors behind (examples double as leak checks). */
+export function reportTensors(label: string, before: number): void {
+  const now = tf.memory().numTensors;
+  if (now !== before) console.warn(`${label}: ${now - before} tensors still allocated`);
+}
