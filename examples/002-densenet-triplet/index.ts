@@ -15,6 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   colorJitter,
@@ -41,7 +43,6 @@ import {
   type BatchMixer,
   type OverfitResult,
 } from '../../src/train';
-import { join } from 'node:path';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,
@@ -75,12 +76,12 @@ function settingsFor(args: ExampleArgs): Settings {
     // Document: 224x224, batch 128 / 32-64 / ?, 3000 / 300 / 220 epochs, lr 0.007 / 5e-4 / 3e-4.
     // Quick: small phantoms, a handful of epochs, 10x the phase 2-3 rates (momentum 0.9 throughout).
     quick: {
-      size: 32,
-      n: 320,
+      size: 64,
+      n: 200,
       batchSize: 16,
       overfitSteps: 30,
       overfitBatch: 8,
-      epochs: [4, 2, 3],
+      epochs: [5, 2, 3],
       lr: [0.007, 5e-3, 3e-3],
       decayEvery: 2,
       hidden: [256, 256],
@@ -158,6 +159,17 @@ const PHASE1_TRAINABLE = /^(pool3_|conv4_|pool4_|conv5_|bn$|relu$|avg_pool|predi
 const PHASE23_TRAINABLE = /^(pool4_|conv5_|bn$|relu$|avg_pool|embed_|embedding|classifier)/;
 
 /**
+ * The document trained torchvision's DenseNet169, whose BatchNorm keeps 10% of each batch's
+ * statistics (PyTorch momentum 0.1 = Keras momentum 0.9); the Keras default 0.99 leaves the
+ * moving statistics near their initial values after a short run, and inference then fails.
+ */
+function torchBatchNorm(model: tfl.LayersModel): void {
+  for (const l of model.layers) {
+    if (l.getClassName() === 'BatchNormalization') (l as unknown as { momentum: number }).momentum = 0.9;
+  }
+}
+
+/**
  * Dispose models that share layers (phase 2-3 reuse the phase-1 network's layers): every
  * distinct layer once — `model.dispose()` on each would dispose the shared ones twice.
  */
@@ -178,6 +190,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
   const backend = await initBackend(args);
   const tensorsBefore = tf.memory().numTensors;
   const s = settingsFor(args);
+  mkdirSync(args.outDir, { recursive: true });
   console.log(
     `002-densenet-triplet (${args.mode}): DenseNet169 at ${s.size}x${s.size}, epochs ${s.epochs.join('/')}, batch ${s.batchSize}`,
   );
@@ -194,6 +207,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
   const aug = augmenter(s.size, stats);
 
   const net = DenseNet169({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
+  torchBatchNorm(net);
   const models: tfl.LayersModel[] = [net];
   // Optimizer slots (momentum) are not owned by the models: dispose them too.
   const optimizers: tf.Optimizer[] = [];
@@ -298,7 +312,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
         backend: backend.backend,
         mode: args.mode,
         'input size': `${s.size}x${s.size}x1 (lung window -> [0, 1] -> dataset mean/std)`,
-        backbone: `DenseNet169, random initialisation (no ImageNet weights offline), ${kept} layers selected trainable in phase 1`,
+        backbone: `DenseNet169 (BatchNorm momentum 0.9, PyTorch's 0.1), random initialisation (no ImageNet weights offline), ${kept} layers selected trainable in phase 1`,
         'batch size': s.batchSize,
         'phase 1': `${s.epochs[0]} epochs, SGD momentum 0.9 lr ${s.lr[0]} halved every ${s.decayEvery} epochs, cross-entropy`,
         'phase 2': `${s.epochs[1]} epochs, dense ${s.hidden.join(', ')}, 512 -> L2, triplet loss margin 0.5 (random triplets), SGD momentum 0.9 lr ${s.lr[1]}`,

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { brightness, contrast, flip, resize, rotate, zoom } from '../../src/augment';
@@ -74,9 +74,9 @@ function settingsFor(args: ExampleArgs): Settings {
       transferSize: 32,
       n: 400,
       epochs: 8,
-      transferEpochs: 3,
+      transferEpochs: 2,
       patience: 3,
-      grid: { lr: [1e-3, 3e-4], batchSize: [16, 32] },
+      grid: { lr: [3e-3, 1e-3], batchSize: [16, 32] },
       transferLr: 1e-3,
       models: ['CustomCNN', 'ResNet50'],
       filters: [16, 32, 64],
@@ -121,9 +121,9 @@ function settingsFor(args: ExampleArgs): Settings {
   return s;
 }
 
-/** X-ray phantoms 0..255 -> [0, 1]; 60/15/25 stratified split. */
+/** X-ray phantoms (easy preset) 0..255 -> [0, 1]; 60/15/25 stratified split. */
 function phantomSplits(s: Settings, seed: number): { train: Split; val: Split; test: Split } {
-  const p = xrayPhantoms({ n: s.n, size: s.size, seed, positiveFraction: 0.5 });
+  const p = xrayPhantoms({ n: s.n, size: s.size, seed, positiveFraction: 0.5, difficulty: 'easy' });
   const x = tf.tidy(() => tf.div(p.images, 255) as tf.Tensor4D);
   const labels = Int32Array.from(p.labels.dataSync());
   tf.dispose([p.images, p.labels, p.masks]);
@@ -254,6 +254,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   const backend = await initBackend(args);
   const tensorsBefore = tf.memory().numTensors;
   const s = settingsFor(args);
+  mkdirSync(args.outDir, { recursive: true });
   console.log(
     `003-transfer-xray (${args.mode}): ${s.models.join(', ')}; custom CNN at ${s.size}x${s.size}, transfer at ${s.transferSize}x${s.transferSize}`,
   );
@@ -366,7 +367,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const reportPath = writeReport(args.outDir, {
       title: 'Document 003: custom CNN and transfer learning on chest X-ray',
       summary:
-        `Binary pneumonia-like vs normal classification on ${args.data ? `the chest X-ray images at ${args.data}` : 'built-in chest X-ray phantoms'} ` +
+        `Binary pneumonia-like vs normal classification on ${args.data ? `the chest X-ray images at ${args.data}` : 'built-in chest X-ray phantoms (easy preset)'} ` +
         `(${args.mode} mode). Best test F1: **${best}**. The document found ResNet50 best, with lr 1e-4, batch 16, Adam.`,
       settings: {
         backend: backend.backend,
