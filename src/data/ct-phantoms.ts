@@ -133,7 +133,7 @@ export function ctPhantomArrays(options: CtPhantomOptions): PhantomArrays {
  * At 64 px the 'medium' preset is learnable by a small CNN in seconds (well above chance)
  * while small, faint lesions keep it short of perfect.
  *
- * Window the HU before a network (e.g. {@link hounsfieldWindow} with the lung window).
+ * Window the HU before a network (e.g. `ctWindow(images, 'lung')` from medinets/augment).
  *
  * @returns `images` `[n, size, size, 1]` HU, `labels` `[n]` int32, `masks` `[n, size, size, 1]`.
  */

@@ -6,7 +6,6 @@ export * from './png';
 export * from './ct-phantoms';
 export * from './xray-phantoms';
 export * from './ct-series-phantoms';
-export * from './normalize';
 export * from './splits';
 export * from './batching';
 export * from './png-decode';

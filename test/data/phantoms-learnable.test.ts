@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { ctPhantoms, hounsfieldWindow } from '../../src/data';
+import { ctWindow } from '../../src/augment';
+import { ctPhantoms } from '../../src/data';
 
 /** Mann-Whitney AUC, ties counted half. */
 function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
@@ -24,8 +25,8 @@ describe('phantoms are learnable', () => {
     const size = 32;
     const train = ctPhantoms({ n: 128, size, seed: 11, difficulty: 'easy' });
     const test = ctPhantoms({ n: 100, size, seed: 12, difficulty: 'easy' });
-    const x = hounsfieldWindow(train.images, { center: -500, width: 1000 });
-    const xt = hounsfieldWindow(test.images, { center: -500, width: 1000 });
+    const x = ctWindow(train.images, { center: -500, width: 1000 });
+    const xt = ctWindow(test.images, { center: -500, width: 1000 });
     const y = tf.cast(train.labels, 'float32');
     const init = (seed: number): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed });
     const model = tfl.sequential({
