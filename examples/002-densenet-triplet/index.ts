@@ -81,8 +81,8 @@ function settingsFor(args: ExampleArgs): Settings {
       batchSize: 16,
       overfitSteps: 30,
       overfitBatch: 8,
-      epochs: [5, 2, 3],
-      lr: [0.007, 5e-3, 3e-3],
+      epochs: [4, 2, 3],
+      lr: [0.007, 5e-3, 3e-2],
       decayEvery: 2,
       hidden: [256, 256],
     },
@@ -329,7 +329,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
           : [
               `${args.mode} mode: ${s.size}x${s.size} phantoms instead of 224x224 images, epochs ${s.epochs.join('/')} instead of 3000/300/220, ` +
                 `batch ${s.batchSize} instead of 128/32-64, hidden dense layers ${s.hidden.join('/')} instead of 1024/1024` +
-                (args.mode === 'quick' ? ', phase 2-3 learning rates 10x the document\'s so a few epochs move the weights' : '') +
+                (args.mode === 'quick' ? `, learning rates ${s.lr.join('/')} instead of 0.007/5e-4/3e-4 so a few epochs move the weights` : '') +
                 '. Phases 2-3 train denseblock4 and the new layers (the document fine-tuned denseblock4 there for memory).',
               'SGD uses momentum 0.9 (the document names SGD without its momentum).',
             ],
