@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setupBackend } from '../src/backend';
 import type { ExampleArgs } from './common/cli';
 
 const examples = readdirSync(new URL('.', import.meta.url).pathname, { withFileTypes: true })
@@ -13,6 +14,7 @@ const examples = readdirSync(new URL('.', import.meta.url).pathname, { withFileT
   .map((d) => d.name)
   .sort();
 const only = process.argv.slice(2);
+await setupBackend({ prefer: 'wasm' });
 const root = mkdtempSync(join(tmpdir(), 'medinets-examples-'));
 let failed = 0;
 let passed = 0;

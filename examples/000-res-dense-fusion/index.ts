@@ -95,8 +95,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const model = ResDenseFusion({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
   const trunks = fusionTrunks(model);
   const ckptDir = join(args.outDir, 'checkpoint');
-  const compile = (): void =>
+  const compile = (): void => {
+    model.optimizer?.dispose(); // a recompile replaces the optimizer; free the old one's slots
     model.compile({ optimizer: tf.train.rmsprop(1e-4), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  };
 
   // Phase 1: both trunks frozen, only the projection and the classifier learn.
   freezeUpTo(trunks.resnet, trunks.resnet.length);
@@ -174,6 +176,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   });
   console.log(`\n${textTable(table)}\n\nreport: ${reportPath}`);
   tf.dispose([data.train.x, data.val.x]);
+  model.optimizer?.dispose();
   model.dispose();
   bestModel.dispose();
   void tfl;

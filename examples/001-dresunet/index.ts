@@ -165,7 +165,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const maskData = sample.masks ? (sample.masks.arraySync() as number[][][][]) : undefined;
     const cells = [];
     for (let i = 0; i < pos.length; i++) {
-      const img = tf.reshape(tf.slice(sample.x, [i, 0, 0, 0], [1, -1, -1, -1]), [s.size, s.size, 1]);
+      const img = tf.tidy(() => tf.reshape(tf.slice(sample.x, [i, 0, 0, 0], [1, -1, -1, -1]), [s.size, s.size, 1]));
       const hm = tf.tensor2d(mapData[i] as number[][]);
       const rgba = overlayHeatmap(img, hm, { colormap: 'jet', alpha: 0.45 });
       img.dispose();
@@ -212,7 +212,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   console.log(`\n${textTable(table)}\n`);
   console.log(`report: ${reportPath}`);
   for (const o of overlays) console.log(`Grad-CAM overlays: ${o}`);
-  for (const m of Object.values(trained)) m.dispose();
+  for (const m of Object.values(trained)) {
+    m.optimizer?.dispose();
+    m.dispose();
+  }
   disposeSplit(data.train);
   disposeSplit(data.val);
   disposeSplit(data.test);
