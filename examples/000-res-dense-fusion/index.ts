@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { ctWindow, flip, rescaleIntensity, rotate } from '../../src/augment';
 import { ctSeriesPhantoms, stratifiedSplit } from '../../src/data';
 import { aggregateSeries, f1, accuracy } from '../../src/metrics';
-import { freezeUpTo, fusionTrunks, ResDenseFusion, summary } from '../../src/models';
+import { freezeUpTo, fusionTrunks, loadWeightsByName, ResDenseFusion, summary } from '../../src/models';
 import { ModelCheckpoint, ProgressBar, loadCheckpoint } from '../../src/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import { evaluateBinary, savePlots, trainClassifier } from '../common/classify';
@@ -75,6 +75,21 @@ function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: Se
   return out;
 }
 
+/**
+ * Without the document's ImageNet trunks, two random 100-layer trunks summed into a
+ * glorot-initialised head saturate the softmax (loss stuck at -ln(1e-7) / 2). Start the
+ * head near zero instead: the projection at 0 and the classifier scaled by 1e-2, so phase 1
+ * fits a linear read-out of the frozen random features, as the recipe intends.
+ */
+function quietHead(model: tfl.LayersModel): void {
+  tf.tidy(() => {
+    const proj = model.getLayer('projection');
+    proj.setWeights(proj.getWeights().map((w) => tf.zerosLike(w)));
+    const head = model.getLayer('predictions');
+    head.setWeights(head.getWeights().map((w) => tf.mul(w, 0.01)));
+  });
+}
+
 /** Random flip and random rotation with factor 0.2 (Keras RandomFlip + RandomRotation(0.2)). */
 function flipRotate(x: tf.Tensor, y: tf.Tensor, seed: number): { x: tf.Tensor; y: tf.Tensor } {
   return tf.tidy(() => {
@@ -93,6 +108,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const timings: Record<string, number> = { data: seconds(t0) };
 
   const model = ResDenseFusion({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
+  if (args.weights) {
+    const r = await loadWeightsByName(model, args.weights);
+    console.log(`weights: ${r.matched.length} layers matched, ${r.missing.length} missing, ${r.unexpected.length} unexpected`);
+  } else quietHead(model);
   const trunks = fusionTrunks(model);
   const ckptDir = join(args.outDir, 'checkpoint');
   const compile = (): void => {
@@ -161,7 +180,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
     settings: {
       backend: backend.backend,
       'input size': `${s.size}x${s.size}x1, lung window to 8 bits, then x / 127.5 - 1`,
-      model: `ResDenseFusion, ${model.countParams().toLocaleString('en')} parameters`,
+      model: `ResDenseFusion, ${model.countParams().toLocaleString('en')} parameters, ${args.weights ? `weights from ${args.weights}` : 'random trunks (no ImageNet weights offline), head started near zero'}`,
       'phase 1': `trunks frozen: ${frozen.trainable.toLocaleString('en')} trainable, ${s.frozenEpochs} epochs`,
       'phase 2': `first 100 layers frozen: ${tuned.trainable.toLocaleString('en')} trainable, ${s.fineTuneEpochs} epochs`,
       optimizer: 'RMSprop lr 1e-4, cross-entropy (one-hot; equal to sparse CE on indices)',
@@ -179,7 +198,6 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   model.optimizer?.dispose();
   model.dispose();
   bestModel.dispose();
-  void tfl;
   return { table };
 }
 

@@ -19,6 +19,8 @@ export interface ExampleArgs {
   outDir: string;
   seed: number;
   models?: string[];
+  /** A tfjs weights manifest (model.json) loaded by layer name, e.g. converted ImageNet weights. */
+  weights?: string;
 }
 
 export function parseExampleArgs(name: string, argv = process.argv.slice(2)): ExampleArgs {
@@ -34,13 +36,14 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
       out: { type: 'string' },
       seed: { type: 'string' },
       models: { type: 'string' },
+      weights: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b]`,
+      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b] [--weights model.json]`,
     );
     process.exit(0);
   }
@@ -62,5 +65,6 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
     outDir,
     seed: num(values.seed, 'seed') ?? 42,
     models: values.models?.split(',').map((s) => s.trim()),
+    weights: values.weights,
   };
 }

@@ -74,7 +74,7 @@ export function ensureTrainingKernels(): void {
 
 /**
  * Put tfjs' own kernels back for the given backends (default both) and keep them there
- * until {@link resumeTrainingKernels}: for comparisons with stock tfjs and for debugging.
+ * until {@link registerTrainingKernels} is called again: for comparisons with stock tfjs and for debugging.
  */
 export function suspendTrainingKernels(backends: readonly KernelTarget[] = ['wasm', 'cpu']): void {
   for (const be of backends) suspended.add(be);
