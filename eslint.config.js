@@ -14,6 +14,8 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', require: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', require: 'readonly', URL: 'readonly' },
+    },
   },
 );

@@ -8,15 +8,36 @@ import { join, resolve } from 'node:path';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 const dir = mkdtempSync(join(tmpdir(), 'medinets-smoke-'));
 try {
   const tarName = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop();
-  const peers = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
-  const version = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'smoke', version: '1.0.0', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarName), ...peers.map((p) => `${p}@${version(p)}`)], dir);
+  const peers = [
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-layers',
+    '@tensorflow/tfjs-backend-cpu',
+    '@tensorflow/tfjs-backend-wasm',
+  ];
+  const version = (name) =>
+    JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'smoke', version: '1.0.0', private: true }),
+  );
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(dir, tarName),
+      ...peers.map((p) => `${p}@${version(p)}`),
+    ],
+    dir,
+  );
 
   const names = subpaths.map((s) => (s === '.' ? 'medinets' : `medinets/${s.slice(2)}`));
   const esm = [
@@ -24,14 +45,18 @@ try {
     ...names.map((n, i) => `import * as m${i} from '${n}';`),
     `const r = await setupBackend({ prefer: 'cpu' });`,
     `if (r.backend !== 'cpu') throw new Error('esm: backend ' + r.backend);`,
-    ...names.map((n, i) => `if (Object.keys(m${i}).length === 0) throw new Error('esm: ${n} exports nothing');`),
+    ...names.map(
+      (n, i) => `if (Object.keys(m${i}).length === 0) throw new Error('esm: ${n} exports nothing');`,
+    ),
     `console.log('esm ok: ${names.length} entry points');`,
   ].join('\n');
   writeFileSync(join(dir, 'esm.mjs'), esm);
   const cjs = [
     `const { setupBackend } = require('medinets');`,
     ...names.map((n, i) => `const m${i} = require('${n}');`),
-    ...names.map((n, i) => `if (Object.keys(m${i}).length === 0) throw new Error('cjs: ${n} exports nothing');`),
+    ...names.map(
+      (n, i) => `if (Object.keys(m${i}).length === 0) throw new Error('cjs: ${n} exports nothing');`,
+    ),
     `setupBackend({ prefer: 'cpu' }).then((r) => { if (r.backend !== 'cpu') throw new Error('cjs'); console.log('cjs ok: ${names.length} entry points'); });`,
   ].join('\n');
   writeFileSync(join(dir, 'cjs.cjs'), cjs);

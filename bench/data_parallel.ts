@@ -15,11 +15,18 @@ import { Worker } from 'node:worker_threads';
 /** A replica's loss: mean cross-entropy for classifiers, binary cross-entropy for masks. */
 export function replicaLoss(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, seg: boolean): tf.Scalar {
   const p = model.apply(x, { training: true }) as tf.Tensor;
-  return seg ? tf.losses.sigmoidCrossEntropy(y, tf.log(tf.div(p, tf.sub(1 + 1e-7, p)))) : tf.losses.softmaxCrossEntropy(y, tf.log(tf.add(p, 1e-7)));
+  return seg
+    ? tf.losses.sigmoidCrossEntropy(y, tf.log(tf.div(p, tf.sub(1 + 1e-7, p))))
+    : tf.losses.softmaxCrossEntropy(y, tf.log(tf.add(p, 1e-7)));
 }
 
 /** Gradients of the replica loss with respect to the trainable weights, in their order. */
-export function replicaGrads(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, seg: boolean): { loss: number; grads: tf.Tensor[] } {
+export function replicaGrads(
+  model: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  seg: boolean,
+): { loss: number; grads: tf.Tensor[] } {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { value, grads } = tf.variableGrads(() => replicaLoss(model, x, y, seg), vars);
   const loss = value.dataSync()[0] as number;
@@ -38,7 +45,10 @@ export function applyGrads(model: tfl.LayersModel, opt: tf.Optimizer, grads: tf.
 
 /** Sum of |w| over the trainable weights: equal on replicas that stayed in lock-step. */
 export function checksum(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((s, w) => s + (tf.tidy(() => tf.sum(tf.abs(w.read())).dataSync()[0]) as number), 0);
+  return model.trainableWeights.reduce(
+    (s, w) => s + (tf.tidy(() => tf.sum(tf.abs(w.read())).dataSync()[0]) as number),
+    0,
+  );
 }
 
 interface Pending {
@@ -61,7 +71,13 @@ export class DataParallelTrainer {
   }
 
   /** Start `workers` replicas holding a copy of `model`'s current weights. */
-  static async create(model: tfl.LayersModel, modelName: string, seg: boolean, workers: number, lr = 1e-3): Promise<DataParallelTrainer> {
+  static async create(
+    model: tfl.LayersModel,
+    modelName: string,
+    seg: boolean,
+    workers: number,
+    lr = 1e-3,
+  ): Promise<DataParallelTrainer> {
     const t = new DataParallelTrainer(model, seg, lr);
     const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
     const shim = new URL('./worker_shim.mjs', import.meta.url);
@@ -84,7 +100,11 @@ export class DataParallelTrainer {
     return t;
   }
 
-  private call(w: Worker, msg: object, transfer: ArrayBuffer[] = []): Promise<{ loss: number; grads: Float32Array[] }> {
+  private call(
+    w: Worker,
+    msg: object,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<{ loss: number; grads: Float32Array[] }> {
     return new Promise((resolve, reject) => {
       this.pending.set(w, { resolve, reject });
       w.postMessage(msg, transfer);
@@ -101,7 +121,13 @@ export class DataParallelTrainer {
       const size = Math.min(share, n - b);
       const xs = tf.slice(x, b, size);
       const ys = tf.slice(y, b, size);
-      const msg = { type: 'grads', x: xs.dataSync() as Float32Array, xShape: xs.shape, y: ys.dataSync() as Float32Array, yShape: ys.shape };
+      const msg = {
+        type: 'grads',
+        x: xs.dataSync() as Float32Array,
+        xShape: xs.shape,
+        y: ys.dataSync() as Float32Array,
+        yShape: ys.shape,
+      };
       tf.dispose([xs, ys]);
       return this.call(w, msg, [msg.x.buffer as ArrayBuffer, msg.y.buffer as ArrayBuffer]);
     });

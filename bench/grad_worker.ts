@@ -54,15 +54,24 @@ port.on('message', async (m: Msg) => {
       const r = tf.tidy(() => replicaGrads(mdl, x, y, seg));
       const grads = r.grads.map((g) => g.dataSync() as Float32Array);
       tf.dispose([x, y, ...r.grads]);
-      port.postMessage({ type: 'grads', loss: r.loss, grads }, grads.map((g) => g.buffer as ArrayBuffer));
+      port.postMessage(
+        { type: 'grads', loss: r.loss, grads },
+        grads.map((g) => g.buffer as ArrayBuffer),
+      );
     } else if (m.type === 'checksum' && model != null) {
       port.postMessage({ type: 'checksum', loss: checksum(model) });
     } else if (m.type === 'apply' && model != null && opt != null) {
       const mdl = model;
       const o = opt;
-      tf.tidy(() => applyGrads(mdl, o, (m.grads ?? []).map((g, i) => tf.tensor(g, mdl.trainableWeights[i]?.shape as number[]))));
+      tf.tidy(() =>
+        applyGrads(
+          mdl,
+          o,
+          (m.grads ?? []).map((g, i) => tf.tensor(g, mdl.trainableWeights[i]?.shape as number[])),
+        ),
+      );
     }
   } catch (e) {
-    port.postMessage({ type: 'error', error: e instanceof Error ? e.stack ?? e.message : String(e) });
+    port.postMessage({ type: 'error', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 });

@@ -30,20 +30,93 @@ function time(fn: () => TensorInfo | TensorInfo[], reps: number): number {
 }
 
 const r = (shape: number[]): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', 7);
-const conv = (x: number[], f: number[], s: number): NamedAttrMap => ({ strides: [s, s], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], filterShape: f, inputShape: x });
+const conv = (x: number[], f: number[], s: number): NamedAttrMap => ({
+  strides: [s, s],
+  pad: 'same',
+  dataFormat: 'NHWC',
+  dilations: [1, 1],
+  filterShape: f,
+  inputShape: x,
+});
 
 const CASES: Case[] = [
-  { backend: 'wasm', kernel: 'Conv2DBackpropInput', label: 'dy [8,32,32,64] 3x3 64->64 s1', inputs: () => ({ dy: r([8, 32, 32, 64]), filter: r([3, 3, 64, 64]) }), attrs: conv([8, 32, 32, 64], [3, 3, 64, 64], 1) },
-  { backend: 'wasm', kernel: 'Conv2DBackpropInput', label: 'dy [8,8,8,256] 3x3 128->256 s2', inputs: () => ({ dy: r([8, 8, 8, 256]), filter: r([3, 3, 128, 256]) }), attrs: conv([8, 16, 16, 128], [3, 3, 128, 256], 2) },
-  { backend: 'wasm', kernel: 'Tile', label: '[1,1,1,64] x [8,32,32,1]', inputs: () => ({ x: r([1, 1, 1, 64]) }), attrs: { reps: [8, 32, 32, 1] } },
-  { backend: 'wasm', kernel: 'BatchMatMul', label: '[1,512,8]^T x [1,8,512]', inputs: () => ({ a: r([1, 8, 512]), b: r([1, 8, 512]) }), attrs: { transposeA: true, transposeB: false } },
-  { backend: 'wasm', kernel: 'GatherV2', label: '[4096,64] gather 4096 rows', inputs: () => ({ x: r([4096, 64]), indices: tf.range(4095, -1, -1, 'int32') }), attrs: { axis: 0, batchDims: 0 } },
-  { backend: 'wasm', kernel: 'Sum', label: '[8,32,32,64] over N,H,W', inputs: () => ({ x: r([8, 32, 32, 64]) }), attrs: { axis: [0, 1, 2], keepDims: false } },
-  { backend: 'cpu', kernel: 'Conv2D', label: 'x [2,32,32,16] 3x3 16->32', inputs: () => ({ x: r([2, 32, 32, 16]), filter: r([3, 3, 16, 32]) }), attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1) },
-  { backend: 'cpu', kernel: 'Conv2DBackpropFilter', label: 'x [2,32,32,16] 3x3 16->32', inputs: () => ({ x: r([2, 32, 32, 16]), dy: r([2, 32, 32, 32]) }), attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1) },
-  { backend: 'cpu', kernel: 'Conv2DBackpropInput', label: 'x [2,32,32,16] 3x3 16->32', inputs: () => ({ dy: r([2, 32, 32, 32]), filter: r([3, 3, 16, 32]) }), attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1) },
-  { backend: 'cpu', kernel: 'Multiply', label: '[2359296] x scalar (Adam)', inputs: () => ({ a: r([2359296]), b: tf.scalar(0.9) }), attrs: {} },
-  { backend: 'cpu', kernel: 'Add', label: '[8,32,32,64] + [64]', inputs: () => ({ a: r([8, 32, 32, 64]), b: r([64]) }), attrs: {} },
+  {
+    backend: 'wasm',
+    kernel: 'Conv2DBackpropInput',
+    label: 'dy [8,32,32,64] 3x3 64->64 s1',
+    inputs: () => ({ dy: r([8, 32, 32, 64]), filter: r([3, 3, 64, 64]) }),
+    attrs: conv([8, 32, 32, 64], [3, 3, 64, 64], 1),
+  },
+  {
+    backend: 'wasm',
+    kernel: 'Conv2DBackpropInput',
+    label: 'dy [8,8,8,256] 3x3 128->256 s2',
+    inputs: () => ({ dy: r([8, 8, 8, 256]), filter: r([3, 3, 128, 256]) }),
+    attrs: conv([8, 16, 16, 128], [3, 3, 128, 256], 2),
+  },
+  {
+    backend: 'wasm',
+    kernel: 'Tile',
+    label: '[1,1,1,64] x [8,32,32,1]',
+    inputs: () => ({ x: r([1, 1, 1, 64]) }),
+    attrs: { reps: [8, 32, 32, 1] },
+  },
+  {
+    backend: 'wasm',
+    kernel: 'BatchMatMul',
+    label: '[1,512,8]^T x [1,8,512]',
+    inputs: () => ({ a: r([1, 8, 512]), b: r([1, 8, 512]) }),
+    attrs: { transposeA: true, transposeB: false },
+  },
+  {
+    backend: 'wasm',
+    kernel: 'GatherV2',
+    label: '[4096,64] gather 4096 rows',
+    inputs: () => ({ x: r([4096, 64]), indices: tf.range(4095, -1, -1, 'int32') }),
+    attrs: { axis: 0, batchDims: 0 },
+  },
+  {
+    backend: 'wasm',
+    kernel: 'Sum',
+    label: '[8,32,32,64] over N,H,W',
+    inputs: () => ({ x: r([8, 32, 32, 64]) }),
+    attrs: { axis: [0, 1, 2], keepDims: false },
+  },
+  {
+    backend: 'cpu',
+    kernel: 'Conv2D',
+    label: 'x [2,32,32,16] 3x3 16->32',
+    inputs: () => ({ x: r([2, 32, 32, 16]), filter: r([3, 3, 16, 32]) }),
+    attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1),
+  },
+  {
+    backend: 'cpu',
+    kernel: 'Conv2DBackpropFilter',
+    label: 'x [2,32,32,16] 3x3 16->32',
+    inputs: () => ({ x: r([2, 32, 32, 16]), dy: r([2, 32, 32, 32]) }),
+    attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1),
+  },
+  {
+    backend: 'cpu',
+    kernel: 'Conv2DBackpropInput',
+    label: 'x [2,32,32,16] 3x3 16->32',
+    inputs: () => ({ dy: r([2, 32, 32, 32]), filter: r([3, 3, 16, 32]) }),
+    attrs: conv([2, 32, 32, 16], [3, 3, 16, 32], 1),
+  },
+  {
+    backend: 'cpu',
+    kernel: 'Multiply',
+    label: '[2359296] x scalar (Adam)',
+    inputs: () => ({ a: r([2359296]), b: tf.scalar(0.9) }),
+    attrs: {},
+  },
+  {
+    backend: 'cpu',
+    kernel: 'Add',
+    label: '[8,32,32,64] + [64]',
+    inputs: () => ({ a: r([8, 32, 32, 64]), b: r([64]) }),
+    attrs: {},
+  },
 ];
 
 /** Print stock vs medinets times for every case. */
@@ -55,11 +128,14 @@ export async function benchKernels(reps = 3): Promise<void> {
     const mine = tf.getKernel(c.kernel, c.backend);
     const stock = stockKernel(c.kernel, c.backend);
     if (mine == null || stock == null) continue;
-    const call = (k: typeof mine) => () => k.kernelFunc({ inputs: ins, attrs: c.attrs, backend: tf.backend() }) as TensorInfo;
+    const call = (k: typeof mine) => () =>
+      k.kernelFunc({ inputs: ins, attrs: c.attrs, backend: tf.backend() }) as TensorInfo;
     time(call(mine), 1);
     const tm = time(call(mine), reps);
     const ts = time(call(stock), c.backend === 'cpu' && c.kernel.startsWith('Conv') ? 1 : reps);
-    console.log(`  ${c.backend.padEnd(5)} ${c.kernel.padEnd(22)} ${c.label.padEnd(34)} stock ${ts.toFixed(1).padStart(8)}  medinets ${tm.toFixed(1).padStart(7)}  ${(ts / tm).toFixed(1).padStart(6)}x`);
+    console.log(
+      `  ${c.backend.padEnd(5)} ${c.kernel.padEnd(22)} ${c.label.padEnd(34)} stock ${ts.toFixed(1).padStart(8)}  medinets ${tm.toFixed(1).padStart(7)}  ${(ts / tm).toFixed(1).padStart(6)}x`,
+    );
     tf.dispose(Object.values(ins));
   }
 }

@@ -47,7 +47,9 @@ export function unet(size: number, channels: number, base = 32): tfl.LayersModel
   }
   x = double(x, base << 4);
   for (let l = 3; l >= 0; l--) {
-    x = tfl.layers.conv2dTranspose({ filters: base << l, kernelSize: 2, strides: 2, padding: 'same' }).apply(x) as ST;
+    x = tfl.layers
+      .conv2dTranspose({ filters: base << l, kernelSize: 2, strides: 2, padding: 'same' })
+      .apply(x) as ST;
     x = tfl.layers.concatenate().apply([x, skips[l] as ST]) as ST;
     x = double(x, base << l);
   }

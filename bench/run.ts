@@ -73,7 +73,10 @@ async function measure(name: string, config: Config): Promise<Timing> {
   await tf.ready();
   const model = (MODELS[name] as () => tfl.LayersModel)();
   const seg = name === 'unet';
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: seg ? 'binaryCrossentropy' : 'categoricalCrossentropy' });
+  model.compile({
+    optimizer: tf.train.adam(1e-3),
+    loss: seg ? 'binaryCrossentropy' : 'categoricalCrossentropy',
+  });
   const batch = config === 'cpu-stock' ? stockBatch : BATCH;
   const scale = BATCH / batch;
   const x = tf.randomNormal([batch, SIZE, SIZE, 1], 0, 1, 'float32', 1);
@@ -144,17 +147,22 @@ function torchBaseline(): Record<string, Timing> | null {
 }
 
 const fmt = (s: number): string => (s >= 10 ? s.toFixed(1) : s.toFixed(3)).padStart(8) + ' s';
-const ratio = (a: number, b: number | undefined): string => (b == null ? '' : `${(a / b).toFixed(1)}x`.padStart(8));
+const ratio = (a: number, b: number | undefined): string =>
+  b == null ? '' : `${(a / b).toFixed(1)}x`.padStart(8);
 
 async function main(): Promise<void> {
   const load = (await import('node:os')).loadavg()[0] ?? 0;
-  console.log(`medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`);
+  console.log(
+    `medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`,
+  );
   if (kernelsOnly || names.length === 0) await benchKernels();
   if (models.length === 0) return;
   const torch = torchBaseline();
   for (const name of models) {
     const base = torch?.[name];
-    console.log(`\n${name}${base ? `   (PyTorch: train ${base.train.toFixed(3)} s, infer ${base.infer.toFixed(3)} s)` : ''}`);
+    console.log(
+      `\n${name}${base ? `   (PyTorch: train ${base.train.toFixed(3)} s, infer ${base.infer.toFixed(3)} s)` : ''}`,
+    );
     console.log('  config        train     /torch      infer     /torch');
     const results: Partial<Record<Config, Timing>> = {};
     for (const config of configs) {
@@ -164,14 +172,22 @@ async function main(): Promise<void> {
       }
       const t = await measure(name, config);
       results[config] = t;
-      const note = config === 'cpu-stock' && stockBatch !== BATCH ? `   (batch ${stockBatch}, scaled x${BATCH / stockBatch})` : '';
-      console.log(`  ${config.padEnd(10)}${fmt(t.train)}${ratio(t.train, base?.train)} ${fmt(t.infer)}${ratio(t.infer, base?.infer)}${note}`);
+      const note =
+        config === 'cpu-stock' && stockBatch !== BATCH
+          ? `   (batch ${stockBatch}, scaled x${BATCH / stockBatch})`
+          : '';
+      console.log(
+        `  ${config.padEnd(10)}${fmt(t.train)}${ratio(t.train, base?.train)} ${fmt(t.infer)}${ratio(t.infer, base?.infer)}${note}`,
+      );
     }
     const stock = results['cpu-stock'];
     if (stock != null) {
       for (const c of ['cpu', 'wasm'] as const) {
         const r = results[c];
-        if (r != null) console.log(`  ${c} vs stock cpu: train ${(stock.train / r.train).toFixed(1)}x faster, infer ${(stock.infer / r.infer).toFixed(1)}x faster`);
+        if (r != null)
+          console.log(
+            `  ${c} vs stock cpu: train ${(stock.train / r.train).toFixed(1)}x faster, infer ${(stock.infer / r.infer).toFixed(1)}x faster`,
+          );
       }
     }
   }

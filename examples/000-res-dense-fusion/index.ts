@@ -46,14 +46,16 @@ function settingsFor(args: ExampleArgs): Settings {
   return s;
 }
 
-
 function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: SeriesSplit } {
   const p = ctSeriesPhantoms({ nSeries: s.nSeries, slices: s.slices, size: s.size, seed });
   const seriesLabels = Array.from(p.labels.dataSync());
   // HU -> 8-bit lung window -> [-1, 1], the document's pixel scaling.
   const flat = tf.tidy(() => {
     const x = tf.reshape(p.volumes, [s.nSeries * s.slices, s.size, s.size, 1]) as tf.Tensor4D;
-    return rescaleIntensity(ctWindow(x, { preset: 'lung', outputRange: [0, 255] }), { inRange: [0, 255], outRange: [-1, 1] });
+    return rescaleIntensity(ctWindow(x, { preset: 'lung', outputRange: [0, 255] }), {
+      inRange: [0, 255],
+      outRange: [-1, 1],
+    });
   });
   tf.dispose([p.volumes, p.masks, p.labels, p.sliceLabels]);
   // 75/25 split by series, stratified on the series label, so no patient is in both.
@@ -103,20 +105,28 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const backend = await initBackend(args);
   const s = settingsFor(args);
   console.log(`000-res-dense-fusion (${args.mode}): ResNet101 + DenseNet121 fusion at ${s.size}x${s.size}`);
-  const data = args.data ? await loadSeriesFolders(args.data, s.size, args.seed) : phantomSeries(s, args.seed);
+  const data = args.data
+    ? await loadSeriesFolders(args.data, s.size, args.seed)
+    : phantomSeries(s, args.seed);
   console.log(`data: ${data.train.labels.length} train slices / ${data.val.labels.length} val slices`);
   const timings: Record<string, number> = { data: seconds(t0) };
 
   const model = ResDenseFusion({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
   if (args.weights) {
     const r = await loadWeightsByName(model, args.weights);
-    console.log(`weights: ${r.matched.length} layers matched, ${r.missing.length} missing, ${r.unexpected.length} unexpected`);
+    console.log(
+      `weights: ${r.matched.length} layers matched, ${r.missing.length} missing, ${r.unexpected.length} unexpected`,
+    );
   } else quietHead(model);
   const trunks = fusionTrunks(model);
   const ckptDir = join(args.outDir, 'checkpoint');
   const compile = (): void => {
     model.optimizer?.dispose(); // a recompile replaces the optimizer; free the old one's slots
-    model.compile({ optimizer: tf.train.rmsprop(1e-4), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: tf.train.rmsprop(1e-4),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
   };
 
   // Phase 1: both trunks frozen, only the projection and the classifier learn.
@@ -156,7 +166,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const best = await loadCheckpoint(join(ckptDir, 'best'));
   const bestModel = best.model;
   const sliceEval = evaluateBinary(bestModel, data.val, 'fusion (slices)');
-  const agg = aggregateSeries(sliceEval.scores, data.val.seriesOfSlice, { reduce: 'mean', yTrue: data.val.labels });
+  const agg = aggregateSeries(sliceEval.scores, data.val.seriesOfSlice, {
+    reduce: 'mean',
+    yTrue: data.val.labels,
+  });
   const yTrue = agg.yTrue as number[];
   const macroF1 = f1(yTrue, agg.predicted, { average: 'macro', zeroDivision: 0 });
   const seriesAcc = accuracy(yTrue, agg.predicted);
@@ -165,12 +178,23 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const table: ReportTable = {
     header: ['level', 'n', 'accuracy', 'macro F1', 'AUC'],
     rows: [
-      ['slice', data.val.labels.length, sliceEval.metrics.accuracy ?? NaN, f1(data.val.labels, Array.from(sliceEval.scores, (v) => (v >= 0.5 ? 1 : 0)), { average: 'macro', zeroDivision: 0 }), sliceEval.metrics.auc ?? NaN],
+      [
+        'slice',
+        data.val.labels.length,
+        sliceEval.metrics.accuracy ?? NaN,
+        f1(
+          data.val.labels,
+          Array.from(sliceEval.scores, (v) => (v >= 0.5 ? 1 : 0)),
+          { average: 'macro', zeroDivision: 0 },
+        ),
+        sliceEval.metrics.auc ?? NaN,
+      ],
       ['series (mean of slices)', agg.ids.length, seriesAcc, macroF1, NaN],
     ],
   };
   const history: Record<string, number[]> = {};
-  for (const h of [h1.history, h2.history]) for (const [k, v] of Object.entries(h)) (history[k] ??= []).push(...v);
+  for (const h of [h1.history, h2.history])
+    for (const [k, v] of Object.entries(h)) (history[k] ??= []).push(...v);
   const figures = await savePlots(args.outDir, { ResDenseFusion: history }, { fusion: sliceEval }, 'fusion');
   const reportPath = writeReport(args.outDir, {
     title: 'Document 000: Res-Dense fusion for CT series',

@@ -108,19 +108,24 @@ function thesisMixer(valueRange: [number, number]) {
     });
 }
 
-export async function main(args: ExampleArgs): Promise<{ table: ReportTable; best: string; overlays: string[] }> {
+export async function main(
+  args: ExampleArgs,
+): Promise<{ table: ReportTable; best: string; overlays: string[] }> {
   const t0 = performance.now();
   const backend = await initBackend(args);
   const s = settingsFor(args);
   const models = args.models ?? THESIS_MODELS;
   for (const m of models) {
-    if (!THESIS_MODELS.includes(m as ModelName)) throw new Error(`001: unknown model '${m}'; choose from ${THESIS_MODELS.join(', ')}`);
+    if (!THESIS_MODELS.includes(m as ModelName))
+      throw new Error(`001: unknown model '${m}'; choose from ${THESIS_MODELS.join(', ')}`);
   }
   console.log(`001-dresunet (${args.mode}): ${models.join(', ')} at ${s.size}x${s.size}, ${s.epochs} epochs`);
 
   const data = args.data ? await loadCovidCt(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
   const valueRange = standardizeSplits(data);
-  console.log(`data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`);
+  console.log(
+    `data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`,
+  );
   const timings: Record<string, number> = { data: seconds(t0) };
 
   const evals: Record<string, Evaluation> = {};
@@ -128,12 +133,15 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   const rows: (string | number)[][] = [];
   const trained: Record<string, tfl.LayersModel> = {};
   for (const name of models) {
-    const model = buildModel(name as ModelName, {
-      inputShape: [s.size, s.size, 1],
-      classes: 2,
-      filters: s.filters,
-      seed: args.seed,
-    } as never);
+    const model = buildModel(
+      name as ModelName,
+      {
+        inputShape: [s.size, s.size, 1],
+        classes: 2,
+        filters: s.filters,
+        seed: args.seed,
+      } as never,
+    );
     model.compile({ optimizer: tf.train.adam(s.lr), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const { history, seconds: secs } = await trainClassifier(model, data.train, data.val, {
       classes: 2,
@@ -156,7 +164,9 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   // Grad-CAM of the best model on test positives; score the peak against the lesion masks.
   const figures = await savePlots(args.outDir, histories, evals, best);
   const overlays: string[] = [];
-  const pos = Array.from(data.test.labels.keys()).filter((i) => data.test.labels[i] === 1).slice(0, 8);
+  const pos = Array.from(data.test.labels.keys())
+    .filter((i) => data.test.labels[i] === 1)
+    .slice(0, 8);
   let peakHits = 0;
   if (pos.length) {
     const sample = subset(data.test, pos);
@@ -165,23 +175,40 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const maskData = sample.masks ? (sample.masks.arraySync() as number[][][][]) : undefined;
     const cells = [];
     for (let i = 0; i < pos.length; i++) {
-      const img = tf.tidy(() => tf.reshape(tf.slice(sample.x, [i, 0, 0, 0], [1, -1, -1, -1]), [s.size, s.size, 1]));
+      const img = tf.tidy(() =>
+        tf.reshape(tf.slice(sample.x, [i, 0, 0, 0], [1, -1, -1, -1]), [s.size, s.size, 1]),
+      );
       const hm = tf.tensor2d(mapData[i] as number[][]);
       const rgba = overlayHeatmap(img, hm, { colormap: 'jet', alpha: 0.45 });
       img.dispose();
       hm.dispose();
-      cells.push({ pixels: { width: rgba.width, height: rgba.height, channels: 4 as const, data: rgba.data }, caption: `test #${pos[i]}` });
+      cells.push({
+        pixels: { width: rgba.width, height: rgba.height, channels: 4 as const, data: rgba.data },
+        caption: `test #${pos[i]}`,
+      });
       if (maskData) {
         const m = mapData[i] as number[][];
         let by = 0;
         let bx = 0;
-        for (let yy = 0; yy < m.length; yy++) for (let xx = 0; xx < (m[yy] as number[]).length; xx++) if ((m[yy]![xx] as number) > (m[by]![bx] as number)) [by, bx] = [yy, xx];
+        for (let yy = 0; yy < m.length; yy++)
+          for (let xx = 0; xx < (m[yy] as number[]).length; xx++)
+            if ((m[yy]![xx] as number) > (m[by]![bx] as number)) [by, bx] = [yy, xx];
         if ((maskData[i]![by]![bx]![0] as number) > 0.5) peakHits++;
       }
     }
     maps.dispose();
     disposeSplit(sample);
-    overlays.push(await saveFigure(imageGrid({ title: `${best}: Grad-CAM on COVID-like test slices`, images: cells, columns: 4, cellSize: 128 }), join(args.outDir, 'gradcam_grid.png')));
+    overlays.push(
+      await saveFigure(
+        imageGrid({
+          title: `${best}: Grad-CAM on COVID-like test slices`,
+          images: cells,
+          columns: 4,
+          cellSize: 128,
+        }),
+        join(args.outDir, 'gradcam_grid.png'),
+      ),
+    );
     figures.push(...overlays);
   }
   timings.total = seconds(t0);
@@ -206,7 +233,12 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     tables: [{ caption: 'Test metrics (table 5.1 columns)', table }],
     timings,
     figures,
-    notes: args.mode === 'quick' ? ['Quick mode: 64x64 easy phantoms, base width 8, 10x the thesis learning rate so 10 epochs suffice.'] : [],
+    notes:
+      args.mode === 'quick'
+        ? [
+            'Quick mode: 64x64 easy phantoms, base width 8, 10x the thesis learning rate so 10 epochs suffice.',
+          ]
+        : [],
   });
 
   console.log(`\n${textTable(table)}\n`);

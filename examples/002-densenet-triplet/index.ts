@@ -184,7 +184,6 @@ function disposeSharing(models: tfl.LayersModel[]): void {
   }
 }
 
-
 export async function main(args: ExampleArgs): Promise<{ table: ReportTable; overfit: OverfitResult }> {
   const t0 = performance.now();
   const backend = await initBackend(args);
@@ -220,7 +219,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
     // Sanity check: with everything trainable the network must memorise one batch.
     let t = performance.now();
     net.compile({ optimizer: sgd(s.lr[0]), loss: 'categoricalCrossentropy' });
-    const picked = subset(raw.train, Array.from({ length: Math.min(s.overfitBatch, raw.train.labels.length) }, (_, i) => i));
+    const picked = subset(
+      raw.train,
+      Array.from({ length: Math.min(s.overfitBatch, raw.train.labels.length) }, (_, i) => i),
+    );
     const bx = normalize(picked.x, stats);
     const yb = oneHot(picked.labels, 2);
     const overfit = await overfitOneBatch(net, { x: bx, y: yb }, { steps: s.overfitSteps, targetLoss: 0.05 });
@@ -241,18 +243,32 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
       batchSize: s.batchSize,
       seed: args.seed,
       mixer: aug,
-      callbacks: [new LearningRateScheduler(stepDecay({ baseLr: s.lr[0], stepSize: s.decayEvery, factor: 0.5 })), new ProgressBar()],
+      callbacks: [
+        new LearningRateScheduler(stepDecay({ baseLr: s.lr[0], stepSize: s.decayEvery, factor: 0.5 })),
+        new ProgressBar(),
+      ],
     });
     timings['phase 1: DenseNet169 fine-tune'] = h1.seconds;
     const e1 = evaluateBinary(net, test, 'phase1_densenet169');
 
     // Phase 2: backbone up to global pooling -> 3 dense layers -> 512-d unit embedding, triplet loss.
     t = performance.now();
-    const features = tfl.model({ inputs: net.inputs, outputs: net.getLayer('avg_pool').output as tfl.SymbolicTensor });
-    const embed = EmbeddingNet({ backbone: features, hiddenUnits: s.hidden, embeddingDim: 512, seed: args.seed });
+    const features = tfl.model({
+      inputs: net.inputs,
+      outputs: net.getLayer('avg_pool').output as tfl.SymbolicTensor,
+    });
+    const embed = EmbeddingNet({
+      backbone: features,
+      hiddenUnits: s.hidden,
+      embeddingDim: 512,
+      seed: args.seed,
+    });
     models.push(features, embed);
     trainOnly(embed, PHASE23_TRAINABLE);
-    embed.compile({ optimizer: sgd(s.lr[1]), loss: tripletLoss({ margin: 0.5, mining: 'random', seed: args.seed }) });
+    embed.compile({
+      optimizer: sgd(s.lr[1]),
+      loss: tripletLoss({ margin: 0.5, mining: 'random', seed: args.seed }),
+    });
     const yt = tiledLabels(raw.train.labels, 512);
     const yv = tiledLabels(val.labels, 512);
     let h2: Record<string, number[]>;
@@ -294,8 +310,18 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
       header: ['model', ...cols],
       rows: Object.entries(evals).map(([name, e]) => [name, ...cols.map((c) => e.metrics[c] ?? NaN)]),
     };
-    const figures = await savePlots(args.outDir, { phase1: h1.history, phase3: h3.history }, evals, 'phase3_triplet_classifier');
-    figures.push(await saveFigure(historyChart(h2, { title: 'phase 2: triplet loss' }), join(args.outDir, 'curves_phase2_triplet.png')));
+    const figures = await savePlots(
+      args.outDir,
+      { phase1: h1.history, phase3: h3.history },
+      evals,
+      'phase3_triplet_classifier',
+    );
+    figures.push(
+      await saveFigure(
+        historyChart(h2, { title: 'phase 2: triplet loss' }),
+        join(args.outDir, 'curves_phase2_triplet.png'),
+      ),
+    );
     figures.push(
       await saveFigure(
         historyChart({ loss: overfit.losses }, { title: 'overfit one batch: loss per step' }),
@@ -317,7 +343,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
         'phase 1': `${s.epochs[0]} epochs, SGD momentum 0.9 lr ${s.lr[0]} halved every ${s.decayEvery} epochs, cross-entropy`,
         'phase 2': `${s.epochs[1]} epochs, dense ${s.hidden.join(', ')}, 512 -> L2, triplet loss margin 0.5 (random triplets), SGD momentum 0.9 lr ${s.lr[1]}`,
         'phase 3': `${s.epochs[2]} epochs, linear classifier on the embedding, SGD momentum 0.9 lr ${s.lr[2]}`,
-        augmentation: 'RandomResizedCrop (scale 0.6-1), h+v flip p=0.7, rotation 15 deg, colour jitter brightness/contrast 0.2',
+        augmentation:
+          'RandomResizedCrop (scale 0.6-1), h+v flip p=0.7, rotation 15 deg, colour jitter brightness/contrast 0.2',
         seed: args.seed,
       },
       tables: [{ caption: 'Test metrics', table }],
@@ -329,7 +356,9 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
           : [
               `${args.mode} mode: ${s.size}x${s.size} phantoms instead of 224x224 images, epochs ${s.epochs.join('/')} instead of 3000/300/220, ` +
                 `batch ${s.batchSize} instead of 128/32-64, hidden dense layers ${s.hidden.join('/')} instead of 1024/1024` +
-                (args.mode === 'quick' ? `, learning rates ${s.lr.join('/')} instead of 0.007/5e-4/3e-4 so a few epochs move the weights` : '') +
+                (args.mode === 'quick'
+                  ? `, learning rates ${s.lr.join('/')} instead of 0.007/5e-4/3e-4 so a few epochs move the weights`
+                  : '') +
                 '. Phases 2-3 train denseblock4 and the new layers (the document fine-tuned denseblock4 there for memory).',
               'SGD uses momentum 0.9 (the document names SGD without its momentum).',
             ],

@@ -111,12 +111,15 @@ function settingsFor(args: ExampleArgs): Settings {
   if (args.epochs) s.epochs = s.transferEpochs = args.epochs;
   if (args.models) {
     for (const m of args.models) {
-      if (!(XRAY_MODELS as readonly string[]).includes(m)) throw new Error(`003: unknown model '${m}'; choose from ${XRAY_MODELS.join(', ')}`);
+      if (!(XRAY_MODELS as readonly string[]).includes(m))
+        throw new Error(`003: unknown model '${m}'; choose from ${XRAY_MODELS.join(', ')}`);
     }
     s.models = args.models as XrayModel[];
   }
   if (s.models.includes('InceptionV3') && s.transferSize < 75) {
-    throw new Error(`003: InceptionV3 needs inputs of at least 75x75; got ${s.transferSize} (pass --size 75 or more)`);
+    throw new Error(
+      `003: InceptionV3 needs inputs of at least 75x75; got ${s.transferSize} (pass --size 75 or more)`,
+    );
   }
   return s;
 }
@@ -152,14 +155,37 @@ export function CustomCNN(size: number, filters: [number, number, number], seed:
   filters.forEach((f, i) => {
     const k = i + 1;
     x = tfl.layers
-      .conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: `conv${k}`, kernelInitializer: tfl.initializers.heNormal({ seed: seed + k }) })
+      .conv2d({
+        filters: f,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        name: `conv${k}`,
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed + k }),
+      })
       .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.maxPooling2d({ poolSize: 2, name: `pool${k}` }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.dropout({ rate: 0.3, name: `dropout${k}`, seed: seed + 10 + k }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers
+      .dropout({ rate: 0.3, name: `dropout${k}`, seed: seed + 10 + k })
+      .apply(x) as tfl.SymbolicTensor;
   });
   x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.dense({ units: 64, activation: 'relu', name: 'fc64', kernelInitializer: tfl.initializers.heNormal({ seed: seed + 20 }) }).apply(x) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'sigmoid', name: 'output', kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 21 }) }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers
+    .dense({
+      units: 64,
+      activation: 'relu',
+      name: 'fc64',
+      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 20 }),
+    })
+    .apply(x) as tfl.SymbolicTensor;
+  const out = tfl.layers
+    .dense({
+      units: 2,
+      activation: 'sigmoid',
+      name: 'output',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 21 }),
+    })
+    .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out, name: 'custom_cnn' });
 }
 
@@ -168,11 +194,25 @@ export function CustomCNN(size: number, filters: [number, number, number], seed:
  * dense 2 sigmoid; only the last stage (ResNet50 `conv5_*`, InceptionV3 `mixed9`-`mixed10`) and the head train.
  */
 function transferModel(name: 'ResNet50' | 'InceptionV3', size: number, seed: number): tfl.LayersModel {
-  const opts = { inputShape: [size, size, 1] as [number, number, number], includeTop: false, pooling: 'avg' as const, seed };
+  const opts = {
+    inputShape: [size, size, 1] as [number, number, number],
+    includeTop: false,
+    pooling: 'avg' as const,
+    seed,
+  };
   const base = name === 'ResNet50' ? ResNet50(opts) : InceptionV3(opts);
-  let x = tfl.layers.dense({ units: 64, activation: 'relu', name: 'head_fc64', kernelInitializer: tfl.initializers.heNormal({ seed }) }).apply(base.outputs[0] as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .dense({
+      units: 64,
+      activation: 'relu',
+      name: 'head_fc64',
+      kernelInitializer: tfl.initializers.heNormal({ seed }),
+    })
+    .apply(base.outputs[0] as tfl.SymbolicTensor) as tfl.SymbolicTensor;
   x = tfl.layers.dropout({ rate: 0.3, name: 'head_dropout', seed }).apply(x) as tfl.SymbolicTensor;
-  const out = tfl.layers.dense({ units: 2, activation: 'sigmoid', name: 'head_output' }).apply(x) as tfl.SymbolicTensor;
+  const out = tfl.layers
+    .dense({ units: 2, activation: 'sigmoid', name: 'head_output' })
+    .apply(x) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: base.inputs, outputs: out, name: `${name.toLowerCase()}_transfer` });
   const lastStage = name === 'ResNet50' ? /^(conv5_|avg_pool|head_)/ : lastInceptionLayers(model);
   trainOnly(model, lastStage);
@@ -199,11 +239,22 @@ async function trainWithCheckpoint(
   data: { train: Split; val: Split },
   ckptDir: string,
   seed: number,
-): Promise<{ model: tfl.LayersModel; history: Record<string, number[]>; seconds: number; bestEpoch: number; stoppedEpoch: number }> {
+): Promise<{
+  model: tfl.LayersModel;
+  history: Record<string, number[]>;
+  seconds: number;
+  bestEpoch: number;
+  stoppedEpoch: number;
+}> {
   const model = build();
   const optimizer = tf.train.adam(lr);
   model.compile({ optimizer, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-  const ckpt = new ModelCheckpoint({ dir: ckptDir, monitor: 'val_loss', saveLast: false, includeOptimizer: false });
+  const ckpt = new ModelCheckpoint({
+    dir: ckptDir,
+    monitor: 'val_loss',
+    saveLast: false,
+    includeOptimizer: false,
+  });
   const stop = new EarlyStopping({ monitor: 'val_loss', patience });
   try {
     const r = await trainClassifier(model, data.train, data.val, {
@@ -216,7 +267,13 @@ async function trainWithCheckpoint(
     });
     // Save-best-only: continue with the best epoch's weights, read back from disk.
     const best = await loadCheckpoint(join(ckptDir, 'best'));
-    return { model: best.model, history: r.history, seconds: r.seconds, bestEpoch: ckpt.bestEpoch, stoppedEpoch: stop.stoppedEpoch };
+    return {
+      model: best.model,
+      history: r.history,
+      seconds: r.seconds,
+      bestEpoch: ckpt.bestEpoch,
+      stoppedEpoch: stop.stoppedEpoch,
+    };
   } finally {
     model.dispose();
     optimizer.dispose();
@@ -240,16 +297,28 @@ async function explainPictures(model: tfl.LayersModel, test: Split, outDir: stri
     owned.push(g, g3);
     cells.push({ pixels: g3, caption: `${name}: ${(acts[name] as tf.Tensor).shape[3]} maps` });
   }
-  const files = [await saveFigure(imageGrid({ title: 'Custom CNN feature maps', images: cells, columns: cells.length, cellSize: 200 }), join(outDir, 'feature_maps.png'))];
+  const files = [
+    await saveFigure(
+      imageGrid({ title: 'Custom CNN feature maps', images: cells, columns: cells.length, cellSize: 200 }),
+      join(outDir, 'feature_maps.png'),
+    ),
+  ];
   const k = filterWeights(model, 'conv1');
   const filters = tf.unstack(k).map((f, i) => ({ pixels: f as tf.Tensor3D, caption: `#${i}` }));
-  files.push(await saveFigure(imageGrid({ title: 'conv1 learned 3x3 filters', images: filters, cellSize: 48 }), join(outDir, 'filters_conv1.png')));
+  files.push(
+    await saveFigure(
+      imageGrid({ title: 'conv1 learned 3x3 filters', images: filters, cellSize: 48 }),
+      join(outDir, 'filters_conv1.png'),
+    ),
+  );
   tf.dispose([...owned, ...Object.values(acts), k, ...filters.map((f) => f.pixels)]);
   disposeSplit(one);
   return files;
 }
 
-export async function main(args: ExampleArgs): Promise<{ table: ReportTable; best: string; grid: TrialResult[] }> {
+export async function main(
+  args: ExampleArgs,
+): Promise<{ table: ReportTable; best: string; grid: TrialResult[] }> {
   const t0 = performance.now();
   const backend = await initBackend(args);
   const tensorsBefore = tf.memory().numTensors;
@@ -258,8 +327,12 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   console.log(
     `003-transfer-xray (${args.mode}): ${s.models.join(', ')}; custom CNN at ${s.size}x${s.size}, transfer at ${s.transferSize}x${s.transferSize}`,
   );
-  const data = args.data ? await loadKermanyFolders(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
-  console.log(`data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`);
+  const data = args.data
+    ? await loadKermanyFolders(args.data, s.size, args.seed)
+    : phantomSplits(s, args.seed);
+  console.log(
+    `data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`,
+  );
   const timings: Record<string, number> = { data: seconds(t0) };
   const ckptRoot = join(args.outDir, 'checkpoints');
   rmSync(ckptRoot, { recursive: true, force: true });
@@ -301,7 +374,12 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
             bestTrial = { model: r.model, history: r.history, index };
             bestF1 = f1;
           } else r.model.dispose();
-          return { ...e.metrics, bestEpoch: r.bestEpoch + 1, stoppedEpoch: r.stoppedEpoch + 1, seconds: r.seconds };
+          return {
+            ...e.metrics,
+            bestEpoch: r.bestEpoch + 1,
+            stoppedEpoch: r.stoppedEpoch + 1,
+            seconds: r.seconds,
+          };
         },
       });
       grid = search.results;
@@ -310,10 +388,17 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       histories.CustomCNN = bestTrial.history;
       timings['grid search (custom CNN)'] = seconds(t);
       const p = search.best.params;
-      settingsRows.push(`custom CNN: best of grid lr ${String(p.lr)}, batch ${String(p.batchSize)} (val F1 ${search.best.score.toFixed(3)})`);
+      settingsRows.push(
+        `custom CNN: best of grid lr ${String(p.lr)}, batch ${String(p.batchSize)} (val F1 ${search.best.score.toFixed(3)})`,
+      );
       const e = evaluateBinary(bestTrial.model, data.test, 'CustomCNN');
       evals.CustomCNN = e;
-      rows.push(['CustomCNN', bestTrial.model.countParams(), ...TABLE_METRICS.map((m) => e.metrics[m] ?? NaN), timings['grid search (custom CNN)']]);
+      rows.push([
+        'CustomCNN',
+        bestTrial.model.countParams(),
+        ...TABLE_METRICS.map((m) => e.metrics[m] ?? NaN),
+        timings['grid search (custom CNN)'],
+      ]);
     }
 
     for (const name of s.models.filter((m): m is 'ResNet50' | 'InceptionV3' => m !== 'CustomCNN')) {
@@ -361,7 +446,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       ]),
     };
     const figures = await savePlots(args.outDir, histories, evals, best);
-    if (trained.CustomCNN) figures.push(...(await explainPictures(trained.CustomCNN, data.test, args.outDir)));
+    if (trained.CustomCNN)
+      figures.push(...(await explainPictures(trained.CustomCNN, data.test, args.outDir)));
     timings.total = seconds(t0);
 
     const reportPath = writeReport(args.outDir, {
@@ -393,8 +479,12 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
           ? []
           : [
               `${args.mode} mode: ${s.size}x${s.size} phantoms, ${s.epochs} epochs (document: 20), a ${grid.length}-trial grid` +
-                (s.models.includes('ResNet50') ? `; ResNet50 on ${s.transferSize}x${s.transferSize} resized inputs for ${s.transferEpochs} epochs` : '') +
-                (s.models.includes('InceptionV3') ? '' : '; InceptionV3 left out (it needs >= 75x75 inputs; add it with --size 75 --models CustomCNN,InceptionV3)') +
+                (s.models.includes('ResNet50')
+                  ? `; ResNet50 on ${s.transferSize}x${s.transferSize} resized inputs for ${s.transferEpochs} epochs`
+                  : '') +
+                (s.models.includes('InceptionV3')
+                  ? ''
+                  : '; InceptionV3 left out (it needs >= 75x75 inputs; add it with --size 75 --models CustomCNN,InceptionV3)') +
                 '.',
             ],
     });

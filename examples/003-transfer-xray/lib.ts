@@ -27,7 +27,11 @@ async function readAll(ds: FileDataset, size: number): Promise<Split> {
  * `dir/train` (85% train, 15% validation, stratified: the published `val` folder holds only
  * 16 images) and `dir/test`, classes NORMAL = 0, PNEUMONIA = 1.
  */
-export async function loadKermanyFolders(dir: string, size: number, seed: number): Promise<{ train: Split; val: Split; test: Split }> {
+export async function loadKermanyFolders(
+  dir: string,
+  size: number,
+  seed: number,
+): Promise<{ train: Split; val: Split; test: Split }> {
   const trainDs = await classFolderDataset(dir, { split: 'train', classes: CLASSES });
   const testDs = await classFolderDataset(dir, { split: 'test', classes: CLASSES });
   const all = await readAll(trainDs, size);

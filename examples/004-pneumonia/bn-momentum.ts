@@ -15,8 +15,11 @@ interface LayerJson {
 /** A copy of `model` (same topology and weights) whose BatchNormalization layers use `momentum`; disposes `model`. */
 export async function withBnMomentum(model: tfl.LayersModel, momentum: number): Promise<tfl.LayersModel> {
   const topology = model.toJSON(undefined, false) as unknown as { config: { layers: LayerJson[] } };
-  for (const l of topology.config.layers) if (l.class_name === 'BatchNormalization') l.config.momentum = momentum;
-  const copy = await tfl.models.modelFromJSON({ modelTopology: topology as unknown as import('@tensorflow/tfjs-core').io.ModelJSON['modelTopology'] });
+  for (const l of topology.config.layers)
+    if (l.class_name === 'BatchNormalization') l.config.momentum = momentum;
+  const copy = await tfl.models.modelFromJSON({
+    modelTopology: topology as unknown as import('@tensorflow/tfjs-core').io.ModelJSON['modelTopology'],
+  });
   const weights = model.getWeights();
   copy.setWeights(weights);
   // Trainable flags are part of the config, so frozen layers stay frozen.

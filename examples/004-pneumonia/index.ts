@@ -74,16 +74,43 @@ function settingsFor(args: ExampleArgs): Settings {
     // VGG16 for 1 epoch and ResNet50 for 2 at a quarter of its width (5 epochs, measured,
     // cost 100 s more and stayed at chance).
     quick: {
-      size: 32, transferSize: 32, n: 800, cnnEpochs: 10, vggEpochs: 1, resnetEpochs: 2, batchSize: 16, lr: 1e-3,
-      resnetFilters: 16, lrPatience: 2, stopPatience: 10,
+      size: 32,
+      transferSize: 32,
+      n: 800,
+      cnnEpochs: 10,
+      vggEpochs: 1,
+      resnetEpochs: 2,
+      batchSize: 16,
+      lr: 1e-3,
+      resnetFilters: 16,
+      lrPatience: 2,
+      stopPatience: 10,
     },
     smoke: {
-      size: 32, transferSize: 32, n: 48, cnnEpochs: 1, vggEpochs: 1, resnetEpochs: 1, batchSize: 16, lr: 1e-3,
-      resnetFilters: 8, lrPatience: 2, stopPatience: 4,
+      size: 32,
+      transferSize: 32,
+      n: 48,
+      cnnEpochs: 1,
+      vggEpochs: 1,
+      resnetEpochs: 1,
+      batchSize: 16,
+      lr: 1e-3,
+      resnetFilters: 8,
+      lrPatience: 2,
+      stopPatience: 4,
     },
     full: {
-      size: 128, transferSize: 128, n: 0, cnnEpochs: 100, vggEpochs: 100, resnetEpochs: 100, batchSize: 32, lr: 1e-4,
-      resnetFilters: 64, lrPatience: 2, stopPatience: 20,
+      size: 128,
+      transferSize: 128,
+      n: 0,
+      cnnEpochs: 100,
+      vggEpochs: 100,
+      resnetEpochs: 100,
+      batchSize: 32,
+      lr: 1e-4,
+      resnetFilters: 64,
+      lrPatience: 2,
+      stopPatience: 20,
     },
   };
   const s = { ...(base[args.mode] as Settings) };
@@ -150,7 +177,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
   const s = settingsFor(args);
   const models = (args.models ?? [...PNEUMONIA_MODELS]) as PneumoniaModel[];
   for (const m of models) {
-    if (!PNEUMONIA_MODELS.includes(m)) throw new Error(`004: unknown model '${m}'; choose from ${PNEUMONIA_MODELS.join(', ')}`);
+    if (!PNEUMONIA_MODELS.includes(m))
+      throw new Error(`004: unknown model '${m}'; choose from ${PNEUMONIA_MODELS.join(', ')}`);
   }
   console.log(
     `004-pneumonia (${args.mode}): ${models.join(', ')}; CNN at ${s.size}x${s.size} for ${s.cnnEpochs} epochs, ` +
@@ -185,7 +213,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     let model = build(name, { ...s, size }, args.seed);
     // ResNet50 was PyTorch's in the document: BN momentum 0.1 there is Keras 0.9. The Keras
     // CNN keeps 0.99 on the real data; short runs need the faster-settling 0.9 (see bn-momentum.ts).
-    if (name === 'ResNet50' || (name === 'PneumoniaCNN' && args.mode !== 'full')) model = await withBnMomentum(model, 0.9);
+    if (name === 'ResNet50' || (name === 'PneumoniaCNN' && args.mode !== 'full'))
+      model = await withBnMomentum(model, 0.9);
     const buildSecs = seconds(tb);
     model.compile({
       optimizer: tf.train.adam(s.lr),
@@ -196,9 +225,20 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const rTrain = resized(data.train, size);
     const rVal = resized(data.val, size);
     const rTest = resized(data.test, size);
-    const reduceLr = new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.3, patience: s.lrPatience, minLr: 1e-6 });
-    const stopper = new EarlyStopping({ monitor: 'val_loss', patience: s.stopPatience, restoreBestWeights: true });
-    console.log(`${name}: ${sm.total.toLocaleString('en')} parameters (${sm.trainable.toLocaleString('en')} trainable) at ${size}x${size}x1`);
+    const reduceLr = new ReduceLROnPlateau({
+      monitor: 'val_loss',
+      factor: 0.3,
+      patience: s.lrPatience,
+      minLr: 1e-6,
+    });
+    const stopper = new EarlyStopping({
+      monitor: 'val_loss',
+      patience: s.stopPatience,
+      restoreBestWeights: true,
+    });
+    console.log(
+      `${name}: ${sm.total.toLocaleString('en')} parameters (${sm.trainable.toLocaleString('en')} trainable) at ${size}x${size}x1`,
+    );
     const { history, seconds: secs } = await trainClassifier(model, rTrain ?? data.train, rVal ?? data.val, {
       classes: 1,
       epochs,
@@ -216,7 +256,9 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     stops[name] =
       `${ran}/${epochs} epochs` +
       (stopper.stoppedEpoch >= 0 ? `, stopped early at epoch ${stopper.stoppedEpoch + 1}` : '') +
-      (reduceLr.reductions.length ? `, lr cut at epoch(s) ${reduceLr.reductions.map(([ep]) => ep + 1).join(', ')}` : '');
+      (reduceLr.reductions.length
+        ? `, lr cut at epoch(s) ${reduceLr.reductions.map(([ep]) => ep + 1).join(', ')}`
+        : '');
     const [[tn, fp], [fn, tp]] = e.confusion as [[number, number], [number, number]];
     rows.push([
       name,
@@ -232,7 +274,11 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     confusionRows.push([name, tn, fp, fn, tp]);
     figures.push(
       await saveFigure(
-        confusionMatrixChart({ title: `${name}: confusion matrix`, matrix: e.confusion, labels: ['NORMAL', 'PNEUMONIA'] }),
+        confusionMatrixChart({
+          title: `${name}: confusion matrix`,
+          matrix: e.confusion,
+          labels: ['NORMAL', 'PNEUMONIA'],
+        }),
         join(args.outDir, `confusion_${name}.png`),
       ),
     );
@@ -259,12 +305,14 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
             `Adam lr ${s.lr} instead of 1e-4, batch ${s.batchSize} instead of 32, PneumoniaCNN's BN momentum 0.9 instead of Keras' 0.99 (the moving statistics would not settle in a short run); early-stopping patience ${s.stopPatience} instead of 20.`,
         ]
       : args.mode === 'smoke'
-        ? [`Smoke mode: ${s.n} phantoms at ${s.size}x${s.size}, one epoch, ResNet50 at width ${s.resnetFilters}: checks the pipeline runs, not a result.`]
+        ? [
+            `Smoke mode: ${s.n} phantoms at ${s.size}x${s.size}, one epoch, ResNet50 at width ${s.resnetFilters}: checks the pipeline runs, not a result.`,
+          ]
         : [];
   const reportPath = writeReport(args.outDir, {
     title: 'Document 004: pneumonia on chest X-ray — CNN, VGG16 transfer, ResNet50',
     summary:
-      `NORMAL vs PNEUMONIA classification on ${args.data ? `the chest_xray dataset at ${args.data}` : 'built-in chest X-ray phantoms with Kermany\'s class balance'} ` +
+      `NORMAL vs PNEUMONIA classification on ${args.data ? `the chest_xray dataset at ${args.data}` : "built-in chest X-ray phantoms with Kermany's class balance"} ` +
       `(${args.mode} mode). Best model by test AUC: **${best}** (AUC ${(evals[best]?.metrics.auc ?? NaN).toFixed(4)}). ` +
       `PneumoniaCNN at the document's 128x128x1 input: ${refSummary.total.toLocaleString('en')} parameters ` +
       `(${refSummary.trainable.toLocaleString('en')} trainable, ${refSummary.nonTrainable.toLocaleString('en')} non-trainable; the document prints 2,525,121 total and 1,088 non-trainable, its "2,524,003 trainable" being a typo for 2,524,033).`,
@@ -273,16 +321,19 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       mode: args.mode,
       'pixel scaling': '8-bit grey levels / 255 -> [0, 1], one channel',
       'PneumoniaCNN input': `${s.size}x${s.size}x1, up to ${s.cnnEpochs} epochs`,
-      'VGG16Transfer / ResNet50 input': `${s.transferSize}x${s.transferSize}x1, up to ${s.vggEpochs} / ${s.resnetEpochs} epochs` +
+      'VGG16Transfer / ResNet50 input':
+        `${s.transferSize}x${s.transferSize}x1, up to ${s.vggEpochs} / ${s.resnetEpochs} epochs` +
         (s.resnetFilters !== 64 ? `, ResNet50 width ${s.resnetFilters}` : ''),
       loss: `binary cross-entropy, class weights [${weights.map((w) => w.toFixed(4)).join(', ')}] (complement of each class's share; document [3876/5218, 1342/5218])`,
       optimizer: `Adam lr ${s.lr} (document: 1e-4)`,
       'batch size': `${s.batchSize} (document: 32)`,
-      'ReduceLROnPlateau': `val_loss, factor 0.3, patience ${s.lrPatience}, min lr 1e-6`,
-      'EarlyStopping': `val_loss, patience ${s.stopPatience}, best weights restored`,
+      ReduceLROnPlateau: `val_loss, factor 0.3, patience ${s.lrPatience}, min lr 1e-6`,
+      EarlyStopping: `val_loss, patience ${s.stopPatience}, best weights restored`,
       augmentation: 'random horizontal flip, random rotation +-10 degrees',
       'BN momentum': `ResNet50 0.9 (PyTorch's 0.1, as the document's PyTorch ResNet); PneumoniaCNN ${args.mode === 'full' ? '0.99 (Keras)' : '0.9 (Keras: 0.99)'}`,
-      split: args.data ? 'train folder minus a stratified 10% validation part; test folder for the metrics' : '70/10/20 stratified train/val/test',
+      split: args.data
+        ? 'train folder minus a stratified 10% validation part; test folder for the metrics'
+        : '70/10/20 stratified train/val/test',
       ...Object.fromEntries(Object.entries(stops).map(([k, v]) => [`${k} training`, v])),
       seed: args.seed,
     },

@@ -32,10 +32,22 @@ async function materialize(ds: FileDataset, size: number): Promise<Split> {
  * `test`, or its parent `chest_xray`). The published `val` folder has only 16 images, so the
  * validation part is a stratified 10% of `train`; `test` (624 images) gives the metrics.
  */
-export async function loadChestXray(dir: string, size: number, seed: number): Promise<{ train: Split; val: Split; test: Split }> {
+export async function loadChestXray(
+  dir: string,
+  size: number,
+  seed: number,
+): Promise<{ train: Split; val: Split; test: Split }> {
   const root = existsSync(join(dir, 'train')) ? dir : join(dir, 'chest_xray');
-  const trainAll = await classFolderDataset(root, { split: 'train', classes: CLASSES, extensions: ['.jpeg', '.jpg', '.png'] });
-  const test = await classFolderDataset(root, { split: 'test', classes: CLASSES, extensions: ['.jpeg', '.jpg', '.png'] });
+  const trainAll = await classFolderDataset(root, {
+    split: 'train',
+    classes: CLASSES,
+    extensions: ['.jpeg', '.jpg', '.png'],
+  });
+  const test = await classFolderDataset(root, {
+    split: 'test',
+    classes: CLASSES,
+    extensions: ['.jpeg', '.jpg', '.png'],
+  });
   const parts = trainAll.split({ train: 0.9, val: 0.1 }, seed);
   return {
     train: await materialize(parts.train, size),

@@ -6,13 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import {
-  confusionMatrix,
-  evaluateScores,
-  rocAuc,
-  rocCurve,
-  type MetricName,
-} from '../../src/metrics';
+import { confusionMatrix, evaluateScores, rocAuc, rocCurve, type MetricName } from '../../src/metrics';
 import {
   confusionMatrixChart,
   fitWithMixing,
@@ -79,7 +73,12 @@ export interface Evaluation {
   confusion: number[][];
 }
 
-export function evaluateBinary(model: tfl.LayersModel, test: Split, name: string, threshold = 0.5): Evaluation {
+export function evaluateBinary(
+  model: tfl.LayersModel,
+  test: Split,
+  name: string,
+  threshold = 0.5,
+): Evaluation {
   const scores = predictScores(model, test.x);
   const metrics = evaluateScores(test.labels, scores, TABLE_METRICS, { threshold, zeroDivision: 0 });
   const bothClasses = new Set(test.labels).size === 2;
@@ -102,7 +101,10 @@ export async function trainClassifier(
   opts: TrainOptions,
 ): Promise<{ history: Record<string, number[]>; seconds: number }> {
   const { classes, ...fitOpts } = opts;
-  const y = classes === 1 ? tf.tensor2d(Array.from(train.labels), [train.labels.length, 1]) : oneHot(train.labels, classes);
+  const y =
+    classes === 1
+      ? tf.tensor2d(Array.from(train.labels), [train.labels.length, 1])
+      : oneHot(train.labels, classes);
   const yv = val
     ? classes === 1
       ? tf.tensor2d(Array.from(val.labels), [val.labels.length, 1])
@@ -130,7 +132,12 @@ export async function savePlots(
 ): Promise<string[]> {
   const files: string[] = [];
   for (const [name, h] of Object.entries(histories)) {
-    files.push(await saveFigure(historyChart(h, { title: `${name}: training curves` }), join(outDir, `curves_${name}.png`)));
+    files.push(
+      await saveFigure(
+        historyChart(h, { title: `${name}: training curves` }),
+        join(outDir, `curves_${name}.png`),
+      ),
+    );
   }
   files.push(
     await saveFigure(
@@ -142,7 +149,11 @@ export async function savePlots(
   if (b) {
     files.push(
       await saveFigure(
-        confusionMatrixChart({ title: `${best}: confusion matrix`, matrix: b.confusion, labels: ['negative', 'positive'] }),
+        confusionMatrixChart({
+          title: `${best}: confusion matrix`,
+          matrix: b.confusion,
+          labels: ['negative', 'positive'],
+        }),
         join(outDir, 'confusion_matrix.png'),
       ),
     );

@@ -50,7 +50,8 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
   const num = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: --${flag} must be a positive number; got '${v}'`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`${name}: --${flag} must be a positive number; got '${v}'`);
     return n;
   };
   const mode: Mode = values.smoke ? 'smoke' : values.data ? 'full' : 'quick';

@@ -24,7 +24,11 @@ export async function loadAll(ds: FileDataset, size: number): Promise<Split> {
  * COVID-CT (UCSD-AI4H; 349 COVID / 397 non-COVID images): the published train/val/test lists
  * when `Data-split/` is present, else a stratified 60/15/25 split. Label 1 = COVID.
  */
-export async function loadCovidCt(dir: string, size: number, seed: number): Promise<{ train: Split; val: Split; test: Split }> {
+export async function loadCovidCt(
+  dir: string,
+  size: number,
+  seed: number,
+): Promise<{ train: Split; val: Split; test: Split }> {
   let parts: { train: FileDataset; val: FileDataset; test: FileDataset };
   try {
     parts = {
@@ -35,7 +39,11 @@ export async function loadCovidCt(dir: string, size: number, seed: number): Prom
   } catch {
     parts = (await covidCtDataset(dir)).split([0.6, 0.15, 0.25], seed);
   }
-  return { train: await loadAll(parts.train, size), val: await loadAll(parts.val, size), test: await loadAll(parts.test, size) };
+  return {
+    train: await loadAll(parts.train, size),
+    val: await loadAll(parts.val, size),
+    test: await loadAll(parts.test, size),
+  };
 }
 
 /** A split of CT slices that remembers each slice's series, for series-level scores. */
@@ -47,7 +55,11 @@ export interface SeriesSplit extends Split {
  * MIA-COV19D-style series folders (`root/<class>/<series>/<slices>`), split 75/25 by series
  * (stratified), pixels scaled to [-1, 1] as document 000 does.
  */
-export async function loadSeriesFolders(dir: string, size: number, seed: number): Promise<{ train: SeriesSplit; val: SeriesSplit }> {
+export async function loadSeriesFolders(
+  dir: string,
+  size: number,
+  seed: number,
+): Promise<{ train: SeriesSplit; val: SeriesSplit }> {
   const parts = (await ctSeriesDataset(dir)).split([0.75, 0.25], seed);
   const load = async (ds: FileDataset): Promise<SeriesSplit> => {
     const s = await loadAll(ds, size);

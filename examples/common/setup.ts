@@ -7,7 +7,9 @@ export async function initBackend(args: ExampleArgs): Promise<BackendReport> {
   const report = await setupBackend(args.backend ? { prefer: args.backend } : {});
   console.log(
     `backend: ${report.backend}` +
-      (report.skipped.length ? ` (skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''),
+      (report.skipped.length
+        ? ` (skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`
+        : ''),
   );
   return report;
 }

@@ -59,7 +59,11 @@ async function importOptional(pkg: string): Promise<void> {
 
 function describe(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  if (/Cannot find (module|package)|Could not resolve|Failed to (resolve|load url)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(msg)) {
+  if (
+    /Cannot find (module|package)|Could not resolve|Failed to (resolve|load url)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(
+      msg,
+    )
+  ) {
     return 'not installed';
   }
   return msg.split('\n')[0] ?? msg;
@@ -72,7 +76,9 @@ async function tryBackend(name: BackendName): Promise<void> {
     loaded.add(name);
   }
   if (tf.findBackendFactory(spec.tfName) == null) {
-    throw new Error(`${spec.pkg} loaded but registered no '${spec.tfName}' backend (two copies of tfjs-core?)`);
+    throw new Error(
+      `${spec.pkg} loaded but registered no '${spec.tfName}' backend (two copies of tfjs-core?)`,
+    );
   }
   const ok = await tf.setBackend(spec.tfName);
   if (!ok) throw new Error(`tf.setBackend('${spec.tfName}') failed to initialise`);

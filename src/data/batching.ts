@@ -18,9 +18,14 @@ export interface BatchOptions {
  * One epoch's batches of indices 0..n-1, shuffled with `rng` when asked.
  * @returns an array of index arrays, each of at most `batchSize` entries.
  */
-export function batchIndices(n: number, options: BatchOptions = {}, rng: Rng = makeRng(options.seed ?? 0)): number[][] {
+export function batchIndices(
+  n: number,
+  options: BatchOptions = {},
+  rng: Rng = makeRng(options.seed ?? 0),
+): number[][] {
   const { batchSize = 32, shuffle = true, dropRemainder = false } = options;
-  if (!Number.isInteger(n) || n < 0) throw new Error(`batchIndices: 'n' must be a non-negative integer; got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`batchIndices: 'n' must be a non-negative integer; got ${n}`);
   checkPositiveInt(batchSize, 'batchSize', 'batchIndices');
   const order = Array.from({ length: n }, (_, i) => i);
   if (shuffle) rng.shuffle(order);
@@ -67,7 +72,9 @@ export class BatchIterator implements Iterable<Batch> {
   ) {
     if (xs.rank < 1) throw new Error(`BatchIterator: 'xs' must have a batch dimension; got a scalar`);
     if (ys && ys.shape[0] !== xs.shape[0]) {
-      throw new Error(`BatchIterator: 'xs' and 'ys' must have the same batch size; got ${xs.shape[0]} and ${ys.shape[0]}`);
+      throw new Error(
+        `BatchIterator: 'xs' and 'ys' must have the same batch size; got ${xs.shape[0]} and ${ys.shape[0]}`,
+      );
     }
     checkPositiveInt(options.batchSize ?? 32, 'batchSize', 'BatchIterator');
     this.size = xs.shape[0] as number;

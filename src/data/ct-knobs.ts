@@ -57,7 +57,11 @@ export function resolveCtKnobs(opts: CtDifficultyOptions, fn: string): CtKnobs {
   checkRange(k.distractorRate, 'distractorRate', fn, { lo: 0, hi: 1 });
   checkRange(k.anatomyJitter, 'anatomyJitter', fn, { lo: 0, hi: 1 });
   const f = k.findings;
-  if (!f || ![f.ggo, f.crazyPaving, f.consolidation].every((w) => w >= 0) || f.ggo + f.crazyPaving + f.consolidation <= 0) {
+  if (
+    !f ||
+    ![f.ggo, f.crazyPaving, f.consolidation].every((w) => w >= 0) ||
+    f.ggo + f.crazyPaving + f.consolidation <= 0
+  ) {
     throw new Error(`${fn}: 'findings' weights must be >= 0 with a positive sum; got ${JSON.stringify(f)}`);
   }
   return k;
@@ -65,7 +69,8 @@ export function resolveCtKnobs(opts: CtDifficultyOptions, fn: string): CtKnobs {
 
 /** Draw one COVID-like finding: peripheral, biased posteriorly, as the radiology describes. */
 export function sampleFinding(rng: Rng, k: CtKnobs): CtLesion {
-  const kind = pickWeighted(rng, [k.findings.ggo, k.findings.crazyPaving, k.findings.consolidation]) as 0 | 1 | 2;
+  const kind = pickWeighted(rng, [k.findings.ggo, k.findings.crazyPaving, k.findings.consolidation]) as
+    0 | 1 | 2;
   const blobs: Array<[number, number, number]> = [];
   const nb = rng.int(3);
   for (let b = 0; b < nb; b++) blobs.push([rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0.45, 0.85)]);
@@ -126,4 +131,3 @@ export function sampleDistractors(rng: Rng, k: CtKnobs): CtLesion[] {
   }
   return out;
 }
-

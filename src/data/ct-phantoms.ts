@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInt, checkRange } from '../util/checks';
 import { Rng, makeRng } from '../util/random';
 import { resolveCtKnobs, sampleDistractors, sampleFinding } from './ct-knobs';
-import { type CtLesion, finishSlice, lungEllipses, paintAnatomy, paintLesions, sampleBodyPlan } from './ct-slice';
+import {
+  type CtLesion,
+  finishSlice,
+  lungEllipses,
+  paintAnatomy,
+  paintLesions,
+  sampleBodyPlan,
+} from './ct-slice';
 import { balancedLabels, pickInt } from './phantom-draw';
 
 /** Preset of the difficulty knobs; explicit knobs override the preset's values. */
@@ -110,7 +117,14 @@ export function ctPhantomArrays(options: CtPhantomOptions): PhantomArrays {
       const count = Math.max(1, pickInt(rng, k.lesionCount));
       for (let c = 0; c < count; c++) lesions.push(sampleFinding(rng, k));
     }
-    paintLesions(buf, mask, lungCov, size, lungEllipses(plan, z), lesions.map((lesion) => ({ lesion, scale: 1 })));
+    paintLesions(
+      buf,
+      mask,
+      lungCov,
+      size,
+      lungEllipses(plan, z),
+      lesions.map((lesion) => ({ lesion, scale: 1 })),
+    );
     finishSlice(buf, rng, k.noiseStd);
     for (let p = 0; p < px; p++) mask[p] = (mask[p] as number) >= 0.5 ? 1 : 0;
   }

@@ -3,7 +3,14 @@ import { checkPositiveInt, checkRange } from '../util/checks';
 import { Rng, makeRng } from '../util/random';
 import { resolveCtKnobs, sampleDistractors, sampleFinding } from './ct-knobs';
 import type { CtDifficultyOptions } from './ct-phantoms';
-import { type CtLesion, finishSlice, lungEllipses, paintAnatomy, paintLesions, sampleBodyPlan } from './ct-slice';
+import {
+  type CtLesion,
+  finishSlice,
+  lungEllipses,
+  paintAnatomy,
+  paintLesions,
+  sampleBodyPlan,
+} from './ct-slice';
 import { balancedLabels, pickInt } from './phantom-draw';
 
 /** Options of {@link ctSeriesPhantoms}; the difficulty knobs are those of {@link ctPhantoms}. */
@@ -87,7 +94,11 @@ export function ctSeriesPhantoms(options: CtSeriesPhantomOptions): CtSeriesSet {
       const count = Math.max(1, pickInt(rng, k.lesionCount)) + 1;
       for (let c = 0; c < count; c++) {
         // At least one slice cuts every finding: its z-radius exceeds half the slice spacing.
-        blobs.push({ lesion: sampleFinding(rng, k), z0: rng.uniform(0.15, 0.9), rz: Math.max(rng.uniform(0.04, 0.14), 0.6 * spacing) });
+        blobs.push({
+          lesion: sampleFinding(rng, k),
+          z0: rng.uniform(0.15, 0.9),
+          rz: Math.max(rng.uniform(0.04, 0.14), 0.6 * spacing),
+        });
       }
     }
     for (let s = 0; s < slices; s++) {

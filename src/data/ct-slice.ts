@@ -120,7 +120,13 @@ export function placeLesion(lesion: CtLesion, lungs: [Ellipse, Ellipse], scale =
 }
 
 /** Paint the anatomy at height z; returns the lung coverage map (0..1 per pixel). */
-export function paintAnatomy(buf: Float32Array, size: number, plan: CtBodyPlan, z: number, rng: Rng): Float32Array {
+export function paintAnatomy(
+  buf: Float32Array,
+  size: number,
+  plan: CtBodyPlan,
+  z: number,
+  rng: Rng,
+): Float32Array {
   buf.fill(HU.air);
   const lungCov = new Float32Array(size * size);
   const body: Ellipse = { cx: plan.cx, cy: plan.cy, a: plan.a, b: plan.b, theta: plan.theta };
@@ -137,17 +143,28 @@ export function paintAnatomy(buf: Float32Array, size: number, plan: CtBodyPlan, 
       const sa = Math.sin(phi);
       const cx = lung.cx + sigma * ca * (lung.a + 0.07);
       const cy = lung.cy + sa * (lung.b + 0.07);
-      const rib: Ellipse = { cx, cy, a: 0.05, b: 0.022, theta: Math.atan2(sigma * ca * lung.b, -sa * lung.a) };
+      const rib: Ellipse = {
+        cx,
+        cy,
+        a: 0.05,
+        b: 0.022,
+        theta: Math.atan2(sigma * ca * lung.b, -sa * lung.a),
+      };
       fillEllipse(buf, size, rib, HU.boneCortex);
     }
   }
-  fillEllipse(buf, size, { cx: plan.cx, cy: plan.cy - plan.b + plan.fat + 0.07, a: 0.07, b: 0.03, theta: 0 }, 400);
+  fillEllipse(
+    buf,
+    size,
+    { cx: plan.cx, cy: plan.cy - plan.b + plan.fat + 0.07, a: 0.07, b: 0.03, theta: 0 },
+    400,
+  );
 
   for (const lung of lungs) fillEllipseTracked(buf, lungCov, size, lung, HU.lung);
   // Dependent (posterior) lungs are a little denser: gravity, not disease.
   for (let i = 0; i < size; i++) {
     const y = ((i + 0.5) / size) * 2 - 1;
-    const g = plan.gradient * (y - (plan.cy - 0.04)) / 0.45;
+    const g = (plan.gradient * (y - (plan.cy - 0.04))) / 0.45;
     for (let j = 0; j < size; j++) {
       const idx = i * size + j;
       const c = lungCov[idx] as number;
@@ -157,9 +174,21 @@ export function paintAnatomy(buf: Float32Array, size: number, plan: CtBodyPlan, 
 
   if (z > 0.35) {
     const h = Math.min(1, (z - 0.35) / 0.25) * plan.heartScale;
-    carveEllipse(buf, lungCov, size, { cx: plan.cx + 0.1, cy: plan.cy - 0.13, a: 0.23 * h, b: 0.19 * h, theta: -0.4 }, HU.soft);
+    carveEllipse(
+      buf,
+      lungCov,
+      size,
+      { cx: plan.cx + 0.1, cy: plan.cy - 0.13, a: 0.23 * h, b: 0.19 * h, theta: -0.4 },
+      HU.soft,
+    );
   }
-  carveEllipse(buf, lungCov, size, { cx: plan.cx + 0.11, cy: plan.cy + 0.27, a: 0.055, b: 0.055, theta: 0 }, HU.blood);
+  carveEllipse(
+    buf,
+    lungCov,
+    size,
+    { cx: plan.cx + 0.11, cy: plan.cy + 0.27, a: 0.055, b: 0.055, theta: 0 },
+    HU.blood,
+  );
   const spine: Ellipse = { cx: plan.cx, cy: plan.cy + 0.4, a: 0.1, b: 0.095, theta: 0 };
   carveEllipse(buf, lungCov, size, spine, HU.boneCortex);
   fillEllipse(buf, size, { ...spine, a: 0.075, b: 0.07 }, HU.boneMarrow);
@@ -169,7 +198,12 @@ export function paintAnatomy(buf: Float32Array, size: number, plan: CtBodyPlan, 
     fillEllipse(buf, size, { cx: plan.cx, cy: plan.cy + 0.12, a: 0.045, b: 0.04, theta: 0 }, HU.air);
   } else if (z < 0.62) {
     for (const sigma of [-1, 1]) {
-      fillEllipse(buf, size, { cx: plan.cx + sigma * 0.1, cy: plan.cy + 0.14, a: 0.03, b: 0.025, theta: 0 }, HU.air);
+      fillEllipse(
+        buf,
+        size,
+        { cx: plan.cx + sigma * 0.1, cy: plan.cy + 0.14, a: 0.03, b: 0.025, theta: 0 },
+        HU.air,
+      );
     }
   }
   paintVessels(buf, lungCov, size, lungs, rng);
@@ -177,7 +211,13 @@ export function paintAnatomy(buf: Float32Array, size: number, plan: CtBodyPlan, 
 }
 
 /** Vessels (and a few airways) as sub-pixel to few-pixel blobs, denser towards the hila. */
-function paintVessels(buf: Float32Array, lungCov: Float32Array, size: number, lungs: [Ellipse, Ellipse], rng: Rng): void {
+function paintVessels(
+  buf: Float32Array,
+  lungCov: Float32Array,
+  size: number,
+  lungs: [Ellipse, Ellipse],
+  rng: Rng,
+): void {
   for (const [k, lung] of lungs.entries()) {
     const sigma = k === 0 ? -1 : 1;
     const count = 14 + rng.int(10);
@@ -221,7 +261,13 @@ export function paintLesions(
     if (!base) continue;
     const parts: Ellipse[] = [base];
     for (const [dx, dy, rel] of lesion.blobs) {
-      parts.push({ ...base, cx: base.cx + dx * lesion.r * scale, cy: base.cy + dy * lesion.r * scale, a: base.a * rel, b: base.b * rel });
+      parts.push({
+        ...base,
+        cx: base.cx + dx * lesion.r * scale,
+        cy: base.cy + dy * lesion.r * scale,
+        a: base.a * rel,
+        b: base.b * rel,
+      });
     }
     const reach = 1 + 5 * lesion.soft;
     for (const e of parts) {

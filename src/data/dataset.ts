@@ -57,7 +57,10 @@ async function loadPixels(path: string, channels: 1 | 3, scale: 'unit' | 'none')
   } catch (e) {
     throw new Error(`dataset: cannot read ${path} (${(e as Error).message})`);
   }
-  if (/\.(dcm|dicom)$/i.test(path) || (bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d)) {
+  if (
+    /\.(dcm|dicom)$/i.test(path) ||
+    (bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d)
+  ) {
     const d = decodeDicom(bytes, path);
     const n = d.rows * d.columns;
     const gray = new Float32Array(n);
@@ -127,7 +130,11 @@ export class FileDataset {
 
   /** The samples at `indices`, as a new dataset. */
   subset(indices: readonly number[]): FileDataset {
-    return new FileDataset(indices.map((i) => this.items[i] as DatasetItem), this.classNames, this.source);
+    return new FileDataset(
+      indices.map((i) => this.items[i] as DatasetItem),
+      this.classNames,
+      this.source,
+    );
   }
 
   /**
@@ -146,8 +153,12 @@ export class FileDataset {
         else series.set(id, [k]);
       });
       const ids = [...series.keys()];
-      const sp = stratifiedSplit(ids.map((id) => (this.items[(series.get(id) as number[])[0] as number] as DatasetItem).label), { fractions, seed });
-      const expand = (idx: number[]): number[] => idx.flatMap((s) => series.get(ids[s] as string) as number[]);
+      const sp = stratifiedSplit(
+        ids.map((id) => (this.items[(series.get(id) as number[])[0] as number] as DatasetItem).label),
+        { fractions, seed },
+      );
+      const expand = (idx: number[]): number[] =>
+        idx.flatMap((s) => series.get(ids[s] as string) as number[]);
       parts = { train: expand(sp.train), val: expand(sp.val), test: expand(sp.test) };
     } else parts = stratifiedSplit(this.labels, { fractions, seed });
     return { train: this.subset(parts.train), val: this.subset(parts.val), test: this.subset(parts.test) };
@@ -164,12 +175,31 @@ export class FileDataset {
    * batch is being used (`prefetch` batches ahead).
    */
   async *batches(options: StreamOptions = {}): AsyncGenerator<StreamBatch> {
-    const { channels = 1, scale = 'unit', batchSize = 32, shuffle = true, seed = 0, epoch = 0, dropRemainder = false, prefetch = 1 } = options;
+    const {
+      channels = 1,
+      scale = 'unit',
+      batchSize = 32,
+      shuffle = true,
+      seed = 0,
+      epoch = 0,
+      dropRemainder = false,
+      prefetch = 1,
+    } = options;
     checkOneOf(scale, ['unit', 'none'], 'scale', 'FileDataset.batches');
     checkPositiveInt(batchSize, 'batchSize', 'FileDataset.batches');
-    if (channels !== 1 && channels !== 3) throw new Error(`FileDataset.batches: 'channels' must be 1 or 3; got ${channels}`);
-    const size: [number, number] | null = options.size === undefined ? null : typeof options.size === 'number' ? [options.size, options.size] : options.size;
-    const order = batchIndices(this.size, { batchSize, shuffle, dropRemainder }, new Rng(seed * 1000003 + epoch));
+    if (channels !== 1 && channels !== 3)
+      throw new Error(`FileDataset.batches: 'channels' must be 1 or 3; got ${channels}`);
+    const size: [number, number] | null =
+      options.size === undefined
+        ? null
+        : typeof options.size === 'number'
+          ? [options.size, options.size]
+          : options.size;
+    const order = batchIndices(
+      this.size,
+      { batchSize, shuffle, dropRemainder },
+      new Rng(seed * 1000003 + epoch),
+    );
     const load = async (idx: number[]): Promise<StreamBatch> => {
       const items = idx.map((i) => this.items[i] as DatasetItem);
       const settled = await Promise.allSettled(items.map((it) => loadPixels(it.path, channels, scale)));
@@ -194,7 +224,14 @@ export class FileDataset {
       } finally {
         tf.dispose(pix);
       }
-      return { xs, ys: tf.tensor1d(items.map((i) => i.label), 'int32'), items };
+      return {
+        xs,
+        ys: tf.tensor1d(
+          items.map((i) => i.label),
+          'int32',
+        ),
+        items,
+      };
     };
     const queue: Array<Promise<StreamBatch>> = [];
     let next = 0;

@@ -63,7 +63,12 @@ const META_TAGS: Record<string, string> = {
   RescaleType: 'x00281054',
 };
 
-const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
+const UNCOMPRESSED = new Set([
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2.2',
+  '1.2.840.10008.1.2.1.99',
+]);
 
 function numbers(ds: dicomParserNs.DataSet, tag: string): number[] | null {
   const s = ds.string(tag);
@@ -100,9 +105,12 @@ export function decodeDicom(bytes: Uint8Array, name = '<bytes>'): DicomImage {
   const rows = ds.uint16('x00280010');
   const columns = ds.uint16('x00280011');
   const pixel = ds.elements.x7fe00010;
-  if (!pixel || rows === undefined || columns === undefined) return fail('no image (missing Rows, Columns or PixelData)');
+  if (!pixel || rows === undefined || columns === undefined)
+    return fail('no image (missing Rows, Columns or PixelData)');
   if (!UNCOMPRESSED.has(ts) || pixel.encapsulatedPixelData) {
-    return fail(`compressed transfer syntax ${ts} is not supported; decompress it first (e.g. gdcmconv --raw or dcmdjpeg)`);
+    return fail(
+      `compressed transfer syntax ${ts} is not supported; decompress it first (e.g. gdcmconv --raw or dcmdjpeg)`,
+    );
   }
   const bits = ds.uint16('x00280100') ?? 16;
   const stored = ds.uint16('x00280101') ?? bits;
@@ -116,7 +124,9 @@ export function decodeDicom(bytes: Uint8Array, name = '<bytes>'): DicomImage {
   const need = (count * bits) / 8;
   const buf = ds.byteArray;
   if (pixel.dataOffset + need > buf.length || pixel.length < need) {
-    return fail(`truncated pixel data: needs ${need} bytes, file holds ${Math.min(pixel.length, buf.length - pixel.dataOffset)}`);
+    return fail(
+      `truncated pixel data: needs ${need} bytes, file holds ${Math.min(pixel.length, buf.length - pixel.dataOffset)}`,
+    );
   }
   const little = ts !== '1.2.840.10008.1.2.2';
   const view = new DataView(buf.buffer, buf.byteOffset + pixel.dataOffset, need);
@@ -139,7 +149,9 @@ export function decodeDicom(bytes: Uint8Array, name = '<bytes>'): DicomImage {
     out = new Float32Array(count);
     const n = rows * columns;
     for (let f = 0; f < frames; f++) {
-      for (let s = 0; s < spp; s++) for (let p = 0; p < n; p++) out[f * perFrame + p * spp + s] = pixels[f * perFrame + s * n + p] as number;
+      for (let s = 0; s < spp; s++)
+        for (let p = 0; p < n; p++)
+          out[f * perFrame + p * spp + s] = pixels[f * perFrame + s * n + p] as number;
     }
   }
   const spacing = numbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
@@ -210,7 +222,14 @@ export interface DicomVolume {
 }
 
 function looksLikeDicom(bytes: Uint8Array, file: string): boolean {
-  if (bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d) return true;
+  if (
+    bytes.length >= 132 &&
+    bytes[128] === 0x44 &&
+    bytes[129] === 0x49 &&
+    bytes[130] === 0x43 &&
+    bytes[131] === 0x4d
+  )
+    return true;
   return /\.(dcm|dicom|ima)$/i.test(file);
 }
 
@@ -224,7 +243,10 @@ function looksLikeDicom(bytes: Uint8Array, file: string): boolean {
 export async function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): Promise<DicomVolume> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => d.name)
+      .sort();
   } catch (e) {
     throw new Error(`readDicomSeries: cannot read folder ${dir} (${(e as Error).message})`);
   }
@@ -240,13 +262,22 @@ export async function readDicomSeries(dir: string, options: DicomSeriesOptions =
   let chosen = slices;
   if (options.seriesInstanceUID !== undefined) {
     chosen = slices.filter((s) => (s.img.meta.SeriesInstanceUID ?? '') === options.seriesInstanceUID);
-    if (!chosen.length) throw new Error(`readDicomSeries: ${dir} has no series ${options.seriesInstanceUID}; found ${uids.join(', ')}`);
+    if (!chosen.length)
+      throw new Error(
+        `readDicomSeries: ${dir} has no series ${options.seriesInstanceUID}; found ${uids.join(', ')}`,
+      );
   } else if (uids.length > 1) {
-    throw new Error(`readDicomSeries: ${dir} holds ${uids.length} series (${uids.join(', ')}); pass 'seriesInstanceUID' to pick one`);
+    throw new Error(
+      `readDicomSeries: ${dir} holds ${uids.length} series (${uids.join(', ')}); pass 'seriesInstanceUID' to pick one`,
+    );
   }
   const first = (chosen[0] as { img: DicomImage }).img;
   for (const s of chosen) {
-    if (s.img.rows !== first.rows || s.img.columns !== first.columns || s.img.samplesPerPixel !== first.samplesPerPixel) {
+    if (
+      s.img.rows !== first.rows ||
+      s.img.columns !== first.columns ||
+      s.img.samplesPerPixel !== first.samplesPerPixel
+    ) {
       throw new Error(
         `readDicomSeries: ${s.file} is ${s.img.rows}x${s.img.columns}x${s.img.samplesPerPixel} but the series is ${first.rows}x${first.columns}x${first.samplesPerPixel}`,
       );
@@ -264,11 +295,15 @@ export async function readDicomSeries(dir: string, options: DicomSeriesOptions =
     };
   } else if (chosen.every((s) => s.img.instanceNumber !== null)) key = (s) => s.img.instanceNumber as number;
   else key = () => 0;
-  const ordered = chosen.map((s, i) => ({ s, k: key(s), i })).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.s);
+  const ordered = chosen
+    .map((s, i) => ({ s, k: key(s), i }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map((x) => x.s);
   let dz = first.sliceThickness ?? 1;
   if (havePos && ordered.length > 1) {
     const d: number[] = [];
-    for (let i = 1; i < ordered.length; i++) d.push(Math.abs(key(ordered[i] as typeof ordered[0]) - key(ordered[i - 1] as typeof ordered[0])));
+    for (let i = 1; i < ordered.length; i++)
+      d.push(Math.abs(key(ordered[i] as (typeof ordered)[0]) - key(ordered[i - 1] as (typeof ordered)[0])));
     d.sort((a, b) => a - b);
     const med = d[Math.floor(d.length / 2)] as number;
     if (med > 0) dz = med;

@@ -66,7 +66,11 @@ export function convertChannels(img: DecodedImage, channels: 1 | 2 | 3 | 4): Dec
  * pure-JS `jpeg-js`; always 8-bit, colour JPEGs come out RGB) from bytes.
  * @param name what to call the file in errors.
  */
-export function decodeImage(bytes: Uint8Array, name = '<bytes>', options: ImageReadOptions = {}): DecodedImage {
+export function decodeImage(
+  bytes: Uint8Array,
+  name = '<bytes>',
+  options: ImageReadOptions = {},
+): DecodedImage {
   const fmt = sniffImageFormat(bytes);
   let img: DecodedImage;
   if (fmt === 'png') img = decodePng(bytes, name);

@@ -30,8 +30,14 @@ async function listDir(dir: string, fn: string): Promise<{ files: string[]; dirs
   } catch (e) {
     throw new Error(`${fn}: cannot read folder ${dir} (${(e as Error).message})`);
   }
-  const files = entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort(collator.compare);
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(collator.compare);
+  const files = entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort(collator.compare);
+  const dirs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort(collator.compare);
   return { files, dirs };
 }
 
@@ -40,12 +46,20 @@ function hasExt(name: string, ext: readonly string[]): boolean {
   return ext.some((e) => lower.endsWith(e));
 }
 
-function checkClasses(items: DatasetItem[], classNames: string[], where: string, fn: string, allowSingle: boolean): void {
+function checkClasses(
+  items: DatasetItem[],
+  classNames: string[],
+  where: string,
+  fn: string,
+  allowSingle: boolean,
+): void {
   if (!items.length) throw new Error(`${fn}: no images found under ${where}`);
   const present = new Set(items.map((i) => i.label));
   if (present.size < 2 && !allowSingle) {
     const only = classNames[[...present][0] as number];
-    throw new Error(`${fn}: only one class ('${only}') has images under ${where}; a classifier needs at least two (pass allowSingleClass: true for a one-class test set)`);
+    throw new Error(
+      `${fn}: only one class ('${only}') has images under ${where}; a classifier needs at least two (pass allowSingleClass: true for a one-class test set)`,
+    );
   }
 }
 
@@ -62,7 +76,10 @@ export interface ClassFolderOptions extends LayoutOptions {
  * `test/...`): every image below `root/<split>/<class>/` (recursively) gets that class's
  * label. Empty trees and single-class trees are reported with an error naming the folder.
  */
-export async function classFolderDataset(root: string, options: ClassFolderOptions = {}): Promise<FileDataset> {
+export async function classFolderDataset(
+  root: string,
+  options: ClassFolderOptions = {},
+): Promise<FileDataset> {
   const fn = 'classFolderDataset';
   const ext = options.extensions ?? IMAGE_EXTENSIONS;
   const base = options.split ? join(root, options.split) : root;
@@ -93,7 +110,11 @@ export interface CovidCtOptions extends LayoutOptions {
   split?: 'train' | 'val' | 'test';
 }
 
-async function findBelow(root: string, match: (name: string, isDirectory: boolean) => boolean, depth: number): Promise<string | null> {
+async function findBelow(
+  root: string,
+  match: (name: string, isDirectory: boolean) => boolean,
+  depth: number,
+): Promise<string | null> {
   const queue: Array<[string, number]> = [[root, 0]];
   while (queue.length) {
     const [dir, d] = queue.shift() as [string, number];
@@ -105,7 +126,9 @@ async function findBelow(root: string, match: (name: string, isDirectory: boolea
     }
     entries.sort((a, b) => collator.compare(a.name, b.name));
     for (const e of entries) if (match(e.name, e.isDirectory())) return join(dir, e.name);
-    if (d < depth) for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) queue.push([join(dir, e.name), d + 1]);
+    if (d < depth)
+      for (const e of entries)
+        if (e.isDirectory() && !e.name.startsWith('.')) queue.push([join(dir, e.name), d + 1]);
   }
   return null;
 }
@@ -131,10 +154,16 @@ export async function covidCtDataset(root: string, options: CovidCtOptions = {})
       const listName = `${options.split}${name}.txt`;
       const list = await findBelow(root, (n, d) => !d && n === listName, 3);
       if (!list) throw new Error(`${fn}: split file ${listName} not found under ${root}`);
-      const wanted = (await readFile(list, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+      const wanted = (await readFile(list, 'utf8'))
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
       const have = new Set(files);
       const missing = wanted.filter((w) => !have.has(w));
-      if (missing.length) throw new Error(`${fn}: ${list} lists ${missing.length} file(s) missing from ${dir}, e.g. '${missing[0]}'`);
+      if (missing.length)
+        throw new Error(
+          `${fn}: ${list} lists ${missing.length} file(s) missing from ${dir}, e.g. '${missing[0]}'`,
+        );
       files = wanted;
     }
     for (const f of files) items.push({ path: join(dir, f), label });
@@ -167,7 +196,8 @@ export async function ctSeriesDataset(root: string, options: CtSeriesOptions = {
     if (!(await isDir(cdir))) throw new Error(`${fn}: class folder ${cdir} does not exist`);
     for (const s of (await listDir(cdir, fn)).dirs) {
       const sdir = join(cdir, s);
-      for (const f of (await listDir(sdir, fn)).files) if (hasExt(f, ext)) items.push({ path: join(sdir, f), label, seriesId: `${c}/${s}` });
+      for (const f of (await listDir(sdir, fn)).files)
+        if (hasExt(f, ext)) items.push({ path: join(sdir, f), label, seriesId: `${c}/${s}` });
     }
   }
   checkClasses(items, classes, root, fn, options.allowSingleClass ?? false);
@@ -228,18 +258,28 @@ export async function csvDataset(csvPath: string, options: CsvOptions = {}): Pro
   const col = (name: string | undefined, fallback: number, opt: string): number => {
     if (name === undefined) return fallback;
     const k = header.indexOf(name);
-    if (k < 0) throw new Error(`${fn}: ${csvPath} has no column '${name}' (option '${opt}'); columns: ${header.join(', ')}`);
+    if (k < 0)
+      throw new Error(
+        `${fn}: ${csvPath} has no column '${name}' (option '${opt}'); columns: ${header.join(', ')}`,
+      );
     return k;
   };
-  const pc = header.includes('path') && options.pathColumn === undefined ? header.indexOf('path') : col(options.pathColumn, 0, 'pathColumn');
-  const lc = header.includes('label') && options.labelColumn === undefined ? header.indexOf('label') : col(options.labelColumn, 1, 'labelColumn');
+  const pc =
+    header.includes('path') && options.pathColumn === undefined
+      ? header.indexOf('path')
+      : col(options.pathColumn, 0, 'pathColumn');
+  const lc =
+    header.includes('label') && options.labelColumn === undefined
+      ? header.indexOf('label')
+      : col(options.labelColumn, 1, 'labelColumn');
   const sc = options.seriesColumn === undefined ? -1 : col(options.seriesColumn, -1, 'seriesColumn');
   const base = options.baseDir ?? dirname(resolve(csvPath));
   const rows = lines.slice(1).map((l, i) => {
     const cells = parseCsvLine(l);
     const p = cells[pc];
     const lab = cells[lc];
-    if (!p || lab === undefined || lab === '') throw new Error(`${fn}: ${csvPath} line ${i + 2} lacks a path or label: '${l}'`);
+    if (!p || lab === undefined || lab === '')
+      throw new Error(`${fn}: ${csvPath} line ${i + 2} lacks a path or label: '${l}'`);
     return { path: isAbsolute(p) ? p : join(base, p), label: lab, series: sc >= 0 ? cells[sc] : undefined };
   });
   const numeric = rows.every((r) => /^\d+$/.test(r.label));
@@ -249,7 +289,8 @@ export async function csvDataset(csvPath: string, options: CsvOptions = {}): Pro
     classes = options.classes;
     labelOf = (s) => {
       const k = numeric ? Number(s) : classes.indexOf(s);
-      if (!(k >= 0 && k < classes.length)) throw new Error(`${fn}: ${csvPath}: label '${s}' is not one of ${classes.join(', ')}`);
+      if (!(k >= 0 && k < classes.length))
+        throw new Error(`${fn}: ${csvPath}: label '${s}' is not one of ${classes.join(', ')}`);
       return k;
     };
   } else if (numeric) {
@@ -263,7 +304,11 @@ export async function csvDataset(csvPath: string, options: CsvOptions = {}): Pro
   const ext = options.extensions ?? IMAGE_EXTENSIONS;
   const items: DatasetItem[] = rows
     .filter((r) => hasExt(r.path, ext))
-    .map((r) => (r.series !== undefined ? { path: r.path, label: labelOf(r.label), seriesId: r.series } : { path: r.path, label: labelOf(r.label) }));
+    .map((r) =>
+      r.series !== undefined
+        ? { path: r.path, label: labelOf(r.label), seriesId: r.series }
+        : { path: r.path, label: labelOf(r.label) },
+    );
   checkClasses(items, classes, basename(csvPath), fn, options.allowSingleClass ?? false);
   return new FileDataset(items, classes, csvPath);
 }

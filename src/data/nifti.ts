@@ -64,12 +64,26 @@ export function decodeNifti(bytes: Uint8Array, name = '<bytes>'): NiftiImage {
   while (shape.length > 1 && shape[shape.length - 1] === 1) shape.pop();
   const count = shape.reduce((a, b) => a * b, 1);
   const code = header.datatypeCode;
-  const size: Record<number, number> = { 2: 1, 4: 2, 8: 4, 16: 4, 64: 8, 256: 1, 512: 2, 768: 4, 1024: 8, 1280: 8 };
+  const size: Record<number, number> = {
+    2: 1,
+    4: 2,
+    8: 4,
+    16: 4,
+    64: 8,
+    256: 1,
+    512: 2,
+    768: 4,
+    1024: 8,
+    1280: 8,
+  };
   const bytesPer = size[code];
-  if (bytesPer === undefined) return fail(`datatype ${code} is not supported (integer and real scalar types are)`);
+  if (bytesPer === undefined)
+    return fail(`datatype ${code} is not supported (integer and real scalar types are)`);
   const offset = Number(header.vox_offset);
   if (offset + count * bytesPer > buf.byteLength) {
-    return fail(`truncated: ${count} voxels of ${bytesPer} bytes need ${offset + count * bytesPer} bytes, file holds ${buf.byteLength}`);
+    return fail(
+      `truncated: ${count} voxels of ${bytesPer} bytes need ${offset + count * bytesPer} bytes, file holds ${buf.byteLength}`,
+    );
   }
   const view = new DataView(buf, offset, count * bytesPer);
   const le = header.littleEndian;
@@ -81,16 +95,35 @@ export function decodeNifti(bytes: Uint8Array, name = '<bytes>'): NiftiImage {
   for (let i = 0; i < count; i++) {
     let v: number;
     switch (code) {
-      case 2: v = view.getUint8(i); break;
-      case 256: v = view.getInt8(i); break;
-      case 4: v = view.getInt16(2 * i, le); break;
-      case 512: v = view.getUint16(2 * i, le); break;
-      case 8: v = view.getInt32(4 * i, le); break;
-      case 768: v = view.getUint32(4 * i, le); break;
-      case 16: v = view.getFloat32(4 * i, le); break;
-      case 64: v = view.getFloat64(8 * i, le); break;
-      case 1024: v = Number(view.getBigInt64(8 * i, le)); break;
-      default: v = Number(view.getBigUint64(8 * i, le));
+      case 2:
+        v = view.getUint8(i);
+        break;
+      case 256:
+        v = view.getInt8(i);
+        break;
+      case 4:
+        v = view.getInt16(2 * i, le);
+        break;
+      case 512:
+        v = view.getUint16(2 * i, le);
+        break;
+      case 8:
+        v = view.getInt32(4 * i, le);
+        break;
+      case 768:
+        v = view.getUint32(4 * i, le);
+        break;
+      case 16:
+        v = view.getFloat32(4 * i, le);
+        break;
+      case 64:
+        v = view.getFloat64(8 * i, le);
+        break;
+      case 1024:
+        v = Number(view.getBigInt64(8 * i, le));
+        break;
+      default:
+        v = Number(view.getBigUint64(8 * i, le));
     }
     data[i] = v * slope + intercept;
   }

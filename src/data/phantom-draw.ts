@@ -80,7 +80,13 @@ export function fillEllipseTracked(
 }
 
 /** Paint an ellipse and scale `cov` down by its coverage (an organ pushing into the lung). */
-export function carveEllipse(buf: Float32Array, cov: Float32Array, size: number, e: Ellipse, value: number): void {
+export function carveEllipse(
+  buf: Float32Array,
+  cov: Float32Array,
+  size: number,
+  e: Ellipse,
+  value: number,
+): void {
   forEachInEllipse(size, e, 1 + (2 * 2) / size / Math.min(e.a, e.b), (idx, _q, d) => {
     const c = coverage(d);
     if (c > 0) {
@@ -134,6 +140,8 @@ export function balancedLabels(n: number, fraction: number, rng: Rng): Int32Arra
 /** Validate a [lo, hi] option. */
 export function checkPair(v: readonly [number, number], arg: string, fn: string, lo = -Infinity): void {
   if (!Array.isArray(v) || v.length !== 2 || !(v[0] <= v[1]) || !(v[0] >= lo) || !Number.isFinite(v[1])) {
-    throw new Error(`${fn}: '${arg}' must be a [min, max] pair with ${lo} <= min <= max; got ${JSON.stringify(v)}`);
+    throw new Error(
+      `${fn}: '${arg}' must be a [min, max] pair with ${lo} <= min <= max; got ${JSON.stringify(v)}`,
+    );
   }
 }

@@ -36,7 +36,14 @@ function paeth(a: number, b: number, c: number): number {
 }
 
 /** Undo the per-row filters of one (sub)image in place; returns the offset after it. */
-function unfilter(raw: Uint8Array, offset: number, rows: number, stride: number, bpp: number, fail: (m: string) => never): Uint8Array {
+function unfilter(
+  raw: Uint8Array,
+  offset: number,
+  rows: number,
+  stride: number,
+  bpp: number,
+  fail: (m: string) => never,
+): Uint8Array {
   const out = new Uint8Array(rows * stride);
   for (let y = 0; y < rows; y++) {
     const f = raw[offset + y * (stride + 1)];
@@ -50,12 +57,23 @@ function unfilter(raw: Uint8Array, offset: number, rows: number, stride: number,
       const c = x >= bpp && y > 0 ? (out[prev + x - bpp] as number) : 0;
       let r: number;
       switch (f) {
-        case 0: r = v; break;
-        case 1: r = v + a; break;
-        case 2: r = v + b; break;
-        case 3: r = v + ((a + b) >> 1); break;
-        case 4: r = v + paeth(a, b, c); break;
-        default: return fail(`unknown filter type ${f} on row ${y}`);
+        case 0:
+          r = v;
+          break;
+        case 1:
+          r = v + a;
+          break;
+        case 2:
+          r = v + b;
+          break;
+        case 3:
+          r = v + ((a + b) >> 1);
+          break;
+        case 4:
+          r = v + paeth(a, b, c);
+          break;
+        default:
+          return fail(`unknown filter type ${f} on row ${y}`);
       }
       out[row + x] = r & 0xff;
     }
@@ -93,7 +111,8 @@ export function decodePng(bytes: Uint8Array, name = '<bytes>'): DecodedPng {
     if (pos + 12 + len > bytes.length) fail(`truncated '${type}' chunk at byte ${pos} (needs ${len} bytes)`);
     const body = bytes.subarray(pos + 8, pos + 8 + len);
     const crc = view.getUint32(pos + 8 + len);
-    if (((crc32(bytes.subarray(pos + 4, pos + 8 + len)) ^ 0xffffffff) >>> 0) !== crc) fail(`CRC mismatch in '${type}' chunk (corrupt file)`);
+    if ((crc32(bytes.subarray(pos + 4, pos + 8 + len)) ^ 0xffffffff) >>> 0 !== crc)
+      fail(`CRC mismatch in '${type}' chunk (corrupt file)`);
     if (type === 'IHDR') {
       const h = new DataView(body.buffer, body.byteOffset, body.byteLength);
       width = h.getUint32(0);
@@ -127,7 +146,8 @@ export function decodePng(bytes: Uint8Array, name = '<bytes>'): DecodedPng {
   const bpp = Math.max(1, bitsPP >> 3);
   const outCh = (colorType === 3 ? (trns ? 4 : 3) : nch) as 1 | 2 | 3 | 4;
   const outDepth: 8 | 16 = depth === 16 ? 16 : 8;
-  const data = outDepth === 16 ? new Uint16Array(width * height * outCh) : new Uint8Array(width * height * outCh);
+  const data =
+    outDepth === 16 ? new Uint16Array(width * height * outCh) : new Uint8Array(width * height * outCh);
   const maxv = (1 << depth) - 1;
   const passes: Array<[number, number, number, number]> = interlace ? ADAM7 : [[0, 0, 1, 1]];
   let offset = 0;

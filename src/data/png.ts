@@ -27,7 +27,8 @@ const CRC_TABLE = (() => {
 /** CRC-32 as PNG chunks use it. */
 export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
   let c = crc;
-  for (let i = 0; i < bytes.length; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++)
+    c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return c >>> 0;
 }
 

@@ -40,13 +40,15 @@ export interface SplitIndices {
 export function labelsToArray(labels: LabelsLike, fn = 'labels'): number[] {
   let arr: number[];
   if (labels instanceof tf.Tensor) {
-    if (labels.rank !== 1) throw new Error(`${fn}: 'labels' must be a 1-D tensor; got shape [${labels.shape.join(', ')}]`);
+    if (labels.rank !== 1)
+      throw new Error(`${fn}: 'labels' must be a 1-D tensor; got shape [${labels.shape.join(', ')}]`);
     arr = Array.from(labels.dataSync());
   } else {
     arr = Array.from(labels);
   }
   for (const [i, v] of arr.entries()) {
-    if (!Number.isInteger(v) || v < 0) throw new Error(`${fn}: labels must be non-negative integers; labels[${i}] = ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`${fn}: labels must be non-negative integers; labels[${i}] = ${v}`);
   }
   return arr;
 }
@@ -58,7 +60,9 @@ function fractionsOf(f: SplitFractions): [number, number, number] {
       : [f[0], f[1], f[2] as number]
     : [f.train, f.val ?? 0, f.test ?? 0];
   if (out.some((v) => !(v >= 0)) || Math.abs(out[0] + out[1] + out[2] - 1) > 1e-6) {
-    throw new Error(`stratifiedSplit: 'fractions' must be non-negative and sum to 1; got ${JSON.stringify(f)}`);
+    throw new Error(
+      `stratifiedSplit: 'fractions' must be non-negative and sum to 1; got ${JSON.stringify(f)}`,
+    );
   }
   return out;
 }
@@ -68,7 +72,10 @@ function apportion(count: number, fr: [number, number, number]): [number, number
   const exact = fr.map((f) => f * count);
   const base = exact.map(Math.floor) as [number, number, number];
   let left = count - base[0] - base[1] - base[2];
-  const order = [0, 1, 2].sort((a, b) => (exact[b] as number) - (base[b] as number) - ((exact[a] as number) - (base[a] as number)) || a - b);
+  const order = [0, 1, 2].sort(
+    (a, b) =>
+      (exact[b] as number) - (base[b] as number) - ((exact[a] as number) - (base[a] as number)) || a - b,
+  );
   for (const k of order) {
     if (left <= 0) break;
     if ((fr[k] as number) > 0) {
@@ -91,14 +98,16 @@ function allocate(counts: number[], fr: [number, number, number]): Array<[number
   const need = [0, 1, 2].map((k) => (target[k] as number) - alloc.reduce((s, a) => s + (a[k] as number), 0));
   const left = counts.map((c, i) => c - (alloc[i] as number[]).reduce((s, v) => s + v, 0));
   const pairs: Array<[number, number, number]> = [];
-  for (const [i, c] of counts.entries()) for (let k = 0; k < 3; k++) pairs.push([i, k, (fr[k] as number) * c - Math.floor((fr[k] as number) * c)]);
+  for (const [i, c] of counts.entries())
+    for (let k = 0; k < 3; k++) pairs.push([i, k, (fr[k] as number) * c - Math.floor((fr[k] as number) * c)]);
   pairs.sort((p, q) => q[2] - p[2] || p[0] - q[0] || p[1] - q[1]);
   const give = (i: number, k: number): void => {
     (alloc[i] as number[])[k]++;
     left[i] = (left[i] as number) - 1;
     need[k] = (need[k] as number) - 1;
   };
-  for (const [i, k] of pairs) if ((need[k] as number) > 0 && (left[i] as number) > 0 && (fr[k] as number) > 0) give(i, k);
+  for (const [i, k] of pairs)
+    if ((need[k] as number) > 0 && (left[i] as number) > 0 && (fr[k] as number) > 0) give(i, k);
   // Whatever greedy could not place goes to any part still short.
   for (let i = 0; i < counts.length; i++) {
     for (let k = 0; k < 3; k++) while ((left[i] as number) > 0 && (need[k] as number) > 0) give(i, k);
@@ -178,7 +187,9 @@ export function classWeights(labels: LabelsLike, options: ClassWeightOptions = {
   if (n === 0) throw new Error('classWeights: no labels given');
   const empty = counts.findIndex((c) => c === 0);
   if (empty >= 0) {
-    throw new Error(`classWeights: class ${empty} has no samples (counts [${counts.join(', ')}]); a single-class dataset cannot be weighted`);
+    throw new Error(
+      `classWeights: class ${empty} has no samples (counts [${counts.join(', ')}]); a single-class dataset cannot be weighted`,
+    );
   }
   return counts.map((c) => (mode === 'balanced' ? n / (counts.length * c) : (n - c) / n));
 }

@@ -2,7 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
 import { Rng, makeRng } from '../util/random';
 import type { PhantomArrays, PhantomDifficulty, PhantomSet } from './ct-phantoms';
-import { addNoise, balancedLabels, checkPair, type Ellipse, forEachInEllipse, pick, pickInt, softProfile } from './phantom-draw';
+import {
+  addNoise,
+  balancedLabels,
+  checkPair,
+  type Ellipse,
+  forEachInEllipse,
+  pick,
+  pickInt,
+  softProfile,
+} from './phantom-draw';
 
 /** Difficulty knobs of {@link xrayPhantoms}; sizes in normalised units (image half-width = 1). */
 export interface XrayDifficultyOptions {
@@ -37,9 +46,30 @@ export interface XrayPhantomOptions extends XrayDifficultyOptions {
 type XrayKnobs = Required<Omit<XrayDifficultyOptions, 'difficulty'>>;
 
 const PRESETS: Record<PhantomDifficulty, XrayKnobs> = {
-  easy: { lesionCount: [2, 4], lesionSize: [0.14, 0.26], opacity: [50, 80], noiseStd: 3, distractorRate: 0.2, exposureJitter: 0.5 },
-  medium: { lesionCount: [1, 3], lesionSize: [0.1, 0.2], opacity: [35, 65], noiseStd: 5, distractorRate: 0.5, exposureJitter: 1 },
-  hard: { lesionCount: [1, 2], lesionSize: [0.07, 0.14], opacity: [15, 35], noiseStd: 8, distractorRate: 0.8, exposureJitter: 1 },
+  easy: {
+    lesionCount: [2, 4],
+    lesionSize: [0.14, 0.26],
+    opacity: [50, 80],
+    noiseStd: 3,
+    distractorRate: 0.2,
+    exposureJitter: 0.5,
+  },
+  medium: {
+    lesionCount: [1, 3],
+    lesionSize: [0.1, 0.2],
+    opacity: [35, 65],
+    noiseStd: 5,
+    distractorRate: 0.5,
+    exposureJitter: 1,
+  },
+  hard: {
+    lesionCount: [1, 2],
+    lesionSize: [0.07, 0.14],
+    opacity: [15, 35],
+    noiseStd: 8,
+    distractorRate: 0.8,
+    exposureJitter: 1,
+  },
 };
 
 function resolve(opts: XrayDifficultyOptions, fn: string): XrayKnobs {
@@ -59,7 +89,14 @@ function resolve(opts: XrayDifficultyOptions, fn: string): XrayKnobs {
 }
 
 /** Paint one radiograph into `buf` (grey levels) and its opacity mask into `mask`. */
-function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, positive: boolean, k: XrayKnobs, rng: Rng): void {
+function paintRadiograph(
+  buf: Float32Array,
+  mask: Float32Array,
+  size: number,
+  positive: boolean,
+  k: XrayKnobs,
+  rng: Rng,
+): void {
   const j = (amount: number): number => 1 + amount * rng.uniform(-1, 1);
   const lungs: Ellipse[] = [-1, 1].map((sigma) => ({
     cx: sigma * 0.36 * j(0.05) + 0.03 * rng.uniform(-1, 1),
@@ -68,7 +105,13 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
     b: 0.56 * j(0.06),
     theta: sigma * -0.06,
   }));
-  const heart: Ellipse = { cx: 0.1 * j(0.3), cy: 0.24 * j(0.1), a: 0.34 * j(0.12), b: 0.25 * j(0.1), theta: -0.25 };
+  const heart: Ellipse = {
+    cx: 0.1 * j(0.3),
+    cy: 0.24 * j(0.1),
+    a: 0.34 * j(0.12),
+    b: 0.25 * j(0.1),
+    theta: -0.25,
+  };
   const ribY0 = -0.72 + 0.04 * rng.uniform(-1, 1);
   const ribGap = 0.13 * j(0.08);
   const lungField = new Float32Array(size * size);
@@ -133,7 +176,13 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
       const ang = rng.uniform(-1.2, 1.2);
       const len = rng.uniform(0.15, 0.35);
       const dir = { x: sigma * Math.cos(ang), y: Math.sin(ang) };
-      const e: Ellipse = { cx: hx + (dir.x * len) / 2, cy: l.cy + 0.05 + (dir.y * len) / 2, a: len / 2, b: 0.018, theta: Math.atan2(dir.y, dir.x) };
+      const e: Ellipse = {
+        cx: hx + (dir.x * len) / 2,
+        cy: l.cy + 0.05 + (dir.y * len) / 2,
+        a: len / 2,
+        b: 0.018,
+        theta: Math.atan2(dir.y, dir.x),
+      };
       forEachInEllipse(size, e, 1.4, (idx, q) => {
         buf[idx] = (buf[idx] as number) + 10 * Math.exp(-2 * q * q) * (lungField[idx] as number);
       });
@@ -144,7 +193,13 @@ function paintRadiograph(buf: Float32Array, mask: Float32Array, size: number, po
     const count = 1 + rng.int(3);
     for (let c = 0; c < count; c++) {
       const l = lungs[rng.int(2)] as Ellipse;
-      const e: Ellipse = { cx: l.cx + rng.uniform(-0.7, 0.7) * l.a, cy: l.cy + rng.uniform(-0.6, 0.7) * l.b, a: rng.uniform(0.025, 0.05), b: 0, theta: 0 };
+      const e: Ellipse = {
+        cx: l.cx + rng.uniform(-0.7, 0.7) * l.a,
+        cy: l.cy + rng.uniform(-0.6, 0.7) * l.b,
+        a: rng.uniform(0.025, 0.05),
+        b: 0,
+        theta: 0,
+      };
       e.b = e.a;
       const amp = rng.uniform(12, 30);
       forEachInEllipse(size, e, 1.3, (idx, q) => {
@@ -217,7 +272,14 @@ export function xrayPhantomArrays(options: XrayPhantomOptions): PhantomArrays {
   const masks = new Float32Array(n * px);
   for (let i = 0; i < n; i++) {
     const rng = new Rng(master.seed());
-    paintRadiograph(images.subarray(i * px, (i + 1) * px), masks.subarray(i * px, (i + 1) * px), size, labels[i] === 1, k, rng);
+    paintRadiograph(
+      images.subarray(i * px, (i + 1) * px),
+      masks.subarray(i * px, (i + 1) * px),
+      size,
+      labels[i] === 1,
+      k,
+      rng,
+    );
   }
   return { images, labels, masks, n, size };
 }

@@ -13,10 +13,15 @@ import { inputList } from './target';
  * `inputs`, in one pass through the graph, in inference mode. The caller disposes the tensors.
  * @returns `{ [layerName]: activation }`, e.g. `[batch, height, width, channels]` for conv layers.
  */
-export function layerActivations(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], layerNames: string[]): Record<string, tf.Tensor> {
+export function layerActivations(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  layerNames: string[],
+): Record<string, tf.Tensor> {
   const fn = 'layerActivations';
   const xs = inputList(model, inputs, fn);
-  if (!Array.isArray(layerNames) || layerNames.length === 0) throw new Error(`${fn}: 'layerNames' must be a non-empty array`);
+  if (!Array.isArray(layerNames) || layerNames.length === 0)
+    throw new Error(`${fn}: 'layerNames' must be a non-empty array`);
   const paths = layerNames.map((n) => resolveLayer(model, n, fn).path);
   const captured = tf.tidy(() => {
     const r = runGraph(model, xs, { capture: paths });
@@ -41,13 +46,18 @@ export interface FilterWeightsOptions {
  * The kernel of a convolution layer as one image per filter.
  * @returns `[outChannels, kernelHeight, kernelWidth, inChannels]`, scaled to [0, 1] by default.
  */
-export function filterWeights(model: tfl.LayersModel, layerName: string, options: FilterWeightsOptions = {}): tf.Tensor4D {
+export function filterWeights(
+  model: tfl.LayersModel,
+  layerName: string,
+  options: FilterWeightsOptions = {},
+): tf.Tensor4D {
   const fn = 'filterWeights';
   const mode = options.normalize ?? 'global';
   checkOneOf(mode, ['global', 'perFilter', 'none'], 'normalize', fn);
   const { layer } = resolveLayer(model, layerName, fn);
   const kernel = layer.weights.map((w) => w.read()).find((w) => w.rank === 4);
-  if (!kernel) throw new Error(`${fn}: layer '${layerName}' (${layer.getClassName()}) has no 4-D convolution kernel`);
+  if (!kernel)
+    throw new Error(`${fn}: layer '${layerName}' (${layer.getClassName()}) has no 4-D convolution kernel`);
   return tf.tidy(() => {
     const k = tf.transpose(kernel, [3, 0, 1, 2]) as tf.Tensor4D;
     if (mode === 'none') return k;
@@ -74,7 +84,8 @@ export interface ActivationGridOptions {
 export function activationGrid(activation: tf.Tensor, options: ActivationGridOptions = {}): tf.Tensor2D {
   const fn = 'activationGrid';
   checkRank(activation, [3, 4], 'activation', fn);
-  if (activation.rank === 4 && activation.shape[0] !== 1) throw new Error(`${fn}: 'activation' must hold one sample; got batch ${activation.shape[0]}`);
+  if (activation.rank === 4 && activation.shape[0] !== 1)
+    throw new Error(`${fn}: 'activation' must hold one sample; got batch ${activation.shape[0]}`);
   const [h, w, c] = activation.shape.slice(-3) as [number, number, number];
   const cols = options.columns ?? Math.ceil(Math.sqrt(c));
   checkPositiveInt(cols, 'columns', fn);
@@ -85,7 +96,11 @@ export function activationGrid(activation: tf.Tensor, options: ActivationGridOpt
     const lo = tf.min(a, [0, 1], true);
     const range = tf.sub(tf.max(a, [0, 1], true), lo);
     const norm = tf.div(tf.sub(a, lo), tf.where(tf.greater(range, 0), range, tf.onesLike(range)));
-    const padded = tf.pad(norm, [[0, gap], [0, gap], [0, rows * cols - c]]);
+    const padded = tf.pad(norm, [
+      [0, gap],
+      [0, gap],
+      [0, rows * cols - c],
+    ]);
     // [h+g, w+g, rows*cols] -> [rows, h+g, cols, w+g]
     const t = tf.transpose(tf.reshape(padded, [h + gap, w + gap, rows, cols]), [2, 0, 3, 1]);
     const grid = tf.reshape(t, [rows * (h + gap), cols * (w + gap)]);

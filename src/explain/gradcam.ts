@@ -5,7 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { isModel, lastConvLayer, resolveLayer, runGraph } from './graph';
 import { type LayerOptions, layerGradients } from './gradients';
-import { inputList, outputIndexOf, resolveTargets, sigmoidThresholdOf, spatialSize, checkActivation4D } from './target';
+import {
+  inputList,
+  outputIndexOf,
+  resolveTargets,
+  sigmoidThresholdOf,
+  spatialSize,
+  checkActivation4D,
+} from './target';
 
 /** Post-processing shared by the CAM family. */
 export interface MapOptions {
@@ -57,7 +64,11 @@ function weightedSum(activations: tf.Tensor4D, weights: tf.Tensor, relu: boolean
  * @returns heat maps `[batch, height, width]` at the input size, each in [0, 1] by default.
  * @throws when the layer is not 4-D or the gradient is identically zero for a sample.
  */
-export function gradCam(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: GradCamOptions = {}): tf.Tensor3D {
+export function gradCam(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: GradCamOptions = {},
+): tf.Tensor3D {
   const fn = 'gradCam';
   const size = spatialSize(inputList(model, inputs, fn), fn);
   const g = layerGradients(model, inputs, options, fn);
@@ -75,7 +86,11 @@ export function gradCam(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[],
  * L = ReLU(sum_k w_k A^k), with g = dy^c/dA^k.
  * @returns heat maps `[batch, height, width]`, as {@link gradCam}.
  */
-export function gradCamPlusPlus(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: GradCamOptions = {}): tf.Tensor3D {
+export function gradCamPlusPlus(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: GradCamOptions = {},
+): tf.Tensor3D {
   const fn = 'gradCamPlusPlus';
   const size = spatialSize(inputList(model, inputs, fn), fn);
   const g = layerGradients(model, inputs, options, fn);
@@ -110,28 +125,44 @@ export interface CamOptions extends LayerOptions, MapOptions {
  * M_c = sum_k w_{k,c} A^k, w the dense kernel `[channels, classes]`. No gradients needed.
  * @returns heat maps `[batch, height, width]`, as {@link gradCam}.
  */
-export function cam(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: CamOptions = {}): tf.Tensor3D {
+export function cam(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: CamOptions = {},
+): tf.Tensor3D {
   const fn = 'cam';
   const xs = inputList(model, inputs, fn);
   const size = spatialSize(xs, fn);
   const idx = outputIndexOf(model, options, fn);
-  const path = options.layer === undefined ? lastConvLayer(model, fn).path : resolveLayer(model, options.layer, fn).path;
-  const dense = options.denseLayer === undefined ? model.outputs[idx]!.sourceLayer : resolveLayer(model, options.denseLayer, fn).layer;
+  const path =
+    options.layer === undefined ? lastConvLayer(model, fn).path : resolveLayer(model, options.layer, fn).path;
+  const dense =
+    options.denseLayer === undefined
+      ? model.outputs[idx]!.sourceLayer
+      : resolveLayer(model, options.denseLayer, fn).layer;
   if (dense.getClassName() !== 'Dense' || isModel(dense)) {
-    throw new Error(`${fn}: layer '${dense.name}' is a ${dense.getClassName()}, not a Dense classifier; pass 'denseLayer' or use gradCam`);
+    throw new Error(
+      `${fn}: layer '${dense.name}' is a ${dense.getClassName()}, not a Dense classifier; pass 'denseLayer' or use gradCam`,
+    );
   }
   const raw = tf.tidy(() => {
     const r = runGraph(model, xs, { capture: [path] });
     const a = r.captured[0];
-    if (!a) throw new Error(`${fn}: layer '${path.join('/')}' is not on any path from the inputs to the outputs`);
+    if (!a)
+      throw new Error(`${fn}: layer '${path.join('/')}' is not on any path from the inputs to the outputs`);
     checkActivation4D(a, path.join('/'), fn);
     const kernel = dense.weights[0]!.read() as tf.Tensor2D;
     const [c, k] = kernel.shape;
     if (c !== a.shape[3]) {
-      throw new Error(`${fn}: layer '${path.join('/')}' has ${a.shape[3]} channels but '${dense.name}' expects ${c} inputs; CAM needs conv -> global pooling -> Dense`);
+      throw new Error(
+        `${fn}: layer '${path.join('/')}' has ${a.shape[3]} channels but '${dense.name}' expects ${c} inputs; CAM needs conv -> global pooling -> Dense`,
+      );
     }
     const classes = resolveTargets(r.outputs[idx] as tf.Tensor, options, sigmoidThresholdOf(model, idx), fn);
-    const cols = k === 1 ? tf.mul(tf.tile(kernel, [1, classes.length]), tf.tensor1d(classes.map((cl) => (cl === 1 ? 1 : -1)))) : tf.gather(kernel, classes, 1);
+    const cols =
+      k === 1
+        ? tf.mul(tf.tile(kernel, [1, classes.length]), tf.tensor1d(classes.map((cl) => (cl === 1 ? 1 : -1))))
+        : tf.gather(kernel, classes, 1);
     return weightedSum(a as tf.Tensor4D, tf.transpose(cols), options.relu ?? true);
   });
   return finishMaps(raw, size, options);

@@ -5,7 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type LayerPath, lastConvLayer, resolveLayer, runGraph } from './graph';
-import { type TargetOptions, checkActivation4D, inputList, outputIndexOf, resolveTargets, sigmoidThresholdOf, targetScore } from './target';
+import {
+  type TargetOptions,
+  checkActivation4D,
+  inputList,
+  outputIndexOf,
+  resolveTargets,
+  sigmoidThresholdOf,
+  targetScore,
+} from './target';
 
 /** Options choosing the explained layer. */
 export interface LayerOptions extends TargetOptions {
@@ -31,7 +39,9 @@ export interface LayerGradients {
 
 /** Resolve `options.layer` or the default last 4-D layer. */
 export function targetLayer(model: tfl.LayersModel, options: LayerOptions, fn: string): LayerPath {
-  return options.layer === undefined ? lastConvLayer(model, fn).path : resolveLayer(model, options.layer, fn).path;
+  return options.layer === undefined
+    ? lastConvLayer(model, fn).path
+    : resolveLayer(model, options.layer, fn).path;
 }
 
 /**
@@ -39,7 +49,12 @@ export function targetLayer(model: tfl.LayersModel, options: LayerOptions, fn: s
  * Throws when the layer is not 4-D or when a sample's gradient is identically zero (the layer
  * does not influence the explained output, or the head is saturated).
  */
-export function layerGradients(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: LayerOptions, fn: string): LayerGradients {
+export function layerGradients(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: LayerOptions,
+  fn: string,
+): LayerGradients {
   const xs = inputList(model, inputs, fn);
   const idx = outputIndexOf(model, options, fn);
   const path = targetLayer(model, options, fn);
@@ -61,7 +76,9 @@ export function layerGradients(model: tfl.LayersModel, inputs: tf.Tensor | tf.Te
       g = tf.grad(f)(a);
     } catch (e) {
       if (/Cannot compute gradient/i.test((e as Error).message)) {
-        throw new Error(`${fn}: the gradient of the target score with respect to layer '${name}' is empty: output ${idx} does not depend on that layer`);
+        throw new Error(
+          `${fn}: the gradient of the target score with respect to layer '${name}' is empty: output ${idx} does not depend on that layer`,
+        );
       }
       throw e;
     }

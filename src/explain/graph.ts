@@ -58,7 +58,8 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
       layer = m.layers.find((l) => l.name === p);
       if (!layer) throw new Error(`${fn}: no layer '${p}' in model '${m.name}' (resolving '${name}')`);
       if (i < parts.length - 1) {
-        if (!isModel(layer)) throw new Error(`${fn}: layer '${p}' is not a nested model (resolving '${name}')`);
+        if (!isModel(layer))
+          throw new Error(`${fn}: layer '${p}' is not a nested model (resolving '${name}')`);
         m = layer;
       }
     });
@@ -76,7 +77,9 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
   search(model, []);
   if (found.length === 1) return found[0] as ResolvedLayer;
   if (found.length > 1) {
-    throw new Error(`${fn}: layer name '${name}' is ambiguous; use one of ${found.map((f) => `'${f.path.join('/')}'`).join(', ')}`);
+    throw new Error(
+      `${fn}: layer name '${name}' is ambiguous; use one of ${found.map((f) => `'${f.path.join('/')}'`).join(', ')}`,
+    );
   }
   throw new Error(`${fn}: no layer named '${name}' in model '${model.name}' or its nested models`);
 }
@@ -160,9 +163,13 @@ export function runGraph(model: tfl.LayersModel, inputs: tf.Tensor[], plan: RunP
       outs = [ov.value];
     } else {
       const ins = node.inputTensors.map(evalSym);
-      const inner = (paths: LayerPath[]): LayerPath[] => paths.filter((p) => p.length > 1 && p[0] === layer.name).map((p) => p.slice(1));
+      const inner = (paths: LayerPath[]): LayerPath[] =>
+        paths.filter((p) => p.length > 1 && p[0] === layer.name).map((p) => p.slice(1));
       const innerCapture = inner(capture);
-      const innerOverride = ov && ov.path.length > 1 && ov.path[0] === layer.name ? { path: ov.path.slice(1), value: ov.value } : undefined;
+      const innerOverride =
+        ov && ov.path.length > 1 && ov.path[0] === layer.name
+          ? { path: ov.path.slice(1), value: ov.value }
+          : undefined;
       if (isModel(layer) && (innerCapture.length > 0 || innerOverride)) {
         const r = runGraph(layer, ins, { capture: innerCapture, override: innerOverride });
         outs = r.outputs;

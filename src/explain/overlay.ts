@@ -34,7 +34,10 @@ export interface OverlayOptions {
 function squeezeTo(x: tf.Tensor, ranks: number[], arg: string, fn: string): tf.Tensor {
   let t = x;
   while (t.rank > Math.max(...ranks) && t.shape[0] === 1) t = tf.squeeze(t, [0]);
-  if (!ranks.includes(t.rank)) throw new Error(`${fn}: '${arg}' has shape [${x.shape.join(', ')}]; expected ${ranks.map((r) => `${r}-D`).join(' or ')} (a leading batch of 1 is allowed)`);
+  if (!ranks.includes(t.rank))
+    throw new Error(
+      `${fn}: '${arg}' has shape [${x.shape.join(', ')}]; expected ${ranks.map((r) => `${r}-D`).join(' or ')} (a leading batch of 1 is allowed)`,
+    );
   return t;
 }
 
@@ -66,7 +69,11 @@ export function heatmapToRgba(heatmap: tf.Tensor, options: Pick<OverlayOptions, 
  *   when its size differs from the image's.
  * @returns opaque RGBA pixels of the image's size.
  */
-export function overlayHeatmap(image: tf.Tensor, heatmap: tf.Tensor, options: OverlayOptions = {}): RgbaImage {
+export function overlayHeatmap(
+  image: tf.Tensor,
+  heatmap: tf.Tensor,
+  options: OverlayOptions = {},
+): RgbaImage {
   const fn = 'overlayHeatmap';
   const alpha = options.alpha ?? 0.4;
   checkRange(alpha, 'alpha', fn, { lo: 0, hi: 1 });
@@ -76,7 +83,10 @@ export function overlayHeatmap(image: tf.Tensor, heatmap: tf.Tensor, options: Ov
     const c = img.shape[2] as number;
     if (c !== 1 && c !== 3) throw new Error(`${fn}: 'image' must have 1 or 3 channels; got ${c}`);
     if (c === 1) img = tf.tile(img, [1, 1, 3]);
-    const [lo, hi] = options.imageRange ?? [tf.min(img).dataSync()[0] as number, tf.max(img).dataSync()[0] as number];
+    const [lo, hi] = options.imageRange ?? [
+      tf.min(img).dataSync()[0] as number,
+      tf.max(img).dataSync()[0] as number,
+    ];
     const scaled = hi > lo ? tf.mul(tf.div(tf.sub(img, lo), hi - lo), 255) : tf.zerosLike(img);
     let m = squeezeTo(heatmap, [2], 'heatmap', fn);
     const [h, w] = img.shape as [number, number];
@@ -90,7 +100,8 @@ export function overlayHeatmap(image: tf.Tensor, heatmap: tf.Tensor, options: Ov
   tf.dispose([rgb, hm]);
   const data = new Uint8ClampedArray(colour.data.length);
   for (let p = 0; p < colour.width * colour.height; p++) {
-    for (let j = 0; j < 3; j++) data[p * 4 + j] = (1 - alpha) * (px[p * 3 + j] as number) + alpha * (colour.data[p * 4 + j] as number);
+    for (let j = 0; j < 3; j++)
+      data[p * 4 + j] = (1 - alpha) * (px[p * 3 + j] as number) + alpha * (colour.data[p * 4 + j] as number);
     data[p * 4 + 3] = 255;
   }
   return { width: colour.width, height: colour.height, data };
@@ -101,7 +112,12 @@ export function overlayHeatmap(image: tf.Tensor, heatmap: tf.Tensor, options: Ov
  * PNG file. Node only.
  * @returns the PNG bytes written.
  */
-export async function saveHeatmapPng(path: string, image: tf.Tensor | null, heatmap: tf.Tensor, options: OverlayOptions = {}): Promise<Uint8Array> {
+export async function saveHeatmapPng(
+  path: string,
+  image: tf.Tensor | null,
+  heatmap: tf.Tensor,
+  options: OverlayOptions = {},
+): Promise<Uint8Array> {
   const rgba = image ? overlayHeatmap(image, heatmap, options) : heatmapToRgba(heatmap, options);
   const png = encodePng({ width: rgba.width, height: rgba.height, channels: 4, data: rgba.data });
   await writeFile(path, png);

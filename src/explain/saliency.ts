@@ -6,7 +6,14 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkPositiveInt } from '../util/checks';
 import { runGraph } from './graph';
 import { type MapOptions, finishMaps } from './gradcam';
-import { type TargetOptions, inputList, outputIndexOf, resolveTargets, sigmoidThresholdOf, targetScore } from './target';
+import {
+  type TargetOptions,
+  inputList,
+  outputIndexOf,
+  resolveTargets,
+  sigmoidThresholdOf,
+  targetScore,
+} from './target';
 
 /** Options of {@link saliency}. */
 export interface SaliencyOptions extends TargetOptions, Pick<MapOptions, 'normalize'> {
@@ -17,7 +24,8 @@ export interface SaliencyOptions extends TargetOptions, Pick<MapOptions, 'normal
 function imageInputIndex(xs: tf.Tensor[], index: number | undefined, fn: string): number {
   const i = index ?? 0;
   const x = xs[i];
-  if (!x || x.rank !== 4) throw new Error(`${fn}: 'inputIndex' ${i} must name a 4-D [batch, height, width, channels] input`);
+  if (!x || x.rank !== 4)
+    throw new Error(`${fn}: 'inputIndex' ${i} must name a 4-D [batch, height, width, channels] input`);
   return i;
 }
 
@@ -25,20 +33,35 @@ function imageInputIndex(xs: tf.Tensor[], index: number | undefined, fn: string)
  * Vanilla gradient saliency (Simonyan et al., 2014): max over channels of |dy^c / dx|.
  * @returns `[batch, height, width]` maps, min-max normalised per sample by default.
  */
-export function saliency(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: SaliencyOptions = {}): tf.Tensor3D {
+export function saliency(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: SaliencyOptions = {},
+): tf.Tensor3D {
   const fn = 'saliency';
   const xs = inputList(model, inputs, fn);
   const idx = outputIndexOf(model, options, fn);
   const ii = imageInputIndex(xs, options.inputIndex, fn);
   const raw = tf.tidy(() => {
-    const classes = resolveTargets(runGraph(model, xs).outputs[idx] as tf.Tensor, options, sigmoidThresholdOf(model, idx), fn);
+    const classes = resolveTargets(
+      runGraph(model, xs).outputs[idx] as tf.Tensor,
+      options,
+      sigmoidThresholdOf(model, idx),
+      fn,
+    );
     const f = (x: tf.Tensor): tf.Scalar => {
       const all = xs.map((t, i) => (i === ii ? x : t));
-      return targetScore(runGraph(model, all, { logits: options.logits ?? true }).outputs[idx] as tf.Tensor, classes);
+      return targetScore(
+        runGraph(model, all, { logits: options.logits ?? true }).outputs[idx] as tf.Tensor,
+        classes,
+      );
     };
     return tf.max(tf.abs(tf.grad(f)(xs[ii] as tf.Tensor)), 3) as tf.Tensor3D;
   });
-  return finishMaps(raw, [raw.shape[1], raw.shape[2]], { normalize: options.normalize ?? true, upsample: false });
+  return finishMaps(raw, [raw.shape[1], raw.shape[2]], {
+    normalize: options.normalize ?? true,
+    upsample: false,
+  });
 }
 
 /** Options of {@link occlusionSensitivity}. */
@@ -62,7 +85,11 @@ export interface OcclusionOptions extends TargetOptions, Pick<MapOptions, 'norma
  * `logits` is true (default false here, unlike the gradient methods).
  * @returns `[batch, height, width]` maps, raw score drops unless `normalize` is true.
  */
-export function occlusionSensitivity(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], options: OcclusionOptions = {}): tf.Tensor3D {
+export function occlusionSensitivity(
+  model: tfl.LayersModel,
+  inputs: tf.Tensor | tf.Tensor[],
+  options: OcclusionOptions = {},
+): tf.Tensor3D {
   const fn = 'occlusionSensitivity';
   const xs = inputList(model, inputs, fn);
   const idx = outputIndexOf(model, options, fn);
@@ -82,10 +109,20 @@ export function occlusionSensitivity(model: tfl.LayersModel, inputs: tf.Tensor |
       const m = out.shape[0] as number;
       const k = out.shape[out.rank - 1] as number;
       const flat = tf.sum(tf.reshape(out, [m, -1, k]), 1);
-      if (k === 1) return tf.mul(tf.squeeze(flat, [1]), tf.tensor1d(classes.map((cl) => (cl === 1 ? 1 : -1)))).dataSync() as Float32Array;
+      if (k === 1)
+        return tf
+          .mul(tf.squeeze(flat, [1]), tf.tensor1d(classes.map((cl) => (cl === 1 ? 1 : -1))))
+          .dataSync() as Float32Array;
       return tf.sum(tf.mul(flat, tf.oneHot(tf.tensor1d(classes, 'int32'), k)), 1).dataSync() as Float32Array;
     });
-  const classes = tf.tidy(() => resolveTargets(runGraph(model, xs).outputs[idx] as tf.Tensor, options, sigmoidThresholdOf(model, idx), fn));
+  const classes = tf.tidy(() =>
+    resolveTargets(
+      runGraph(model, xs).outputs[idx] as tf.Tensor,
+      options,
+      sigmoidThresholdOf(model, idx),
+      fn,
+    ),
+  );
   const base = score(xs, classes);
   const ys: number[] = [];
   const xsPos: number[] = [];
@@ -97,9 +134,13 @@ export function occlusionSensitivity(model: tfl.LayersModel, inputs: tf.Tensor |
   const sums = new Float32Array(n * h * w);
   const counts = new Float32Array(h * w);
   for (const [y, x] of windows) {
-    for (let yy = y; yy < Math.min(h, y + patch); yy++) for (let xx = x; xx < Math.min(w, x + patch); xx++) counts[yy * w + xx]! += 1;
+    for (let yy = y; yy < Math.min(h, y + patch); yy++)
+      for (let xx = x; xx < Math.min(w, x + patch); xx++) counts[yy * w + xx]! += 1;
   }
-  const fillValues = options.fill === undefined ? tf.tidy(() => Array.from(tf.mean(img, [1, 2, 3]).dataSync())) : new Array<number>(n).fill(options.fill);
+  const fillValues =
+    options.fill === undefined
+      ? tf.tidy(() => Array.from(tf.mean(img, [1, 2, 3]).dataSync()))
+      : new Array<number>(n).fill(options.fill);
   for (let s = 0; s < n; s++) {
     for (let start = 0; start < windows.length; start += batchSize) {
       const chunk = windows.slice(start, start + batchSize);
@@ -107,20 +148,31 @@ export function occlusionSensitivity(model: tfl.LayersModel, inputs: tf.Tensor |
         const one = tf.slice(img, [s, 0, 0, 0], [1, h, w, c]);
         const masks = tf.stack(
           chunk.map(([y, x]) =>
-            tf.pad(tf.ones([Math.min(patch, h - y), Math.min(patch, w - x), 1]), [[y, h - y - Math.min(patch, h - y)], [x, w - x - Math.min(patch, w - x)], [0, 0]]),
+            tf.pad(tf.ones([Math.min(patch, h - y), Math.min(patch, w - x), 1]), [
+              [y, h - y - Math.min(patch, h - y)],
+              [x, w - x - Math.min(patch, w - x)],
+              [0, 0],
+            ]),
           ),
         );
         const occluded = tf.add(tf.mul(one, tf.sub(1, masks)), tf.mul(masks, fillValues[s] as number));
-        const batch = xs.map((t, i) => (i === ii ? occluded : tf.tile(tf.slice(t, [s], [1]), [chunk.length, ...new Array<number>(t.rank - 1).fill(1)])));
+        const batch = xs.map((t, i) =>
+          i === ii
+            ? occluded
+            : tf.tile(tf.slice(t, [s], [1]), [chunk.length, ...new Array<number>(t.rank - 1).fill(1)]),
+        );
         return score(batch, new Array<number>(chunk.length).fill(classes[s] as number));
       });
       chunk.forEach(([y, x], j) => {
         const drop = (base[s] as number) - (drops[j] as number);
-        for (let yy = y; yy < Math.min(h, y + patch); yy++) for (let xx = x; xx < Math.min(w, x + patch); xx++) sums[s * h * w + yy * w + xx]! += drop;
+        for (let yy = y; yy < Math.min(h, y + patch); yy++)
+          for (let xx = x; xx < Math.min(w, x + patch); xx++) sums[s * h * w + yy * w + xx]! += drop;
       });
     }
   }
-  for (let s = 0; s < n; s++) for (let p = 0; p < h * w; p++) sums[s * h * w + p] = (sums[s * h * w + p] as number) / Math.max(1, counts[p] as number);
+  for (let s = 0; s < n; s++)
+    for (let p = 0; p < h * w; p++)
+      sums[s * h * w + p] = (sums[s * h * w + p] as number) / Math.max(1, counts[p] as number);
   const raw = tf.tensor3d(sums, [n, h, w]);
   return finishMaps(raw, [h, w], { normalize: options.normalize ?? false, upsample: false });
 }

@@ -28,11 +28,14 @@ export interface TargetOptions {
 export function inputList(model: tfl.LayersModel, inputs: tf.Tensor | tf.Tensor[], fn: string): tf.Tensor[] {
   const xs = Array.isArray(inputs) ? inputs : [inputs];
   if (xs.length !== model.inputs.length) {
-    throw new Error(`${fn}: the model has ${model.inputs.length} input(s); got ${xs.length} tensor(s) in 'inputs'`);
+    throw new Error(
+      `${fn}: the model has ${model.inputs.length} input(s); got ${xs.length} tensor(s) in 'inputs'`,
+    );
   }
   const n = xs[0]?.shape[0];
   xs.forEach((x, i) => {
-    if (x.shape[0] !== n) throw new Error(`${fn}: 'inputs[${i}]' has batch ${x.shape[0]}; inputs[0] has ${n}`);
+    if (x.shape[0] !== n)
+      throw new Error(`${fn}: 'inputs[${i}]' has batch ${x.shape[0]}; inputs[0] has ${n}`);
   });
   return xs;
 }
@@ -49,12 +52,18 @@ export function outputIndexOf(model: tfl.LayersModel, options: TargetOptions, fn
 /** The input whose height and width heat maps are resized to: the first 4-D input. */
 export function spatialSize(xs: tf.Tensor[], fn: string): [number, number] {
   const x = xs.find((t) => t.rank === 4);
-  if (!x) throw new Error(`${fn}: no 4-D image input ([batch, height, width, channels]) to size the heat map`);
+  if (!x)
+    throw new Error(`${fn}: no 4-D image input ([batch, height, width, channels]) to size the heat map`);
   return [x.shape[1] as number, x.shape[2] as number];
 }
 
 /** Per-sample class indices: explicit targets, or the prediction read from `output`. */
-export function resolveTargets(output: tf.Tensor, options: TargetOptions, sigmoidThreshold: number, fn: string): number[] {
+export function resolveTargets(
+  output: tf.Tensor,
+  options: TargetOptions,
+  sigmoidThreshold: number,
+  fn: string,
+): number[] {
   const n = output.shape[0] as number;
   const k = output.shape[output.rank - 1] as number;
   const t = options.targets;
@@ -62,16 +71,19 @@ export function resolveTargets(output: tf.Tensor, options: TargetOptions, sigmoi
   if (t === undefined) {
     classes = tf.tidy(() => {
       const flat = tf.reshape(output, [n, -1, k]);
-      if (k === 1) return Array.from(tf.greaterEqual(tf.mean(flat, [1, 2]), sigmoidThreshold).dataSync(), Number);
+      if (k === 1)
+        return Array.from(tf.greaterEqual(tf.mean(flat, [1, 2]), sigmoidThreshold).dataSync(), Number);
       return Array.from(tf.argMax(tf.mean(flat, 1), 1).dataSync(), Number);
     });
   } else {
     classes = typeof t === 'number' ? new Array<number>(n).fill(t) : [...t];
   }
-  if (classes.length !== n) throw new Error(`${fn}: 'targets' has ${classes.length} entries for a batch of ${n}`);
+  if (classes.length !== n)
+    throw new Error(`${fn}: 'targets' has ${classes.length} entries for a batch of ${n}`);
   const kk = k === 1 ? 2 : k;
   classes.forEach((c, i) => {
-    if (!Number.isInteger(c) || c < 0 || c >= kk) throw new Error(`${fn}: 'targets[${i}]' must be a class in [0, ${kk}); got ${c}`);
+    if (!Number.isInteger(c) || c < 0 || c >= kk)
+      throw new Error(`${fn}: 'targets[${i}]' must be a class in [0, ${kk}); got ${c}`);
   });
   return classes;
 }
@@ -85,7 +97,10 @@ export function targetScore(output: tf.Tensor, classes: number[]): tf.Scalar {
   const n = output.shape[0] as number;
   const k = output.shape[output.rank - 1] as number;
   const flat = tf.reshape(output, [n, -1, k]);
-  const weights = k === 1 ? tf.reshape(tf.tensor1d(classes.map((c) => (c === 1 ? 1 : -1))), [n, 1, 1]) : tf.reshape(tf.oneHot(tf.tensor1d(classes, 'int32'), k), [n, 1, k]);
+  const weights =
+    k === 1
+      ? tf.reshape(tf.tensor1d(classes.map((c) => (c === 1 ? 1 : -1))), [n, 1, 1])
+      : tf.reshape(tf.oneHot(tf.tensor1d(classes, 'int32'), k), [n, 1, k]);
   return tf.sum(tf.mul(flat, weights));
 }
 

@@ -54,7 +54,8 @@ export function spatialGate(x: tf.Tensor4D, w: tf.Tensor2D, b: tf.Tensor1D | nul
 export function ecaGate(x: tf.Tensor4D, w: tf.Tensor3D, pooling: EcaPooling): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, , , c] = x.shape;
-    const conv = (p: tf.Tensor): tf.Tensor => tf.conv1d(tf.reshape(p, [n, c, 1]) as tf.Tensor3D, w, 1, 'same');
+    const conv = (p: tf.Tensor): tf.Tensor =>
+      tf.conv1d(tf.reshape(p, [n, c, 1]) as tf.Tensor3D, w, 1, 'same');
     let z: tf.Tensor;
     if (pooling === 'avg') z = conv(tf.mean(x, [1, 2]));
     else if (pooling === 'max') z = conv(tf.max(x, [1, 2]));

@@ -68,7 +68,13 @@ function register(backendName: string): void {
         const g = geometryOf(attrs);
         const read = reader(backend);
         const write = writer(backend, backendName);
-        const r = deformCol2im(g, read(inputs.x)!, read(inputs.offset)!, read(inputs.mask), read(inputs.dcols)!);
+        const r = deformCol2im(
+          g,
+          read(inputs.x)!,
+          read(inputs.offset)!,
+          read(inputs.mask),
+          read(inputs.dcols)!,
+        );
         const K = g.kh * g.kw;
         const outs = [
           write([g.n, g.h, g.w, g.cin], r.dx),

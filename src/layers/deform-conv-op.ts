@@ -38,10 +38,13 @@ const FN = 'deformConv2d';
 /** Expands an {@link IntPair} to `[a, b]`, checking both are integers `>= min`. */
 export function toPair(v: IntPair, arg: string, fn: string, min: number): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(v) && typeof v !== 'number') throw new Error(`${fn}: '${arg}' must be a number or a pair`);
+  if (!Array.isArray(v) && typeof v !== 'number')
+    throw new Error(`${fn}: '${arg}' must be a number or a pair`);
   for (const q of p) {
     if (!Number.isInteger(q) || q < min) {
-      throw new Error(`${fn}: '${arg}' must be an integer >= ${min} or a pair of them; got ${JSON.stringify(v)}`);
+      throw new Error(
+        `${fn}: '${arg}' must be an integer >= ${min} or a pair of them; got ${JSON.stringify(v)}`,
+      );
     }
   }
   return p;
@@ -84,11 +87,13 @@ function viaKernels(
     const [xt, ot, kt, ...rest] = args.slice(0, -1) as tf.Tensor[];
     const mt = mask ? rest[0] : null;
     const bt = bias ? rest[mask ? 1 : 0] : null;
-    const cols = tf.engine().runKernel(
-      DEFORM_IM2COL,
-      mt ? { x: xt, offset: ot, mask: mt } : { x: xt, offset: ot },
-      attrs,
-    ) as tf.Tensor2D;
+    const cols = tf
+      .engine()
+      .runKernel(
+        DEFORM_IM2COL,
+        mt ? { x: xt, offset: ot, mask: mt } : { x: xt, offset: ot },
+        attrs,
+      ) as tf.Tensor2D;
     const w2 = tf.reshape(kt, [K * g.cin, cout]) as tf.Tensor2D;
     let y: tf.Tensor = mm(cols, w2);
     if (bt) y = tf.add(y, bt);
@@ -99,11 +104,13 @@ function viaKernels(
         const [xs, os, ws, cs, ms] = saved;
         const dy2 = tf.reshape(dy, [rows, cout]) as tf.Tensor2D;
         const dcols = mm(dy2, ws as tf.Tensor2D, false, true);
-        const back = tf.engine().runKernel(
-          DEFORM_COL2IM,
-          ms ? { x: xs, offset: os, dcols, mask: ms } : { x: xs, offset: os, dcols },
-          attrs,
-        ) as tf.Tensor[];
+        const back = tf
+          .engine()
+          .runKernel(
+            DEFORM_COL2IM,
+            ms ? { x: xs, offset: os, dcols, mask: ms } : { x: xs, offset: os, dcols },
+            attrs,
+          ) as tf.Tensor[];
         const grads = [back[0], back[1], tf.reshape(mm(cs as tf.Tensor2D, dy2, true, false), kernel.shape)];
         if (ms) grads.push(back[2]);
         if (bias) grads.push(tf.sum(dy2, 0));
@@ -155,13 +162,17 @@ export function deformConv2d(
   const [n, h, w, cin] = x.shape;
   const [kh, kw, kcin, cout] = kernel.shape;
   if (kcin !== cin) {
-    throw new Error(`${FN}: 'kernel' must have ${cin} input channels (x's last dim); got shape [${kernel.shape}]`);
+    throw new Error(
+      `${FN}: 'kernel' must have ${cin} input channels (x's last dim); got shape [${kernel.shape}]`,
+    );
   }
   const K = kh * kw;
   const ho = convOutSize(h, kh, sh, ph, dh);
   const wo = convOutSize(w, kw, sw, pw, dw);
   if (ho <= 0 || wo <= 0) {
-    throw new Error(`${FN}: the output would be empty (${ho}x${wo}) for input ${h}x${w} and kernel ${kh}x${kw}`);
+    throw new Error(
+      `${FN}: the output would be empty (${ho}x${wo}) for input ${h}x${w} and kernel ${kh}x${kw}`,
+    );
   }
   const offCh = offset.shape[3];
   if (offCh % (2 * K) !== 0) {
@@ -169,7 +180,8 @@ export function deformConv2d(
   }
   const groups = opts.offsetGroups ?? offCh / (2 * K);
   checkPositiveInt(groups, 'offsetGroups', FN);
-  if (cin % groups !== 0) throw new Error(`${FN}: 'offsetGroups' (${groups}) must divide the ${cin} input channels`);
+  if (cin % groups !== 0)
+    throw new Error(`${FN}: 'offsetGroups' (${groups}) must divide the ${cin} input channels`);
   expectShape(offset, [n, ho, wo, 2 * groups * K], 'offset');
   if (mask) {
     checkFloat(mask, 'mask', FN);
@@ -179,10 +191,14 @@ export function deformConv2d(
   const g: DeformGeometry = { n, h, w, cin, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, groups };
   const hasKernels = tf.getKernel(DEFORM_IM2COL, tf.getBackend()) !== undefined;
   if (impl === 'kernels' && !hasKernels) {
-    throw new Error(`${FN}: impl 'kernels' needs the cpu or wasm backend; the active one is '${tf.getBackend()}'`);
+    throw new Error(
+      `${FN}: impl 'kernels' needs the cpu or wasm backend; the active one is '${tf.getBackend()}'`,
+    );
   }
   const useKernels = impl === 'kernels' || (impl === 'auto' && hasKernels);
   return tf.tidy(() =>
-    useKernels ? viaKernels(g, x, offset, mask, kernel, bias) : deformConv2dComposed(g, x, offset, mask, kernel, bias),
+    useKernels
+      ? viaKernels(g, x, offset, mask, kernel, bias)
+      : deformConv2dComposed(g, x, offset, mask, kernel, bias),
   );
 }

@@ -6,7 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkPositiveInt } from '../util/checks';
 import { convOutSize, deformConv2d, toPair, type IntPair } from './deform-conv-op';
-import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerBaseOptions } from './layer-options';
+import {
+  baseArgs,
+  channelsOf,
+  glorot,
+  singleInput,
+  type CallKwargs,
+  type LayerBaseOptions,
+} from './layer-options';
 
 /** Padding of {@link DeformConv2D}: symmetric pixels, or `'same'` / `'valid'`. */
 export type DeformPadding = IntPair | 'same' | 'valid';
@@ -107,7 +114,9 @@ export class DeformConv2D extends tfl.layers.Layer {
     if (p === 'same') {
       const span = this.kernelSize.map((k, i) => this.dilation[i] * (k - 1));
       if (span.some((s) => s % 2 !== 0)) {
-        throw new Error(`${CLS}: 'padding' 'same' needs dilation*(kernelSize-1) even on both axes; got ${span}`);
+        throw new Error(
+          `${CLS}: 'padding' 'same' needs dilation*(kernelSize-1) even on both axes; got ${span}`,
+        );
       }
       return [span[0] / 2, span[1] / 2];
     }
@@ -156,7 +165,11 @@ export class DeformConv2D extends tfl.layers.Layer {
     const ho = convOutSize(h, this.kernelSize[0], this.strides[0], ph, this.dilation[0]);
     const wo = convOutSize(w, this.kernelSize[1], this.strides[1], pw, this.dilation[1]);
     const zero = tf.zeros([n, ho, wo, 2 * this.pointsPerGroup]) as tf.Tensor4D;
-    return deformConv2d(x, zero, null, k, b, { strides: this.strides, padding: this.pad, dilation: this.dilation });
+    return deformConv2d(x, zero, null, k, b, {
+      strides: this.strides,
+      padding: this.pad,
+      dilation: this.dilation,
+    });
   }
 
   /** Deformable convolution of `[batch, height, width, Cin]` to `[batch, Ho, Wo, filters]`. */
@@ -175,7 +188,12 @@ export class DeformConv2D extends tfl.layers.Layer {
         mask,
         this.kernel!.read() as tf.Tensor4D,
         this.bias ? (this.bias.read() as tf.Tensor1D) : null,
-        { strides: this.strides, padding: this.pad, dilation: this.dilation, offsetGroups: this.offsetGroups },
+        {
+          strides: this.strides,
+          padding: this.pad,
+          dilation: this.dilation,
+          offsetGroups: this.offsetGroups,
+        },
       );
     });
   }
@@ -184,7 +202,9 @@ export class DeformConv2D extends tfl.layers.Layer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const size = (len: number | null, i: 0 | 1): number | null =>
-      len == null ? null : convOutSize(len, this.kernelSize[i], this.strides[i], this.pad[i], this.dilation[i]);
+      len == null
+        ? null
+        : convOutSize(len, this.kernelSize[i], this.strides[i], this.pad[i], this.dilation[i]);
     return [s[0], size(s[1], 0), size(s[2], 1), this.filters];
   }
 
@@ -195,7 +215,10 @@ export class DeformConv2D extends tfl.layers.Layer {
       filters: this.filters,
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
-      padding: typeof this.padding === 'string' || typeof this.padding === 'number' ? this.padding : [...this.padding],
+      padding:
+        typeof this.padding === 'string' || typeof this.padding === 'number'
+          ? this.padding
+          : [...this.padding],
       dilation: [...this.dilation],
       offsetGroups: this.offsetGroups,
       modulated: this.modulated,

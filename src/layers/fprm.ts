@@ -127,11 +127,15 @@ export class FPRM extends tfl.layers.Layer {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as tfl.Shape[];
     if (shapes.length === 0) throw new Error(`${CLS}: needs at least one input map`);
     if (this.targetIndex >= shapes.length) {
-      throw new Error(`${CLS}: 'targetIndex' ${this.targetIndex} is out of range for ${shapes.length} inputs`);
+      throw new Error(
+        `${CLS}: 'targetIndex' ${this.targetIndex} is out of range for ${shapes.length} inputs`,
+      );
     }
     shapes.forEach((s, i) => {
       if (s.length !== 4) {
-        throw new Error(`${CLS}: input ${i} must be 4-D [batch, height, width, channels]; got [${s.join(', ')}]`);
+        throw new Error(
+          `${CLS}: input ${i} must be 4-D [batch, height, width, channels]; got [${s.join(', ')}]`,
+        );
       }
       if (s[3] == null) throw new Error(`${CLS}: the channel count of input ${i} must be known`);
     });
@@ -144,7 +148,14 @@ export class FPRM extends tfl.layers.Layer {
       gamma: this.addWeight(`${prefix}_gamma`, f, 'float32', tfl.initializers.ones()),
       beta: this.addWeight(`${prefix}_beta`, f, 'float32', tfl.initializers.zeros()),
       mean: this.addWeight(`${prefix}_moving_mean`, f, 'float32', tfl.initializers.zeros(), undefined, false),
-      variance: this.addWeight(`${prefix}_moving_variance`, f, 'float32', tfl.initializers.ones(), undefined, false),
+      variance: this.addWeight(
+        `${prefix}_moving_variance`,
+        f,
+        'float32',
+        tfl.initializers.ones(),
+        undefined,
+        false,
+      ),
     };
   }
 
@@ -155,15 +166,27 @@ export class FPRM extends tfl.layers.Layer {
     const F = this.filters;
     let seedOffset = 0;
     this.channels.forEach((c, i) => {
-      this.projKernels.push(this.addWeight(`proj${i}_kernel`, [1, 1, c, F], 'float32', glorot(this.seed, seedOffset++)));
+      this.projKernels.push(
+        this.addWeight(`proj${i}_kernel`, [1, 1, c, F], 'float32', glorot(this.seed, seedOffset++)),
+      );
       this.projBn.push(this.addBn(`proj${i}_bn`));
     });
     if (this.fusion === 'concat') {
       const nF = F * this.channels.length;
-      this.fuseKernel = this.addWeight('fuse_kernel', [1, 1, nF, F], 'float32', glorot(this.seed, seedOffset++));
+      this.fuseKernel = this.addWeight(
+        'fuse_kernel',
+        [1, 1, nF, F],
+        'float32',
+        glorot(this.seed, seedOffset++),
+      );
       this.fuseBn = this.addBn('fuse_bn');
     }
-    this.refineKernel = this.addWeight('refine_kernel', [3, 3, F, F], 'float32', glorot(this.seed, seedOffset++));
+    this.refineKernel = this.addWeight(
+      'refine_kernel',
+      [3, 3, F, F],
+      'float32',
+      glorot(this.seed, seedOffset++),
+    );
     this.refineBn = this.addBn('refine_bn');
     if (this.eca) {
       const k = ecaKernelSize(F);
@@ -205,9 +228,12 @@ export class FPRM extends tfl.layers.Layer {
         throw new Error(`${CLS}: expects ${channels.length} input maps (as built); got ${xs.length}`);
       }
       xs.forEach((x, i) => {
-        if (x.rank !== 4) throw new Error(`${CLS}: input ${i} must be 4-D; got shape [${x.shape.join(', ')}]`);
+        if (x.rank !== 4)
+          throw new Error(`${CLS}: input ${i} must be 4-D; got shape [${x.shape.join(', ')}]`);
         if (x.shape[3] !== channels[i]) {
-          throw new Error(`${CLS}: input ${i} must have ${channels[i]} channels (as built); got ${x.shape[3]}`);
+          throw new Error(
+            `${CLS}: input ${i} must have ${channels[i]} channels (as built); got ${x.shape[3]}`,
+          );
         }
       });
       const training = kwargs.training === true;
@@ -228,7 +254,11 @@ export class FPRM extends tfl.layers.Layer {
         f = projected.length === 1 ? projected[0] : (tf.addN(projected) as tf.Tensor4D);
       } else {
         const cat = tf.concat(projected, 3);
-        f = this.bnRelu(tf.conv2d(cat, this.fuseKernel!.read() as tf.Tensor4D, 1, 'valid'), this.fuseBn!, training);
+        f = this.bnRelu(
+          tf.conv2d(cat, this.fuseKernel!.read() as tf.Tensor4D, 1, 'valid'),
+          this.fuseBn!,
+          training,
+        );
       }
       const refined = this.bnRelu(
         tf.conv2d(f, this.refineKernel!.read() as tf.Tensor4D, 1, 'same'),
@@ -236,7 +266,9 @@ export class FPRM extends tfl.layers.Layer {
         training,
       );
       const r = tf.add(f, refined) as tf.Tensor4D;
-      return this.ecaKernel ? tf.mul(r, ecaGate(r, this.ecaKernel.read() as tf.Tensor3D, this.ecaPooling)) : r;
+      return this.ecaKernel
+        ? tf.mul(r, ecaGate(r, this.ecaKernel.read() as tf.Tensor3D, this.ecaPooling))
+        : r;
     });
   }
 

@@ -42,24 +42,35 @@ export function baseArgs(opts: LayerBaseOptions): BaseLayerArgs {
 export function channelsOf(inputShape: tfl.Shape | tfl.Shape[], cls: string): number {
   const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
   if (shape.length !== 4) {
-    throw new Error(`${cls}: input must be 4-D [batch, height, width, channels]; got shape [${shape.join(', ')}]`);
+    throw new Error(
+      `${cls}: input must be 4-D [batch, height, width, channels]; got shape [${shape.join(', ')}]`,
+    );
   }
   const c = shape[3];
-  if (c == null || c <= 0) throw new Error(`${cls}: the channel dimension of the input must be known; got ${c}`);
+  if (c == null || c <= 0)
+    throw new Error(`${cls}: the channel dimension of the input must be known; got ${c}`);
   return c;
 }
 
 /** The single input of a layer called with one tensor, checked to be 4-D with `channels` channels. */
-export function singleInput(inputs: tf.Tensor | tf.Tensor[], channels: number | null, cls: string): tf.Tensor4D {
+export function singleInput(
+  inputs: tf.Tensor | tf.Tensor[],
+  channels: number | null,
+  cls: string,
+): tf.Tensor4D {
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   if (Array.isArray(inputs) && inputs.length !== 1) {
     throw new Error(`${cls}: expects one input tensor; got ${inputs.length}`);
   }
   if (x.rank !== 4) {
-    throw new Error(`${cls}: input must be 4-D [batch, height, width, channels]; got shape [${x.shape.join(', ')}]`);
+    throw new Error(
+      `${cls}: input must be 4-D [batch, height, width, channels]; got shape [${x.shape.join(', ')}]`,
+    );
   }
   if (channels !== null && x.shape[3] !== channels) {
-    throw new Error(`${cls}: input must have ${channels} channels (the count it was built with); got ${x.shape[3]}`);
+    throw new Error(
+      `${cls}: input must have ${channels} channels (the count it was built with); got ${x.shape[3]}`,
+    );
   }
   return x as tf.Tensor4D;
 }
@@ -70,7 +81,10 @@ export function hiddenChannels(channels: number, reduction: number, minChannels:
 }
 
 /** A Glorot-uniform initializer, seeded from `seed + offset` when a seed is given. */
-export function glorot(seed: number | undefined, offset: number): ReturnType<typeof tfl.initializers.glorotUniform> {
+export function glorot(
+  seed: number | undefined,
+  offset: number,
+): ReturnType<typeof tfl.initializers.glorotUniform> {
   return tfl.initializers.glorotUniform(seed === undefined ? {} : { seed: seed + offset });
 }
 

@@ -108,7 +108,11 @@ export class SCSE extends tfl.layers.Layer {
         tf.reshape(read('k2')!, [h, c]) as tf.Tensor2D,
         read('b2') as tf.Tensor1D | null,
       );
-      const sg = spatialGate(x, tf.reshape(read('ks')!, [c, 1]) as tf.Tensor2D, read('bs') as tf.Tensor1D | null);
+      const sg = spatialGate(
+        x,
+        tf.reshape(read('ks')!, [c, 1]) as tf.Tensor2D,
+        read('bs') as tf.Tensor1D | null,
+      );
       return combineGated(tf.mul(x, cg), tf.mul(x, sg), this.combine);
     });
   }

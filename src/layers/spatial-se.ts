@@ -4,7 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { spatialGate } from './attention-ops';
-import { baseArgs, channelsOf, glorot, singleInput, type CallKwargs, type LayerBaseOptions } from './layer-options';
+import {
+  baseArgs,
+  channelsOf,
+  glorot,
+  singleInput,
+  type CallKwargs,
+  type LayerBaseOptions,
+} from './layer-options';
 
 /** Options of {@link SpatialSE}. */
 export interface SpatialSEOptions extends LayerBaseOptions {

@@ -86,7 +86,8 @@ export class SqueezeExcite extends tfl.layers.Layer {
     this.hidden = hiddenChannels(c, this.reduction, this.minChannels);
     const [s1, s2] = this.kernelShapes(c, this.hidden);
     this.w1 = this.addWeight('squeeze_kernel', s1, 'float32', glorot(this.seed, 0));
-    if (this.useBias) this.b1 = this.addWeight('squeeze_bias', [this.hidden], 'float32', tfl.initializers.zeros());
+    if (this.useBias)
+      this.b1 = this.addWeight('squeeze_bias', [this.hidden], 'float32', tfl.initializers.zeros());
     this.w2 = this.addWeight('excite_kernel', s2, 'float32', glorot(this.seed, 1));
     if (this.useBias) this.b2 = this.addWeight('excite_bias', [c], 'float32', tfl.initializers.zeros());
     this.inputSpec = [{ ndim: 4, axes: { [-1]: c } }];

@@ -12,7 +12,11 @@ import { type ArrayLike1D, type ZeroDivisionOptions, warn } from './input';
  * (c s - t.p) / sqrt((s^2 - p.p)(s^2 - t.t)) with t, p the true/predicted class counts, c the
  * correct count and s the sample count; 0 (with a warning) when a denominator factor is 0.
  */
-export function matthewsCorrcoef(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: ZeroDivisionOptions = {}): number {
+export function matthewsCorrcoef(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: ZeroDivisionOptions = {},
+): number {
   const fn = 'matthewsCorrcoef';
   const [t, p] = readLabelPair(yTrue, yPred, fn);
   const cm = countMatrix(t, p, resolveLabels(t, p, {}, fn));

@@ -45,7 +45,8 @@ export class MetricsCallback extends tfl.Callback {
     if (!options || !Array.isArray(options.validationData) || options.validationData.length !== 2) {
       throw new Error(`${fn}: 'validationData' must be [x, y]`);
     }
-    if (!Array.isArray(options.metrics) || options.metrics.length === 0) throw new Error(`${fn}: 'metrics' must be a non-empty array`);
+    if (!Array.isArray(options.metrics) || options.metrics.length === 0)
+      throw new Error(`${fn}: 'metrics' must be a non-empty array`);
     this.names = options.metrics.map((m) => ALIASES[m] ?? (m as MetricName));
     for (const m of this.names) checkOneOf(m, METRIC_NAMES, 'metrics', fn);
     checkPositiveInt(options.batchSize ?? 32, 'batchSize', fn);
@@ -61,7 +62,9 @@ export class MetricsCallback extends tfl.Callback {
     const scoresT = outputs[idx];
     if (!scoresT) {
       tf.dispose(outputs);
-      throw new Error(`MetricsCallback: 'outputIndex' ${idx} is out of range; the model has ${outputs.length} outputs`);
+      throw new Error(
+        `MetricsCallback: 'outputIndex' ${idx} is out of range; the model has ${outputs.length} outputs`,
+      );
     }
     const scores = toMatrix2(scoresT);
     tf.dispose(outputs);

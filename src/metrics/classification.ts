@@ -47,7 +47,14 @@ export interface PrfResult {
   labels: number[];
 }
 
-function divide(num: number[], den: number[], opts: ZeroDivisionOptions, metric: string, what: string, labels: number[]): number[] {
+function divide(
+  num: number[],
+  den: number[],
+  opts: ZeroDivisionOptions,
+  metric: string,
+  what: string,
+  labels: number[],
+): number[] {
   const z = opts.zeroDivision ?? 0;
   const bad: number[] = [];
   const out = num.map((v, i) => {
@@ -58,7 +65,11 @@ function divide(num: number[], den: number[], opts: ZeroDivisionOptions, metric:
     return v / (den[i] as number);
   });
   if (bad.length > 0) {
-    warn(opts, metric, `${metric} is ill-defined and set to ${z} for label(s) [${bad.join(', ')}] with no ${what} samples`);
+    warn(
+      opts,
+      metric,
+      `${metric} is ill-defined and set to ${z} for label(s) [${bad.join(', ')}] with no ${what} samples`,
+    );
   }
   return out;
 }
@@ -87,7 +98,9 @@ function setWiseLabels(t: Float64Array, p: Float64Array, opts: PrfOptions, fn: s
     );
   }
   if (!present.includes(pos) && present.length >= 2) {
-    throw new Error(`${fn}: 'posLabel' ${pos} is not a valid label; it should be one of [${present.join(', ')}]`);
+    throw new Error(
+      `${fn}: 'posLabel' ${pos} is not a valid label; it should be one of [${present.join(', ')}]`,
+    );
   }
   return [pos];
 }
@@ -138,10 +151,20 @@ export function precisionRecallFscoreSupport(
     }
   }
   const support = [trueSum.reduce((s, x) => s + x, 0)];
-  return { precision: [mean(precision, weights)], recall: [mean(recall, weights)], fbeta: [mean(fbeta, weights)], support, labels };
+  return {
+    precision: [mean(precision, weights)],
+    recall: [mean(recall, weights)],
+    fbeta: [mean(fbeta, weights)],
+    support,
+    labels,
+  };
 }
 
-function pick(r: PrfResult, key: 'precision' | 'recall' | 'fbeta', average: Average | undefined): number | number[] {
+function pick(
+  r: PrfResult,
+  key: 'precision' | 'recall' | 'fbeta',
+  average: Average | undefined,
+): number | number[] {
   return average === 'none' ? r[key] : (r[key][0] as number);
 }
 
@@ -149,7 +172,11 @@ function pick(r: PrfResult, key: 'precision' | 'recall' | 'fbeta', average: Aver
 export function precision(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptionsNone): number[];
 /** Precision tp / (tp + fp), as `sklearn.metrics.precision_score`. */
 export function precision(yTrue: ArrayLike1D, yPred: ArrayLike1D, options?: PrfOptions): number;
-export function precision(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptions = {}): number | number[] {
+export function precision(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: PrfOptions = {},
+): number | number[] {
   return pick(precisionRecallFscoreSupport(yTrue, yPred, options, 'precision'), 'precision', options.average);
 }
 
@@ -166,15 +193,33 @@ export function f1(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptionsNo
 /** F1 = 2 P R / (P + R), as `sklearn.metrics.f1_score` (default `average: 'binary'`). */
 export function f1(yTrue: ArrayLike1D, yPred: ArrayLike1D, options?: PrfOptions): number;
 export function f1(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptions = {}): number | number[] {
-  return pick(precisionRecallFscoreSupport(yTrue, yPred, { ...options, beta: 1 }, 'f1'), 'fbeta', options.average);
+  return pick(
+    precisionRecallFscoreSupport(yTrue, yPred, { ...options, beta: 1 }, 'f1'),
+    'fbeta',
+    options.average,
+  );
 }
 
 /** F-beta = (1 + b^2) P R / (b^2 P + R), as `sklearn.metrics.fbeta_score`. */
-export function fbeta(yTrue: ArrayLike1D, yPred: ArrayLike1D, beta: number, options: PrfOptionsNone): number[];
+export function fbeta(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  beta: number,
+  options: PrfOptionsNone,
+): number[];
 /** F-beta = (1 + b^2) P R / (b^2 P + R), as `sklearn.metrics.fbeta_score`. */
 export function fbeta(yTrue: ArrayLike1D, yPred: ArrayLike1D, beta: number, options?: PrfOptions): number;
-export function fbeta(yTrue: ArrayLike1D, yPred: ArrayLike1D, beta: number, options: PrfOptions = {}): number | number[] {
-  return pick(precisionRecallFscoreSupport(yTrue, yPred, { ...options, beta }, 'fbeta'), 'fbeta', options.average);
+export function fbeta(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  beta: number,
+  options: PrfOptions = {},
+): number | number[] {
+  return pick(
+    precisionRecallFscoreSupport(yTrue, yPred, { ...options, beta }, 'fbeta'),
+    'fbeta',
+    options.average,
+  );
 }
 
 /**
@@ -186,7 +231,11 @@ export function fbeta(yTrue: ArrayLike1D, yPred: ArrayLike1D, beta: number, opti
 export function specificity(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptionsNone): number[];
 /** Specificity (true-negative rate) tn / (tn + fp); see the overload above. */
 export function specificity(yTrue: ArrayLike1D, yPred: ArrayLike1D, options?: PrfOptions): number;
-export function specificity(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: PrfOptions = {}): number | number[] {
+export function specificity(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: PrfOptions = {},
+): number | number[] {
   const fn = 'specificity';
   const [t, p] = readLabelPair(yTrue, yPred, fn);
   const labels = setWiseLabels(t, p, options, fn);
@@ -198,7 +247,14 @@ export function specificity(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: Prf
     fp = [fp.reduce((s, x) => s + x, 0)];
     tn = [tn.reduce((s, x) => s + x, 0)];
   }
-  const spec = divide(tn, tn.map((x, i) => x + (fp[i] as number)), options, 'specificity', 'negative', average === 'micro' ? [NaN] : labels);
+  const spec = divide(
+    tn,
+    tn.map((x, i) => x + (fp[i] as number)),
+    options,
+    'specificity',
+    'negative',
+    average === 'micro' ? [NaN] : labels,
+  );
   if (average === 'none') return spec;
   if (average === 'weighted') {
     if (c.trueSum.every((x) => x === 0)) return options.zeroDivision ?? 0;
@@ -231,7 +287,11 @@ export interface BalancedAccuracyOptions extends ZeroDivisionOptions {
  * Mean of per-class recalls over the classes present in `yTrue`, as
  * `sklearn.metrics.balanced_accuracy_score` (a class only predicted triggers a warning and is skipped).
  */
-export function balancedAccuracy(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: BalancedAccuracyOptions = {}): number {
+export function balancedAccuracy(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: BalancedAccuracyOptions = {},
+): number {
   const [t, p] = readLabelPair(yTrue, yPred, 'balancedAccuracy');
   const labels = uniqueLabels(t, p);
   const cm = countMatrix(t, p, labels);
@@ -240,7 +300,8 @@ export function balancedAccuracy(yTrue: ArrayLike1D, yPred: ArrayLike1D, options
     const n = row.reduce((s, x) => s + x, 0);
     if (n > 0) perClass.push((row[i] as number) / n);
   });
-  if (perClass.length < labels.length) warn(options, 'balancedAccuracy', 'yPred contains classes not in yTrue');
+  if (perClass.length < labels.length)
+    warn(options, 'balancedAccuracy', 'yPred contains classes not in yTrue');
   let score = mean(perClass);
   if (options.adjusted) {
     const chance = 1 / perClass.length;

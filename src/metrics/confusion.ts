@@ -30,11 +30,16 @@ export function resolveLabels(
   if (opts.numClasses !== undefined) {
     checkPositiveInt(opts.numClasses, 'numClasses', fn);
     const k = opts.numClasses;
-    for (const [name, a] of [['yTrue', yTrue], ['yPred', yPred]] as const) {
+    for (const [name, a] of [
+      ['yTrue', yTrue],
+      ['yPred', yPred],
+    ] as const) {
       for (let i = 0; i < a.length; i++) {
         const v = a[i] as number;
         if (!Number.isInteger(v) || v < 0 || v >= k) {
-          throw new Error(`${fn}: '${name}[${i}]' must be an integer class in [0, ${k}) (numClasses); got ${v}`);
+          throw new Error(
+            `${fn}: '${name}[${i}]' must be an integer class in [0, ${k}) (numClasses); got ${v}`,
+          );
         }
       }
     }
@@ -44,11 +49,18 @@ export function resolveLabels(
 }
 
 /** Read and validate a pair of label arrays. */
-export function readLabelPair(yTrue: ArrayLike1D, yPred: ArrayLike1D, fn: string): [Float64Array, Float64Array] {
+export function readLabelPair(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  fn: string,
+): [Float64Array, Float64Array] {
   const t = toFloat64(yTrue, 'yTrue', fn);
   const p = toFloat64(yPred, 'yPred', fn);
   checkSameLength(t, p, 'yTrue', 'yPred', fn);
-  for (const [name, a] of [['yTrue', t], ['yPred', p]] as const) {
+  for (const [name, a] of [
+    ['yTrue', t],
+    ['yPred', p],
+  ] as const) {
     for (let i = 0; i < a.length; i++) {
       if (!Number.isInteger(a[i])) {
         throw new Error(`${fn}: '${name}' must hold integer class labels; got ${a[i]} at index ${i}`);
@@ -79,7 +91,11 @@ export function countMatrix(yTrue: Float64Array, yPred: Float64Array, labels: nu
  * @param yPred integer labels, length n.
  * @returns a K x K matrix of counts.
  */
-export function confusionMatrix(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: ConfusionMatrixOptions = {}): number[][] {
+export function confusionMatrix(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: ConfusionMatrixOptions = {},
+): number[][] {
   const fn = 'confusionMatrix';
   const [t, p] = readLabelPair(yTrue, yPred, fn);
   return countMatrix(t, p, resolveLabels(t, p, options, fn));

@@ -60,7 +60,8 @@ export function argmaxRows(m: Matrix): Float64Array {
   const out = new Float64Array(m.rows);
   for (let i = 0; i < m.rows; i++) {
     let best = 0;
-    for (let j = 1; j < m.cols; j++) if ((m.data[i * m.cols + j] as number) > (m.data[i * m.cols + best] as number)) best = j;
+    for (let j = 1; j < m.cols; j++)
+      if ((m.data[i * m.cols + j] as number) > (m.data[i * m.cols + best] as number)) best = j;
     out[i] = best;
   }
   return out;
@@ -86,7 +87,12 @@ export function evaluateScores(
   metrics: readonly MetricName[],
   options: EvaluateOptions = {},
 ): Record<string, number> {
-  return evaluateMatrices(toMatrix(yTrue, 'yTrue', 'evaluateScores'), toMatrix(scores, 'scores', 'evaluateScores'), metrics, options);
+  return evaluateMatrices(
+    toMatrix(yTrue, 'yTrue', 'evaluateScores'),
+    toMatrix(scores, 'scores', 'evaluateScores'),
+    metrics,
+    options,
+  );
 }
 
 /** {@link evaluateScores} on already-read matrices. */
@@ -99,7 +105,9 @@ export function evaluateMatrices(
   const fn = 'evaluateScores';
   for (const m of metrics) checkOneOf(m, METRIC_NAMES, 'metrics', fn);
   if (yTrueM.rows !== scoresM.rows) {
-    throw new Error(`${fn}: 'yTrue' and 'scores' must have the same number of samples; got ${yTrueM.rows} and ${scoresM.rows}`);
+    throw new Error(
+      `${fn}: 'yTrue' and 'scores' must have the same number of samples; got ${yTrueM.rows} and ${scoresM.rows}`,
+    );
   }
   const yTrue = labelsFrom(yTrueM);
   const yPred = predictLabels(scoresM, options.threshold ?? 0.5);
@@ -142,7 +150,13 @@ export function evaluateMatrices(
         out[name] = safe(name, () => rocAuc(yTrue, scoresM.cols === 1 ? scoresM.data : matrixRows(scoresM)));
         break;
       case 'averagePrecision':
-        out[name] = safe(name, () => averagePrecision(yTrue, scoresM.cols === 1 ? scoresM.data : binary ? column(scoresM, 1) : matrixRows(scoresM), zd));
+        out[name] = safe(name, () =>
+          averagePrecision(
+            yTrue,
+            scoresM.cols === 1 ? scoresM.data : binary ? column(scoresM, 1) : matrixRows(scoresM),
+            zd,
+          ),
+        );
         break;
       case 'mcc':
         out[name] = matthewsCorrcoef(yTrue, yPred, zd);

@@ -81,7 +81,8 @@ export function toMatrix(x: ArrayLike2D | ArrayLike1D, arg: string, fn: string):
     const data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       const row = m[i] as ArrayLike<number>;
-      if (row.length !== cols) throw new Error(`${fn}: '${arg}' rows must all have ${cols} columns; row ${i} has ${row.length}`);
+      if (row.length !== cols)
+        throw new Error(`${fn}: '${arg}' rows must all have ${cols} columns; row ${i} has ${row.length}`);
       for (let j = 0; j < cols; j++) data[i * cols + j] = row[j] as number;
     }
     return { data, rows, cols };
@@ -91,9 +92,17 @@ export function toMatrix(x: ArrayLike2D | ArrayLike1D, arg: string, fn: string):
 }
 
 /** Throw unless two inputs have the same number of samples. */
-export function checkSameLength(a: { length: number }, b: { length: number }, argA: string, argB: string, fn: string): void {
+export function checkSameLength(
+  a: { length: number },
+  b: { length: number },
+  argA: string,
+  argB: string,
+  fn: string,
+): void {
   if (a.length !== b.length) {
-    throw new Error(`${fn}: '${argA}' and '${argB}' must have the same length; got ${a.length} and ${b.length}`);
+    throw new Error(
+      `${fn}: '${argA}' and '${argB}' must have the same length; got ${a.length} and ${b.length}`,
+    );
   }
 }
 

@@ -3,7 +3,16 @@
  * Youden-optimal threshold, following scikit-learn 1.2's `_binary_clf_curve` tie handling.
  */
 import { checkOneOf } from '../util/checks';
-import { type ArrayLike1D, type ArrayLike2D, type ZeroDivisionOptions, checkSameLength, toFloat64, toMatrix, uniqueLabels, warn } from './input';
+import {
+  type ArrayLike1D,
+  type ArrayLike2D,
+  type ZeroDivisionOptions,
+  checkSameLength,
+  toFloat64,
+  toMatrix,
+  uniqueLabels,
+  warn,
+} from './input';
 
 /** Cumulative counts at each distinct score, highest score first. */
 interface ClfCurve {
@@ -12,13 +21,19 @@ interface ClfCurve {
   thresholds: number[];
 }
 
-function readBinary(yTrue: ArrayLike1D, scores: ArrayLike1D, posLabel: number | undefined, fn: string): [Float64Array, Float64Array] {
+function readBinary(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D,
+  posLabel: number | undefined,
+  fn: string,
+): [Float64Array, Float64Array] {
   const t = toFloat64(yTrue, 'yTrue', fn);
   const s = toFloat64(scores, 'scores', fn);
   checkSameLength(t, s, 'yTrue', 'scores', fn);
   if (t.length === 0) throw new Error(`${fn}: 'yTrue' must not be empty`);
   const classes = uniqueLabels(t);
-  if (classes.length > 2) throw new Error(`${fn}: 'yTrue' must be binary; got ${classes.length} classes [${classes.join(', ')}]`);
+  if (classes.length > 2)
+    throw new Error(`${fn}: 'yTrue' must be binary; got ${classes.length} classes [${classes.join(', ')}]`);
   for (let i = 0; i < s.length; i++) {
     if (!Number.isFinite(s[i])) throw new Error(`${fn}: 'scores' must be finite; got ${s[i]} at index ${i}`);
   }
@@ -79,7 +94,11 @@ export interface RocCurveResult {
  * @param yTrue binary labels, length n.
  * @param scores scores or probabilities of the positive class, length n.
  */
-export function rocCurve(yTrue: ArrayLike1D, scores: ArrayLike1D, options: RocCurveOptions = {}): RocCurveResult {
+export function rocCurve(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D,
+  options: RocCurveOptions = {},
+): RocCurveResult {
   const fn = 'rocCurve';
   const [y, s] = readBinary(yTrue, scores, options.posLabel, fn);
   let { fps, tps, thresholds } = binaryClfCurve(y, s);
@@ -119,7 +138,8 @@ export function auc(x: ArrayLike<number>, y: ArrayLike<number>): number {
   }
   if (direction === -1) {
     for (let i = 1; i < x.length; i++) {
-      if ((x[i] as number) > (x[i - 1] as number)) throw new Error('auc: x is neither increasing nor decreasing');
+      if ((x[i] as number) > (x[i - 1] as number))
+        throw new Error('auc: x is neither increasing nor decreasing');
     }
   }
   let area = 0;
@@ -156,7 +176,11 @@ function binaryAuc(y: Float64Array, s: Float64Array, fn: string): number {
  * Throws, as scikit-learn does, when yTrue holds a single class.
  * @returns the AUC.
  */
-export function rocAuc(yTrue: ArrayLike1D, scores: ArrayLike1D | ArrayLike2D, options: RocAucOptions = {}): number {
+export function rocAuc(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D | ArrayLike2D,
+  options: RocAucOptions = {},
+): number {
   const average = options.average ?? 'macro';
   checkOneOf(average, ['macro', 'weighted'], 'average', 'rocAuc');
   return aucImpl(yTrue, scores, options, average, 'rocAuc') as number;
@@ -166,7 +190,11 @@ export function rocAuc(yTrue: ArrayLike1D, scores: ArrayLike1D | ArrayLike2D, op
  * One-vs-rest AUC of each class for `[n, K]` probabilities (scikit-learn's `average=None`);
  * for binary scores a one-element array.
  */
-export function rocAucPerClass(yTrue: ArrayLike1D, scores: ArrayLike1D | ArrayLike2D, options: Pick<RocAucOptions, 'multiClass'> = {}): number[] {
+export function rocAucPerClass(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D | ArrayLike2D,
+  options: Pick<RocAucOptions, 'multiClass'> = {},
+): number[] {
   const r = aucImpl(yTrue, scores, options, 'none', 'rocAucPerClass');
   return Array.isArray(r) ? r : [r];
 }
@@ -184,18 +212,27 @@ function aucImpl(
   checkSameLength(t, { length: m.rows }, 'yTrue', 'scores', fn);
   const classes = uniqueLabels(t);
   if (m.cols === 1 || (m.cols === 2 && classes.length <= 2)) {
-    const col = m.cols === 1 ? m.data : Float64Array.from({ length: m.rows }, (_, i) => m.data[i * 2 + 1] as number);
+    const col =
+      m.cols === 1 ? m.data : Float64Array.from({ length: m.rows }, (_, i) => m.data[i * 2 + 1] as number);
     const pos = classes[classes.length - 1] as number;
-    return binaryAuc(t.map((v) => (v === pos && classes.length === 2 ? 1 : 0)), col, fn);
+    return binaryAuc(
+      t.map((v) => (v === pos && classes.length === 2 ? 1 : 0)),
+      col,
+      fn,
+    );
   }
   if (classes.length !== m.cols) {
-    throw new Error(`${fn}: number of classes in yTrue (${classes.length}) does not equal the number of score columns (${m.cols})`);
+    throw new Error(
+      `${fn}: number of classes in yTrue (${classes.length}) does not equal the number of score columns (${m.cols})`,
+    );
   }
   for (let i = 0; i < m.rows; i++) {
     let sum = 0;
     for (let j = 0; j < m.cols; j++) sum += m.data[i * m.cols + j] as number;
     if (Math.abs(sum - 1) > 1e-8 + 1e-5) {
-      throw new Error(`${fn}: multi-class scores must be probabilities summing to 1 per row; row ${i} sums to ${sum}`);
+      throw new Error(
+        `${fn}: multi-class scores must be probabilities summing to 1 per row; row ${i} sums to ${sum}`,
+      );
     }
   }
   const aucs: number[] = [];
@@ -203,7 +240,13 @@ function aucImpl(
   for (let j = 0; j < m.cols; j++) {
     const y = t.map((v) => (v === classes[j] ? 1 : 0));
     weights.push(y.reduce((a, b) => a + b, 0));
-    aucs.push(binaryAuc(y, Float64Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j] as number), fn));
+    aucs.push(
+      binaryAuc(
+        y,
+        Float64Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j] as number),
+        fn,
+      ),
+    );
   }
   if (average === 'none') return aucs;
   if (average === 'macro') return aucs.reduce((a, b) => a + b, 0) / aucs.length;
@@ -226,11 +269,20 @@ export interface PrCurve {
  * (scikit-learn 1.2): thresholds increasing, final point (recall 0, precision 1); with no positives
  * recall is set to 1 everywhere and a warning is emitted.
  */
-export function precisionRecallCurve(yTrue: ArrayLike1D, scores: ArrayLike1D, options: CurveOptions = {}): PrCurve {
+export function precisionRecallCurve(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D,
+  options: CurveOptions = {},
+): PrCurve {
   const [y, s] = readBinary(yTrue, scores, options.posLabel, 'precisionRecallCurve');
   const { fps, tps, thresholds } = binaryClfCurve(y, s);
   const nPos = tps[tps.length - 1] as number;
-  if (nPos === 0) warn(options, 'precisionRecallCurve', 'no positive class found in yTrue; recall is set to one for all thresholds');
+  if (nPos === 0)
+    warn(
+      options,
+      'precisionRecallCurve',
+      'no positive class found in yTrue; recall is set to one for all thresholds',
+    );
   const precision = tps.map((tp, i) => (tp + (fps[i] as number) === 0 ? 0 : tp / (tp + (fps[i] as number))));
   const recall = tps.map((tp) => (nPos === 0 ? 1 : tp / nPos));
   return {
@@ -250,7 +302,11 @@ export interface AveragePrecisionOptions extends CurveOptions {
  * Average precision AP = sum_n (R_n - R_{n-1}) P_n (step integral, no interpolation), as
  * `sklearn.metrics.average_precision_score`; `[n, K]` scores give one-vs-rest AP averaged over classes.
  */
-export function averagePrecision(yTrue: ArrayLike1D, scores: ArrayLike1D | ArrayLike2D, options: AveragePrecisionOptions = {}): number {
+export function averagePrecision(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D | ArrayLike2D,
+  options: AveragePrecisionOptions = {},
+): number {
   const fn = 'averagePrecision';
   const m = toMatrix(scores, 'scores', fn);
   const binary = (y: ArrayLike1D, s: ArrayLike1D, posLabel?: number): number => {
@@ -271,7 +327,12 @@ export function averagePrecision(yTrue: ArrayLike1D, scores: ArrayLike1D | Array
   for (let j = 0; j < m.cols; j++) {
     const y = t.map((v) => (v === j ? 1 : 0));
     const w = average === 'weighted' ? y.reduce((a, b) => a + b, 0) : 1;
-    total += w * binary(y, Float64Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j] as number));
+    total +=
+      w *
+      binary(
+        y,
+        Float64Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j] as number),
+      );
     wsum += w;
   }
   return total / wsum;
@@ -294,11 +355,21 @@ export interface YoudenResult {
  * (first maximum along the curve returned by {@link rocCurve}, i.e. the highest such threshold).
  * Youden, "Index for rating diagnostic tests", Cancer 1950.
  */
-export function youdenThreshold(yTrue: ArrayLike1D, scores: ArrayLike1D, options: CurveOptions = {}): YoudenResult {
+export function youdenThreshold(
+  yTrue: ArrayLike1D,
+  scores: ArrayLike1D,
+  options: CurveOptions = {},
+): YoudenResult {
   const c = rocCurve(yTrue, scores, options);
   let best = 0;
   for (let i = 1; i < c.fpr.length; i++) {
-    if ((c.tpr[i] as number) - (c.fpr[i] as number) > (c.tpr[best] as number) - (c.fpr[best] as number)) best = i;
+    if ((c.tpr[i] as number) - (c.fpr[i] as number) > (c.tpr[best] as number) - (c.fpr[best] as number))
+      best = i;
   }
-  return { threshold: c.thresholds[best] as number, j: (c.tpr[best] as number) - (c.fpr[best] as number), tpr: c.tpr[best] as number, fpr: c.fpr[best] as number };
+  return {
+    threshold: c.thresholds[best] as number,
+    j: (c.tpr[best] as number) - (c.fpr[best] as number),
+    tpr: c.tpr[best] as number,
+    fpr: c.fpr[best] as number,
+  };
 }

@@ -52,12 +52,18 @@ interface Prepared {
   microIsAccuracy: boolean;
 }
 
-function prepare(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: ClassificationReportOptions, fn: string): Prepared {
+function prepare(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: ClassificationReportOptions,
+  fn: string,
+): Prepared {
   const [t, p] = readLabelPair(yTrue, yPred, fn);
   const labels = resolveLabels(t, p, options, fn);
   const present = uniqueLabels(t, p);
   const given = options.labels !== undefined || options.numClasses !== undefined;
-  const microIsAccuracy = !given || (labels.length === present.length && present.every((l) => labels.includes(l)));
+  const microIsAccuracy =
+    !given || (labels.length === present.length && present.every((l) => labels.includes(l)));
   const names = options.targetNames ?? labels.map(String);
   if (names.length !== labels.length) {
     throw new Error(`${fn}: 'targetNames' has ${names.length} names for ${labels.length} classes`);
@@ -65,20 +71,50 @@ function prepare(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: Classification
   return { t, p, labels, names, microIsAccuracy };
 }
 
-function row(t: Float64Array, p: Float64Array, labels: number[], average: 'micro' | 'macro' | 'weighted', o: ZeroDivisionOptions): ReportRow {
-  const r = precisionRecallFscoreSupport(t, p, { labels, average, zeroDivision: o.zeroDivision, onWarning: o.onWarning });
+function row(
+  t: Float64Array,
+  p: Float64Array,
+  labels: number[],
+  average: 'micro' | 'macro' | 'weighted',
+  o: ZeroDivisionOptions,
+): ReportRow {
+  const r = precisionRecallFscoreSupport(t, p, {
+    labels,
+    average,
+    zeroDivision: o.zeroDivision,
+    onWarning: o.onWarning,
+  });
   let support = 0;
   for (const v of t) if (labels.includes(v)) support++;
-  return { precision: r.precision[0] as number, recall: r.recall[0] as number, f1: r.fbeta[0] as number, support };
+  return {
+    precision: r.precision[0] as number,
+    recall: r.recall[0] as number,
+    f1: r.fbeta[0] as number,
+    support,
+  };
 }
 
 /** The report as numbers (scikit-learn's `output_dict=True`). */
-export function classificationReportData(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: ClassificationReportOptions = {}): ClassificationReportData {
+export function classificationReportData(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: ClassificationReportOptions = {},
+): ClassificationReportData {
   const { t, p, labels, names, microIsAccuracy } = prepare(yTrue, yPred, options, 'classificationReportData');
-  const per = precisionRecallFscoreSupport(t, p, { labels, average: 'none', zeroDivision: options.zeroDivision, onWarning: options.onWarning });
+  const per = precisionRecallFscoreSupport(t, p, {
+    labels,
+    average: 'none',
+    zeroDivision: options.zeroDivision,
+    onWarning: options.onWarning,
+  });
   const classes: Record<string, ReportRow> = {};
   names.forEach((name, i) => {
-    classes[name] = { precision: per.precision[i] as number, recall: per.recall[i] as number, f1: per.fbeta[i] as number, support: per.support[i] as number };
+    classes[name] = {
+      precision: per.precision[i] as number,
+      recall: per.recall[i] as number,
+      f1: per.fbeta[i] as number,
+      support: per.support[i] as number,
+    };
   });
   const micro = row(t, p, labels, 'micro', options);
   const out: ClassificationReportData = {
@@ -107,7 +143,11 @@ function fixed(x: number, digits: number): string {
  * averages, laid out character for character like `sklearn.metrics.classification_report`.
  * @example console.log(classificationReport(yTrue, yPred, { targetNames: ['NORMAL', 'PNEUMONIA'] }))
  */
-export function classificationReport(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: ClassificationReportOptions = {}): string {
+export function classificationReport(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: ClassificationReportOptions = {},
+): string {
   const digits = options.digits ?? 2;
   checkPositiveInt(digits + 1, 'digits + 1', 'classificationReport');
   const d = classificationReportData(yTrue, yPred, options);

@@ -11,7 +11,13 @@ export interface OverlapOptions extends ZeroDivisionOptions {
   numClasses: number;
 }
 
-function overlap(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: OverlapOptions, fn: string, kind: 'dice' | 'iou'): number[] {
+function overlap(
+  yTrue: ArrayLike1D,
+  yPred: ArrayLike1D,
+  options: OverlapOptions,
+  fn: string,
+  kind: 'dice' | 'iou',
+): number[] {
   if (options == null) throw new Error(`${fn}: options with 'numClasses' are required`);
   checkPositiveInt(options.numClasses, 'numClasses', fn);
   const [t, p] = readLabelPair(yTrue, yPred, fn);
@@ -26,7 +32,8 @@ function overlap(yTrue: ArrayLike1D, yPred: ArrayLike1D, options: OverlapOptions
     }
     return kind === 'dice' ? (2 * tp) / union : tp / (union - tp);
   });
-  if (empty.length > 0) warn(options, fn, `class(es) [${empty.join(', ')}] absent from both maps; set to ${z}`);
+  if (empty.length > 0)
+    warn(options, fn, `class(es) [${empty.join(', ')}] absent from both maps; set to ${z}`);
   return out;
 }
 

@@ -34,9 +34,17 @@ export interface SeriesAggregate<S> {
 }
 
 /** Aggregate `[n]` slice scores (one column, e.g. sigmoid outputs) per series. */
-export function aggregateSeries(scores: ArrayLike<number>, seriesIds: ArrayLike<string | number>, options?: AggregateSeriesOptions): SeriesAggregate<number[]>;
+export function aggregateSeries(
+  scores: ArrayLike<number>,
+  seriesIds: ArrayLike<string | number>,
+  options?: AggregateSeriesOptions,
+): SeriesAggregate<number[]>;
 /** Aggregate `[n, K]` slice scores (nested arrays or a tensor of any rank <= 2) per series; scores are rows. */
-export function aggregateSeries(scores: ArrayLike2D, seriesIds: ArrayLike<string | number>, options?: AggregateSeriesOptions): SeriesAggregate<number[][]>;
+export function aggregateSeries(
+  scores: ArrayLike2D,
+  seriesIds: ArrayLike<string | number>,
+  options?: AggregateSeriesOptions,
+): SeriesAggregate<number[][]>;
 export function aggregateSeries(
   scores: ArrayLike1D | ArrayLike2D,
   seriesIds: ArrayLike<string | number>,
@@ -48,11 +56,14 @@ export function aggregateSeries(
   const threshold = options.threshold ?? 0.5;
   const oneD = !('shape' in (scores as object)) && typeof (scores as ArrayLike<unknown>)[0] !== 'object';
   const m = toMatrix(scores, 'scores', fn);
-  if (seriesIds.length !== m.rows) throw new Error(`${fn}: 'seriesIds' has ${seriesIds.length} entries for ${m.rows} score rows`);
+  if (seriesIds.length !== m.rows)
+    throw new Error(`${fn}: 'seriesIds' has ${seriesIds.length} entries for ${m.rows} score rows`);
   const labels = options.yTrue === undefined ? undefined : toMatrix(options.yTrue, 'yTrue', fn).data;
-  if (labels && labels.length !== m.rows) throw new Error(`${fn}: 'yTrue' has ${labels.length} entries for ${m.rows} score rows`);
+  if (labels && labels.length !== m.rows)
+    throw new Error(`${fn}: 'yTrue' has ${labels.length} entries for ${m.rows} score rows`);
   const k = m.cols;
-  const votes = reduce === 'vote' ? (k === 1 ? m.data.map((s) => (s >= threshold ? 1 : 0)) : argmaxRows(m)) : undefined;
+  const votes =
+    reduce === 'vote' ? (k === 1 ? m.data.map((s) => (s >= threshold ? 1 : 0)) : argmaxRows(m)) : undefined;
   const index = new Map<string | number, number>();
   const ids: Array<string | number> = [];
   const acc: number[][] = [];
@@ -82,8 +93,16 @@ export function aggregateSeries(
     }
   }
   if (reduce !== 'max') acc.forEach((row, s) => row.forEach((v, j) => (row[j] = v / (counts[s] as number))));
-  const predicted = k === 1 ? acc.map((r) => ((r[0] as number) >= threshold ? 1 : 0)) : Array.from(argmaxRows({ data: Float64Array.from(acc.flat()), rows: acc.length, cols: k }));
-  const out: SeriesAggregate<number[] | number[][]> = { ids, scores: oneD ? acc.map((r) => r[0] as number) : acc, predicted, counts };
+  const predicted =
+    k === 1
+      ? acc.map((r) => ((r[0] as number) >= threshold ? 1 : 0))
+      : Array.from(argmaxRows({ data: Float64Array.from(acc.flat()), rows: acc.length, cols: k }));
+  const out: SeriesAggregate<number[] | number[][]> = {
+    ids,
+    scores: oneD ? acc.map((r) => r[0] as number) : acc,
+    predicted,
+    counts,
+  };
   if (labels) out.yTrue = yTrue;
   return out;
 }

@@ -3,7 +3,14 @@
  * evaluation set), compute exact metrics at the end.
  */
 import { countMatrix } from './confusion';
-import { type EvaluateOptions, type MetricName, METRIC_NAMES, evaluateMatrices, labelsFrom, predictLabels } from './evaluate';
+import {
+  type EvaluateOptions,
+  type MetricName,
+  METRIC_NAMES,
+  evaluateMatrices,
+  labelsFrom,
+  predictLabels,
+} from './evaluate';
 import { type ArrayLike1D, type ArrayLike2D, type Matrix, toMatrix } from './input';
 
 /** Options of {@link MetricsAccumulator}. */
@@ -68,7 +75,9 @@ export class MetricsAccumulator {
     const s = toMatrix(scores, 'scores', fn);
     if (t.rows !== s.rows) throw new Error(`${fn}: 'yTrue' has ${t.rows} samples but 'scores' has ${s.rows}`);
     if (this.scoreCols !== 0 && (s.cols !== this.scoreCols || t.cols !== this.labelCols)) {
-      throw new Error(`${fn}: batch has ${s.cols} score / ${t.cols} label columns; earlier batches had ${this.scoreCols} / ${this.labelCols}`);
+      throw new Error(
+        `${fn}: batch has ${s.cols} score / ${t.cols} label columns; earlier batches had ${this.scoreCols} / ${this.labelCols}`,
+      );
     }
     this.labelCols = t.cols;
     this.scoreCols = s.cols;
@@ -94,7 +103,11 @@ export class MetricsAccumulator {
   confusionMatrix(): number[][] {
     const [t, s] = this.matrices();
     const k = Math.max(2, s.cols);
-    return countMatrix(labelsFrom(t), predictLabels(s, this.options.threshold ?? 0.5), Array.from({ length: k }, (_, i) => i));
+    return countMatrix(
+      labelsFrom(t),
+      predictLabels(s, this.options.threshold ?? 0.5),
+      Array.from({ length: k }, (_, i) => i),
+    );
   }
 
   /** Forget every sample. */

@@ -127,7 +127,11 @@ async function exists(path: string): Promise<boolean> {
  * `model.json` + `weights.bin` are the standard tfjs layers format
  * (`tf.loadLayersModel('file://dir/model.json')` reads them under tfjs-node).
  */
-export async function saveCheckpoint(model: tfl.LayersModel, dir: string, opts: SaveCheckpointOptions = {}): Promise<void> {
+export async function saveCheckpoint(
+  model: tfl.LayersModel,
+  dir: string,
+  opts: SaveCheckpointOptions = {},
+): Promise<void> {
   const { state = { epoch: 0 }, includeOptimizer = true, onFileWritten } = opts;
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
@@ -194,7 +198,10 @@ async function writeInto(
       tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
       await writeDurable(join(tmp, OPT_WEIGHTS), joinBuffers(data));
       await step(OPT_WEIGHTS);
-      await writeDurable(join(tmp, OPT_SPECS), JSON.stringify({ className: model.optimizer.getClassName(), specs }));
+      await writeDurable(
+        join(tmp, OPT_SPECS),
+        JSON.stringify({ className: model.optimizer.getClassName(), specs }),
+      );
       await step(OPT_SPECS);
     }
   }
@@ -235,9 +242,12 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const buf = await readFile(join(real, WEIGHTS));
   const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+  const model = await tfl.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
+  );
   let state: CheckpointState = { epoch: 0 };
-  if (await exists(join(real, STATE))) state = JSON.parse(await readFile(join(real, STATE), 'utf8')) as CheckpointState;
+  if (await exists(join(real, STATE)))
+    state = JSON.parse(await readFile(join(real, STATE), 'utf8')) as CheckpointState;
   return { model, state, dir: real };
 }
 
@@ -254,10 +264,15 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, dir: string): Pr
     specs: tf.io.WeightsManifestEntry[];
   };
   if (className !== optimizer.getClassName()) {
-    throw new Error(`restoreOptimizer: checkpoint '${real}' holds ${className} state, not ${optimizer.getClassName()}`);
+    throw new Error(
+      `restoreOptimizer: checkpoint '${real}' holds ${className} state, not ${optimizer.getClassName()}`,
+    );
   }
   const buf = await readFile(join(real, OPT_WEIGHTS));
-  const map = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, specs);
+  const map = tf.io.decodeWeights(
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer,
+    specs,
+  );
   const list = specs.map((s) => ({ name: s.name, tensor: map[s.name] as tf.Tensor }));
   await optimizer.setWeights(list);
   tf.dispose(list.map((l) => l.tensor));

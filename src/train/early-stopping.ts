@@ -67,7 +67,8 @@ export class EarlyStopping extends tfl.Callback {
   override async onEpochEnd(epoch: number, logs?: EpochLogs): Promise<void> {
     const value = await readLog(logs, this.tracker.monitor);
     if (value === undefined) {
-      if (!this.warned) console.warn(`EarlyStopping: '${this.tracker.monitor}' is not in the logs; not stopping`);
+      if (!this.warned)
+        console.warn(`EarlyStopping: '${this.tracker.monitor}' is not in the logs; not stopping`);
       this.warned = true;
       return;
     }
@@ -84,7 +85,8 @@ export class EarlyStopping extends tfl.Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
-      if (this.verbose) console.log(`Epoch ${epoch + 1}: early stopping (best ${this.tracker.monitor} ${this.best})`);
+      if (this.verbose)
+        console.log(`Epoch ${epoch + 1}: early stopping (best ${this.tracker.monitor} ${this.best})`);
     }
   }
 

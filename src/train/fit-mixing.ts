@@ -90,9 +90,11 @@ export async function fitWithMixing(
   checkPositiveInt(batchSize, 'batchSize', fn);
   checkPositiveInt(epochs, 'epochs', fn);
   checkRange(mixProbability, 'mixProbability', fn, { lo: 0, hi: 1 });
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`${fn}: 'initialEpoch' must be a non-negative integer`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0)
+    throw new Error(`${fn}: 'initialEpoch' must be a non-negative integer`);
   if (!model.optimizer) throw new Error(`${fn}: 'model' must be compiled first`);
-  if (validationData) checkSameBatch(validationData[0], validationData[1], 'validationData[0]', 'validationData[1]', fn);
+  if (validationData)
+    checkSameBatch(validationData[0], validationData[1], 'validationData[0]', 'validationData[1]', fn);
 
   const n = x.shape[0] as number;
   const steps = Math.ceil(n / batchSize);
@@ -100,7 +102,16 @@ export async function fitWithMixing(
   const names = model.metricsNames;
   const list = new tfl.CallbackList(callbacks);
   list.setModel(model);
-  list.setParams({ epochs, initialEpoch, samples: n, steps, batchSize, verbose: 0, doValidation: !!validationData, metrics: names });
+  list.setParams({
+    epochs,
+    initialEpoch,
+    samples: n,
+    steps,
+    batchSize,
+    verbose: 0,
+    doValidation: !!validationData,
+    metrics: names,
+  });
   const out: MixingHistory = { epoch: [], history: {} };
   model.stopTraining = false;
   await list.onTrainBegin();

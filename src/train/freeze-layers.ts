@@ -6,11 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * `(l) => l.name.startsWith('conv5_')`, or 002's `/^(denseblock[34]|classifier)/`).
  */
 export type LayerSelector =
-  | string
-  | RegExp
-  | number
-  | (string | number)[]
-  | ((layer: tfl.layers.Layer, index: number) => boolean);
+  string | RegExp | number | (string | number)[] | ((layer: tfl.layers.Layer, index: number) => boolean);
 
 /** Options of {@link setTrainable}. */
 export interface SetTrainableOptions {
@@ -26,7 +22,11 @@ function walk(layers: tfl.layers.Layer[], deep: boolean, out: tfl.layers.Layer[]
 }
 
 /** The layers `selector` picks, in model order (nested models flattened when `deep`). */
-export function selectLayers(model: tfl.LayersModel, selector: LayerSelector, opts: SetTrainableOptions = {}): tfl.layers.Layer[] {
+export function selectLayers(
+  model: tfl.LayersModel,
+  selector: LayerSelector,
+  opts: SetTrainableOptions = {},
+): tfl.layers.Layer[] {
   const all: tfl.layers.Layer[] = [];
   walk(model.layers, opts.deep ?? false, all);
   const fn = 'selectLayers';
@@ -36,7 +36,8 @@ export function selectLayers(model: tfl.LayersModel, selector: LayerSelector, op
   return wanted.map((w) => {
     if (typeof w === 'number') {
       const l = all[w < 0 ? all.length + w : w];
-      if (!Number.isInteger(w) || !l) throw new Error(`${fn}: layer index ${w} out of range (model has ${all.length} layers)`);
+      if (!Number.isInteger(w) || !l)
+        throw new Error(`${fn}: layer index ${w} out of range (model has ${all.length} layers)`);
       return l;
     }
     const l = all.find((x) => x.name === w);
@@ -51,7 +52,12 @@ export function selectLayers(model: tfl.LayersModel, selector: LayerSelector, op
  * `freezeUpTo` / `unfreezeFrom` in `models` for position-based recipes (000: freeze all,
  * train, then unfreeze with the first 100 layers frozen).
  */
-export function setTrainable(model: tfl.LayersModel, selector: LayerSelector, trainable: boolean, opts: SetTrainableOptions = {}): number {
+export function setTrainable(
+  model: tfl.LayersModel,
+  selector: LayerSelector,
+  trainable: boolean,
+  opts: SetTrainableOptions = {},
+): number {
   const picked = selectLayers(model, selector, opts);
   let changed = 0;
   for (const l of picked) {
@@ -62,12 +68,20 @@ export function setTrainable(model: tfl.LayersModel, selector: LayerSelector, tr
 }
 
 /** Freeze the selected layers (`trainable = false`). See {@link setTrainable}. */
-export function freezeLayers(model: tfl.LayersModel, selector: LayerSelector, opts: SetTrainableOptions = {}): number {
+export function freezeLayers(
+  model: tfl.LayersModel,
+  selector: LayerSelector,
+  opts: SetTrainableOptions = {},
+): number {
   return setTrainable(model, selector, false, opts);
 }
 
 /** Unfreeze the selected layers (`trainable = true`). See {@link setTrainable}. */
-export function unfreezeLayers(model: tfl.LayersModel, selector: LayerSelector, opts: SetTrainableOptions = {}): number {
+export function unfreezeLayers(
+  model: tfl.LayersModel,
+  selector: LayerSelector,
+  opts: SetTrainableOptions = {},
+): number {
   return setTrainable(model, selector, true, opts);
 }
 
@@ -75,7 +89,11 @@ export function unfreezeLayers(model: tfl.LayersModel, selector: LayerSelector, 
  * Freeze everything except the selected layers — 002's "fine-tune the classifier,
  * denseblock4 and denseblock3". Returns the number of trainable layers left.
  */
-export function trainOnly(model: tfl.LayersModel, selector: LayerSelector, opts: SetTrainableOptions = {}): number {
+export function trainOnly(
+  model: tfl.LayersModel,
+  selector: LayerSelector,
+  opts: SetTrainableOptions = {},
+): number {
   const deep = opts.deep ?? false;
   const keep = new Set(selectLayers(model, selector, opts));
   const all: tfl.layers.Layer[] = [];

@@ -50,7 +50,8 @@ export function gridTrials(space: SearchSpace): Trial[] {
   let out: Trial[] = [{}];
   for (const k of keys) {
     const vals = space[k] as readonly unknown[];
-    if (!Array.isArray(vals) || vals.length === 0) throw new Error(`gridSearch: 'space.${k}' must be a non-empty array`);
+    if (!Array.isArray(vals) || vals.length === 0)
+      throw new Error(`gridSearch: 'space.${k}' must be a non-empty array`);
     out = out.flatMap((t) => vals.map((v) => ({ ...t, [k]: v })));
   }
   return out;
@@ -81,14 +82,17 @@ export async function gridSearch(opts: GridSearchOptions): Promise<GridSearchRes
       const metrics = await trainEval(params, i);
       r = { index: i, params, metrics, score: score(metrics) };
       if (Number.isNaN(r.score) && typeof select === 'string') {
-        throw new Error(`${fn}: trainEval returned no '${select}' metric (got ${Object.keys(metrics).join(', ') || 'none'})`);
+        throw new Error(
+          `${fn}: trainEval returned no '${select}' metric (got ${Object.keys(metrics).join(', ') || 'none'})`,
+        );
       }
     } catch (e) {
       if (onError === 'throw') throw e;
       r = { index: i, params, metrics: {}, score: NaN, error: (e as Error).message };
     }
     results.push(r);
-    if (!Number.isNaN(r.score) && (!best || (mode === 'max' ? r.score > best.score : r.score < best.score))) best = r;
+    if (!Number.isNaN(r.score) && (!best || (mode === 'max' ? r.score > best.score : r.score < best.score)))
+      best = r;
     if (onTrial) await onTrial(r);
   }
   if (!best) throw new Error(`${fn}: every trial failed; first error: ${results[0]?.error ?? 'unknown'}`);

@@ -33,10 +33,12 @@ export class HistoryLogger extends tfl.Callback {
   /** @param opts see {@link HistoryLoggerOptions} */
   constructor(opts: HistoryLoggerOptions) {
     super();
-    if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new Error(`HistoryLogger: 'path' must be a non-empty path`);
+    if (!opts || typeof opts.path !== 'string' || opts.path === '')
+      throw new Error(`HistoryLogger: 'path' must be a non-empty path`);
     this.path = opts.path;
     this.format = opts.format ?? (opts.path.toLowerCase().endsWith('.json') ? 'json' : 'csv');
-    if (this.format !== 'csv' && this.format !== 'json') throw new Error(`HistoryLogger: 'format' must be 'csv' or 'json'`);
+    if (this.format !== 'csv' && this.format !== 'json')
+      throw new Error(`HistoryLogger: 'format' must be 'csv' or 'json'`);
     this.append = opts.append ?? false;
     this.logLr = opts.logLearningRate ?? true;
   }

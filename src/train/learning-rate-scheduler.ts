@@ -34,7 +34,8 @@ export class LearningRateScheduler extends tfl.Callback {
    */
   constructor(schedule: Schedule, opts: LearningRateSchedulerOptions = {}) {
     super();
-    if (typeof schedule !== 'function') throw new Error(`LearningRateScheduler: 'schedule' must be a function epoch -> lr`);
+    if (typeof schedule !== 'function')
+      throw new Error(`LearningRateScheduler: 'schedule' must be a function epoch -> lr`);
     this.schedule = schedule;
     this.verbose = opts.verbose ?? false;
     this.perBatch = opts.perBatch ?? false;
@@ -42,7 +43,8 @@ export class LearningRateScheduler extends tfl.Callback {
 
   private apply(at: number): number {
     const lr = this.schedule(at);
-    if (!Number.isFinite(lr) || lr < 0) throw new Error(`LearningRateScheduler: schedule(${at}) returned ${lr}`);
+    if (!Number.isFinite(lr) || lr < 0)
+      throw new Error(`LearningRateScheduler: schedule(${at}) returned ${lr}`);
     setLearningRate(this.model.optimizer, lr);
     return lr;
   }

@@ -12,7 +12,9 @@ interface WithRate {
 export function getLearningRate(optimizer: tf.Optimizer): number {
   const lr = (optimizer as unknown as WithRate).learningRate;
   if (typeof lr !== 'number') {
-    throw new Error(`getLearningRate: optimizer ${optimizer.getClassName()} exposes no numeric 'learningRate'`);
+    throw new Error(
+      `getLearningRate: optimizer ${optimizer.getClassName()} exposes no numeric 'learningRate'`,
+    );
   }
   return lr;
 }
@@ -23,10 +25,13 @@ export function getLearningRate(optimizer: tf.Optimizer): number {
  * cache); Adam, RMSprop, Adagrad, Adadelta and Adamax read the field on every step.
  */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`setLearningRate: 'lr' must be a finite number >= 0; got ${lr}`);
+  if (!(lr >= 0) || !Number.isFinite(lr))
+    throw new Error(`setLearningRate: 'lr' must be a finite number >= 0; got ${lr}`);
   const o = optimizer as unknown as WithRate;
   if (typeof o.learningRate !== 'number') {
-    throw new Error(`setLearningRate: optimizer ${optimizer.getClassName()} exposes no numeric 'learningRate'`);
+    throw new Error(
+      `setLearningRate: optimizer ${optimizer.getClassName()} exposes no numeric 'learningRate'`,
+    );
   }
   if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
   else o.learningRate = lr;

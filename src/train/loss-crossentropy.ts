@@ -32,7 +32,13 @@ interface Resolved {
 }
 
 function resolve(opts: CrossEntropyOptions, fn: string, numClasses?: number): Resolved {
-  const { classWeights, fromLogits = false, labelSmoothing = 0, reduction = 'weighted', epsilon = 1e-7 } = opts;
+  const {
+    classWeights,
+    fromLogits = false,
+    labelSmoothing = 0,
+    reduction = 'weighted',
+    epsilon = 1e-7,
+  } = opts;
   checkRange(labelSmoothing, 'labelSmoothing', fn, { lo: 0, hi: 1 });
   checkRange(epsilon, 'epsilon', fn, { lo: 0, hi: 0.5, hiOpen: true });
   checkOneOf(reduction, LOSS_REDUCTIONS, 'reduction', fn);
@@ -84,15 +90,24 @@ export function binaryCrossEntropy(opts: CrossEntropyOptions = {}): LossFn {
 }
 
 /** Per-position `-sum_c w_c y_c log p_c` and the per-position weight `sum_c w_c y_c`. */
-function categoricalTerms(y: tf.Tensor, yPred: tf.Tensor, o: Resolved): { l: tf.Tensor; w: tf.Tensor | null } {
+function categoricalTerms(
+  y: tf.Tensor,
+  yPred: tf.Tensor,
+  o: Resolved,
+): { l: tf.Tensor; w: tf.Tensor | null } {
   const k = yPred.shape[yPred.rank - 1] as number;
   if (o.labelSmoothing > 0) y = tf.add(tf.mul(y, 1 - o.labelSmoothing), o.labelSmoothing / k);
-  const logp = o.fromLogits ? tf.logSoftmax(yPred, -1) : tf.log(tf.clipByValue(yPred, o.epsilon, 1 - o.epsilon));
+  const logp = o.fromLogits
+    ? tf.logSoftmax(yPred, -1)
+    : tf.log(tf.clipByValue(yPred, o.epsilon, 1 - o.epsilon));
   if (o.classWeights === null) return { l: tf.neg(tf.sum(tf.mul(y, logp), -1)), w: null };
   const cw = tf.tensor1d(o.classWeights, 'float32');
   const wy = tf.mul(y, cw);
   // For one-hot targets sum_c w_c y_c = w_{label}: the weighted mean is then torch's.
-  return { l: tf.div(tf.neg(tf.sum(tf.mul(wy, logp), -1)), tf.maximum(tf.sum(wy, -1), 1e-12)), w: tf.sum(wy, -1) };
+  return {
+    l: tf.div(tf.neg(tf.sum(tf.mul(wy, logp), -1)), tf.maximum(tf.sum(wy, -1), 1e-12)),
+    w: tf.sum(wy, -1),
+  };
 }
 
 /**
@@ -137,9 +152,10 @@ export function sparseCategoricalCrossEntropy(opts: CrossEntropyOptions = {}): L
       const k = yPred.shape[yPred.rank - 1] as number;
       checkClassCount(o, k, fn);
       // Targets already shaped like yPred (one-hot) pass through: see the note on model.fit.
-      const y = tf.util.arraysEqual(yTrue.shape, yPred.shape) && k > 1
-        ? tf.cast(yTrue, 'float32')
-        : tf.reshape(tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k), yPred.shape);
+      const y =
+        tf.util.arraysEqual(yTrue.shape, yPred.shape) && k > 1
+          ? tf.cast(yTrue, 'float32')
+          : tf.reshape(tf.oneHot(tf.cast(tf.reshape(yTrue, [-1]), 'int32'), k), yPred.shape);
       const { l, w } = categoricalTerms(y, yPred, o);
       return reduceLoss(l, w, o.reduction);
     });

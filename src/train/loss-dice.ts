@@ -27,13 +27,16 @@ export function diceLoss(opts: DiceLossOptions = {}): LossFn {
   checkRange(smooth, 'smooth', fn, { lo: 0 });
   const loss = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
-      if (yPred.rank < 2) throw new Error(`${fn}: 'yPred' must have rank >= 2; got shape [${yPred.shape.join(', ')}]`);
+      if (yPred.rank < 2)
+        throw new Error(`${fn}: 'yPred' must have rank >= 2; got shape [${yPred.shape.join(', ')}]`);
       const p = fromLogits ? tf.sigmoid(yPred) : yPred;
       const y = tf.reshape(tf.cast(yTrue, 'float32'), p.shape);
       const axes: number[] = [];
       for (let a = batch ? 0 : 1; a < p.rank - 1; a++) axes.push(a);
       const inter = tf.sum(tf.mul(y, p), axes);
-      const denom = squared ? tf.add(tf.sum(tf.square(y), axes), tf.sum(tf.square(p), axes)) : tf.add(tf.sum(y, axes), tf.sum(p, axes));
+      const denom = squared
+        ? tf.add(tf.sum(tf.square(y), axes), tf.sum(tf.square(p), axes))
+        : tf.add(tf.sum(y, axes), tf.sum(p, axes));
       const dice = tf.div(tf.add(tf.mul(inter, 2), smooth), tf.add(denom, smooth));
       return tf.mean(tf.sub(1, dice)) as tf.Scalar;
     });

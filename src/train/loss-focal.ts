@@ -77,7 +77,9 @@ export function categoricalFocalLoss(opts: CategoricalFocalLossOptions = {}): Lo
         throw new Error(`${fn}: 'alpha' has ${alpha.length} entries but yPred has ${k} classes`);
       }
       const y = tf.reshape(tf.cast(yTrue, 'float32'), yPred.shape);
-      const logp = fromLogits ? tf.logSoftmax(yPred, -1) : tf.log(tf.clipByValue(yPred, epsilon, 1 - epsilon));
+      const logp = fromLogits
+        ? tf.logSoftmax(yPred, -1)
+        : tf.log(tf.clipByValue(yPred, epsilon, 1 - epsilon));
       const p = tf.exp(logp);
       let t = tf.mul(tf.mul(y, tf.pow(tf.sub(1, p), gamma)), logp);
       if (alpha !== undefined) t = tf.mul(t, tf.tensor1d(alpha, 'float32'));

@@ -34,7 +34,10 @@ export function pairwiseDistances(e: tf.Tensor2D, squared = false): tf.Tensor2D 
   return tf.tidy(() => {
     const sq = tf.sum(tf.square(e), 1);
     const d2 = tf.relu(
-      tf.add(tf.sub(tf.reshape(sq, [-1, 1]), tf.mul(tf.matMul(e, e, false, true), 2)), tf.reshape(sq, [1, -1])),
+      tf.add(
+        tf.sub(tf.reshape(sq, [-1, 1]), tf.mul(tf.matMul(e, e, false, true), 2)),
+        tf.reshape(sq, [1, -1]),
+      ),
     );
     const n = e.shape[0];
     const offDiag = tf.sub(1, tf.eye(n));
@@ -67,7 +70,8 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
     return tf.tidy(() => {
       const n = yPred.shape[0] as number;
       // model.fit insists targets have the output's shape: labels tiled to [batch, dim] work, column 0 is read.
-      const col = yTrue.rank === 2 && (yTrue.shape[1] as number) > 1 ? tf.slice(yTrue, [0, 0], [-1, 1]) : yTrue;
+      const col =
+        yTrue.rank === 2 && (yTrue.shape[1] as number) > 1 ? tf.slice(yTrue, [0, 0], [-1, 1]) : yTrue;
       const labels = tf.reshape(tf.cast(col, 'float32'), [-1]);
       const same = tf.cast(tf.equal(tf.reshape(labels, [-1, 1]), tf.reshape(labels, [1, -1])), 'float32');
       const pos = tf.sub(same, tf.eye(n));
@@ -99,7 +103,13 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
   return loss;
 }
 
-function semiHard(d: tf.Tensor, pos: tf.Tensor, neg: tf.Tensor, hasNeg: tf.Tensor, margin: number): tf.Scalar {
+function semiHard(
+  d: tf.Tensor,
+  pos: tf.Tensor,
+  neg: tf.Tensor,
+  hasNeg: tf.Tensor,
+  margin: number,
+): tf.Scalar {
   const n = d.shape[0] as number;
   // [a, p, n]: negatives of a that lie farther than p.
   const dan = tf.reshape(d, [n, 1, n]);
@@ -140,7 +150,10 @@ export function tripletMarginLoss(
   checkSameBatch(anchor, positive, 'anchor', 'positive', fn);
   checkSameBatch(anchor, negative, 'anchor', 'negative', fn);
   return tf.tidy(() => {
-    const dist = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.sqrt(tf.sum(tf.square(tf.add(tf.sub(a, b), 1e-6)), -1));
-    return tf.mean(tf.relu(tf.add(tf.sub(dist(anchor, positive), dist(anchor, negative)), margin))) as tf.Scalar;
+    const dist = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      tf.sqrt(tf.sum(tf.square(tf.add(tf.sub(a, b), 1e-6)), -1));
+    return tf.mean(
+      tf.relu(tf.add(tf.sub(dist(anchor, positive), dist(anchor, negative)), margin)),
+    ) as tf.Scalar;
   });
 }

@@ -89,11 +89,15 @@ export class ModelCheckpoint extends tfl.Callback {
     if (improved) {
       await saveCheckpoint(this.model, this.bestDir, { state, includeOptimizer: this.includeOptimizer });
       this.saves += 1;
-      if (this.verbose) console.log(`Epoch ${epoch + 1}: ${this.tracker.monitor} improved to ${value}; saved ${this.bestDir}`);
+      if (this.verbose)
+        console.log(
+          `Epoch ${epoch + 1}: ${this.tracker.monitor} improved to ${value}; saved ${this.bestDir}`,
+        );
     } else if (value === undefined && !this.warned) {
       this.warned = true;
       console.warn(`ModelCheckpoint: '${this.tracker.monitor}' is not in the logs; only 'last' is saved`);
     }
-    if (this.saveLast) await saveCheckpoint(this.model, this.lastDir, { state, includeOptimizer: this.includeOptimizer });
+    if (this.saveLast)
+      await saveCheckpoint(this.model, this.lastDir, { state, includeOptimizer: this.includeOptimizer });
   }
 }

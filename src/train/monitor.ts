@@ -7,7 +7,18 @@ export type EpochLogs = { [key: string]: number | tf.Scalar };
 /** Direction of improvement of a monitored quantity; `'auto'` infers it from the name. */
 export type MonitorMode = 'auto' | 'min' | 'max';
 
-const MAX_HINTS = ['acc', 'auc', 'f1', 'precision', 'recall', 'iou', 'dice_coef', 'fmeasure', 'specificity', 'sensitivity'];
+const MAX_HINTS = [
+  'acc',
+  'auc',
+  'f1',
+  'precision',
+  'recall',
+  'iou',
+  'dice_coef',
+  'fmeasure',
+  'specificity',
+  'sensitivity',
+];
 
 /**
  * Resolve `'auto'`: quantities whose name contains `loss` or `error` are minimised;
@@ -66,7 +77,8 @@ export class BestTracker {
    */
   constructor(opts: MonitorOptions, fn: string, initial?: number) {
     const { monitor = 'val_loss', mode = 'auto', minDelta = 0 } = opts;
-    if (typeof monitor !== 'string' || monitor === '') throw new Error(`${fn}: 'monitor' must be a non-empty string`);
+    if (typeof monitor !== 'string' || monitor === '')
+      throw new Error(`${fn}: 'monitor' must be a non-empty string`);
     checkOneOf(mode, ['auto', 'min', 'max'] as const, 'mode', fn);
     checkRange(minDelta, 'minDelta', fn, { lo: 0 });
     this.monitor = monitor;

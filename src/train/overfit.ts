@@ -42,14 +42,16 @@ export async function overfitOneBatch(
   checkPositiveInt(steps, 'steps', fn);
   checkRange(targetLoss, 'targetLoss', fn, { lo: 0 });
   if (!model.optimizer) throw new Error(`${fn}: 'model' must be compiled first`);
-  if (model.trainableWeights.length === 0) throw new Error(`${fn}: the model has no trainable weights (all layers frozen?)`);
+  if (model.trainableWeights.length === 0)
+    throw new Error(`${fn}: the model has no trainable weights (all layers frozen?)`);
   const saved = restoreWeights ? model.getWeights().map((w) => tf.clone(w)) : null;
   const losses: number[] = [];
   try {
     for (let s = 0; s < steps; s++) {
       const r = await model.trainOnBatch(batch.x, batch.y);
       const loss = Array.isArray(r) ? (r[0] as number) : r;
-      if (!Number.isFinite(loss)) throw new Error(`${fn}: loss became ${loss} at step ${s + 1}; check the learning rate and the loss`);
+      if (!Number.isFinite(loss))
+        throw new Error(`${fn}: loss became ${loss} at step ${s + 1}; check the learning rate and the loss`);
       losses.push(loss);
       if (loss <= targetLoss) break;
     }
@@ -60,5 +62,11 @@ export async function overfitOneBatch(
     }
   }
   const finalLoss = losses[losses.length - 1] as number;
-  return { converged: finalLoss <= targetLoss, steps: losses.length, losses, initialLoss: losses[0] as number, finalLoss };
+  return {
+    converged: finalLoss <= targetLoss,
+    steps: losses.length,
+    losses,
+    initialLoss: losses[0] as number,
+    finalLoss,
+  };
 }

@@ -33,7 +33,15 @@ export function textHeight(size: number): number {
 
 export function title(marks: Mark[], width: number, text: string | undefined): number {
   if (!text) return 10;
-  marks.push({ kind: 'text', x: width / 2, y: 8 + textHeight(TITLE) / 2, text, size: TITLE, color: INK, anchor: 'middle' });
+  marks.push({
+    kind: 'text',
+    x: width / 2,
+    y: 8 + textHeight(TITLE) / 2,
+    text,
+    size: TITLE,
+    color: INK,
+    anchor: 'middle',
+  });
   return 16 + textHeight(TITLE);
 }
 
@@ -69,21 +77,54 @@ export function drawAxes(
     const px = f.sx(v);
     marks.push({ kind: 'line', points: [px, f.top, px, f.top + f.h], color: GRID, width: 1 });
     marks.push({ kind: 'line', points: [px, f.top + f.h, px, f.top + f.h + 4], color: INK, width: 1 });
-    marks.push({ kind: 'text', x: px, y: f.top + f.h + 8 + textHeight(TICK) / 2, text: formatNumber(v), size: TICK, color: INK, anchor: 'middle' });
+    marks.push({
+      kind: 'text',
+      x: px,
+      y: f.top + f.h + 8 + textHeight(TICK) / 2,
+      text: formatNumber(v),
+      size: TICK,
+      color: INK,
+      anchor: 'middle',
+    });
   }
   for (const v of yt) {
     const py = f.sy(v);
     marks.push({ kind: 'line', points: [f.left, py, f.left + f.w, py], color: GRID, width: 1 });
     marks.push({ kind: 'line', points: [f.left - 4, py, f.left, py], color: INK, width: 1 });
-    marks.push({ kind: 'text', x: f.left - 7, y: py, text: formatNumber(v), size: TICK, color: INK, anchor: 'end' });
+    marks.push({
+      kind: 'text',
+      x: f.left - 7,
+      y: py,
+      text: formatNumber(v),
+      size: TICK,
+      color: INK,
+      anchor: 'end',
+    });
   }
   marks.push({ kind: 'rect', x: f.left, y: f.top, w: f.w, h: f.h, fill: 'none', stroke: INK });
   if (x.label) {
     const ly = box.height - 10 - textHeight(LABEL) / 2;
-    marks.push({ kind: 'text', x: f.left + f.w / 2, y: ly, text: x.label, size: LABEL, color: INK, anchor: 'middle' });
+    marks.push({
+      kind: 'text',
+      x: f.left + f.w / 2,
+      y: ly,
+      text: x.label,
+      size: LABEL,
+      color: INK,
+      anchor: 'middle',
+    });
   }
   if (y.label) {
-    marks.push({ kind: 'text', x: 12 + textHeight(LABEL) / 2, y: f.top + f.h / 2, text: y.label, size: LABEL, color: INK, anchor: 'middle', vertical: true });
+    marks.push({
+      kind: 'text',
+      x: 12 + textHeight(LABEL) / 2,
+      y: f.top + f.h / 2,
+      text: y.label,
+      size: LABEL,
+      color: INK,
+      anchor: 'middle',
+      vertical: true,
+    });
   }
   return f;
 }

@@ -37,7 +37,8 @@ function finite(v: number[]): number[] {
 /** Line chart of training curves (loss / metric per epoch), as a renderer-independent {@link Figure}. */
 export function lineChart(opts: LineChartOptions): Figure {
   const { series, width = 640, height = 420, xLabel = 'epoch', yLabel } = opts;
-  if (!Array.isArray(series) || series.length === 0) throw new Error(`lineChart: 'series' must be a non-empty array`);
+  if (!Array.isArray(series) || series.length === 0)
+    throw new Error(`lineChart: 'series' must be a non-empty array`);
   const xs = series.map((s) => s.x ?? s.y.map((_, i) => i + 1));
   const allX = finite(xs.flat());
   const allY = finite(series.flatMap((s) => s.y));
@@ -58,7 +59,8 @@ export function lineChart(opts: LineChartOptions): Figure {
     const color = s.color ?? (PALETTE[k % PALETTE.length] as Color);
     const pts: number[] = [];
     const flush = (): void => {
-      if (pts.length >= 4) marks.push({ kind: 'line', points: pts.splice(0), color, width: 2, dash: s.dashed ? 6 : undefined });
+      if (pts.length >= 4)
+        marks.push({ kind: 'line', points: pts.splice(0), color, width: 2, dash: s.dashed ? 6 : undefined });
       else if (pts.length === 2) {
         const [px, py] = pts.splice(0) as [number, number];
         marks.push({ kind: 'rect', x: px - 2, y: py - 2, w: 4, h: 4, fill: color });
@@ -140,14 +142,27 @@ export function trapezoidArea(x: number[], y: number[]): number {
 /** ROC curve(s) with the chance diagonal and the AUC in the legend (003). */
 export function rocChart(opts: RocChartOptions): Figure {
   const { curves, width = 520, height = 480 } = opts;
-  if (!Array.isArray(curves) || curves.length === 0) throw new Error(`rocChart: 'curves' must be a non-empty array`);
+  if (!Array.isArray(curves) || curves.length === 0)
+    throw new Error(`rocChart: 'curves' must be a non-empty array`);
   const marks: Mark[] = [];
   const top = title(marks, width, opts.title ?? 'ROC curve');
-  const f = drawAxes(marks, { width, height, top }, { range: [0, 1], label: 'False positive rate' }, { range: [0, 1], label: 'True positive rate' });
-  marks.push({ kind: 'line', points: [f.sx(0), f.sy(0), f.sx(1), f.sy(1)], color: '#999999', width: 1, dash: 5 });
+  const f = drawAxes(
+    marks,
+    { width, height, top },
+    { range: [0, 1], label: 'False positive rate' },
+    { range: [0, 1], label: 'True positive rate' },
+  );
+  marks.push({
+    kind: 'line',
+    points: [f.sx(0), f.sy(0), f.sx(1), f.sy(1)],
+    color: '#999999',
+    width: 1,
+    dash: 5,
+  });
   const entries: { name: string; color: Color }[] = [];
   curves.forEach((c, k) => {
-    if (c.fpr.length !== c.tpr.length || c.fpr.length < 2) throw new Error(`rocChart: curve ${k} needs fpr and tpr of equal length >= 2`);
+    if (c.fpr.length !== c.tpr.length || c.fpr.length < 2)
+      throw new Error(`rocChart: curve ${k} needs fpr and tpr of equal length >= 2`);
     const color = c.color ?? (PALETTE[k % PALETTE.length] as Color);
     const pts = c.fpr.flatMap((v, i) => [f.sx(v), f.sy(c.tpr[i] as number)]);
     marks.push({ kind: 'line', points: pts, color, width: 2 });
@@ -188,12 +203,13 @@ export function confusionMatrixChart(opts: ConfusionMatrixChartOptions): Figure 
   const rowSums = matrix.map((r) => r.reduce((a, b) => a + b, 0));
   const maxCount = Math.max(...matrix.flat(), 1);
   const value = (i: number, j: number): number =>
-    normalize ? (matrix[i]![j]! / Math.max(rowSums[i]!, 1)) : matrix[i]![j]! / maxCount;
+    normalize ? matrix[i]![j]! / Math.max(rowSums[i]!, 1) : matrix[i]![j]! / maxCount;
   const labW = Math.max(...labels.map((l) => textWidth(l, TICK)));
   const left = 20 + textHeight(LABEL) + 10 + labW + 10;
   const bottom = 20 + textHeight(LABEL) + 10 + textHeight(TICK) + 10;
   const cell = Math.max(60, Math.min(110, 480 / k));
-  const width = opts.width ?? Math.max(left + k * cell + 20, textWidth(opts.title ?? 'Confusion matrix', 16) + 40);
+  const width =
+    opts.width ?? Math.max(left + k * cell + 20, textWidth(opts.title ?? 'Confusion matrix', 16) + 40);
   const marks: Mark[] = [];
   const top = title(marks, width, opts.title ?? 'Confusion matrix');
   const height = opts.height ?? top + k * cell + bottom;
@@ -207,17 +223,74 @@ export function confusionMatrixChart(opts: ConfusionMatrixChartOptions): Figure 
       const color = t > 0.5 ? '#ffffff' : INK;
       const count = String(matrix[i]![j]);
       if (normalize) {
-        marks.push({ kind: 'text', x: x + size / 2, y: y + size / 2 - 10, text: count, size: LABEL, color, anchor: 'middle' });
-        marks.push({ kind: 'text', x: x + size / 2, y: y + size / 2 + 10, text: `${(t * 100).toFixed(1)}%`, size: TICK, color, anchor: 'middle' });
+        marks.push({
+          kind: 'text',
+          x: x + size / 2,
+          y: y + size / 2 - 10,
+          text: count,
+          size: LABEL,
+          color,
+          anchor: 'middle',
+        });
+        marks.push({
+          kind: 'text',
+          x: x + size / 2,
+          y: y + size / 2 + 10,
+          text: `${(t * 100).toFixed(1)}%`,
+          size: TICK,
+          color,
+          anchor: 'middle',
+        });
       } else {
-        marks.push({ kind: 'text', x: x + size / 2, y: y + size / 2, text: count, size: LABEL, color, anchor: 'middle' });
+        marks.push({
+          kind: 'text',
+          x: x + size / 2,
+          y: y + size / 2,
+          text: count,
+          size: LABEL,
+          color,
+          anchor: 'middle',
+        });
       }
     }
-    marks.push({ kind: 'text', x: left - 8, y: top + i * size + size / 2, text: labels[i]!, size: TICK, color: INK, anchor: 'end' });
-    marks.push({ kind: 'text', x: left + i * size + size / 2, y: top + k * size + 10 + textHeight(TICK) / 2, text: labels[i]!, size: TICK, color: INK, anchor: 'middle' });
+    marks.push({
+      kind: 'text',
+      x: left - 8,
+      y: top + i * size + size / 2,
+      text: labels[i]!,
+      size: TICK,
+      color: INK,
+      anchor: 'end',
+    });
+    marks.push({
+      kind: 'text',
+      x: left + i * size + size / 2,
+      y: top + k * size + 10 + textHeight(TICK) / 2,
+      text: labels[i]!,
+      size: TICK,
+      color: INK,
+      anchor: 'middle',
+    });
   }
-  marks.push({ kind: 'text', x: left + (k * size) / 2, y: top + k * size + 20 + textHeight(TICK) + textHeight(LABEL) / 2, text: 'Predicted', size: LABEL, color: INK, anchor: 'middle' });
-  marks.push({ kind: 'text', x: 20 + textHeight(LABEL) / 2, y: top + (k * size) / 2, text: 'True', size: LABEL, color: INK, anchor: 'middle', vertical: true });
+  marks.push({
+    kind: 'text',
+    x: left + (k * size) / 2,
+    y: top + k * size + 20 + textHeight(TICK) + textHeight(LABEL) / 2,
+    text: 'Predicted',
+    size: LABEL,
+    color: INK,
+    anchor: 'middle',
+  });
+  marks.push({
+    kind: 'text',
+    x: 20 + textHeight(LABEL) / 2,
+    y: top + (k * size) / 2,
+    text: 'True',
+    size: LABEL,
+    color: INK,
+    anchor: 'middle',
+    vertical: true,
+  });
   return { width, height, marks };
 }
 
@@ -255,21 +328,31 @@ function toRgba(p: GridPixels | tf.Tensor3D): { w: number; h: number; rgba: Uint
   let g: GridPixels;
   if (p instanceof tf.Tensor) {
     const [h, w, c] = p.shape;
-    if (c !== 1 && c !== 3 && c !== 4) throw new Error(`imageGrid: tensor images need 1, 3 or 4 channels; got ${c}`);
+    if (c !== 1 && c !== 3 && c !== 4)
+      throw new Error(`imageGrid: tensor images need 1, 3 or 4 channels; got ${c}`);
     const data = p.dataSync();
     // Float tensors above 1 are taken as 0-255.
     let max = 0;
     for (let i = 0; i < data.length; i++) max = Math.max(max, data[i] as number);
-    g = { width: w, height: h, channels: c, data: max > 1 ? Uint8Array.from(data, (v) => Math.round(v)) : Float32Array.from(data) };
+    g = {
+      width: w,
+      height: h,
+      channels: c,
+      data: max > 1 ? Uint8Array.from(data, (v) => Math.round(v)) : Float32Array.from(data),
+    };
   } else g = p;
   const n = g.width * g.height;
-  if (g.data.length !== n * g.channels) throw new Error(`imageGrid: pixel data has ${g.data.length} samples, expected ${n * g.channels}`);
+  if (g.data.length !== n * g.channels)
+    throw new Error(`imageGrid: pixel data has ${g.data.length} samples, expected ${n * g.channels}`);
   const scale = g.data instanceof Float32Array ? 255 : 1;
   const out = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 4; c++) {
       const src = g.channels === 1 ? (c < 3 ? 0 : -1) : c < g.channels ? c : -1;
-      out[i * 4 + c] = src < 0 ? 255 : Math.round(Math.min(255, Math.max(0, (g.data[i * g.channels + src] as number) * scale)));
+      out[i * 4 + c] =
+        src < 0
+          ? 255
+          : Math.round(Math.min(255, Math.max(0, (g.data[i * g.channels + src] as number) * scale)));
     }
   }
   return { w: g.width, h: g.height, rgba: out };
@@ -278,7 +361,8 @@ function toRgba(p: GridPixels | tf.Tensor3D): { w: number; h: number; rgba: Uint
 /** A grid of images with captions (Grad-CAM overlays, 001 / 003 feature maps). */
 export function imageGrid(opts: ImageGridOptions): Figure {
   const { images, cellSize = 160 } = opts;
-  if (!Array.isArray(images) || images.length === 0) throw new Error(`imageGrid: 'images' must be a non-empty array`);
+  if (!Array.isArray(images) || images.length === 0)
+    throw new Error(`imageGrid: 'images' must be a non-empty array`);
   const cols = opts.columns ?? Math.ceil(Math.sqrt(images.length));
   const rows = Math.ceil(images.length / cols);
   const capH = images.some((i) => i.caption) ? textHeight(TICK) + 10 : 0;
@@ -294,9 +378,26 @@ export function imageGrid(opts: ImageGridOptions): Figure {
     const cy = top + Math.floor(k / cols) * (cellSize + capH + gap);
     const dw = w * s;
     const dh = h * s;
-    marks.push({ kind: 'image', x: cx + (cellSize - dw) / 2, y: cy + (cellSize - dh) / 2, w: dw, h: dh, srcWidth: w, srcHeight: h, rgba });
-    if (img.caption) marks.push({ kind: 'text', x: cx + cellSize / 2, y: cy + cellSize + 4 + textHeight(TICK) / 2, text: img.caption, size: TICK, color: INK, anchor: 'middle' });
+    marks.push({
+      kind: 'image',
+      x: cx + (cellSize - dw) / 2,
+      y: cy + (cellSize - dh) / 2,
+      w: dw,
+      h: dh,
+      srcWidth: w,
+      srcHeight: h,
+      rgba,
+    });
+    if (img.caption)
+      marks.push({
+        kind: 'text',
+        x: cx + cellSize / 2,
+        y: cy + cellSize + 4 + textHeight(TICK) / 2,
+        text: img.caption,
+        size: TICK,
+        color: INK,
+        anchor: 'middle',
+      });
   });
   return { width, height, marks };
 }
-

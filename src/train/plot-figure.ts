@@ -90,7 +90,16 @@ export interface Figure {
 
 /** Ten distinguishable line colours (Tableau 10). */
 export const PALETTE: readonly Color[] = [
-  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
 ];
 
 /** Integer scale of the bitmap font for a nominal size. Shared by both renderers' layout. */
@@ -112,7 +121,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
   const out: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
-  for (let i = first; i * step <= hi + step * 1e-9; i++) out.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
+  for (let i = first; i * step <= hi + step * 1e-9; i++)
+    out.push(i === 0 ? 0 : Number((i * step).toPrecision(12)));
   return out;
 }
 
@@ -135,6 +145,9 @@ export function parseColor(c: Color): [number, number, number] {
 
 /** `#rrggbb` from components 0-255. */
 export function toColor(r: number, g: number, b: number): Color {
-  const h = (v: number): string => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+  const h = (v: number): string =>
+    Math.round(Math.min(255, Math.max(0, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${h(r)}${h(g)}${h(b)}`;
 }

@@ -19,12 +19,17 @@ export function renderSvg(fig: Figure): string {
   for (const m of fig.marks) {
     if (m.kind === 'line') {
       const pts: string[] = [];
-      for (let i = 0; i + 1 < m.points.length; i += 2) pts.push(`${r2(m.points[i] as number)},${r2(m.points[i + 1] as number)}`);
+      for (let i = 0; i + 1 < m.points.length; i += 2)
+        pts.push(`${r2(m.points[i] as number)},${r2(m.points[i + 1] as number)}`);
       const dash = m.dash ? ` stroke-dasharray="${m.dash} ${m.dash}"` : '';
-      out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${m.color}" stroke-width="${m.width}" stroke-linejoin="round"${dash}/>`);
+      out.push(
+        `<polyline points="${pts.join(' ')}" fill="none" stroke="${m.color}" stroke-width="${m.width}" stroke-linejoin="round"${dash}/>`,
+      );
     } else if (m.kind === 'rect') {
       const stroke = m.stroke ? ` stroke="${m.stroke}"` : '';
-      out.push(`<rect x="${r2(m.x)}" y="${r2(m.y)}" width="${r2(m.w)}" height="${r2(m.h)}" fill="${m.fill}"${stroke}/>`);
+      out.push(
+        `<rect x="${r2(m.x)}" y="${r2(m.y)}" width="${r2(m.w)}" height="${r2(m.h)}" fill="${m.fill}"${stroke}/>`,
+      );
     } else if (m.kind === 'text') {
       const rot = m.vertical ? ` transform="rotate(-90 ${r2(m.x)} ${r2(m.y)})"` : '';
       out.push(
@@ -71,7 +76,14 @@ class Raster {
   }
 
   /** Anti-aliased thick segment: coverage from the pixel centre's distance to the segment. */
-  segment(ax: number, ay: number, bx: number, by: number, width: number, rgb: [number, number, number]): void {
+  segment(
+    ax: number,
+    ay: number,
+    bx: number,
+    by: number,
+    width: number,
+    rgb: [number, number, number],
+  ): void {
     const hw = width / 2;
     const x0 = Math.floor(Math.min(ax, bx) - hw - 1);
     const x1 = Math.ceil(Math.max(ax, bx) + hw + 1);
@@ -188,7 +200,12 @@ export function rasterize(fig: Figure): Uint8Array {
     else if (m.kind === 'rect') {
       if (m.fill !== 'none') r.fillRect(m.x, m.y, m.w, m.h, parseColor(m.fill));
       if (m.stroke) {
-        drawLine(r, { kind: 'line', points: [m.x, m.y, m.x + m.w, m.y, m.x + m.w, m.y + m.h, m.x, m.y + m.h, m.x, m.y], color: m.stroke, width: 1 });
+        drawLine(r, {
+          kind: 'line',
+          points: [m.x, m.y, m.x + m.w, m.y, m.x + m.w, m.y + m.h, m.x, m.y + m.h, m.x, m.y],
+          color: m.stroke,
+          width: 1,
+        });
       }
     } else if (m.kind === 'text') drawText(r, m);
     else {
@@ -201,7 +218,11 @@ export function rasterize(fig: Figure): Uint8Array {
         for (let x = 0; x < w; x++) {
           const sx = Math.min(m.srcWidth - 1, Math.floor((x * m.srcWidth) / w));
           const i = (sy * m.srcWidth + sx) * 4;
-          const rgb: [number, number, number] = [m.rgba[i] as number, m.rgba[i + 1] as number, m.rgba[i + 2] as number];
+          const rgb: [number, number, number] = [
+            m.rgba[i] as number,
+            m.rgba[i + 1] as number,
+            m.rgba[i + 2] as number,
+          ];
           r.blend(x0 + x, y0 + y, rgb, (m.rgba[i + 3] as number) / 255);
         }
       }
@@ -212,5 +233,10 @@ export function rasterize(fig: Figure): Uint8Array {
 
 /** Render a {@link Figure} as PNG bytes (pure JS: our rasteriser + `encodePng`). */
 export function renderPng(fig: Figure): Uint8Array {
-  return encodePng({ width: Math.round(fig.width), height: Math.round(fig.height), channels: 4, data: rasterize(fig) });
+  return encodePng({
+    width: Math.round(fig.width),
+    height: Math.round(fig.height),
+    channels: 4,
+    data: rasterize(fig),
+  });
 }

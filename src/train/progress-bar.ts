@@ -81,7 +81,10 @@ export class ProgressBar extends tfl.Callback {
   renderBar(done: number, total: number, elapsedMs: number, values: Record<string, number>): string {
     const frac = total > 0 ? Math.min(done / total, 1) : 0;
     const filled = Math.round(frac * this.width);
-    const bar = '='.repeat(Math.max(filled - 1, 0)) + (filled > 0 ? (frac >= 1 ? '=' : '>') : '') + '-'.repeat(this.width - filled);
+    const bar =
+      '='.repeat(Math.max(filled - 1, 0)) +
+      (filled > 0 ? (frac >= 1 ? '=' : '>') : '') +
+      '-'.repeat(this.width - filled);
     const eta = done > 0 && total > 0 ? duration((elapsedMs / done) * (total - done)) : '?';
     const head = `Epoch ${this.epoch + 1}/${this.epochs || '?'} [${bar}] ${done}/${total || '?'} ETA ${eta}`;
     const m = this.metrics(values);

@@ -40,8 +40,10 @@ export class ReduceLROnPlateau extends tfl.Callback {
     const fn = 'ReduceLROnPlateau';
     const { factor = 0.1, patience = 10, cooldown = 0, minLr = 0, verbose = false } = opts;
     checkRange(factor, 'factor', fn, { lo: 0, hi: 1, loOpen: true, hiOpen: true });
-    if (!Number.isInteger(patience) || patience < 0) throw new Error(`${fn}: 'patience' must be a non-negative integer; got ${patience}`);
-    if (!Number.isInteger(cooldown) || cooldown < 0) throw new Error(`${fn}: 'cooldown' must be a non-negative integer; got ${cooldown}`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new Error(`${fn}: 'patience' must be a non-negative integer; got ${patience}`);
+    if (!Number.isInteger(cooldown) || cooldown < 0)
+      throw new Error(`${fn}: 'cooldown' must be a non-negative integer; got ${cooldown}`);
     checkRange(minLr, 'minLr', fn, { lo: 0 });
     this.tracker = new BestTracker({ minDelta: 1e-4, ...opts }, fn);
     this.factor = factor;
@@ -77,7 +79,8 @@ export class ReduceLROnPlateau extends tfl.Callback {
           const lr = Math.max(old * this.factor, this.minLr);
           setLearningRate(this.model.optimizer, lr);
           this.reductions.push([epoch, lr]);
-          if (this.verbose) console.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${lr}`);
+          if (this.verbose)
+            console.log(`Epoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${lr}`);
           this.cooldownLeft = this.cooldown;
           this.wait = 0;
         }

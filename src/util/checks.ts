@@ -44,7 +44,9 @@ export function checkPositiveInt(value: number, arg: string, fn: string): void {
 /** Throw unless `value` is one of `allowed`. */
 export function checkOneOf<T extends string>(value: T, allowed: readonly T[], arg: string, fn: string): void {
   if (!allowed.includes(value)) {
-    throw new Error(`${fn}: '${arg}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`);
+    throw new Error(
+      `${fn}: '${arg}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`,
+    );
   }
 }
 

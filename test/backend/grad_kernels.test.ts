@@ -51,7 +51,10 @@ describe('MaxPoolWithArgmax (wasm)', () => {
         await tf.setBackend(be);
         const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
         const { result, indexes } = tf.maxPoolWithArgmax(xt, 3, 2, 'same', includeBatchInIndex);
-        const r: [Float32Array, Float32Array] = [Float32Array.from(result.dataSync()), Float32Array.from(indexes.dataSync())];
+        const r: [Float32Array, Float32Array] = [
+          Float32Array.from(result.dataSync()),
+          Float32Array.from(indexes.dataSync()),
+        ];
         tf.dispose([xt, result, indexes]);
         return r;
       };
@@ -69,14 +72,21 @@ describe('MaxPoolWithArgmax (wasm)', () => {
     const outs = stock?.kernelFunc({ inputs: { x: xt }, attrs, backend: tf.backend() }) as tf.TensorInfo[];
     const [sv, si] = outs.map((o) => tf.engine().makeTensorFromTensorInfo(o)) as [tf.Tensor, tf.Tensor];
     const mine = tf.maxPoolWithArgmax(xt as tf.Tensor4D, 3, 2, 'same', false);
-    const differs = relErr(Float32Array.from(si.dataSync()), Float32Array.from(mine.indexes.dataSync())) > 0 || relErr(Float32Array.from(sv.dataSync()), Float32Array.from(mine.result.dataSync())) > 1e-2;
+    const differs =
+      relErr(Float32Array.from(si.dataSync()), Float32Array.from(mine.indexes.dataSync())) > 0 ||
+      relErr(Float32Array.from(sv.dataSync()), Float32Array.from(mine.result.dataSync())) > 1e-2;
     expect(differs).toBe(true);
     tf.dispose([xt, sv, si, mine.result, mine.indexes]);
   });
 });
 
 /** The exact adjoint of the cpu forward resize: column i is <dy, resize(e_i)>. */
-async function adjointReference(kernel: string, images: Input, dy: Input, attrs: tf.NamedAttrMap): Promise<Float32Array> {
+async function adjointReference(
+  kernel: string,
+  images: Input,
+  dy: Input,
+  attrs: tf.NamedAttrMap,
+): Promise<Float32Array> {
   await tf.setBackend('cpu');
   const n = images.data.length;
   const g = new Float32Array(n);
@@ -100,11 +110,17 @@ describe('resize gradients are the exact adjoint of the forward resize', () => {
     { images: [2, 4, 3, 1], size: [7, 5], alignCorners: false, halfPixelCenters: false },
     { images: [1, 3, 3, 2], size: [5, 6], alignCorners: true, halfPixelCenters: false },
   ];
-  for (const [fwd, grad] of [['ResizeBilinear', 'ResizeBilinearGrad'], ['ResizeNearestNeighbor', 'ResizeNearestNeighborGrad']] as const) {
+  for (const [fwd, grad] of [
+    ['ResizeBilinear', 'ResizeBilinearGrad'],
+    ['ResizeNearestNeighbor', 'ResizeNearestNeighborGrad'],
+  ] as const) {
     cases.forEach((c, i) => {
       it(`${grad} ${c.images} -> ${c.size} align=${c.alignCorners} half=${c.halfPixelCenters}`, async () => {
         const images = randn(c.images, 300 + i);
-        const dy = randn([c.images[0] as number, c.size[0] as number, c.size[1] as number, c.images[3] as number], 400 + i);
+        const dy = randn(
+          [c.images[0] as number, c.size[0] as number, c.size[1] as number, c.images[3] as number],
+          400 + i,
+        );
         const attrs = { alignCorners: c.alignCorners, halfPixelCenters: c.halfPixelCenters, size: c.size };
         const ref = await adjointReference(fwd, images, dy, attrs);
         for (const be of ['cpu', 'wasm'] as const) {
@@ -162,9 +178,18 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
   it('Tile for ranks 1-4, including reps of 1 and 17-wide rows', async () => {
     const cases: [number[], number[]][] = [
       [[5], [3]],
-      [[2, 3], [2, 4]],
-      [[1, 1, 1, 17], [2, 3, 2, 1]],
-      [[2, 1, 3, 4], [1, 5, 1, 2]],
+      [
+        [2, 3],
+        [2, 4],
+      ],
+      [
+        [1, 1, 1, 17],
+        [2, 3, 2, 1],
+      ],
+      [
+        [2, 1, 3, 4],
+        [1, 5, 1, 2],
+      ],
     ];
     for (const [shape, reps] of cases) {
       const x = randn(shape, 502);
@@ -178,7 +203,12 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
   });
 
   it('BatchMatMul with every transpose combination and batch broadcasting', async () => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const a = randn(ta ? [2, 5, 3] : [2, 3, 5], 503);
       const b = randn(tb ? [1, 4, 5] : [1, 5, 4], 504);
       const attrs = { transposeA: ta, transposeB: tb };
@@ -207,14 +237,29 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
 
   it('cpu Multiply / Add / Sub / RealDiv on every broadcast shape match the stock kernels', async () => {
     const shapes: [number[], number[]][] = [
-      [[2, 3, 4, 5], [2, 3, 4, 5]],
+      [
+        [2, 3, 4, 5],
+        [2, 3, 4, 5],
+      ],
       [[2, 3, 4, 5], []],
       [[], [2, 3, 4, 5]],
       [[2, 3, 4, 5], [5]],
-      [[1, 1, 1, 5], [2, 3, 4, 5]],
-      [[2, 3, 4, 5], [4, 5]],
-      [[2, 3, 4, 5], [2, 1, 1, 5]], // not a trailing broadcast: stock path
-      [[3, 1], [1, 4]],
+      [
+        [1, 1, 1, 5],
+        [2, 3, 4, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [4, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [2, 1, 1, 5],
+      ], // not a trailing broadcast: stock path
+      [
+        [3, 1],
+        [1, 4],
+      ],
     ];
     for (const name of ['Multiply', 'Add', 'Sub', 'RealDiv']) {
       for (const [sa, sb] of shapes) {
@@ -231,9 +276,18 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
   it('tf.gatherND has a gradient (scatter of dy, repeats summed)', async () => {
     await tf.setBackend('wasm');
     const g = tf.tidy(() =>
-      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gatherND(t, tf.tensor2d([[0], [2], [2]], [3, 1], 'int32')), tf.tensor2d([[1, 2], [3, 4], [5, 6]]))))(
-        tf.ones([3, 2]),
-      ),
+      tf.grad((t: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.gatherND(t, tf.tensor2d([[0], [2], [2]], [3, 1], 'int32')),
+            tf.tensor2d([
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ]),
+          ),
+        ),
+      )(tf.ones([3, 2])),
     );
     expect(Array.from(await g.data())).toEqual([1, 2, 0, 0, 8, 10]);
     g.dispose();

@@ -4,7 +4,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTrainingKernels, registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../../src/backend';
+import {
+  listTrainingKernels,
+  registerTrainingKernels,
+  setupBackend,
+  suspendTrainingKernels,
+} from '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
 import { randn } from './kernel_helpers';
 
@@ -27,7 +32,9 @@ function tinyNet(): tfl.LayersModel {
   const dense = tfl.layers.concatenate().apply([res, avg]) as ST;
   const dw = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' }).apply(dense) as ST;
   const up = tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }).apply(dw) as ST; // 8x8
-  const tr = tfl.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(dw) as ST;
+  const tr = tfl.layers
+    .conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' })
+    .apply(dw) as ST;
   x = tfl.layers.concatenate().apply([up, tr, x]) as ST;
   x = bnRelu(conv(x, 8, 3, 2));
   const gap = tfl.layers.globalAveragePooling2d({}).apply(x) as ST;
@@ -35,7 +42,10 @@ function tinyNet(): tfl.LayersModel {
   return tfl.model({ inputs: inp, outputs: out });
 }
 
-async function trainLosses(backend: 'cpu' | 'wasm', weights: Float32Array[] | null): Promise<{ losses: number[]; weights: Float32Array[] }> {
+async function trainLosses(
+  backend: 'cpu' | 'wasm',
+  weights: Float32Array[] | null,
+): Promise<{ losses: number[]; weights: Float32Array[] }> {
   await tf.setBackend(backend);
   const model = tinyNet();
   if (weights != null) {
@@ -60,7 +70,9 @@ describe('training on wasm', () => {
     const wasm = await trainLosses('wasm', cpu.weights);
     expect(cpu.losses[3]).toBeLessThan(cpu.losses[0] as number); // it does learn
     for (let i = 0; i < cpu.losses.length; i++) {
-      expect(Math.abs((wasm.losses[i] as number) - (cpu.losses[i] as number)) / Math.abs(cpu.losses[i] as number)).toBeLessThan(1e-3);
+      expect(
+        Math.abs((wasm.losses[i] as number) - (cpu.losses[i] as number)) / Math.abs(cpu.losses[i] as number),
+      ).toBeLessThan(1e-3);
     }
   });
 });
@@ -76,7 +88,12 @@ describe('registration', () => {
       expect(tf.getKernel(k.kernelName, k.backendName)).toBeDefined();
     }
     const names = list.map((k) => `${k.backendName}:${k.kernelName}`);
-    for (const n of ['wasm:Conv2DBackpropFilter', 'wasm:UnsortedSegmentSum', 'cpu:Conv2DBackpropFilter', 'wasm:MaxPoolGrad']) {
+    for (const n of [
+      'wasm:Conv2DBackpropFilter',
+      'wasm:UnsortedSegmentSum',
+      'cpu:Conv2DBackpropFilter',
+      'wasm:MaxPoolGrad',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -87,7 +104,11 @@ describe('registration', () => {
     registerTrainingKernels();
     expect(tf.getKernel('Tile', 'wasm')).toBe(mine);
     // Simulate a late import of the backend package re-registering its stock kernel.
-    const fake = { kernelName: 'Tile', backendName: 'wasm', kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' as const }) };
+    const fake = {
+      kernelName: 'Tile',
+      backendName: 'wasm',
+      kernelFunc: () => ({ dataId: {}, shape: [], dtype: 'float32' as const }),
+    };
     tf.unregisterKernel('Tile', 'wasm');
     tf.registerKernel(fake);
     registerTrainingKernels();

@@ -30,7 +30,12 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('readDicom matches pydicom', () => {
   it.each(expected.map((e) => [e.file, e] as const))('%s', async (_n, e) => {
     const img = await readDicom(join(DIR, e.file));
-    expect([img.rows, img.columns, img.frames, img.samplesPerPixel]).toEqual([e.rows, e.columns, e.frames, e.samplesPerPixel]);
+    expect([img.rows, img.columns, img.frames, img.samplesPerPixel]).toEqual([
+      e.rows,
+      e.columns,
+      e.frames,
+      e.samplesPerPixel,
+    ]);
     expect(img.pixels.length).toBe(e.rows * e.columns * e.frames * e.samplesPerPixel);
     let min = Infinity;
     let max = -Infinity;
@@ -81,7 +86,8 @@ describe('readDicomSeries', () => {
     const mr = await readDicom(join(DIR, 'MR_small.dcm'));
     const n = 64 * 64;
     for (let s = 0; s < 3; s++) {
-      for (const p of [0, 100, 2000, n - 1]) expect(vol.pixels[s * n + p]).toBe((mr.pixels[p] as number) + 1000 * s);
+      for (const p of [0, 100, 2000, n - 1])
+        expect(vol.pixels[s * n + p]).toBe((mr.pixels[p] as number) + 1000 * s);
     }
   });
 

@@ -19,7 +19,12 @@ describe('decodePng', () => {
   const cases = JSON.parse(readFileSync(join(FIX, 'png/expected.json'), 'utf8')) as PngCase[];
   it.each(cases.map((c) => [c.file, c] as const))('decodes %s exactly', (_name, c) => {
     const img = decodePng(new Uint8Array(readFileSync(join(FIX, 'png', c.file))), c.file);
-    expect([img.width, img.height, img.channels, img.bitDepth]).toEqual([c.width, c.height, c.channels, c.bitDepth]);
+    expect([img.width, img.height, img.channels, img.bitDepth]).toEqual([
+      c.width,
+      c.height,
+      c.channels,
+      c.bitDepth,
+    ]);
     expect(Array.from(img.data)).toEqual(c.data);
   });
 
@@ -28,12 +33,16 @@ describe('decodePng', () => {
     const img = decodePng(encodePng({ width: 5, height: 3, channels: 3, data, bitDepth: 16 }));
     expect(Array.from(img.data)).toEqual(Array.from(data));
     const g = Uint8Array.from({ length: 12 }, (_, i) => i * 20);
-    expect(Array.from(decodePng(encodePng({ width: 4, height: 3, channels: 1, data: g })).data)).toEqual(Array.from(g));
+    expect(Array.from(decodePng(encodePng({ width: 4, height: 3, channels: 1, data: g })).data)).toEqual(
+      Array.from(g),
+    );
   });
 
   it('names the file on corrupt or truncated input', () => {
     const good = new Uint8Array(readFileSync(join(FIX, 'png/rgb8.png')));
-    expect(() => decodePng(good.subarray(0, good.length - 20), 'scan.png')).toThrow(/decodePng: scan\.png: truncated/);
+    expect(() => decodePng(good.subarray(0, good.length - 20), 'scan.png')).toThrow(
+      /decodePng: scan\.png: truncated/,
+    );
     const bad = good.slice();
     bad[40] = (bad[40] as number) ^ 0xff;
     expect(() => decodePng(bad, 'scan.png')).toThrow(/scan\.png: CRC mismatch/);
@@ -42,7 +51,12 @@ describe('decodePng', () => {
 });
 
 describe('JPEG and readImage', () => {
-  const cases = JSON.parse(readFileSync(join(FIX, 'jpeg/expected.json'), 'utf8')) as Array<{ file: string; width: number; height: number; rgb: number[] }>;
+  const cases = JSON.parse(readFileSync(join(FIX, 'jpeg/expected.json'), 'utf8')) as Array<{
+    file: string;
+    width: number;
+    height: number;
+    rgb: number[];
+  }>;
   it.each(cases.map((c) => [c.file, c] as const))('decodes %s within 3 grey levels of libjpeg', (_n, c) => {
     const img = decodeImage(new Uint8Array(readFileSync(join(FIX, 'jpeg', c.file))), c.file);
     expect([img.width, img.height, img.channels]).toEqual([c.width, c.height, 3]);
@@ -71,6 +85,8 @@ describe('JPEG and readImage', () => {
     tf.dispose([t, g]);
     expect(tf.memory().numTensors).toBe(before);
     await expect(readImage(join(FIX, 'png/missing.png'))).rejects.toThrow(/missing\.png/);
-    await expect(readImage(join(FIX, 'png/expected.json'))).rejects.toThrow(/expected\.json: not a PNG or JPEG/);
+    await expect(readImage(join(FIX, 'png/expected.json'))).rejects.toThrow(
+      /expected\.json: not a PNG or JPEG/,
+    );
   });
 });

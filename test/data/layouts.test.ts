@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FileDataset, classFolderDataset, covidCtDataset, csvDataset, ctSeriesDataset, encodePng } from '../../src/data';
+import {
+  type FileDataset,
+  classFolderDataset,
+  covidCtDataset,
+  csvDataset,
+  ctSeriesDataset,
+  encodePng,
+} from '../../src/data';
 
 const root = mkdtempSync(join(tmpdir(), 'medinets-layouts-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -11,7 +18,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** A w x h gray PNG whose every pixel is `value` (so a batch can be traced back to its files). */
 function png(path: string, value: number, w = 8, h = 6): void {
   mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, encodePng({ width: w, height: h, channels: 1, data: new Uint8Array(w * h).fill(value) }));
+  writeFileSync(
+    path,
+    encodePng({ width: w, height: h, channels: 1, data: new Uint8Array(w * h).fill(value) }),
+  );
 }
 
 beforeAll(() => {
@@ -30,18 +40,27 @@ beforeAll(() => {
   writeFileSync(join(root, 'covid/Data-split/COVID/valCT_COVID.txt'), 'c1.png\nmissing.png\n');
   writeFileSync(join(root, 'covid/Data-split/NonCOVID/valCT_NonCOVID.txt'), 'h0.png\n');
 
-  for (const [cls, scans] of [['covid', ['ct_scan_1', 'ct_scan_2']], ['non-covid', ['ct_scan_3', 'ct_scan_4', 'ct_scan_5']]] as const) {
+  for (const [cls, scans] of [
+    ['covid', ['ct_scan_1', 'ct_scan_2']],
+    ['non-covid', ['ct_scan_3', 'ct_scan_4', 'ct_scan_5']],
+  ] as const) {
     for (const s of scans) for (const k of [10, 2, 0, 1]) png(join(root, 'series', cls, s, `${k}.png`), k);
   }
 
   png(join(root, 'csv/img/a b.png'), 5);
   png(join(root, 'csv/img/c.png'), 6);
   png(join(root, 'csv/img/d.png'), 7);
-  writeFileSync(join(root, 'csv/list.csv'), 'path,label\n"img/a b.png",PNEUMONIA\nimg/c.png,NORMAL\nimg/d.png,PNEUMONIA\n');
+  writeFileSync(
+    join(root, 'csv/list.csv'),
+    'path,label\n"img/a b.png",PNEUMONIA\nimg/c.png,NORMAL\nimg/d.png,PNEUMONIA\n',
+  );
   writeFileSync(join(root, 'csv/bad.csv'), 'file,y\nimg/c.png,1\n');
 });
 
-async function collect(ds: FileDataset, opts: Parameters<FileDataset['batches']>[0]): Promise<{ values: number[][]; shapes: number[][] }> {
+async function collect(
+  ds: FileDataset,
+  opts: Parameters<FileDataset['batches']>[0],
+): Promise<{ values: number[][]; shapes: number[][] }> {
   const values: number[][] = [];
   const shapes: number[][] = [];
   for await (const b of ds.batches(opts)) {
@@ -62,7 +81,11 @@ describe('classFolderDataset (Kermany layout)', () => {
     expect(ds.counts()).toEqual([3, 5]);
     const before = tf.memory().numTensors;
     const a = await collect(ds, { size: 4, batchSize: 3, seed: 1 });
-    expect(a.shapes).toEqual([[3, 4, 4, 1], [3, 4, 4, 1], [2, 4, 4, 1]]);
+    expect(a.shapes).toEqual([
+      [3, 4, 4, 1],
+      [3, 4, 4, 1],
+      [2, 4, 4, 1],
+    ]);
     expect(a.values.flat().sort((x, y) => x - y)).toEqual([10, 11, 12, 100, 101, 102, 103, 104]);
     const b = await collect(ds, { size: 4, batchSize: 3, seed: 1 });
     expect(b.values).toEqual(a.values);
@@ -74,10 +97,14 @@ describe('classFolderDataset (Kermany layout)', () => {
   });
 
   it('reports single-class and empty trees and size mismatches clearly', async () => {
-    await expect(classFolderDataset(join(root, 'xray'), { split: 'test' })).rejects.toThrow(/only one class \('NORMAL'\)/);
+    await expect(classFolderDataset(join(root, 'xray'), { split: 'test' })).rejects.toThrow(
+      /only one class \('NORMAL'\)/,
+    );
     const one = await classFolderDataset(join(root, 'xray'), { split: 'test', allowSingleClass: true });
     expect(one.size).toBe(1);
-    await expect(classFolderDataset(join(root, 'xray'), { split: 'empty' })).rejects.toThrow(/no images found under .*empty/);
+    await expect(classFolderDataset(join(root, 'xray'), { split: 'empty' })).rejects.toThrow(
+      /no images found under .*empty/,
+    );
     await expect(classFolderDataset(join(root, 'nowhere'))).rejects.toThrow(/nowhere does not exist/);
     const ds = await classFolderDataset(join(root, 'xray'), { split: 'train' });
     const before = tf.memory().numTensors;
@@ -128,7 +155,9 @@ describe('covidCtDataset', () => {
     expect(train.items.map((i) => i.path.split('/').pop())).toEqual(['h1.png', 'c0.png', 'c2.png']);
     expect(train.labels).toEqual([0, 1, 1]);
     await expect(covidCtDataset(join(root, 'covid'), { split: 'val' })).rejects.toThrow(/missing\.png/);
-    await expect(covidCtDataset(join(root, 'covid'), { split: 'test' })).rejects.toThrow(/testCT_NonCOVID\.txt not found/);
+    await expect(covidCtDataset(join(root, 'covid'), { split: 'test' })).rejects.toThrow(
+      /testCT_NonCOVID\.txt not found/,
+    );
   });
 });
 
@@ -137,7 +166,9 @@ describe('ctSeriesDataset', () => {
     const ds = await ctSeriesDataset(join(root, 'series'));
     expect(ds.classNames).toEqual(['covid', 'non-covid']);
     expect(ds.size).toBe(20);
-    const first = ds.items.filter((i) => i.seriesId === 'covid/ct_scan_1').map((i) => i.path.split('/').pop());
+    const first = ds.items
+      .filter((i) => i.seriesId === 'covid/ct_scan_1')
+      .map((i) => i.path.split('/').pop());
     expect(first).toEqual(['0.png', '1.png', '2.png', '10.png']);
     const { train, test } = ds.split([0.6, 0.4], 3);
     const ids = (d: FileDataset): Set<string> => new Set(d.items.map((i) => i.seriesId as string));
@@ -156,7 +187,9 @@ describe('csvDataset', () => {
     expect(ds.items[0]?.path).toBe(join(root, 'csv/img/a b.png'));
     const { values } = await collect(ds, { batchSize: 3, shuffle: false });
     expect(values).toEqual([[5, 6, 7]]);
-    await expect(csvDataset(join(root, 'csv/bad.csv'), { pathColumn: 'path' })).rejects.toThrow(/no column 'path'/);
+    await expect(csvDataset(join(root, 'csv/bad.csv'), { pathColumn: 'path' })).rejects.toThrow(
+      /no column 'path'/,
+    );
     await expect(csvDataset(join(root, 'csv/none.csv'))).rejects.toThrow(/none\.csv/);
   });
 });

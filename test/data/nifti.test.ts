@@ -40,9 +40,13 @@ describe('readNifti matches nibabel', () => {
     expect(max).toBeCloseTo(e.max, 2);
     expect(sum / img.data.length).toBeCloseTo(e.mean, 2);
     e.sampleIndices.forEach((k, i) => {
-      expect(Math.abs((img.data[k] as number) - (e.sampleValues[i] as number))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(e.sampleValues[i] as number)) + 1e-4);
+      expect(Math.abs((img.data[k] as number) - (e.sampleValues[i] as number))).toBeLessThanOrEqual(
+        1e-6 * Math.max(1, Math.abs(e.sampleValues[i] as number)) + 1e-4,
+      );
     });
-    img.affine.forEach((row, r) => row.forEach((v, c) => expect(v).toBeCloseTo(e.affine[r]?.[c] as number, 3)));
+    img.affine.forEach((row, r) =>
+      row.forEach((v, c) => expect(v).toBeCloseTo(e.affine[r]?.[c] as number, 3)),
+    );
   });
 
   it('applies scl_slope / scl_inter on big-endian data', async () => {
@@ -53,9 +57,13 @@ describe('readNifti matches nibabel', () => {
 
   it('names the file when it is truncated, corrupt or not NIfTI', () => {
     const raw = new Uint8Array(readFileSync(join(DIR, 'functional.nii')));
-    expect(() => decodeNifti(raw.subarray(0, raw.length - 100), 'f.nii')).toThrow(/readNifti: f\.nii: truncated/);
+    expect(() => decodeNifti(raw.subarray(0, raw.length - 100), 'f.nii')).toThrow(
+      /readNifti: f\.nii: truncated/,
+    );
     const gz = gzipSync(raw);
-    expect(() => decodeNifti(gz.subarray(0, 200), 'f.nii.gz')).toThrow(/f\.nii\.gz: corrupt or truncated gzip/);
+    expect(() => decodeNifti(gz.subarray(0, 200), 'f.nii.gz')).toThrow(
+      /f\.nii\.gz: corrupt or truncated gzip/,
+    );
     expect(() => decodeNifti(new Uint8Array(400), 'zeros.nii')).toThrow(/zeros\.nii: not a NIfTI/);
     return expect(readNifti(join(DIR, 'absent.nii'))).rejects.toThrow(/absent\.nii/);
   });

@@ -28,11 +28,18 @@ describe('phantoms are learnable', () => {
     const x = ctWindow(train.images, { center: -500, width: 1000 });
     const xt = ctWindow(test.images, { center: -500, width: 1000 });
     const y = tf.cast(train.labels, 'float32');
-    const init = (seed: number): ReturnType<typeof tfl.initializers.glorotUniform> => tfl.initializers.glorotUniform({ seed });
+    const init = (seed: number): ReturnType<typeof tfl.initializers.glorotUniform> =>
+      tfl.initializers.glorotUniform({ seed });
     const model = tfl.sequential({
       layers: [
         tfl.layers.averagePooling2d({ inputShape: [size, size, 1], poolSize: 2 }),
-        tfl.layers.conv2d({ filters: 4, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+        tfl.layers.conv2d({
+          filters: 4,
+          kernelSize: 5,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: init(1),
+        }),
         tfl.layers.globalMaxPooling2d({}),
         tfl.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(2) }),
       ],
@@ -46,7 +53,19 @@ describe('phantoms are learnable', () => {
     console.log(`phantom AUC untrained ${before.toFixed(3)} trained ${after.toFixed(3)}`);
     expect(after).toBeGreaterThan(0.65);
     expect(after).toBeGreaterThan(before);
-    tf.dispose([train.images, train.labels, train.masks, test.images, test.labels, test.masks, x, xt, y, untrained, p]);
+    tf.dispose([
+      train.images,
+      train.labels,
+      train.masks,
+      test.images,
+      test.labels,
+      test.masks,
+      x,
+      xt,
+      y,
+      untrained,
+      p,
+    ]);
     model.dispose();
   });
 });

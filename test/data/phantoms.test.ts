@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ctPhantomArrays, ctPhantoms, ctSeriesPhantoms, xrayPhantomArrays, xrayPhantoms } from '../../src/data';
+import {
+  ctPhantomArrays,
+  ctPhantoms,
+  ctSeriesPhantoms,
+  xrayPhantomArrays,
+  xrayPhantoms,
+} from '../../src/data';
 
 function meanWhere(values: Float32Array, pick: (k: number) => boolean): number {
   let s = 0;
@@ -88,7 +94,9 @@ describe('ctPhantoms', () => {
     expect(() => ctPhantoms({ n: 2, positiveFraction: 2 })).toThrow(/'positiveFraction'/);
     expect(() => ctPhantoms({ n: 2, lesionSize: [0.2, 0.1] })).toThrow(/'lesionSize'/);
     expect(() => ctPhantoms({ n: 2, difficulty: 'brutal' as 'hard' })).toThrow(/'difficulty'/);
-    expect(() => ctPhantoms({ n: 2, findings: { ggo: 0, crazyPaving: 0, consolidation: 0 } })).toThrow(/'findings'/);
+    expect(() => ctPhantoms({ n: 2, findings: { ggo: 0, crazyPaving: 0, consolidation: 0 } })).toThrow(
+      /'findings'/,
+    );
   });
 });
 
@@ -100,17 +108,39 @@ describe('xrayPhantoms', () => {
     tf.dispose([set.images, set.labels, set.masks]);
     expect(tf.memory().numTensors).toBe(before);
 
-    const a = xrayPhantomArrays({ n: 8, size: 64, seed: 4, positiveFraction: 1, noiseStd: 0, exposureJitter: 0 });
+    const a = xrayPhantomArrays({
+      n: 8,
+      size: 64,
+      seed: 4,
+      positiveFraction: 1,
+      noiseStd: 0,
+      exposureJitter: 0,
+    });
     expect(Math.min(...a.images)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...a.images)).toBeLessThanOrEqual(255);
-    const b = xrayPhantomArrays({ n: 8, size: 64, seed: 4, positiveFraction: 0, noiseStd: 0, exposureJitter: 0 });
+    const b = xrayPhantomArrays({
+      n: 8,
+      size: 64,
+      seed: 4,
+      positiveFraction: 0,
+      noiseStd: 0,
+      exposureJitter: 0,
+    });
     // Same anatomy draws are not guaranteed across labels, so compare region means instead.
     const lesion = meanWhere(a.images, (k) => a.masks[k] === 1);
-    const centreRow = (img: Float32Array): number => meanWhere(img, (k) => Math.floor((k % 4096) / 64) === 32);
+    const centreRow = (img: Float32Array): number =>
+      meanWhere(img, (k) => Math.floor((k % 4096) / 64) === 32);
     expect(lesion).toBeGreaterThan(0);
     expect(b.masks.every((v) => v === 0)).toBe(true);
     expect(centreRow(b.images)).toBeGreaterThan(30);
-    const again = xrayPhantomArrays({ n: 8, size: 64, seed: 4, positiveFraction: 1, noiseStd: 0, exposureJitter: 0 });
+    const again = xrayPhantomArrays({
+      n: 8,
+      size: 64,
+      seed: 4,
+      positiveFraction: 1,
+      noiseStd: 0,
+      exposureJitter: 0,
+    });
     expect(again.images).toEqual(a.images);
   });
 });
@@ -121,7 +151,14 @@ describe('ctSeriesPhantoms', () => {
     const s = ctSeriesPhantoms({ nSeries: 6, slices: 8, size: 32, seed: 9 });
     expect(s.volumes.shape).toEqual([6, 8, 32, 32, 1]);
     expect(s.masks.shape).toEqual([6, 8, 32, 32, 1]);
-    expect(s.seriesIds).toEqual(['series-000', 'series-001', 'series-002', 'series-003', 'series-004', 'series-005']);
+    expect(s.seriesIds).toEqual([
+      'series-000',
+      'series-001',
+      'series-002',
+      'series-003',
+      'series-004',
+      'series-005',
+    ]);
     expect(Array.from(s.sliceSeries)).toEqual(Array.from({ length: 48 }, (_, k) => Math.floor(k / 8)));
     const labels = Array.from(s.labels.dataSync());
     const sliceLabels = Array.from(s.sliceLabels.dataSync());

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { BatchIterator, batchIndices, classCounts, classWeights, stratifiedSplit, takeRows } from '../../src/data';
+import {
+  BatchIterator,
+  batchIndices,
+  classCounts,
+  classWeights,
+  stratifiedSplit,
+  takeRows,
+} from '../../src/data';
 
 describe('stratifiedSplit', () => {
   const labels = [...new Array(70).fill(0), ...new Array(30).fill(1)];

@@ -5,7 +5,13 @@ import { cam, gradCam, gradCamPlusPlus, layerActivations, normalizeMaps } from '
 import { conv, dense, plainCnn, randomImages } from './models';
 
 /** Closed form for a head linear in GAP(A): alpha_k = W[k, c] / (h w), map = ReLU(sum_k alpha_k A_k). */
-function closedForm(a: tf.Tensor4D, w: tf.Tensor2D, classes: number[], rows: [number, number] = [0, a.shape[3]], sign: number[] = classes.map(() => 1)): tf.Tensor3D {
+function closedForm(
+  a: tf.Tensor4D,
+  w: tf.Tensor2D,
+  classes: number[],
+  rows: [number, number] = [0, a.shape[3]],
+  sign: number[] = classes.map(() => 1),
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [, h, wd] = a.shape;
     const ws = tf.gather(tf.slice(w, [rows[0], 0], [rows[1], -1]), classes, 1); // [C, N]
@@ -47,7 +53,14 @@ describe('gradCam closed form', () => {
     expect(maxDiff(def, expDef)).toBeLessThan(1e-5);
     // Normalised, at input size: min-max of the bilinear resize of the closed form.
     const full = gradCam(model, x, { targets: classes });
-    const expFull = tf.tidy(() => normalizeMaps(tf.squeeze(tf.image.resizeBilinear(tf.expandDims(expected, 3) as tf.Tensor4D, [8, 8], false, true), [3]) as tf.Tensor3D));
+    const expFull = tf.tidy(() =>
+      normalizeMaps(
+        tf.squeeze(
+          tf.image.resizeBilinear(tf.expandDims(expected, 3) as tf.Tensor4D, [8, 8], false, true),
+          [3],
+        ) as tf.Tensor3D,
+      ),
+    );
     expect(maxDiff(full, expFull)).toBeLessThan(1e-5);
     const mm = tf.tidy(() => [tf.min(full).dataSync()[0], tf.max(full).dataSync()[0]]);
     expect(mm[0]).toBeGreaterThanOrEqual(0);
@@ -74,7 +87,13 @@ describe('gradCam closed form', () => {
     const p = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor).dataSync()));
     const classes = p.map((v) => (v >= 0.5 ? 1 : 0));
     const w = kernelOf(model, 'head');
-    const expected = closedForm(a, w, classes.map(() => 0), [0, a.shape[3]], classes.map((c) => (c === 1 ? 1 : -1)));
+    const expected = closedForm(
+      a,
+      w,
+      classes.map(() => 0),
+      [0, a.shape[3]],
+      classes.map((c) => (c === 1 ? 1 : -1)),
+    );
     const got = gradCam(model, x, RAW);
     expect(maxDiff(got, expected)).toBeLessThan(1e-5);
     tf.dispose([x, a, expected, got]);
@@ -127,16 +146,30 @@ describe('gradCam on non-sequential graphs', () => {
     const bin = tfl.input({ shape: [8, 8, 2] });
     const h1 = l1.apply(bin) as tfl.SymbolicTensor;
     const h2 = l2.apply(h1) as tfl.SymbolicTensor;
-    const backbone = tfl.model({ inputs: bin, outputs: tfl.layers.add({}).apply([h1, h2]) as tfl.SymbolicTensor, name: 'backbone' });
+    const backbone = tfl.model({
+      inputs: bin,
+      outputs: tfl.layers.add({}).apply([h1, h2]) as tfl.SymbolicTensor,
+      name: 'backbone',
+    });
     const x = tfl.input({ shape: [8, 8, 2] });
     const feats = backbone.apply(x) as tfl.SymbolicTensor;
-    const nested = tfl.model({ inputs: x, outputs: head.apply(tfl.layers.globalAveragePooling2d({}).apply(feats) as tfl.SymbolicTensor) as tfl.SymbolicTensor });
+    const nested = tfl.model({
+      inputs: x,
+      outputs: head.apply(
+        tfl.layers.globalAveragePooling2d({}).apply(feats) as tfl.SymbolicTensor,
+      ) as tfl.SymbolicTensor,
+    });
     // The same layer objects applied again give a flat graph with identical weights.
     const fx = tfl.input({ shape: [8, 8, 2] });
     const f1 = l1.apply(fx) as tfl.SymbolicTensor;
     const f2 = l2.apply(f1) as tfl.SymbolicTensor;
     const fsum = tfl.layers.add({}).apply([f1, f2]) as tfl.SymbolicTensor;
-    const flat = tfl.model({ inputs: fx, outputs: head.apply(tfl.layers.globalAveragePooling2d({}).apply(fsum) as tfl.SymbolicTensor) as tfl.SymbolicTensor });
+    const flat = tfl.model({
+      inputs: fx,
+      outputs: head.apply(
+        tfl.layers.globalAveragePooling2d({}).apply(fsum) as tfl.SymbolicTensor,
+      ) as tfl.SymbolicTensor,
+    });
     const xs = randomImages(3, 8, 8, 2, 7);
     const ref = gradCam(flat, xs, { layer: 'bconv1', targets: [0, 1, 2], ...RAW });
     const viaPath = gradCam(nested, xs, { layer: 'backbone/bconv1', targets: [0, 1, 2], ...RAW });
@@ -163,16 +196,34 @@ describe('gradCam errors and leaks', () => {
     expect(() => gradCam(model, x, { targets: 5 })).toThrow(/'targets\[0\]'/);
     // A dead ReLU after the target: zero gradient.
     const xi = tfl.input({ shape: [8, 8, 2] });
-    const pre = tfl.layers.conv2d({ name: 'pre', filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: 'zeros', biasInitializer: tfl.initializers.constant({ value: -5 }) }).apply(xi) as tfl.SymbolicTensor;
+    const pre = tfl.layers
+      .conv2d({
+        name: 'pre',
+        filters: 2,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: 'zeros',
+        biasInitializer: tfl.initializers.constant({ value: -5 }),
+      })
+      .apply(xi) as tfl.SymbolicTensor;
     const act = tfl.layers.activation({ activation: 'relu' }).apply(pre) as tfl.SymbolicTensor;
-    const dead = tfl.model({ inputs: xi, outputs: dense('head', 2, 41).apply(tfl.layers.globalAveragePooling2d({}).apply(act) as tfl.SymbolicTensor) as tfl.SymbolicTensor });
+    const dead = tfl.model({
+      inputs: xi,
+      outputs: dense('head', 2, 41).apply(
+        tfl.layers.globalAveragePooling2d({}).apply(act) as tfl.SymbolicTensor,
+      ) as tfl.SymbolicTensor,
+    });
     expect(() => gradCam(dead, x, { layer: 'pre' })).toThrow(/all zero/);
     // A branch that only feeds output 1 has no gradient for output 0.
     const yi = tfl.input({ shape: [8, 8, 2] });
     const s1 = conv('s1', 2, 42).apply(yi) as tfl.SymbolicTensor;
     const s2 = conv('s2', 2, 43).apply(yi) as tfl.SymbolicTensor;
-    const o1 = dense('o1', 2, 44).apply(tfl.layers.globalAveragePooling2d({}).apply(s1) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
-    const o2 = dense('o2', 2, 45).apply(tfl.layers.globalAveragePooling2d({}).apply(s2) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+    const o1 = dense('o1', 2, 44).apply(
+      tfl.layers.globalAveragePooling2d({}).apply(s1) as tfl.SymbolicTensor,
+    ) as tfl.SymbolicTensor;
+    const o2 = dense('o2', 2, 45).apply(
+      tfl.layers.globalAveragePooling2d({}).apply(s2) as tfl.SymbolicTensor,
+    ) as tfl.SymbolicTensor;
     const two = tfl.model({ inputs: yi, outputs: [o1, o2] });
     expect(() => gradCam(two, x, { layer: 's2', outputIndex: 0 })).toThrow(/gradient/);
     const ok = gradCam(two, x, { layer: 's2', outputIndex: 1 });

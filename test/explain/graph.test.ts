@@ -13,14 +13,26 @@ describe('runGraph', () => {
     const inner = tfl.sequential({
       name: 'innerSeq',
       layers: [
-        tfl.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
-        tfl.layers.batchNormalization({ name: 'bn', movingMeanInitializer: tfl.initializers.constant({ value: 0.2 }), movingVarianceInitializer: tfl.initializers.constant({ value: 2 }) }),
+        tfl.layers.conv2d({
+          inputShape: [8, 8, 2],
+          filters: 3,
+          kernelSize: 3,
+          padding: 'same',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tfl.layers.batchNormalization({
+          name: 'bn',
+          movingMeanInitializer: tfl.initializers.constant({ value: 0.2 }),
+          movingVarianceInitializer: tfl.initializers.constant({ value: 2 }),
+        }),
         tfl.layers.activation({ activation: 'relu' }),
       ],
     });
     const x = tfl.input({ shape: [8, 8, 2] });
     const h = inner.apply(x) as tfl.SymbolicTensor;
-    const d = tfl.layers.dropout({ rate: 0.5 }).apply(conv('after', 4, 2).apply(h) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+    const d = tfl.layers
+      .dropout({ rate: 0.5 })
+      .apply(conv('after', 4, 2).apply(h) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
     const gap = tfl.layers.globalAveragePooling2d({}).apply(d) as tfl.SymbolicTensor;
     const y1 = tfl.layers.dense({ units: 2, activation: 'softmax' }).apply(gap) as tfl.SymbolicTensor;
     const y2 = tfl.layers.dense({ units: 1, activation: 'sigmoid' }).apply(gap) as tfl.SymbolicTensor;
@@ -43,11 +55,29 @@ describe('runGraph', () => {
   it('Grad-CAM works on a plain tfl.sequential CNN (sigmoid head, as in Keras pneumonia CNNs)', () => {
     const model = tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu', name: 'conv_a', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+        tfl.layers.conv2d({
+          inputShape: [12, 12, 1],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          name: 'conv_a',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
+        }),
         tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'conv_b', kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }), biasInitializer: 'ones' }),
+        tfl.layers.conv2d({
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          name: 'conv_b',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }),
+          biasInitializer: 'ones',
+        }),
         tfl.layers.flatten(),
-        tfl.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }) }),
+        tfl.layers.dense({
+          units: 1,
+          activation: 'sigmoid',
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: 6 }),
+        }),
       ],
     });
     const xs = randomImages(2, 12, 12, 1, 5);

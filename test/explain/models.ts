@@ -5,16 +5,44 @@ import * as tfl from '@tensorflow/tfjs-layers';
 const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
 const binit = (seed: number) => tfl.initializers.randomUniform({ minval: -0.1, maxval: 0.1, seed });
 
-export function conv(name: string, filters: number, seed: number, kernelSize = 3, activation: 'relu' | 'linear' = 'relu'): tfl.layers.Layer {
-  return tfl.layers.conv2d({ name, filters, kernelSize, padding: 'same', activation, kernelInitializer: init(seed), biasInitializer: binit(seed + 100) });
+export function conv(
+  name: string,
+  filters: number,
+  seed: number,
+  kernelSize = 3,
+  activation: 'relu' | 'linear' = 'relu',
+): tfl.layers.Layer {
+  return tfl.layers.conv2d({
+    name,
+    filters,
+    kernelSize,
+    padding: 'same',
+    activation,
+    kernelInitializer: init(seed),
+    biasInitializer: binit(seed + 100),
+  });
 }
 
-export function dense(name: string, units: number, seed: number, activation: 'linear' | 'softmax' | 'sigmoid' = 'linear'): tfl.layers.Layer {
-  return tfl.layers.dense({ name, units, activation, kernelInitializer: init(seed), biasInitializer: binit(seed + 100) });
+export function dense(
+  name: string,
+  units: number,
+  seed: number,
+  activation: 'linear' | 'softmax' | 'sigmoid' = 'linear',
+): tfl.layers.Layer {
+  return tfl.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer: init(seed),
+    biasInitializer: binit(seed + 100),
+  });
 }
 
 /** input -> conv c1 -> conv feat -> GAP -> dense head (linear by default). */
-export function plainCnn(activation: 'linear' | 'softmax' | 'sigmoid' = 'linear', units = 3): tfl.LayersModel {
+export function plainCnn(
+  activation: 'linear' | 'softmax' | 'sigmoid' = 'linear',
+  units = 3,
+): tfl.LayersModel {
   const x = tfl.input({ shape: [8, 8, 2], name: 'image' });
   const c1 = conv('c1', 4, 1).apply(x) as tfl.SymbolicTensor;
   const feat = conv('feat', 5, 2).apply(c1) as tfl.SymbolicTensor;

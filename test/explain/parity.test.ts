@@ -13,11 +13,14 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/explain/gradcam.json', i
   gradcamppRaw: number[][][];
   gradcamppFull: number[][][];
 };
-const cmaps = JSON.parse(readFileSync(new URL('../fixtures/explain/colormaps.json', import.meta.url), 'utf8')) as Record<'jet' | 'viridis', number[][]>;
+const cmaps = JSON.parse(
+  readFileSync(new URL('../fixtures/explain/colormaps.json', import.meta.url), 'utf8'),
+) as Record<'jet' | 'viridis', number[][]>;
 
 function torchTwin(): tfl.LayersModel {
   const x = tfl.input({ shape: [8, 8, 2] });
-  const c = (name: string, filters: number) => tfl.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same', activation: 'relu' });
+  const c = (name: string, filters: number) =>
+    tfl.layers.conv2d({ name, filters, kernelSize: 3, padding: 'same', activation: 'relu' });
   let h = c('c1', 4).apply(x) as tfl.SymbolicTensor;
   h = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
   h = c('feat', 5).apply(h) as tfl.SymbolicTensor;
@@ -52,7 +55,12 @@ describe('Grad-CAM family vs a PyTorch reference (pytorch-grad-cam formulas)', (
     tf.dispose([raw, full]);
   });
   it('Grad-CAM++ raw and full-size normalised maps', () => {
-    const raw = gradCamPlusPlus(model, x, { layer: 'feat', targets: fx.targets, upsample: false, normalize: false });
+    const raw = gradCamPlusPlus(model, x, {
+      layer: 'feat',
+      targets: fx.targets,
+      upsample: false,
+      normalize: false,
+    });
     const full = gradCamPlusPlus(model, x, { layer: 'feat', targets: fx.targets });
     diffs.gradCamPlusPlusRaw = maxAbsDiff(raw, fx.gradcamppRaw);
     diffs.gradCamPlusPlusFull = maxAbsDiff(full, fx.gradcamppFull);
@@ -65,10 +73,15 @@ describe('Grad-CAM family vs a PyTorch reference (pytorch-grad-cam formulas)', (
 
 describe('colour maps vs matplotlib', () => {
   it('jet (exact definition) and viridis (65 anchors) stay within 1 and 1.5 levels of 255', () => {
-    for (const [name, tol] of [['jet', 1], ['viridis', 1.5]] as const) {
+    for (const [name, tol] of [
+      ['jet', 1],
+      ['viridis', 1.5],
+    ] as const) {
       const lut = colormapLut(name);
       let worst = 0;
-      cmaps[name].forEach((rgb, i) => rgb.forEach((v, j) => (worst = Math.max(worst, Math.abs((lut[i * 3 + j] as number) - v)))));
+      cmaps[name].forEach((rgb, i) =>
+        rgb.forEach((v, j) => (worst = Math.max(worst, Math.abs((lut[i * 3 + j] as number) - v)))),
+      );
       expect(worst).toBeLessThanOrEqual(tol);
     }
   });

@@ -21,7 +21,9 @@ import { conv, plainCnn, randomImages } from './models';
 function linearModel(): tfl.LayersModel {
   const x = tfl.input({ shape: [4, 4, 2] });
   const f = tfl.layers.flatten({}).apply(x) as tfl.SymbolicTensor;
-  const y = tfl.layers.dense({ name: 'lin', units: 3, kernelInitializer: tfl.initializers.randomNormal({ seed: 5 }) }).apply(f) as tfl.SymbolicTensor;
+  const y = tfl.layers
+    .dense({ name: 'lin', units: 3, kernelInitializer: tfl.initializers.randomNormal({ seed: 5 }) })
+    .apply(f) as tfl.SymbolicTensor;
   return tfl.model({ inputs: x, outputs: y });
 }
 
@@ -31,7 +33,9 @@ describe('saliency and occlusion sensitivity', () => {
     const w = model.getLayer('lin').getWeights()[0] as tf.Tensor2D; // [32, 3]
     const x = randomImages(2, 4, 4, 2, 1);
     const got = saliency(model, x, { targets: [2, 0], normalize: false });
-    const exp = tf.tidy(() => tf.stack([2, 0].map((c) => tf.max(tf.abs(tf.reshape(tf.slice(w, [0, c], [-1, 1]), [4, 4, 2])), 2))));
+    const exp = tf.tidy(() =>
+      tf.stack([2, 0].map((c) => tf.max(tf.abs(tf.reshape(tf.slice(w, [0, c], [-1, 1]), [4, 4, 2])), 2))),
+    );
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, exp))).dataSync()[0] as number)).toBeLessThan(1e-6);
     tf.dispose([x, got, exp]);
   });
@@ -42,15 +46,24 @@ describe('saliency and occlusion sensitivity', () => {
     const x = randomImages(1, 4, 4, 2, 2);
     const xv = x.arraySync()[0]!;
     const before = tf.memory().numTensors;
-    const map = occlusionSensitivity(model, x, { targets: 1, patchSize: 2, stride: 2, fill: 0.5, logits: true });
+    const map = occlusionSensitivity(model, x, {
+      targets: 1,
+      patchSize: 2,
+      stride: 2,
+      fill: 0.5,
+      logits: true,
+    });
     const got = map.arraySync()[0]!;
     map.dispose();
     expect(tf.memory().numTensors).toBe(before);
     for (let py = 0; py < 4; py += 2) {
       for (let px = 0; px < 4; px += 2) {
         let drop = 0;
-        for (let y = py; y < py + 2; y++) for (let xx = px; xx < px + 2; xx++) for (let c = 0; c < 2; c++) drop += w[(y * 4 + xx) * 2 + c]![1]! * (xv[y]![xx]![c]! - 0.5);
-        for (let y = py; y < py + 2; y++) for (let xx = px; xx < px + 2; xx++) expect(got[y]![xx]!).toBeCloseTo(drop, 5);
+        for (let y = py; y < py + 2; y++)
+          for (let xx = px; xx < px + 2; xx++)
+            for (let c = 0; c < 2; c++) drop += w[(y * 4 + xx) * 2 + c]![1]! * (xv[y]![xx]![c]! - 0.5);
+        for (let y = py; y < py + 2; y++)
+          for (let xx = px; xx < px + 2; xx++) expect(got[y]![xx]!).toBeCloseTo(drop, 5);
       }
     }
     x.dispose();
@@ -62,18 +75,35 @@ describe('feature maps and filters', () => {
     const model = plainCnn();
     const x = randomImages(2, 8, 8, 2, 3);
     const acts = layerActivations(model, x, ['c1', 'feat', 'gap']);
-    const sub = tfl.model({ inputs: model.inputs, outputs: [model.getLayer('c1').output as tfl.SymbolicTensor, model.getLayer('gap').output as tfl.SymbolicTensor] });
+    const sub = tfl.model({
+      inputs: model.inputs,
+      outputs: [
+        model.getLayer('c1').output as tfl.SymbolicTensor,
+        model.getLayer('gap').output as tfl.SymbolicTensor,
+      ],
+    });
     const [c1, gap] = sub.predict(x) as tf.Tensor[];
     expect(acts.feat!.shape).toEqual([2, 8, 8, 5]);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(acts.c1!, c1!))).dataSync()[0] as number)).toBeLessThan(1e-6);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(acts.gap!, gap!))).dataSync()[0] as number)).toBeLessThan(1e-6);
     const inner = tfl.input({ shape: [8, 8, 2] });
-    const bb = tfl.model({ inputs: inner, outputs: conv('deep', 3, 9).apply(inner) as tfl.SymbolicTensor, name: 'bb' });
+    const bb = tfl.model({
+      inputs: inner,
+      outputs: conv('deep', 3, 9).apply(inner) as tfl.SymbolicTensor,
+      name: 'bb',
+    });
     const outer = tfl.input({ shape: [8, 8, 2] });
-    const wrapped = tfl.model({ inputs: outer, outputs: tfl.layers.globalAveragePooling2d({}).apply(bb.apply(outer) as tfl.SymbolicTensor) as tfl.SymbolicTensor });
+    const wrapped = tfl.model({
+      inputs: outer,
+      outputs: tfl.layers
+        .globalAveragePooling2d({})
+        .apply(bb.apply(outer) as tfl.SymbolicTensor) as tfl.SymbolicTensor,
+    });
     const nested = layerActivations(wrapped, x, ['bb/deep']);
     const direct = bb.predict(x) as tf.Tensor;
-    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(nested['bb/deep']!, direct))).dataSync()[0] as number)).toBeLessThan(1e-6);
+    expect(
+      tf.tidy(() => tf.max(tf.abs(tf.sub(nested['bb/deep']!, direct))).dataSync()[0] as number),
+    ).toBeLessThan(1e-6);
     tf.dispose([x, ...Object.values(acts), c1!, gap!, ...Object.values(nested), direct]);
   });
 

@@ -3,7 +3,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChannelSE, ECA, ECAsE, ecaKernelSize, SCSE, SpatialSE, SqueezeExcite } from '../../src/layers';
-import { expectGradsReachAllWeights, expectNoLeak, expectSaveLoadIdentical, maxAbsDiff, randn } from './helpers';
+import {
+  expectGradsReachAllWeights,
+  expectNoLeak,
+  expectSaveLoadIdentical,
+  maxAbsDiff,
+  randn,
+} from './helpers';
 
 type Ctor = new (opts: Record<string, unknown>) => tfl.layers.Layer;
 const CLASSES: Record<string, Ctor> = {

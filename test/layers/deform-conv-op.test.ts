@@ -30,45 +30,55 @@ const fixture = JSON.parse(
 
 const tensor = (a: Arr): tf.Tensor => tf.tensor(a.data, a.shape);
 
-describe.each(['kernels', 'composed'] as DeformConvImpl[])('deformConv2d (%s) matches torchvision', (impl) => {
-  for (const c of fixture.cases) {
-    it(c.name, () => {
-      const x = tensor(c.x) as tf.Tensor4D;
-      const offset = tensor(c.offset) as tf.Tensor4D;
-      const kernel = tensor(c.kernel) as tf.Tensor4D;
-      const mask = c.mask ? (tensor(c.mask) as tf.Tensor4D) : null;
-      const bias = c.bias ? (tensor(c.bias) as tf.Tensor1D) : null;
-      const dy = tensor(c.dy);
-      const opts = { ...c.options, impl };
-      const before = tf.memory().numTensors;
-      const y = deformConv2d(x, offset, mask, kernel, bias, opts);
-      expect(y.shape).toEqual(c.y.shape);
-      const errY = maxAbsDiff(y, c.y.data);
-      const inputs: tf.Tensor[] = [x, offset, kernel];
-      const want: Arr[] = [c.dx, c.dOffset, c.dKernel];
-      if (mask) {
-        inputs.push(mask);
-        want.push(c.dMask!);
-      }
-      if (bias) {
-        inputs.push(bias);
-        want.push(c.dBias!);
-      }
-      const grads = tf.grads((...ts: tf.Tensor[]) => {
-        const m = mask ? (ts[3] as tf.Tensor4D) : null;
-        const b = bias ? (ts[mask ? 4 : 3] as tf.Tensor1D) : null;
-        return tf.sum(tf.mul(deformConv2d(ts[0] as tf.Tensor4D, ts[1] as tf.Tensor4D, m, ts[2] as tf.Tensor4D, b, opts), dy));
-      })(inputs);
-      const errs = grads.map((gr, i) => maxAbsDiff(gr, want[i].data));
-      tf.dispose([y, ...grads]);
-      expect(tf.memory().numTensors).toBe(before);
-      console.log(`[parity ${impl}] ${c.name}: y ${errY.toExponential(2)} grads ${errs.map((e) => e.toExponential(2)).join(' ')}`);
-      expect(errY).toBeLessThan(1e-4);
-      for (const e of errs) expect(e).toBeLessThan(1e-4);
-      tf.dispose([x, offset, kernel, dy, ...(mask ? [mask] : []), ...(bias ? [bias] : [])]);
-    });
-  }
-});
+describe.each(['kernels', 'composed'] as DeformConvImpl[])(
+  'deformConv2d (%s) matches torchvision',
+  (impl) => {
+    for (const c of fixture.cases) {
+      it(c.name, () => {
+        const x = tensor(c.x) as tf.Tensor4D;
+        const offset = tensor(c.offset) as tf.Tensor4D;
+        const kernel = tensor(c.kernel) as tf.Tensor4D;
+        const mask = c.mask ? (tensor(c.mask) as tf.Tensor4D) : null;
+        const bias = c.bias ? (tensor(c.bias) as tf.Tensor1D) : null;
+        const dy = tensor(c.dy);
+        const opts = { ...c.options, impl };
+        const before = tf.memory().numTensors;
+        const y = deformConv2d(x, offset, mask, kernel, bias, opts);
+        expect(y.shape).toEqual(c.y.shape);
+        const errY = maxAbsDiff(y, c.y.data);
+        const inputs: tf.Tensor[] = [x, offset, kernel];
+        const want: Arr[] = [c.dx, c.dOffset, c.dKernel];
+        if (mask) {
+          inputs.push(mask);
+          want.push(c.dMask!);
+        }
+        if (bias) {
+          inputs.push(bias);
+          want.push(c.dBias!);
+        }
+        const grads = tf.grads((...ts: tf.Tensor[]) => {
+          const m = mask ? (ts[3] as tf.Tensor4D) : null;
+          const b = bias ? (ts[mask ? 4 : 3] as tf.Tensor1D) : null;
+          return tf.sum(
+            tf.mul(
+              deformConv2d(ts[0] as tf.Tensor4D, ts[1] as tf.Tensor4D, m, ts[2] as tf.Tensor4D, b, opts),
+              dy,
+            ),
+          );
+        })(inputs);
+        const errs = grads.map((gr, i) => maxAbsDiff(gr, want[i].data));
+        tf.dispose([y, ...grads]);
+        expect(tf.memory().numTensors).toBe(before);
+        console.log(
+          `[parity ${impl}] ${c.name}: y ${errY.toExponential(2)} grads ${errs.map((e) => e.toExponential(2)).join(' ')}`,
+        );
+        expect(errY).toBeLessThan(1e-4);
+        for (const e of errs) expect(e).toBeLessThan(1e-4);
+        tf.dispose([x, offset, kernel, dy, ...(mask ? [mask] : []), ...(bias ? [bias] : [])]);
+      });
+    }
+  },
+);
 
 describe('deformConv2d', () => {
   it('with zero offsets and no mask equals tf.conv2d (explicit padding)', () => {

@@ -2,14 +2,28 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { DeformConv2D, type DeformConv2DOptions } from '../../src/layers';
-import { expectGradsReachAllWeights, expectNoLeak, expectSaveLoadIdentical, maxAbsDiff, randn } from './helpers';
+import {
+  expectGradsReachAllWeights,
+  expectNoLeak,
+  expectSaveLoadIdentical,
+  maxAbsDiff,
+  randn,
+} from './helpers';
 
 describe('DeformConv2D', () => {
   const atInit: [string, DeformConv2DOptions, 'same' | 'valid'][] = [
     ['3x3 same', { filters: 4, kernelSize: 3, padding: 'same' }, 'same'],
-    ['3x3 stride 2 same', { filters: 5, kernelSize: 3, strides: 2, padding: 'same', offsetGroups: 3 }, 'same'],
+    [
+      '3x3 stride 2 same',
+      { filters: 5, kernelSize: 3, strides: 2, padding: 'same', offsetGroups: 3 },
+      'same',
+    ],
     ['1x1 valid, unmodulated', { filters: 2, kernelSize: 1, modulated: false }, 'valid'],
-    ['3x3 dilation 2 same', { filters: 3, kernelSize: 3, padding: 'same', dilation: 2, useBias: false }, 'same'],
+    [
+      '3x3 dilation 2 same',
+      { filters: 3, kernelSize: 3, padding: 'same', dilation: 2, useBias: false },
+      'same',
+    ],
   ];
   for (const [name, opts, pad] of atInit) {
     it(`equals tf.conv2d at initialisation: ${name}`, () => {
@@ -52,7 +66,8 @@ describe('DeformConv2D', () => {
     const layer = new DeformConv2D({ filters: 2, kernelSize: 3, padding: 1, seed: 5 });
     const x = randn([2, 6, 6, 3], 5);
     const target = randn([2, 6, 6, 2], 6);
-    const loss = (): tf.Scalar => tf.losses.meanSquaredError(target, layer.apply(x) as tf.Tensor) as tf.Scalar;
+    const loss = (): tf.Scalar =>
+      tf.losses.meanSquaredError(target, layer.apply(x) as tf.Tensor) as tf.Scalar;
     const l0 = tf.tidy(() => loss().dataSync()[0]);
     const opt = tf.train.sgd(0.05);
     opt.minimize(loss);
@@ -73,10 +88,20 @@ describe('DeformConv2D', () => {
 
   it('saves and loads with identical predictions', async () => {
     await expectSaveLoadIdentical(
-      () => new DeformConv2D({ filters: 3, kernelSize: [3, 2], strides: [2, 1], padding: 'valid', offsetGroups: 2 }),
+      () =>
+        new DeformConv2D({
+          filters: 3,
+          kernelSize: [3, 2],
+          strides: [2, 1],
+          padding: 'valid',
+          offsetGroups: 2,
+        }),
       [[7, 5, 4]],
     );
-    await expectSaveLoadIdentical(() => new DeformConv2D({ filters: 2, kernelSize: 3, padding: 'same' }), [[5, 5, 3]]);
+    await expectSaveLoadIdentical(
+      () => new DeformConv2D({ filters: 2, kernelSize: 3, padding: 'same' }),
+      [[5, 5, 3]],
+    );
   });
 
   it('works inside a trained sequential model', async () => {

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { FPRM, type FPRMOptions } from '../../src/layers';
-import { expectGradsReachAllWeights, expectNoLeak, expectSaveLoadIdentical, maxAbsDiff, randn } from './helpers';
+import {
+  expectGradsReachAllWeights,
+  expectNoLeak,
+  expectSaveLoadIdentical,
+  maxAbsDiff,
+  randn,
+} from './helpers';
 
 const maps = (): tf.Tensor[] => [randn([2, 9, 7, 5], 1), randn([2, 5, 4, 8], 2), randn([2, 3, 2, 16], 3)];
 
@@ -61,7 +67,9 @@ describe('FPRM', () => {
       const prefixes = ['proj0', 'proj1', ...(fusion === 'concat' ? ['fuse'] : []), 'refine'];
       prefixes.forEach((p, i) => {
         stock[2 * i].setWeights([byName.get(`${p}_kernel`)!]);
-        const bn = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((s) => byName.get(`${p}_bn_${s}`)!);
+        const bn = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((s) =>
+          byName.get(`${p}_bn_${s}`)!,
+        );
         stock[2 * i + 1].setWeights(bn);
       });
       expect(stock.length).toBe(2 * prefixes.length);
@@ -107,7 +115,13 @@ describe('FPRM', () => {
         [5, 4, 8],
       ],
     );
-    await expectSaveLoadIdentical(() => new FPRM({ filters: 3, interpolation: 'nearest' }), [[5, 5, 2], [3, 3, 6]]);
+    await expectSaveLoadIdentical(
+      () => new FPRM({ filters: 3, interpolation: 'nearest' }),
+      [
+        [5, 5, 2],
+        [3, 3, 6],
+      ],
+    );
   });
 
   it('rejects bad options, ranks, counts and channels', () => {

@@ -84,7 +84,10 @@ export async function expectSaveLoadIdentical(
   model.summary(200, undefined, (line: string) => {
     text += `${line}\n`;
   });
-  const nParams = layer.weights.reduce((acc, w) => acc + w.shape.reduce((a: number, b) => a * (b as number), 1), 0);
+  const nParams = layer.weights.reduce(
+    (acc, w) => acc + w.shape.reduce((a: number, b) => a * (b as number), 1),
+    0,
+  );
   expect(nParams).toBeGreaterThan(0);
   expect(model.countParams()).toBe(nParams);
   expect(text).toContain(layer.getClassName());

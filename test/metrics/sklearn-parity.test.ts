@@ -56,12 +56,23 @@ interface McCase {
   probs: number[][];
   expected: Record<string, Ref>;
 }
-const revive = (_k: string, v: unknown): unknown => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
-const fx = JSON.parse(readFileSync(new URL('../fixtures/metrics/metrics.json', import.meta.url), 'utf8'), revive) as {
+const revive = (_k: string, v: unknown): unknown =>
+  v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v;
+const fx = JSON.parse(
+  readFileSync(new URL('../fixtures/metrics/metrics.json', import.meta.url), 'utf8'),
+  revive,
+) as {
   labelCases: LabelCase[];
   scoreCases: ScoreCase[];
   multiclassCases: McCase[];
-  segmentation: { yTrue: number[]; yPred: number[]; numClasses: number; dice: number[]; iou: number[]; confusion: number[][] };
+  segmentation: {
+    yTrue: number[];
+    yPred: number[];
+    numClasses: number;
+    dice: number[];
+    iou: number[];
+    confusion: number[][];
+  };
 };
 
 const TOL = 1e-9;
@@ -116,9 +127,15 @@ describe('label metrics vs scikit-learn', () => {
         expect(confusionMatrix(c.yTrue, c.yPred)).toEqual(e.confusion);
         check(e.accuracy as Ref, () => accuracy(c.yTrue, c.yPred));
         check(e.balancedAccuracy as Ref, (onWarning) => balancedAccuracy(c.yTrue, c.yPred, { onWarning }));
-        check(e.balancedAccuracyAdjusted as Ref, () => balancedAccuracy(c.yTrue, c.yPred, { adjusted: true }));
+        check(e.balancedAccuracyAdjusted as Ref, () =>
+          balancedAccuracy(c.yTrue, c.yPred, { adjusted: true }),
+        );
         check(e.mcc as Ref, (onWarning) => matthewsCorrcoef(c.yTrue, c.yPred, { onWarning }));
-        for (const [key, weights] of [['kappa', undefined], ['kappaLinear', 'linear'], ['kappaQuadratic', 'quadratic']] as const) {
+        for (const [key, weights] of [
+          ['kappa', undefined],
+          ['kappaLinear', 'linear'],
+          ['kappaQuadratic', 'quadratic'],
+        ] as const) {
           const ref = e[key] as Ref;
           const warnings: MetricWarning[] = [];
           const k = cohenKappa(c.yTrue, c.yPred, { weights, onWarning: (w) => warnings.push(w) });
@@ -132,19 +149,27 @@ describe('label metrics vs scikit-learn', () => {
       it('precision / recall / F1 / F-beta / specificity for every average', () => {
         for (const [key, average] of AVGS) {
           const o = { average, posLabel: c.posLabel };
-          check(e[`precision_${key}`] as Ref, (onWarning) => precision(c.yTrue, c.yPred, { ...o, onWarning }));
+          check(e[`precision_${key}`] as Ref, (onWarning) =>
+            precision(c.yTrue, c.yPred, { ...o, onWarning }),
+          );
           check(e[`recall_${key}`] as Ref, (onWarning) => recall(c.yTrue, c.yPred, { ...o, onWarning }));
           check(e[`f1_${key}`] as Ref, (onWarning) => f1(c.yTrue, c.yPred, { ...o, onWarning }));
-          check(e[`fbeta_${key}`] as Ref, (onWarning) => fbeta(c.yTrue, c.yPred, c.beta, { ...o, onWarning }));
+          check(e[`fbeta_${key}`] as Ref, (onWarning) =>
+            fbeta(c.yTrue, c.yPred, c.beta, { ...o, onWarning }),
+          );
           check(e[`precision1_${key}`] as Ref, () => precision(c.yTrue, c.yPred, { ...o, zeroDivision: 1 }));
-          if (key !== 'binary') close(specificity(c.yTrue, c.yPred, o), e[`specificity_${key}`] as number | number[]);
+          if (key !== 'binary')
+            close(specificity(c.yTrue, c.yPred, o), e[`specificity_${key}`] as number | number[]);
         }
-        if (e.specificity_binary) check(e.specificity_binary as Ref, () => specificity(c.yTrue, c.yPred, { posLabel: c.posLabel }));
+        if (e.specificity_binary)
+          check(e.specificity_binary as Ref, () => specificity(c.yTrue, c.yPred, { posLabel: c.posLabel }));
       });
       it('classification report text is identical', () => {
         expect(classificationReport(c.yTrue, c.yPred)).toBe(e.report);
         const labels = e.labels as number[];
-        expect(classificationReport(c.yTrue, c.yPred, { digits: 4, targetNames: labels.map((l) => `class_${l}`) })).toBe(e.report4);
+        expect(
+          classificationReport(c.yTrue, c.yPred, { digits: 4, targetNames: labels.map((l) => `class_${l}`) }),
+        ).toBe(e.report4);
       });
     });
   }
@@ -154,7 +179,10 @@ describe('score metrics vs scikit-learn', () => {
   for (const c of fx.scoreCases) {
     it(c.name, () => {
       const e = c.expected;
-      for (const [key, drop] of [['roc_drop', true], ['roc_full', false]] as const) {
+      for (const [key, drop] of [
+        ['roc_drop', true],
+        ['roc_full', false],
+      ] as const) {
         const r = rocCurve(c.yTrue, c.scores, { dropIntermediate: drop });
         nullableClose(r.fpr, e[key].fpr);
         nullableClose(r.tpr, e[key].tpr);
@@ -179,7 +207,9 @@ describe('multi-class scores vs scikit-learn', () => {
     it(c.name, () => {
       const e = c.expected;
       check(e.auc_macro as Ref, () => rocAuc(c.yTrue, c.probs, { multiClass: 'ovr', average: 'macro' }));
-      check(e.auc_weighted as Ref, () => rocAuc(c.yTrue, c.probs, { multiClass: 'ovr', average: 'weighted' }));
+      check(e.auc_weighted as Ref, () =>
+        rocAuc(c.yTrue, c.probs, { multiClass: 'ovr', average: 'weighted' }),
+      );
       check(e.auc_none as Ref, () => rocAucPerClass(c.yTrue, c.probs));
       check(e.ap_macro as Ref, () => averagePrecision(c.yTrue, c.probs));
       check(e.ap_weighted as Ref, () => averagePrecision(c.yTrue, c.probs, { average: 'weighted' }));

@@ -44,7 +44,12 @@ describe('MetricsAccumulator', () => {
       if (k <= 2) {
         const pos = scores.map((r) => r[r.length - 1] as number);
         expect(oneShot.auc).toBe(rocAuc(y, pos));
-        expect(oneShot.f1).toBe(f1(y, pos.map((p) => (p >= 0.5 ? 1 : 0))));
+        expect(oneShot.f1).toBe(
+          f1(
+            y,
+            pos.map((p) => (p >= 0.5 ? 1 : 0)),
+          ),
+        );
       } else {
         expect(oneShot.auc).toBe(rocAuc(y, scores, { multiClass: 'ovr', average: 'macro' }));
       }
@@ -72,7 +77,9 @@ describe('MetricsAccumulator', () => {
 
   it('reports an undefined AUC as NaN with a warning', () => {
     const warnings: string[] = [];
-    const r = evaluateScores([1, 1, 1], [0.2, 0.7, 0.9], ['auc', 'accuracy'], { onWarning: (w) => warnings.push(w.metric) });
+    const r = evaluateScores([1, 1, 1], [0.2, 0.7, 0.9], ['auc', 'accuracy'], {
+      onWarning: (w) => warnings.push(w.metric),
+    });
     expect(r.auc).toBeNaN();
     expect(r.accuracy).toBeCloseTo(2 / 3, 12);
     expect(warnings).toContain('auc');
@@ -97,9 +104,16 @@ describe('aggregateSeries', () => {
     expect(f1(mean.yTrue!, mean.predicted)).toBe(1);
   });
   it('aggregates [n, K] rows and rejects inconsistent labels', () => {
-    const rows = [[0.2, 0.8], [0.6, 0.4], [0.9, 0.1]];
+    const rows = [
+      [0.2, 0.8],
+      [0.6, 0.4],
+      [0.9, 0.1],
+    ];
     const r = aggregateSeries(rows, [1, 1, 2], { reduce: 'vote' });
-    expect(r.scores).toEqual([[0.5, 0.5], [1, 0]]);
+    expect(r.scores).toEqual([
+      [0.5, 0.5],
+      [1, 0],
+    ]);
     expect(r.predicted).toEqual([0, 0]);
     expect(() => aggregateSeries(scores, ids, { yTrue: [1, 0, 0, 0, 1, 1, 1] })).toThrow(/series 'a'/);
     expect(() => aggregateSeries(scores, ids, { reduce: 'median' as 'mean' })).toThrow(/'reduce'/);
@@ -119,7 +133,11 @@ describe('MetricsCallback', () => {
     }
     const x = tf.tensor2d(xs, [n, 2]);
     const y = tf.tensor2d(ys, [n, 1]);
-    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2], kernelInitializer: 'zeros' })] });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [2], kernelInitializer: 'zeros' }),
+      ],
+    });
     model.compile({ optimizer: tf.train.adam(0.1), loss: 'binaryCrossentropy' });
     const cb = new MetricsCallback({ validationData: [x, y], metrics: ['auc', 'f1', 'ap'] });
     const seen: number[] = [];
@@ -149,7 +167,9 @@ describe('MetricsCallback', () => {
   });
   it('validates its options', () => {
     const x = tf.zeros([2, 2]);
-    expect(() => new MetricsCallback({ validationData: [x, x], metrics: ['aucc' as 'auc'] })).toThrow(/'metrics'/);
+    expect(() => new MetricsCallback({ validationData: [x, x], metrics: ['aucc' as 'auc'] })).toThrow(
+      /'metrics'/,
+    );
     expect(() => new MetricsCallback({ validationData: [x, x], metrics: [] })).toThrow(/'metrics'/);
     x.dispose();
   });

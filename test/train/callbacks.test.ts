@@ -76,7 +76,13 @@ describe('EarlyStopping on a scripted loss sequence', () => {
     const x = tf.randomUniform([8, 3], 0, 1, 'float32', 1);
     const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1, 0, 1, 0, 1], 'int32'), 2);
     const es = new EarlyStopping({ monitor: 'loss', patience: 1 });
-    const h = await model.fit(x, y, { epochs: 10, batchSize: 4, verbose: 0, shuffle: false, callbacks: [es] });
+    const h = await model.fit(x, y, {
+      epochs: 10,
+      batchSize: 4,
+      verbose: 0,
+      shuffle: false,
+      callbacks: [es],
+    });
     expect(h.epoch.length).toBe(2); // lr 0: loss never improves after epoch 0
     tf.dispose([x, y]);
   });
@@ -85,7 +91,13 @@ describe('EarlyStopping on a scripted loss sequence', () => {
 describe('ReduceLROnPlateau', () => {
   it('divides the live rate after `patience` flat epochs, honours cooldown and minLr', async () => {
     const model = tinyModel(tf.train.adam(1e-2));
-    const cb = new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2, cooldown: 1, minLr: 2e-3 });
+    const cb = new ReduceLROnPlateau({
+      monitor: 'val_loss',
+      factor: 0.5,
+      patience: 2,
+      cooldown: 1,
+      minLr: 2e-3,
+    });
     cb.setModel(model);
     await cb.onTrainBegin();
     const seq = [1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9];
@@ -116,7 +128,10 @@ describe('LearningRateScheduler', () => {
     await model.fit(x, y, {
       epochs: 5,
       verbose: 0,
-      callbacks: [sched, new tfl.CustomCallback({ onEpochEnd: async () => void seen.push(getLearningRate(opt)) })],
+      callbacks: [
+        sched,
+        new tfl.CustomCallback({ onEpochEnd: async () => void seen.push(getLearningRate(opt)) }),
+      ],
     });
     expect(seen.map((v) => +v.toFixed(6))).toEqual([0.1, 0.1, 0.05, 0.05, 0.025]);
     tf.dispose([x, y]);
@@ -153,7 +168,9 @@ describe('HistoryLogger', () => {
       await cb.onEpochEnd(0, { loss: 1.5, val_loss: tf.scalar(2) as tf.Scalar });
       await cb.onEpochEnd(1, { loss: 1.25, val_loss: 1.75 });
     }
-    const lines = readFileSync(join(tmp, 'h', 'history.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(tmp, 'h', 'history.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines[0]).toBe('epoch,loss,val_loss,lr');
     expect(lines[2]).toBe('1,1.25,1.75,0.1');
     const h = JSON.parse(readFileSync(join(tmp, 'h', 'history.json'), 'utf8'));

@@ -42,10 +42,14 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const model = tinyModel();
     fillWeights(model, 7);
     await saveCheckpoint(model, dir, { state: { epoch: 3 } });
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'helpers', 'crash-save.ts'), dir], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, 'helpers', 'crash-save.ts'), dir],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(child.signal).toBe('SIGKILL');
     // The dead writer's temporary directory is still there, the target is untouched.
     expect(readdirSync(root).some((n) => n.startsWith('crash.tmp-'))).toBe(true);

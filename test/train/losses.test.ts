@@ -43,10 +43,16 @@ describe('cross-entropy losses match torch', () => {
     expect(val(binaryCrossEntropy(), y, p)).toBeCloseTo(b.plain, 5);
     expect(Math.abs(val(binaryCrossEntropy(), y, p) - b.plain)).toBeLessThan(TOL);
     expect(Math.abs(val(binaryCrossEntropy(), soft, p) - b.soft)).toBeLessThan(TOL);
-    expect(Math.abs(val(binaryCrossEntropy({ fromLogits: true }), y, logits) - b.logitsPlain)).toBeLessThan(TOL);
+    expect(Math.abs(val(binaryCrossEntropy({ fromLogits: true }), y, logits) - b.logitsPlain)).toBeLessThan(
+      TOL,
+    );
     const cw = b.classWeights as number[];
-    expect(Math.abs(val(binaryCrossEntropy({ classWeights: cw, reduction: 'mean' }), y, p) - b.weightedMean)).toBeLessThan(TOL);
-    expect(Math.abs(val(binaryCrossEntropy({ classWeights: cw }), y, p) - b.weightedWeighted)).toBeLessThan(TOL);
+    expect(
+      Math.abs(val(binaryCrossEntropy({ classWeights: cw, reduction: 'mean' }), y, p) - b.weightedMean),
+    ).toBeLessThan(TOL);
+    expect(Math.abs(val(binaryCrossEntropy({ classWeights: cw }), y, p) - b.weightedWeighted)).toBeLessThan(
+      TOL,
+    );
     expect(Math.abs(val(binaryCrossEntropy({ labelSmoothing: 0.1 }), y, p) - b.smoothed)).toBeLessThan(TOL);
     tf.dispose([logits, p, y, soft]);
   });
@@ -65,15 +71,29 @@ describe('cross-entropy losses match torch', () => {
     ] as const) {
       expect(Math.abs(val(loss({ fromLogits: true }), y, logits) - c.plain)).toBeLessThan(TOL);
       expect(Math.abs(val(loss(), y, probs) - c.plain)).toBeLessThan(TOL);
-      expect(Math.abs(val(loss({ classWeights: cw, fromLogits: true }), y, logits) - c.weighted)).toBeLessThan(TOL);
-      expect(Math.abs(val(loss({ classWeights: cw, reduction: 'sum' }), y, probs) - c.weightedSum)).toBeLessThan(1e-4);
+      expect(
+        Math.abs(val(loss({ classWeights: cw, fromLogits: true }), y, logits) - c.weighted),
+      ).toBeLessThan(TOL);
+      expect(
+        Math.abs(val(loss({ classWeights: cw, reduction: 'sum' }), y, probs) - c.weightedSum),
+      ).toBeLessThan(1e-4);
     }
     // [batch, 1] targets as model.fit passes them
     const col = tf.reshape(idx, [-1, 1]);
-    expect(Math.abs(val(sparseCategoricalCrossEntropy({ fromLogits: true }), col, logits) - c.plain)).toBeLessThan(TOL);
-    expect(Math.abs(val(categoricalCrossEntropy({ fromLogits: true }), soft, logits) - c.softTargets)).toBeLessThan(TOL);
-    expect(Math.abs(val(labelSmoothedCrossEntropy({ smoothing: 0.1, fromLogits: true }), soft, logits) - c.softSmoothed)).toBeLessThan(TOL);
-    expect(Math.abs(val(labelSmoothedCrossEntropy({ smoothing: 0.2 }), oneHot, probs) - c.hardSmoothed)).toBeLessThan(TOL);
+    expect(
+      Math.abs(val(sparseCategoricalCrossEntropy({ fromLogits: true }), col, logits) - c.plain),
+    ).toBeLessThan(TOL);
+    expect(
+      Math.abs(val(categoricalCrossEntropy({ fromLogits: true }), soft, logits) - c.softTargets),
+    ).toBeLessThan(TOL);
+    expect(
+      Math.abs(
+        val(labelSmoothedCrossEntropy({ smoothing: 0.1, fromLogits: true }), soft, logits) - c.softSmoothed,
+      ),
+    ).toBeLessThan(TOL);
+    expect(
+      Math.abs(val(labelSmoothedCrossEntropy({ smoothing: 0.2 }), oneHot, probs) - c.hardSmoothed),
+    ).toBeLessThan(TOL);
     tf.dispose([logits, probs, idx, oneHot, soft, col]);
   });
 
@@ -95,13 +115,21 @@ describe('focal and Dice losses match torch', () => {
     const p = tf.sigmoid(logits);
     expect(Math.abs(val(binaryFocalLoss({ fromLogits: true }), y, logits) - f.binary)).toBeLessThan(TOL);
     expect(Math.abs(val(binaryFocalLoss(), y, p) - f.binary)).toBeLessThan(TOL);
-    expect(Math.abs(val(binaryFocalLoss({ alpha: null, gamma: 1, fromLogits: true }), y, logits) - f.binaryNoAlphaGamma1)).toBeLessThan(TOL);
+    expect(
+      Math.abs(
+        val(binaryFocalLoss({ alpha: null, gamma: 1, fromLogits: true }), y, logits) - f.binaryNoAlphaGamma1,
+      ),
+    ).toBeLessThan(TOL);
     const cl = t2(f.catLogits);
     const cy = t2(f.catY);
-    expect(Math.abs(val(categoricalFocalLoss({ alpha: f.catAlpha, fromLogits: true }), cy, cl) - f.categorical)).toBeLessThan(TOL);
+    expect(
+      Math.abs(val(categoricalFocalLoss({ alpha: f.catAlpha, fromLogits: true }), cy, cl) - f.categorical),
+    ).toBeLessThan(TOL);
     // gamma 0 and no alpha is plain cross-entropy
     const ce = val(categoricalCrossEntropy({ fromLogits: true }), cy, cl);
-    expect(Math.abs(val(categoricalFocalLoss({ gamma: 0, fromLogits: true }), cy, cl) - ce)).toBeLessThan(TOL);
+    expect(Math.abs(val(categoricalFocalLoss({ gamma: 0, fromLogits: true }), cy, cl) - ce)).toBeLessThan(
+      TOL,
+    );
     tf.dispose([logits, y, p, cl, cy]);
   });
 
@@ -156,24 +184,48 @@ describe('triplet losses', () => {
   it('trains an embedding through model.fit with tiled labels', async () => {
     const dim = 4;
     const input = tfl.input({ shape: [3] });
-    const dense = tfl.layers.dense({ units: dim, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) });
+    const dense = tfl.layers.dense({
+      units: dim,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }),
+    });
     const model = tfl.model({ inputs: input, outputs: dense.apply(input) as tfl.SymbolicTensor });
-    model.compile({ optimizer: tf.train.adam(0.05), loss: tripletLoss({ mining: 'batch-hard', margin: 0.5 }) });
+    model.compile({
+      optimizer: tf.train.adam(0.05),
+      loss: tripletLoss({ mining: 'batch-hard', margin: 0.5 }),
+    });
     const labels = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2];
-    const x = tf.tidy(() => tf.add(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), tf.randomNormal([12, 3], 0, 0.3, 'float32', 1)));
+    const x = tf.tidy(() =>
+      tf.add(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), tf.randomNormal([12, 3], 0, 0.3, 'float32', 1)),
+    );
     const y = tf.tile(tf.tensor2d(labels, [12, 1]), [1, dim]);
     const h = await model.fit(x, y, { epochs: 15, batchSize: 12, verbose: 0 });
     const loss = h.history['loss'] as number[];
     expect(loss[loss.length - 1]).toBeLessThan(loss[0] as number);
     // sparse cross-entropy inside fit: one-hot targets pass through unchanged
-    const p = tf.softmax(tf.tensor2d([[1, 2, 0], [0, 0, 3]]));
-    const oh = tf.tensor2d([[0, 1, 0], [0, 0, 1]]);
-    expect(val(sparseCategoricalCrossEntropy(), oh, p)).toBeCloseTo(val(sparseCategoricalCrossEntropy(), tf.tensor1d([1, 2]), p), 6);
+    const p = tf.softmax(
+      tf.tensor2d([
+        [1, 2, 0],
+        [0, 0, 3],
+      ]),
+    );
+    const oh = tf.tensor2d([
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(val(sparseCategoricalCrossEntropy(), oh, p)).toBeCloseTo(
+      val(sparseCategoricalCrossEntropy(), tf.tensor1d([1, 2]), p),
+      6,
+    );
     tf.dispose([x, y, p, oh]);
   });
 
   it('gradients are finite, including duplicate embeddings', () => {
-    const e = tf.tensor2d([[1, 0], [1, 0], [0, 1], [0, 1]]);
+    const e = tf.tensor2d([
+      [1, 0],
+      [1, 0],
+      [0, 1],
+      [0, 1],
+    ]);
     const l = tf.tensor1d([0, 0, 1, 1]);
     for (const mining of ['batch-hard', 'semi-hard', 'random'] as const) {
       const loss = tripletLoss({ mining });

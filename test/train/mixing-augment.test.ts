@@ -8,12 +8,26 @@ import { fitWithMixing, labelSmoothedCrossEntropy } from '../../src/train';
 function convNet(): tfl.LayersModel {
   const m = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+      tfl.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 4,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
+      }),
       tfl.layers.globalAveragePooling2d({}),
-      tfl.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+      tfl.layers.dense({
+        units: 2,
+        activation: 'softmax',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
+      }),
     ],
   });
-  m.compile({ optimizer: tf.train.adam(0.02), loss: labelSmoothedCrossEntropy({ smoothing: 0 }), metrics: ['accuracy'] });
+  m.compile({
+    optimizer: tf.train.adam(0.02),
+    loss: labelSmoothedCrossEntropy({ smoothing: 0 }),
+    metrics: ['accuracy'],
+  });
   return m;
 }
 
@@ -24,7 +38,13 @@ describe('fitWithMixing + augment mixers', () => {
       const bright = tf.reshape(tf.tensor1d([...Array(16).keys()].map((i) => i % 2)), [16, 1, 1, 1]);
       return tf.add(noise, tf.mul(bright, 0.7)) as tf.Tensor4D;
     });
-    const y = tf.oneHot(tf.tensor1d([...Array(16).keys()].map((i) => i % 2), 'int32'), 2);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        [...Array(16).keys()].map((i) => i % 2),
+        'int32',
+      ),
+      2,
+    );
     const mixers = [
       (bx: tf.Tensor, by: tf.Tensor, seed: number) => mixup(bx as tf.Tensor4D, by, { alpha: 0.4, seed }),
       (bx: tf.Tensor, by: tf.Tensor, seed: number) => cutmix(bx as tf.Tensor4D, by, { alpha: 1, seed }),

@@ -28,7 +28,7 @@ function readPng(bytes: Uint8Array): { width: number; height: number; ok: boolea
   const width = v.getUint32(16);
   const height = v.getUint32(20);
   const idat: Uint8Array[] = [];
-  for (let o = 8; o < bytes.length; ) {
+  for (let o = 8; o < bytes.length;) {
     const len = v.getUint32(o);
     const type = String.fromCharCode(...bytes.subarray(o + 4, o + 8));
     if (type === 'IDAT') idat.push(bytes.subarray(o + 8, o + 8 + len));
@@ -47,7 +47,12 @@ function countColor(fig: Figure, rgb: [number, number, number], tol = 40): numbe
   return n;
 }
 
-const history = { epoch: [0, 1, 2, 3], loss: [0.9, 0.6, 0.4, 0.3], val_loss: [1, 0.7, 0.55, 0.5], lr: [1, 1, 1, 1] };
+const history = {
+  epoch: [0, 1, 2, 3],
+  loss: [0.9, 0.6, 0.4, 0.3],
+  val_loss: [1, 0.7, 0.55, 0.5],
+  lr: [1, 1, 1, 1],
+};
 
 describe('plots', () => {
   it('nice ticks and trapezoid area', () => {
@@ -77,7 +82,12 @@ describe('plots', () => {
   });
 
   it('ROC with AUC in the legend', async () => {
-    const fig = rocChart({ curves: [{ fpr: [0, 0.1, 0.3, 1], tpr: [0, 0.6, 0.9, 1], name: 'CNN' }, { fpr: [0, 1], tpr: [0, 1], auc: 0.5 }] });
+    const fig = rocChart({
+      curves: [
+        { fpr: [0, 0.1, 0.3, 1], tpr: [0, 0.6, 0.9, 1], name: 'CNN' },
+        { fpr: [0, 1], tpr: [0, 1], auc: 0.5 },
+      ],
+    });
     const svg = renderSvg(fig);
     expect(svg).toContain('CNN (AUC = 0.845)');
     expect(svg).toContain('ROC (AUC = 0.500)');
@@ -87,11 +97,18 @@ describe('plots', () => {
   });
 
   it('confusion matrix: counts in cells, darker for larger', async () => {
-    const fig = confusionMatrixChart({ matrix: [[50, 3], [7, 90]], labels: ['NORMAL', 'PNEUMONIA'] });
+    const fig = confusionMatrixChart({
+      matrix: [
+        [50, 3],
+        [7, 90],
+      ],
+      labels: ['NORMAL', 'PNEUMONIA'],
+    });
     const texts = fig.marks.filter((m) => m.kind === 'text').map((m) => (m.kind === 'text' ? m.text : ''));
     expect(texts).toEqual(expect.arrayContaining(['50', '3', '7', '90', 'Predicted', 'True', 'PNEUMONIA']));
     const cells = fig.marks.filter((m) => m.kind === 'rect' && m.stroke === '#ffffff');
-    const lum = (c: string): number => parseInt(c.slice(1, 3), 16) + parseInt(c.slice(3, 5), 16) + parseInt(c.slice(5, 7), 16);
+    const lum = (c: string): number =>
+      parseInt(c.slice(1, 3), 16) + parseInt(c.slice(3, 5), 16) + parseInt(c.slice(5, 7), 16);
     const fills = cells.map((c) => (c.kind === 'rect' ? lum(c.fill) : 0));
     expect(fills[3]).toBeLessThan(fills[0]!); // 90 darker than 50
     expect(fills[0]).toBeLessThan(fills[1]!); // 50 darker than 3
@@ -103,13 +120,21 @@ describe('plots', () => {
     const red = tf.tidy(() => tf.concat([tf.ones([8, 8, 1]), tf.zeros([8, 8, 2])], 2)) as tf.Tensor3D;
     const before = tf.memory().numTensors;
     const gray = { width: 4, height: 4, channels: 1 as const, data: new Uint8Array(16).fill(128) };
-    const fig = imageGrid({ images: [{ pixels: red, caption: 'COVID 0.93' }, { pixels: gray, caption: 'non-COVID' }], cellSize: 64 });
+    const fig = imageGrid({
+      images: [
+        { pixels: red, caption: 'COVID 0.93' },
+        { pixels: gray, caption: 'non-COVID' },
+      ],
+      cellSize: 64,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(countColor(fig, [255, 0, 0], 10)).toBe(64 * 64);
     expect(countColor(fig, [128, 128, 128], 3)).toBe(64 * 64);
     expect(readPng(readFileSync(await saveFigure(fig, join(root, 'grid.png')))).ok).toBe(true);
     expect(renderSvg(fig)).toContain('data:image/png;base64,');
-    expect(() => imageGrid({ images: [{ pixels: { ...gray, data: new Uint8Array(3) } }] })).toThrow(/expected 16/);
+    expect(() => imageGrid({ images: [{ pixels: { ...gray, data: new Uint8Array(3) } }] })).toThrow(
+      /expected 16/,
+    );
     red.dispose();
   });
 });

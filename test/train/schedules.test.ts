@@ -9,15 +9,23 @@ const fx = JSON.parse(readFileSync(new URL('../fixtures/train/losses.json', impo
 
 function expectSeq(got: number[], want: number[]): void {
   expect(got.length).toBe(want.length);
-  got.forEach((g, i) => expect(Math.abs(g - (want[i] as number))).toBeLessThan(1e-9 + 1e-6 * Math.abs(want[i] as number)));
+  got.forEach((g, i) =>
+    expect(Math.abs(g - (want[i] as number))).toBeLessThan(1e-9 + 1e-6 * Math.abs(want[i] as number)),
+  );
 }
 
 describe('learning-rate schedules match torch.optim.lr_scheduler', () => {
   const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
   it('cosine with period 10 (001), annealing and warm restarts', () => {
     const s = fx.schedules;
-    expectSeq(range(25).map(cosineSchedule({ baseLr: 1e-4, period: 10, minLr: 1e-6 })), s['cosine'] as number[]);
-    expectSeq(range(25).map(cosineSchedule({ baseLr: 1e-4, period: 10, restarts: true })), s['cosineRestarts'] as number[]);
+    expectSeq(
+      range(25).map(cosineSchedule({ baseLr: 1e-4, period: 10, minLr: 1e-6 })),
+      s['cosine'] as number[],
+    );
+    expectSeq(
+      range(25).map(cosineSchedule({ baseLr: 1e-4, period: 10, restarts: true })),
+      s['cosineRestarts'] as number[],
+    );
   });
   it('step decay halving (002) and linear warm-up', () => {
     const s = fx.schedules;
@@ -34,7 +42,12 @@ describe('learning-rate schedules match torch.optim.lr_scheduler', () => {
 
 describe('getLearningRate / setLearningRate', () => {
   it('changes the step actually taken by SGD and Adam', () => {
-    for (const make of [() => tf.train.sgd(0.1), () => tf.train.adam(0.1), () => tf.train.rmsprop(0.1), () => tf.train.momentum(0.1, 0.9)]) {
+    for (const make of [
+      () => tf.train.sgd(0.1),
+      () => tf.train.adam(0.1),
+      () => tf.train.rmsprop(0.1),
+      () => tf.train.momentum(0.1, 0.9),
+    ]) {
       const opt = make();
       expect(getLearningRate(opt)).toBeCloseTo(0.1);
       setLearningRate(opt, 0);

@@ -49,7 +49,13 @@ describe('fitWithMixing', () => {
         return halfMix(bx, by, seed);
       };
       const before = tf.memory().numTensors;
-      const h = await fitWithMixing(model, x, y, { mixer, epochs: 3, batchSize: 4, seed: 9, validationData: [x, y] });
+      const h = await fitWithMixing(model, x, y, {
+        mixer,
+        epochs: 3,
+        batchSize: 4,
+        seed: 9,
+        validationData: [x, y],
+      });
       expect(tf.memory().numTensors).toBe(before + 8); // Adam's two slots per weight, created lazily
       expect(h.epoch).toEqual([0, 1, 2]);
       expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
@@ -82,7 +88,10 @@ describe('freezing', () => {
   function nested(): tfl.LayersModel {
     const inner = tfl.sequential({
       name: 'backbone',
-      layers: [tfl.layers.dense({ units: 4, inputShape: [3], name: 'b1' }), tfl.layers.dense({ units: 4, name: 'b2' })],
+      layers: [
+        tfl.layers.dense({ units: 4, inputShape: [3], name: 'b1' }),
+        tfl.layers.dense({ units: 4, name: 'b2' }),
+      ],
     });
     const input = tfl.input({ shape: [3] });
     const h = inner.apply(input) as tfl.SymbolicTensor;
@@ -131,7 +140,8 @@ describe('gridSearch', () => {
       { lr: 2, bs: 16 },
       { lr: 2, bs: 32 },
     ]);
-    const f1 = (p: Record<string, unknown>): number => 1 - Math.abs(Math.log10(p['lr'] as number) + 4) / 10 - (p['bs'] === 16 ? 0 : 0.05);
+    const f1 = (p: Record<string, unknown>): number =>
+      1 - Math.abs(Math.log10(p['lr'] as number) + 4) / 10 - (p['bs'] === 16 ? 0 : 0.05);
     const seen: number[] = [];
     const { best, results } = await gridSearch({
       space: { lr: [1e-3, 1e-4, 1e-5], bs: [16, 32], opt: ['adam', 'sgd'] },
@@ -141,7 +151,12 @@ describe('gridSearch', () => {
     expect(results.length).toBe(12);
     expect(seen).toEqual([...Array(12).keys()]);
     expect(best.params).toEqual({ lr: 1e-4, bs: 16, opt: 'adam' });
-    const low = await gridSearch({ space: { a: [3, 1, 2] }, trainEval: (p) => ({ loss: p['a'] as number }), select: 'loss', mode: 'min' });
+    const low = await gridSearch({
+      space: { a: [3, 1, 2] },
+      trainEval: (p) => ({ loss: p['a'] as number }),
+      select: 'loss',
+      mode: 'min',
+    });
     expect(low.best.params).toEqual({ a: 1 });
     const skipped = await gridSearch({
       space: { a: [1, 2] },
@@ -166,11 +181,15 @@ describe('resumeFrom', () => {
     const dir = join(root, 'resume');
     const first = tinyModel(tf.train.adam(0.05), 11);
     await fit(first, 2, 0, [new ModelCheckpoint({ dir, monitor: 'loss' })]);
-    const run = await resumeFrom(dir, { compile: { optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] } });
+    const run = await resumeFrom(dir, {
+      compile: { optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] },
+    });
     expect(run.initialEpoch).toBe(2);
     expect(run.optimizerRestored).toBe(true);
     expect(run.checkpoint.initialHistory?.['loss']?.length).toBe(2);
-    const h = await fit(run.model, 4, run.initialEpoch, [new ModelCheckpoint({ dir, monitor: 'loss', ...run.checkpoint })]);
+    const h = await fit(run.model, 4, run.initialEpoch, [
+      new ModelCheckpoint({ dir, monitor: 'loss', ...run.checkpoint }),
+    ]);
     expect(h.epoch).toEqual([2, 3]);
     const a = straight.getWeights().flatMap((w) => Array.from(w.dataSync()));
     const b = run.model.getWeights().flatMap((w) => Array.from(w.dataSync()));

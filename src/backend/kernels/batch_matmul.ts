@@ -1,4 +1,10 @@
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { release, transposeK } from './util';
 
@@ -23,7 +29,11 @@ function batchMatMul(
   if (!transposeA && !transposeB) return stock.kernelFunc(args as never) as TensorInfo;
   const a = transposeA ? transposeK('wasm', backend, inputs.a, swapLast(inputs.a.shape.length)) : inputs.a;
   const b = transposeB ? transposeK('wasm', backend, inputs.b, swapLast(inputs.b.shape.length)) : inputs.b;
-  const out = stock.kernelFunc({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+  const out = stock.kernelFunc({
+    inputs: { a, b },
+    backend,
+    attrs: { ...attrs, transposeA: false, transposeB: false },
+  }) as TensorInfo;
   if (transposeA) release(backend, a);
   if (transposeB) release(backend, b);
   return out;

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
@@ -7,7 +13,15 @@ import { allocFloat, viewFloat } from './util';
  * One loop per op and broadcast mode, written out so each stays monomorphic: mode 0 equal
  * shapes, 1 b scalar, 2 b a trailing vector, 3 a scalar, 4 a a trailing vector.
  */
-type Loop = (a: Float32Array, b: Float32Array, o: Float32Array, n: number, na: number, nb: number, mode: number) => void;
+type Loop = (
+  a: Float32Array,
+  b: Float32Array,
+  o: Float32Array,
+  n: number,
+  na: number,
+  nb: number,
+  mode: number,
+) => void;
 const LOOPS: Record<string, Loop> = {
   Multiply: (a, b, o, n, na, nb, mode) => {
     if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (b[i] as number);
@@ -15,12 +29,14 @@ const LOOPS: Record<string, Loop> = {
       const s = b[0] as number;
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) * s;
     } else if (mode === 2) {
-      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) * (b[j] as number);
+      for (let i = 0; i < n; i += nb)
+        for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) * (b[j] as number);
     } else if (mode === 3) {
       const s = a[0] as number;
       for (let i = 0; i < n; i++) o[i] = s * (b[i] as number);
     } else {
-      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) * (b[i + j] as number);
+      for (let i = 0; i < n; i += na)
+        for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) * (b[i + j] as number);
     }
   },
   Add: (a, b, o, n, na, nb, mode) => {
@@ -29,12 +45,14 @@ const LOOPS: Record<string, Loop> = {
       const s = b[0] as number;
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) + s;
     } else if (mode === 2) {
-      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) + (b[j] as number);
+      for (let i = 0; i < n; i += nb)
+        for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) + (b[j] as number);
     } else if (mode === 3) {
       const s = a[0] as number;
       for (let i = 0; i < n; i++) o[i] = s + (b[i] as number);
     } else {
-      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) + (b[i + j] as number);
+      for (let i = 0; i < n; i += na)
+        for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) + (b[i + j] as number);
     }
   },
   Sub: (a, b, o, n, na, nb, mode) => {
@@ -43,12 +61,14 @@ const LOOPS: Record<string, Loop> = {
       const s = b[0] as number;
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) - s;
     } else if (mode === 2) {
-      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) - (b[j] as number);
+      for (let i = 0; i < n; i += nb)
+        for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) - (b[j] as number);
     } else if (mode === 3) {
       const s = a[0] as number;
       for (let i = 0; i < n; i++) o[i] = s - (b[i] as number);
     } else {
-      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) - (b[i + j] as number);
+      for (let i = 0; i < n; i += na)
+        for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) - (b[i + j] as number);
     }
   },
   RealDiv: (a, b, o, n, na, nb, mode) => {
@@ -57,16 +77,17 @@ const LOOPS: Record<string, Loop> = {
       const s = b[0] as number;
       for (let i = 0; i < n; i++) o[i] = (a[i] as number) / s;
     } else if (mode === 2) {
-      for (let i = 0; i < n; i += nb) for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) / (b[j] as number);
+      for (let i = 0; i < n; i += nb)
+        for (let j = 0; j < nb; j++) o[i + j] = (a[i + j] as number) / (b[j] as number);
     } else if (mode === 3) {
       const s = a[0] as number;
       for (let i = 0; i < n; i++) o[i] = s / (b[i] as number);
     } else {
-      for (let i = 0; i < n; i += na) for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) / (b[i + j] as number);
+      for (let i = 0; i < n; i += na)
+        for (let j = 0; j < na; j++) o[i + j] = (a[j] as number) / (b[i + j] as number);
     }
   },
 };
-
 
 /** The shape with leading 1s removed: how far a broadcast operand really extends. */
 function core(shape: number[]): number[] {
@@ -117,14 +138,12 @@ function binary(
   return out.info;
 }
 
-
 /** Fast float32 elementwise arithmetic for cpu. */
-export const cpuBinaryEntries: KernelEntry[] = Object.keys(LOOPS).map(
-  (kernelName): KernelEntry => ({
-    kernelName,
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'stock maps every element through broadcast index arithmetic (Adam / batch-norm); flat loops',
-    make: (stock) => ((a: Parameters<typeof binary>[0]) => binary(a, stock, kernelName)) as unknown as KernelFunc,
-  }),
-);
+export const cpuBinaryEntries: KernelEntry[] = Object.keys(LOOPS).map((kernelName): KernelEntry => ({
+  kernelName,
+  backendName: 'cpu',
+  kind: 'speed',
+  why: 'stock maps every element through broadcast index arithmetic (Adam / batch-norm); flat loops',
+  make: (stock) =>
+    ((a: Parameters<typeof binary>[0]) => binary(a, stock, kernelName)) as unknown as KernelFunc,
+}));

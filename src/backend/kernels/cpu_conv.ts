@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
@@ -16,8 +22,14 @@ function blockRows(k: number, total: number): number {
 
 function isPointwise(c: Info): boolean {
   return (
-    c.filterHeight === 1 && c.filterWidth === 1 && c.strideHeight === 1 && c.strideWidth === 1 &&
-    c.padInfo.top === 0 && c.padInfo.left === 0 && c.outHeight === c.inHeight && c.outWidth === c.inWidth
+    c.filterHeight === 1 &&
+    c.filterWidth === 1 &&
+    c.strideHeight === 1 &&
+    c.strideWidth === 1 &&
+    c.padInfo.top === 0 &&
+    c.padInfo.left === 0 &&
+    c.outHeight === c.inHeight &&
+    c.outWidth === c.inWidth
   );
 }
 
@@ -26,9 +38,23 @@ function isPointwise(c: Info): boolean {
  * match a [kh, kw, Cin, Cout] filter viewed as [K, Cout]; zero where the window leaves the
  * image. `transposed` writes it as [K, rows] for the filter gradient.
  */
-function im2col(x: Float32Array, c: Info, r0: number, r1: number, p: Float32Array, transposed: boolean): void {
+function im2col(
+  x: Float32Array,
+  c: Info,
+  r0: number,
+  r1: number,
+  p: Float32Array,
+  transposed: boolean,
+): void {
   const { inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo } = c;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = c;
   const pt = c.padInfo.top;
   const pl = c.padInfo.left;
   const k = kh * kw * cin;
@@ -65,7 +91,14 @@ function im2col(x: Float32Array, c: Info, r0: number, r1: number, p: Float32Arra
 /** dx[window of row r] += d[row]: the adjoint of {@link im2col}. */
 function col2im(d: Float32Array, c: Info, r0: number, r1: number, dx: Float32Array): void {
   const { inHeight: h, inWidth: w, inChannels: cin, outHeight: ho, outWidth: wo } = c;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = c;
   const pt = c.padInfo.top;
   const pl = c.padInfo.left;
   const k = kh * kw * cin;
@@ -108,7 +141,12 @@ function convForward(x: Float32Array, wt: Float32Array, c: Info, y: Float32Array
   }
 }
 
-function makeInfo(xShape: number[], fShape: number[], a: NamedAttrMap, dilations: number | [number, number]): Info {
+function makeInfo(
+  xShape: number[],
+  fShape: number[],
+  a: NamedAttrMap,
+  dilations: number | [number, number],
+): Info {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     fShape as [number, number, number, number],
@@ -159,7 +197,8 @@ function fusedConv2D(args: Args, stock: KernelConfig | undefined, fused: boolean
   const bias = fused ? inputs.bias : undefined;
   const activation = (fused ? (attrs.activation as string | undefined) : undefined) ?? 'linear';
   const cout = filter.shape[3] as number;
-  const biasOk = bias == null || tf.util.sizeFromShape(bias.shape) === cout || tf.util.sizeFromShape(bias.shape) === 1;
+  const biasOk =
+    bias == null || tf.util.sizeFromShape(bias.shape) === cout || tf.util.sizeFromShape(bias.shape) === 1;
   if (!nhwc(attrs) || !ACTIVATIONS.has(activation) || !biasOk || x.dtype !== 'float32') {
     if (stock == null) throw new Error('medinets: no stock cpu convolution kernel to fall back to');
     return stock.kernelFunc(args as never) as TensorInfo;

@@ -25,7 +25,11 @@ function info(xShape: number[], filterShape: number[], a: DepthwiseAttrs): tf.ba
 }
 
 /** dW[i, j, c, m] = sum over n, oy, ox of x[n, oy*s + i*d - pt, ox*s + j*d - pl, c] dy[n, oy, ox, c*M + m]. */
-function backpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function backpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const a = args.attrs as unknown as DepthwiseAttrs;
   const { x, dy } = inputs;
@@ -64,7 +68,11 @@ function backpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backe
 }
 
 /** dx[n, iy, ix, c] = sum over taps and m of W[i, j, c, m] dy[n, oy, ox, c*M + m] (scatter form). */
-function backpropInput(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function backpropInput(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const a = args.attrs as unknown as DepthwiseAttrs;
   const { dy, filter } = inputs;

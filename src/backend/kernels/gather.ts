@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { alloc, view } from './util';
 
@@ -7,7 +13,11 @@ import { alloc, view } from './util';
  * out[s, ...] = sum of x[i, ...] over i with segmentIds[i] = s (ids outside [0, numSegments)
  * are dropped). The gradient of `tf.gather`.
  */
-function unsortedSegmentSum(args: { inputs: { x: TensorInfo; segmentIds: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function unsortedSegmentSum(args: {
+  inputs: { x: TensorInfo; segmentIds: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const numSegments = args.attrs.numSegments as number;
   const { x, segmentIds } = inputs;

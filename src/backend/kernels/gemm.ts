@@ -46,10 +46,22 @@ export function sgemmAcc(
       const a2 = a1 + lda;
       const a3 = a2 + lda;
       for (let jp = 0; jp < panels; jp++) {
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-        let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-        let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        let c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0;
+        let c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
         let q = jp * kb * 4;
         for (let p = 0; p < kb; p++, q += 4) {
           const b0 = bp[q] as number;
@@ -60,27 +72,54 @@ export function sgemmAcc(
           const x1 = a[a1 + p] as number;
           const x2 = a[a2 + p] as number;
           const x3 = a[a3 + p] as number;
-          c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-          c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-          c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-          c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+          c00 += x0 * b0;
+          c01 += x0 * b1;
+          c02 += x0 * b2;
+          c03 += x0 * b3;
+          c10 += x1 * b0;
+          c11 += x1 * b1;
+          c12 += x1 * b2;
+          c13 += x1 * b3;
+          c20 += x2 * b0;
+          c21 += x2 * b1;
+          c22 += x2 * b2;
+          c23 += x2 * b3;
+          c30 += x3 * b0;
+          c31 += x3 * b1;
+          c32 += x3 * b2;
+          c33 += x3 * b3;
         }
         const j = jp * 4;
         const w = Math.min(4, n - j);
         let r = cOff + i * ldc + j;
-        c[r] += c00; if (w > 1) c[r + 1] += c01; if (w > 2) c[r + 2] += c02; if (w > 3) c[r + 3] += c03;
+        c[r] += c00;
+        if (w > 1) c[r + 1] += c01;
+        if (w > 2) c[r + 2] += c02;
+        if (w > 3) c[r + 3] += c03;
         r += ldc;
-        c[r] += c10; if (w > 1) c[r + 1] += c11; if (w > 2) c[r + 2] += c12; if (w > 3) c[r + 3] += c13;
+        c[r] += c10;
+        if (w > 1) c[r + 1] += c11;
+        if (w > 2) c[r + 2] += c12;
+        if (w > 3) c[r + 3] += c13;
         r += ldc;
-        c[r] += c20; if (w > 1) c[r + 1] += c21; if (w > 2) c[r + 2] += c22; if (w > 3) c[r + 3] += c23;
+        c[r] += c20;
+        if (w > 1) c[r + 1] += c21;
+        if (w > 2) c[r + 2] += c22;
+        if (w > 3) c[r + 3] += c23;
         r += ldc;
-        c[r] += c30; if (w > 1) c[r + 1] += c31; if (w > 2) c[r + 2] += c32; if (w > 3) c[r + 3] += c33;
+        c[r] += c30;
+        if (w > 1) c[r + 1] += c31;
+        if (w > 2) c[r + 2] += c32;
+        if (w > 3) c[r + 3] += c33;
       }
     }
     for (; i < m; i++) {
       const a0 = aOff + i * lda + k0;
       for (let jp = 0; jp < panels; jp++) {
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
         let q = jp * kb * 4;
         for (let p = 0; p < kb; p++, q += 4) {
           const x0 = a[a0 + p] as number;
@@ -92,7 +131,10 @@ export function sgemmAcc(
         const j = jp * 4;
         const w = Math.min(4, n - j);
         const r = cOff + i * ldc + j;
-        c[r] += c00; if (w > 1) c[r + 1] += c01; if (w > 2) c[r + 2] += c02; if (w > 3) c[r + 3] += c03;
+        c[r] += c00;
+        if (w > 1) c[r + 1] += c01;
+        if (w > 2) c[r + 2] += c02;
+        if (w > 3) c[r + 3] += c03;
       }
     }
   }

@@ -15,7 +15,11 @@ interface MaxPoolGradAttrs {
  * included) of the first maximum of its window in row-major window order, as the cpu
  * kernel picks it, or -1 for an empty window; and the maximum itself.
  */
-function argmaxWindows(x: Float32Array, shape: number[], info: tf.backend_util.Conv2DInfo): { pos: Int32Array; max: Float32Array } {
+function argmaxWindows(
+  x: Float32Array,
+  shape: number[],
+  info: tf.backend_util.Conv2DInfo,
+): { pos: Int32Array; max: Float32Array } {
   const [n, h, w, c] = shape as [number, number, number, number];
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
@@ -52,11 +56,22 @@ function argmaxWindows(x: Float32Array, shape: number[], info: tf.backend_util.C
 }
 
 function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  return tf.backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
 }
 
 /** dx of max pooling: each dy value goes to the first maximum of its window, whatever its sign. */
-function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function maxPoolGrad(args: {
+  inputs: { dy: TensorInfo; input: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const { dy, input } = inputs;
   const info = poolInfo(input.shape, args.attrs as unknown as MaxPoolGradAttrs);
@@ -73,7 +88,11 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
 }
 
 /** Max pooling with the flat index of each maximum (per image unless includeBatchInIndex). */
-function maxPoolWithArgmax(args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo[] {
+function maxPoolWithArgmax(args: {
+  inputs: { x: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
   const info = poolInfo(x.shape, { ...(attrs as unknown as MaxPoolGradAttrs), dimRoundingMode: undefined });

@@ -1,4 +1,10 @@
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
@@ -41,13 +47,13 @@ function reduceLeading(
 
 /** Leading-axis Sum and Mean for wasm and cpu. */
 export const reduceEntries: KernelEntry[] = (['wasm', 'cpu'] as const).flatMap((backendName) =>
-  (['Sum', 'Mean'] as const).map(
-    (kernelName): KernelEntry => ({
-      kernelName,
-      backendName,
-      kind: 'speed',
-      why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients); one JS pass',
-      make: (stock) => ((a: Parameters<typeof reduceLeading>[0]) => reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
-    }),
-  ),
+  (['Sum', 'Mean'] as const).map((kernelName): KernelEntry => ({
+    kernelName,
+    backendName,
+    kind: 'speed',
+    why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients); one JS pass',
+    make: (stock) =>
+      ((a: Parameters<typeof reduceLeading>[0]) =>
+        reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
+  })),
 );

@@ -15,7 +15,11 @@ function ratio(inSize: number, outSize: number, alignCorners: boolean): number {
  * dx of bilinear resizing: the exact adjoint of the cpu ResizeBilinear forward, including
  * `halfPixelCenters` (which the stock gradients ignore).
  */
-function resizeBilinearGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function resizeBilinearGrad(args: {
+  inputs: { images: TensorInfo; dy: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const { alignCorners, halfPixelCenters } = args.attrs as unknown as ResizeGradAttrs;
   const { images, dy } = inputs;
@@ -71,7 +75,11 @@ function resizeBilinearGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo
 }
 
 /** dx of nearest-neighbour resizing: the adjoint of the cpu forward, for every batch item. */
-function resizeNearestGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function resizeNearestGrad(args: {
+  inputs: { images: TensorInfo; dy: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const { alignCorners, halfPixelCenters } = args.attrs as unknown as ResizeGradAttrs;
   const { images, dy } = inputs;
@@ -105,15 +113,13 @@ function resizeNearestGrad(args: { inputs: { images: TensorInfo; dy: TensorInfo 
 
 /** Resize-gradient kernels (wasm's nearest-neighbour gradient is right and is kept). */
 export const resizeGradEntries: KernelEntry[] = [
-  ...(['wasm', 'cpu'] as const).map(
-    (backendName): KernelEntry => ({
-      kernelName: 'ResizeBilinearGrad',
-      backendName,
-      kind: 'fix',
-      why: 'stock ignores halfPixelCenters (gradient silently wrong); exact adjoint of the forward',
-      make: () => resizeBilinearGrad as unknown as KernelFunc,
-    }),
-  ),
+  ...(['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
+    kernelName: 'ResizeBilinearGrad',
+    backendName,
+    kind: 'fix',
+    why: 'stock ignores halfPixelCenters (gradient silently wrong); exact adjoint of the forward',
+    make: () => resizeBilinearGrad as unknown as KernelFunc,
+  })),
   {
     kernelName: 'ResizeNearestNeighborGrad',
     backendName: 'cpu',

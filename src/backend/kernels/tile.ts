@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
 import { alloc, view } from './util';
 
@@ -7,7 +13,10 @@ import { alloc, view } from './util';
  * Tile by block copies: the innermost axis is copied row by row, then each outer axis
  * replicates the block just written with copyWithin.
  */
-function tile(args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }, stock: KernelConfig | undefined): TensorInfo {
+function tile(
+  args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
+  stock: KernelConfig | undefined,
+): TensorInfo {
   const { inputs, backend } = args;
   const reps = args.attrs.reps as number[];
   const { x } = inputs;
@@ -46,12 +55,10 @@ function tile(args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: 
 }
 
 /** Tile for wasm and cpu. */
-export const tileEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map(
-  (backendName): KernelEntry => ({
-    kernelName: 'Tile',
-    backendName,
-    kind: 'speed',
-    why: 'stock is an element-wise index loop (~20x slower in the batch-norm gradient); JS block copies',
-    make: (stock) => ((a: Parameters<typeof tile>[0]) => tile(a, stock)) as unknown as KernelFunc,
-  }),
-);
+export const tileEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
+  kernelName: 'Tile',
+  backendName,
+  kind: 'speed',
+  why: 'stock is an element-wise index loop (~20x slower in the batch-norm gradient); JS block copies',
+  make: (stock) => ((a: Parameters<typeof tile>[0]) => tile(a, stock)) as unknown as KernelFunc,
+}));

@@ -27,7 +27,10 @@ function isWasm(backend: KernelBackend): boolean {
  * On wasm the view aliases the heap: fill it before any other allocation on the backend; it is
  * NOT zeroed there.
  */
-export function allocFloat(backend: KernelBackend, shape: number[]): { info: TensorInfo; data: Float32Array } {
+export function allocFloat(
+  backend: KernelBackend,
+  shape: number[],
+): { info: TensorInfo; data: Float32Array } {
   const { info, data } = alloc(backend, shape, 'float32');
   return { info, data: data as Float32Array };
 }
@@ -44,7 +47,12 @@ export function alloc(
     return { info, data: w.typedArrayFromHeap(info) };
   }
   const size = tf.util.sizeFromShape(shape);
-  const data = dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+  const data =
+    dtype === 'float32'
+      ? new Float32Array(size)
+      : dtype === 'int32'
+        ? new Int32Array(size)
+        : new Uint8Array(size);
   const info = (backend as unknown as CpuLike).makeTensorInfo(shape, dtype, data as Float32Array);
   return { info, data };
 }
@@ -81,7 +89,8 @@ export function callKernel(
   attrs: NamedAttrMap = {},
 ): TensorInfo {
   const k = tf.getKernel(kernelName, backendName);
-  if (k == null) throw new Error(`medinets: kernel '${kernelName}' is not registered for backend '${backendName}'`);
+  if (k == null)
+    throw new Error(`medinets: kernel '${kernelName}' is not registered for backend '${backendName}'`);
   const out = k.kernelFunc({ inputs, attrs, backend });
   return Array.isArray(out) ? (out[0] as TensorInfo) : out;
 }

@@ -44,7 +44,11 @@ function convInfo(
  * the input, dy -> [Ho, Wo, N, Cout] is the filter, dilated by the forward stride; the
  * result [Cin, kh, kw, Cout] is transposed to [kh, kw, Cin, Cout].
  */
-function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function conv2DBackpropFilterWasm(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   const { x, dy } = inputs;
@@ -63,7 +67,13 @@ function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
   if (pb < 0 || pr < 0) {
     const hKeep = info.inHeight + Math.min(pb, 0);
     const wKeep = info.inWidth + Math.min(pr, 0);
-    xin = callKernel('Slice', 'wasm', backend, { x }, { begin: [0, 0, 0, 0], size: [info.batchSize, hKeep, wKeep, info.inChannels] });
+    xin = callKernel(
+      'Slice',
+      'wasm',
+      backend,
+      { x },
+      { begin: [0, 0, 0, 0], size: [info.batchSize, hKeep, wKeep, info.inChannels] },
+    );
     temps.push(xin);
     pb = Math.max(pb, 0);
     pr = Math.max(pr, 0);
@@ -71,12 +81,23 @@ function conv2DBackpropFilterWasm(args: { inputs: { x: TensorInfo; dy: TensorInf
   const xt = transposeK('wasm', backend, xin, [3, 1, 2, 0]);
   const dyt = transposeK('wasm', backend, dy, [1, 2, 0, 3]);
   temps.push(xt, dyt);
-  const conv = callKernel('Conv2D', 'wasm', backend, { x: xt, filter: dyt }, {
-    strides: [1, 1],
-    pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]],
-    dilations: [sh, sw],
-    dataFormat: 'NHWC',
-  });
+  const conv = callKernel(
+    'Conv2D',
+    'wasm',
+    backend,
+    { x: xt, filter: dyt },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      dilations: [sh, sw],
+      dataFormat: 'NHWC',
+    },
+  );
   temps.push(conv);
   const out = transposeK('wasm', backend, conv, [1, 2, 0, 3]);
   for (const t of temps) release(backend, t);
@@ -132,7 +153,11 @@ function phaseFilter(
  * the convolution lands exactly on dx; otherwise the phases are interleaved into dx. The
  * total work equals the forward convolution's (no zero taps, unlike a stacked filter).
  */
-function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+function conv2DBackpropInputWasm(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as BackpropInputAttrs;
   const { dy, filter } = inputs;
@@ -144,11 +169,22 @@ function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: Tenso
   const [n, H, W] = [info.batchSize, info.inHeight, info.inWidth];
   const [ho, wo] = [info.outHeight, info.outWidth];
   const conv = (f: TensorInfo, pad: number[][]): TensorInfo =>
-    callKernel('Conv2D', 'wasm', backend, { x: dy, filter: f }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+    callKernel(
+      'Conv2D',
+      'wasm',
+      backend,
+      { x: dy, filter: f },
+      { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' },
+    );
 
   if (sh === 1 && sw === 1 && kh - 1 - pt >= 0 && kw - 1 - pl >= 0 && H - ho + pt >= 0 && W - wo + pl >= 0) {
     const f = phaseFilter(backend, filter, 1, 1, 0, 0, kh, kw);
-    const out = conv(f, [[0, 0], [kh - 1 - pt, H - ho + pt], [kw - 1 - pl, W - wo + pl], [0, 0]]);
+    const out = conv(f, [
+      [0, 0],
+      [kh - 1 - pt, H - ho + pt],
+      [kw - 1 - pl, W - wo + pl],
+      [0, 0],
+    ]);
     release(backend, f);
     return out;
   }
@@ -163,7 +199,12 @@ function conv2DBackpropInputWasm(args: { inputs: { dy: TensorInfo; filter: Tenso
       const aw = Math.ceil((W + pl - rx) / sw);
       if (jx <= 0 || aw <= 0) continue;
       const f = phaseFilter(backend, filter, sh, sw, ry, rx, jy, jx);
-      const u = conv(f, [[0, 0], [jy - 1, Math.max(0, ah - ho)], [jx - 1, Math.max(0, aw - wo)], [0, 0]]);
+      const u = conv(f, [
+        [0, 0],
+        [jy - 1, Math.max(0, ah - ho)],
+        [jx - 1, Math.max(0, aw - wo)],
+        [0, 0],
+      ]);
       release(backend, f);
       phases.push({ u, ry, rx, ah, aw });
     }
