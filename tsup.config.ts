@@ -18,4 +18,6 @@ export default defineConfig({
   platform: 'node',
   shims: true,
   tsconfig: 'tsconfig.build.json',
+  // nifti-reader-js ships ESM only ('import' condition); bundle it so require('medinets') works.
+  noExternal: ['nifti-reader-js'],
 });
