@@ -46,7 +46,7 @@ import {
 } from '../common/classify';
 import { textTable, writeReport, type ReportTable } from '../common/report';
 import { initBackend, reportTensors, seconds } from '../common/setup';
-import { loadKermanyFolders } from './lib';
+import { loadKermany } from '../common/datasets';
 
 export const XRAY_MODELS = ['CustomCNN', 'ResNet50', 'InceptionV3'] as const;
 export type XrayModel = (typeof XRAY_MODELS)[number];
@@ -328,7 +328,7 @@ export async function main(
     `003-transfer-xray (${args.mode}): ${s.models.join(', ')}; custom CNN at ${s.size}x${s.size}, transfer at ${s.transferSize}x${s.transferSize}`,
   );
   const data = args.data
-    ? await loadKermanyFolders(args.data, s.size, args.seed)
+    ? await loadKermany(args.data, s.size, args.seed, 0.15)
     : phantomSplits(s, args.seed);
   console.log(
     `data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`,

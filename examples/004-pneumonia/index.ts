@@ -39,7 +39,7 @@ import {
 import { textTable, writeReport, type ReportTable } from '../common/report';
 import { initBackend, reportTensors, seconds } from '../common/setup';
 import { withBnMomentum } from './bn-momentum';
-import { loadChestXray } from './kermany';
+import { loadKermany } from '../common/datasets';
 
 export const PNEUMONIA_MODELS = ['PneumoniaCNN', 'VGG16Transfer', 'ResNet50'] as const;
 export type PneumoniaModel = (typeof PNEUMONIA_MODELS)[number];
@@ -185,7 +185,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       `VGG16Transfer / ResNet50 at ${s.transferSize}x${s.transferSize} for ${s.vggEpochs} / ${s.resnetEpochs} epochs`,
   );
 
-  const data = args.data ? await loadChestXray(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
+  const data = args.data ? await loadKermany(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
   const counts = classCounts(data.train.labels, 2);
   // Document 004's weights: each class weighted by the other's share, [3876/5218, 1342/5218] on Kermany.
   const weights = classWeights(data.train.labels, { numClasses: 2, mode: 'complement' });

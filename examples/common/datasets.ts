@@ -3,7 +3,9 @@
  * library's layout readers (src/data). Layouts are documented in each example's README.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { covidCtDataset, ctSeriesDataset, type FileDataset } from '../../src/data';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { classFolderDataset, covidCtDataset, ctSeriesDataset, type FileDataset } from '../../src/data';
 import type { Split } from './classify';
 
 /** Read every image of a dataset (in order), resized to `size` x `size`, 1 channel, [0, 1]. */
@@ -69,4 +71,30 @@ export async function loadSeriesFolders(
   };
   const val = parts.val.size ? parts.val : parts.test;
   return { train: await load(parts.train), val: await load(val) };
+}
+
+/**
+ * Kermany et al.'s chest_xray tree (`{train,test}/{NORMAL,PNEUMONIA}/*.jpeg`; `dir` may be
+ * the folder holding `train` or its parent). The published `val` folder has only 16 images,
+ * so validation is a stratified `valFraction` of `train`; `test` gives the metrics.
+ * Labels: NORMAL = 0, PNEUMONIA = 1.
+ */
+export async function loadKermany(
+  dir: string,
+  size: number,
+  seed: number,
+  valFraction = 0.1,
+): Promise<{ train: Split; val: Split; test: Split }> {
+  const root = existsSync(join(dir, 'train')) ? dir : join(dir, 'chest_xray');
+  const opts = { classes: ['NORMAL', 'PNEUMONIA'], extensions: ['.jpeg', '.jpg', '.png'] };
+  const parts = (await classFolderDataset(root, { ...opts, split: 'train' })).split(
+    { train: 1 - valFraction, val: valFraction },
+    seed,
+  );
+  const test = await classFolderDataset(root, { ...opts, split: 'test' });
+  return {
+    train: await loadAll(parts.train, size),
+    val: await loadAll(parts.val, size),
+    test: await loadAll(test, size),
+  };
 }
