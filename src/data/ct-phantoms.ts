@@ -1,6 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { checkPositiveInt, checkRange } from '../util/checks';
-import { Rng, makeRng } from '../util/random';
+import type * as tf from '@tensorflow/tfjs-core';
 import { resolveCtKnobs, sampleDistractors, sampleFinding } from './ct-knobs';
 import {
   type CtLesion,
@@ -10,7 +8,8 @@ import {
   paintLesions,
   sampleBodyPlan,
 } from './ct-slice';
-import { balancedLabels, pickInt } from './phantom-draw';
+import { paintPhantoms, phantomTensors } from './phantom-batch';
+import { pickInt } from './phantom-draw';
 
 /** Preset of the difficulty knobs; explicit knobs override the preset's values. */
 export type PhantomDifficulty = 'easy' | 'medium' | 'hard';
@@ -94,41 +93,29 @@ export interface PhantomArrays {
  */
 export function ctPhantomArrays(options: CtPhantomOptions): PhantomArrays {
   const fn = 'ctPhantoms';
-  const { n, size = 64, seed, positiveFraction = 0.5 } = options;
-  checkPositiveInt(n, 'n', fn);
-  checkPositiveInt(size, 'size', fn);
-  if (size < 16) throw new Error(`${fn}: 'size' must be at least 16; got ${size}`);
-  checkRange(positiveFraction, 'positiveFraction', fn, { lo: 0, hi: 1 });
-  const k = resolveCtKnobs(options, fn);
-  const master = makeRng(seed);
-  const labels = balancedLabels(n, positiveFraction, master);
-  const px = size * size;
-  const images = new Float32Array(n * px);
-  const masks = new Float32Array(n * px);
-  for (let i = 0; i < n; i++) {
-    const rng = new Rng(master.seed());
-    const plan = sampleBodyPlan(rng, k.anatomyJitter);
-    const z = rng.uniform(0.3, 0.8);
-    const buf = images.subarray(i * px, (i + 1) * px);
-    const mask = masks.subarray(i * px, (i + 1) * px);
-    const lungCov = paintAnatomy(buf, size, plan, z, rng);
-    const lesions: CtLesion[] = sampleDistractors(rng, k);
-    if (labels[i] === 1) {
-      const count = Math.max(1, pickInt(rng, k.lesionCount));
-      for (let c = 0; c < count; c++) lesions.push(sampleFinding(rng, k));
-    }
-    paintLesions(
-      buf,
-      mask,
-      lungCov,
-      size,
-      lungEllipses(plan, z),
-      lesions.map((lesion) => ({ lesion, scale: 1 })),
-    );
-    finishSlice(buf, rng, k.noiseStd);
-    for (let p = 0; p < px; p++) mask[p] = (mask[p] as number) >= 0.5 ? 1 : 0;
-  }
-  return { images, labels, masks, n, size };
+  return paintPhantoms(options, fn, (size) => {
+    const k = resolveCtKnobs(options, fn);
+    return (buf, mask, positive, rng) => {
+      const plan = sampleBodyPlan(rng, k.anatomyJitter);
+      const z = rng.uniform(0.3, 0.8);
+      const lungCov = paintAnatomy(buf, size, plan, z, rng);
+      const lesions: CtLesion[] = sampleDistractors(rng, k);
+      if (positive) {
+        const count = Math.max(1, pickInt(rng, k.lesionCount));
+        for (let c = 0; c < count; c++) lesions.push(sampleFinding(rng, k));
+      }
+      paintLesions(
+        buf,
+        mask,
+        lungCov,
+        size,
+        lungEllipses(plan, z),
+        lesions.map((lesion) => ({ lesion, scale: 1 })),
+      );
+      finishSlice(buf, rng, k.noiseStd);
+      for (let p = 0; p < mask.length; p++) mask[p] = (mask[p] as number) >= 0.5 ? 1 : 0;
+    };
+  });
 }
 
 /**
@@ -152,10 +139,5 @@ export function ctPhantomArrays(options: CtPhantomOptions): PhantomArrays {
  * @returns `images` `[n, size, size, 1]` HU, `labels` `[n]` int32, `masks` `[n, size, size, 1]`.
  */
 export function ctPhantoms(options: CtPhantomOptions): PhantomSet {
-  const a = ctPhantomArrays(options);
-  return {
-    images: tf.tensor4d(a.images, [a.n, a.size, a.size, 1], 'float32'),
-    labels: tf.tensor1d(a.labels, 'int32'),
-    masks: tf.tensor4d(a.masks, [a.n, a.size, a.size, 1], 'float32'),
-  };
+  return phantomTensors(ctPhantomArrays(options));
 }

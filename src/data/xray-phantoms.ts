@@ -1,10 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
-import { Rng, makeRng } from '../util/random';
+import { checkOneOf, checkRange } from '../util/checks';
+import type { Rng } from '../util/random';
 import type { PhantomArrays, PhantomDifficulty, PhantomSet } from './ct-phantoms';
+import { paintPhantoms, phantomTensors } from './phantom-batch';
 import {
   addNoise,
-  balancedLabels,
   checkPair,
   type Ellipse,
   forEachInEllipse,
@@ -259,29 +258,10 @@ function paintRadiograph(
 /** {@link xrayPhantoms} as plain typed arrays (no tensors). */
 export function xrayPhantomArrays(options: XrayPhantomOptions): PhantomArrays {
   const fn = 'xrayPhantoms';
-  const { n, size = 64, seed, positiveFraction = 0.5 } = options;
-  checkPositiveInt(n, 'n', fn);
-  checkPositiveInt(size, 'size', fn);
-  if (size < 16) throw new Error(`${fn}: 'size' must be at least 16; got ${size}`);
-  checkRange(positiveFraction, 'positiveFraction', fn, { lo: 0, hi: 1 });
-  const k = resolve(options, fn);
-  const master = makeRng(seed);
-  const labels = balancedLabels(n, positiveFraction, master);
-  const px = size * size;
-  const images = new Float32Array(n * px);
-  const masks = new Float32Array(n * px);
-  for (let i = 0; i < n; i++) {
-    const rng = new Rng(master.seed());
-    paintRadiograph(
-      images.subarray(i * px, (i + 1) * px),
-      masks.subarray(i * px, (i + 1) * px),
-      size,
-      labels[i] === 1,
-      k,
-      rng,
-    );
-  }
-  return { images, labels, masks, n, size };
+  return paintPhantoms(options, fn, (size) => {
+    const k = resolve(options, fn);
+    return (image, mask, positive, rng) => paintRadiograph(image, mask, size, positive, k, rng);
+  });
 }
 
 /**
@@ -298,10 +278,5 @@ export function xrayPhantomArrays(options: XrayPhantomOptions): PhantomArrays {
  * @returns `images` `[n, size, size, 1]` in 0..255, `labels` `[n]` int32, `masks` `[n, size, size, 1]`.
  */
 export function xrayPhantoms(options: XrayPhantomOptions): PhantomSet {
-  const a = xrayPhantomArrays(options);
-  return {
-    images: tf.tensor4d(a.images, [a.n, a.size, a.size, 1], 'float32'),
-    labels: tf.tensor1d(a.labels, 'int32'),
-    masks: tf.tensor4d(a.masks, [a.n, a.size, a.size, 1], 'float32'),
-  };
+  return phantomTensors(xrayPhantomArrays(options));
 }
