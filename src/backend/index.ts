@@ -4,5 +4,6 @@
  * @module backend
  */
 export * from './setup';
+export * from './wasm-threads';
 // Side effect: registers the wasm / cpu training kernels when medinets is imported.
 export * from './kernels/index';

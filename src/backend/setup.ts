@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
 export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -12,6 +13,12 @@ export interface SetupBackendOptions {
   prefer?: BackendName;
   /** Print the choice and the reasons others were skipped to the console. Default `false`. */
   verbose?: boolean;
+  /**
+   * Threads of the wasm backend's XNNPACK pool (see {@link enableWasmThreads}), 1 to 8.
+   * Default: every logical core, at most 8. `1` keeps tfjs' single-threaded binary. Has
+   * effect only if the wasm backend is chosen and was not initialised before.
+   */
+  threads?: number;
 }
 
 /** One backend that was tried and not chosen, with the reason. */
@@ -30,6 +37,8 @@ export interface BackendReport {
   tfBackend: string;
   /** The backends tried before it, with why each was not used. */
   skipped: SkippedBackend[];
+  /** Threads the backend computes on: XNNPACK's pool on wasm, 1 on cpu, 0 when unknown (native, GPU). */
+  threads: number;
 }
 
 /** The order in which backends are tried when no preference is given: fastest first. */
@@ -69,12 +78,13 @@ function describe(err: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
-async function tryBackend(name: BackendName): Promise<void> {
+async function tryBackend(name: BackendName, threads: number | undefined): Promise<void> {
   const spec = SPECS[name];
   if (!loaded.has(name)) {
     await importOptional(spec.pkg);
     loaded.add(name);
   }
+  if (name === 'wasm') await enableWasmThreads({ threads });
   if (tf.findBackendFactory(spec.tfName) == null) {
     throw new Error(
       `${spec.pkg} loaded but registered no '${spec.tfName}' backend (two copies of tfjs-core?)`,
@@ -104,16 +114,19 @@ async function tryBackend(name: BackendName): Promise<void> {
  *   or listing every reason when no backend loads at all.
  */
 export async function setupBackend(options: SetupBackendOptions = {}): Promise<BackendReport> {
-  const { prefer, verbose = false } = options;
+  const { prefer, verbose = false, threads } = options;
   if (prefer !== undefined && !(prefer in SPECS)) {
     throw new Error(
       `setupBackend: option 'prefer' must be one of ${Object.keys(SPECS).join(', ')}; got ${JSON.stringify(prefer)}`,
     );
   }
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
+    throw new Error(`setupBackend: option 'threads' must be an integer from 1 to 8; got ${String(threads)}`);
+  }
   const skipped: SkippedBackend[] = [];
   if (prefer !== undefined) {
     try {
-      await tryBackend(prefer);
+      await tryBackend(prefer, threads);
     } catch (err) {
       const why = describe(err);
       throw new Error(
@@ -121,12 +134,12 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
           (why === 'not installed' ? `Install it with: npm install ${SPECS[prefer].pkg}` : ''),
       );
     }
-    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped }, verbose);
+    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped, threads: 0 }, verbose);
   }
   for (const name of DEFAULT_BACKEND_ORDER) {
     try {
-      await tryBackend(name);
-      return finish({ backend: name, tfBackend: tf.getBackend(), skipped }, verbose);
+      await tryBackend(name, threads);
+      return finish({ backend: name, tfBackend: tf.getBackend(), skipped, threads: 0 }, verbose);
     } catch (err) {
       skipped.push({ backend: name, reason: describe(err) });
     }
@@ -139,9 +152,12 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
 }
 
 function finish(report: BackendReport, verbose: boolean): BackendReport {
+  report.threads = report.backend === 'wasm' ? wasmThreadsInUse() : report.backend === 'cpu' ? 1 : 0;
   if (verbose) {
     const why = report.skipped.map((s) => `${s.backend}: ${s.reason}`).join(', ');
-    console.log(`medinets: using backend '${report.backend}'${why ? ` (skipped ${why})` : ''}`);
+    console.log(
+      `medinets: using backend '${report.backend}'${report.threads > 1 ? ` on ${report.threads} threads` : ''}${why ? ` (skipped ${why})` : ''}`,
+    );
   }
   return report;
 }
