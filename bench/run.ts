@@ -5,14 +5,16 @@
  *   npm run bench -- resnet18          one model (resnet18 | unet | densenet121)
  *   npm run bench -- kernels           per-kernel stock vs medinets times only
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
+ *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
  *
- * Configurations: `cpu-stock` (tfjs cpu with medinets' kernels suspended; 1 step at batch 1
- * scaled to batch 8 by default, it is very slow; other models than resnet18 need --all-stock), `cpu` (cpu + medinets), `wasm` (wasm + medinets), `wasm-2w` (wasm +
- * medinets, data-parallel over the main thread and one worker thread; inference is the
- * single-thread path). Each model is batch 8,
+ * Configurations: `wasm` (wasm + medinets kernels, XNNPACK on `--threads` threads, default
+ * every core, as `setupBackend()` sets it up), `cpu` (cpu + medinets), `cpu-stock` (tfjs cpu
+ * with medinets' kernels suspended: minutes per step, so 1 step at batch `--stock-batch`
+ * (default 1) scaled linearly to batch 8; `--no-stock` skips it). Each model is batch 8,
  * 128x128x1, train step = forward + backward + Adam (trainOnBatch), inference = predict.
  * PyTorch (bench/torch_baseline.py, /usr/bin/python3, 2 threads) runs in the same session
- * as the baseline; every time is printed with its ratio to PyTorch's.
+ * as the baseline; every time is printed with its ratio to PyTorch's, and wasm and cpu
+ * with their speed-up over stock cpu.
  */
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
@@ -21,12 +23,11 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { registerTrainingKernels, suspendTrainingKernels } from '../src/backend';
-import { DataParallelTrainer } from './data_parallel';
+import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
 import { benchKernels } from './kernels';
 import { densenet121, resnet18, unet } from './models';
 
-type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'wasm-2w';
+type Config = 'cpu-stock' | 'cpu' | 'wasm';
 interface Timing {
   train: number;
   infer: number;
@@ -47,7 +48,11 @@ function arg(name: string, dflt: string): string {
 const names = process.argv.slice(2).filter((s) => !s.startsWith('--') && s in MODELS);
 const kernelsOnly = process.argv.includes('kernels');
 const models = names.length > 0 || kernelsOnly ? names : Object.keys(MODELS);
-const configs = arg('configs', 'wasm,wasm-2w,cpu,cpu-stock').split(',') as Config[];
+const configs = (arg('configs', 'wasm,cpu,cpu-stock').split(',') as Config[]).filter(
+  (c) => c !== 'cpu-stock' || !process.argv.includes('--no-stock'),
+);
+const threadsArg = arg('threads', '');
+const threads = threadsArg === '' ? undefined : Number(threadsArg);
 const steps = Number(arg('steps', '3'));
 const stockSteps = Number(arg('stock-steps', '1'));
 // Stock cpu takes minutes per ResNet step at batch 8: it runs a smaller batch and its
@@ -67,7 +72,7 @@ function median(xs: number[]): number {
 }
 
 async function measure(name: string, config: Config): Promise<Timing> {
-  const backend = config.startsWith('wasm') ? 'wasm' : 'cpu';
+  const backend = config === 'wasm' ? 'wasm' : 'cpu';
   useStockCpu(config === 'cpu-stock');
   await tf.setBackend(backend);
   await tf.ready();
@@ -98,25 +103,14 @@ async function measure(name: string, config: Config): Promise<Timing> {
     infer.push((performance.now() - t) / 1000);
   }
   const train: number[] = [];
-  if (config === 'wasm-2w') {
-    // Main thread + one worker, each a wasm replica computing half the batch.
-    const dp = await DataParallelTrainer.create(model, name, seg, 1);
-    await dp.step(x, y);
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await dp.step(x, y);
-      train.push((performance.now() - t) / 1000);
-    }
-    await dp.dispose();
-  } else {
-    if (warm) await model.trainOnBatch(x, y);
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await model.trainOnBatch(x, y);
-      train.push((performance.now() - t) / 1000);
-    }
+  if (warm) await model.trainOnBatch(x, y);
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await model.trainOnBatch(x, y);
+    train.push((performance.now() - t) / 1000);
   }
   tf.dispose([x, y]);
+  model.optimizer?.dispose();
   model.dispose();
   useStockCpu(false);
   return { train: median(train) * scale, infer: median(infer) * scale };
@@ -155,6 +149,9 @@ async function main(): Promise<void> {
   console.log(
     `medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`,
   );
+  // The wasm backend must be made threaded before anything initialises it.
+  const wasm = await setupBackend({ prefer: 'wasm', threads });
+  console.log(`wasm: XNNPACK on ${wasm.threads} thread(s)`);
   if (kernelsOnly || names.length === 0) await benchKernels();
   if (models.length === 0) return;
   const torch = torchBaseline();
@@ -166,10 +163,6 @@ async function main(): Promise<void> {
     console.log('  config        train     /torch      infer     /torch');
     const results: Partial<Record<Config, Timing>> = {};
     for (const config of configs) {
-      if (config === 'cpu-stock' && name !== 'resnet18' && !process.argv.includes('--all-stock')) {
-        console.log('  cpu-stock   skipped (minutes per step; pass --all-stock)');
-        continue;
-      }
       const t = await measure(name, config);
       results[config] = t;
       const note =
