@@ -69,6 +69,35 @@ try {
       `if (root.setupBackend !== backend.setupBackend) throw new Error('duplicate module copies');\nconsole.log('shared modules ok');`,
   );
   process.stdout.write(run('node', ['same.mjs'], dir));
+  // The installed package makes wasm threaded in Node (pthread workers from a script file,
+  // ESM and CJS builds alike), computes with it, and the process still exits by itself.
+  const want = Math.min(8, Math.max(1, (await import('node:os')).availableParallelism()));
+  const wasmCheck = (mod) =>
+    [
+      `const r = await setupBackend({ prefer: 'wasm' });`,
+      `if (r.threads !== ${want}) throw new Error('${mod}: wasm threads ' + r.threads + ', want ${want}');`,
+      `const y = tf.conv2d(tf.ones([2, 16, 16, 8]), tf.ones([3, 3, 8, 4]), 1, 'valid');`,
+      `const v = y.dataSync()[0];`,
+      `if (v !== 72) throw new Error('${mod}: conv gave ' + v);`,
+      `console.log('${mod} wasm ok: ' + r.threads + ' threads');`,
+    ].join('\n');
+  writeFileSync(
+    join(dir, 'wasm.mjs'),
+    `import * as tf from '@tensorflow/tfjs-core';\nimport { setupBackend } from 'medinets';\n${wasmCheck('esm')}`,
+  );
+  writeFileSync(
+    join(dir, 'wasm.cjs'),
+    `const tf = require('@tensorflow/tfjs-core');\nconst { setupBackend } = require('medinets');\n(async () => {\n${wasmCheck('cjs')}\n})().catch((e) => { console.error(e); process.exit(1); });`,
+  );
+  for (const f of ['wasm.mjs', 'wasm.cjs']) {
+    process.stdout.write(
+      execFileSync('node', [f], {
+        cwd: dir,
+        timeout: 60_000,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }).toString(),
+    );
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
