@@ -15,14 +15,32 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ctWindow, flip, rescaleIntensity, rotate } from '../../src/augment';
 import { ctSeriesPhantoms, stratifiedSplit } from '../../src/data';
-import { aggregateSeries, f1, accuracy } from '../../src/metrics';
-import { freezeUpTo, fusionTrunks, loadWeightsByName, ResDenseFusion, summary } from '../../src/models';
+import { aggregateSeries, f1, accuracy, rocAuc } from '../../src/metrics';
+import {
+  freezeUpTo,
+  fusionTrunks,
+  loadWeightsByName,
+  ResDenseFusion,
+  setBatchNormMomentum,
+  summary,
+  type ResDenseFusionOptions,
+} from '../../src/models';
 import { ModelCheckpoint, ProgressBar, loadCheckpoint } from '../../src/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import { evaluateBinary, savePlots, trainClassifier } from '../common/classify';
 import { loadSeriesFolders, type SeriesSplit } from '../common/datasets';
 import { textTable, writeReport, type ReportTable } from '../common/report';
 import { initBackend, seconds } from '../common/setup';
+
+/** Layers of the document's fusion (ResNet101 + DenseNet121 trunks, head, input). */
+const FULL_LAYERS = 775;
+/** Layers the document freezes in phase 2. */
+const FULL_FROZEN = 100;
+
+type TrunkLayout = Pick<
+  ResDenseFusionOptions,
+  'resnetBlocks' | 'resnetBlock' | 'resnetFilters' | 'densenetBlocks' | 'growthRate'
+>;
 
 interface Settings {
   size: number;
@@ -31,14 +49,68 @@ interface Settings {
   frozenEpochs: number;
   fineTuneEpochs: number;
   batchSize: number;
+  /** RMSprop learning rate (document: 1e-4). */
+  lr: number;
+  /** Reduced trunks (quick / smoke); `undefined` = the document's ResNet101 + DenseNet121. */
+  trunks?: TrunkLayout;
+  /** BatchNormalization momentum (Keras 0.99; 0.9 settles within a short run). */
+  bnMomentum: number;
+  /** Phantom difficulty preset. */
+  difficulty: 'easy' | 'medium';
+  /** Larger, more numerous findings than the preset (quick mode: a signal a few epochs can learn). */
+  boldFindings: boolean;
 }
+
+/** Quick-mode fusion: the same two-trunk design with ResNet [1, 1, 2, 1] x 16 and DenseNet [2, 2, 4, 2] x 8. */
+const QUICK_TRUNKS: TrunkLayout = {
+  resnetBlocks: [1, 1, 2, 1],
+  resnetBlock: 'bottleneck',
+  resnetFilters: 16,
+  densenetBlocks: [2, 2, 4, 2],
+  growthRate: 8,
+};
 
 function settingsFor(args: ExampleArgs): Settings {
   const base: Record<string, Settings> = {
     // Document: 256x256, batch 32, 20 epochs. Quick: 64x64 phantom series, a few epochs.
-    quick: { size: 64, nSeries: 40, slices: 8, frozenEpochs: 3, fineTuneEpochs: 2, batchSize: 16 },
-    smoke: { size: 32, nSeries: 8, slices: 3, frozenEpochs: 1, fineTuneEpochs: 1, batchSize: 8 },
-    full: { size: 256, nSeries: 0, slices: 0, frozenEpochs: 10, fineTuneEpochs: 10, batchSize: 32 },
+    quick: {
+      size: 64,
+      nSeries: 240,
+      slices: 4,
+      frozenEpochs: 10,
+      fineTuneEpochs: 5,
+      batchSize: 16,
+      lr: 5e-4,
+      trunks: QUICK_TRUNKS,
+      bnMomentum: 0.9,
+      difficulty: 'easy',
+      boldFindings: true,
+    },
+    smoke: {
+      size: 32,
+      nSeries: 8,
+      slices: 3,
+      frozenEpochs: 1,
+      fineTuneEpochs: 1,
+      batchSize: 8,
+      lr: 1e-3,
+      trunks: { resnetBlocks: [1, 1, 1, 1], resnetFilters: 4, densenetBlocks: [1, 1, 1, 1], growthRate: 4 },
+      bnMomentum: 0.9,
+      difficulty: 'easy',
+      boldFindings: true,
+    },
+    full: {
+      size: 256,
+      nSeries: 0,
+      slices: 0,
+      frozenEpochs: 10,
+      fineTuneEpochs: 10,
+      batchSize: 32,
+      lr: 1e-4,
+      bnMomentum: 0.99,
+      difficulty: 'medium',
+      boldFindings: false,
+    },
   };
   const s = { ...(base[args.mode] as Settings) };
   if (args.size) s.size = args.size;
@@ -46,8 +118,21 @@ function settingsFor(args: ExampleArgs): Settings {
   return s;
 }
 
+/** 4-6 findings of 15-25% of the lung size per positive series (easy preset: 2-4 of 11-20%). */
+const BOLD_FINDINGS = {
+  lesionCount: [4, 6] as [number, number],
+  lesionSize: [0.15, 0.25] as [number, number],
+};
+
 function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: SeriesSplit } {
-  const p = ctSeriesPhantoms({ nSeries: s.nSeries, slices: s.slices, size: s.size, seed });
+  const p = ctSeriesPhantoms({
+    nSeries: s.nSeries,
+    slices: s.slices,
+    size: s.size,
+    seed,
+    difficulty: s.difficulty,
+    ...(s.boldFindings ? BOLD_FINDINGS : {}),
+  });
   const seriesLabels = Array.from(p.labels.dataSync());
   // HU -> 8-bit lung window -> [-1, 1], the document's pixel scaling.
   const flat = tf.tidy(() => {
@@ -78,7 +163,7 @@ function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: Se
 }
 
 /**
- * Without the document's ImageNet trunks, two random 100-layer trunks summed into a
+ * Full mode without `--weights`: two random 100-layer trunks summed into a
  * glorot-initialised head saturate the softmax (loss stuck at -ln(1e-7) / 2). Start the
  * head near zero instead: the projection at 0 and the classifier scaled by 1e-2, so phase 1
  * fits a linear read-out of the frozen random features, as the recipe intends.
@@ -90,6 +175,14 @@ function quietHead(model: tfl.LayersModel): void {
     const head = model.getLayer('predictions');
     head.setWeights(head.getWeights().map((w) => tf.mul(w, 0.01)));
   });
+}
+
+function trunkText(t: TrunkLayout | undefined): string {
+  if (!t) return 'ResNet101 + DenseNet121';
+  return (
+    `ResNet [${t.resnetBlocks?.join(', ')}] ${t.resnetBlock ?? 'bottleneck'} x ${t.resnetFilters} + ` +
+    `DenseNet [${t.densenetBlocks?.join(', ')}] growth ${t.growthRate}`
+  );
 }
 
 /** Random flip and random rotation with factor 0.2 (Keras RandomFlip + RandomRotation(0.2)). */
@@ -104,34 +197,56 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const t0 = performance.now();
   const backend = await initBackend(args);
   const s = settingsFor(args);
-  console.log(`000-res-dense-fusion (${args.mode}): ResNet101 + DenseNet121 fusion at ${s.size}x${s.size}`);
+  console.log(
+    `000-res-dense-fusion (${args.mode}): ${trunkText(s.trunks)} fusion at ${s.size}x${s.size}` +
+      (s.trunks ? ` (${args.mode} mode: reduced trunks trained from scratch, RMSprop ${s.lr})` : ''),
+  );
   const data = args.data
     ? await loadSeriesFolders(args.data, s.size, args.seed)
     : phantomSeries(s, args.seed);
   console.log(`data: ${data.train.labels.length} train slices / ${data.val.labels.length} val slices`);
   const timings: Record<string, number> = { data: seconds(t0) };
 
-  const model = ResDenseFusion({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
+  const model = ResDenseFusion({
+    inputShape: [s.size, s.size, 1],
+    classes: 2,
+    seed: args.seed,
+    ...s.trunks,
+  });
+  if (s.bnMomentum !== 0.99) setBatchNormMomentum(model, s.bnMomentum);
+  // Without pretrained trunks, phase 1 trains them too: frozen random trunks leave only a
+  // linear read-out of random features, which stays at chance on these data.
+  const pretrained = args.weights !== undefined;
+  const freezeTrunks = pretrained || !s.trunks;
   if (args.weights) {
     const r = await loadWeightsByName(model, args.weights);
     console.log(
       `weights: ${r.matched.length} layers matched, ${r.missing.length} missing, ${r.unexpected.length} unexpected`,
     );
-  } else quietHead(model);
+  } else if (freezeTrunks) {
+    console.warn(
+      'warning: no --weights: the frozen trunks are random, so phase 1 trains a head on random features (pass converted ImageNet weights)',
+    );
+    quietHead(model);
+  }
+  // Phase 2 freezes the first 100 of the document's 775 layers: the same share of a reduced model.
+  const freezeFirst = s.trunks ? Math.round((FULL_FROZEN / FULL_LAYERS) * model.layers.length) : FULL_FROZEN;
   const trunks = fusionTrunks(model);
   const ckptDir = join(args.outDir, 'checkpoint');
   const compile = (): void => {
     model.optimizer?.dispose(); // a recompile replaces the optimizer; free the old one's slots
     model.compile({
-      optimizer: tf.train.rmsprop(1e-4),
+      optimizer: tf.train.rmsprop(s.lr),
       loss: 'categoricalCrossentropy',
       metrics: ['accuracy'],
     });
   };
 
-  // Phase 1: both trunks frozen, only the projection and the classifier learn.
-  freezeUpTo(trunks.resnet, trunks.resnet.length);
-  freezeUpTo(trunks.densenet, trunks.densenet.length);
+  // Phase 1: both trunks frozen (pretrained), or trained with the head (random init).
+  if (freezeTrunks) {
+    freezeUpTo(trunks.resnet, trunks.resnet.length);
+    freezeUpTo(trunks.densenet, trunks.densenet.length);
+  }
   compile();
   const frozen = summary(model);
   const ckpt1 = new ModelCheckpoint({ dir: ckptDir, monitor: 'val_loss' });
@@ -143,11 +258,11 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
     mixer: flipRotate,
     callbacks: [ckpt1, new ProgressBar()],
   });
-  timings['train, trunks frozen'] = h1.seconds;
+  timings[freezeTrunks ? 'train, trunks frozen' : 'train, all layers'] = h1.seconds;
 
-  // Phase 2: unfreeze, then freeze the first 100 layers and fine-tune the rest.
+  // Phase 2: unfreeze, then freeze the first layers and fine-tune the rest.
   for (const l of model.layers) l.trainable = true;
-  freezeUpTo(model, 100);
+  freezeUpTo(model, freezeFirst);
   compile();
   const tuned = summary(model);
   const ckpt2 = new ModelCheckpoint({ dir: ckptDir, monitor: 'val_loss', initialBest: ckpt1.best });
@@ -160,7 +275,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
     mixer: flipRotate,
     callbacks: [ckpt2, new ProgressBar()],
   });
-  timings['fine-tune, first 100 layers frozen'] = h2.seconds;
+  timings[`fine-tune, first ${freezeFirst} layers frozen`] = h2.seconds;
 
   // Keep the best checkpoint of either phase, as the document does.
   const best = await loadCheckpoint(join(ckptDir, 'best'));
@@ -173,6 +288,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const yTrue = agg.yTrue as number[];
   const macroF1 = f1(yTrue, agg.predicted, { average: 'macro', zeroDivision: 0 });
   const seriesAcc = accuracy(yTrue, agg.predicted);
+  const seriesAuc = new Set(yTrue).size === 2 ? rocAuc(yTrue, agg.scores as ArrayLike<number>) : NaN;
   timings.total = seconds(t0);
 
   const table: ReportTable = {
@@ -189,7 +305,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
         ),
         sliceEval.metrics.auc ?? NaN,
       ],
-      ['series (mean of slices)', agg.ids.length, seriesAcc, macroF1, NaN],
+      ['series (mean of slices)', agg.ids.length, seriesAcc, macroF1, seriesAuc],
     ],
   };
   const history: Record<string, number[]> = {};
@@ -204,18 +320,31 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
     settings: {
       backend: backend.backend,
       'input size': `${s.size}x${s.size}x1, lung window to 8 bits, then x / 127.5 - 1`,
-      model: `ResDenseFusion, ${model.countParams().toLocaleString('en')} parameters, ${args.weights ? `weights from ${args.weights}` : 'random trunks (no ImageNet weights offline), head started near zero'}`,
-      'phase 1': `trunks frozen: ${frozen.trainable.toLocaleString('en')} trainable, ${s.frozenEpochs} epochs`,
-      'phase 2': `first 100 layers frozen: ${tuned.trainable.toLocaleString('en')} trainable, ${s.fineTuneEpochs} epochs`,
-      optimizer: 'RMSprop lr 1e-4, cross-entropy (one-hot; equal to sparse CE on indices)',
+      model: `ResDenseFusion (${trunkText(s.trunks)}), ${model.countParams().toLocaleString('en')} parameters, ${args.weights ? `weights from ${args.weights}` : s.trunks ? 'random initialisation' : 'random trunks (no ImageNet weights offline), head started near zero'}`,
+      'BN momentum': `${s.bnMomentum}${s.bnMomentum !== 0.99 ? " (Keras' default 0.99 settles too slowly for a short run)" : ''}`,
+      'phase 1': `${freezeTrunks ? 'trunks frozen' : 'all layers trained (no pretrained trunks to freeze)'}: ${frozen.trainable.toLocaleString('en')} trainable, ${s.frozenEpochs} epochs`,
+      'phase 2': `first ${freezeFirst} of ${model.layers.length} layers frozen: ${tuned.trainable.toLocaleString('en')} trainable, ${s.fineTuneEpochs} epochs`,
+      optimizer: `RMSprop lr ${s.lr}, cross-entropy (one-hot; equal to sparse CE on indices)`,
+      phantoms: args.data
+        ? '-'
+        : `${s.nSeries} series x ${s.slices} slices, '${s.difficulty}' preset${s.boldFindings ? ', findings 4-6 per series of 15-25% lung size' : ''}`,
       augmentation: 'random horizontal+vertical flip, random rotation factor 0.2',
       'batch size': s.batchSize,
-      checkpoint: `best by val_loss, epoch ${best.state.bestEpoch ?? '?'} (atomic writes in ${ckptDir})`,
+      checkpoint: `best by val_loss, epoch ${best.state.bestEpoch !== undefined ? best.state.bestEpoch + 1 : '?'} of ${s.frozenEpochs + s.fineTuneEpochs} (atomic writes in ${ckptDir})`,
       seed: args.seed,
     },
     tables: [{ caption: 'Validation (75/25 split by series)', table }],
     timings,
     figures,
+    notes: s.trunks
+      ? [
+          `${args.mode} mode changes versus the document: ${s.nSeries} phantom series x ${s.slices} slices at ${s.size}x${s.size} ` +
+            `(document: MIA-COV19D at 256x256); reduced trunks ${trunkText(s.trunks)} instead of ResNet101 + DenseNet121 ` +
+            `(same fusion head), trained from random weights, so phase 1 trains every layer instead of a head on frozen ImageNet trunks; ` +
+            `RMSprop lr ${s.lr} instead of 1e-4; BN momentum ${s.bnMomentum} instead of 0.99; ` +
+            `${s.frozenEpochs} + ${s.fineTuneEpochs} epochs instead of 20; batch ${s.batchSize} instead of 32.`,
+        ]
+      : [],
   });
   console.log(`\n${textTable(table)}\n\nreport: ${reportPath}`);
   tf.dispose([data.train.x, data.val.x]);

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import { confusionMatrix, evaluateScores, rocAuc, rocCurve, type MetricName } from '../../src/metrics';
+import {
+  confusionMatrix,
+  evaluateScores,
+  rocAuc,
+  rocCurve,
+  youdenThreshold,
+  type MetricName,
+} from '../../src/metrics';
 import {
   confusionMatrixChart,
   fitWithMixing,
@@ -87,6 +94,22 @@ export function evaluateBinary(
   const pred = Int32Array.from(scores, (s) => (s >= threshold ? 1 : 0));
   const confusion = confusionMatrix(test.labels, pred, { labels: [0, 1] });
   return { metrics, scores, roc: { fpr: Array.from(r.fpr), tpr: Array.from(r.tpr), name, auc }, confusion };
+}
+
+/**
+ * A decision threshold chosen on the validation split: the Youden-optimal cut (max
+ * sensitivity + specificity - 1), placed midway between that validation score and the next
+ * lower one so the validation decisions are unchanged but test scores get a margin. Falls
+ * back to 0.5 when the split lacks a class.
+ */
+export function validationThreshold(model: tfl.LayersModel, val: Split): number {
+  if (new Set(val.labels).size < 2) return 0.5;
+  const scores = predictScores(model, val.x);
+  const t = youdenThreshold(val.labels, scores).threshold;
+  if (!Number.isFinite(t) || t > 1) return 0.5;
+  let below = -Infinity;
+  for (const v of scores) if (v < t && v > below) below = v;
+  return Number.isFinite(below) ? (t + below) / 2 : t;
 }
 
 export interface TrainOptions extends Omit<FitWithMixingOptions, 'validationData'> {

@@ -55,14 +55,17 @@ export interface SeriesSplit extends Split {
 
 /**
  * MIA-COV19D-style series folders (`root/<class>/<series>/<slices>`), split 75/25 by series
- * (stratified), pixels scaled to [-1, 1] as document 000 does.
+ * (stratified), pixels scaled to [-1, 1] as document 000 does. With MIA-COV19D's folder
+ * names `covid` / `non-covid`, label 1 = COVID; otherwise the class folders in sorted order.
  */
 export async function loadSeriesFolders(
   dir: string,
   size: number,
   seed: number,
 ): Promise<{ train: SeriesSplit; val: SeriesSplit }> {
-  const parts = (await ctSeriesDataset(dir)).split([0.75, 0.25], seed);
+  const mia = existsSync(join(dir, 'covid')) && existsSync(join(dir, 'non-covid'));
+  const ds = await ctSeriesDataset(dir, mia ? { classes: ['non-covid', 'covid'] } : {});
+  const parts = ds.split([0.75, 0.25], seed);
   const load = async (ds: FileDataset): Promise<SeriesSplit> => {
     const s = await loadAll(ds, size);
     const x = tf.tidy(() => tf.sub(tf.mul(s.x, 2), 1) as tf.Tensor4D);

@@ -18,4 +18,5 @@ export * from './pneumonia-cnn';
 export * from './res-dense-fusion';
 export * from './embedding-net';
 export * from './freeze';
+export * from './batch-norm-momentum';
 export * from './registry';

@@ -3,12 +3,14 @@
  * Covid Chest CT-scan Classification", 2021): ResNet101 and DenseNet121 trunks run in
  * parallel on the same slice; a 1x1 Conv2D projects the ResNet map (2048 channels) to
  * DenseNet's channel count (1024), the two maps are added, globally average-pooled and
- * classified with a softmax.
+ * classified with a softmax. The trunk layouts are options so that a reduced fusion (fewer
+ * units, narrower layers) can be trained from scratch where the paper's ImageNet trunks are
+ * not available; the defaults are the paper's.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { applyLayer } from '../blocks/conv-bn-act';
 import { kernelInit } from '../blocks/init-scope';
-import { checkPositiveInt } from '../util/checks';
+import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { type ImageShape, buildBackbone, checkInputShape } from './backbone-options';
 import { DENSENET_CONFIGS, densenetTrunk } from './densenet';
 import { RESNET_DEPTHS, resnetTrunk } from './resnet';
@@ -30,6 +32,16 @@ export interface ResDenseFusionOptions {
   zeroInit?: boolean;
   /** Model name. Default `'res_dense_fusion'`. */
   name?: string;
+  /** Units per stage of the ResNet trunk (conv2..conv5). Default `[3, 4, 23, 3]` (ResNet101). */
+  resnetBlocks?: readonly number[];
+  /** Unit type of the ResNet trunk. Default `'bottleneck'` (ResNet101). */
+  resnetBlock?: 'basic' | 'bottleneck';
+  /** Width of the ResNet stem and first stage; stages are `filters * [1, 2, 4, 8]`. Default 64. */
+  resnetFilters?: number;
+  /** Dense layers per block of the DenseNet trunk. Default `[6, 12, 24, 16]` (DenseNet121). */
+  densenetBlocks?: readonly number[];
+  /** Channels added per dense layer (the DenseNet stem has twice as many). Default 32. */
+  growthRate?: number;
 }
 
 /**
@@ -40,13 +52,36 @@ export interface ResDenseFusionOptions {
  * does), output `[batch, classes]` probabilities. Use {@link fusionTrunks} to freeze trunks.
  */
 export function ResDenseFusion(options: ResDenseFusionOptions = {}): tfl.LayersModel {
-  const { inputShape = [256, 256, 3], classes = 2, name = 'res_dense_fusion' } = options;
-  checkInputShape('ResDenseFusion', inputShape, 32);
-  checkPositiveInt(classes, 'classes', 'ResDenseFusion');
+  const {
+    inputShape = [256, 256, 3],
+    classes = 2,
+    name = 'res_dense_fusion',
+    resnetBlocks = RESNET_DEPTHS[101].blocks,
+    resnetBlock = RESNET_DEPTHS[101].block,
+    resnetFilters = 64,
+    densenetBlocks = DENSENET_CONFIGS[121].blocks,
+    growthRate = DENSENET_CONFIGS[121].growthRate,
+  } = options;
+  const fn = 'ResDenseFusion';
+  checkInputShape(fn, inputShape, 32);
+  checkPositiveInt(classes, 'classes', fn);
+  checkOneOf(resnetBlock, ['basic', 'bottleneck'], 'resnetBlock', fn);
+  checkPositiveInt(resnetFilters, 'resnetFilters', fn);
+  checkPositiveInt(growthRate, 'growthRate', fn);
+  checkLayout(resnetBlocks, 'resnetBlocks', 4);
+  checkLayout(densenetBlocks, 'densenetBlocks');
   return buildBackbone({ seed: options.seed, zeroInit: options.zeroInit }, () => {
     const input = tfl.input({ shape: inputShape, name: 'input' });
-    const res = resnetTrunk(input, { ...RESNET_DEPTHS[101], variant: 'keras', filters: 64 }, RESNET_PREFIX);
-    const dense = densenetTrunk(input, { ...DENSENET_CONFIGS[121], epsilon: 1.001e-5 }, DENSENET_PREFIX);
+    const res = resnetTrunk(
+      input,
+      { blocks: resnetBlocks, block: resnetBlock, variant: 'keras', filters: resnetFilters },
+      RESNET_PREFIX,
+    );
+    const dense = densenetTrunk(
+      input,
+      { blocks: densenetBlocks, growthRate, epsilon: 1.001e-5 },
+      DENSENET_PREFIX,
+    );
     const channels = dense.shape[3] as number;
     const projected = applyLayer(
       tfl.layers.conv2d({
@@ -70,6 +105,16 @@ export function ResDenseFusion(options: ResDenseFusionOptions = {}): tfl.LayersM
     );
     return tfl.model({ inputs: input, outputs: x, name });
   });
+}
+
+function checkLayout(blocks: readonly number[], option: string, length?: number): void {
+  const ok = Array.isArray(blocks) && blocks.length > 0 && (length === undefined || blocks.length === length);
+  if (!ok) {
+    throw new Error(
+      `ResDenseFusion: '${option}' must list the units of ${length ?? 'one or more'} stages; got ${JSON.stringify(blocks)}`,
+    );
+  }
+  blocks.forEach((b, i) => checkPositiveInt(b, `${option}[${i}]`, 'ResDenseFusion'));
 }
 
 /** The layers of a {@link ResDenseFusion} model, split by part (in model order). */
