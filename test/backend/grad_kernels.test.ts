@@ -293,3 +293,25 @@ describe('gather, segment sum, tile, matmul and reductions on wasm match cpu', (
     g.dispose();
   });
 });
+
+describe('Identity on wasm shares the buffer', () => {
+  it('clones without a copy, keeps values when either tensor is disposed, and frees with the last', async () => {
+    await tf.setBackend('wasm');
+    const buffers = tf.backend().numDataIds();
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, -6],
+    ]);
+    const y = tf.clone(x);
+    // the stock kernel allocates a second buffer here
+    expect(tf.backend().numDataIds()).toBe(buffers + 1);
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, -6]);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, -6]);
+    const z = tf.tidy(() => tf.add(tf.clone(y), 1));
+    expect(Array.from(z.dataSync())).toEqual([2, 3, 4, 5, 6, -5]);
+    tf.dispose([y, z]);
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    await tf.setBackend('cpu');
+  });
+});

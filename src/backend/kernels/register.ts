@@ -5,6 +5,7 @@ import { cpuBinaryEntries } from './cpu_binary';
 import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
 import { gatherEntries, gatherNdGradient } from './gather';
+import { identityEntries } from './identity';
 import { poolGradEntries } from './pool_grad';
 import { reduceEntries } from './reduce';
 import { resizeGradEntries } from './resize_grad';
@@ -33,6 +34,7 @@ export function registerTrainingKernels(): void {
       ...reduceEntries,
       ...cpuConvEntries,
       ...cpuBinaryEntries,
+      ...identityEntries,
     ]);
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
