@@ -83,6 +83,13 @@ const CASES: Case[] = [
     attrs: { axis: [0, 1, 2], keepDims: false },
   },
   {
+    backend: 'wasm',
+    kernel: 'Identity',
+    label: '[8,64,64,64] (tf.clone)',
+    inputs: () => ({ x: r([8, 64, 64, 64]) }),
+    attrs: {},
+  },
+  {
     backend: 'cpu',
     kernel: 'Conv2D',
     label: 'x [2,32,32,16] 3x3 16->32',
