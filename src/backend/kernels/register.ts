@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
 import { batchMatMulEntries } from './batch_matmul';
+import { batchNormEntries, installFusedBatchNorm } from './batch_norm';
 import { cpuBinaryEntries } from './cpu_binary';
 import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
@@ -35,7 +36,9 @@ export function registerTrainingKernels(): void {
       ...cpuConvEntries,
       ...cpuBinaryEntries,
       ...identityEntries,
+      ...batchNormEntries,
     ]);
+    installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
     registerAnchors();

@@ -1,0 +1,228 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { KernelEntry } from './registry';
+import { allocFloat, viewFloat, type KernelTarget } from './util';
+
+/** Batch-norm in training, channels last: inputs `x, scale, offset`; outputs `[y, mean, variance, invStd]`. */
+export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
+/** Its gradient: inputs `dy, x, scale, mean, invStd`; outputs `[dx, dScale, dOffset]`. */
+export const BN_TRAIN_GRAD_KERNEL = 'MedinetsBatchNormTrainGrad';
+
+type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap };
+
+/**
+ * Batch statistics over every axis but the last (float64 sums and sums of squares in one
+ * pass; biased variance, as tf.moments), and y = (x - mean) / sqrt(var + eps) * scale +
+ * offset in a second pass.
+ */
+function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
+  const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
+  const eps = attrs.epsilon as number;
+  const c = x.shape[x.shape.length - 1] as number;
+  const n = tf.util.sizeFromShape(x.shape) / c;
+  const y = allocFloat(backend, x.shape);
+  const meanOut = allocFloat(backend, [c]);
+  const varOut = allocFloat(backend, [c]);
+  const invOut = allocFloat(backend, [c]);
+  const xs = viewFloat(backend, x);
+  const g = viewFloat(backend, scale);
+  const b = viewFloat(backend, offset);
+  // One pass of float64 sums and sums of squares: with 53-bit accumulators the cancellation
+  // in E[x^2] - mean^2 costs nothing at float32 output precision for activations.
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
+  for (let i = 0, p = 0; i < n; i++)
+    for (let j = 0; j < c; j++, p++) {
+      const v = xs[p] as number;
+      s1[j] += v;
+      s2[j] += v * v;
+    }
+  const mean = s1.map((s) => s / n);
+  const acc = s2.map((s, j) => Math.max(0, s - n * (mean[j] as number) * (mean[j] as number)));
+  const a = new Float64Array(c);
+  const shift = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const v = (acc[j] as number) / n;
+    const inv = 1 / Math.sqrt(v + eps);
+    meanOut.data[j] = mean[j] as number;
+    varOut.data[j] = v;
+    invOut.data[j] = inv;
+    a[j] = inv * (g[j] as number);
+    shift[j] = (b[j] as number) - (mean[j] as number) * (a[j] as number);
+  }
+  const yd = y.data;
+  for (let i = 0, p = 0; i < n; i++)
+    for (let j = 0; j < c; j++, p++) yd[p] = (xs[p] as number) * (a[j] as number) + (shift[j] as number);
+  return [y.info, meanOut.info, varOut.info, invOut.info];
+}
+
+/**
+ * The batch-norm training gradient through the batch statistics, in two passes:
+ * dOffset = sum dy, dScale = sum dy * xhat, dx = scale * invStd / n * (n dy - dOffset - xhat dScale)
+ * with xhat = (x - mean) * invStd.
+ */
+function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
+  const { dy, x, scale, mean, invStd } = inputs as Record<
+    'dy' | 'x' | 'scale' | 'mean' | 'invStd',
+    TensorInfo
+  >;
+  const c = x.shape[x.shape.length - 1] as number;
+  const n = tf.util.sizeFromShape(x.shape) / c;
+  const dx = allocFloat(backend, x.shape);
+  const dScale = allocFloat(backend, [c]);
+  const dOffset = allocFloat(backend, [c]);
+  const dys = viewFloat(backend, dy);
+  const xs = viewFloat(backend, x);
+  const g = viewFloat(backend, scale);
+  const m = viewFloat(backend, mean);
+  const inv = viewFloat(backend, invStd);
+  const sdy = new Float64Array(c);
+  const sdyx = new Float64Array(c);
+  for (let i = 0, p = 0; i < n; i++)
+    for (let j = 0; j < c; j++, p++) {
+      const d = dys[p] as number;
+      sdy[j] += d;
+      sdyx[j] += d * ((xs[p] as number) - (m[j] as number));
+    }
+  // dx = k1 dy + k2 x + k3, per channel.
+  const k1 = new Float64Array(c);
+  const k2 = new Float64Array(c);
+  const k3 = new Float64Array(c);
+  for (let j = 0; j < c; j++) {
+    const iv = inv[j] as number;
+    const gi = (g[j] as number) * iv;
+    dOffset.data[j] = sdy[j] as number;
+    dScale.data[j] = (sdyx[j] as number) * iv;
+    k1[j] = gi;
+    k2[j] = (-gi * iv * iv * (sdyx[j] as number)) / n;
+    k3[j] = (-gi * (sdy[j] as number)) / n - (k2[j] as number) * (m[j] as number);
+  }
+  const dxd = dx.data;
+  for (let i = 0, p = 0; i < n; i++)
+    for (let j = 0; j < c; j++, p++)
+      dxd[p] =
+        (k1[j] as number) * (dys[p] as number) + (k2[j] as number) * (xs[p] as number) + (k3[j] as number);
+  return [dx.info, dScale.info, dOffset.info];
+}
+
+const entries = (backendName: KernelTarget): KernelEntry[] => [
+  {
+    kernelName: BN_TRAIN_KERNEL,
+    backendName,
+    kind: 'speed',
+    why: 'a training BatchNormalization layer runs ~10 ops forward and ~25 backward (moments, FusedBatchNorm and their gradients); one fused kernel each way',
+    make: () => bnTrain as unknown as KernelFunc,
+  },
+  {
+    kernelName: BN_TRAIN_GRAD_KERNEL,
+    backendName,
+    kind: 'speed',
+    why: 'the gradient of MedinetsBatchNormTrain in two passes',
+    make: () => bnTrainGrad as unknown as KernelFunc,
+  },
+];
+
+/** The fused batch-norm kernels (wasm and cpu). */
+export const batchNormEntries: KernelEntry[] = [...entries('wasm'), ...entries('cpu')];
+
+/** The gradient of {@link BN_TRAIN_KERNEL} (backend-independent; it calls the grad kernel). */
+export const batchNormTrainGradient: GradConfig = {
+  kernelName: BN_TRAIN_KERNEL,
+  inputsToSave: ['x', 'scale'],
+  outputsToSave: [false, true, false, true],
+  gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+    const [x, scale, mean, invStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [dx, dScale, dOffset] = tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, {
+      dy,
+      x,
+      scale,
+      mean,
+      invStd,
+    }) as tf.Tensor[];
+    return { x: () => dx as tf.Tensor, scale: () => dScale as tf.Tensor, offset: () => dOffset as tf.Tensor };
+  },
+};
+
+// What the patched call reads of a tfjs-layers BatchNormalization (4.x).
+interface BatchNormLike {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tfl.LayerVariable | null;
+  beta: tfl.LayerVariable | null;
+  movingMean: tfl.LayerVariable;
+  movingVariance: tfl.LayerVariable;
+}
+type CallFn = (
+  this: BatchNormLike,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) => tf.Tensor;
+
+const PATCHED = Symbol.for('medinets.fusedBatchNorm');
+
+/**
+ * Route a training-mode tfjs-layers `BatchNormalization` (channels last, with scale and
+ * centre, float32) through {@link BN_TRAIN_KERNEL} when the current backend has it (wasm
+ * and cpu with medinets' kernels active). The moving averages are updated exactly as the
+ * stock layer does; inference, other configurations and other backends run the stock code,
+ * as does everything once the kernels are suspended. Idempotent.
+ */
+export function installFusedBatchNorm(): void {
+  if (tf.getGradient(BN_TRAIN_KERNEL) == null) tf.registerGradient(batchNormTrainGradient);
+  const proto = Object.getPrototypeOf(tfl.layers.batchNormalization({})) as Record<symbol, unknown> & {
+    call: CallFn;
+  };
+  if (proto[PATCHED] != null) return;
+  const stock = proto.call;
+  proto[PATCHED] = stock;
+  proto.call = function fusedBatchNormCall(this: BatchNormLike, inputs, kwargs): tf.Tensor {
+    const input = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+    const training = kwargs?.training === true;
+    const rank = input.rank;
+    const axis = this.axis >= 0 ? this.axis : this.axis + rank;
+    if (
+      !training ||
+      (Array.isArray(inputs) && inputs.length !== 1) ||
+      tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) == null ||
+      input.dtype !== 'float32' ||
+      rank < 2 ||
+      axis !== rank - 1 ||
+      !this.center ||
+      !this.scale ||
+      this.gamma == null ||
+      this.beta == null
+    ) {
+      return stock.call(this, inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const [y, mean, variance] = tf
+        .engine()
+        .runKernel(
+          BN_TRAIN_KERNEL,
+          {
+            x: input,
+            scale: (this.gamma as tfl.LayerVariable).read(),
+            offset: (this.beta as tfl.LayerVariable).read(),
+          },
+          { epsilon: this.epsilon },
+        ) as tf.Tensor[];
+      // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).
+      const decay = 1 - this.momentum;
+      for (const [v, value] of [
+        [this.movingMean, mean],
+        [this.movingVariance, variance],
+      ] as const) {
+        tf.tidy(() => {
+          const orig = v.read();
+          v.write(tf.sub(orig, tf.mul(tf.sub(orig, value as tf.Tensor), decay)));
+        });
+      }
+      return y as tf.Tensor;
+    });
+  };
+}

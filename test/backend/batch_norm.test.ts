@@ -1,0 +1,100 @@
+// The fused batch-norm path of a training BatchNormalization layer matches the stock layer.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerTrainingKernels, suspendTrainingKernels } from '../../src/backend';
+import { BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch_norm';
+
+afterAll(async () => {
+  registerTrainingKernels();
+  await tf.setBackend('cpu');
+});
+
+function maxRel(a: Float32Array | number[], b: Float32Array | number[]): number {
+  let m = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+    s = Math.max(s, Math.abs(b[i] as number));
+  }
+  return m / Math.max(s, 1e-6);
+}
+
+/** Gradients of sum(bn(x) * r) with respect to x, gamma and beta, and the moving statistics. */
+function bnGrads(fused: boolean, shape: number[], momentum: number): Float32Array[] {
+  if (fused) registerTrainingKernels();
+  else suspendTrainingKernels();
+  const c = shape[shape.length - 1] as number;
+  const layer = tfl.layers.batchNormalization({ momentum, epsilon: 1e-3 });
+  layer.build(shape);
+  const out = tf.tidy(() => {
+    layer.setWeights([
+      tf.add(tf.randomUniform([c], 0, 1, 'float32', 3), 0.5),
+      tf.randomNormal([c], 0, 1, 'float32', 4),
+      tf.zeros([c]),
+      tf.ones([c]),
+    ]);
+    const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 3), 2);
+    const r = tf.randomNormal(shape, 0, 1, 'float32', 2);
+    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+    const f = (xx: tf.Tensor): tf.Scalar =>
+      tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, r));
+    const dx = tf.grad(f)(x);
+    const { grads } = tf.variableGrads(() => f(x), vars);
+    const stats = layer.getWeights().slice(2);
+    return [dx, ...vars.map((v) => grads[v.name] as tf.Tensor), ...stats].map(
+      (t) => t.dataSync() as Float32Array,
+    );
+  });
+  for (const w of layer.weights) w.dispose(); // built, never applied symbolically: no layer.dispose()
+  registerTrainingKernels();
+  return out;
+}
+
+describe('fused batch-norm training path', () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const shape of [
+      [3, 5, 4, 6],
+      [7, 9],
+    ]) {
+      it(`gradients and moving statistics match the stock layer on ${backend} for ${JSON.stringify(shape)}`, async () => {
+        await tf.setBackend(backend);
+        const before = tf.memory().numTensors;
+        const stock = bnGrads(false, shape, 0.9);
+        const fused = bnGrads(true, shape, 0.9);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(fused).toHaveLength(5); // dx, dgamma, dbeta, moving mean, moving variance
+        fused.forEach((v, i) =>
+          expect(maxRel(v, stock[i] as Float32Array), `output ${i}`).toBeLessThan(1e-4),
+        );
+        // the moving statistics moved from (0, 1): the update ran
+        expect(Math.abs(fused[3]?.[0] ?? 0)).toBeGreaterThan(1e-3);
+      });
+    }
+  }
+
+  it('is what a training step runs, and inference keeps the stock kernel', async () => {
+    await tf.setBackend('cpu');
+    registerTrainingKernels();
+    const layer = tfl.layers.batchNormalization({});
+    const x = tf.randomNormal([4, 3, 3, 5], 0, 1, 'float32', 9);
+    const train = await tf.profile(() => tf.dispose(layer.apply(x, { training: true }) as tf.Tensor));
+    expect(train.kernels.map((k) => k.name)).toContain(BN_TRAIN_KERNEL);
+    expect(train.kernels.map((k) => k.name)).not.toContain('Square');
+    const infer = await tf.profile(() => tf.dispose(layer.apply(x) as tf.Tensor));
+    expect(infer.kernels.map((k) => k.name)).not.toContain(BN_TRAIN_KERNEL);
+    layer.dispose();
+    x.dispose();
+  });
+
+  it('falls back to the stock layer for a channels-first axis', async () => {
+    await tf.setBackend('cpu');
+    const layer = tfl.layers.batchNormalization({ axis: 1 });
+    const x = tf.randomNormal([4, 3, 3, 5], 0, 1, 'float32', 9);
+    const prof = await tf.profile(() => tf.dispose(layer.apply(x, { training: true }) as tf.Tensor));
+    expect(prof.kernels.map((k) => k.name)).not.toContain(BN_TRAIN_KERNEL);
+    layer.dispose();
+    x.dispose();
+  });
+});
