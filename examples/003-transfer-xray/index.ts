@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { brightness, contrast, flip, resize, rotate, zoom } from '../../src/augment';
 import { stratifiedSplit, xrayPhantoms } from '../../src/data';
 import { activationGrid, filterWeights, layerActivations } from '../../src/explain';
-import { InceptionV3, ResNet50 } from '../../src/models';
+import { InceptionV3, ResNet50, setBatchNormMomentum } from '../../src/models';
 import {
   EarlyStopping,
   ModelCheckpoint,
@@ -59,8 +59,19 @@ interface Settings {
   epochs: number;
   transferEpochs: number;
   patience: number;
+  /** Early-stopping patience of the transfer models (from scratch, their validation loss is noisier). */
+  transferPatience: number;
   grid: { lr: number[]; batchSize: number[] };
   transferLr: number;
+  /** ResNet50 stem / first-stage width (64 = the real ResNet50). */
+  transferFilters: number;
+  /**
+   * Train the whole transfer backbone, not only its last stage: right when it has no
+   * pretrained weights (a random trunk frozen is a fixed random feature extractor).
+   */
+  transferTrainAll: boolean;
+  /** BatchNormalization momentum of the transfer backbones (Keras 0.99; 0.9 settles in a short run). */
+  bnMomentum: number;
   models: XrayModel[];
   /** Filters of the custom CNN's three conv blocks. */
   filters: [number, number, number];
@@ -71,13 +82,17 @@ function settingsFor(args: ExampleArgs): Settings {
     // Document: 20 epochs, batch 16, grid over lr / batch / optimizer / weights; best lr 1e-4, batch 16, Adam.
     quick: {
       size: 64,
-      transferSize: 32,
+      transferSize: 64,
       n: 400,
       epochs: 8,
-      transferEpochs: 2,
+      transferEpochs: 15,
       patience: 3,
+      transferPatience: 6,
       grid: { lr: [3e-3, 1e-3], batchSize: [16, 32] },
       transferLr: 1e-3,
+      transferFilters: 8,
+      transferTrainAll: true,
+      bnMomentum: 0.9,
       models: ['CustomCNN', 'ResNet50'],
       filters: [16, 32, 64],
     },
@@ -88,8 +103,12 @@ function settingsFor(args: ExampleArgs): Settings {
       epochs: 1,
       transferEpochs: 1,
       patience: 1,
+      transferPatience: 1,
       grid: { lr: [1e-3], batchSize: [16] },
       transferLr: 1e-3,
+      transferFilters: 8,
+      transferTrainAll: true,
+      bnMomentum: 0.9,
       models: ['CustomCNN'],
       filters: [4, 8, 8],
     },
@@ -100,8 +119,12 @@ function settingsFor(args: ExampleArgs): Settings {
       epochs: 20,
       transferEpochs: 20,
       patience: 3,
+      transferPatience: 3,
       grid: { lr: [1e-3, 1e-4], batchSize: [16, 32] },
       transferLr: 1e-4,
+      transferFilters: 64,
+      transferTrainAll: false,
+      bnMomentum: 0.99,
       models: ['CustomCNN', 'ResNet50', 'InceptionV3'],
       filters: [32, 64, 128],
     },
@@ -191,16 +214,18 @@ export function CustomCNN(size: number, filters: [number, number, number], seed:
 
 /**
  * Transfer model: backbone without its top, global average pooling, dense 64 (ReLU), dropout 0.3,
- * dense 2 sigmoid; only the last stage (ResNet50 `conv5_*`, InceptionV3 `mixed9`-`mixed10`) and the head train.
+ * dense 2 sigmoid; only the last stage (ResNet50 `conv5_*`, InceptionV3 `mixed9`-`mixed10`) and
+ * the head train, unless `s.transferTrainAll` (no pretrained weights) trains every layer.
  */
-function transferModel(name: 'ResNet50' | 'InceptionV3', size: number, seed: number): tfl.LayersModel {
+function transferModel(name: 'ResNet50' | 'InceptionV3', s: Settings, seed: number): tfl.LayersModel {
   const opts = {
-    inputShape: [size, size, 1] as [number, number, number],
+    inputShape: [s.transferSize, s.transferSize, 1] as [number, number, number],
     includeTop: false,
     pooling: 'avg' as const,
     seed,
   };
-  const base = name === 'ResNet50' ? ResNet50(opts) : InceptionV3(opts);
+  const base = name === 'ResNet50' ? ResNet50({ ...opts, filters: s.transferFilters }) : InceptionV3(opts);
+  if (s.bnMomentum !== 0.99) setBatchNormMomentum(base, s.bnMomentum);
   let x = tfl.layers
     .dense({
       units: 64,
@@ -214,8 +239,10 @@ function transferModel(name: 'ResNet50' | 'InceptionV3', size: number, seed: num
     .dense({ units: 2, activation: 'sigmoid', name: 'head_output' })
     .apply(x) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: base.inputs, outputs: out, name: `${name.toLowerCase()}_transfer` });
-  const lastStage = name === 'ResNet50' ? /^(conv5_|avg_pool|head_)/ : lastInceptionLayers(model);
-  trainOnly(model, lastStage);
+  if (!s.transferTrainAll) {
+    const lastStage = name === 'ResNet50' ? /^(conv5_|avg_pool|head_)/ : lastInceptionLayers(model);
+    trainOnly(model, lastStage);
+  }
   return model;
 }
 
@@ -407,11 +434,11 @@ export async function main(
       const test = resized(data.test, s.transferSize);
       try {
         const r = await trainWithCheckpoint(
-          () => transferModel(name, s.transferSize, args.seed),
+          () => transferModel(name, s, args.seed),
           s.transferLr,
           16,
           s.transferEpochs,
-          s.patience,
+          s.transferPatience,
           { train, val },
           join(ckptRoot, name),
           args.seed,
@@ -462,9 +489,9 @@ export async function main(
         'custom CNN': `conv ${s.filters.join('/')} 3x3 ReLU, max-pool 2, dropout 0.3 per block; dense 64 ReLU; dense 2 sigmoid`,
         'grid search': `lr ${s.grid.lr.join(', ')} x batch ${s.grid.batchSize.join(', ')}, Adam, binary cross-entropy, selected by validation F1`,
         selected: settingsRows.join('; ') || '-',
-        transfer: `${s.models.filter((m) => m !== 'CustomCNN').join(', ') || 'none'}: random initialisation (no ImageNet weights offline), last stage + head trained, Adam lr ${s.transferLr}, batch 16, ${s.transferEpochs} epochs`,
+        transfer: `${s.models.filter((m) => m !== 'CustomCNN').join(', ') || 'none'}: random initialisation (no ImageNet weights offline), ${s.transferTrainAll ? 'every layer trained' : 'last stage + head trained'}, ResNet50 width ${s.transferFilters}${s.transferFilters !== 64 ? ' (real: 64)' : ''}, BN momentum ${s.bnMomentum}, Adam lr ${s.transferLr}, batch 16, ${s.transferEpochs} epochs`,
         'epochs (custom CNN)': s.epochs,
-        callbacks: `ModelCheckpoint(val_loss, save best only), EarlyStopping(val_loss, patience ${s.patience})`,
+        callbacks: `ModelCheckpoint(val_loss, save best only), EarlyStopping(val_loss, patience ${s.patience}; transfer models ${s.transferPatience})`,
         augmentation: 'horizontal flip, rotation 10 deg, zoom 0.9-1.1, contrast 0.2, brightness 0.1',
         seed: args.seed,
       },
@@ -480,7 +507,7 @@ export async function main(
           : [
               `${args.mode} mode: ${s.size}x${s.size} phantoms, ${s.epochs} epochs (document: 20), a ${grid.length}-trial grid` +
                 (s.models.includes('ResNet50')
-                  ? `; ResNet50 on ${s.transferSize}x${s.transferSize} resized inputs for ${s.transferEpochs} epochs`
+                  ? `; ResNet50 on ${s.transferSize}x${s.transferSize} resized inputs at width ${s.transferFilters} (real: 64), every layer trained from random weights (no ImageNet weights to keep frozen), BN momentum ${s.bnMomentum}, for ${s.transferEpochs} epochs`
                   : '') +
                 (s.models.includes('InceptionV3')
                   ? ''
