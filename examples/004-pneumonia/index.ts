@@ -180,7 +180,8 @@ function build(name: PneumoniaModel, s: Settings, seed: number): tfl.LayersModel
   switch (name) {
     case 'PneumoniaCNN':
       return PneumoniaCNN({ inputShape: [s.size, s.size, 1], seed });
-    case 'VGG16Transfer': { // extractor that leaves the head at chance, so quick/smoke mode trains the base too. // No ImageNet weights are bundled: a frozen random base is a fixed random feature
+    case 'VGG16Transfer': {
+      // extractor that leaves the head at chance, so quick/smoke mode trains the base too. // No ImageNet weights are bundled: a frozen random base is a fixed random feature
       const vgg = VGG16Transfer({
         inputShape: [s.transferSize, s.transferSize, 1],
         freezeBase: !s.vggTrainBase,
