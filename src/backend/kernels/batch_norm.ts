@@ -200,17 +200,15 @@ export function installFusedBatchNorm(): void {
       return stock.call(this, inputs, kwargs);
     }
     return tf.tidy(() => {
-      const [y, mean, variance] = tf
-        .engine()
-        .runKernel(
-          BN_TRAIN_KERNEL,
-          {
-            x: input,
-            scale: (this.gamma as tfl.LayerVariable).read(),
-            offset: (this.beta as tfl.LayerVariable).read(),
-          },
-          { epsilon: this.epsilon },
-        ) as tf.Tensor[];
+      const [y, mean, variance] = tf.engine().runKernel(
+        BN_TRAIN_KERNEL,
+        {
+          x: input,
+          scale: (this.gamma as tfl.LayerVariable).read(),
+          offset: (this.beta as tfl.LayerVariable).read(),
+        },
+        { epsilon: this.epsilon },
+      ) as tf.Tensor[];
       // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).
       const decay = 1 - this.momentum;
       for (const [v, value] of [
