@@ -103,77 +103,61 @@ function measureStock(name: string): Timing {
   };
 }
 
-/** The body of the stock-cpu child process: prints `{"infer": s}` then `{"train": s}`. */
-async function stockChildMain(name: string): Promise<void> {
-  suspendTrainingKernels(['cpu']);
-  await tf.setBackend('cpu');
+/** A compiled model of `name` and one batch of inputs and targets for it. */
+function prepare(name: string, batch: number): { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } {
   const model = (MODELS[name] as () => tfl.LayersModel)();
   const seg = name === 'unet';
   model.compile({
     optimizer: tf.train.adam(1e-3),
     loss: seg ? 'binaryCrossentropy' : 'categoricalCrossentropy',
   });
-  const x = tf.randomNormal([stockBatch, SIZE, SIZE, 1], 0, 1, 'float32', 1);
-  const y = seg
-    ? tf.cast(tf.greater(tf.randomUniform([stockBatch, SIZE, SIZE, 1], 0, 1, 'float32', 2), 0.5), 'float32')
-    : tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 1, 0].slice(0, stockBatch), 'int32'), 2);
-  const infer: number[] = [];
-  for (let i = 0; i < stockSteps; i++) {
-    const t = performance.now();
-    tf.dispose(model.predict(x) as tf.Tensor);
-    infer.push((performance.now() - t) / 1000);
-  }
-  console.log(JSON.stringify({ infer: median(infer) }));
-  const train: number[] = [];
-  for (let i = 0; i < stockSteps; i++) {
-    const t = performance.now();
-    await model.trainOnBatch(x, y);
-    train.push((performance.now() - t) / 1000);
-  }
-  console.log(JSON.stringify({ train: median(train) }));
-}
-
-async function measure(name: string, config: Config): Promise<Timing> {
-  if (config === 'cpu-stock') return measureStock(name);
-  const backend = config === 'wasm' ? 'wasm' : 'cpu';
-  registerTrainingKernels();
-  await tf.setBackend(backend);
-  await tf.ready();
-  const model = (MODELS[name] as () => tfl.LayersModel)();
-  const seg = name === 'unet';
-  model.compile({
-    optimizer: tf.train.adam(1e-3),
-    loss: seg ? 'binaryCrossentropy' : 'categoricalCrossentropy',
-  });
-  const batch = BATCH;
   const x = tf.randomNormal([batch, SIZE, SIZE, 1], 0, 1, 'float32', 1);
   const y = seg
     ? tf.cast(tf.greater(tf.randomUniform([batch, SIZE, SIZE, 1], 0, 1, 'float32', 2), 0.5), 'float32')
     : tf.oneHot(tf.tensor1d([0, 1, 0, 1, 1, 0, 1, 0].slice(0, batch), 'int32'), 2);
-  const n = steps;
-  const infer: number[] = [];
-  const run = (): void => {
-    const p = model.predict(x) as tf.Tensor;
-    p.dataSync();
-    p.dispose();
-  };
-  run();
+  return { model, x, y };
+}
+
+/** The median wall time of `n` calls of `fn`, in seconds. */
+async function medianSeconds(n: number, fn: () => unknown): Promise<number> {
+  const ts: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
-    run();
-    infer.push((performance.now() - t) / 1000);
+    await fn();
+    ts.push((performance.now() - t) / 1000);
   }
-  const train: number[] = [];
+  return median(ts);
+}
+
+function predict(model: tfl.LayersModel, x: tf.Tensor): void {
+  const p = model.predict(x) as tf.Tensor;
+  p.dataSync();
+  p.dispose();
+}
+
+/** The body of the stock-cpu child process: prints `{"infer": s}` then `{"train": s}`. */
+async function stockChildMain(name: string): Promise<void> {
+  suspendTrainingKernels(['cpu']);
+  await tf.setBackend('cpu');
+  const { model, x, y } = prepare(name, stockBatch);
+  console.log(JSON.stringify({ infer: await medianSeconds(stockSteps, () => predict(model, x)) }));
+  console.log(JSON.stringify({ train: await medianSeconds(stockSteps, () => model.trainOnBatch(x, y)) }));
+}
+
+async function measure(name: string, config: Config): Promise<Timing> {
+  if (config === 'cpu-stock') return measureStock(name);
+  registerTrainingKernels();
+  await tf.setBackend(config);
+  await tf.ready();
+  const { model, x, y } = prepare(name, BATCH);
+  predict(model, x); // warm-up
+  const infer = await medianSeconds(steps, () => predict(model, x));
   await model.trainOnBatch(x, y);
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await model.trainOnBatch(x, y);
-    train.push((performance.now() - t) / 1000);
-  }
+  const train = await medianSeconds(steps, () => model.trainOnBatch(x, y));
   tf.dispose([x, y]);
   model.optimizer?.dispose();
   model.dispose();
-  return { train: median(train), infer: median(infer) };
+  return { train, infer };
 }
 
 function torchBaseline(): Record<string, Timing> | null {

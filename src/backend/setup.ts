@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkIntRange } from '../util/checks';
 import { enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
@@ -120,9 +121,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
       `setupBackend: option 'prefer' must be one of ${Object.keys(SPECS).join(', ')}; got ${JSON.stringify(prefer)}`,
     );
   }
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 8)) {
-    throw new Error(`setupBackend: option 'threads' must be an integer from 1 to 8; got ${String(threads)}`);
-  }
+  if (threads !== undefined) checkIntRange(threads, 1, 8, 'threads', 'setupBackend');
   const skipped: SkippedBackend[] = [];
   if (prefer !== undefined) {
     try {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
+import { checkIntRange } from '../util/checks';
 
 /** Options of {@link enableWasmThreads}. */
 export interface WasmThreadsOptions {
@@ -99,11 +100,7 @@ function writeWorkerScript(req: NodeRequire, dir: string): string {
  */
 export async function enableWasmThreads(options: WasmThreadsOptions = {}): Promise<WasmThreadsReport> {
   const threads = options.threads ?? defaultWasmThreads();
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new Error(
-      `enableWasmThreads: option 'threads' must be an integer from 1 to 8; got ${String(threads)}`,
-    );
-  }
+  checkIntRange(threads, 1, 8, 'threads', 'enableWasmThreads');
   if (enabled != null) return { threads: enabled };
   let wasm: WasmModule;
   try {

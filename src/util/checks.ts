@@ -41,6 +41,13 @@ export function checkPositiveInt(value: number, arg: string, fn: string): void {
   }
 }
 
+/** An integer from `lo` to `hi` inclusive. */
+export function checkIntRange(value: number, lo: number, hi: number, arg: string, fn: string): void {
+  if (!Number.isInteger(value) || value < lo || value > hi) {
+    throw new Error(`${fn}: '${arg}' must be an integer from ${lo} to ${hi}; got ${String(value)}`);
+  }
+}
+
 /** Throw unless `value` is one of `allowed`. */
 export function checkOneOf<T extends string>(value: T, allowed: readonly T[], arg: string, fn: string): void {
   if (!allowed.includes(value)) {

@@ -38,18 +38,17 @@ function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
       s1[j] += v;
       s2[j] += v * v;
     }
-  const mean = s1.map((s) => s / n);
-  const acc = s2.map((s, j) => Math.max(0, s - n * (mean[j] as number) * (mean[j] as number)));
   const a = new Float64Array(c);
   const shift = new Float64Array(c);
   for (let j = 0; j < c; j++) {
-    const v = (acc[j] as number) / n;
+    const mu = (s1[j] as number) / n;
+    const v = Math.max(0, (s2[j] as number) - n * mu * mu) / n;
     const inv = 1 / Math.sqrt(v + eps);
-    meanOut.data[j] = mean[j] as number;
+    meanOut.data[j] = mu;
     varOut.data[j] = v;
     invOut.data[j] = inv;
     a[j] = inv * (g[j] as number);
-    shift[j] = (b[j] as number) - (mean[j] as number) * (a[j] as number);
+    shift[j] = (b[j] as number) - mu * (a[j] as number);
   }
   const yd = y.data;
   for (let i = 0, p = 0; i < n; i++)
