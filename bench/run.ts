@@ -7,12 +7,14 @@
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
  *
- * Configurations: `wasm` (wasm + medinets kernels, XNNPACK on `--threads` threads, default
- * every core, as `setupBackend()` sets it up), `cpu` (cpu + medinets), `cpu-stock` (tfjs cpu
+ * Configurations: `native` (what `setupBackend()` gives: wasm with medinets' native addon
+ * for convolutions, matrix products, batch norm and pooling gradients; XNNPACK on 1 thread),
+ * `wasm` (wasm + medinets' wasm/JS kernels without the addon, XNNPACK on `--threads` threads,
+ * default every core), `cpu` (cpu + medinets' JS kernels, no addon), `cpu-stock` (tfjs cpu
  * with medinets' kernels suspended: minutes per step, so 1 step at batch `--stock-batch`
- * (default 1) scaled linearly to batch 8, in a child process stopped after `--stock-budget`
- * seconds (default 600; what did not finish is printed as a lower bound, `>`); `--no-stock`
- * skips it). Each model is batch 8,
+ * (default 1) scaled linearly to batch 8, stopped after `--stock-budget` seconds (default
+ * 600; what did not finish is printed as a lower bound, `>`); `--no-stock` skips it). All but
+ * `native` run in child processes, so that each gets its own backend set-up. Each model is batch 8,
  * 128x128x1, train step = forward + backward + Adam (trainOnBatch), inference = predict.
  * PyTorch (bench/torch_baseline.py, /usr/bin/python3, 2 threads) runs in the same session
  * as the baseline; every time is printed with its ratio to PyTorch's, and wasm and cpu
@@ -29,7 +31,7 @@ import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '.
 import { benchKernels } from './kernels';
 import { densenet121, resnet18, unet } from './models';
 
-type Config = 'cpu-stock' | 'cpu' | 'wasm';
+type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'native';
 interface Timing {
   train: number;
   infer: number;
@@ -52,7 +54,7 @@ function arg(name: string, dflt: string): string {
 const names = process.argv.slice(2).filter((s) => !s.startsWith('--') && s in MODELS);
 const kernelsOnly = process.argv.includes('kernels');
 const models = names.length > 0 || kernelsOnly ? names : Object.keys(MODELS);
-const configs = (arg('configs', 'wasm,cpu,cpu-stock').split(',') as Config[]).filter(
+const configs = (arg('configs', 'native,wasm,cpu,cpu-stock').split(',') as Config[]).filter(
   (c) => c !== 'cpu-stock' || !process.argv.includes('--no-stock'),
 );
 const threadsArg = arg('threads', '');
@@ -66,15 +68,18 @@ const withTorch = !process.argv.includes('--no-torch');
 // Stock cpu runs in a child process stopped after this many seconds (a UNet step takes
 // well over ten minutes even at batch 1); what did not finish is reported as a lower bound.
 const stockBudget = Number(arg('stock-budget', '600'));
-const stockChild = arg('stock-child', '');
+const child = arg('child', '');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor((s.length - 1) / 2)] as number;
 }
 
-/** Stock cpu in a child process with a time budget (see `--stock-budget`). */
-function measureStock(name: string): Timing {
+/**
+ * One configuration in a child process (its own backend set-up, no native addon), stopped
+ * after `--stock-budget` seconds.
+ */
+function measureInChild(name: string, config: Config): Timing {
   const script = fileURLToPath(import.meta.url);
   const t0 = performance.now();
   const r = spawnSync(
@@ -82,18 +87,20 @@ function measureStock(name: string): Timing {
     [
       ...process.execArgv,
       script,
-      `--stock-child=${name}`,
+      `--child=${config}:${name}`,
       `--stock-batch=${stockBatch}`,
       `--stock-steps=${stockSteps}`,
+      `--steps=${steps}`,
+      ...(threads === undefined ? [] : [`--threads=${threads}`]),
     ],
-    { encoding: 'utf8', timeout: stockBudget * 1000 },
+    { encoding: 'utf8', timeout: stockBudget * 1000, env: { ...process.env, MEDINETS_NATIVE: '0' } },
   );
   const elapsed = (performance.now() - t0) / 1000;
   const got: Partial<Timing> = {};
   for (const line of (r.stdout ?? '').split('\n')) {
     if (line.startsWith('{')) Object.assign(got, JSON.parse(line) as Partial<Timing>);
   }
-  const scale = BATCH / stockBatch;
+  const scale = config === 'cpu-stock' ? BATCH / stockBatch : 1;
   // What did not finish took at least the rest of the budget (one step at batch stockBatch).
   const rest = Math.max(elapsed - (got.infer ?? 0) * stockSteps, 0);
   return {
@@ -135,19 +142,25 @@ function predict(model: tfl.LayersModel, x: tf.Tensor): void {
   p.dispose();
 }
 
-/** The body of the stock-cpu child process: prints `{"infer": s}` then `{"train": s}`. */
-async function stockChildMain(name: string): Promise<void> {
-  suspendTrainingKernels(['cpu']);
-  await tf.setBackend('cpu');
-  const { model, x, y } = prepare(name, stockBatch);
-  console.log(JSON.stringify({ infer: await medianSeconds(stockSteps, () => predict(model, x)) }));
-  console.log(JSON.stringify({ train: await medianSeconds(stockSteps, () => model.trainOnBatch(x, y)) }));
+/** The body of a child process: prints `{"infer": s}` then `{"train": s}`. */
+async function childMain(spec: string): Promise<void> {
+  const [config, name] = spec.split(':') as [Config, string];
+  if (config === 'wasm') await setupBackend({ prefer: 'wasm', threads, native: false });
+  if (config === 'cpu-stock') suspendTrainingKernels(['cpu']);
+  if (config !== 'wasm') await tf.setBackend('cpu');
+  const stock = config === 'cpu-stock';
+  const { model, x, y } = prepare(name, stock ? stockBatch : BATCH);
+  const n = stock ? stockSteps : steps;
+  if (!stock) predict(model, x); // warm-up
+  console.log(JSON.stringify({ infer: await medianSeconds(n, () => predict(model, x)) }));
+  if (!stock) await model.trainOnBatch(x, y);
+  console.log(JSON.stringify({ train: await medianSeconds(n, () => model.trainOnBatch(x, y)) }));
 }
 
 async function measure(name: string, config: Config): Promise<Timing> {
-  if (config === 'cpu-stock') return measureStock(name);
+  if (config !== 'native') return measureInChild(name, config);
   registerTrainingKernels();
-  await tf.setBackend(config);
+  await tf.setBackend('wasm');
   await tf.ready();
   const { model, x, y } = prepare(name, BATCH);
   predict(model, x); // warm-up
@@ -193,9 +206,10 @@ async function main(): Promise<void> {
   console.log(
     `medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`,
   );
-  // The wasm backend must be made threaded before anything initialises it.
-  const wasm = await setupBackend({ prefer: 'wasm', threads });
-  console.log(`wasm: XNNPACK on ${wasm.threads} thread(s)`);
+  const wasm = await setupBackend({ prefer: 'wasm' });
+  console.log(
+    `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''})`}`,
+  );
   if (kernelsOnly || names.length === 0) await benchKernels();
   if (models.length === 0) return;
   const torch = torchBaseline();
@@ -220,7 +234,7 @@ async function main(): Promise<void> {
     }
     const stock = results['cpu-stock'];
     if (stock != null) {
-      for (const c of ['cpu', 'wasm'] as const) {
+      for (const c of ['cpu', 'wasm', 'native'] as const) {
         const r = results[c];
         if (r != null)
           console.log(
@@ -231,5 +245,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (stockChild !== '') await stockChildMain(stockChild);
+if (child !== '') await childMain(child);
 else await main();

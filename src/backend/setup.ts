@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkIntRange } from '../util/checks';
+import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse, type NativeKernelsReport } from './native';
 import { enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
@@ -16,10 +17,20 @@ export interface SetupBackendOptions {
   verbose?: boolean;
   /**
    * Threads of the wasm backend's XNNPACK pool (see {@link enableWasmThreads}), 1 to 8.
-   * Default: every logical core, at most 8. `1` keeps tfjs' single-threaded binary. Has
-   * effect only if the wasm backend is chosen and was not initialised before.
+   * Default: 1 when the native kernels are in use (they compute the convolutions and matrix
+   * products on their own pool, and idle XNNPACK workers spinning beside them cost ~40%),
+   * else every logical core, at most 8. `1` keeps tfjs' single-threaded binary. Has effect
+   * only if the wasm backend is chosen and was not initialised before.
    */
   threads?: number;
+  /**
+   * Use medinets' native addon for convolutions, matrix products, batch-norm training and
+   * max-pooling gradients on wasm and cpu, when it loads (see {@link enableNativeKernels}).
+   * Default: used wherever it loads, unless `MEDINETS_NATIVE=0` is set or
+   * {@link disableNativeKernels} was called. `false` keeps the pure wasm / JavaScript kernels;
+   * `true` (re)enables it.
+   */
+  native?: boolean;
 }
 
 /** One backend that was tried and not chosen, with the reason. */
@@ -40,6 +51,8 @@ export interface BackendReport {
   skipped: SkippedBackend[];
   /** Threads the backend computes on: XNNPACK's pool on wasm, 1 on cpu, 0 when unknown (native, GPU). */
   threads: number;
+  /** Whether medinets' native kernels are in use on this backend, and why not when they are not. */
+  native: NativeKernelsReport;
 }
 
 /** The order in which backends are tried when no preference is given: fastest first. */
@@ -115,13 +128,20 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
  *   or listing every reason when no backend loads at all.
  */
 export async function setupBackend(options: SetupBackendOptions = {}): Promise<BackendReport> {
-  const { prefer, verbose = false, threads } = options;
+  const { prefer, verbose = false, native } = options;
+  let { threads } = options;
   if (prefer !== undefined && !(prefer in SPECS)) {
     throw new Error(
       `setupBackend: option 'prefer' must be one of ${Object.keys(SPECS).join(', ')}; got ${JSON.stringify(prefer)}`,
     );
   }
   if (threads !== undefined) checkIntRange(threads, 1, 8, 'threads', 'setupBackend');
+  if (native !== undefined && typeof native !== 'boolean') {
+    throw new Error(`setupBackend: option 'native' must be a boolean; got ${JSON.stringify(native)}`);
+  }
+  if (native === false) disableNativeKernels();
+  else if (native === true) enableNativeKernels();
+  if (threads === undefined && nativeKernelsInUse().active) threads = 1;
   const skipped: SkippedBackend[] = [];
   if (prefer !== undefined) {
     try {
@@ -133,12 +153,12 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
           (why === 'not installed' ? `Install it with: npm install ${SPECS[prefer].pkg}` : ''),
       );
     }
-    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped, threads: 0 }, verbose);
+    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() }, verbose);
   }
   for (const name of DEFAULT_BACKEND_ORDER) {
     try {
       await tryBackend(name, threads);
-      return finish({ backend: name, tfBackend: tf.getBackend(), skipped, threads: 0 }, verbose);
+      return finish({ backend: name, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() }, verbose);
     } catch (err) {
       skipped.push({ backend: name, reason: describe(err) });
     }
@@ -152,10 +172,15 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
 
 function finish(report: BackendReport, verbose: boolean): BackendReport {
   report.threads = report.backend === 'wasm' ? wasmThreadsInUse() : report.backend === 'cpu' ? 1 : 0;
+  if (report.backend !== 'wasm' && report.backend !== 'cpu') {
+    report.native = { ...report.native, active: false, reason: `not used on the ${report.backend} backend` };
+  }
   if (verbose) {
     const why = report.skipped.map((s) => `${s.backend}: ${s.reason}`).join(', ');
     console.log(
-      `medinets: using backend '${report.backend}'${report.threads > 1 ? ` on ${report.threads} threads` : ''}${why ? ` (skipped ${why})` : ''}`,
+      `medinets: using backend '${report.backend}'${report.threads > 1 ? ` on ${report.threads} threads` : ''}` +
+        (report.native.active ? ` with native kernels (${report.native.simd}, ${report.native.threads} threads)` : '') +
+        (why ? ` (skipped ${why})` : ''),
     );
   }
   return report;

@@ -5,6 +5,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { withNative } from './native_kernels';
 import type { KernelEntry } from './registry';
 import { release, transposeK } from './util';
 
@@ -45,10 +46,10 @@ export const batchMatMulEntries: KernelEntry[] = [
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     kind: 'speed',
-    why: 'stock is 5x slower with transpose flags (dense-layer gradients); explicit Transpose first',
+    why: 'the native addon when loaded; else: stock is 5x slower with transpose flags (dense-layer gradients); explicit Transpose first',
     make: (stock) => {
       if (stock == null) throw new Error('medinets: BatchMatMul replacement needs the stock wasm kernel');
-      return ((a: Parameters<typeof batchMatMul>[0]) => batchMatMul(a, stock)) as unknown as KernelFunc;
+      return withNative('BatchMatMul', ((a: Parameters<typeof batchMatMul>[0]) => batchMatMul(a, stock)) as unknown as KernelFunc);
     },
   },
 ];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat, type KernelTarget } from './util';
 
@@ -21,13 +22,18 @@ function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const eps = attrs.epsilon as number;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
-  const y = allocFloat(backend, x.shape);
-  const meanOut = allocFloat(backend, [c]);
-  const varOut = allocFloat(backend, [c]);
-  const invOut = allocFloat(backend, [c]);
+  // Views are taken after every allocation: on wasm an allocation may move the heap.
+  const [y, meanOut, varOut, invOut] = [x.shape, [c], [c], [c]]
+    .map((shape) => allocFloat(backend, shape).info)
+    .map((info) => ({ info, data: viewFloat(backend, info) }));
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const b = viewFloat(backend, offset);
+  const addon = activeAddon();
+  if (addon != null) {
+    addon.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps);
+    return [y.info, meanOut.info, varOut.info, invOut.info];
+  }
   // One pass of float64 sums and sums of squares: with 53-bit accumulators the cancellation
   // in E[x^2] - mean^2 costs nothing at float32 output precision for activations.
   const s1 = new Float64Array(c);
@@ -68,14 +74,19 @@ function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
   >;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
-  const dx = allocFloat(backend, x.shape);
-  const dScale = allocFloat(backend, [c]);
-  const dOffset = allocFloat(backend, [c]);
+  const [dx, dScale, dOffset] = [x.shape, [c], [c]]
+    .map((shape) => allocFloat(backend, shape).info)
+    .map((info) => ({ info, data: viewFloat(backend, info) }));
   const dys = viewFloat(backend, dy);
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const m = viewFloat(backend, mean);
   const inv = viewFloat(backend, invStd);
+  const addon = activeAddon();
+  if (addon != null) {
+    addon.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
+    return [dx.info, dScale.info, dOffset.info];
+  }
   const sdy = new Float64Array(c);
   const sdyx = new Float64Array(c);
   for (let i = 0, p = 0; i < n; i++)

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type {
   KernelBackend,
   KernelConfig,
-  KernelFunc,
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
+import { withNative } from './native_kernels';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
@@ -281,28 +281,28 @@ export const cpuConvEntries: KernelEntry[] = [
     kernelName: 'Conv2D',
     backendName: 'cpu',
     kind: 'speed',
-    why: 'stock is a direct 6-deep loop; blocked im2col + packed 4x4 GEMM',
-    make: (stock) => ((a: Args) => fusedConv2D(a, stock, false)) as unknown as KernelFunc,
+    why: 'the native addon when loaded; else: stock is a direct 6-deep loop; blocked im2col + packed 4x4 GEMM',
+    make: (stock) => withNative('Conv2D', (a: Args) => fusedConv2D(a, stock, false)),
   },
   {
     kernelName: 'FusedConv2D',
     backendName: 'cpu',
     kind: 'speed',
-    why: 'stock is a direct loop plus separate bias/activation; im2col + GEMM with fused epilogue',
-    make: (stock) => ((a: Args) => fusedConv2D(a, stock, true)) as unknown as KernelFunc,
+    why: 'the native addon when loaded; else: stock is a direct loop plus separate bias/activation; im2col + GEMM with fused epilogue',
+    make: (stock) => withNative('FusedConv2D', (a: Args) => fusedConv2D(a, stock, true)),
   },
   {
     kernelName: 'Conv2DBackpropInput',
     backendName: 'cpu',
     kind: 'speed',
-    why: 'stock is a direct loop; GEMM with the transposed filter then col2im, blocked over rows',
-    make: (stock) => ((a: Args) => backpropInput(a, stock)) as unknown as KernelFunc,
+    why: 'the native addon when loaded; else: stock is a direct loop; GEMM with the transposed filter then col2im, blocked over rows',
+    make: (stock) => withNative('Conv2DBackpropInput', (a: Args) => backpropInput(a, stock)),
   },
   {
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'cpu',
     kind: 'speed',
-    why: 'stock runs at ~3 MFLOP/s; transposed im2col blocks times dy, accumulated by GEMM',
-    make: (stock) => ((a: Args) => backpropFilter(a, stock)) as unknown as KernelFunc,
+    why: 'the native addon when loaded; else: stock runs at ~3 MFLOP/s; transposed im2col blocks times dy, accumulated by GEMM',
+    make: (stock) => withNative('Conv2DBackpropFilter', (a: Args) => backpropFilter(a, stock)),
   },
 ];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { alloc, allocFloat, viewFloat } from './util';
 
@@ -75,6 +76,29 @@ function maxPoolGrad(args: {
   const { inputs, backend } = args;
   const { dy, input } = inputs;
   const info = poolInfo(input.shape, args.attrs as unknown as MaxPoolGradAttrs);
+  const addon = activeAddon();
+  if (addon != null && dy.dtype === 'float32' && input.dtype === 'float32') {
+    const out = allocFloat(backend, input.shape);
+    const [n, h, w, c] = input.shape as [number, number, number, number];
+    const params = new Int32Array([
+      n,
+      h,
+      w,
+      c,
+      info.outHeight,
+      info.outWidth,
+      info.effectiveFilterHeight,
+      info.effectiveFilterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    ]);
+    addon.maxPoolGrad(viewFloat(backend, dy), viewFloat(backend, input), out.data, params);
+    return out.info;
+  }
   const { pos } = argmaxWindows(viewFloat(backend, input), input.shape, info);
   const out = allocFloat(backend, input.shape);
   const g = viewFloat(backend, dy);
@@ -117,7 +141,7 @@ export const poolGradEntries: KernelEntry[] = [
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
     kind: 'fix',
-    why: 'stock routes dy wrongly when a window maximum is <= 0; first-maximum scatter in JS',
+    why: 'stock routes dy wrongly when a window maximum is <= 0; first-maximum scatter in the native addon when loaded, else in JS',
     make: () => maxPoolGrad as unknown as KernelFunc,
   },
   {

@@ -7,6 +7,7 @@ import { cpuConvEntries } from './cpu_conv';
 import { depthwiseGradEntries } from './depthwise_grad';
 import { gatherEntries, gatherNdGradient } from './gather';
 import { identityEntries } from './identity';
+import { nativeEntries } from './native_kernels';
 import { poolGradEntries } from './pool_grad';
 import { reduceEntries } from './reduce';
 import { resizeGradEntries } from './resize_grad';
@@ -37,6 +38,7 @@ export function registerTrainingKernels(): void {
       ...cpuBinaryEntries,
       ...identityEntries,
       ...batchNormEntries,
+      ...nativeEntries,
     ]);
     installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { withNative } from './native_kernels';
 import type { KernelEntry } from './registry';
 import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
 
@@ -260,14 +261,14 @@ export const wasmConvEntries: KernelEntry[] = [
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
     kind: 'missing',
-    why: 'absent on wasm; one XNNPACK Conv2D with the batch moved into channels, dy as a stride-dilated filter',
-    make: () => conv2DBackpropFilterWasm as unknown as KernelFunc,
+    why: 'absent on wasm; the native addon when loaded, else one XNNPACK Conv2D with the batch moved into channels, dy as a stride-dilated filter',
+    make: () => withNative('Conv2DBackpropFilter', conv2DBackpropFilterWasm as unknown as KernelFunc),
   },
   {
     kernelName: 'Conv2DBackpropInput',
     backendName: 'wasm',
     kind: 'speed',
-    why: 'stock is a naive loop; XNNPACK Conv2Ds of dy with each stride phase of the flipped filter (sub-pixel)',
-    make: () => conv2DBackpropInputWasm as unknown as KernelFunc,
+    why: 'stock is a naive loop; the native addon when loaded, else XNNPACK Conv2Ds of dy with each stride phase of the flipped filter (sub-pixel)',
+    make: () => withNative('Conv2DBackpropInput', conv2DBackpropInputWasm as unknown as KernelFunc),
   },
 ];

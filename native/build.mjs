@@ -1,0 +1,70 @@
+// Builds medinets' native addon (native/*.c) into prebuilds/<platform>-<arch>/medinets.node
+// with the system C compiler and the headers of the running Node; no node-gyp, no downloads.
+// It never fails an install: where it cannot build (no compiler, no headers, not x86-64, or
+// MEDINETS_NATIVE_BUILD=0) it says why and exits 0, and medinets runs on its wasm / JS kernels.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const srcDir = join(root, 'native');
+const outDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const out = join(outDir, 'medinets.node');
+const force = process.argv.includes('--force');
+
+function skip(why) {
+  console.log(`medinets native addon not built: ${why}. The wasm / JS kernels will be used.`);
+  process.exit(0);
+}
+
+if (process.env.MEDINETS_NATIVE_BUILD === '0') skip('MEDINETS_NATIVE_BUILD=0');
+if (process.arch !== 'x64') skip(`the AVX2 kernels need x86-64 (this is ${process.arch})`);
+if (process.platform !== 'linux' && process.platform !== 'darwin') skip(`unsupported platform ${process.platform}`);
+
+const sources = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.c'))
+  .sort()
+  .map((f) => join(srcDir, f));
+const inputs = [...sources, ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f))];
+if (!force && existsSync(out)) {
+  const built = statSync(out).mtimeMs;
+  if (inputs.every((f) => statSync(f).mtimeMs <= built)) {
+    console.log(`medinets native addon up to date: ${out}`);
+    process.exit(0);
+  }
+}
+
+const includeDirs = [
+  join(dirname(process.execPath), '..', 'include', 'node'),
+  '/usr/include/node',
+  '/usr/local/include/node',
+];
+const include = includeDirs.find((d) => existsSync(join(d, 'node_api.h')));
+if (include === undefined) skip(`no Node headers (node_api.h) in ${includeDirs.join(', ')}`);
+
+const cc = process.env.CC ?? 'cc';
+const flags = [
+  '-O3',
+  '-std=gnu11',
+  '-fPIC',
+  '-shared',
+  '-pthread',
+  '-fvisibility=hidden',
+  '-Wall',
+  '-Wextra',
+  '-Wno-unused-parameter',
+  `-I${include}`,
+  '-DNODE_GYP_MODULE_NAME=medinets',
+];
+if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
+mkdirSync(outDir, { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+try {
+  execFileSync(cc, [...flags, ...sources, '-o', tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+} catch (err) {
+  rmSync(tmp, { force: true });
+  skip(`${cc} failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+}
+renameSync(tmp, out); // atomic: a concurrent loader sees the old file or the new one
+console.log(`medinets native addon built: ${out}`);

@@ -1,0 +1,62 @@
+#ifndef MEDINETS_GEMM_H
+#define MEDINETS_GEMM_H
+
+/* How a packing routine reads its operand. */
+enum pack_kind { PACK_DENSE = 0, PACK_IM2COL = 1, PACK_IM2COL_T = 2, PACK_FILTER_T = 3 };
+
+#define MAX_TAPS 256
+
+/* An operand of the GEMM: a dense matrix, an implicit im2col of an NHWC image, or a filter. */
+typedef struct {
+  int kind;
+  const float *data;
+  long ld;   /* dense: leading dimension; FILTER_T: in-channels */
+  int trans; /* dense: stored transposed */
+  /* image (IM2COL, IM2COL_T): [n, sh, sw, sc]; FILTER_T: sc = out-channels */
+  long sh, sw, sc;
+  /* grid of GEMM rows (IM2COL) or columns (IM2COL_T): (n, gh, gw), strides rsy, rsx */
+  long gh, gw, rsy, rsx;
+  /* taps: offsets added to the grid position (IM2COL*), filter tap index (FILTER_T) */
+  long ntaps;
+  long offy[MAX_TAPS], offx[MAX_TAPS];
+  int tapIndex[MAX_TAPS];
+} pack_ctx;
+
+enum act_kind { ACT_NONE = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3 };
+
+typedef struct {
+  const float *bias; /* per output column, or NULL */
+  int act;
+  float alpha;
+} gemm_epilogue;
+
+/* C (M x N) = A (M x K) B (K x N), then bias and activation. */
+typedef struct {
+  long M, N, K;
+  pack_ctx a, b;
+  float *c;
+  long ldc;
+  const long *rowOff; /* optional: C row m starts at c + rowOff[m] */
+  gemm_epilogue ep;
+} gemm_args;
+
+int cpu_has_avx2_fma(void);
+void pack_a(const pack_ctx *c, float *dst, long m0, int mc, long k0, int kc);
+void pack_b(const pack_ctx *c, float *dst, long k0, int kc, long n0, int nc);
+int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1);
+
+/* Run the GEMM on the thread pool (splitting rows, or columns when rows are few). */
+int gemm_parallel(const gemm_args *g);
+void pool_set_threads(int n);
+int pool_threads(void);
+
+/* Batch norm in training, channels last (bn.c). */
+int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,
+             float *inv, long n, long c, double eps);
+int bn_train_grad(const float *dy, const float *x, const float *scale, const float *mean, const float *inv,
+                  float *dx, float *dscale, float *doffset, long n, long c);
+
+/* Max-pooling gradient, channels last (maxpool.c); p: 14 parameters. */
+int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);
+
+#endif

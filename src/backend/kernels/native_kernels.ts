@@ -1,0 +1,220 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { activeAddon } from '../native';
+import type { KernelEntry } from './registry';
+import { allocFloat, viewFloat } from './util';
+
+type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
+type Kernel = (args: Args) => TensorInfo;
+
+/** Activations the addon applies in its GEMM epilogue, by its numeric code. */
+const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
+
+function nhwc(a: NamedAttrMap): boolean {
+  return a.dataFormat == null || a.dataFormat === 'NHWC' || a.dataFormat === 'channelsLast';
+}
+
+function isFloat(...ts: (TensorInfo | undefined)[]): boolean {
+  return ts.every((t) => t == null || t.dtype === 'float32');
+}
+
+function convParams(c: tf.backend_util.Conv2DInfo, act: number): Int32Array {
+  return new Int32Array([
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outHeight,
+    c.outWidth,
+    c.outChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.dilationHeight,
+    c.dilationWidth,
+    c.padInfo.top,
+    c.padInfo.left,
+    act,
+  ]);
+}
+
+function info(xShape: number[], fShape: number[], a: NamedAttrMap, dilations: unknown): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    fShape as [number, number, number, number],
+    a.strides as [number, number],
+    (dilations as [number, number] | number | undefined) ?? 1,
+    a.pad as 'valid',
+    a.dimRoundingMode as 'floor' | undefined,
+    false,
+    'channelsLast',
+  );
+}
+
+/** Whether a bias tensor is absent or has n (per output channel) or 1 values. */
+function biasOk(bias: TensorInfo | undefined, n: number): boolean {
+  if (bias == null) return true;
+  const size = tf.util.sizeFromShape(bias.shape);
+  return size === n || size === 1;
+}
+
+/**
+ * The bias as n per-channel values (null when absent). Take it after allocating the output:
+ * on wasm a heap view is invalidated by an allocation.
+ */
+function biasVector(backend: KernelBackend, bias: TensorInfo | undefined, n: number): Float32Array | null {
+  if (bias == null) return null;
+  const v = viewFloat(backend, bias);
+  return v.length === n ? v : new Float32Array(n).fill(v[0] as number);
+}
+
+/** Conv2D / FusedConv2D in the addon, or null when it does not handle the case. */
+function conv2D(args: Args, fused: boolean): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  const bias = fused ? inputs.bias : undefined;
+  const activation = (fused ? (attrs.activation as string | undefined) : undefined) ?? 'linear';
+  const act = ACT[activation];
+  if (addon == null || act === undefined || !nhwc(attrs) || !isFloat(x, filter, bias)) return null;
+  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const c = info(x.shape, filter.shape, attrs, attrs.dilations);
+  if (!biasOk(bias, c.outChannels)) return null;
+  const out = allocFloat(backend, c.outShape);
+  const b = biasVector(backend, bias, c.outChannels);
+  addon.conv2d(
+    viewFloat(backend, x),
+    viewFloat(backend, filter),
+    b,
+    out.data,
+    convParams(c, act),
+    (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
+  );
+  return out.info;
+}
+
+function backpropInput(args: Args): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend, attrs } = args;
+  const dy = inputs.dy as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  if (addon == null || !nhwc(attrs) || !isFloat(dy, filter)) return null;
+  const c = info(attrs.inputShape as number[], filter.shape, attrs, attrs.dilations);
+  const out = allocFloat(backend, attrs.inputShape as number[]);
+  addon.conv2dBackpropInput(viewFloat(backend, dy), viewFloat(backend, filter), out.data, convParams(c, 0));
+  return out.info;
+}
+
+function backpropFilter(args: Args): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const dy = inputs.dy as TensorInfo;
+  if (addon == null || !nhwc(attrs) || !isFloat(x, dy)) return null;
+  const fShape = attrs.filterShape as number[];
+  const c = info(x.shape, fShape, attrs, attrs.dilations);
+  const out = allocFloat(backend, fShape);
+  addon.conv2dBackpropFilter(viewFloat(backend, x), viewFloat(backend, dy), out.data, convParams(c, 0));
+  return out.info;
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** BatchMatMul / _FusedMatMul in the addon (equal or size-1 batches), or null. */
+function matMul(args: Args, fused: boolean): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend, attrs } = args;
+  const a = inputs.a as TensorInfo;
+  const b = inputs.b as TensorInfo;
+  const bias = fused ? inputs.bias : undefined;
+  const activation = (fused ? (attrs.activation as string | undefined) : undefined) ?? 'linear';
+  const act = ACT[activation];
+  if (addon == null || act === undefined || !isFloat(a, b, bias)) return null;
+  if (a.shape.length < 2 || b.shape.length < 2) return null;
+  const tA = attrs.transposeA === true;
+  const tB = attrs.transposeB === true;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = a.shape[tA ? ra - 1 : ra - 2] as number;
+  const k = a.shape[tA ? ra - 2 : ra - 1] as number;
+  const n = b.shape[tB ? rb - 2 : rb - 1] as number;
+  if ((b.shape[tB ? rb - 1 : rb - 2] as number) !== k) return null;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = tf.util.sizeFromShape(outerA);
+  const batchB = tf.util.sizeFromShape(outerB);
+  let outer: number[];
+  if (sameDims(outerA, outerB)) outer = outerA;
+  else if (batchB === 1 && outerB.length <= outerA.length) outer = outerA;
+  else if (batchA === 1 && outerA.length <= outerB.length) outer = outerB;
+  else return null;
+  if (!biasOk(bias, n)) return null;
+  const out = allocFloat(backend, [...outer, m, n]);
+  addon.matmul(
+    viewFloat(backend, a),
+    viewFloat(backend, b),
+    biasVector(backend, bias, n),
+    out.data,
+    new Int32Array([batchA, batchB, m, n, k, tA ? 1 : 0, tB ? 1 : 0, act]),
+    (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
+  );
+  return out.info;
+}
+
+const NATIVE: Record<string, (args: Args) => TensorInfo | null> = {
+  Conv2D: (a) => conv2D(a, false),
+  FusedConv2D: (a) => conv2D(a, true),
+  Conv2DBackpropInput: backpropInput,
+  Conv2DBackpropFilter: backpropFilter,
+  BatchMatMul: (a) => matMul(a, false),
+  _FusedMatMul: (a) => matMul(a, true),
+};
+
+/**
+ * A kernel that runs in the native addon when it is active and handles the case, else
+ * `fallback` (medinets' wasm/JS kernel or the stock one).
+ */
+export function withNative(kernelName: string, fallback: Kernel | KernelFunc): KernelFunc {
+  const native = NATIVE[kernelName];
+  if (native == null) throw new Error(`medinets: no native kernel '${kernelName}'`);
+  const fb = fallback as Kernel;
+  return ((args: Args) => native(args) ?? fb(args)) as unknown as KernelFunc;
+}
+
+function stockOf(stock: KernelConfig | undefined, name: string, backend: string): Kernel {
+  if (stock == null) throw new Error(`medinets: ${name} replacement needs the stock ${backend} kernel`);
+  return stock.kernelFunc as unknown as Kernel;
+}
+
+const WHY =
+  'the native addon (AVX2/FMA implicit GEMM on a thread pool, in place on the tensors) when loaded; else the stock kernel';
+
+/** Stock kernels that only gain a native path (medinets' own wasm/cpu kernels wrap theirs). */
+export const nativeEntries: KernelEntry[] = [
+  ...(['wasm', 'cpu'] as const).flatMap((backendName) =>
+    (['BatchMatMul', '_FusedMatMul'] as const)
+      .filter((name) => !(backendName === 'wasm' && name === 'BatchMatMul'))
+      .map(
+        (kernelName): KernelEntry => ({
+          kernelName,
+          backendName,
+          kind: 'speed',
+          why: WHY,
+          make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
+        }),
+      ),
+  ),
+  ...(['Conv2D', 'FusedConv2D'] as const).map(
+    (kernelName): KernelEntry => ({
+      kernelName,
+      backendName: 'wasm',
+      kind: 'speed',
+      why: WHY,
+      make: (stock) => withNative(kernelName, stockOf(stock, kernelName, 'wasm')),
+    }),
+  ),
+];

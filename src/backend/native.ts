@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkIntRange } from '../util/checks';
+
+/**
+ * The functions of medinets' native addon (`native/*.c`, built to
+ * `prebuilds/<platform>-<arch>/medinets.node`). Every array is float32 NHWC / row-major and is
+ * read or written in place; `params` packs the shapes (see `native/conv.c`).
+ * @internal
+ */
+export interface NativeAddon {
+  conv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    params: Int32Array,
+    alpha: number,
+  ): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    c: Float32Array,
+    params: Int32Array,
+    alpha: number,
+  ): void;
+  bnTrain(
+    x: Float32Array,
+    scale: Float32Array,
+    offset: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    invStd: Float32Array,
+    epsilon: number,
+  ): void;
+  bnTrainGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dScale: Float32Array,
+    dOffset: Float32Array,
+  ): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
+  setThreads(n: number): number;
+  simd(): string;
+}
+
+/** Options of {@link enableNativeKernels}. */
+export interface NativeKernelsOptions {
+  /**
+   * Threads of the addon's GEMM pool, 1 to 16. Default: every logical core, at most 8
+   * (the same default as the wasm pool; the two never compute at the same time).
+   */
+  threads?: number;
+  /**
+   * Path of the `medinets.node` file. Default: the environment variable
+   * `MEDINETS_NATIVE_PATH`, else `prebuilds/<platform>-<arch>/medinets.node` in the package.
+   */
+  path?: string;
+}
+
+/** Whether the native kernels are in use, and why not when they are not. */
+export interface NativeKernelsReport {
+  /** True when convolutions and matrix products on wasm and cpu run in the addon. */
+  active: boolean;
+  /** The addon file that was loaded or looked for. */
+  path: string;
+  /** The micro-kernel the CPU runs: `'avx2-fma'`, or `'scalar'` (correct but slow). */
+  simd: string;
+  /** Threads of the addon's pool (0 when inactive). */
+  threads: number;
+  /** Why the addon is not in use (absent file, load error, disabled, no AVX2), when inactive. */
+  reason?: string;
+}
+
+type State = 'auto' | 'on' | 'off';
+
+let state: State = process.env.MEDINETS_NATIVE === '0' ? 'off' : 'auto';
+let addon: NativeAddon | null = null;
+let report: NativeKernelsReport = {
+  active: false,
+  path: '',
+  simd: '',
+  threads: 0,
+  reason: state === 'off' ? 'disabled by MEDINETS_NATIVE=0' : 'not loaded yet',
+};
+
+function moduleDir(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/** Where the addon is looked for: the given path, the environment, or the package's prebuilds. */
+export function nativeAddonPath(path?: string): string {
+  if (path !== undefined) return resolve(path);
+  const env = process.env.MEDINETS_NATIVE_PATH;
+  if (env !== undefined && env !== '') return resolve(env);
+  const rel = join('prebuilds', `${process.platform}-${process.arch}`, 'medinets.node');
+  let dir = moduleDir();
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, rel);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return join(moduleDir(), '..', '..', rel);
+}
+
+function defaultThreads(): number {
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(8, n));
+}
+
+function load(options: NativeKernelsOptions): NativeKernelsReport {
+  const path = nativeAddonPath(options.path);
+  const threads = options.threads ?? defaultThreads();
+  if (!existsSync(path)) {
+    return { active: false, path, simd: '', threads: 0, reason: `no addon at ${path} (run npm run build:native)` };
+  }
+  let mod: NativeAddon;
+  try {
+    mod = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return { active: false, path, simd: '', threads: 0, reason: `could not load ${path}: ${msg}` };
+  }
+  const simd = mod.simd();
+  if (simd !== 'avx2-fma') {
+    return { active: false, path, simd, threads: 0, reason: 'this CPU lacks AVX2/FMA; the wasm kernels are faster' };
+  }
+  addon = mod;
+  return { active: true, path, simd, threads: mod.setThreads(threads) };
+}
+
+/**
+ * Route the convolutions (forward, dx, dW) and matrix products of the wasm and cpu backends
+ * through medinets' native addon: an AVX2/FMA GEMM on a thread pool, with the convolutions
+ * as implicit GEMMs over the NHWC tensors in place (no copies; on wasm the addon reads and
+ * writes the wasm heap directly). About 4x the arithmetic rate of XNNPACK's 128-bit wasm SIMD
+ * on the same cores.
+ *
+ * The addon is used by default wherever it loads (see {@link nativeKernelsInUse}); this call
+ * (re)loads it with options and reports why it is unavailable when it is. Without it every
+ * kernel falls back to the wasm / JavaScript implementations. The result of every output
+ * element is independent of the thread count.
+ *
+ * @throws Error naming `threads` when it is not an integer from 1 to 16.
+ */
+export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeKernelsReport {
+  if (options.threads !== undefined) checkIntRange(options.threads, 1, 16, 'threads', 'enableNativeKernels');
+  if (addon != null && options.path === undefined) {
+    state = 'on';
+    report = { ...report, active: true, threads: addon.setThreads(options.threads ?? defaultThreads()) };
+    delete report.reason;
+    return { ...report };
+  }
+  report = load(options);
+  state = report.active ? 'on' : 'off';
+  return { ...report };
+}
+
+/** Stop using the native addon: the wasm / JavaScript kernels run until {@link enableNativeKernels}. */
+export function disableNativeKernels(): void {
+  state = 'off';
+  report = { ...report, active: false, threads: 0, reason: 'disabled by disableNativeKernels()' };
+}
+
+/** Whether the native kernels are in use (loading the addon first if that was not tried yet). */
+export function nativeKernelsInUse(): NativeKernelsReport {
+  activeAddon();
+  return { ...report };
+}
+
+/** The addon when native kernels are on, loading it on first use unless disabled. @internal */
+export function activeAddon(): NativeAddon | null {
+  if (state === 'auto') {
+    report = load({});
+    state = report.active ? 'on' : 'off';
+  }
+  return state === 'on' ? addon : null;
+}
