@@ -69,34 +69,45 @@ try {
       `if (root.setupBackend !== backend.setupBackend) throw new Error('duplicate module copies');\nconsole.log('shared modules ok');`,
   );
   process.stdout.write(run('node', ['same.mjs'], dir));
-  // The installed package makes wasm threaded in Node (pthread workers from a script file,
-  // ESM and CJS builds alike), computes with it, and the process still exits by itself.
+  // The installed package loads its prebuilt native addon (linux-x64) and computes with it;
+  // without the addon (MEDINETS_NATIVE=0) it makes wasm threaded in Node (pthread workers from
+  // a script file). Both in the ESM and the CJS build, and the process still exits by itself.
   const want = Math.min(8, Math.max(1, (await import('node:os')).availableParallelism()));
-  const wasmCheck = (mod) =>
+  const expectNative = process.platform === 'linux' && process.arch === 'x64';
+  const wasmCheck = (mod, native) =>
     [
       `const r = await setupBackend({ prefer: 'wasm' });`,
-      `if (r.threads !== ${want}) throw new Error('${mod}: wasm threads ' + r.threads + ', want ${want}');`,
+      native
+        ? `if (!r.native.active || r.threads !== 1) throw new Error('${mod}: native ' + JSON.stringify(r.native) + ', wasm threads ' + r.threads);`
+        : `if (r.native.active || r.threads !== ${want}) throw new Error('${mod}: wasm threads ' + r.threads + ', want ${want}');`,
       `const y = tf.conv2d(tf.ones([2, 16, 16, 8]), tf.ones([3, 3, 8, 4]), 1, 'valid');`,
       `const v = y.dataSync()[0];`,
       `if (v !== 72) throw new Error('${mod}: conv gave ' + v);`,
-      `console.log('${mod} wasm ok: ' + r.threads + ' threads');`,
+      `console.log('${mod} wasm ok: ' + (r.native.active ? 'native addon ' + r.native.simd + ' on ' + r.native.threads : r.threads) + ' threads');`,
     ].join('\n');
-  writeFileSync(
-    join(dir, 'wasm.mjs'),
-    `import * as tf from '@tensorflow/tfjs-core';\nimport { setupBackend } from 'medinets';\n${wasmCheck('esm')}`,
-  );
-  writeFileSync(
-    join(dir, 'wasm.cjs'),
-    `const tf = require('@tensorflow/tfjs-core');\nconst { setupBackend } = require('medinets');\n(async () => {\n${wasmCheck('cjs')}\n})().catch((e) => { console.error(e); process.exit(1); });`,
-  );
-  for (const f of ['wasm.mjs', 'wasm.cjs']) {
-    process.stdout.write(
-      execFileSync('node', [f], {
-        cwd: dir,
-        timeout: 60_000,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      }).toString(),
+  const checks = [
+    ...(expectNative ? [['native', true, {}]] : []),
+    ['threads', false, { MEDINETS_NATIVE: '0' }],
+  ];
+  for (const [tag, native, env] of checks) {
+    writeFileSync(
+      join(dir, `wasm-${tag}.mjs`),
+      `import * as tf from '@tensorflow/tfjs-core';\nimport { setupBackend } from 'medinets';\n${wasmCheck('esm', native)}`,
     );
+    writeFileSync(
+      join(dir, `wasm-${tag}.cjs`),
+      `const tf = require('@tensorflow/tfjs-core');\nconst { setupBackend } = require('medinets');\n(async () => {\n${wasmCheck('cjs', native)}\n})().catch((e) => { console.error(e); process.exit(1); });`,
+    );
+    for (const f of [`wasm-${tag}.mjs`, `wasm-${tag}.cjs`]) {
+      process.stdout.write(
+        execFileSync('node', [f], {
+          cwd: dir,
+          timeout: 60_000,
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }).toString(),
+      );
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

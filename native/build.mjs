@@ -20,13 +20,19 @@ function skip(why) {
 
 if (process.env.MEDINETS_NATIVE_BUILD === '0') skip('MEDINETS_NATIVE_BUILD=0');
 if (process.arch !== 'x64') skip(`the AVX2 kernels need x86-64 (this is ${process.arch})`);
-if (process.platform !== 'linux' && process.platform !== 'darwin') skip(`unsupported platform ${process.platform}`);
+if (process.platform !== 'linux' && process.platform !== 'darwin')
+  skip(`unsupported platform ${process.platform}`);
 
 const sources = readdirSync(srcDir)
   .filter((f) => f.endsWith('.c'))
   .sort()
   .map((f) => join(srcDir, f));
-const inputs = [...sources, ...readdirSync(srcDir).filter((f) => f.endsWith('.h')).map((f) => join(srcDir, f))];
+const inputs = [
+  ...sources,
+  ...readdirSync(srcDir)
+    .filter((f) => f.endsWith('.h'))
+    .map((f) => join(srcDir, f)),
+];
 if (!force && existsSync(out)) {
   const built = statSync(out).mtimeMs;
   if (inputs.every((f) => statSync(f).mtimeMs <= built)) {

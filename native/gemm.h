@@ -55,6 +55,11 @@ int bn_train(const float *x, const float *scale, const float *offset, float *y, 
              float *inv, long n, long c, double eps);
 int bn_train_grad(const float *dy, const float *x, const float *scale, const float *mean, const float *inv,
                   float *dx, float *dscale, float *doffset, long n, long c);
+int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
+             long n, long c, float eps);
+void relu(const float *x, float *y, long n);
+void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
+void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
 
 /* Max-pooling gradient, channels last (maxpool.c); p: 14 parameters. */
 int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);

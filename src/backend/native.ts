@@ -50,6 +50,18 @@ export interface NativeAddon {
     dScale: Float32Array,
     dOffset: Float32Array,
   ): void;
+  bnInfer(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    scale: Float32Array | null,
+    offset: Float32Array | null,
+    y: Float32Array,
+    epsilon: number,
+  ): void;
+  relu(x: Float32Array, y: Float32Array): void;
+  concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
+  split(x: Float32Array, outputs: Float32Array[], outer: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   setThreads(n: number): number;
   simd(): string;
@@ -125,7 +137,13 @@ function load(options: NativeKernelsOptions): NativeKernelsReport {
   const path = nativeAddonPath(options.path);
   const threads = options.threads ?? defaultThreads();
   if (!existsSync(path)) {
-    return { active: false, path, simd: '', threads: 0, reason: `no addon at ${path} (run npm run build:native)` };
+    return {
+      active: false,
+      path,
+      simd: '',
+      threads: 0,
+      reason: `no addon at ${path} (run npm run build:native)`,
+    };
   }
   let mod: NativeAddon;
   try {
@@ -136,7 +154,13 @@ function load(options: NativeKernelsOptions): NativeKernelsReport {
   }
   const simd = mod.simd();
   if (simd !== 'avx2-fma') {
-    return { active: false, path, simd, threads: 0, reason: 'this CPU lacks AVX2/FMA; the wasm kernels are faster' };
+    return {
+      active: false,
+      path,
+      simd,
+      threads: 0,
+      reason: 'this CPU lacks AVX2/FMA; the wasm kernels are faster',
+    };
   }
   addon = mod;
   return { active: true, path, simd, threads: mod.setThreads(threads) };

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkIntRange } from '../util/checks';
-import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse, type NativeKernelsReport } from './native';
+import {
+  disableNativeKernels,
+  enableNativeKernels,
+  nativeKernelsInUse,
+  type NativeKernelsReport,
+} from './native';
 import { enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
@@ -153,12 +158,18 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
           (why === 'not installed' ? `Install it with: npm install ${SPECS[prefer].pkg}` : ''),
       );
     }
-    return finish({ backend: prefer, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() }, verbose);
+    return finish(
+      { backend: prefer, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() },
+      verbose,
+    );
   }
   for (const name of DEFAULT_BACKEND_ORDER) {
     try {
       await tryBackend(name, threads);
-      return finish({ backend: name, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() }, verbose);
+      return finish(
+        { backend: name, tfBackend: tf.getBackend(), skipped, threads: 0, native: nativeKernelsInUse() },
+        verbose,
+      );
     } catch (err) {
       skipped.push({ backend: name, reason: describe(err) });
     }
@@ -179,7 +190,9 @@ function finish(report: BackendReport, verbose: boolean): BackendReport {
     const why = report.skipped.map((s) => `${s.backend}: ${s.reason}`).join(', ');
     console.log(
       `medinets: using backend '${report.backend}'${report.threads > 1 ? ` on ${report.threads} threads` : ''}` +
-        (report.native.active ? ` with native kernels (${report.native.simd}, ${report.native.threads} threads)` : '') +
+        (report.native.active
+          ? ` with native kernels (${report.native.simd}, ${report.native.threads} threads)`
+          : '') +
         (why ? ` (skipped ${why})` : ''),
     );
   }

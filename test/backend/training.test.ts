@@ -5,7 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  disableNativeKernels,
+  enableNativeKernels,
   listTrainingKernels,
+  nativeKernelsInUse,
   registerTrainingKernels,
   setupBackend,
   suspendTrainingKernels,
@@ -45,7 +48,10 @@ function tinyNet(): tfl.LayersModel {
 async function trainLosses(
   backend: 'cpu' | 'wasm',
   weights: Float32Array[] | null,
+  native: boolean,
 ): Promise<{ losses: number[]; weights: Float32Array[] }> {
+  if (native) enableNativeKernels();
+  else disableNativeKernels();
   await tf.setBackend(backend);
   const model = tinyNet();
   if (weights != null) {
@@ -65,14 +71,20 @@ async function trainLosses(
 }
 
 describe('training on wasm', () => {
-  it('a ResNet/DenseNet/UNet-like net trains on wasm with the same losses as on cpu (1e-3)', async () => {
-    const cpu = await trainLosses('cpu', null);
-    const wasm = await trainLosses('wasm', cpu.weights);
+  it('a ResNet/DenseNet/UNet-like net trains on wasm, with and without the native addon, with the same losses as on cpu (1e-3)', async () => {
+    const cpu = await trainLosses('cpu', null, false);
     expect(cpu.losses[3]).toBeLessThan(cpu.losses[0] as number); // it does learn
-    for (let i = 0; i < cpu.losses.length; i++) {
-      expect(
-        Math.abs((wasm.losses[i] as number) - (cpu.losses[i] as number)) / Math.abs(cpu.losses[i] as number),
-      ).toBeLessThan(1e-3);
+    const runs = [await trainLosses('wasm', cpu.weights, false)];
+    if (nativeKernelsInUse().reason !== 'disabled by MEDINETS_NATIVE=0') {
+      runs.push(await trainLosses('wasm', cpu.weights, true), await trainLosses('cpu', cpu.weights, true));
+    }
+    enableNativeKernels();
+    for (const run of runs) {
+      for (let i = 0; i < cpu.losses.length; i++) {
+        expect(
+          Math.abs((run.losses[i] as number) - (cpu.losses[i] as number)) / Math.abs(cpu.losses[i] as number),
+        ).toBeLessThan(1e-3);
+      }
     }
   });
 });

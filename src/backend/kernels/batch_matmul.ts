@@ -49,7 +49,8 @@ export const batchMatMulEntries: KernelEntry[] = [
     why: 'the native addon when loaded; else: stock is 5x slower with transpose flags (dense-layer gradients); explicit Transpose first',
     make: (stock) => {
       if (stock == null) throw new Error('medinets: BatchMatMul replacement needs the stock wasm kernel');
-      return withNative('BatchMatMul', ((a: Parameters<typeof batchMatMul>[0]) => batchMatMul(a, stock)) as unknown as KernelFunc);
+      return withNative('BatchMatMul', ((a: Parameters<typeof batchMatMul>[0]) =>
+        batchMatMul(a, stock)) as unknown as KernelFunc);
     },
   },
 ];

@@ -1,10 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type {
-  KernelBackend,
-  KernelConfig,
-  NamedAttrMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
 import { withNative } from './native_kernels';
 import type { KernelEntry } from './registry';

@@ -1,11 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
-type Kernel = (args: Args) => TensorInfo;
+type Kernel = (args: Args) => TensorInfo | TensorInfo[];
 
 /** Activations the addon applies in its GEMM epilogue, by its numeric code. */
 const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
@@ -39,7 +45,12 @@ function convParams(c: tf.backend_util.Conv2DInfo, act: number): Int32Array {
   ]);
 }
 
-function info(xShape: number[], fShape: number[], a: NamedAttrMap, dilations: unknown): tf.backend_util.Conv2DInfo {
+function info(
+  xShape: number[],
+  fShape: number[],
+  a: NamedAttrMap,
+  dilations: unknown,
+): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     fShape as [number, number, number, number],
@@ -165,13 +176,114 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
   return out.info;
 }
 
-const NATIVE: Record<string, (args: Args) => TensorInfo | null> = {
+/** A length-c vector from a parameter tensor of c or 1 values (null when absent). */
+function channelVector(backend: KernelBackend, t: TensorInfo | undefined, c: number): Float32Array | null {
+  if (t == null) return null;
+  const v = viewFloat(backend, t);
+  return v.length === c ? v : new Float32Array(c).fill(v[0] as number);
+}
+
+/** FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values. */
+function batchNorm(args: Args): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend, attrs } = args;
+  const { x, mean, variance, scale, offset } = inputs;
+  if (addon == null || x == null || mean == null || variance == null) return null;
+  if (!isFloat(x, mean, variance, scale, offset) || x.shape.length === 0) return null;
+  const c = x.shape[x.shape.length - 1] as number;
+  const ok = [mean, variance, scale, offset].every((t) => {
+    if (t == null) return true;
+    const size = tf.util.sizeFromShape(t.shape);
+    return size === 1 || (size === c && t.shape[t.shape.length - 1] === c);
+  });
+  if (!ok || c === 0) return null;
+  const out = allocFloat(backend, x.shape);
+  addon.bnInfer(
+    viewFloat(backend, x),
+    channelVector(backend, mean, c) as Float32Array,
+    channelVector(backend, variance, c) as Float32Array,
+    channelVector(backend, scale, c),
+    channelVector(backend, offset, c),
+    out.data,
+    (attrs.varianceEpsilon as number | undefined) ?? 1e-3,
+  );
+  return out.info;
+}
+
+function relu(args: Args): TensorInfo | null {
+  const addon = activeAddon();
+  const { inputs, backend } = args;
+  const x = inputs.x;
+  if (addon == null || x == null || x.dtype !== 'float32') return null;
+  const out = allocFloat(backend, x.shape);
+  addon.relu(viewFloat(backend, x), out.data);
+  return out.info;
+}
+
+/** Concat of float32 tensors along any axis: rows of `prod(shape[:axis])`, copied in turn. */
+function concat(args: Args): TensorInfo | null {
+  const addon = activeAddon();
+  const { backend, attrs } = args;
+  const all = Object.values(args.inputs).filter((t): t is TensorInfo => t != null);
+  if (addon == null || all.length === 0 || !isFloat(...all)) return null;
+  const first = all[0] as TensorInfo;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, first.shape)[0] as number;
+  const parts = all.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+  if (parts.length === 0 || parts.some((t) => t.shape.length !== first.shape.length)) return null;
+  const outShape = tf.backend_util.computeOutShape(
+    parts.map((t) => t.shape),
+    axis,
+  );
+  const outer = tf.util.sizeFromShape(outShape.slice(0, axis));
+  const out = allocFloat(backend, outShape);
+  if (outer > 0)
+    addon.concat(
+      out.data,
+      parts.map((t) => viewFloat(backend, t)),
+      outer,
+    );
+  return out.info;
+}
+
+/** SplitV of a float32 tensor along any axis (the inverse of {@link concat}). */
+function splitV(args: Args): TensorInfo[] | null {
+  const addon = activeAddon();
+  const { backend, attrs } = args;
+  const x = args.inputs.x;
+  if (addon == null || x == null || !isFloat(x)) return null;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] as number;
+  const sizes = tf.backend_util.prepareSplitSize(
+    { shape: x.shape } as unknown as tf.Tensor,
+    attrs.numOrSizeSplits as number | number[],
+    axis,
+  );
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  if (outer === 0 || sizes.some((s) => s <= 0)) return null;
+  const infos = sizes.map((s) => {
+    const shape = [...x.shape];
+    shape[axis] = s;
+    return allocFloat(backend, shape).info;
+  });
+  // Views after every allocation (on wasm an allocation may move the heap).
+  addon.split(
+    viewFloat(backend, x),
+    infos.map((t) => viewFloat(backend, t)),
+    outer,
+  );
+  return infos;
+}
+
+const NATIVE: Record<string, (args: Args) => TensorInfo | TensorInfo[] | null> = {
   Conv2D: (a) => conv2D(a, false),
   FusedConv2D: (a) => conv2D(a, true),
   Conv2DBackpropInput: backpropInput,
   Conv2DBackpropFilter: backpropFilter,
   BatchMatMul: (a) => matMul(a, false),
   _FusedMatMul: (a) => matMul(a, true),
+  FusedBatchNorm: batchNorm,
+  Relu: relu,
+  Concat: concat,
+  SplitV: splitV,
 };
 
 /**
@@ -198,23 +310,28 @@ export const nativeEntries: KernelEntry[] = [
   ...(['wasm', 'cpu'] as const).flatMap((backendName) =>
     (['BatchMatMul', '_FusedMatMul'] as const)
       .filter((name) => !(backendName === 'wasm' && name === 'BatchMatMul'))
-      .map(
-        (kernelName): KernelEntry => ({
-          kernelName,
-          backendName,
-          kind: 'speed',
-          why: WHY,
-          make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
-        }),
-      ),
+      .map((kernelName): KernelEntry => ({
+        kernelName,
+        backendName,
+        kind: 'speed',
+        why: WHY,
+        make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
+      })),
   ),
-  ...(['Conv2D', 'FusedConv2D'] as const).map(
-    (kernelName): KernelEntry => ({
+  ...(['Concat', 'SplitV'] as const).flatMap((kernelName) =>
+    (['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
       kernelName,
-      backendName: 'wasm',
+      backendName,
       kind: 'speed',
-      why: WHY,
-      make: (stock) => withNative(kernelName, stockOf(stock, kernelName, 'wasm')),
-    }),
+      why: 'the native addon (row-wise memcpy) when loaded; else the stock kernel (strided copies, slow on the channel axis)',
+      make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
+    })),
   ),
+  ...(['Conv2D', 'FusedConv2D', 'FusedBatchNorm', 'Relu'] as const).map((kernelName): KernelEntry => ({
+    kernelName,
+    backendName: 'wasm',
+    kind: 'speed',
+    why: WHY,
+    make: (stock) => withNative(kernelName, stockOf(stock, kernelName, 'wasm')),
+  })),
 ];

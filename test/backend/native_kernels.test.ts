@@ -1,0 +1,310 @@
+// medinets' native addon (native/*.c) against the stock tfjs cpu kernels, on the geometry
+// cases of the JS kernels plus shapes that cross the GEMM's blocking (KC = 256, MC = 144,
+// NC = 1024) and its Cin < 16 dx path.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  disableNativeKernels,
+  enableNativeKernels,
+  nativeKernelsInUse,
+  setupBackend,
+} from '../../src/backend';
+import { activeAddon } from '../../src/backend/native';
+import {
+  CONV_CASES,
+  type ConvCase,
+  convInfo,
+  type Input,
+  label,
+  randn,
+  relErr,
+  runKernel,
+} from './kernel_helpers';
+
+const TOL = 1e-4;
+const available = nativeKernelsInUse().active;
+const mustHave = process.env.CI != null && process.platform === 'linux' && process.arch === 'x64';
+
+const BIG_CASES: ConvCase[] = [
+  { x: [2, 9, 9, 20], f: [3, 3, 20, 37], strides: [2, 2], pad: 'same', dilations: [1, 1] },
+  { x: [2, 13, 11, 17], f: [3, 3, 17, 33], strides: [1, 1], pad: 'same', dilations: [1, 1] },
+  { x: [1, 7, 7, 300], f: [3, 3, 300, 20], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  { x: [3, 10, 10, 64], f: [1, 1, 64, 40], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  { x: [2, 10, 10, 24], f: [1, 1, 24, 18], strides: [2, 2], pad: 'valid', dilations: [1, 1] },
+  { x: [2, 16, 16, 1], f: [7, 7, 1, 8], strides: [2, 2], pad: 'same', dilations: [1, 1] },
+  { x: [1, 12, 12, 18], f: [3, 3, 18, 16], strides: [1, 1], pad: 'same', dilations: [2, 2] },
+  { x: [2, 11, 9, 16], f: [4, 3, 16, 19], strides: [3, 2], pad: 'valid', dilations: [1, 1] },
+];
+
+describe('native addon', () => {
+  it('is built and loads on linux-x64 CI (elsewhere it may be absent)', () => {
+    const r = nativeKernelsInUse();
+    if (mustHave) {
+      expect(r.active, r.reason).toBe(true);
+      expect(r.simd).toBe('avx2-fma');
+      expect(r.threads).toBeGreaterThanOrEqual(1);
+    } else {
+      expect(typeof r.active).toBe('boolean');
+      if (!r.active) expect(r.reason).toMatch(/\S/);
+    }
+  });
+
+  it('rejects a bad thread count, naming the option', () => {
+    expect(() => enableNativeKernels({ threads: 0 })).toThrow(/'threads'.*1 to 16/);
+    expect(() => enableNativeKernels({ threads: 2.5 })).toThrow(/'threads'/);
+  });
+
+  it('reports a missing addon file without throwing, and recovers', () => {
+    const r = enableNativeKernels({ path: '/nonexistent/medinets.node' });
+    expect(r.active).toBe(false);
+    expect(r.reason).toMatch(/no addon at \/nonexistent/);
+    expect(activeAddon()).toBeNull();
+    if (available) expect(enableNativeKernels().active).toBe(true);
+  });
+
+  it('setupBackend rejects a non-boolean native option', async () => {
+    await expect(setupBackend({ prefer: 'cpu', native: 'yes' as unknown as boolean })).rejects.toThrow(
+      /option 'native' must be a boolean/,
+    );
+  });
+});
+
+describe.skipIf(!available)('native kernels match the stock cpu kernels', () => {
+  beforeAll(async () => {
+    enableNativeKernels();
+    await tf.setBackend('wasm');
+    await tf.ready();
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('checks its arguments (lengths, types) with errors naming them', () => {
+    const addon = activeAddon();
+    expect(addon).not.toBeNull();
+    if (addon == null) return;
+    const p = new Int32Array([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 0]);
+    const x = new Float32Array(32);
+    const w = new Float32Array(54);
+    expect(() => addon.conv2d(x, w, null, new Float32Array(47), p, 0)).toThrow(/shorter than its shape/);
+    expect(() => addon.conv2d(x, w, null, new Float32Array(48), new Int32Array(3), 0)).toThrow(
+      /16 conv parameters/,
+    );
+    expect(() =>
+      addon.conv2d(new Float64Array(32) as unknown as Float32Array, w, null, new Float32Array(48), p, 0),
+    ).toThrow(/x: expected a Float32Array/);
+    expect(() => addon.conv2d(x, w, null, new Float32Array(48), p, 0)).not.toThrow();
+  });
+
+  [...CONV_CASES, ...BIG_CASES].forEach((c, i) => {
+    const info = convInfo(c);
+    const x = randn(c.x, 110 + i);
+    const f = randn(c.f, 120 + i);
+    const dy = randn(info.outShape, 130 + i);
+    const bias = randn([c.f[3]], 140 + i);
+    const convAttrs = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+    const undilated = c.dilations[0] === 1 && c.dilations[1] === 1;
+
+    it(`Conv2D and FusedConv2D on wasm and cpu ${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2D', { x, filter: f }, convAttrs, true);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const got = await runKernel(be, 'Conv2D', { x, filter: f }, convAttrs);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
+      }
+      const scalarBias: Input = { shape: [1], data: new Float32Array([0.37]) };
+      const fusedCases: [string, Input][] = [
+        ['relu', bias],
+        ['relu6', bias],
+        ['leakyrelu', bias],
+        ['linear', scalarBias],
+      ];
+      for (const [activation, b] of fusedCases) {
+        const fattrs = { ...convAttrs, activation, leakyreluAlpha: 0.15 };
+        const fref = await runKernel('cpu', 'FusedConv2D', { x, filter: f, bias: b }, fattrs, true);
+        const fgot = await runKernel('wasm', 'FusedConv2D', { x, filter: f, bias: b }, fattrs);
+        expect(relErr(fgot.values, fref.values), activation).toBeLessThan(TOL);
+      }
+    });
+
+    if (!undilated) return; // tfjs has no convolution gradient for dilation > 1
+    const bpf = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f };
+    const bpi = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    it(`Conv2DBackpropFilter and Conv2DBackpropInput on wasm and cpu ${label(c)}`, async () => {
+      const refW = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, bpf, true);
+      const refX = await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter: f }, bpi, true);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const gotW = await runKernel(be, 'Conv2DBackpropFilter', { x, dy }, bpf);
+        expect(gotW.shape).toEqual(c.f);
+        expect(relErr(gotW.values, refW.values), `dW ${be}`).toBeLessThan(TOL);
+        const gotX = await runKernel(be, 'Conv2DBackpropInput', { dy, filter: f }, bpi);
+        expect(gotX.shape).toEqual(c.x);
+        expect(relErr(gotX.values, refX.values), `dx ${be}`).toBeLessThan(TOL);
+      }
+    });
+  });
+
+  const MATMUL_CASES = [
+    { a: [1, 7, 5], b: [1, 5, 9], tA: false, tB: false },
+    { a: [3, 5, 7], b: [3, 9, 5], tA: true, tB: true },
+    { a: [2, 40, 300], b: [1, 300, 33], tA: false, tB: false },
+    { a: [1, 300, 13], b: [2, 300, 21], tA: true, tB: false },
+    { a: [1, 6, 20], b: [1, 1100, 20], tA: false, tB: true },
+    { a: [2, 2, 4, 3], b: [2, 2, 3, 5], tA: false, tB: false },
+  ];
+  MATMUL_CASES.forEach((c, i) => {
+    it(`BatchMatMul and _FusedMatMul a${c.a.join('x')} b${c.b.join('x')} tA=${c.tA} tB=${c.tB}`, async () => {
+      const a = randn(c.a, 200 + i);
+      const b = randn(c.b, 210 + i);
+      const attrs = { transposeA: c.tA, transposeB: c.tB };
+      const ref = await runKernel('cpu', 'BatchMatMul', { a, b }, attrs, true);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const got = await runKernel(be, 'BatchMatMul', { a, b }, attrs);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
+      }
+      const n = ref.shape[ref.shape.length - 1] as number;
+      const bias = randn([n], 220 + i);
+      const fattrs = { ...attrs, activation: 'relu' };
+      const fref = await runKernel('cpu', '_FusedMatMul', { a, b, bias }, fattrs, true);
+      const fgot = await runKernel('wasm', '_FusedMatMul', { a, b, bias }, fattrs);
+      expect(relErr(fgot.values, fref.values)).toBeLessThan(TOL);
+    });
+  });
+
+  it('MaxPoolGrad routes dy to the first maximum, also in all-negative windows', async () => {
+    const xs = randn([2, 9, 8, 5], 300);
+    const neg = { shape: xs.shape, data: (xs.data as Float32Array).map((v) => -Math.abs(v) - 1) };
+    for (const input of [xs, neg]) {
+      for (const [k, s, pad] of [
+        [2, 2, 'valid'],
+        [3, 2, 'same'],
+        [3, 1, 'same'],
+      ] as const) {
+        const info = tf.backend_util.computePool2DInfo(
+          input.shape as [number, number, number, number],
+          k,
+          s,
+          1,
+          pad,
+        );
+        const dy = randn(info.outShape, 301);
+        const attrs = { filterSize: k, strides: s, pad };
+        const ref = await runKernel('cpu', 'MaxPoolGrad', { dy, input, output: dy }, attrs, true);
+        const got = await runKernel('wasm', 'MaxPoolGrad', { dy, input, output: dy }, attrs);
+        expect(relErr(got.values, ref.values), `k${k} s${s} ${pad}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('FusedBatchNorm (inference) and Relu match the stock cpu kernels', async () => {
+    const x = randn([3, 5, 4, 6], 600);
+    const mean = randn([6], 601);
+    const variance = { shape: [6], data: (randn([6], 602).data as Float32Array).map((v) => v * v + 0.1) };
+    const scale = randn([6], 603);
+    const offset = { shape: [1], data: new Float32Array([0.25]) };
+    const attrs = { varianceEpsilon: 1e-3 };
+    for (const inputs of [
+      { x, mean, variance, scale, offset },
+      { x, mean, variance },
+    ] as Record<string, Input>[]) {
+      const ref = await runKernel('cpu', 'FusedBatchNorm', inputs, attrs, true);
+      const got = await runKernel('wasm', 'FusedBatchNorm', inputs, attrs);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+    }
+    const withNaN = { shape: [7], data: new Float32Array([-2, -0, 0, 3, Number.NaN, -Infinity, 5]) };
+    const ref = await runKernel('cpu', 'Relu', { x: withNaN }, {}, true);
+    const got = await runKernel('wasm', 'Relu', { x: withNaN }, {});
+    expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+  });
+
+  it('Concat and SplitV along every axis match the stock kernels exactly', async () => {
+    const parts = [randn([2, 3, 4, 5], 700), randn([2, 3, 4, 2], 701), randn([2, 3, 4, 7], 702)];
+    const run = async (native: boolean): Promise<number[][]> => {
+      if (native) enableNativeKernels();
+      else disableNativeKernels();
+      await tf.setBackend(native ? 'wasm' : 'cpu');
+      const before = tf.memory().numTensors;
+      const out = tf.tidy(() => {
+        const ts = parts.map((p) => tf.tensor(p.data, p.shape));
+        const res: tf.Tensor[] = [tf.concat(ts, 3), tf.concat(ts, -1)];
+        const big = res[0] as tf.Tensor;
+        res.push(...tf.split(big, [5, 2, 7], 3), ...tf.split(big, 2, 0), ...tf.split(big, [1, 2], 1));
+        const stacked = tf.concat([big, tf.zeros([0, 3, 4, 14]), big], 0);
+        res.push(stacked, tf.concat([tf.reshape(big, [6, 56]), tf.ones([6, 3])], 1));
+        return res.map((t) => Array.from(t.dataSync()));
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const ref = await run(false);
+    const got = await run(true);
+    expect(got).toEqual(ref);
+  });
+
+  it('gives every output bit for bit the same on 1 and on 2 threads', async () => {
+    const c = BIG_CASES[1] as ConvCase;
+    const x = randn(c.x, 400);
+    const f = randn(c.f, 401);
+    const dy = randn(convInfo(c).outShape, 402);
+    const conv = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+    const run = async (): Promise<Float32Array[]> => [
+      (await runKernel('wasm', 'Conv2D', { x, filter: f }, conv)).values,
+      (await runKernel('wasm', 'Conv2DBackpropInput', { dy, filter: f }, { ...conv, inputShape: c.x }))
+        .values,
+      (await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: c.f })).values,
+    ];
+    enableNativeKernels({ threads: 1 });
+    const one = await run();
+    enableNativeKernels({ threads: 2 });
+    const two = await run();
+    enableNativeKernels();
+    two.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(one[i] as Float32Array)));
+  });
+
+  it('batch-norm training kernels agree bit for bit with the JavaScript ones', async () => {
+    const x = randn([4, 5, 3, 7], 500);
+    const scale = randn([7], 501);
+    const offset = randn([7], 502);
+    const dy = randn([4, 5, 3, 7], 503);
+    const run = async (): Promise<Float32Array[]> => {
+      await tf.setBackend('wasm');
+      return tf.tidy(() => {
+        const xt = tf.tensor(x.data, x.shape);
+        const [y, mean, variance, invStd] = tf
+          .engine()
+          .runKernel(
+            'MedinetsBatchNormTrain',
+            {
+              x: xt,
+              scale: tf.tensor(scale.data, scale.shape),
+              offset: tf.tensor(offset.data, offset.shape),
+            },
+            { epsilon: 1e-3 },
+          ) as tf.Tensor[];
+        const grads = tf
+          .engine()
+          .runKernel(
+            'MedinetsBatchNormTrainGrad',
+            {
+              dy: tf.tensor(dy.data, dy.shape),
+              x: xt,
+              scale: tf.tensor(scale.data, scale.shape),
+              mean,
+              invStd,
+            },
+            {},
+          ) as tf.Tensor[];
+        return [y, mean, variance, invStd, ...grads].map((t) => (t as tf.Tensor).dataSync() as Float32Array);
+      });
+    };
+    const native = await run();
+    disableNativeKernels();
+    expect(nativeKernelsInUse().active).toBe(false);
+    const js = await run();
+    enableNativeKernels();
+    native.forEach((v, i) => expect(Array.from(v), `output ${i}`).toEqual(Array.from(js[i] as Float32Array)));
+  });
+});
