@@ -273,30 +273,26 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
       await tf.setBackend('wasm');
       return tf.tidy(() => {
         const xt = tf.tensor(x.data, x.shape);
-        const [y, mean, variance, invStd] = tf
-          .engine()
-          .runKernel(
-            'MedinetsBatchNormTrain',
-            {
-              x: xt,
-              scale: tf.tensor(scale.data, scale.shape),
-              offset: tf.tensor(offset.data, offset.shape),
-            },
-            { epsilon: 1e-3 },
-          ) as tf.Tensor[];
-        const grads = tf
-          .engine()
-          .runKernel(
-            'MedinetsBatchNormTrainGrad',
-            {
-              dy: tf.tensor(dy.data, dy.shape),
-              x: xt,
-              scale: tf.tensor(scale.data, scale.shape),
-              mean,
-              invStd,
-            },
-            {},
-          ) as tf.Tensor[];
+        const [y, mean, variance, invStd] = tf.engine().runKernel(
+          'MedinetsBatchNormTrain',
+          {
+            x: xt,
+            scale: tf.tensor(scale.data, scale.shape),
+            offset: tf.tensor(offset.data, offset.shape),
+          },
+          { epsilon: 1e-3 },
+        ) as tf.Tensor[];
+        const grads = tf.engine().runKernel(
+          'MedinetsBatchNormTrainGrad',
+          {
+            dy: tf.tensor(dy.data, dy.shape),
+            x: xt,
+            scale: tf.tensor(scale.data, scale.shape),
+            mean,
+            invStd,
+          },
+          {},
+        ) as tf.Tensor[];
         return [y, mean, variance, invStd, ...grads].map((t) => (t as tf.Tensor).dataSync() as Float32Array);
       });
     };
