@@ -6,6 +6,7 @@
  * padLeft, activation.
  */
 #include <node_api.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -397,47 +398,56 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value js_conv2d_dx(napi_env env, napi_callback_info info) {
+/* The sizes of an image, an output image and a filter of a convolution. */
+static long image_size(const conv_dims *d) { return d->n * d->h * d->w * d->cin; }
+static long out_size(const conv_dims *d) { return d->n * d->ho * d->wo * d->cout; }
+static long filter_size(const conv_dims *d) { return d->kh * d->kw * d->cin * d->cout; }
+
+/*
+ * A gradient pass (in0, in1, out, params): the names and the sizes each array must have
+ * come from the pass, then `run` computes it.
+ */
+typedef struct {
+  const char *fn, *names[3];
+  long (*size[3])(const conv_dims *);
+  int (*run)(const float *, const float *, float *, const conv_dims *);
+} grad_pass;
+
+static const grad_pass DX_PASS = {"conv2dBackpropInput",
+                                  {"dy: expected a Float32Array", "filter: expected a Float32Array",
+                                   "dx: expected a Float32Array"},
+                                  {out_size, filter_size, image_size},
+                                  conv_backprop_input};
+static const grad_pass DW_PASS = {"conv2dBackpropFilter",
+                                  {"x: expected a Float32Array", "dy: expected a Float32Array",
+                                   "dw: expected a Float32Array"},
+                                  {image_size, out_size, filter_size},
+                                  conv_backprop_filter};
+
+static napi_value run_grad_pass(napi_env env, napi_callback_info info, const grad_pass *pass) {
   size_t argc = 4;
   napi_value args[4];
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *dy, *w;
-  float *dx;
-  size_t l1, l2, l3;
+  const float *p[3];
+  size_t l[3];
   conv_dims d;
-  if (!get_f32(env, args[0], &dy, &l1, 0, "dy: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[1], &w, &l2, 0, "filter: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[2], (const float **)&dx, &l3, 0, "dx: expected a Float32Array")) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!get_f32(env, args[i], &p[i], &l[i], 0, pass->names[i])) return NULL;
   if (!get_dims(env, args[3], &d)) return NULL;
-  if ((long)l1 < d.n * d.ho * d.wo * d.cout || (long)l2 < d.kh * d.kw * d.cin * d.cout ||
-      (long)l3 < d.n * d.h * d.w * d.cin) {
-    napi_throw_range_error(env, NULL, "conv2dBackpropInput: an array is shorter than its shape");
-    return NULL;
+  for (int i = 0; i < 3; i++) {
+    if ((long)l[i] < pass->size[i](&d)) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "%s: an array is shorter than its shape", pass->fn);
+      napi_throw_range_error(env, NULL, msg);
+      return NULL;
+    }
   }
-  fail(env, conv_backprop_input(dy, w, dx, &d));
+  fail(env, pass->run(p[0], p[1], (float *)p[2], &d));
   return NULL;
 }
 
-static napi_value js_conv2d_dw(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *x, *dy;
-  float *dw;
-  size_t l1, l2, l3;
-  conv_dims d;
-  if (!get_f32(env, args[0], &x, &l1, 0, "x: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[1], &dy, &l2, 0, "dy: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[2], (const float **)&dw, &l3, 0, "dw: expected a Float32Array")) return NULL;
-  if (!get_dims(env, args[3], &d)) return NULL;
-  if ((long)l1 < d.n * d.h * d.w * d.cin || (long)l2 < d.n * d.ho * d.wo * d.cout ||
-      (long)l3 < d.kh * d.kw * d.cin * d.cout) {
-    napi_throw_range_error(env, NULL, "conv2dBackpropFilter: an array is shorter than its shape");
-    return NULL;
-  }
-  fail(env, conv_backprop_filter(x, dy, dw, &d));
-  return NULL;
-}
+static napi_value js_conv2d_dx(napi_env env, napi_callback_info info) { return run_grad_pass(env, info, &DX_PASS); }
+static napi_value js_conv2d_dw(napi_env env, napi_callback_info info) { return run_grad_pass(env, info, &DW_PASS); }
 
 /* matmul(a, b, bias|null, c, Int32Array [batchA, batchB, M, N, K, transA, transB, act], alpha) */
 static napi_value js_matmul(napi_env env, napi_callback_info info) {

@@ -95,6 +95,16 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
       addon.conv2d(new Float64Array(32) as unknown as Float32Array, w, null, new Float32Array(48), p, 0),
     ).toThrow(/x: expected a Float32Array/);
     expect(() => addon.conv2d(x, w, null, new Float32Array(48), p, 0)).not.toThrow();
+    const dy = new Float32Array(48);
+    expect(() => addon.conv2dBackpropInput(dy, w, new Float32Array(31), p)).toThrow(
+      /conv2dBackpropInput: an array is shorter than its shape/,
+    );
+    expect(() => addon.conv2dBackpropFilter(x, dy, new Float32Array(53), p)).toThrow(
+      /conv2dBackpropFilter: an array is shorter than its shape/,
+    );
+    expect(() => addon.conv2dBackpropFilter(x, new Int32Array(48) as unknown as Float32Array, w, p)).toThrow(
+      /dy: expected a Float32Array/,
+    );
   });
 
   [...CONV_CASES, ...BIG_CASES].forEach((c, i) => {
