@@ -7,6 +7,11 @@ export async function initBackend(args: ExampleArgs): Promise<BackendReport> {
   const report = await setupBackend(args.backend ? { prefer: args.backend } : {});
   console.log(
     `backend: ${report.backend}` +
+      (report.native.active
+        ? `, native kernels ${report.native.simd} on ${report.native.threads} threads`
+        : report.backend === 'wasm'
+          ? ` on ${report.threads} threads (native kernels off: ${report.native.reason ?? 'unknown'})`
+          : '') +
       (report.skipped.length
         ? ` (skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`
         : ''),
