@@ -41,6 +41,35 @@ static int pointwise(const conv_dims *d) {
          d->wo == d->w;
 }
 
+/*
+ * The input patches of a convolution as a GEMM operand: rows = output pixels, columns =
+ * (tap, channel), read from x in place (im2col); `transposed` for dW, where they are the
+ * columns. A 1x1 stride-1 convolution's patches are x itself.
+ */
+static void patches_operand(pack_ctx *a, const float *x, const conv_dims *d, int transposed) {
+  a->data = x;
+  if (pointwise(d)) {
+    a->kind = PACK_DENSE;
+    a->ld = d->cin;
+    a->trans = transposed;
+    return;
+  }
+  a->kind = transposed ? PACK_IM2COL_T : PACK_IM2COL;
+  a->sh = d->h;
+  a->sw = d->w;
+  a->sc = d->cin;
+  a->gh = d->ho;
+  a->gw = d->wo;
+  a->rsy = d->sh;
+  a->rsx = d->sw;
+  a->ntaps = d->kh * d->kw;
+  for (long ky = 0; ky < d->kh; ky++)
+    for (long kx = 0; kx < d->kw; kx++) {
+      a->offy[ky * d->kw + kx] = ky * d->dh - d->pt;
+      a->offx[ky * d->kw + kx] = kx * d->dw - d->pl;
+    }
+}
+
 static gemm_args *new_args(void) { return calloc(1, sizeof(gemm_args)); }
 
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha) {
@@ -49,27 +78,7 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->M = d->n * d->ho * d->wo;
   g->N = d->cout;
   g->K = d->kh * d->kw * d->cin;
-  if (pointwise(d)) {
-    g->a.kind = PACK_DENSE;
-    g->a.data = x;
-    g->a.ld = d->cin;
-  } else {
-    g->a.kind = PACK_IM2COL;
-    g->a.data = x;
-    g->a.sh = d->h;
-    g->a.sw = d->w;
-    g->a.sc = d->cin;
-    g->a.gh = d->ho;
-    g->a.gw = d->wo;
-    g->a.rsy = d->sh;
-    g->a.rsx = d->sw;
-    g->a.ntaps = d->kh * d->kw;
-    for (long ky = 0; ky < d->kh; ky++)
-      for (long kx = 0; kx < d->kw; kx++) {
-        g->a.offy[ky * d->kw + kx] = ky * d->dh - d->pt;
-        g->a.offx[ky * d->kw + kx] = kx * d->dw - d->pl;
-      }
-  }
+  patches_operand(&g->a, x, d, 0);
   g->b.kind = PACK_DENSE;
   g->b.data = w;
   g->b.ld = d->cout;
@@ -251,28 +260,7 @@ int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_
   g->M = d->kh * d->kw * d->cin;
   g->N = d->cout;
   g->K = d->n * d->ho * d->wo;
-  if (pointwise(d)) {
-    g->a.kind = PACK_DENSE;
-    g->a.data = x;
-    g->a.ld = d->cin;
-    g->a.trans = 1;
-  } else {
-    g->a.kind = PACK_IM2COL_T;
-    g->a.data = x;
-    g->a.sh = d->h;
-    g->a.sw = d->w;
-    g->a.sc = d->cin;
-    g->a.gh = d->ho;
-    g->a.gw = d->wo;
-    g->a.rsy = d->sh;
-    g->a.rsx = d->sw;
-    g->a.ntaps = d->kh * d->kw;
-    for (long ky = 0; ky < d->kh; ky++)
-      for (long kx = 0; kx < d->kw; kx++) {
-        g->a.offy[ky * d->kw + kx] = ky * d->dh - d->pt;
-        g->a.offx[ky * d->kw + kx] = kx * d->dw - d->pl;
-      }
-  }
+  patches_operand(&g->a, x, d, 1);
   g->b.kind = PACK_DENSE;
   g->b.data = dy;
   g->b.ld = d->cout;

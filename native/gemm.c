@@ -324,7 +324,9 @@ int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1) {
   const long K = g->K;
   for (long jc = n0; jc < n1; jc += NC) {
     int nc = (int)(n1 - jc < NC ? n1 - jc : NC);
-    for (long pc = 0; pc < K || (K == 0 && pc == 0); pc += KC) {
+    /* one pass even when K == 0, so that C still gets the bias and activation */
+    long pc = 0;
+    do {
       int kc = (int)(K - pc < KC ? K - pc : KC);
       int first = pc == 0, last = pc + kc >= K;
       if (kc > 0) pack_b(&g->b, bp, pc, kc, jc, nc);
@@ -366,8 +368,8 @@ int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1) {
           }
         }
       }
-      if (K == 0) break;
-    }
+      pc += KC;
+    } while (pc < K);
   }
   free(ap);
   free(bp);

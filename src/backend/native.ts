@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkIntRange } from '../util/checks';
+import { defaultWasmThreads } from './wasm-threads';
 
 /**
  * The functions of medinets' native addon (`native/*.c`, built to
@@ -128,14 +128,9 @@ export function nativeAddonPath(path?: string): string {
   return join(moduleDir(), '..', '..', rel);
 }
 
-function defaultThreads(): number {
-  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(8, n));
-}
-
 function load(options: NativeKernelsOptions): NativeKernelsReport {
   const path = nativeAddonPath(options.path);
-  const threads = options.threads ?? defaultThreads();
+  const threads = options.threads ?? defaultWasmThreads();
   if (!existsSync(path)) {
     return {
       active: false,
@@ -184,7 +179,7 @@ export function enableNativeKernels(options: NativeKernelsOptions = {}): NativeK
   if (options.threads !== undefined) checkIntRange(options.threads, 1, 16, 'threads', 'enableNativeKernels');
   if (addon != null && options.path === undefined) {
     state = 'on';
-    report = { ...report, active: true, threads: addon.setThreads(options.threads ?? defaultThreads()) };
+    report = { ...report, active: true, threads: addon.setThreads(options.threads ?? defaultWasmThreads()) };
     delete report.reason;
     return { ...report };
   }

@@ -3,7 +3,7 @@ import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@ten
 import { sgemmAcc } from './gemm';
 import { withNative } from './native_kernels';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat } from './util';
+import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
 
 type Info = tf.backend_util.Conv2DInfo;
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
@@ -136,28 +136,6 @@ function convForward(x: Float32Array, wt: Float32Array, c: Info, y: Float32Array
   }
 }
 
-function makeInfo(
-  xShape: number[],
-  fShape: number[],
-  a: NamedAttrMap,
-  dilations: number | [number, number],
-): Info {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    fShape as [number, number, number, number],
-    a.strides as [number, number],
-    dilations,
-    a.pad as 'valid',
-    a.dimRoundingMode as 'floor' | undefined,
-    false,
-    'channelsLast',
-  );
-}
-
-function nhwc(a: NamedAttrMap): boolean {
-  return a.dataFormat == null || a.dataFormat === 'NHWC' || a.dataFormat === 'channelsLast';
-}
-
 function activate(y: Float32Array, activation: string, alpha: number): void {
   const n = y.length;
   switch (activation) {
@@ -194,11 +172,11 @@ function fusedConv2D(args: Args, stock: KernelConfig | undefined, fused: boolean
   const cout = filter.shape[3] as number;
   const biasOk =
     bias == null || tf.util.sizeFromShape(bias.shape) === cout || tf.util.sizeFromShape(bias.shape) === 1;
-  if (!nhwc(attrs) || !ACTIVATIONS.has(activation) || !biasOk || x.dtype !== 'float32') {
+  if (!isNHWC(attrs) || !ACTIVATIONS.has(activation) || !biasOk || x.dtype !== 'float32') {
     if (stock == null) throw new Error('medinets: no stock cpu convolution kernel to fall back to');
     return stock.kernelFunc(args as never) as TensorInfo;
   }
-  const c = makeInfo(x.shape, filter.shape, attrs, (attrs.dilations as [number, number] | undefined) ?? 1);
+  const c = conv2DInfoNHWC(x.shape, filter.shape, attrs, attrs.dilations);
   const out = allocFloat(backend, c.outShape);
   const y = out.data;
   convForward(viewFloat(backend, x), viewFloat(backend, filter), c, y);
@@ -220,8 +198,8 @@ function backpropInput(args: Args, stock: KernelConfig | undefined): TensorInfo 
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  if (!nhwc(attrs) && stock != null) return stock.kernelFunc(args as never) as TensorInfo;
-  const c = makeInfo(attrs.inputShape as number[], filter.shape, attrs, 1);
+  if (!isNHWC(attrs) && stock != null) return stock.kernelFunc(args as never) as TensorInfo;
+  const c = conv2DInfoNHWC(attrs.inputShape as number[], filter.shape, attrs, 1);
   const k = c.filterHeight * c.filterWidth * c.inChannels;
   const cout = c.outChannels;
   const w = viewFloat(backend, filter);
@@ -250,9 +228,9 @@ function backpropFilter(args: Args, stock: KernelConfig | undefined): TensorInfo
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
-  if (!nhwc(attrs) && stock != null) return stock.kernelFunc(args as never) as TensorInfo;
+  if (!isNHWC(attrs) && stock != null) return stock.kernelFunc(args as never) as TensorInfo;
   const fShape = attrs.filterShape as number[];
-  const c = makeInfo(x.shape, fShape, attrs, 1);
+  const c = conv2DInfoNHWC(x.shape, fShape, attrs, 1);
   const k = c.filterHeight * c.filterWidth * c.inChannels;
   const cout = c.outChannels;
   const m = c.batchSize * c.outHeight * c.outWidth;

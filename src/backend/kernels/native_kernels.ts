@@ -8,17 +8,13 @@ import type {
 } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat } from './util';
+import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 type Kernel = (args: Args) => TensorInfo | TensorInfo[];
 
 /** Activations the addon applies in its GEMM epilogue, by its numeric code. */
 const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
-
-function nhwc(a: NamedAttrMap): boolean {
-  return a.dataFormat == null || a.dataFormat === 'NHWC' || a.dataFormat === 'channelsLast';
-}
 
 function isFloat(...ts: (TensorInfo | undefined)[]): boolean {
   return ts.every((t) => t == null || t.dtype === 'float32');
@@ -45,24 +41,6 @@ function convParams(c: tf.backend_util.Conv2DInfo, act: number): Int32Array {
   ]);
 }
 
-function info(
-  xShape: number[],
-  fShape: number[],
-  a: NamedAttrMap,
-  dilations: unknown,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    fShape as [number, number, number, number],
-    a.strides as [number, number],
-    (dilations as [number, number] | number | undefined) ?? 1,
-    a.pad as 'valid',
-    a.dimRoundingMode as 'floor' | undefined,
-    false,
-    'channelsLast',
-  );
-}
-
 /** Whether a bias tensor is absent or has n (per output channel) or 1 values. */
 function biasOk(bias: TensorInfo | undefined, n: number): boolean {
   if (bias == null) return true;
@@ -71,13 +49,13 @@ function biasOk(bias: TensorInfo | undefined, n: number): boolean {
 }
 
 /**
- * The bias as n per-channel values (null when absent). Take it after allocating the output:
- * on wasm a heap view is invalidated by an allocation.
+ * A length-c vector from a parameter tensor of c or 1 values (null when absent). Take it
+ * after allocating the output: on wasm a heap view is invalidated by an allocation.
  */
-function biasVector(backend: KernelBackend, bias: TensorInfo | undefined, n: number): Float32Array | null {
-  if (bias == null) return null;
-  const v = viewFloat(backend, bias);
-  return v.length === n ? v : new Float32Array(n).fill(v[0] as number);
+function channelVector(backend: KernelBackend, t: TensorInfo | undefined, c: number): Float32Array | null {
+  if (t == null) return null;
+  const v = viewFloat(backend, t);
+  return v.length === c ? v : new Float32Array(c).fill(v[0] as number);
 }
 
 /** Conv2D / FusedConv2D in the addon, or null when it does not handle the case. */
@@ -89,12 +67,12 @@ function conv2D(args: Args, fused: boolean): TensorInfo | null {
   const bias = fused ? inputs.bias : undefined;
   const activation = (fused ? (attrs.activation as string | undefined) : undefined) ?? 'linear';
   const act = ACT[activation];
-  if (addon == null || act === undefined || !nhwc(attrs) || !isFloat(x, filter, bias)) return null;
+  if (addon == null || act === undefined || !isNHWC(attrs) || !isFloat(x, filter, bias)) return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
-  const c = info(x.shape, filter.shape, attrs, attrs.dilations);
+  const c = conv2DInfoNHWC(x.shape, filter.shape, attrs, attrs.dilations);
   if (!biasOk(bias, c.outChannels)) return null;
   const out = allocFloat(backend, c.outShape);
-  const b = biasVector(backend, bias, c.outChannels);
+  const b = channelVector(backend, bias, c.outChannels);
   addon.conv2d(
     viewFloat(backend, x),
     viewFloat(backend, filter),
@@ -111,8 +89,8 @@ function backpropInput(args: Args): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
-  if (addon == null || !nhwc(attrs) || !isFloat(dy, filter)) return null;
-  const c = info(attrs.inputShape as number[], filter.shape, attrs, attrs.dilations);
+  if (addon == null || !isNHWC(attrs) || !isFloat(dy, filter)) return null;
+  const c = conv2DInfoNHWC(attrs.inputShape as number[], filter.shape, attrs, attrs.dilations);
   const out = allocFloat(backend, attrs.inputShape as number[]);
   addon.conv2dBackpropInput(viewFloat(backend, dy), viewFloat(backend, filter), out.data, convParams(c, 0));
   return out.info;
@@ -123,9 +101,9 @@ function backpropFilter(args: Args): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
-  if (addon == null || !nhwc(attrs) || !isFloat(x, dy)) return null;
+  if (addon == null || !isNHWC(attrs) || !isFloat(x, dy)) return null;
   const fShape = attrs.filterShape as number[];
-  const c = info(x.shape, fShape, attrs, attrs.dilations);
+  const c = conv2DInfoNHWC(x.shape, fShape, attrs, attrs.dilations);
   const out = allocFloat(backend, fShape);
   addon.conv2dBackpropFilter(viewFloat(backend, x), viewFloat(backend, dy), out.data, convParams(c, 0));
   return out.info;
@@ -168,19 +146,12 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
   addon.matmul(
     viewFloat(backend, a),
     viewFloat(backend, b),
-    biasVector(backend, bias, n),
+    channelVector(backend, bias, n),
     out.data,
     new Int32Array([batchA, batchB, m, n, k, tA ? 1 : 0, tB ? 1 : 0, act]),
     (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
   );
   return out.info;
-}
-
-/** A length-c vector from a parameter tensor of c or 1 values (null when absent). */
-function channelVector(backend: KernelBackend, t: TensorInfo | undefined, c: number): Float32Array | null {
-  if (t == null) return null;
-  const v = viewFloat(backend, t);
-  return v.length === c ? v : new Float32Array(c).fill(v[0] as number);
 }
 
 /** FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values. */

@@ -104,3 +104,30 @@ export function transposeK(
 ): TensorInfo {
   return callKernel('Transpose', backendName, backend, { x }, { perm });
 }
+
+/** Whether a convolution's attributes describe channels-last data (the default). */
+export function isNHWC(attrs: NamedAttrMap): boolean {
+  return attrs.dataFormat == null || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+}
+
+/**
+ * The channels-last geometry of a 2-D convolution of `xShape` by `fShape` from a kernel's
+ * attributes (strides, pad, dimRoundingMode); `dilations` defaults to 1.
+ */
+export function conv2DInfoNHWC(
+  xShape: number[],
+  fShape: number[],
+  attrs: NamedAttrMap,
+  dilations: unknown = 1,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    fShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    (dilations as [number, number] | number | undefined) ?? 1,
+    attrs.pad as 'valid',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    false,
+    'channelsLast',
+  );
+}
