@@ -26,7 +26,7 @@ const MAY_IMPORT = {
   blocks: ['util', 'layers'],
   data: ['util'],
   augment: ['util', 'data'],
-  weights: ['util', 'layers', 'blocks', 'models', 'data'],
+  weights: ['util', 'layers', 'blocks'],
   models: ['util', 'layers', 'blocks', 'weights'],
   explain: ['util', 'models', 'layers', 'plot', 'data'],
   train: ['util', 'metrics', 'plot', 'models', 'layers', 'augment', 'data'],
