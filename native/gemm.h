@@ -45,23 +45,9 @@ void pack_a(const pack_ctx *c, float *dst, long m0, int mc, long k0, int kc);
 void pack_b(const pack_ctx *c, float *dst, long k0, int kc, long n0, int nc);
 int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1);
 
-/* Run the GEMM on the thread pool (splitting rows, or columns when rows are few). */
+/* Run the GEMM on the thread pool (thread-pool.c), splitting rows, or columns when rows are few. */
 int gemm_parallel(const gemm_args *g);
 void pool_set_threads(int n);
 int pool_threads(void);
-
-/* Batch norm in training, channels last (bn.c). */
-int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,
-             float *inv, long n, long c, double eps);
-int bn_train_grad(const float *dy, const float *x, const float *scale, const float *mean, const float *inv,
-                  float *dx, float *dscale, float *doffset, long n, long c);
-int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
-             long n, long c, float eps);
-void relu(const float *x, float *y, long n);
-void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
-void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
-
-/* Max-pooling gradient, channels last (maxpool.c); p: 14 parameters. */
-int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);
 
 #endif

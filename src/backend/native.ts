@@ -8,7 +8,7 @@ import { defaultWasmThreads } from './wasm-threads';
 /**
  * The functions of medinets' native addon (`native/*.c`, built to
  * `prebuilds/<platform>-<arch>/medinets.node`). Every array is float32 NHWC / row-major and is
- * read or written in place; `params` packs the shapes (see `native/conv.c`).
+ * read or written in place; `params` packs the shapes (see `native/bindings.c`).
  * @internal
  */
 export interface NativeAddon {

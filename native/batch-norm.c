@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gemm.h"
+#include "kernels.h"
 
 int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,
              float *inv, long n, long c, double eps) {
@@ -94,35 +94,4 @@ int bn_infer(const float *x, const float *mean, const float *var, const float *s
   }
   free(a);
   return 0;
-}
-
-/* y = max(x, 0) as tfjs computes it: -0 gives +0, NaN stays NaN. */
-void relu(const float *x, float *y, long n) {
-  for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
-}
-
-/* Concatenation along an axis: each of `outer` rows of the output is the inputs' rows in turn. */
-void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer) {
-  long total = 0;
-  for (int k = 0; k < count; k++) total += inner[k];
-  for (long r = 0; r < outer; r++) {
-    float *o = out + r * total;
-    for (int k = 0; k < count; k++) {
-      memcpy(o, ins[k] + r * inner[k], sizeof(float) * (size_t)inner[k]);
-      o += inner[k];
-    }
-  }
-}
-
-/* The inverse: each output k takes its `inner[k]` values of every row. */
-void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer) {
-  long total = 0;
-  for (int k = 0; k < count; k++) total += inner[k];
-  for (long r = 0; r < outer; r++) {
-    const float *s = x + r * total;
-    for (int k = 0; k < count; k++) {
-      memcpy(outs[k] + r * inner[k], s, sizeof(float) * (size_t)inner[k]);
-      s += inner[k];
-    }
-  }
 }

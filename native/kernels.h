@@ -1,0 +1,37 @@
+#ifndef MEDINETS_KERNELS_H
+#define MEDINETS_KERNELS_H
+
+/* The kernels behind the Node-API entry points (bindings.c); callers have checked the shapes. */
+
+/* The geometry of a convolution: NHWC images, [kh, kw, Cin, Cout] filters. */
+typedef struct {
+  long n, h, w, cin, ho, wo, cout, kh, kw, sh, sw, dh, dw, pt, pl;
+  int act;
+} conv_dims;
+
+/* Convolution passes (conv.c); alpha is the leaky-ReLU slope of the fused activation. */
+int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha);
+int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
+int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
+
+/* C[b] = op(A[b]) op(B[b]) (+ bias, activation) (matmul.c). */
+int batch_matmul(const float *a, const float *b, const float *bias, float *c, long batchA, long batchB, long M,
+                 long N, long K, int transA, int transB, int act, float alpha);
+
+/* Batch norm, channels last (batch-norm.c). */
+int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,
+             float *inv, long n, long c, double eps);
+int bn_train_grad(const float *dy, const float *x, const float *scale, const float *mean, const float *inv,
+                  float *dx, float *dscale, float *doffset, long n, long c);
+int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
+             long n, long c, float eps);
+
+/* Elementwise (elementwise.c) and concatenation (concat.c). */
+void relu(const float *x, float *y, long n);
+void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
+void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
+
+/* Max-pooling gradient, channels last (pooling.c); p: 14 parameters. */
+int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);
+
+#endif
