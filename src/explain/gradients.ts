@@ -19,8 +19,8 @@ import {
 export interface LayerOptions extends TargetOptions {
   /**
    * Name of the layer to explain; `'backbone/conv5_block3_out'` reaches inside a nested model and
-   * a plain name is also searched in nested models. Default: the last top-level layer with a 4-D
-   * output.
+   * a plain name is also searched in nested models. Default: the last top-level layer whose output is a 4-D
+   * map larger than 1x1 (a `[N, 1, 1, C]` layer after global pooling would give a constant map).
    */
   layer?: string;
 }
@@ -37,7 +37,7 @@ export interface LayerGradients {
   path: LayerPath;
 }
 
-/** Resolve `options.layer` or the default last 4-D layer. */
+/** Resolve `options.layer` or the default: the last layer with a 4-D output larger than 1x1. */
 export function targetLayer(model: tfl.LayersModel, options: LayerOptions, fn: string): LayerPath {
   return options.layer === undefined
     ? lastConvLayer(model, fn).path

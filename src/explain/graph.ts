@@ -35,13 +35,27 @@ export function isModel(layer: Layer): layer is tfl.LayersModel {
   return layer instanceof tfl.LayersModel;
 }
 
-function outputRank(layer: Layer): number {
+/** The layer's single output shape, or null when it has several outputs or none is known. */
+function outputShapeOf(layer: Layer): Array<number | null> | null {
   try {
     const s = layer.outputShape;
-    return Array.isArray(s[0]) || s[0] === undefined ? -1 : (s as Array<number | null>).length;
+    return Array.isArray(s[0]) || s[0] === undefined ? null : (s as Array<number | null>);
   } catch {
-    return -1;
+    return null;
   }
+}
+
+/**
+ * A `[batch, height, width, channels]` output with more than one position. A `[N, 1, 1, C]` map
+ * (a 1x1 conv after global pooling, as the residual UNets' `head_conv`) has a gradient that is
+ * the same at its only position, so Grad-CAM on it is a constant, i.e. blank, map. Unknown
+ * (`null`) sizes count as spatial.
+ */
+function isSpatialMap(layer: Layer): boolean {
+  const s = outputShapeOf(layer);
+  if (s === null || s.length !== 4) return false;
+  const [, h, w] = s;
+  return h === null || w === null || (h as number) > 1 || (w as number) > 1;
 }
 
 /**
@@ -84,13 +98,18 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
   throw new Error(`${fn}: no layer named '${name}' in model '${model.name}' or its nested models`);
 }
 
-/** The last top-level layer whose output is 4-D (`[batch, height, width, channels]`). */
+/**
+ * The default layer of the CAM family: the last top-level layer whose output is a 4-D map with
+ * spatial extent > 1 (`[batch, height, width, channels]`, height or width above 1).
+ */
 export function lastConvLayer(model: tfl.LayersModel, fn: string): ResolvedLayer {
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i] as Layer;
-    if (l.getClassName() !== 'InputLayer' && outputRank(l) === 4) return { path: [l.name], layer: l };
+    if (l.getClassName() !== 'InputLayer' && isSpatialMap(l)) return { path: [l.name], layer: l };
   }
-  throw new Error(`${fn}: the model has no layer with a 4-D output; pass 'layer'`);
+  throw new Error(
+    `${fn}: the model has no layer with a 4-D output larger than 1x1 ([batch, height, width, channels]); pass 'layer'`,
+  );
 }
 
 /** What to read or replace while running the graph. */

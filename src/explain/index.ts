@@ -22,7 +22,19 @@ export {
   type GradCamOptions,
   type MapOptions,
 } from './gradcam';
-export * from './activations';
-export * from './saliency';
-export * from './colormap';
-export * from './overlay';
+export {
+  activationGrid,
+  filterWeights,
+  layerActivations,
+  type ActivationGridOptions,
+  type FilterWeightsOptions,
+} from './activations';
+export { occlusionSensitivity, saliency, type OcclusionOptions, type SaliencyOptions } from './saliency';
+export { colormapLut, type Colormap } from './colormap';
+export {
+  heatmapToRgba,
+  overlayHeatmap,
+  saveHeatmapPng,
+  type OverlayOptions,
+  type RgbaImage,
+} from './overlay';
