@@ -6,7 +6,9 @@
  * Layer names follow Keras applications (`conv2_block1_0_bn`, `pool2_conv`...).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, convBnAct, type Sym } from './conv-bn-act';
+import { convBnAct } from './conv-bn-act';
+import { type Sym, apply } from './graph';
+import type { KernelInit } from './init';
 
 /** Options shared by the dense-block helpers. */
 export interface DenseBlockOptions {
@@ -14,6 +16,8 @@ export interface DenseBlockOptions {
   growthRate?: number;
   /** BN epsilon. Default 1.001e-5 (Keras). */
   epsilon?: number;
+  /** The build's kernel initialisation; omit for the layers' defaults. */
+  init?: KernelInit;
 }
 
 function channels(x: Sym): number {
@@ -27,13 +31,14 @@ function channels(x: Sym): number {
  * Input `[batch, h, w, c]`, output `[batch, h, w, c + growthRate]`.
  */
 export function denseLayer(x: Sym, name: string, options: DenseBlockOptions = {}): Sym {
-  const { growthRate = 32, epsilon = 1.001e-5 } = options;
+  const { growthRate = 32, epsilon = 1.001e-5, init } = options;
   let y = convBnAct(x, {
     filters: 4 * growthRate,
     kernelSize: 1,
     padding: 'valid',
     epsilon,
     order: 'bn-act-conv',
+    init,
     names: { bn: `${name}_0_bn`, act: `${name}_0_relu`, conv: `${name}_1_conv` },
   });
   y = convBnAct(y, {
@@ -42,9 +47,10 @@ export function denseLayer(x: Sym, name: string, options: DenseBlockOptions = {}
     padding: 'same',
     epsilon,
     order: 'bn-act-conv',
+    init,
     names: { bn: `${name}_1_bn`, act: `${name}_1_relu`, conv: `${name}_2_conv` },
   });
-  return applyLayer(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, y]);
+  return apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [x, y]);
 }
 
 /**
@@ -67,14 +73,15 @@ export function transitionBlock(
   name: string,
   options: DenseBlockOptions = {},
 ): Sym {
-  const { epsilon = 1.001e-5 } = options;
+  const { epsilon = 1.001e-5, init } = options;
   const y = convBnAct(x, {
     filters: Math.floor(channels(x) * reduction),
     kernelSize: 1,
     padding: 'valid',
     epsilon,
     order: 'bn-act-conv',
+    init,
     names: { bn: `${name}_bn`, act: `${name}_relu`, conv: `${name}_conv` },
   });
-  return applyLayer(tfl.layers.averagePooling2d({ poolSize: 2, strides: 2, name: `${name}_pool` }), y);
+  return apply(tfl.layers.averagePooling2d({ poolSize: 2, strides: 2, name: `${name}_pool` }), y);
 }

@@ -6,7 +6,9 @@
  * ...); {@link KerasNamer} reproduces that sequence so weights still load by name.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, convBnAct, type Sym } from './conv-bn-act';
+import { convBnAct } from './conv-bn-act';
+import { type Sym, apply } from './graph';
+import type { KernelInit } from './init';
 
 /** Generates Keras' per-class auto-names (`conv2d`, `conv2d_1`, ...) for one model build. */
 export class KerasNamer {
@@ -25,13 +27,21 @@ export class KerasNamer {
   }
 }
 
+/** What every Inception module needs: the build's namer and kernel initialisation. */
+export interface InceptionContext {
+  /** Generates the Keras auto-names. */
+  namer: KerasNamer;
+  /** The build's kernel initialisation; omit for the layers' defaults. */
+  init?: KernelInit;
+}
+
 /**
  * Keras' `conv2d_bn`: conv (no bias) -> BN without scale (epsilon 1e-3) -> ReLU.
  * Input `[batch, h, w, c]`, output `[batch, h', w', filters]`.
  */
 export function inceptionConv(
   x: Sym,
-  namer: KerasNamer,
+  ctx: InceptionContext,
   filters: number,
   rows: number,
   cols: number,
@@ -45,19 +55,20 @@ export function inceptionConv(
     scale: false,
     epsilon: 1e-3,
     names: {
-      conv: namer.next('conv2d'),
-      bn: namer.next('batch_normalization'),
-      act: namer.next('activation'),
+      conv: ctx.namer.next('conv2d'),
+      bn: ctx.namer.next('batch_normalization'),
+      act: ctx.namer.next('activation'),
     },
+    init: ctx.init,
   });
 }
 
 function concat(xs: Sym[], name: string): Sym {
-  return applyLayer(tfl.layers.concatenate({ axis: -1, name }), xs);
+  return apply(tfl.layers.concatenate({ axis: -1, name }), xs);
 }
 
-function avgPool3(x: Sym, namer: KerasNamer): Sym {
-  return applyLayer(
+function avgPool3(x: Sym, { namer }: InceptionContext): Sym {
+  return apply(
     tfl.layers.averagePooling2d({
       poolSize: 3,
       strides: 1,
@@ -68,74 +79,71 @@ function avgPool3(x: Sym, namer: KerasNamer): Sym {
   );
 }
 
-function maxPool3s2(x: Sym, namer: KerasNamer): Sym {
-  return applyLayer(
-    tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: namer.next('max_pooling2d') }),
-    x,
-  );
+function maxPool3s2(x: Sym, { namer }: InceptionContext): Sym {
+  return apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: namer.next('max_pooling2d') }), x);
 }
 
 /** Module A (`mixed0`-`mixed2`, 35x35): 1x1 | 1x1-5x5 | 1x1-3x3-3x3 | avgpool-1x1 (`poolFilters`). */
-export function inceptionA(x: Sym, namer: KerasNamer, poolFilters: number, name: string): Sym {
-  const b1 = inceptionConv(x, namer, 64, 1, 1);
-  let b5 = inceptionConv(x, namer, 48, 1, 1);
-  b5 = inceptionConv(b5, namer, 64, 5, 5);
-  let b3 = inceptionConv(x, namer, 64, 1, 1);
-  b3 = inceptionConv(b3, namer, 96, 3, 3);
-  b3 = inceptionConv(b3, namer, 96, 3, 3);
-  const bp = inceptionConv(avgPool3(x, namer), namer, poolFilters, 1, 1);
-  return concat([b1, b5, b3, bp], namer.fixed(name));
+export function inceptionA(x: Sym, ctx: InceptionContext, poolFilters: number, name: string): Sym {
+  const b1 = inceptionConv(x, ctx, 64, 1, 1);
+  let b5 = inceptionConv(x, ctx, 48, 1, 1);
+  b5 = inceptionConv(b5, ctx, 64, 5, 5);
+  let b3 = inceptionConv(x, ctx, 64, 1, 1);
+  b3 = inceptionConv(b3, ctx, 96, 3, 3);
+  b3 = inceptionConv(b3, ctx, 96, 3, 3);
+  const bp = inceptionConv(avgPool3(x, ctx), ctx, poolFilters, 1, 1);
+  return concat([b1, b5, b3, bp], ctx.namer.fixed(name));
 }
 
 /** Reduction A (`mixed3`, 35 -> 17): 3x3/2 | 1x1-3x3-3x3/2 | maxpool/2. */
-export function inceptionReductionA(x: Sym, namer: KerasNamer, name: string): Sym {
-  const b3 = inceptionConv(x, namer, 384, 3, 3, { strides: 2, padding: 'valid' });
-  let bd = inceptionConv(x, namer, 64, 1, 1);
-  bd = inceptionConv(bd, namer, 96, 3, 3);
-  bd = inceptionConv(bd, namer, 96, 3, 3, { strides: 2, padding: 'valid' });
-  const bp = maxPool3s2(x, namer);
-  return concat([b3, bd, bp], namer.fixed(name));
+export function inceptionReductionA(x: Sym, ctx: InceptionContext, name: string): Sym {
+  const b3 = inceptionConv(x, ctx, 384, 3, 3, { strides: 2, padding: 'valid' });
+  let bd = inceptionConv(x, ctx, 64, 1, 1);
+  bd = inceptionConv(bd, ctx, 96, 3, 3);
+  bd = inceptionConv(bd, ctx, 96, 3, 3, { strides: 2, padding: 'valid' });
+  const bp = maxPool3s2(x, ctx);
+  return concat([b3, bd, bp], ctx.namer.fixed(name));
 }
 
 /** Module C (`mixed4`-`mixed7`, 17x17): factorised 7x7 branches of width `width`. */
-export function inceptionC(x: Sym, namer: KerasNamer, width: number, name: string): Sym {
-  const b1 = inceptionConv(x, namer, 192, 1, 1);
-  let b7 = inceptionConv(x, namer, width, 1, 1);
-  b7 = inceptionConv(b7, namer, width, 1, 7);
-  b7 = inceptionConv(b7, namer, 192, 7, 1);
-  let bd = inceptionConv(x, namer, width, 1, 1);
-  bd = inceptionConv(bd, namer, width, 7, 1);
-  bd = inceptionConv(bd, namer, width, 1, 7);
-  bd = inceptionConv(bd, namer, width, 7, 1);
-  bd = inceptionConv(bd, namer, 192, 1, 7);
-  const bp = inceptionConv(avgPool3(x, namer), namer, 192, 1, 1);
-  return concat([b1, b7, bd, bp], namer.fixed(name));
+export function inceptionC(x: Sym, ctx: InceptionContext, width: number, name: string): Sym {
+  const b1 = inceptionConv(x, ctx, 192, 1, 1);
+  let b7 = inceptionConv(x, ctx, width, 1, 1);
+  b7 = inceptionConv(b7, ctx, width, 1, 7);
+  b7 = inceptionConv(b7, ctx, 192, 7, 1);
+  let bd = inceptionConv(x, ctx, width, 1, 1);
+  bd = inceptionConv(bd, ctx, width, 7, 1);
+  bd = inceptionConv(bd, ctx, width, 1, 7);
+  bd = inceptionConv(bd, ctx, width, 7, 1);
+  bd = inceptionConv(bd, ctx, 192, 1, 7);
+  const bp = inceptionConv(avgPool3(x, ctx), ctx, 192, 1, 1);
+  return concat([b1, b7, bd, bp], ctx.namer.fixed(name));
 }
 
 /** Reduction B (`mixed8`, 17 -> 8): 1x1-3x3/2 | 1x1-1x7-7x1-3x3/2 | maxpool/2. */
-export function inceptionReductionB(x: Sym, namer: KerasNamer, name: string): Sym {
-  let b3 = inceptionConv(x, namer, 192, 1, 1);
-  b3 = inceptionConv(b3, namer, 320, 3, 3, { strides: 2, padding: 'valid' });
-  let b7 = inceptionConv(x, namer, 192, 1, 1);
-  b7 = inceptionConv(b7, namer, 192, 1, 7);
-  b7 = inceptionConv(b7, namer, 192, 7, 1);
-  b7 = inceptionConv(b7, namer, 192, 3, 3, { strides: 2, padding: 'valid' });
-  const bp = maxPool3s2(x, namer);
-  return concat([b3, b7, bp], namer.fixed(name));
+export function inceptionReductionB(x: Sym, ctx: InceptionContext, name: string): Sym {
+  let b3 = inceptionConv(x, ctx, 192, 1, 1);
+  b3 = inceptionConv(b3, ctx, 320, 3, 3, { strides: 2, padding: 'valid' });
+  let b7 = inceptionConv(x, ctx, 192, 1, 1);
+  b7 = inceptionConv(b7, ctx, 192, 1, 7);
+  b7 = inceptionConv(b7, ctx, 192, 7, 1);
+  b7 = inceptionConv(b7, ctx, 192, 3, 3, { strides: 2, padding: 'valid' });
+  const bp = maxPool3s2(x, ctx);
+  return concat([b3, b7, bp], ctx.namer.fixed(name));
 }
 
 /** Module E (`mixed9`, `mixed10`, 8x8): expanded 1x3 / 3x1 branches; `index` is 0 or 1. */
-export function inceptionE(x: Sym, namer: KerasNamer, index: number): Sym {
-  const b1 = inceptionConv(x, namer, 320, 1, 1);
-  const b3 = inceptionConv(x, namer, 384, 1, 1);
-  const b3a = inceptionConv(b3, namer, 384, 1, 3);
-  const b3b = inceptionConv(b3, namer, 384, 3, 1);
-  const b3cat = concat([b3a, b3b], namer.fixed(`mixed9_${index}`));
-  let bd = inceptionConv(x, namer, 448, 1, 1);
-  bd = inceptionConv(bd, namer, 384, 3, 3);
-  const bda = inceptionConv(bd, namer, 384, 1, 3);
-  const bdb = inceptionConv(bd, namer, 384, 3, 1);
-  const bdcat = concat([bda, bdb], namer.next('concatenate'));
-  const bp = inceptionConv(avgPool3(x, namer), namer, 192, 1, 1);
-  return concat([b1, b3cat, bdcat, bp], namer.fixed(`mixed${9 + index}`));
+export function inceptionE(x: Sym, ctx: InceptionContext, index: number): Sym {
+  const b1 = inceptionConv(x, ctx, 320, 1, 1);
+  const b3 = inceptionConv(x, ctx, 384, 1, 1);
+  const b3a = inceptionConv(b3, ctx, 384, 1, 3);
+  const b3b = inceptionConv(b3, ctx, 384, 3, 1);
+  const b3cat = concat([b3a, b3b], ctx.namer.fixed(`mixed9_${index}`));
+  let bd = inceptionConv(x, ctx, 448, 1, 1);
+  bd = inceptionConv(bd, ctx, 384, 3, 3);
+  const bda = inceptionConv(bd, ctx, 384, 1, 3);
+  const bdb = inceptionConv(bd, ctx, 384, 3, 1);
+  const bdcat = concat([bda, bdb], ctx.namer.next('concatenate'));
+  const bp = inceptionConv(avgPool3(x, ctx), ctx, 192, 1, 1);
+  return concat([b1, b3cat, bdcat, bp], ctx.namer.fixed(`mixed${9 + index}`));
 }

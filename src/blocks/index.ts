@@ -1,13 +1,66 @@
 /**
- * Reusable compositions of layers shared by several models: conv-BN-activation, residual units, dense blocks and UNet up/down parts.
+ * Reusable compositions of layers shared by several models: the graph kit (`apply`,
+ * `conv2d`, `convBnAct` with Keras or PyTorch padding, and the explicit {@link KernelInit}
+ * seeding), residual units, dense blocks, Inception modules and the UNet and residual-UNet
+ * parts.
  * @module blocks
  */
-export {};
-export * from './unet';
-export * from './residual-unet';
-export * from './conv-bn-act';
-export * from './init-scope';
-export * from './residual';
-export * from './dense-block';
-export * from './inception';
-export * from './l2-normalize';
+export {
+  type Sym,
+  type BlockActivation,
+  type Conv2DOptions,
+  type DenseOptions,
+  apply,
+  zeroPad,
+  conv2d,
+  dense,
+  activation,
+} from './graph';
+export { type InitializerInstance, type KernelInitOptions, KernelInit } from './init';
+export {
+  type BatchNormConstants,
+  type ConvBnActNames,
+  type ConvBnActOptions,
+  TORCH_BN,
+  convBnAct,
+} from './conv-bn-act';
+export { type ResidualUnitOptions, basicUnit, bottleneckUnit } from './residual';
+export { type DenseBlockOptions, denseBlock, denseLayer, transitionBlock } from './dense-block';
+export {
+  type InceptionContext,
+  KerasNamer,
+  inceptionA,
+  inceptionC,
+  inceptionConv,
+  inceptionE,
+  inceptionReductionA,
+  inceptionReductionB,
+} from './inception';
+export {
+  type UpsampleMode,
+  type UNetPartOptions,
+  type DoubleConvOptions,
+  type UNetUpOptions,
+  doubleConv,
+  outConv,
+  padOrCropTo,
+  torchConvBnRelu,
+  unetDown,
+  unetUp,
+} from './unet';
+export {
+  type AttentionFn,
+  type ResidualStageOptions,
+  type ResidualUNetClassifierHeadOptions,
+  type ResidualUNetFeatures,
+  type ResidualUNetTrunkOptions,
+  type StageEntryFn,
+  type StageProjection,
+  convEntry,
+  residualStage,
+  residualUNetClassifierHead,
+  residualUNetSegmentHead,
+  residualUNetTrunk,
+} from './residual-unet';
+export { type L2NormalizeOptions, L2Normalize } from './l2-normalize';
+export { applyLayer } from './deprecated';

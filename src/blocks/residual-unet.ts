@@ -1,15 +1,16 @@
 /**
  * The residual UNet skeleton shared by ResUNet, ResUNetECSA, ResUNetFPRM and DResUNet
- * (document 001, section 3.1): a stem x1, four residual stages x2..x5, a decoder x44, x33, x22,
+ * (Tianhao Xu's COVID-CT thesis, section 3.1): a stem x1, four residual stages x2..x5, a decoder x44, x33, x22,
  * and the classifier / segmenter heads. The parts that differ between the variants (the entry
  * conv of each stage, attention after x5's second conv, attention in the decoder, the head's
  * 1x1 conv and the FPRM fusion) are passed in as functions, so this floor needs no custom layer.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Rng } from '../util/random';
 import { UpsampleBilinear } from '../layers/upsample-bilinear';
-import { apply, bn, conv, convBnRelu, hwc, seeded } from './sym';
-import { outConv, padOrCropTo, unetUp, type UpsampleMode } from './unet';
+import { TORCH_BN, convBnAct } from './conv-bn-act';
+import { apply, hwc } from './graph';
+import type { KernelInit } from './init';
+import { outConv, padOrCropTo, torchConvBnRelu, unetUp, type UpsampleMode } from './unet';
 
 /**
  * The first conv of a residual stage: receives `[b, h, w, c]` and must return
@@ -31,9 +32,19 @@ export type AttentionFn = (x: tfl.SymbolicTensor, name: string) => tfl.SymbolicT
  * symmetric one-pixel `${name}_entry_pad` (PyTorch's `padding=1`, which keeps the sampling grid
  * aligned with the strided 1x1 shortcut).
  */
-export function convEntry(rng?: Rng): StageEntryFn {
-  return (x, filters, strides, name) => convBnRelu(x, filters, `${name}_entry`, { strides, rng });
+export function convEntry(init?: KernelInit): StageEntryFn {
+  return (x, filters, strides, name) => torchConvBnRelu(x, filters, `${name}_entry`, { strides, init });
 }
+
+/**
+ * Where a residual stage's 1x1 conv + BN sits:
+ * - `'main'`: last op of the main path, then the sum with the stage input (identity when the
+ *   shapes agree, as in x2; else a strided 1x1 conv + BN projection of it), as the thesis's
+ *   paragraph on x2 reads;
+ * - `'shortcut'`: the projection shortcut of ResUNet (Zhang et al. 2018) on the stage input,
+ *   summed with the main path's last ReLU.
+ */
+export type StageProjection = 'main' | 'shortcut';
 
 /** Options of {@link residualStage}. */
 export interface ResidualStageOptions {
@@ -47,41 +58,65 @@ export interface ResidualStageOptions {
   attention?: AttentionFn;
   /** Layer-name prefix, e.g. `x2`. */
   name: string;
-  /** Seeded generator for kernel initialisers. */
-  rng?: Rng;
+  /** Where the 1x1 conv + BN sits; see {@link StageProjection}. Default `'main'`. */
+  projection?: StageProjection;
+  /** The build's kernel initialisation. */
+  init?: KernelInit;
 }
 
 /**
- * One residual stage (x2..x5 of section 3.1):
- * `main = entry(x) -> conv3x3-BN-ReLU -> conv3x3-BN-ReLU [-> attention]`,
- * `shortcut = conv1x1(stride) -> BN` on the stage input, `out = main + shortcut`.
+ * One residual stage (x2..x5 of section 3.1). `[b, h, w, c] -> [b, ceil(h/s), ceil(w/s), filters]`.
  *
- * `[b, h, w, c] -> [b, ceil(h/s), ceil(w/s), filters]`. Layers: the entry's, `${name}_conv1`,
- * `${name}_bn1`, `${name}_relu1`, `${name}_conv2`, `${name}_bn2`, `${name}_relu2`,
- * `${name}_attn` (when attention is given), `${name}_short_conv`, `${name}_short_bn`,
- * `${name}_add`.
+ * ```
+ * projection 'main' (default):                   projection 'shortcut':
+ * x -> entry -> cbr1 -> cbr2 [-> attn]            x -> entry -> cbr1 -> cbr2 [-> attn] --+
+ *   -> conv3 (1x1) -> bn3 -------------+            |                                      add
+ *   |                                  add          +-> short_conv (1x1, s) -> short_bn ---+
+ *   +-> identity, or short_conv/bn ----+
+ *       (1x1, s) when shapes differ
+ * ```
+ * (`cbr` = conv 3x3 -> BN -> ReLU.) Layers: the entry's, `${name}_conv1`, `${name}_bn1`,
+ * `${name}_relu1`, `${name}_conv2`, `${name}_bn2`, `${name}_relu2`, `${name}_attn` (when
+ * attention is given), with `'main'` `${name}_conv3`, `${name}_bn3`, then `${name}_short_conv`,
+ * `${name}_short_bn` (only where a projection is needed) and `${name}_add`.
  *
- * Reading of the thesis: "another convolution of stride 1, 1x1 ... followed by a
- * regularization ... and a residual with the x1 feature extraction module" is taken as
- * ResUNet's projection shortcut (Zhang et al. 2018: conv 1x1 + BN on the stage input), which
- * also matches channels and, in the strided stages, resolution. No activation follows the sum
- * (as in ResUNet); the next stage starts with its own conv-BN-ReLU.
+ * The thesis on x2: "two more convolutions of 3x3 ... regularization and relu activation,
+ * respectively, and another convolution of stride of 1, 1x1 is superimposed, followed by a
+ * regularization ... and a residual with the x1 feature extraction module" — the 1x1 conv + BN
+ * ends the main path and x1 is added unchanged (x2 keeps x1's size and width). x3..x5 are
+ * "basically similar" but halve the size and double the width, so the stage input cannot be
+ * added unchanged; the text does not say how it is brought to shape: we use ResNet's
+ * projection (a strided 1x1 conv + BN), the smallest change that keeps the sum. Where the
+ * attention of x5 sits relative to the 1x1 conv ("after the second 3x3 convolution") is
+ * followed literally: before it. No activation follows the sum (the text names none; the
+ * next stage opens with its own conv-BN-ReLU).
  */
 export function residualStage(x: tfl.SymbolicTensor, o: ResidualStageOptions): tfl.SymbolicTensor {
-  let m = o.entry(x, o.filters, o.strides, o.name);
-  m = convBnRelu(m, o.filters, o.name, { suffix: '1', rng: o.rng });
-  m = convBnRelu(m, o.filters, o.name, { suffix: '2', rng: o.rng });
-  if (o.attention) m = o.attention(m, `${o.name}_attn`);
-  let s = conv(x, {
-    filters: o.filters,
-    kernel: 1,
-    strides: o.strides,
-    useBias: false,
-    name: `${o.name}_short_conv`,
-    rng: o.rng,
-  });
-  s = bn(s, `${o.name}_short_bn`);
-  return apply(tfl.layers.add({ name: `${o.name}_add` }), [m, s]);
+  const { name, filters, strides, init, projection = 'main' } = o;
+  let m = o.entry(x, filters, strides, name);
+  m = torchConvBnRelu(m, filters, name, { suffix: '1', init });
+  m = torchConvBnRelu(m, filters, name, { suffix: '2', init });
+  if (o.attention) m = o.attention(m, `${name}_attn`);
+  const pointwise = (y: tfl.SymbolicTensor, s: 1 | 2, prefix: string, suffix: string): tfl.SymbolicTensor =>
+    convBnAct(y, {
+      filters,
+      kernelSize: 1,
+      strides: s,
+      padding: 'valid',
+      ...TORCH_BN,
+      activation: null,
+      names: { conv: `${prefix}_conv${suffix}`, bn: `${prefix}_bn${suffix}` },
+      init,
+    });
+  let s: tfl.SymbolicTensor;
+  if (projection === 'main') {
+    m = pointwise(m, 1, name, '3');
+    const same = strides === 1 && hwc(x)[2] === filters;
+    s = same ? x : pointwise(x, strides, `${name}_short`, '');
+  } else {
+    s = pointwise(x, strides, `${name}_short`, '');
+  }
+  return apply(tfl.layers.add({ name: `${name}_add` }), [m, s]);
 }
 
 /** Options of {@link residualUNetTrunk}. */
@@ -96,8 +131,10 @@ export interface ResidualUNetTrunkOptions {
   decoderAttention?: AttentionFn;
   /** Decoder upsampling. */
   upsample: UpsampleMode;
-  /** Seeded generator for kernel initialisers. */
-  rng?: Rng;
+  /** Where each stage's 1x1 conv + BN sits. Default `'main'`. */
+  projection?: StageProjection;
+  /** The build's kernel initialisation. */
+  init?: KernelInit;
 }
 
 /** The trunk's feature maps, `[batch, height, width, channels]` each. */
@@ -140,19 +177,20 @@ export function residualUNetTrunk(
   o: ResidualUNetTrunkOptions,
 ): ResidualUNetFeatures {
   const f = o.filters;
-  const rng = o.rng;
-  let x1 = convBnRelu(input, f, 'x1', { rng });
+  const { init, projection } = o;
+  let x1 = torchConvBnRelu(input, f, 'x1', { init });
   x1 = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'x1_pool' }), x1);
-  const x2 = residualStage(x1, { filters: f, strides: 1, entry: o.entry, name: 'x2', rng });
-  const x3 = residualStage(x2, { filters: 2 * f, strides: 2, entry: o.entry, name: 'x3', rng });
-  const x4 = residualStage(x3, { filters: 4 * f, strides: 2, entry: o.entry, name: 'x4', rng });
+  const x2 = residualStage(x1, { filters: f, strides: 1, entry: o.entry, name: 'x2', projection, init });
+  const x3 = residualStage(x2, { filters: 2 * f, strides: 2, entry: o.entry, name: 'x3', projection, init });
+  const x4 = residualStage(x3, { filters: 4 * f, strides: 2, entry: o.entry, name: 'x4', projection, init });
   const x5 = residualStage(x4, {
     filters: 8 * f,
     strides: 2,
     entry: o.entry,
     attention: o.bottleneckAttention,
     name: 'x5',
-    rng,
+    projection,
+    init,
   });
   const dec = (
     x: tfl.SymbolicTensor,
@@ -160,7 +198,7 @@ export function residualUNetTrunk(
     filters: number,
     name: string,
   ): tfl.SymbolicTensor => {
-    const y = unetUp(x, skip, filters, { name, rng, mode: o.upsample, midFilters: filters });
+    const y = unetUp(x, skip, filters, { name, init, mode: o.upsample, midFilters: filters });
     return o.decoderAttention ? o.decoderAttention(y, `${name}_attn`) : y;
   };
   const x44 = dec(x5, x4, 4 * f, 'x44');
@@ -178,7 +216,7 @@ export function residualUNetSegmentHead(
   x22: tfl.SymbolicTensor,
   input: tfl.SymbolicTensor,
   classes: number,
-  o: { upsample: UpsampleMode; rng?: Rng },
+  o: { upsample: UpsampleMode; init?: KernelInit },
 ): tfl.SymbolicTensor {
   const [, , c] = hwc(x22);
   const up =
@@ -188,11 +226,11 @@ export function residualUNetSegmentHead(
           filters: c,
           kernelSize: 2,
           strides: 2,
-          kernelInitializer: seeded(o.rng),
+          kernelInitializer: o.init?.kernel(),
           name: 'seg_up',
         });
   const y = padOrCropTo(apply(up, x22), input, 'seg_pad');
-  return outConv(y, classes, { name: 'outc', rng: o.rng });
+  return outConv(y, classes, { name: 'outc', init: o.init });
 }
 
 /** Options of {@link residualUNetClassifierHead}. */
@@ -213,8 +251,8 @@ export interface ResidualUNetClassifierHeadOptions {
    * (FPRM); omit to skip the fusion.
    */
   fuse?: (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
-  /** Seeded generator for kernel initialisers (and the dropout seed). */
-  rng?: Rng;
+  /** The build's kernel initialisation (and the dropout seed). */
+  init?: KernelInit;
 }
 
 /**
@@ -233,14 +271,17 @@ export function residualUNetClassifierHead(
   const [, , c] = hwc(low);
   let g = apply(tfl.layers.globalMaxPooling2d({ name: 'head_maxpool' }), low);
   g = apply(tfl.layers.reshape({ targetShape: [1, 1, c], name: 'head_reshape' }), g);
-  g = apply(tfl.layers.dropout({ rate: o.dropout, seed: o.rng?.int(2 ** 31 - 1), name: 'head_dropout' }), g);
+  g = apply(tfl.layers.dropout({ rate: o.dropout, seed: o.init?.seed(), name: 'head_dropout' }), g);
   g = o.headConv(g);
   const fused = o.fuse ? o.fuse(g, low) : g;
   let y = apply(tfl.layers.globalAveragePooling2d({ name: 'head_avgpool' }), fused);
   y = apply(
-    tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: seeded(o.rng), name: 'head_fc1' }),
+    tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: o.init?.kernel(), name: 'head_fc1' }),
     y,
   );
   y = apply(tfl.layers.activation({ activation: 'relu', name: 'head_fc1_relu' }), y);
-  return apply(tfl.layers.dense({ units: o.classes, kernelInitializer: seeded(o.rng), name: 'logits' }), y);
+  return apply(
+    tfl.layers.dense({ units: o.classes, kernelInitializer: o.init?.kernel(), name: 'logits' }),
+    y,
+  );
 }

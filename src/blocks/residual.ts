@@ -4,7 +4,9 @@
  * (`conv2_block1_1_conv`, `..._0_conv` for the projection shortcut, `..._add`, `..._out`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, convBnAct, zeroPad, type Sym } from './conv-bn-act';
+import { convBnAct } from './conv-bn-act';
+import { type Sym, apply } from './graph';
+import type { KernelInit } from './init';
 
 /** Options shared by {@link bottleneckUnit} and {@link basicUnit}. */
 export interface ResidualUnitOptions {
@@ -31,6 +33,8 @@ export interface ResidualUnitOptions {
    * torchvision weights to give identical outputs. Default `false`.
    */
   symmetricPadding?: boolean;
+  /** The build's kernel initialisation; omit for the layers' defaults. */
+  init?: KernelInit;
 }
 
 function conv3x3(
@@ -41,17 +45,16 @@ function conv3x3(
   o: ResidualUnitOptions,
   act: boolean,
 ): Sym {
-  const torchPad = (o.symmetricPadding ?? false) && stride > 1;
-  const y = torchPad ? zeroPad(x, 1, `${prefix}_pad`) : x;
-  return convBnAct(y, {
+  return convBnAct(x, {
     filters,
     kernelSize: 3,
     strides: stride,
-    padding: torchPad ? 'valid' : 'same',
+    padding: o.symmetricPadding ? 'torch' : 'same',
     useBias: o.useBias ?? true,
     epsilon: o.epsilon ?? 1.001e-5,
     activation: act ? 'relu' : null,
-    names: { conv: `${prefix}_conv`, bn: `${prefix}_bn`, act: `${prefix}_relu` },
+    names: { conv: `${prefix}_conv`, bn: `${prefix}_bn`, act: `${prefix}_relu`, pad: `${prefix}_pad` },
+    init: o.init,
   });
 }
 
@@ -72,12 +75,13 @@ function conv1x1(
     epsilon: o.epsilon ?? 1.001e-5,
     activation: act ? 'relu' : null,
     names: { conv: `${prefix}_conv`, bn: `${prefix}_bn`, act: `${prefix}_relu` },
+    init: o.init,
   });
 }
 
 function merge(shortcut: Sym, residual: Sym, name: string): Sym {
-  const sum = applyLayer(tfl.layers.add({ name: `${name}_add` }), [shortcut, residual]);
-  return applyLayer(tfl.layers.activation({ activation: 'relu', name: `${name}_out` }), sum);
+  const sum = apply(tfl.layers.add({ name: `${name}_add` }), [shortcut, residual]);
+  return apply(tfl.layers.activation({ activation: 'relu', name: `${name}_out` }), sum);
 }
 
 /**

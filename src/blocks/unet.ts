@@ -1,13 +1,15 @@
 /**
  * UNet parts (Ronneberger et al., "U-Net: Convolutional Networks for Biomedical Image
- * Segmentation", MICCAI 2015) in the form the thesis (document 001, section 2.3.3) uses:
+ * Segmentation", MICCAI 2015) in the form of the widely used PyTorch UNet (milesial/Pytorch-UNet),
+ * which Tianhao Xu's COVID-CT thesis (section 2.3.3) follows:
  * DoubleConv, Down, Up (bilinear or transposed, pad-then-concat) and OutConv. Each part is a
  * function on functional-API symbolic tensors `[batch, height, width, channels]`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Rng } from '../util/random';
 import { UpsampleBilinear } from '../layers/upsample-bilinear';
-import { apply, conv, convBnRelu, hwc, seeded } from './sym';
+import { TORCH_BN, convBnAct } from './conv-bn-act';
+import { type Sym, apply, conv2d, hwc } from './graph';
+import type { KernelInit } from './init';
 
 /** How an {@link unetUp} doubles the resolution. */
 export type UpsampleMode = 'bilinear' | 'transpose';
@@ -16,8 +18,35 @@ export type UpsampleMode = 'bilinear' | 'transpose';
 export interface UNetPartOptions {
   /** Prefix of every layer name the part creates (e.g. `down1`). */
   name: string;
-  /** Seeded generator for kernel initialisers; omit for the layers' own defaults. */
-  rng?: Rng;
+  /** The build's kernel initialisation; omit for the layers' own defaults. */
+  init?: KernelInit;
+}
+
+/**
+ * conv (k x k, no bias, PyTorch padding) -> BN (PyTorch constants) -> ReLU, named
+ * `${name}_conv${suffix}`, `${name}_bn${suffix}`, `${name}_relu${suffix}` and, when strided,
+ * `${name}_pad${suffix}`: the unit of the PyTorch-style UNets.
+ */
+export function torchConvBnRelu(
+  x: Sym,
+  filters: number,
+  name: string,
+  { strides = 1, suffix = '', init }: { strides?: number; suffix?: string; init?: KernelInit } = {},
+): Sym {
+  return convBnAct(x, {
+    filters,
+    kernelSize: 3,
+    strides,
+    padding: 'torch',
+    ...TORCH_BN,
+    names: {
+      conv: `${name}_conv${suffix}`,
+      bn: `${name}_bn${suffix}`,
+      act: `${name}_relu${suffix}`,
+      pad: `${name}_pad${suffix}`,
+    },
+    init,
+  });
 }
 
 /** Options of {@link doubleConv}. */
@@ -36,9 +65,9 @@ export function doubleConv(
   filters: number,
   opts: DoubleConvOptions,
 ): tfl.SymbolicTensor {
-  const { name, rng } = opts;
-  const y = convBnRelu(x, opts.midFilters ?? filters, name, { suffix: '1', rng });
-  return convBnRelu(y, filters, name, { suffix: '2', rng });
+  const { name, init } = opts;
+  const y = torchConvBnRelu(x, opts.midFilters ?? filters, name, { suffix: '1', init });
+  return torchConvBnRelu(y, filters, name, { suffix: '2', init });
 }
 
 /**
@@ -118,7 +147,7 @@ export function unetUp(
   filters: number,
   opts: UNetUpOptions,
 ): tfl.SymbolicTensor {
-  const { name, rng, mode } = opts;
+  const { name, init, mode } = opts;
   const [, , c] = hwc(x);
   const [, , s] = hwc(skip);
   let u: tfl.SymbolicTensor;
@@ -134,7 +163,7 @@ export function unetUp(
         kernelSize: 2,
         strides: 2,
         padding: 'valid',
-        kernelInitializer: seeded(rng),
+        kernelInitializer: init?.kernel(),
         name: `${name}_up`,
       }),
       x,
@@ -145,7 +174,7 @@ export function unetUp(
   const cat = apply(tfl.layers.concatenate({ axis: -1, name: `${name}_concat` }), [skip, u]);
   const mid =
     opts.midFilters ?? (mode === 'bilinear' ? Math.max(1, Math.floor(concatChannels / 2)) : filters);
-  return doubleConv(cat, filters, { name, rng, midFilters: mid });
+  return doubleConv(cat, filters, { name, init, midFilters: mid });
 }
 
 /**
@@ -157,5 +186,11 @@ export function outConv(
   classes: number,
   opts: Partial<UNetPartOptions> = {},
 ): tfl.SymbolicTensor {
-  return conv(x, { filters: classes, kernel: 1, useBias: true, name: opts.name ?? 'outc', rng: opts.rng });
+  return conv2d(x, {
+    filters: classes,
+    kernelSize: 1,
+    useBias: true,
+    name: opts.name ?? 'outc',
+    init: opts.init,
+  });
 }

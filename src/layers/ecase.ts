@@ -37,7 +37,7 @@ export interface ECAsEOptions extends LayerBaseOptions {
 }
 
 /**
- * ECAsE (Zhao's DResUNet thesis, §3.1, fig. 3.2 "ECAsen"): `y = x ⊙ σ(w·x + b) + x ⊙
+ * ECAsE (Tianhao Xu's DResUNet thesis on COVID-CT classification, §3.1, fig. 3.2 "ECAsen"): `y = x ⊙ σ(w·x + b) + x ⊙
  * σ(conv1d_k(GAP(x)) + conv1d_k(GMP(x)))` — the spatial gate of sSE (Roy et al., MICCAI 2018)
  * and the channel gate of ECA (Wang et al., CVPR 2020) fed both average- and max-pooled
  * descriptors, combined as scSE combines cSE and sSE.

@@ -7,19 +7,16 @@
  * Layer names are Keras' (`conv1/conv`, `conv2_block1_0_bn`, `pool2_conv`, `bn`...).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, convBnAct, zeroPad, type Sym } from '../blocks/conv-bn-act';
+import { convBnAct } from '../blocks/conv-bn-act';
 import { denseBlock, transitionBlock } from '../blocks/dense-block';
+import { type Sym, apply, zeroPad } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
-import {
-  type BackboneOptions,
-  type Built,
-  backboneHead,
-  buildBackbone,
-  resolveBackbone,
-} from './backbone-options';
+import { buildWith, kerasTop } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of the DenseNet builders. */
-export interface DenseNetOptions extends BackboneOptions {
+export interface DenseNetOptions extends BuilderOptions {
   /** `'keras'` (BN epsilon 1.001e-5, default) or `'torchvision'` (1e-5). */
   variant?: 'keras' | 'torchvision';
 }
@@ -65,7 +62,7 @@ export interface DenseNetTrunkConfig {
  * The DenseNet trunk up to the final BN-ReLU (`bn`, `relu`), names prefixed by `prefix`.
  * Input `[batch, h, w, c]`, output `[batch, ~h/32, ~w/32, channels]` (1024 for DenseNet121).
  */
-export function densenetTrunk(x: Sym, cfg: DenseNetTrunkConfig, prefix = ''): Sym {
+export function densenetTrunk(x: Sym, cfg: DenseNetTrunkConfig, init: KernelInit, prefix = ''): Sym {
   const { blocks, growthRate, epsilon } = cfg;
   let y = zeroPad(x, 3, `${prefix}zero_padding2d`);
   y = convBnAct(y, {
@@ -75,15 +72,16 @@ export function densenetTrunk(x: Sym, cfg: DenseNetTrunkConfig, prefix = ''): Sy
     padding: 'valid',
     epsilon,
     names: { conv: `${prefix}conv1/conv`, bn: `${prefix}conv1/bn`, act: `${prefix}conv1/relu` },
+    init,
   });
   y = zeroPad(y, 1, `${prefix}zero_padding2d_1`);
-  y = applyLayer(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `${prefix}pool1` }), y);
+  y = apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `${prefix}pool1` }), y);
   blocks.forEach((n, i) => {
-    y = denseBlock(y, n, `${prefix}conv${i + 2}`, { growthRate, epsilon });
-    if (i < blocks.length - 1) y = transitionBlock(y, 0.5, `${prefix}pool${i + 2}`, { epsilon });
+    y = denseBlock(y, n, `${prefix}conv${i + 2}`, { growthRate, epsilon, init });
+    if (i < blocks.length - 1) y = transitionBlock(y, 0.5, `${prefix}pool${i + 2}`, { epsilon, init });
   });
-  y = applyLayer(tfl.layers.batchNormalization({ axis: -1, epsilon, name: `${prefix}bn` }), y);
-  return applyLayer(tfl.layers.activation({ activation: 'relu', name: `${prefix}relu` }), y);
+  y = apply(tfl.layers.batchNormalization({ axis: -1, epsilon, name: `${prefix}bn` }), y);
+  return apply(tfl.layers.activation({ activation: 'relu', name: `${prefix}relu` }), y);
 }
 
 function build<O extends DenseNetOptions>(
@@ -91,7 +89,12 @@ function build<O extends DenseNetOptions>(
   options: O,
   layout: { blocks: readonly number[]; growthRate: number },
 ): Built<O> {
-  const r = resolveBackbone(fn, options, DENSENET_MIN_SIZE);
+  const r = resolveOptions(fn, options, {
+    inputShape: [224, 224, 3],
+    minSize: DENSENET_MIN_SIZE,
+    classes: 1000,
+    name: fn.toLowerCase(),
+  });
   const { variant = 'keras' } = options;
   checkOneOf(variant, ['keras', 'torchvision'], 'variant', fn);
   if (!Array.isArray(layout.blocks) || layout.blocks.length < 1) {
@@ -102,9 +105,9 @@ function build<O extends DenseNetOptions>(
   layout.blocks.forEach((b, i) => checkPositiveInt(b, `blocks[${i}]`, fn));
   checkPositiveInt(layout.growthRate, 'growthRate', fn);
   const cfg = { ...layout, epsilon: variant === 'keras' ? 1.001e-5 : 1e-5 };
-  return buildBackbone(options, () => {
+  return buildWith(options, (init) => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = backboneHead(densenetTrunk(input, cfg), r);
+    const out = kerasTop(densenetTrunk(input, cfg, init), r, init);
     return tfl.model({ inputs: input, outputs: out, name: r.name });
   });
 }

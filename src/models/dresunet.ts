@@ -1,15 +1,17 @@
 /**
- * DResUNet, the thesis's main model (document 001, section 3.1, figure 3.4): the residual UNet
+ * DResUNet, the main model of Tianhao Xu's COVID-CT thesis (section 3.1, figure 3.4): the residual UNet
  * with deformable convolutions v2 opening every residual stage and the head's 1x1 conv, ECAsE
  * after the bottleneck's second conv, and FPRM fusing high-level semantics with low-level
  * features in the classifier head.
  */
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { DeformConv2D } from '../layers/deform-conv';
-import { apply, bn, relu } from '../blocks/sym';
+import { TORCH_BN } from '../blocks/conv-bn-act';
+import { activation, apply } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
 import type { StageEntryFn } from '../blocks/residual-unet';
-import type { Rng } from '../util/random';
-import { buildResidualUNet, ecaseAttention, fprmFusion, layerSeed, type ResUNetOptions } from './resunet';
+import type { Built } from './options';
+import { buildResidualUNet, ecaseAttention, fprmFusion, type ResUNetOptions } from './resunet';
 
 /** Options of {@link DResUNet} (those of ResUNet; default base width 64). */
 export type DResUNetOptions = ResUNetOptions;
@@ -19,7 +21,7 @@ export type DResUNetOptions = ResUNetOptions;
  * padding, no bias) -> BN -> ReLU; layers `${name}_deform`, `${name}_entry_bn`,
  * `${name}_entry_relu`.
  */
-export function deformEntry(rng: Rng | undefined): StageEntryFn {
+export function deformEntry(init: KernelInit): StageEntryFn {
   return (x, filters, strides, name) => {
     const d = apply(
       new DeformConv2D({
@@ -29,34 +31,31 @@ export function deformEntry(rng: Rng | undefined): StageEntryFn {
         padding: 'same',
         useBias: false,
         name: `${name}_deform`,
-        seed: layerSeed(rng),
+        seed: init.seed(),
       }),
       x,
     );
-    return relu(bn(d, `${name}_entry_bn`), `${name}_entry_relu`);
+    const b = apply(tfl.layers.batchNormalization({ axis: -1, ...TORCH_BN, name: `${name}_entry_bn` }), d);
+    return activation(b, 'relu', `${name}_entry_relu`);
   };
 }
 
 /** The head's 1x1 deformable conv v2 (`head_deform`, with bias) on the pooled `[b, 1, 1, c]` features. */
-function deformHeadConv(
-  channels: number,
-  rng: Rng | undefined,
-): (x: tfl.SymbolicTensor) => tfl.SymbolicTensor {
+function deformHeadConv(channels: number, init: KernelInit): (x: tfl.SymbolicTensor) => tfl.SymbolicTensor {
   return (x) =>
-    apply(
-      new DeformConv2D({ filters: channels, kernelSize: 1, name: 'head_deform', seed: layerSeed(rng) }),
-      x,
-    );
+    apply(new DeformConv2D({ filters: channels, kernelSize: 1, name: 'head_deform', seed: init.seed() }), x);
 }
 
 /**
  * DResUNet (section 3.1). With base width f (default 64), input `[batch, h, w, c]`, h, w >= 16:
  *
  * - **x1** conv 3x3 stride 1 -> BN -> ReLU -> 2x2 max pool (`x1_*`), f channels, stride 2.
- * - **x2** deformable conv v2 3x3 stride 1 (`x2_deform`) -> BN -> ReLU, then conv3x3-BN-ReLU
- *   twice, plus the residual: conv 1x1 -> BN on x1 (`x2_short_*`), summed (`x2_add`); f channels.
- * - **x3, x4** as x2 with the deformable conv (and shortcut) at stride 2; 2f and 4f channels.
- * - **x5** as x3 with ECAsE (`x5_attn`) after its second conv; 8f channels, stride 16.
+ * - **x2** deformable conv v2 3x3 stride 1 (`x2_deform`) -> BN -> ReLU, conv3x3-BN-ReLU twice
+ *   (`x2_conv1`..`x2_relu2`), conv 1x1 -> BN (`x2_conv3`, `x2_bn3`), then the residual: x1
+ *   added unchanged (`x2_add`); f channels.
+ * - **x3, x4** as x2 with the deformable conv at stride 2; 2f and 4f channels; the stage input
+ *   reaches the sum through a strided 1x1 conv + BN (`x3_short_conv`, `x3_short_bn`).
+ * - **x5** as x3 with ECAsE (`x5_attn`) after its second 3x3 conv; 8f channels, stride 16.
  * - **decoder x44, x33, x22**: upsample x2 (`upsample`, default bilinear), pad/crop to the
  *   skip, concat, conv3x3-BN-ReLU twice; 4f, 2f, f channels; x22 at stride 2.
  * - **head `classify`** (default): global max pool to 1x1 (`head_maxpool`), dropout 0.5
@@ -66,19 +65,33 @@ function deformHeadConv(
  * - **head `segment`**: the encoder and decoder above, then `seg_up`, `seg_pad`, `outc`;
  *   output `[batch, h, w, classes]`.
  *
+ * ```
+ * x1 -> deform -> BN -> ReLU -> cbr1 -> cbr2 -> conv3 (1x1) -> bn3 --> add = x2
+ *  '----------------------------------------------------------------'
+ * ```
+ *
  * Readings where the thesis is ambiguous (its figures are not in the text):
- * - the 1x1 conv-BN "residual with x1" is taken as ResUNet's projection shortcut on the stage
- *   input (matching channels and, in x3..x5, the stride), not as a last conv of the main path;
+ * - x2 follows the text: 1x1 conv + BN last on the main path, then "a residual with the x1
+ *   feature extraction module". Strided stages cannot add their input unchanged and the text
+ *   does not say how it is reshaped; a strided 1x1 conv + BN (ResNet's projection) does it.
+ *   `projection: 'shortcut'` restores the 0.1 wiring (the 1x1 conv + BN as the shortcut on
+ *   the stage input, summed with the main path's last ReLU);
  * - BN and ReLU follow each deformable conv as they follow every other 3x3 conv;
  * - x5 downsamples like x3 and x4: the thesis's "2x2, stride 2" reduction next to ECAsE is
  *   the stage's own strided entry, ECAsE itself keeps the shape;
- * - "four consecutive maximum pooling" to 1x1 is a global max pool (exact at any input size);
+ * - decoder depth: "five up-samplings are performed", but the text names three decoder
+ *   stages (x44, x33, x22) and x5 sits at stride 16, so five x2 upsamplings would overshoot
+ *   the input size 2x. We build the three named stages (x22 at stride 2, the resolution of
+ *   x1 and x2); the segmenter head adds a fourth to reach the input size;
+ * - head pooling: "a feature of size 1x1 is output by four consecutive maximum pooling" after
+ *   the last upsampling; four 2x2 poolings of x22 (stride 2) reach 1x1 only for 32x32 inputs,
+ *   so we take the stated result, a 1x1 map, as a global max pool (exact at any input size);
  * - FPRM fuses the head's 1x1 vector (high-level) with x22, the decoder map the head pooled
  *   (low-level), at x22's size;
  * - the decoder has no attention unless `decoderAttention: 'scse'` is asked for;
  * - hidden width of the two dense layers: 128 (`hiddenUnits`).
  */
-export function DResUNet(options: DResUNetOptions = {}): tfl.LayersModel {
+export function DResUNet<O extends DResUNetOptions>(options: O = {} as O): Built<O> {
   return buildResidualUNet(
     {
       name: 'DResUNet',

@@ -6,7 +6,8 @@
  * `mixed10`, `avg_pool`, `predictions`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, type Sym } from '../blocks/conv-bn-act';
+import { type Sym, apply } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
 import {
   KerasNamer,
   inceptionA,
@@ -16,16 +17,11 @@ import {
   inceptionReductionA,
   inceptionReductionB,
 } from '../blocks/inception';
-import {
-  type BackboneOptions,
-  type Built,
-  backboneHead,
-  buildBackbone,
-  resolveBackbone,
-} from './backbone-options';
+import { buildWith, kerasTop } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of {@link InceptionV3}; `inputShape` defaults to `[299, 299, 3]`. */
-export type InceptionV3Options = BackboneOptions;
+export type InceptionV3Options = BuilderOptions;
 
 /** Smallest input side. */
 export const INCEPTION_MIN_SIZE = 75;
@@ -34,10 +30,11 @@ export const INCEPTION_MIN_SIZE = 75;
  * The Inception-v3 trunk up to `mixed10`, names prefixed by `prefix`.
  * Input `[batch, h, w, c]`, output `[batch, h', w', 2048]` (8x8 at 299).
  */
-export function inceptionV3Trunk(x: Sym, prefix = ''): Sym {
-  const n = new KerasNamer(prefix);
+export function inceptionV3Trunk(x: Sym, init: KernelInit, prefix = ''): Sym {
+  const namer = new KerasNamer(prefix);
+  const n = { namer, init };
   const maxPool = (y: Sym): Sym =>
-    applyLayer(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: n.next('max_pooling2d') }), y);
+    apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: namer.next('max_pooling2d') }), y);
   let y = inceptionConv(x, n, 32, 3, 3, { strides: 2, padding: 'valid' });
   y = inceptionConv(y, n, 32, 3, 3, { padding: 'valid' });
   y = inceptionConv(y, n, 64, 3, 3);
@@ -60,10 +57,15 @@ export function inceptionV3Trunk(x: Sym, prefix = ''): Sym {
 
 /** Inception-v3, Keras-exact: 23,851,784 parameters with the top. Input `[batch, h, w, c]`, `h, w >= 75`. */
 export function InceptionV3<O extends InceptionV3Options>(options: O = {} as O): Built<O> {
-  const r = resolveBackbone('InceptionV3', options, INCEPTION_MIN_SIZE, [299, 299, 3]);
-  return buildBackbone(options, () => {
+  const r = resolveOptions('InceptionV3', options, {
+    inputShape: [299, 299, 3],
+    minSize: INCEPTION_MIN_SIZE,
+    classes: 1000,
+    name: 'inceptionv3',
+  });
+  return buildWith(options, (init) => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = backboneHead(inceptionV3Trunk(input), r);
+    const out = kerasTop(inceptionV3Trunk(input, init), r, init);
     return tfl.model({ inputs: input, outputs: out, name: r.name });
   });
 }

@@ -6,27 +6,23 @@
  * 256x256x3). Layer names are those of the document's `model.summary()`.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, type Sym } from '../blocks/conv-bn-act';
+import { type Sym, apply, conv2d, dense } from '../blocks/graph';
 import { KerasNamer } from '../blocks/inception';
-import { kernelInit } from '../blocks/init-scope';
 import { checkRange } from '../util/checks';
-import { type Built, type ImageShape, buildBackbone, checkInputShape } from './backbone-options';
+import { buildWith, globalPool } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 import { VGG_MIN_SIZE, vggBase } from './vgg';
 
-/** Options of {@link PneumoniaCNN}. */
-export interface PneumoniaCNNOptions {
-  /** `[height, width, channels]`, both sides >= 32. Default `[128, 128, 1]`. */
-  inputShape?: ImageShape;
+/**
+ * Options of {@link PneumoniaCNN}. Family defaults: `inputShape` `[128, 128, 1]` (sides >= 32),
+ * `classes` 1 (sigmoid), `name` `'pneumonia_cnn'`; without the top the model ends at the last
+ * max pooling (or its `pooling`).
+ */
+export interface PneumoniaCNNOptions extends BuilderOptions {
   /** Dropout after each conv of blocks 2-5. Default 0.2. */
   dropout?: number;
   /** Dropout before the dense 512 layer. Default 0.3. */
   denseDropout?: number;
-  /** Seed of the kernel initialisers. */
-  seed?: number;
-  /** Build with zero kernels (fast; for loading weights). Default `false`. */
-  zeroInit?: boolean;
-  /** Model name. Default `'pneumonia_cnn'`. */
-  name?: string;
 }
 
 /**
@@ -34,71 +30,50 @@ export interface PneumoniaCNNOptions {
  * dropout -> BN -> maxpool, flatten, dropout, dense 512 ReLU, dense 1 sigmoid. All convs
  * 3x3 'same' ReLU. Input `[batch, h, w, c]`, output `[batch, 1]` probabilities.
  */
-export function PneumoniaCNN(options: PneumoniaCNNOptions = {}): tfl.LayersModel {
-  const { inputShape = [128, 128, 1], dropout = 0.2, denseDropout = 0.3, name = 'pneumonia_cnn' } = options;
-  checkInputShape('PneumoniaCNN', inputShape, 32);
-  checkRange(dropout, 'dropout', 'PneumoniaCNN', { lo: 0, hi: 1, hiOpen: true });
-  checkRange(denseDropout, 'denseDropout', 'PneumoniaCNN', { lo: 0, hi: 1, hiOpen: true });
-  return buildBackbone({ seed: options.seed, zeroInit: options.zeroInit }, () => {
+export function PneumoniaCNN<O extends PneumoniaCNNOptions>(options: O = {} as O): Built<O> {
+  const fn = 'PneumoniaCNN';
+  const r = resolveOptions(fn, options, {
+    inputShape: [128, 128, 1],
+    minSize: 32,
+    classes: 1,
+    name: 'pneumonia_cnn',
+  });
+  const { dropout = 0.2, denseDropout = 0.3 } = options;
+  checkRange(dropout, 'dropout', fn, { lo: 0, hi: 1, hiOpen: true });
+  checkRange(denseDropout, 'denseDropout', fn, { lo: 0, hi: 1, hiOpen: true });
+  return buildWith(options, (init) => {
     const n = new KerasNamer();
-    const input = tfl.input({ shape: inputShape, name: 'input' });
+    const input = tfl.input({ shape: r.inputShape, name: 'input' });
     let x: Sym = input;
     [32, 64, 64, 128, 256].forEach((filters, i) => {
-      x = applyLayer(
-        tfl.layers.conv2d({
-          filters,
-          kernelSize: 3,
-          padding: 'same',
-          activation: 'relu',
-          name: n.next('conv2d'),
-          kernelInitializer: kernelInit(),
-        }),
-        x,
-      );
-      if (i > 0) x = applyLayer(tfl.layers.dropout({ rate: dropout, name: n.next('dropout') }), x);
-      x = applyLayer(tfl.layers.batchNormalization({ axis: -1, name: n.next('batch_normalization') }), x);
-      x = applyLayer(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: n.next('max_pooling2d') }), x);
+      x = conv2d(x, { filters, kernelSize: 3, activation: 'relu', name: n.next('conv2d'), init });
+      if (i > 0) x = apply(tfl.layers.dropout({ rate: dropout, name: n.next('dropout') }), x);
+      x = apply(tfl.layers.batchNormalization({ axis: -1, name: n.next('batch_normalization') }), x);
+      x = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: n.next('max_pooling2d') }), x);
     });
-    x = applyLayer(tfl.layers.flatten({ name: 'flatten' }), x);
-    x = applyLayer(tfl.layers.dropout({ rate: denseDropout, name: n.next('dropout') }), x);
-    x = applyLayer(
-      tfl.layers.dense({
-        units: 512,
-        activation: 'relu',
-        name: n.next('dense'),
-        kernelInitializer: kernelInit(),
-      }),
-      x,
-    );
-    x = applyLayer(
-      tfl.layers.dense({
-        units: 1,
-        activation: 'sigmoid',
-        name: n.next('dense'),
-        kernelInitializer: kernelInit(),
-      }),
-      x,
-    );
-    return tfl.model({ inputs: input, outputs: x, name });
+    if (r.includeTop) {
+      x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
+      x = apply(tfl.layers.dropout({ rate: denseDropout, name: n.next('dropout') }), x);
+      x = dense(x, { units: 512, activation: 'relu', name: n.next('dense'), init });
+      x = dense(x, { units: r.classes, activation: r.classifierActivation, name: n.next('dense'), init });
+    } else {
+      x = globalPool(x, r.pooling);
+    }
+    return tfl.model({ inputs: input, outputs: x, name: r.name });
   });
 }
 
-/** Options of {@link VGG16Transfer}. */
-export interface VGG16TransferOptions {
-  /** `[height, width, channels]`, both sides >= 32. Default `[256, 256, 3]` (the document's 8x8x512 base output). */
-  inputShape?: ImageShape;
+/**
+ * Options of {@link VGG16Transfer}. Family defaults: `inputShape` `[256, 256, 3]` (the
+ * document's 8x8x512 base output; sides >= 32), `classes` 1 (sigmoid), `name`
+ * `'vgg16_transfer'`; `weights` are VGG16 (no top) weights loaded by name; without the top the
+ * model is the VGG16 base (or its `pooling`).
+ */
+export interface VGG16TransferOptions extends BuilderOptions {
   /** Units of the hidden dense layers. Default `[512, 128]`. */
   hiddenUnits?: number[];
   /** Whether the VGG16 base is frozen. Default `true`. */
   freezeBase?: boolean;
-  /** VGG16 (no top) weights to load by name: path/URL (the builder then returns a Promise) or tensors. */
-  weights?: string | import('@tensorflow/tfjs-core').NamedTensorMap;
-  /** Seed of the kernel initialisers. */
-  seed?: number;
-  /** Build with zero kernels. Default: `true` when `weights` is given. */
-  zeroInit?: boolean;
-  /** Model name. Default `'vgg16_transfer'`. */
-  name?: string;
 }
 
 /**
@@ -108,43 +83,31 @@ export interface VGG16TransferOptions {
  * `trainable`.
  */
 export function VGG16Transfer<O extends VGG16TransferOptions>(options: O = {} as O): Built<O> {
-  const {
-    inputShape = [256, 256, 3],
-    hiddenUnits = [512, 128],
-    freezeBase = true,
-    name = 'vgg16_transfer',
-  } = options;
-  checkInputShape('VGG16Transfer', inputShape, VGG_MIN_SIZE);
+  const fn = 'VGG16Transfer';
+  const r = resolveOptions(fn, options, {
+    inputShape: [256, 256, 3],
+    minSize: VGG_MIN_SIZE,
+    classes: 1,
+    name: 'vgg16_transfer',
+  });
+  const { hiddenUnits = [512, 128], freezeBase = true } = options;
   hiddenUnits.forEach((u, i) => {
     if (!Number.isInteger(u) || u <= 0)
-      throw new Error(`VGG16Transfer: 'hiddenUnits[${i}]' must be a positive integer; got ${u}`);
+      throw new Error(`${fn}: 'hiddenUnits[${i}]' must be a positive integer; got ${u}`);
   });
-  return buildBackbone(options, () => {
-    const input = tfl.input({ shape: inputShape, name: 'input' });
-    let x = vggBase(input, [2, 2, 3, 3, 3]);
-    x = applyLayer(tfl.layers.flatten({ name: 'flatten' }), x);
-    const n = new KerasNamer();
-    for (const units of hiddenUnits) {
-      x = applyLayer(
-        tfl.layers.dense({
-          units,
-          activation: 'relu',
-          name: n.next('dense'),
-          kernelInitializer: kernelInit(),
-        }),
-        x,
-      );
+  return buildWith(options, (init) => {
+    const input = tfl.input({ shape: r.inputShape, name: 'input' });
+    let x = vggBase(input, [2, 2, 3, 3, 3], init);
+    if (r.includeTop) {
+      x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
+      const n = new KerasNamer();
+      for (const units of hiddenUnits)
+        x = dense(x, { units, activation: 'relu', name: n.next('dense'), init });
+      x = dense(x, { units: r.classes, activation: r.classifierActivation, name: n.next('dense'), init });
+    } else {
+      x = globalPool(x, r.pooling);
     }
-    x = applyLayer(
-      tfl.layers.dense({
-        units: 1,
-        activation: 'sigmoid',
-        name: n.next('dense'),
-        kernelInitializer: kernelInit(),
-      }),
-      x,
-    );
-    const model = tfl.model({ inputs: input, outputs: x, name });
+    const model = tfl.model({ inputs: input, outputs: x, name: r.name });
     if (freezeBase) for (const l of model.layers) if (l.name.startsWith('block')) l.trainable = false;
     return model;
   });

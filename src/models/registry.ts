@@ -1,7 +1,8 @@
 /**
  * Models by name, so examples and command lines pick a network from a string as the
- * thesis's training script does (`buildModel('ResNet50', { inputShape: [256, 256, 1], classes: 2 })`).
- * Adding a model is one line in this file's `MODEL_REGISTRY` table.
+ * COVID-CT thesis's training script does (`buildModel('ResNet50', { inputShape: [256, 256, 1], classes: 2 })`).
+ * Adding a model is one line in `ModelBuilders` and one in the `MODEL_REGISTRY` table (the
+ * compiler checks that the two agree).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DenseNet121, DenseNet161, DenseNet169, DenseNet201 } from './densenet';
@@ -11,7 +12,8 @@ import { PneumoniaCNN, VGG16Transfer } from './pneumonia-cnn';
 import { ResDenseFusion } from './res-dense-fusion';
 import { ResNet18, ResNet34, ResNet50, ResNet101, ResNet152 } from './resnet';
 import { VGG11, VGG13, VGG16, VGG19 } from './vgg';
-import { SimpleCNN, ThesisVGG } from './thesis-cnn';
+import { SimpleCNN, SmallVGG } from './small-cnns';
+import { ThesisVGG } from './deprecated';
 import { UNet } from './unet';
 import { ResUNet, ResUNetECSA, ResUNetFPRM } from './resunet';
 import { DResUNet } from './dresunet';
@@ -28,11 +30,64 @@ function entry<F extends (options?: never) => unknown>(build: F, description: st
   return { build, description };
 }
 
-/**
- * Every named model, keyed by builder name; one line per model.
- * @internal
- */
-export const MODEL_REGISTRY = {
+/** Every registered builder, by name (the keys of {@link buildModel}). */
+export interface ModelBuilders {
+  /** {@link VGG11}. */
+  VGG11: typeof VGG11;
+  /** {@link VGG13}. */
+  VGG13: typeof VGG13;
+  /** {@link VGG16}. */
+  VGG16: typeof VGG16;
+  /** {@link VGG19}. */
+  VGG19: typeof VGG19;
+  /** {@link ResNet18}. */
+  ResNet18: typeof ResNet18;
+  /** {@link ResNet34}. */
+  ResNet34: typeof ResNet34;
+  /** {@link ResNet50}. */
+  ResNet50: typeof ResNet50;
+  /** {@link ResNet101}. */
+  ResNet101: typeof ResNet101;
+  /** {@link ResNet152}. */
+  ResNet152: typeof ResNet152;
+  /** {@link DenseNet121}. */
+  DenseNet121: typeof DenseNet121;
+  /** {@link DenseNet161}. */
+  DenseNet161: typeof DenseNet161;
+  /** {@link DenseNet169}. */
+  DenseNet169: typeof DenseNet169;
+  /** {@link DenseNet201}. */
+  DenseNet201: typeof DenseNet201;
+  /** {@link InceptionV3}. */
+  InceptionV3: typeof InceptionV3;
+  /** {@link ResDenseFusion}. */
+  ResDenseFusion: typeof ResDenseFusion;
+  /** {@link PneumoniaCNN}. */
+  PneumoniaCNN: typeof PneumoniaCNN;
+  /** {@link VGG16Transfer}. */
+  VGG16Transfer: typeof VGG16Transfer;
+  /** {@link EmbeddingNet}. */
+  EmbeddingNet: typeof EmbeddingNet;
+  /** {@link SimpleCNN}. */
+  SimpleCNN: typeof SimpleCNN;
+  /** {@link SmallVGG}. */
+  SmallVGG: typeof SmallVGG;
+  /** The deprecated {@link ThesisVGG}. */
+  ThesisVGG: typeof ThesisVGG;
+  /** {@link UNet}. */
+  UNet: typeof UNet;
+  /** {@link ResUNet}. */
+  ResUNet: typeof ResUNet;
+  /** {@link ResUNetECSA}. */
+  ResUNetECSA: typeof ResUNetECSA;
+  /** {@link ResUNetFPRM}. */
+  ResUNetFPRM: typeof ResUNetFPRM;
+  /** {@link DResUNet}. */
+  DResUNet: typeof DResUNet;
+}
+
+/** Every named model, keyed by builder name; one line per model. */
+const MODEL_REGISTRY: { [N in ModelName]: ModelEntry<ModelBuilders[N]> } = {
   VGG11: entry(VGG11, 'VGG-11 (configuration A), Keras-style names'),
   VGG13: entry(VGG13, 'VGG-13 (configuration B), Keras-style names'),
   VGG16: entry(VGG16, 'VGG-16, Keras applications exact (138,357,544 params)'),
@@ -55,7 +110,11 @@ export const MODEL_REGISTRY = {
   VGG16Transfer: entry(VGG16Transfer, 'Doc 004: frozen VGG16 base + dense 512-128-1 (31,558,209 params)'),
   EmbeddingNet: entry(EmbeddingNet, 'Doc 002: DenseNet169 + 3 dense -> 512-d L2-normalised embedding'),
   SimpleCNN: entry(SimpleCNN, 'Doc 001: small conv-ReLU-maxpool baseline, GAP, dense'),
-  ThesisVGG: entry(ThesisVGG, 'Doc 001: VGG-style net, 4 conv + 2 fully connected layers'),
+  SmallVGG: entry(SmallVGG, 'Doc 001: VGG-style net, 4 conv + 2 fully connected layers'),
+  ThesisVGG: entry(
+    ThesisVGG,
+    'Deprecated name of SmallVGG (model named ThesisVGG); removed in the next release',
+  ),
   UNet: entry(UNet, "Doc 001: UNet (bilinear | transpose Up), head 'classify' | 'segment'"),
   ResUNet: entry(ResUNet, 'Doc 001: residual UNet skeleton of section 3.1, plain convs'),
   ResUNetECSA: entry(ResUNetECSA, 'Doc 001: ResUNet + ECAsE (sSE + ECA) after the bottleneck'),
@@ -64,12 +123,10 @@ export const MODEL_REGISTRY = {
 };
 
 /** Names accepted by {@link buildModel}. */
-export type ModelName = keyof typeof MODEL_REGISTRY;
+export type ModelName = keyof ModelBuilders;
 
 /** The options object of the model called `N`. */
-export type ModelOptions<N extends ModelName> = NonNullable<
-  Parameters<(typeof MODEL_REGISTRY)[N]['build']>[0]
->;
+export type ModelOptions<N extends ModelName> = NonNullable<Parameters<ModelBuilders[N]>[0]>;
 
 /** Names of every registered model, in registry order. */
 export function listModels(): ModelName[] {

@@ -8,10 +8,10 @@
  * not available; the defaults are the paper's.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer } from '../blocks/conv-bn-act';
-import { kernelInit } from '../blocks/init-scope';
+import { apply, conv2d } from '../blocks/graph';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
-import { type ImageShape, buildBackbone, checkInputShape } from './backbone-options';
+import { buildWith, kerasTop } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 import { DENSENET_CONFIGS, densenetTrunk } from './densenet';
 import { RESNET_DEPTHS, resnetTrunk } from './resnet';
 
@@ -20,18 +20,12 @@ export const RESNET_PREFIX = 'resnet101/';
 /** Layer-name prefix of the DenseNet121 trunk. */
 export const DENSENET_PREFIX = 'densenet121/';
 
-/** Options of {@link ResDenseFusion}. */
-export interface ResDenseFusionOptions {
-  /** `[height, width, channels]`, both sides >= 32. Default `[256, 256, 3]` (the document's). */
-  inputShape?: ImageShape;
-  /** Number of classes of the softmax. Default 2 (COVID / non-COVID). */
-  classes?: number;
-  /** Seed of the kernel initialisers. */
-  seed?: number;
-  /** Build with zero kernels (fast; for loading weights next). Default `false`. */
-  zeroInit?: boolean;
-  /** Model name. Default `'res_dense_fusion'`. */
-  name?: string;
+/**
+ * Options of {@link ResDenseFusion}. Family defaults: `inputShape` `[256, 256, 3]` (the
+ * paper's), `classes` 2 (COVID / non-COVID), `name` `'res_dense_fusion'`; without the top the
+ * model ends at `fusion_add` (or its `pooling`).
+ */
+export interface ResDenseFusionOptions extends BuilderOptions {
   /** Units per stage of the ResNet trunk (conv2..conv5). Default `[3, 4, 23, 3]` (ResNet101). */
   resnetBlocks?: readonly number[];
   /** Unit type of the ResNet trunk. Default `'bottleneck'` (ResNet101). */
@@ -51,59 +45,50 @@ export interface ResDenseFusionOptions {
  * `avg_pool`, `predictions`. Input `[batch, h, w, c]` (scale pixels to [-1, 1] as the paper
  * does), output `[batch, classes]` probabilities. Use {@link fusionTrunks} to freeze trunks.
  */
-export function ResDenseFusion(options: ResDenseFusionOptions = {}): tfl.LayersModel {
+export function ResDenseFusion<O extends ResDenseFusionOptions>(options: O = {} as O): Built<O> {
+  const fn = 'ResDenseFusion';
+  const r = resolveOptions(fn, options, {
+    inputShape: [256, 256, 3],
+    minSize: 32,
+    classes: 2,
+    name: 'res_dense_fusion',
+  });
   const {
-    inputShape = [256, 256, 3],
-    classes = 2,
-    name = 'res_dense_fusion',
     resnetBlocks = RESNET_DEPTHS[101].blocks,
     resnetBlock = RESNET_DEPTHS[101].block,
     resnetFilters = 64,
     densenetBlocks = DENSENET_CONFIGS[121].blocks,
     growthRate = DENSENET_CONFIGS[121].growthRate,
   } = options;
-  const fn = 'ResDenseFusion';
-  checkInputShape(fn, inputShape, 32);
-  checkPositiveInt(classes, 'classes', fn);
   checkOneOf(resnetBlock, ['basic', 'bottleneck'], 'resnetBlock', fn);
   checkPositiveInt(resnetFilters, 'resnetFilters', fn);
   checkPositiveInt(growthRate, 'growthRate', fn);
   checkLayout(resnetBlocks, 'resnetBlocks', 4);
   checkLayout(densenetBlocks, 'densenetBlocks');
-  return buildBackbone({ seed: options.seed, zeroInit: options.zeroInit }, () => {
-    const input = tfl.input({ shape: inputShape, name: 'input' });
+  return buildWith(options, (init) => {
+    const input = tfl.input({ shape: r.inputShape, name: 'input' });
     const res = resnetTrunk(
       input,
       { blocks: resnetBlocks, block: resnetBlock, variant: 'keras', filters: resnetFilters },
+      init,
       RESNET_PREFIX,
     );
     const dense = densenetTrunk(
       input,
       { blocks: densenetBlocks, growthRate, epsilon: 1.001e-5 },
+      init,
       DENSENET_PREFIX,
     );
     const channels = dense.shape[3] as number;
-    const projected = applyLayer(
-      tfl.layers.conv2d({
-        filters: channels,
-        kernelSize: 1,
-        name: 'projection',
-        kernelInitializer: kernelInit(),
-      }),
-      res,
-    );
-    let x = applyLayer(tfl.layers.add({ name: 'fusion_add' }), [projected, dense]);
-    x = applyLayer(tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
-    x = applyLayer(
-      tfl.layers.dense({
-        units: classes,
-        activation: 'softmax',
-        name: 'predictions',
-        kernelInitializer: kernelInit(),
-      }),
-      x,
-    );
-    return tfl.model({ inputs: input, outputs: x, name });
+    const projected = conv2d(res, {
+      filters: channels,
+      kernelSize: 1,
+      padding: 'valid',
+      name: 'projection',
+      init,
+    });
+    const x = apply(tfl.layers.add({ name: 'fusion_add' }), [projected, dense]);
+    return tfl.model({ inputs: input, outputs: kerasTop(x, r, init), name: r.name });
   });
 }
 

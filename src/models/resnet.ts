@@ -8,19 +8,16 @@
  * Layer names are Keras' (`conv1_conv`, `conv2_block1_1_conv`, ..., `avg_pool`, `predictions`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, convBnAct, zeroPad, type Sym } from '../blocks/conv-bn-act';
+import { convBnAct } from '../blocks/conv-bn-act';
+import { type Sym, apply, zeroPad } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
 import { basicUnit, bottleneckUnit, type ResidualUnitOptions } from '../blocks/residual';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
-import {
-  type BackboneOptions,
-  type Built,
-  backboneHead,
-  buildBackbone,
-  resolveBackbone,
-} from './backbone-options';
+import { buildWith, kerasTop } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of the ResNet builders. */
-export interface ResNetOptions extends BackboneOptions {
+export interface ResNetOptions extends BuilderOptions {
   /** `'keras'` (default) or `'torchvision'`; see the module description. */
   variant?: 'keras' | 'torchvision';
   /** Width of the stem and of the first stage; stages are `filters * [1, 2, 4, 8]`. Default 64. */
@@ -71,7 +68,7 @@ export interface ResNetTrunkConfig {
  * The ResNet trunk (stem + conv2..conv5) applied to `x`, names prefixed by `prefix`.
  * Input `[batch, h, w, c]`, output `[batch, ceil(h/32), ceil(w/32), 8 * filters * expansion]`.
  */
-export function resnetTrunk(x: Sym, cfg: ResNetTrunkConfig, prefix = ''): Sym {
+export function resnetTrunk(x: Sym, cfg: ResNetTrunkConfig, init: KernelInit, prefix = ''): Sym {
   const torch = cfg.variant === 'torchvision';
   const eps = torch ? 1e-5 : 1.001e-5;
   let y = zeroPad(x, 3, `${prefix}conv1_pad`);
@@ -83,10 +80,11 @@ export function resnetTrunk(x: Sym, cfg: ResNetTrunkConfig, prefix = ''): Sym {
     useBias: !torch,
     epsilon: eps,
     names: { conv: `${prefix}conv1_conv`, bn: `${prefix}conv1_bn`, act: `${prefix}conv1_relu` },
+    init,
   });
   // Zero padding equals PyTorch's -inf padding here because the input is post-ReLU.
   y = zeroPad(y, 1, `${prefix}pool1_pad`);
-  y = applyLayer(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `${prefix}pool1_pool` }), y);
+  y = apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: `${prefix}pool1_pool` }), y);
   const unit = cfg.block === 'basic' ? basicUnit : bottleneckUnit;
   const expansion = cfg.block === 'basic' ? 1 : 4;
   let channels = cfg.filters;
@@ -103,6 +101,7 @@ export function resnetTrunk(x: Sym, cfg: ResNetTrunkConfig, prefix = ''): Sym {
         useBias: !torch,
         epsilon: eps,
         symmetricPadding: torch,
+        init,
       };
       y = unit(y, opts);
       channels = filters * expansion;
@@ -135,11 +134,16 @@ function build<O extends ResNetOptions>(
   blocks: readonly number[],
   block: 'basic' | 'bottleneck',
 ): Built<O> {
-  const r = resolveBackbone(fn, options, RESNET_MIN_SIZE);
+  const r = resolveOptions(fn, options, {
+    inputShape: [224, 224, 3],
+    minSize: RESNET_MIN_SIZE,
+    classes: 1000,
+    name: fn.toLowerCase(),
+  });
   const cfg = resnetConfig(fn, options, blocks, block);
-  return buildBackbone(options, () => {
+  return buildWith(options, (init) => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = backboneHead(resnetTrunk(input, cfg), r);
+    const out = kerasTop(resnetTrunk(input, cfg, init), r, init);
     return tfl.model({ inputs: input, outputs: out, name: r.name });
   });
 }

@@ -1,14 +1,15 @@
 /**
- * The residual-UNet models of the thesis (document 001, table 5.1): ResUNet and its
- * attention variants ResUNet-ECSA and ResUNet-FPRM, all on the section 3.1 skeleton that
- * DResUNet completes with deformable convolutions.
+ * The residual UNets of Tianhao Xu's COVID-CT thesis (table 5.1): ResUNet and its attention
+ * variants ResUNet-ECSA and ResUNet-FPRM, all on the section 3.1 skeleton that DResUNet
+ * completes with deformable convolutions.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
 import { ECAsE } from '../layers/ecase';
 import { SCSE } from '../layers/scse';
 import { FPRM } from '../layers/fprm';
-import { apply, conv } from '../blocks/sym';
+import { apply, conv2d } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
 import {
   convEntry,
   residualUNetClassifierHead,
@@ -16,12 +17,17 @@ import {
   residualUNetTrunk,
   type AttentionFn,
   type StageEntryFn,
+  type StageProjection,
 } from '../blocks/residual-unet';
-import type { Rng } from '../util/random';
-import type { UNetFamilyOptions } from './thesis-options';
-import { predictions, resolveThesisOptions, resolveUNetFamily } from './thesis-resolve';
+import { buildWith, globalPool, predictions } from './build';
+import type { Built } from './options';
+import { type UNetFamilyOptions, resolveUNetFamily } from './unet';
 
-/** Options of {@link ResUNet}, {@link ResUNetECSA}, {@link ResUNetFPRM} and DResUNet. */
+/**
+ * Options of {@link ResUNet}, {@link ResUNetECSA}, {@link ResUNetFPRM} and DResUNet (the UNet
+ * family's, default base width 64). Without the top the model ends at the decoder's x22
+ * `[batch, h/2, w/2, filters]` (or its `pooling`).
+ */
 export interface ResUNetOptions extends UNetFamilyOptions {
   /** Units of the classifier's first dense layer `head_fc1`; default 128. */
   hiddenUnits?: number;
@@ -33,6 +39,13 @@ export interface ResUNetOptions extends UNetFamilyOptions {
    * named after).
    */
   decoderAttention?: 'none' | 'scse';
+  /**
+   * Where each residual stage's 1x1 conv + BN sits: `'main'` (default: it ends the main path
+   * and the stage input is added after it, as the thesis's paragraph on x2 reads) or
+   * `'shortcut'` (ResUNet's projection shortcut on the stage input; the wiring of medinets
+   * 0.1). See `residualStage` in the blocks.
+   */
+  projection?: StageProjection;
 }
 
 /** The parts that make one residual-UNet variant; see {@link buildResidualUNet}. */
@@ -40,29 +53,21 @@ export interface ResidualUNetVariant {
   /** Model name, also used in error messages. */
   name: string;
   /** Entry conv of x2..x5 (plain conv-BN-ReLU when omitted). */
-  entry?: (rng: Rng | undefined) => StageEntryFn;
+  entry?: (init: KernelInit) => StageEntryFn;
   /** Attention after x5's second conv (ECAsE). */
-  bottleneckAttention?: (rng: Rng | undefined) => AttentionFn;
+  bottleneckAttention?: (init: KernelInit) => AttentionFn;
   /** The head's 1x1 conv on the pooled features (a plain `head_conv` when omitted). */
-  headConv?: (channels: number, rng: Rng | undefined) => (x: tfl.SymbolicTensor) => tfl.SymbolicTensor;
+  headConv?: (channels: number, init: KernelInit) => (x: tfl.SymbolicTensor) => tfl.SymbolicTensor;
   /** FPRM-style fusion of the pooled high-level vector with the decoder map. */
   fuse?: (
     channels: number,
-    rng: Rng | undefined,
+    init: KernelInit,
   ) => (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor;
 }
 
-/**
- * Seed for a custom layer when the model is seeded.
- * @internal
- */
-export function layerSeed(rng: Rng | undefined): number | undefined {
-  return rng?.int(2 ** 31 - 1);
-}
-
 /** ECAsE after x5's second conv, named `x5_attn`. */
-export function ecaseAttention(rng: Rng | undefined): AttentionFn {
-  return (x, name) => apply(new ECAsE({ name, seed: layerSeed(rng) }), x);
+export function ecaseAttention(init: KernelInit): AttentionFn {
+  return (x, name) => apply(new ECAsE({ name, seed: init.seed() }), x);
 }
 
 /**
@@ -73,13 +78,10 @@ export function ecaseAttention(rng: Rng | undefined): AttentionFn {
  */
 export function fprmFusion(
   channels: number,
-  rng: Rng | undefined,
+  init: KernelInit,
 ): (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor {
   return (high, low) =>
-    apply(new FPRM({ filters: channels, targetIndex: 1, name: 'head_fprm', seed: layerSeed(rng) }), [
-      high,
-      low,
-    ]);
+    apply(new FPRM({ filters: channels, targetIndex: 1, name: 'head_fprm', seed: init.seed() }), [high, low]);
 }
 
 /**
@@ -93,51 +95,55 @@ export function fprmFusion(
  * Layer names: see `residualUNetTrunk`, `residualUNetClassifierHead`,
  * `residualUNetSegmentHead` in the blocks; output activation `predictions`.
  */
-export function buildResidualUNet(
+export function buildResidualUNet<O extends ResUNetOptions>(
   variant: ResidualUNetVariant,
-  options: ResUNetOptions = {},
-): tfl.LayersModel {
+  options: O,
+): Built<O> {
   const fn = variant.name;
-  const o = resolveThesisOptions(fn, options, { filters: 64, minSize: 16 });
-  const { head, upsample } = resolveUNetFamily(fn, options);
-  const hiddenUnits = options.hiddenUnits ?? 128;
+  const o = resolveUNetFamily(fn, options);
+  const { hiddenUnits = 128, dropout = 0.5, decoderAttention = 'none', projection = 'main' } = options;
   checkPositiveInt(hiddenUnits, 'hiddenUnits', fn);
-  const dropout = options.dropout ?? 0.5;
   checkRange(dropout, 'dropout', fn, { lo: 0, hi: 1, hiOpen: true });
-  const decoderAttention = options.decoderAttention ?? 'none';
   checkOneOf(decoderAttention, ['none', 'scse'] as const, 'decoderAttention', fn);
-  const rng = o.rng;
-
-  const input = tfl.input({ shape: [o.height, o.width, o.channels], name: 'input' });
-  const feats = residualUNetTrunk(input, {
-    filters: o.filters,
-    entry: variant.entry ? variant.entry(rng) : convEntry(rng),
-    bottleneckAttention: variant.bottleneckAttention?.(rng),
-    decoderAttention:
-      decoderAttention === 'scse'
-        ? (x, name) => apply(new SCSE({ name, seed: layerSeed(rng) }), x)
-        : undefined,
-    upsample,
-    rng,
-  });
-  let out: tfl.SymbolicTensor;
-  if (head === 'segment') {
-    out = residualUNetSegmentHead(feats.x22, input, o.classes, { upsample, rng });
-  } else {
-    const c = o.filters;
-    out = residualUNetClassifierHead(feats.x22, {
-      classes: o.classes,
-      hiddenUnits,
-      dropout,
-      headConv: variant.headConv
-        ? variant.headConv(c, rng)
-        : (x) => conv(x, { filters: c, kernel: 1, useBias: true, name: 'head_conv', rng }),
-      fuse: variant.fuse?.(c, rng),
-      rng,
+  checkOneOf(projection, ['main', 'shortcut'] as const, 'projection', fn);
+  const { upsample } = o;
+  return buildWith(options, (init) => {
+    const input = tfl.input({ shape: o.inputShape, name: 'input' });
+    const feats = residualUNetTrunk(input, {
+      filters: o.filters,
+      entry: variant.entry ? variant.entry(init) : convEntry(init),
+      bottleneckAttention: variant.bottleneckAttention?.(init),
+      decoderAttention:
+        decoderAttention === 'scse'
+          ? (x, name) => apply(new SCSE({ name, seed: init.seed() }), x)
+          : undefined,
+      upsample,
+      projection,
+      init,
     });
-  }
-  out = apply(predictions(o.activation), out);
-  return tfl.model({ inputs: input, outputs: out, name: fn });
+    let out: tfl.SymbolicTensor;
+    if (!o.includeTop) {
+      out = globalPool(feats.x22, o.pooling);
+    } else {
+      if (o.head === 'segment') {
+        out = residualUNetSegmentHead(feats.x22, input, o.classes, { upsample, init });
+      } else {
+        const c = o.filters;
+        out = residualUNetClassifierHead(feats.x22, {
+          classes: o.classes,
+          hiddenUnits,
+          dropout,
+          headConv: variant.headConv
+            ? variant.headConv(c, init)
+            : (x) => conv2d(x, { filters: c, kernelSize: 1, useBias: true, name: 'head_conv', init }),
+          fuse: variant.fuse?.(c, init),
+          init,
+        });
+      }
+      out = predictions(out, o.classifierActivation);
+    }
+    return tfl.model({ inputs: input, outputs: out, name: o.name });
+  });
 }
 
 /**
@@ -145,7 +151,7 @@ export function buildResidualUNet(
  * attention, no FPRM. Input `[batch, h, w, c]` (h, w >= 16); output `[batch, classes]` or, with
  * `head: 'segment'`, `[batch, h, w, classes]`.
  */
-export function ResUNet(options: ResUNetOptions = {}): tfl.LayersModel {
+export function ResUNet<O extends ResUNetOptions>(options: O = {} as O): Built<O> {
   return buildResidualUNet({ name: 'ResUNet' }, options);
 }
 
@@ -153,7 +159,7 @@ export function ResUNet(options: ResUNetOptions = {}): tfl.LayersModel {
  * ResUNet-ECSA (table 5.1): ResUNet with an ECAsE block (sSE + ECA on max- and average-pooled
  * descriptors) after x5's second conv (`x5_attn`), the attention DResUNet uses.
  */
-export function ResUNetECSA(options: ResUNetOptions = {}): tfl.LayersModel {
+export function ResUNetECSA<O extends ResUNetOptions>(options: O = {} as O): Built<O> {
   return buildResidualUNet({ name: 'ResUNetECSA', bottleneckAttention: ecaseAttention }, options);
 }
 
@@ -163,6 +169,6 @@ export function ResUNetECSA(options: ResUNetOptions = {}): tfl.LayersModel {
  * fusion DResUNet uses. With `head: 'segment'` it equals ResUNet (FPRM lives in the classifier
  * head).
  */
-export function ResUNetFPRM(options: ResUNetOptions = {}): tfl.LayersModel {
+export function ResUNetFPRM<O extends ResUNetOptions>(options: O = {} as O): Built<O> {
   return buildResidualUNet({ name: 'ResUNetFPRM', fuse: fprmFusion }, options);
 }

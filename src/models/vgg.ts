@@ -6,19 +6,13 @@
  * parameters and VGG19 143,667,240 at 224x224x3 with the top.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { applyLayer, type Sym } from '../blocks/conv-bn-act';
-import { kernelInit } from '../blocks/init-scope';
-import {
-  type BackboneOptions,
-  type Built,
-  type ResolvedBackbone,
-  buildBackbone,
-  globalPool,
-  resolveBackbone,
-} from './backbone-options';
+import { type Sym, apply, conv2d, dense } from '../blocks/graph';
+import type { KernelInit } from '../blocks/init';
+import { buildWith, globalPool } from './build';
+import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of the VGG builders. */
-export type VGGOptions = BackboneOptions;
+export type VGGOptions = BuilderOptions;
 
 /** Smallest input side: five 2x2 poolings leave a 1x1 map. */
 export const VGG_MIN_SIZE = 32;
@@ -35,76 +29,56 @@ const WIDTHS = [64, 128, 256, 512, 512];
  * The VGG convolutional base (blocks 1-5) applied to `x`, layer names prefixed by `prefix`.
  * Input `[batch, h, w, c]`, output `[batch, floor(h/32), floor(w/32), 512]`.
  */
-export function vggBase(x: Sym, convsPerBlock: readonly number[], prefix = ''): Sym {
+export function vggBase(x: Sym, convsPerBlock: readonly number[], init: KernelInit, prefix = ''): Sym {
   let y = x;
   convsPerBlock.forEach((n, b) => {
     for (let i = 1; i <= n; i++) {
       const name = `${prefix}block${b + 1}_conv${i}`;
-      y = applyLayer(
-        tfl.layers.conv2d({
-          filters: WIDTHS[b],
-          kernelSize: 3,
-          padding: 'same',
-          activation: 'relu',
-          name,
-          kernelInitializer: kernelInit(),
-        }),
-        y,
-      );
+      y = conv2d(y, { filters: WIDTHS[b], kernelSize: 3, activation: 'relu', name, init });
     }
-    y = applyLayer(
-      tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${prefix}block${b + 1}_pool` }),
-      y,
-    );
+    y = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${prefix}block${b + 1}_pool` }), y);
   });
   return y;
 }
 
-function buildVGG(fn: keyof typeof CONFIGS, options: VGGOptions): tfl.LayersModel {
-  const r: ResolvedBackbone = resolveBackbone(fn, options, VGG_MIN_SIZE);
-  const input = tfl.input({ shape: r.inputShape, name: 'input' });
-  let x = vggBase(input, CONFIGS[fn]);
-  if (r.includeTop) {
-    x = applyLayer(tfl.layers.flatten({ name: 'flatten' }), x);
-    x = applyLayer(
-      tfl.layers.dense({ units: 4096, activation: 'relu', name: 'fc1', kernelInitializer: kernelInit() }),
-      x,
-    );
-    x = applyLayer(
-      tfl.layers.dense({ units: 4096, activation: 'relu', name: 'fc2', kernelInitializer: kernelInit() }),
-      x,
-    );
-    x = applyLayer(
-      tfl.layers.dense({
-        units: r.classes,
-        activation: r.classifierActivation,
-        name: 'predictions',
-        kernelInitializer: kernelInit(),
-      }),
-      x,
-    );
-  } else {
-    x = globalPool(x, r.pooling);
-  }
-  return tfl.model({ inputs: input, outputs: x, name: r.name });
+function buildVGG<O extends VGGOptions>(fn: keyof typeof CONFIGS, options: O): Built<O> {
+  const r = resolveOptions(fn, options, {
+    inputShape: [224, 224, 3],
+    minSize: VGG_MIN_SIZE,
+    classes: 1000,
+    name: fn.toLowerCase(),
+  });
+  return buildWith(options, (init) => {
+    const input = tfl.input({ shape: r.inputShape, name: 'input' });
+    let x = vggBase(input, CONFIGS[fn], init);
+    if (r.includeTop) {
+      x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
+      x = dense(x, { units: 4096, activation: 'relu', name: 'fc1', init });
+      x = dense(x, { units: 4096, activation: 'relu', name: 'fc2', init });
+      x = dense(x, { units: r.classes, activation: r.classifierActivation, name: 'predictions', init });
+    } else {
+      x = globalPool(x, r.pooling);
+    }
+    return tfl.model({ inputs: input, outputs: x, name: r.name });
+  });
 }
 
 /** VGG-11 (configuration A): 8 conv + 3 fc. Input `[batch, h, w, c]`, `h, w >= 32`. */
 export function VGG11<O extends VGGOptions>(options: O = {} as O): Built<O> {
-  return buildBackbone(options, () => buildVGG('VGG11', options));
+  return buildVGG('VGG11', options);
 }
 
 /** VGG-13 (configuration B): 10 conv + 3 fc. Input `[batch, h, w, c]`, `h, w >= 32`. */
 export function VGG13<O extends VGGOptions>(options: O = {} as O): Built<O> {
-  return buildBackbone(options, () => buildVGG('VGG13', options));
+  return buildVGG('VGG13', options);
 }
 
 /** VGG-16 (configuration D), Keras-exact: 138,357,544 parameters at 224x224x3 with the top. */
 export function VGG16<O extends VGGOptions>(options: O = {} as O): Built<O> {
-  return buildBackbone(options, () => buildVGG('VGG16', options));
+  return buildVGG('VGG16', options);
 }
 
 /** VGG-19 (configuration E), Keras-exact: 143,667,240 parameters at 224x224x3 with the top. */
 export function VGG19<O extends VGGOptions>(options: O = {} as O): Built<O> {
-  return buildBackbone(options, () => buildVGG('VGG19', options));
+  return buildVGG('VGG19', options);
 }

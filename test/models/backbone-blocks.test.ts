@@ -9,10 +9,9 @@ import {
   basicUnit,
   bottleneckUnit,
   convBnAct,
+  KernelInit,
   denseBlock,
-  kernelInit,
   transitionBlock,
-  withKernelInit,
 } from '../../src/blocks';
 import { predict, roundTrip } from './backbone-helpers';
 
@@ -89,18 +88,46 @@ describe('classic blocks', () => {
     m.dispose();
   });
 
-  it('withKernelInit scopes zeros and seeds, then restores the default', () => {
-    expect(kernelInit()).toBeUndefined();
-    withKernelInit({ zeros: true }, () => expect(kernelInit()).toBe('zeros'));
-    const seeds = withKernelInit({ seed: 3 }, () => [kernelInit(), kernelInit()]);
-    expect(seeds[0]).toBeDefined();
-    expect(kernelInit()).toBeUndefined();
-    expect(() =>
-      withKernelInit({ zeros: true }, () => {
-        throw new Error('boom');
-      }),
-    ).toThrow('boom');
-    expect(kernelInit()).toBeUndefined();
+  it('KernelInit: zeros, equal seeds draw equal kernels, unseeded keeps the layer default', () => {
+    expect(new KernelInit().kernel()).toBeUndefined();
+    expect(new KernelInit().seed()).toBeUndefined();
+    expect(new KernelInit({ zeros: true }).kernel()).toBe('zeros');
+    const draw = (seed: number): number[] => {
+      const init = new KernelInit({ seed });
+      const a = init.kernel();
+      if (a === undefined || a === 'zeros') throw new Error('expected an initializer');
+      const t = a.apply([4]);
+      const out = [...Array.from(t.dataSync()), init.seed() as number];
+      t.dispose();
+      return out;
+    };
+    expect(draw(3)).toEqual(draw(3));
+    expect(draw(3)).not.toEqual(draw(4));
+    expect(() => new KernelInit({ seed: Number.NaN })).toThrow(/KernelInit: 'seed'/);
+  });
+
+  it("convBnAct padding 'torch' pads k // 2 on every side only where 'same' would differ", () => {
+    const x = tfl.input({ shape: [8, 8, 3] });
+    const strided = convBnAct(x, {
+      filters: 2,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'torch',
+      names: { conv: 's_conv', pad: 's_pad' },
+    });
+    const plain = convBnAct(x, { filters: 2, kernelSize: 3, padding: 'torch', names: { pad: 'p_pad' } });
+    const m = tfl.model({ inputs: x, outputs: [strided, plain] });
+    expect(m.getLayer('s_pad').getConfig().padding).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(m.getLayer('s_conv').getConfig().padding).toBe('valid');
+    expect(() => m.getLayer('p_pad')).toThrow();
+    expect(m.outputs.map((o) => o.shape)).toEqual([
+      [null, 4, 4, 2],
+      [null, 8, 8, 2],
+    ]);
+    m.dispose();
   });
 });
 

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { KernelInit } from '../../src/blocks';
+import { kerasTop } from '../../src/models/build';
+import { resolveOptions } from '../../src/models/options';
+import { resnetTrunk } from '../../src/models/resnet';
 import {
   ResNet,
-  backboneHead,
-  resnetTrunk,
-  resolveBackbone,
   loadWeightsByName,
   readWeightsManifest,
   setWeightsByName,
@@ -117,10 +118,20 @@ describe('setWeightsByName', () => {
     const trunk = resnetTrunk(
       input,
       { blocks: [1, 1, 1, 1], block: 'basic', variant: 'keras', filters: 4 },
+      new KernelInit(),
       'trunk/',
     );
-    const r0 = resolveBackbone('test', { inputShape: [32, 32, 3], classes: 4 }, 32);
-    const b = tfl.model({ inputs: input, outputs: backboneHead(trunk, r0, 'trunk/') });
+    const r0 = resolveOptions(
+      'test',
+      { inputShape: [32, 32, 3], classes: 4 },
+      {
+        inputShape: [32, 32, 3],
+        minSize: 32,
+        classes: 4,
+        name: 'test',
+      },
+    );
+    const b = tfl.model({ inputs: input, outputs: kerasTop(trunk, r0, new KernelInit(), 'trunk/') });
     expect(b.getLayer('trunk/conv1_conv').getClassName()).toBe('Conv2D');
     const r = setWeightsByName(b, map, { prefix: 'trunk/' });
     expect(r.missing).toEqual([]);

@@ -3,14 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DResUNet } from '../../src/models/dresunet';
 import { ResUNet, ResUNetECSA, ResUNetFPRM } from '../../src/models/resunet';
-import {
-  fixedBatch,
-  leakAfterPredict,
-  maxAbsDiff,
-  roundTrip,
-  trainableCount,
-  trainSteps,
-} from './thesis-harness';
+import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './harness';
 
 const inbound = (m: tfl.LayersModel, name: string): string[] =>
   m.getLayer(name).inboundNodes[0].inboundLayers.map((l) => l.name);
@@ -28,12 +21,10 @@ describe('DResUNet', () => {
     });
     expect(strides).toEqual([1, 2, 2, 2]);
     expect(m.getLayer('x5_add').outputShape).toEqual([null, 16, 16, 512]);
-    // The residual of x2 is a 1x1 conv-BN on x1.
-    expect(inbound(m, 'x2_short_conv')).toEqual(['x1_pool']);
-    expect(inbound(m, 'x2_add').sort()).toEqual(['x2_relu2', 'x2_short_bn']);
-    // ECAsE after x5's second conv, before the sum.
+    // x5's ECAsE sits after its second conv and before the 1x1 conv.
     expect(m.getLayer('x5_attn').getClassName()).toBe('ECAsE');
     expect(inbound(m, 'x5_attn')).toEqual(['x5_relu2']);
+    expect(inbound(m, 'x5_conv3')).toEqual(['x5_attn']);
     // Decoder x44 / x33 / x22 back to stride 2.
     expect(m.getLayer('x44_relu2').outputShape).toEqual([null, 32, 32, 256]);
     expect(m.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
@@ -46,6 +37,67 @@ describe('DResUNet', () => {
     expect(inbound(m, 'head_fc1')).toEqual(['head_avgpool']);
     expect(m.outputs[0].shape).toEqual([null, 2]);
     m.dispose();
+  });
+
+  it('x2 as the thesis reads: deform 3x3 -> two conv3x3-BN-ReLU -> conv 1x1 -> BN, then + x1', () => {
+    const m = DResUNet({ inputShape: [32, 32, 1], filters: 4 });
+    // The main path, layer by layer.
+    const chain = ['x2_add'];
+    for (let name = 'x2_bn3'; name !== 'x1_pool'; name = inbound(m, name)[0]) chain.unshift(name);
+    expect(chain).toEqual([
+      'x2_deform',
+      'x2_entry_bn',
+      'x2_entry_relu',
+      'x2_conv1',
+      'x2_bn1',
+      'x2_relu1',
+      'x2_conv2',
+      'x2_bn2',
+      'x2_relu2',
+      'x2_conv3',
+      'x2_bn3',
+      'x2_add',
+    ]);
+    expect(m.getLayer('x2_conv3').getConfig().kernelSize).toEqual([1, 1]);
+    expect(m.getLayer('x2_conv3').getConfig().strides).toEqual([1, 1]);
+    // What is added to what: the BN after the 1x1 conv and x1 itself, unchanged.
+    expect(inbound(m, 'x2_add')).toEqual(['x2_bn3', 'x1_pool']);
+    expect(m.layers.map((l) => l.name)).not.toContain('x2_short_conv');
+    expect(m.getLayer('x2_add').getClassName()).toBe('Add');
+    // Strided stages: the same main path; their input reaches the sum through a strided 1x1 conv + BN.
+    expect(inbound(m, 'x3_add')).toEqual(['x3_bn3', 'x3_short_bn']);
+    expect(inbound(m, 'x3_short_conv')).toEqual(['x2_add']);
+    expect(m.getLayer('x3_short_conv').getConfig().strides).toEqual([2, 2]);
+    // Nothing follows the sum before the next stage's deformable conv.
+    expect(inbound(m, 'x3_deform')).toEqual(['x2_add']);
+    m.dispose();
+  });
+
+  it("projection 'shortcut' keeps the 0.1 wiring: 1x1 conv + BN on the stage input", () => {
+    const m = DResUNet({ inputShape: [32, 32, 1], filters: 4, projection: 'shortcut' });
+    expect(inbound(m, 'x2_short_conv')).toEqual(['x1_pool']);
+    expect(inbound(m, 'x2_add')).toEqual(['x2_relu2', 'x2_short_bn']);
+    expect(m.layers.map((l) => l.name)).not.toContain('x2_conv3');
+    m.dispose();
+  });
+
+  it('decoder depth and head pooling as read: three upsamplings, a global max pool of x22', () => {
+    const count = (m: tfl.LayersModel, cls: string): number =>
+      m.layers.filter((l) => l.getClassName() === cls).length;
+    const cls = DResUNet({ inputShape: [64, 64, 1], filters: 2 });
+    expect(count(cls, 'UpsampleBilinear')).toBe(3);
+    expect(['x44_up', 'x33_up', 'x22_up'].map((n) => cls.getLayer(n).outputShape)).toEqual([
+      [null, 8, 8, 16],
+      [null, 16, 16, 8],
+      [null, 32, 32, 4],
+    ]);
+    expect(cls.getLayer('head_maxpool').getClassName()).toBe('GlobalMaxPooling2D');
+    expect(inbound(cls, 'head_maxpool')).toEqual(['x22_relu2']);
+    expect(cls.getLayer('head_reshape').outputShape).toEqual([null, 1, 1, 2]);
+    const seg = DResUNet({ inputShape: [64, 64, 1], filters: 2, head: 'segment' });
+    expect(count(seg, 'UpsampleBilinear')).toBe(4);
+    expect(seg.getLayer('seg_up').outputShape).toEqual([null, 64, 64, 2]);
+    [cls, seg].forEach((m) => m.dispose());
   });
 
   it('is ResUNet plus exactly its deformable convs, ECAsE and FPRM (parameter accounting)', () => {

@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ResUNet, ResUNetECSA } from '../../src/models/resunet';
-import {
-  fixedBatch,
-  leakAfterPredict,
-  maxAbsDiff,
-  roundTrip,
-  trainableCount,
-  trainSteps,
-} from './thesis-harness';
+import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './harness';
 
 // Trainable parameters of the section 3.1 skeleton with plain entries, derived by hand from the
 // documented architecture (convs before BN have no bias; BN contributes gamma and beta).
@@ -19,10 +12,16 @@ function resUNetTrainable(
   classes: number,
   hidden: number,
   head: 'classify' | 'segment',
+  projection: 'main' | 'shortcut' = 'main',
 ): number {
   const cbr = (cin: number, cout: number, k = 3): number => k * k * cin * cout + 2 * cout;
+  // 'main': conv 1x1 + BN end the main path, the input is added unchanged where shapes agree
+  // (x2) and through a 1x1 conv + BN elsewhere; 'shortcut': the 1x1 conv + BN is the shortcut.
   const stage = (cin: number, cout: number): number =>
-    cbr(cin, cout) + cbr(cout, cout) + cbr(cout, cout) + cbr(cin, cout, 1);
+    cbr(cin, cout) +
+    cbr(cout, cout) +
+    cbr(cout, cout) +
+    (projection === 'main' ? cbr(cout, cout, 1) + (cin === cout ? 0 : cbr(cin, cout, 1)) : cbr(cin, cout, 1));
   const dec = (cin: number, skip: number, cout: number): number => cbr(cin + skip, cout) + cbr(cout, cout);
   let total = cbr(c, f) + stage(f, f) + stage(f, 2 * f) + stage(2 * f, 4 * f) + stage(4 * f, 8 * f);
   total += dec(8 * f, 4 * f, 4 * f) + dec(4 * f, 2 * f, 2 * f) + dec(2 * f, f, f);
@@ -39,9 +38,14 @@ describe('ResUNet', () => {
     expect(big.getLayer('x5_add').outputShape).toEqual([null, 16, 16, 512]);
     expect(big.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
     expect(names(big)).toEqual(
-      expect.arrayContaining(['x1_pool', 'x2_short_bn', 'head_maxpool', 'head_conv', 'logits']),
+      expect.arrayContaining(['x1_pool', 'x2_bn3', 'x3_short_bn', 'head_maxpool', 'head_conv', 'logits']),
     );
+    expect(names(big)).not.toContain('x2_short_conv');
     big.dispose();
+    const old = ResUNet({ inputShape: [64, 64, 1], projection: 'shortcut' });
+    expect(trainableCount(old)).toBe(resUNetTrainable(1, 64, 2, 128, 'classify', 'shortcut'));
+    expect(names(old)).not.toContain('x2_conv3');
+    old.dispose();
     const small = ResUNet({ inputShape: [16, 16, 1], head: 'segment', classes: 3 });
     expect(trainableCount(small)).toBe(resUNetTrainable(1, 64, 3, 128, 'segment'));
     expect(small.outputs[0].shape).toEqual([null, 16, 16, 3]);
@@ -89,6 +93,7 @@ describe('ResUNet', () => {
     expect(() => ResUNet({ decoderAttention: 'cbam' as 'scse' })).toThrow(/ResUNet: 'decoderAttention'/);
     expect(() => ResUNet({ hiddenUnits: 2.5 })).toThrow(/ResUNet: 'hiddenUnits'/);
     expect(() => ResUNet({ head: 'both' as 'segment' })).toThrow(/ResUNet: 'head'/);
+    expect(() => ResUNet({ projection: 'both' as 'main' })).toThrow(/ResUNet: 'projection'/);
   });
 });
 
@@ -98,7 +103,7 @@ describe('ResUNetECSA', () => {
     const ecsa = ResUNetECSA({ inputShape: [128, 128, 1] });
     const attn = ecsa.getLayer('x5_attn');
     expect(attn.getClassName()).toBe('ECAsE');
-    // The block consumes x5's second ReLU and feeds the residual sum.
+    // The block consumes x5's second ReLU and feeds the stage's 1x1 conv.
     expect(attn.inboundNodes[0].inboundLayers.map((l) => l.name)).toEqual(['x5_relu2']);
     const extra = trainableCount(ecsa) - trainableCount(plain);
     expect(extra).toBe(attn.countParams());

@@ -15,6 +15,7 @@ interface ParityCase {
   filters: number;
   classes: number;
   hiddenUnits?: number;
+  projection?: 'main' | 'shortcut';
   inputShape: [number, number, number];
   batch: number;
   outputShape: number[];
@@ -74,7 +75,7 @@ function makeInput(n: number, [h, w, c]: [number, number, number]): tf.Tensor4D 
 
 describe('UNet / ResUNet logits match the PyTorch reference builds', () => {
   for (const c of fixture.cases) {
-    const label = `${c.model} ${c.upsample} ${c.head} ${c.inputShape.join('x')}`;
+    const label = `${c.model} ${c.projection ?? ''} ${c.upsample} ${c.head} ${c.inputShape.join('x')}`;
     it(label, () => {
       const opts = {
         inputShape: c.inputShape,
@@ -84,7 +85,10 @@ describe('UNet / ResUNet logits match the PyTorch reference builds', () => {
         head: c.head,
         classifierActivation: 'linear' as const,
       };
-      const m = c.model === 'UNet' ? UNet(opts) : ResUNet({ ...opts, hiddenUnits: c.hiddenUnits });
+      const m =
+        c.model === 'UNet'
+          ? UNet(opts)
+          : ResUNet({ ...opts, hiddenUnits: c.hiddenUnits, projection: c.projection });
       const nWeights = m.weights.length;
       expect(fillWeights(m)).toBe(nWeights);
       const x = makeInput(c.batch, c.inputShape);

@@ -2,14 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { UNet } from '../../src/models/unet';
-import {
-  fixedBatch,
-  leakAfterPredict,
-  maxAbsDiff,
-  roundTrip,
-  trainableCount,
-  trainSteps,
-} from './thesis-harness';
+import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './harness';
 
 interface ParamCase {
   channels: number;

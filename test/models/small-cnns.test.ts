@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { SimpleCNN, ThesisVGG } from '../../src/models/thesis-cnn';
-import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainSteps } from './thesis-harness';
+import { SimpleCNN, SmallVGG } from '../../src/models/small-cnns';
+import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainSteps } from './harness';
 
 // Parameter counts derived from the documented architecture, independent of the builder.
 function convParams(cin: number, cout: number, k = 3): number {
@@ -98,16 +98,16 @@ describe('SimpleCNN', () => {
   });
 });
 
-describe('ThesisVGG', () => {
+describe('SmallVGG', () => {
   it('builds at 16x16 and 128x128x1 with four convs and two dense layers', () => {
-    const small = ThesisVGG({ inputShape: [16, 16, 1] });
+    const small = SmallVGG({ inputShape: [16, 16, 1] });
     expect(small.countParams()).toBe(vggParams(16, 16, 1, 64, 256, 2, true));
-    const big = ThesisVGG({ inputShape: [128, 128, 1] });
+    const big = SmallVGG({ inputShape: [128, 128, 1] });
     expect(big.countParams()).toBe(vggParams(128, 128, 1, 64, 256, 2, true));
     const convs = big.layers.filter((l) => l.getClassName() === 'Conv2D').length;
     const dense = big.layers.filter((l) => l.getClassName() === 'Dense').length;
     expect([convs, dense]).toEqual([4, 2]);
-    const avg = ThesisVGG({ inputShape: [97, 131, 3], pooling: 'avg', classes: 1 });
+    const avg = SmallVGG({ inputShape: [97, 131, 3], topPooling: 'avg', classes: 1 });
     expect(avg.countParams()).toBe(vggParams(97, 131, 3, 64, 256, 1, false));
     expect(avg.getLayer('predictions').getConfig().activation).toBe('sigmoid');
     [small, big, avg].forEach((m) => m.dispose());
@@ -115,7 +115,7 @@ describe('ThesisVGG', () => {
 
   it('trains, round-trips and leaks nothing', async () => {
     const { x, y } = fixedBatch(4, [32, 32, 1], 2);
-    const m = ThesisVGG({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 16, dropout: 0, seed: 2 });
+    const m = SmallVGG({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 16, dropout: 0, seed: 2 });
     const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-2);
     expect(losses[1]).toBeLessThan(losses[0]);
     const loaded = await roundTrip(m);
@@ -127,7 +127,7 @@ describe('ThesisVGG', () => {
     m.dispose();
     const probe = tf.zeros([1, 17, 19, 1]);
     const { leaked } = leakAfterPredict(
-      () => ThesisVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }),
+      () => SmallVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }),
       probe,
     );
     probe.dispose();
@@ -135,10 +135,10 @@ describe('ThesisVGG', () => {
   });
 
   it('rejects bad options', () => {
-    expect(() => ThesisVGG({ inputShape: [15, 64, 1] })).toThrow(/ThesisVGG: 'inputShape'.*at least 16/);
-    expect(() => ThesisVGG({ dropout: 1 })).toThrow(/ThesisVGG: 'dropout'/);
-    expect(() => ThesisVGG({ pooling: 'max' as 'avg' })).toThrow(/ThesisVGG: 'pooling'/);
-    expect(() => ThesisVGG({ hiddenUnits: 0 })).toThrow(/'hiddenUnits'/);
-    expect(() => ThesisVGG({ filters: -2 })).toThrow(/'filters'/);
+    expect(() => SmallVGG({ inputShape: [15, 64, 1] })).toThrow(/SmallVGG: 'inputShape'.*at least 16/);
+    expect(() => SmallVGG({ dropout: 1 })).toThrow(/SmallVGG: 'dropout'/);
+    expect(() => SmallVGG({ topPooling: 'max' as 'avg' })).toThrow(/SmallVGG: 'topPooling'/);
+    expect(() => SmallVGG({ hiddenUnits: 0 })).toThrow(/'hiddenUnits'/);
+    expect(() => SmallVGG({ filters: -2 })).toThrow(/'filters'/);
   });
 });

@@ -1,0 +1,53 @@
+/**
+ * What every builder does around its graph: make the build's {@link KernelInit} from `seed`
+ * and `zeroInit`, build, then load `weights`; and the tops they share (Keras' `avg_pool` +
+ * `predictions`, the `avg_pool` / `max_pool` of a model without its top).
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { type Sym, apply, dense } from '../blocks/graph';
+import { KernelInit } from '../blocks/init';
+import type { BuilderOptions, Built, ClassifierActivation, Pooling, ResolvedOptions } from './options';
+import { withWeights } from './weights';
+
+/**
+ * Runs `build` with the kernel initialisation the options ask for (`seed`, `zeroInit`), then
+ * loads `options.weights` if given.
+ */
+export function buildWith<O extends BuilderOptions>(
+  options: O,
+  build: (init: KernelInit) => tfl.LayersModel,
+): Built<O> {
+  const zeros = options.zeroInit ?? options.weights !== undefined;
+  const model = build(new KernelInit({ seed: options.seed, zeros }));
+  // Zero kernels were only a shortcut: whatever the weights did not cover gets a random start.
+  const reinitMissing = zeros && options.zeroInit === undefined;
+  return withWeights(model, options.weights, { reinitMissing, seed: options.seed }) as Built<O>;
+}
+
+/** `'avg'` / `'max'` global pooling named `avg_pool` / `max_pool`, or `x` unchanged. */
+export function globalPool(x: Sym, pooling: Pooling | undefined, prefix = ''): Sym {
+  if (pooling === 'avg') return apply(tfl.layers.globalAveragePooling2d({ name: `${prefix}avg_pool` }), x);
+  if (pooling === 'max') return apply(tfl.layers.globalMaxPooling2d({ name: `${prefix}max_pool` }), x);
+  return x;
+}
+
+/**
+ * Keras applications' top: with `includeTop`, global average pooling (`avg_pool`) then a
+ * dense `predictions` layer; otherwise the optional `avg_pool` / `max_pool` global pooling.
+ * `prefix` is prepended to the layer names.
+ */
+export function kerasTop(x: Sym, r: ResolvedOptions, init: KernelInit, prefix = ''): Sym {
+  if (!r.includeTop) return globalPool(x, r.pooling, prefix);
+  const pooled = apply(tfl.layers.globalAveragePooling2d({ name: `${prefix}avg_pool` }), x);
+  return dense(pooled, {
+    units: r.classes,
+    activation: r.classifierActivation,
+    name: `${prefix}predictions`,
+    init,
+  });
+}
+
+/** The output activation as its own layer `predictions` (over the last axis). */
+export function predictions(x: Sym, activation: ClassifierActivation): Sym {
+  return apply(tfl.layers.activation({ activation, name: 'predictions' }), x);
+}
