@@ -1,7 +1,7 @@
 // Pack the package, install the tarball into a fresh temporary project next to its peer
 // dependencies, and import it as ESM and as CommonJS through every subpath.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,7 +24,7 @@ try {
     JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ name: 'smoke', version: '1.0.0', private: true }),
+    JSON.stringify({ name: 'smoke', version: '1.0.0', private: true, type: 'module' }),
   );
   run(
     'npm',
@@ -108,6 +108,15 @@ try {
         }).toString(),
       );
     }
+  }
+  // The examples import 'medinets' as a user's script does. In the repository tsconfig.json's
+  // paths point that at src/; here, with no tsconfig, it is the installed tarball's dist/.
+  if (process.env.SMOKE_EXAMPLES !== '0') {
+    cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
+    execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['examples/smoke.ts'], {
+      cwd: dir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

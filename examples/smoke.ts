@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setupBackend } from '../src/backend';
+import { setupBackend } from 'medinets/backend';
 import type { ExampleArgs } from './common/cli';
 
 const examples = readdirSync(new URL('.', import.meta.url).pathname, { withFileTypes: true })

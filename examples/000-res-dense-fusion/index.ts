@@ -13,9 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ctWindow, flip, rescaleIntensity, rotate } from '../../src/augment';
-import { ctSeriesPhantoms, stratifiedSplit } from '../../src/data';
-import { aggregateSeries, f1, accuracy, rocAuc } from '../../src/metrics';
+import { ctWindow, flip, rescaleIntensity, rotate } from 'medinets/augment';
+import { ctSeriesPhantoms, stratifiedSplit } from 'medinets/data';
+import { aggregateSeries, f1, accuracy, rocAuc } from 'medinets/metrics';
 import {
   freezeUpTo,
   fusionTrunks,
@@ -24,8 +24,8 @@ import {
   setBatchNormMomentum,
   summary,
   type ResDenseFusionOptions,
-} from '../../src/models';
-import { ModelCheckpoint, ProgressBar, loadCheckpoint } from '../../src/train';
+} from 'medinets/models';
+import { ModelCheckpoint, ProgressBar, loadCheckpoint } from 'medinets/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import { evaluateBinary, savePlots, trainClassifier } from '../common/classify';
 import { loadSeriesFolders, type SeriesSplit } from '../common/datasets';

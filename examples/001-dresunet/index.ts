@@ -12,11 +12,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { brightness, computeStats, contrast, ctWindow, flip, mixup, normalize } from '../../src/augment';
-import { ctPhantoms, stratifiedSplit } from '../../src/data';
-import { gradCam, overlayHeatmap } from '../../src/explain';
-import { buildModel, type ModelName } from '../../src/models';
-import { cosineSchedule, imageGrid, LearningRateScheduler, ProgressBar, saveFigure } from '../../src/train';
+import { brightness, computeStats, contrast, ctWindow, flip, mixup, normalize } from 'medinets/augment';
+import { ctPhantoms, stratifiedSplit } from 'medinets/data';
+import { gradCam, overlayHeatmap } from 'medinets/explain';
+import { buildModel, type ModelName } from 'medinets/models';
+import { cosineSchedule, imageGrid, LearningRateScheduler, ProgressBar, saveFigure } from 'medinets/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

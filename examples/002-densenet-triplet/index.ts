@@ -27,9 +27,9 @@ import {
   randomResizedCrop,
   rotate,
   type NormalizeStats,
-} from '../../src/augment';
-import { ctPhantoms, stratifiedSplit } from '../../src/data';
-import { DenseNet169, EmbeddingClassifier, EmbeddingNet, setBatchNormMomentum } from '../../src/models';
+} from 'medinets/augment';
+import { ctPhantoms, stratifiedSplit } from 'medinets/data';
+import { DenseNet169, EmbeddingClassifier, EmbeddingNet, setBatchNormMomentum } from 'medinets/models';
 import {
   LearningRateScheduler,
   ProgressBar,
@@ -42,7 +42,7 @@ import {
   tripletLoss,
   type BatchMixer,
   type OverfitResult,
-} from '../../src/train';
+} from 'medinets/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

@@ -16,10 +16,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { brightness, contrast, flip, resize, rotate, zoom } from '../../src/augment';
-import { stratifiedSplit, xrayPhantoms } from '../../src/data';
-import { activationGrid, filterWeights, layerActivations } from '../../src/explain';
-import { InceptionV3, ResNet50, setBatchNormMomentum } from '../../src/models';
+import { brightness, contrast, flip, resize, rotate, zoom } from 'medinets/augment';
+import { stratifiedSplit, xrayPhantoms } from 'medinets/data';
+import { activationGrid, filterWeights, layerActivations } from 'medinets/explain';
+import { InceptionV3, ResNet50, setBatchNormMomentum } from 'medinets/models';
 import {
   EarlyStopping,
   ModelCheckpoint,
@@ -32,7 +32,7 @@ import {
   type BatchMixer,
   type GridImage,
   type TrialResult,
-} from '../../src/train';
+} from 'medinets/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

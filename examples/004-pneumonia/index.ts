@@ -15,9 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { flip, rotate } from '../../src/augment';
-import { classCounts, classWeights, stratifiedSplit, xrayPhantoms } from '../../src/data';
-import { PneumoniaCNN, ResNet50, setBatchNormMomentum, summary, VGG16Transfer } from '../../src/models';
+import { flip, rotate } from 'medinets/augment';
+import { classCounts, classWeights, stratifiedSplit, xrayPhantoms } from 'medinets/data';
+import { PneumoniaCNN, ResNet50, setBatchNormMomentum, summary, VGG16Transfer } from 'medinets/models';
 import {
   binaryCrossEntropy,
   confusionMatrixChart,
@@ -25,7 +25,7 @@ import {
   ProgressBar,
   ReduceLROnPlateau,
   saveFigure,
-} from '../../src/train';
+} from 'medinets/train';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

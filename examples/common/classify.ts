@@ -13,7 +13,7 @@ import {
   rocCurve,
   youdenThreshold,
   type MetricName,
-} from '../../src/metrics';
+} from 'medinets/metrics';
 import {
   confusionMatrixChart,
   fitWithMixing,
@@ -22,7 +22,7 @@ import {
   saveFigure,
   type FitWithMixingOptions,
   type RocCurve,
-} from '../../src/train';
+} from 'medinets/train';
 
 /** A labelled set: images NHWC and integer labels. */
 export interface Split {

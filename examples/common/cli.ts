@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BackendName } from '../../src/backend';
+import type { BackendName } from 'medinets/backend';
 
 export type Mode = 'quick' | 'smoke' | 'full';
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { classFolderDataset, covidCtDataset, ctSeriesDataset, type FileDataset } from '../../src/data';
+import { classFolderDataset, covidCtDataset, ctSeriesDataset, type FileDataset } from 'medinets/data';
 import type { Split } from './classify';
 
 /** Read every image of a dataset (in order), resized to `size` x `size`, 1 channel, [0, 1]. */

@@ -1,6 +1,6 @@
 /** Backend choice and timing helpers shared by the examples. */
 import * as tf from '@tensorflow/tfjs-core';
-import { setupBackend, type BackendReport } from '../../src/backend';
+import { setupBackend, type BackendReport } from 'medinets/backend';
 import type { ExampleArgs } from './cli';
 
 export async function initBackend(args: ExampleArgs): Promise<BackendReport> {
