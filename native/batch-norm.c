@@ -1,6 +1,6 @@
 /*
  * Batch normalisation in training, channels last, as in medinets' JavaScript kernels
- * (src/backend/kernels/batch_norm.ts): the same float64 sums in the same order, so the two
+ * (src/backend/kernels/batch-norm.ts): the same float64 sums in the same order, so the two
  * agree bit for bit. Memory-bound, so one thread.
  */
 #include <math.h>

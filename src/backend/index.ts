@@ -3,9 +3,14 @@
  * backends.
  * @module backend
  */
-export * from './setup';
-export * from './wasm-threads';
 // Side effect: registers the wasm / cpu training kernels when medinets is imported.
-export * from './kernels/index';
+export { registerTrainingKernels } from './kernels/register';
+export { listTrainingKernels, suspendTrainingKernels } from './kernels/registry';
+export type { TrainingKernelInfo, TrainingKernelKind } from './kernels/registry';
+export type { KernelTarget } from './kernels/util';
+export { DEFAULT_BACKEND_ORDER, setupBackend } from './setup';
+export type { BackendName, BackendReport, SetupBackendOptions, SkippedBackend } from './setup';
+export { defaultWasmThreads, enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
+export type { WasmThreadsOptions, WasmThreadsReport } from './wasm-threads';
 export { disableNativeKernels, enableNativeKernels, nativeAddonPath, nativeKernelsInUse } from './native';
 export type { NativeKernelsOptions, NativeKernelsReport } from './native';

@@ -4,7 +4,7 @@
  * node) and a cross-check of the kernels in the tests. Same sampling rule as the kernels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DeformGeometry } from './deform-conv-math';
+import type { DeformGeometry } from '../backend/kernels/deform-conv-math';
 
 /**
  * `params[rows]` whose gradient flows to `params` only. tfjs's own gather also returns an int32

@@ -3,9 +3,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { checkFloat, checkOneOf, checkPositiveInt, checkRank } from '../util/checks';
+// The fast path's kernels live in the backend's registry (listed, suspendable); importing the
+// registration makes `medinets/layers` alone enough to get them.
+import '../backend/kernels/register';
+import { DEFORM_COL2IM } from '../backend/kernels/deform-col2im';
+import type { DeformGeometry } from '../backend/kernels/deform-conv-math';
+import { DEFORM_GEMM } from '../backend/kernels/deform-gemm';
+import { DEFORM_IM2COL } from '../backend/kernels/deform-im2col';
 import { deformConv2dComposed } from './deform-conv-composed';
-import { DEFORM_COL2IM, DEFORM_GEMM, DEFORM_IM2COL } from './deform-conv-kernels';
-import type { DeformGeometry } from './deform-conv-math';
 
 /** A size given once for both spatial axes or as `[height, width]`. */
 export type IntPair = number | [number, number];
@@ -27,8 +32,9 @@ export interface DeformConv2dOptions {
    */
   offsetGroups?: number;
   /**
-   * `'kernels'`: the im2col/col2im kernels (cpu and wasm only); `'composed'`: stock tfjs ops
-   * (any backend); `'auto'` (default): kernels when the active backend has them.
+   * `'kernels'`: the im2col/col2im kernels (cpu and wasm only, unless suspended with
+   * `suspendTrainingKernels`); `'composed'`: stock tfjs ops (any backend); `'auto'` (default):
+   * kernels when the active backend has them.
    */
   impl?: DeformConvImpl;
 }
@@ -192,7 +198,7 @@ export function deformConv2d(
   const hasKernels = tf.getKernel(DEFORM_IM2COL, tf.getBackend()) !== undefined;
   if (impl === 'kernels' && !hasKernels) {
     throw new Error(
-      `${FN}: impl 'kernels' needs the cpu or wasm backend; the active one is '${tf.getBackend()}'`,
+      `${FN}: impl 'kernels' needs medinets' kernels on the cpu or wasm backend (not suspended); the active one is '${tf.getBackend()}'`,
     );
   }
   const useKernels = impl === 'kernels' || (impl === 'auto' && hasKernels);

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkPositiveInt } from '../util/checks';
+import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { convOutSize, deformConv2d, toPair, type IntPair } from './deform-conv-op';
 import {
   baseArgs,
@@ -17,6 +17,13 @@ import {
 
 /** Padding of {@link DeformConv2D}: symmetric pixels, or `'same'` / `'valid'`. */
 export type DeformPadding = IntPair | 'same' | 'valid';
+
+/**
+ * How {@link DeformConv2D} maps its mask logits `l` to the modulation `m`: `'sigmoid'`,
+ * `m = σ(l)` in (0, 1) (DCNv2, Zhu et al. 2019, and torchvision / mmcv usage); `'2sigmoid'`,
+ * `m = 2·σ(l)` in (0, 2), which makes the zero-initialised layer a plain convolution.
+ */
+export type DeformModulation = 'sigmoid' | '2sigmoid';
 
 /** Options of {@link DeformConv2D}. */
 export interface DeformConv2DOptions extends LayerBaseOptions {
@@ -38,6 +45,11 @@ export interface DeformConv2DOptions extends LayerBaseOptions {
   offsetGroups?: number;
   /** Learn a modulation mask (DCNv2) as well as offsets; `false` gives DCNv1. Default `true`. */
   modulated?: boolean;
+  /**
+   * The mask from its logits when `modulated`: `'sigmoid'` (default, DCNv2 and torchvision) or
+   * `'2sigmoid'` (`2·σ`, the former default; a layer saved without this key loads with it).
+   */
+  modulation?: DeformModulation;
   /** Add a bias to the output. Default `true`. */
   useBias?: boolean;
   /** Seed of the main kernel's Glorot-uniform initialiser; unseeded when omitted. */
@@ -52,9 +64,11 @@ const CLS = 'DeformConv2D';
  *
  * An internal convolution with the same kernel size, stride, padding and dilation predicts,
  * per output pixel, `2·G·kh·kw` offsets and (if `modulated`) `G·kh·kw` mask logits:
- * `[Δ | l] = conv(x, offset_kernel) + offset_bias`, `m = 2·σ(l)`, then
- * `y = deformConv2d(x, Δ, m, kernel, bias)` (see {@link deformConv2d}). The offset conv starts
- * at zero, so Δ = 0 and m = 2·σ(0) = 1: at initialisation the layer is a plain convolution.
+ * `[Δ | l] = conv(x, offset_kernel) + offset_bias`, `m = σ(l)` as in DCNv2 and torchvision's
+ * usage (or `2·σ(l)` with `modulation: '2sigmoid'`), then `y = deformConv2d(x, Δ, m, kernel,
+ * bias)` (see {@link deformConv2d}). The offset conv starts at zero, as DCNv2's does, so Δ = 0
+ * and m = σ(0) = 0.5: at initialisation the layer is half a plain convolution, plus the bias
+ * (with `'2sigmoid'`, m = 1 and it is exactly the plain convolution).
  *
  * Input `[batch, height, width, Cin]`, output `[batch, Ho, Wo, filters]`. Weights: `kernel
  * [kh,kw,Cin,filters]`, `bias [filters]`, `offset_kernel [kh,kw,Cin,3·G·kh·kw]` (`2·G·kh·kw`
@@ -77,6 +91,8 @@ export class DeformConv2D extends tfl.layers.Layer {
   readonly offsetGroups: number;
   /** Whether a modulation mask is learnt. */
   readonly modulated: boolean;
+  /** How the mask is computed from its logits. */
+  readonly modulation: DeformModulation;
   /** Whether the output has a bias. */
   readonly useBias: boolean;
   /** Initialiser seed, if given. */
@@ -102,6 +118,8 @@ export class DeformConv2D extends tfl.layers.Layer {
     this.offsetGroups = opts.offsetGroups ?? 1;
     checkPositiveInt(this.offsetGroups, 'offsetGroups', CLS);
     this.modulated = opts.modulated ?? true;
+    this.modulation = opts.modulation ?? 'sigmoid';
+    checkOneOf(this.modulation, ['sigmoid', '2sigmoid'], 'modulation', CLS);
     this.useBias = opts.useBias ?? true;
     this.seed = opts.seed ?? undefined;
     this.pad = this.resolvePadding();
@@ -179,9 +197,11 @@ export class DeformConv2D extends tfl.layers.Layer {
       const gk = this.offsetGroups * this.pointsPerGroup;
       const raw = this.offsetConv(x);
       const offset = tf.slice(raw, [0, 0, 0, 0], [-1, -1, -1, 2 * gk]) as tf.Tensor4D;
-      const mask = this.modulated
-        ? (tf.mul(2, tf.sigmoid(tf.slice(raw, [0, 0, 0, 2 * gk], [-1, -1, -1, gk]))) as tf.Tensor4D)
-        : null;
+      let mask: tf.Tensor4D | null = null;
+      if (this.modulated) {
+        mask = tf.sigmoid(tf.slice(raw, [0, 0, 0, 2 * gk], [-1, -1, -1, gk]));
+        if (this.modulation === '2sigmoid') mask = tf.mul(2, mask) as tf.Tensor4D;
+      }
       return deformConv2d(
         x,
         offset,
@@ -222,10 +242,23 @@ export class DeformConv2D extends tfl.layers.Layer {
       dilation: [...this.dilation],
       offsetGroups: this.offsetGroups,
       modulated: this.modulated,
+      modulation: this.modulation,
       useBias: this.useBias,
     };
     if (this.seed !== undefined) cfg.seed = this.seed;
     return cfg;
+  }
+
+  /**
+   * Rebuilds a layer from {@link getConfig}'s output. A config without `modulation` was saved
+   * before the option existed, when the mask was always `2·σ`: it loads as `'2sigmoid'` so the
+   * saved model predicts what it predicted.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls('modulation' in config ? config : { ...config, modulation: '2sigmoid' });
   }
 }
 

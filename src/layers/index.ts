@@ -3,16 +3,18 @@
  * @module layers
  */
 export type { CallKwargs, LayerBaseOptions } from './layer-options';
-export * from './attention-ops';
-export * from './squeeze-excite';
-export * from './spatial-se';
-export * from './scse';
-export * from './eca';
-export * from './ecase';
-export * from './deform-conv-math';
-export * from './deform-conv-kernels';
-export * from './deform-conv-composed';
+export type { AttentionCombine, EcaPooling } from './attention-ops';
+export { ChannelSE, SqueezeExcite, type SqueezeExciteOptions } from './squeeze-excite';
+export { SpatialSE, type SpatialSEOptions } from './spatial-se';
+export { SCSE, type SCSEOptions } from './scse';
+export { ECA, ecaKernelSize, type ECAOptions } from './eca';
+export { ECAsE, type ECAsEOptions } from './ecase';
 export { deformConv2d, type DeformConv2dOptions, type DeformConvImpl, type IntPair } from './deform-conv-op';
-export * from './deform-conv';
-export * from './fprm';
-export * from './upsample-bilinear';
+export {
+  DeformConv2D,
+  type DeformConv2DOptions,
+  type DeformModulation,
+  type DeformPadding,
+} from './deform-conv';
+export { FPRM, type FPRMFusion, type FPRMInterpolation, type FPRMOptions } from './fprm';
+export { UpsampleBilinear, type UpsampleBilinearOptions } from './upsample-bilinear';

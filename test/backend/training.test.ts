@@ -14,7 +14,7 @@ import {
   suspendTrainingKernels,
 } from '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
-import { randn } from './kernel_helpers';
+import { randn } from './kernel-helpers';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -107,6 +107,29 @@ describe('registration', () => {
       'wasm:MaxPoolGrad',
     ]) {
       expect(names).toContain(n);
+    }
+  });
+
+  it('registers every medinets kernel through the registry, deformable convolution included', async () => {
+    // Importing the layers registers nothing of their own: their kernels are registry entries.
+    await import('../../src/layers');
+    const names = listTrainingKernels().map((k) => `${k.backendName}:${k.kernelName}`);
+    for (const n of [
+      'cpu:MedinetsDeformIm2Col',
+      'wasm:MedinetsDeformIm2Col',
+      'cpu:MedinetsDeformCol2Im',
+      'wasm:MedinetsDeformCol2Im',
+      'cpu:MedinetsDeformGemm',
+    ]) {
+      expect(names).toContain(n);
+    }
+    for (const be of ['cpu', 'wasm']) {
+      const own = tf
+        .getKernelsForBackend(be)
+        .map((k) => k.kernelName)
+        .filter((n) => n.startsWith('Medinets') && n !== 'MedinetsTrainingKernels');
+      expect(own.length).toBeGreaterThan(2);
+      for (const n of own) expect(names).toContain(`${be}:${n}`);
     }
   });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { registerTrainingKernels, suspendTrainingKernels } from '../../src/backend';
 import { deformConv2d, type DeformConv2dOptions, type DeformConvImpl } from '../../src/layers';
 import { maxAbsDiff, randn } from './helpers';
 
@@ -95,6 +96,27 @@ describe('deformConv2d', () => {
     expect(y.shape).toEqual(ref.shape);
     expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
     tf.dispose([x, k, off, y, ref]);
+  });
+
+  it('runs its kernels through the registry: suspended, it falls back to the composed ops', () => {
+    const x = randn([1, 6, 5, 4], 3) as tf.Tensor4D;
+    const off = tf.mul(randn([1, 4, 3, 18], 4), 0.7) as tf.Tensor4D;
+    const m = tf.sigmoid(randn([1, 4, 3, 9], 5)) as tf.Tensor4D;
+    const k = randn([3, 3, 4, 2], 6) as tf.Tensor4D;
+    expect(tf.getKernel('MedinetsDeformIm2Col', 'cpu')).toBeDefined();
+    const fast = deformConv2d(x, off, m, k, null, { impl: 'kernels' });
+    suspendTrainingKernels(['cpu']);
+    try {
+      expect(tf.getKernel('MedinetsDeformIm2Col', 'cpu')).toBeUndefined();
+      expect(() => deformConv2d(x, off, m, k, null, { impl: 'kernels' })).toThrow(/impl 'kernels'/);
+      const auto = deformConv2d(x, off, m, k);
+      expect(maxAbsDiff(auto, fast)).toBeLessThan(1e-5);
+      tf.dispose(auto);
+    } finally {
+      registerTrainingKernels();
+    }
+    expect(tf.getKernel('MedinetsDeformIm2Col', 'cpu')).toBeDefined();
+    tf.dispose([x, off, m, k, fast]);
   });
 
   it('rejects bad shapes and options with errors naming the argument', () => {

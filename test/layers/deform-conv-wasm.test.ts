@@ -69,12 +69,13 @@ describe('deformConv2d kernels on wasm', () => {
     });
   }
 
-  it('DeformConv2D equals tf.conv2d at initialisation', () => {
+  it('DeformConv2D equals 0.5·tf.conv2d at initialisation (mask σ(0), DCNv2)', () => {
     const layer = new DeformConv2D({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', seed: 1 });
     const x = randn([2, 7, 5, 4], 1);
     const y = layer.apply(x) as tf.Tensor;
-    const ref = tf.conv2d(x as tf.Tensor4D, layer.getWeights()[0] as tf.Tensor4D, 2, 'same');
+    const conv = tf.conv2d(x as tf.Tensor4D, layer.getWeights()[0] as tf.Tensor4D, 2, 'same');
+    const ref = tf.mul(conv, 0.5);
     expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
-    tf.dispose([x, y, ref]);
+    tf.dispose([x, y, conv, ref]);
   });
 });

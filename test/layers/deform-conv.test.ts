@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DeformConv2D, type DeformConv2DOptions } from '../../src/layers';
 import {
@@ -25,19 +26,80 @@ describe('DeformConv2D', () => {
       'same',
     ],
   ];
+  // The offset conv starts at zero: offsets 0 and mask σ(0) = 0.5 (DCNv2), or 2·σ(0) = 1 with
+  // '2sigmoid'; unmodulated, the mask is 1. The bias starts at zero.
   for (const [name, opts, pad] of atInit) {
-    it(`equals tf.conv2d at initialisation: ${name}`, () => {
-      const layer = new DeformConv2D({ ...opts, seed: 1 });
-      const x = randn([2, 9, 7, 6], 1);
+    for (const modulation of ['sigmoid', '2sigmoid'] as const) {
+      const scale = opts.modulated === false || modulation === '2sigmoid' ? 1 : 0.5;
+      it(`equals ${scale}·tf.conv2d at initialisation (${modulation}): ${name}`, () => {
+        const layer = new DeformConv2D({ ...opts, modulation, seed: 1 });
+        const x = randn([2, 9, 7, 6], 1);
+        const y = layer.apply(x) as tf.Tensor;
+        const [kernel] = layer.getWeights();
+        const s = opts.strides ?? 1;
+        const conv = tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, s, pad, 'NHWC', opts.dilation ?? 1);
+        const ref = tf.mul(conv, scale);
+        expect(y.shape).toEqual(ref.shape);
+        expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
+        tf.dispose([x, y, conv, ref]);
+      });
+    }
+  }
+
+  interface Arr {
+    shape: number[];
+    data: number[];
+  }
+  const layerFixture = JSON.parse(
+    readFileSync(new URL('../fixtures/layers/deform_conv_layer.json', import.meta.url), 'utf8'),
+  ) as {
+    cases: (Record<'x' | 'kernel' | 'bias' | 'offsetKernel' | 'offsetBias' | 'y', Arr> & {
+      name: string;
+      options: {
+        filters: number;
+        kernelSize: number;
+        strides: number;
+        padding: number;
+        offsetGroups: number;
+      };
+    })[];
+  };
+  for (const c of layerFixture.cases) {
+    it(`matches torchvision's DCNv2 layer (mask = sigmoid(logits)) by default: ${c.name}`, () => {
+      const T = (a: Arr): tf.Tensor => tf.tensor(a.data, a.shape);
+      const x = T(c.x);
+      const layer = new DeformConv2D(c.options);
+      layer.apply(x);
+      const weights = [T(c.kernel), T(c.bias), T(c.offsetKernel), T(c.offsetBias)];
+      layer.setWeights(weights);
       const y = layer.apply(x) as tf.Tensor;
-      const [kernel] = layer.getWeights();
-      const s = opts.strides ?? 1;
-      const ref = tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, s, pad, 'NHWC', opts.dilation ?? 1);
-      expect(y.shape).toEqual(ref.shape);
-      expect(maxAbsDiff(y, ref)).toBeLessThan(1e-5);
-      tf.dispose([x, y, ref]);
+      expect(y.shape).toEqual(c.y.shape);
+      expect(maxAbsDiff(y, c.y.data)).toBeLessThan(1e-4);
+      // The former 2·σ modulation gives a different layer on the same weights.
+      const old = new DeformConv2D({ ...c.options, modulation: '2sigmoid' });
+      old.apply(x);
+      old.setWeights(weights);
+      const yOld = old.apply(x) as tf.Tensor;
+      expect(maxAbsDiff(yOld, c.y.data)).toBeGreaterThan(1e-2);
+      tf.dispose([x, y, yOld, ...weights]);
     });
   }
+
+  it("keeps 'modulation' in its config; a config saved without it loads as '2sigmoid'", () => {
+    const layer = new DeformConv2D({ filters: 2, kernelSize: 3 });
+    expect(layer.modulation).toBe('sigmoid');
+    const cfg = layer.getConfig();
+    expect(cfg.modulation).toBe('sigmoid');
+    const load = (c: tf.serialization.ConfigDict): DeformConv2D =>
+      DeformConv2D.fromConfig(DeformConv2D, c) as DeformConv2D;
+    expect(load(cfg).modulation).toBe('sigmoid');
+    expect(load({ ...cfg, modulation: '2sigmoid' }).modulation).toBe('2sigmoid');
+    const { modulation: _dropped, ...legacy } = cfg;
+    expect(load(legacy).modulation).toBe('2sigmoid');
+    expect(() => new DeformConv2D({ filters: 2, kernelSize: 3, modulation: 'tanh' as never })).toThrow(
+      /modulation/,
+    );
+  });
 
   it('gives odd-size output shapes that agree with computeOutputShape', () => {
     const cases: DeformConv2DOptions[] = [
@@ -100,6 +162,10 @@ describe('DeformConv2D', () => {
     );
     await expectSaveLoadIdentical(
       () => new DeformConv2D({ filters: 2, kernelSize: 3, padding: 'same' }),
+      [[5, 5, 3]],
+    );
+    await expectSaveLoadIdentical(
+      () => new DeformConv2D({ filters: 2, kernelSize: 3, padding: 'same', modulation: '2sigmoid' }),
       [[5, 5, 3]],
     );
   });

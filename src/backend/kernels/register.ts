@@ -1,18 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
-import { batchMatMulEntries } from './batch_matmul';
-import { batchNormEntries, installFusedBatchNorm } from './batch_norm';
-import { cpuBinaryEntries } from './cpu_binary';
-import { cpuConvEntries } from './cpu_conv';
-import { depthwiseGradEntries } from './depthwise_grad';
+import { batchMatMulEntries } from './batch-matmul';
+import { batchNormEntries, installFusedBatchNorm } from './batch-norm';
+import { cpuBinaryEntries } from './cpu-binary';
+import { cpuConvEntries } from './cpu-conv';
+import { deformCol2imEntries } from './deform-col2im';
+import { deformGemmEntries } from './deform-gemm';
+import { deformIm2colEntries } from './deform-im2col';
+import { depthwiseGradEntries } from './depthwise-grad';
 import { gatherEntries, gatherNdGradient } from './gather';
 import { identityEntries } from './identity';
-import { nativeEntries } from './native_kernels';
-import { poolGradEntries } from './pool_grad';
+import { nativeEntries } from './native-kernels';
+import { poolGradEntries } from './pool-grad';
 import { reduceEntries } from './reduce';
-import { resizeGradEntries } from './resize_grad';
+import { resizeGradEntries } from './resize-grad';
 import { tileEntries } from './tile';
-import { wasmConvEntries } from './wasm_conv';
+import { wasmConvEntries } from './wasm-conv';
 
 let done = false;
 
@@ -39,6 +42,9 @@ export function registerTrainingKernels(): void {
       ...identityEntries,
       ...batchNormEntries,
       ...nativeEntries,
+      ...deformIm2colEntries,
+      ...deformCol2imEntries,
+      ...deformGemmEntries,
     ]);
     installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

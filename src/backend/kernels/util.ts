@@ -35,6 +35,16 @@ export function allocFloat(
   return { info, data: data as Float32Array };
 }
 
+/**
+ * A float32 output tensor holding a copy of `values` (computed in JS). Allocating may move the
+ * wasm heap: take no view of an input after calling it.
+ */
+export function fromValues(backend: KernelBackend, shape: number[], values: Float32Array): TensorInfo {
+  const out = allocFloat(backend, shape);
+  out.data.set(values);
+  return out.info;
+}
+
 /** An output tensor of a numeric dtype and a writable view of its storage (see {@link allocFloat}). */
 export function alloc(
   backend: KernelBackend,
@@ -112,13 +122,15 @@ export function isNHWC(attrs: NamedAttrMap): boolean {
 
 /**
  * The channels-last geometry of a 2-D convolution of `xShape` by `fShape` from a kernel's
- * attributes (strides, pad, dimRoundingMode); `dilations` defaults to 1.
+ * attributes (strides, pad, dimRoundingMode); `dilations` defaults to 1. The one geometry
+ * helper of the kernels (regular and depthwise convolutions and their gradients).
  */
 export function conv2DInfoNHWC(
   xShape: number[],
   fShape: number[],
   attrs: NamedAttrMap,
   dilations: unknown = 1,
+  depthwise = false,
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -127,7 +139,7 @@ export function conv2DInfoNHWC(
     (dilations as [number, number] | number | undefined) ?? 1,
     attrs.pad as 'valid',
     attrs.dimRoundingMode as 'floor' | undefined,
-    false,
+    depthwise,
     'channelsLast',
   );
 }

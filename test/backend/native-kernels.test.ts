@@ -20,7 +20,7 @@ import {
   randn,
   relErr,
   runKernel,
-} from './kernel_helpers';
+} from './kernel-helpers';
 
 const TOL = 1e-4;
 const available = nativeKernelsInUse().active;

@@ -5,7 +5,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { withNative } from './native_kernels';
+import { withNative } from './native-kernels';
 import type { KernelEntry } from './registry';
 import { release, transposeK } from './util';
 

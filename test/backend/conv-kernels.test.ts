@@ -3,9 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
-// The wasm / JS kernels themselves: the native addon (tested in native_kernels.test.ts) is off here.
+// The wasm / JS kernels themselves: the native addon (tested in native-kernels.test.ts) is off here.
 
-import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel_helpers';
+import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel-helpers';
 
 const TOL = 1e-4;
 

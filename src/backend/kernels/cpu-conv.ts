@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
-import { withNative } from './native_kernels';
+import { withNative } from './native-kernels';
 import type { KernelEntry } from './registry';
 import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
 

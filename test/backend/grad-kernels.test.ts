@@ -4,10 +4,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
-// The wasm / JS kernels themselves: the native addon (tested in native_kernels.test.ts) is off here.
+// The wasm / JS kernels themselves: the native addon (tested in native-kernels.test.ts) is off here.
 
 import { stockKernel } from '../../src/backend/kernels/registry';
-import { randn, relErr, runKernel, type Input } from './kernel_helpers';
+import { randn, relErr, runKernel, type Input } from './kernel-helpers';
 
 const TOL = 1e-4;
 

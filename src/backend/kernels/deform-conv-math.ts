@@ -6,7 +6,9 @@
  * Sampling follows torchvision's `deform_conv2d` exactly, boundary cases included: a sample at
  * (y, x) is zero unless -1 < y < H and -1 < x < W, and each of its four bilinear corners
  * contributes only when inside the image; offset gradients use the same floor-based cell.
+ * The kernels of `deform-im2col.ts` and `deform-col2im.ts` run these loops.
  */
+import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 
 /** Geometry of one deformable convolution, all in pixels. */
 export interface DeformGeometry {
@@ -218,4 +220,14 @@ export function deformCol2im(
     }
   }
   return { dx, dOffset, dMask };
+}
+
+/**
+ * The geometry the deformable-convolution kernels receive in their attributes, as
+ * `{ geometry }` (tfjs hands attributes through unchanged, objects included).
+ */
+export function geometryAttr(attrs: NamedAttrMap): DeformGeometry {
+  const g = (attrs as unknown as { geometry?: DeformGeometry }).geometry;
+  if (g == null) throw new Error("medinets: deformable-convolution kernels need the 'geometry' attribute");
+  return g;
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels, suspendTrainingKernels } from '../../src/backend';
-import { BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch_norm';
+import { BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch-norm';
 
 afterAll(async () => {
   registerTrainingKernels();

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat } from './util';
+import { allocFloat, conv2DInfoNHWC, viewFloat } from './util';
 
 interface DepthwiseAttrs {
   strides: number | [number, number];
@@ -10,18 +9,6 @@ interface DepthwiseAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   filterShape?: [number, number, number, number];
   inputShape?: [number, number, number, number];
-}
-
-function info(xShape: number[], filterShape: number[], a: DepthwiseAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    a.strides,
-    a.dilations,
-    a.pad as 'valid',
-    a.dimRoundingMode,
-    true,
-  );
 }
 
 /** dW[i, j, c, m] = sum over n, oy, ox of x[n, oy*s + i*d - pt, ox*s + j*d - pl, c] dy[n, oy, ox, c*M + m]. */
@@ -34,7 +21,7 @@ function backpropFilter(args: {
   const a = args.attrs as unknown as DepthwiseAttrs;
   const { x, dy } = inputs;
   const fs = a.filterShape as [number, number, number, number];
-  const ci = info(x.shape, fs, a);
+  const ci = conv2DInfoNHWC(x.shape, fs, args.attrs, a.dilations, true);
   const [kh, kw, c, m] = fs;
   const out = allocFloat(backend, fs);
   const xs = viewFloat(backend, x);
@@ -77,7 +64,7 @@ function backpropInput(args: {
   const a = args.attrs as unknown as DepthwiseAttrs;
   const { dy, filter } = inputs;
   const xShape = a.inputShape as [number, number, number, number];
-  const ci = info(xShape, filter.shape, a);
+  const ci = conv2DInfoNHWC(xShape, filter.shape, args.attrs, a.dilations, true);
   const [kh, kw, c, m] = filter.shape as [number, number, number, number];
   const out = allocFloat(backend, xShape);
   const wt = viewFloat(backend, filter);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { withNative } from './native_kernels';
+import { withNative } from './native-kernels';
 import type { KernelEntry } from './registry';
-import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
+import { allocFloat, callKernel, conv2DInfoNHWC, release, transposeK, viewFloat } from './util';
 
 type Pad = 'valid' | 'same' | number | number[][];
 
@@ -18,25 +18,6 @@ interface BackpropInputAttrs {
   pad: Pad;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   inputShape: [number, number, number, number];
-}
-
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  strides: number | [number, number],
-  pad: Pad,
-  dimRoundingMode: 'floor' | 'round' | 'ceil' | undefined,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    1,
-    pad as 'valid',
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
 }
 
 /**
@@ -70,7 +51,7 @@ function conv2DBackpropFilterWasm(args: {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   const { x, dy } = inputs;
-  const info = convInfo(x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const info = conv2DInfoNHWC(x.shape, attrs.filterShape, args.attrs);
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [ho, wo] = [info.outHeight, info.outWidth];
@@ -180,7 +161,7 @@ function conv2DBackpropInputWasm(args: {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as BackpropInputAttrs;
   const { dy, filter } = inputs;
-  const info = convInfo(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+  const info = conv2DInfoNHWC(attrs.inputShape, filter.shape, args.attrs);
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [kh, kw, cin] = filter.shape as [number, number, number, number];
   const pt = info.padInfo.top;
