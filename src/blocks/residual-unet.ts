@@ -8,7 +8,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UpsampleBilinear } from '../layers/upsample-bilinear';
 import { TORCH_BN, convBnAct } from './conv-bn-act';
-import { apply, hwc } from './graph';
+import { apply, dense, hwc } from './graph';
 import type { KernelInit } from './init';
 import { outConv, padOrCropTo, torchConvBnRelu, unetUp, type UpsampleMode } from './unet';
 
@@ -68,12 +68,15 @@ export interface ResidualStageOptions {
  * One residual stage (x2..x5 of section 3.1). `[b, h, w, c] -> [b, ceil(h/s), ceil(w/s), filters]`.
  *
  * ```
- * projection 'main' (default):                   projection 'shortcut':
- * x -> entry -> cbr1 -> cbr2 [-> attn]            x -> entry -> cbr1 -> cbr2 [-> attn] --+
- *   -> conv3 (1x1) -> bn3 -------------+            |                                      add
- *   |                                  add          +-> short_conv (1x1, s) -> short_bn ---+
- *   +-> identity, or short_conv/bn ----+
- *       (1x1, s) when shapes differ
+ * projection 'main' (default):
+ *   x -> entry -> cbr1 -> cbr2 [-> attn] -> conv3 (1x1) -> bn3 --> add -> out
+ *   |                                                               ^
+ *   +------ identity (x2), or short_conv (1x1, stride s) -> short_bn +
+ *
+ * projection 'shortcut':
+ *   x -> entry -> cbr1 -> cbr2 [-> attn] --> add -> out
+ *   |                                         ^
+ *   +-- short_conv (1x1, stride s) -> short_bn
  * ```
  * (`cbr` = conv 3x3 -> BN -> ReLU.) Layers: the entry's, `${name}_conv1`, `${name}_bn1`,
  * `${name}_relu1`, `${name}_conv2`, `${name}_bn2`, `${name}_relu2`, `${name}_attn` (when
@@ -275,13 +278,7 @@ export function residualUNetClassifierHead(
   g = o.headConv(g);
   const fused = o.fuse ? o.fuse(g, low) : g;
   let y = apply(tfl.layers.globalAveragePooling2d({ name: 'head_avgpool' }), fused);
-  y = apply(
-    tfl.layers.dense({ units: o.hiddenUnits, kernelInitializer: o.init?.kernel(), name: 'head_fc1' }),
-    y,
-  );
+  y = dense(y, { units: o.hiddenUnits, name: 'head_fc1', init: o.init });
   y = apply(tfl.layers.activation({ activation: 'relu', name: 'head_fc1_relu' }), y);
-  return apply(
-    tfl.layers.dense({ units: o.classes, kernelInitializer: o.init?.kernel(), name: 'logits' }),
-    y,
-  );
+  return dense(y, { units: o.classes, name: 'logits', init: o.init });
 }

@@ -104,22 +104,34 @@ const MODEL_REGISTRY: { [N in ModelName]: ModelEntry<ModelBuilders[N]> } = {
   InceptionV3: entry(InceptionV3, 'Inception-v3, Keras applications exact (23,851,784 params)'),
   ResDenseFusion: entry(
     ResDenseFusion,
-    'Doc 000: ResNet101 + DenseNet121 trunks, projected, added, GAP, softmax',
+    'CT slice classifier: ResNet101 + DenseNet121 trunks, projected, added, GAP (Trinh & Nguyen 2021)',
   ),
-  PneumoniaCNN: entry(PneumoniaCNN, 'Doc 004: custom CNN, 128x128x1 (2,525,121 params)'),
-  VGG16Transfer: entry(VGG16Transfer, 'Doc 004: frozen VGG16 base + dense 512-128-1 (31,558,209 params)'),
-  EmbeddingNet: entry(EmbeddingNet, 'Doc 002: DenseNet169 + 3 dense -> 512-d L2-normalised embedding'),
-  SimpleCNN: entry(SimpleCNN, 'Doc 001: small conv-ReLU-maxpool baseline, GAP, dense'),
-  SmallVGG: entry(SmallVGG, 'Doc 001: VGG-style net, 4 conv + 2 fully connected layers'),
+  PneumoniaCNN: entry(
+    PneumoniaCNN,
+    'Chest X-ray pneumonia CNN, 128x128x1 (2,525,121 params; Kermany-data Keras model)',
+  ),
+  VGG16Transfer: entry(
+    VGG16Transfer,
+    'Transfer classifier: frozen VGG16 base + dense 512-128-1 (31,558,209 params)',
+  ),
+  EmbeddingNet: entry(
+    EmbeddingNet,
+    'Metric-learning embedding: DenseNet169 + 3 dense -> 512-d unit vector (triplet loss)',
+  ),
+  SimpleCNN: entry(SimpleCNN, 'Small CT classifier baseline: conv-ReLU-maxpool blocks, GAP, dense'),
+  SmallVGG: entry(SmallVGG, 'Small VGG-style CT classifier: 4 conv + 2 fully connected layers'),
   ThesisVGG: entry(
     ThesisVGG,
     'Deprecated name of SmallVGG (model named ThesisVGG); removed in the next release',
   ),
-  UNet: entry(UNet, "Doc 001: UNet (bilinear | transpose Up), head 'classify' | 'segment'"),
-  ResUNet: entry(ResUNet, 'Doc 001: residual UNet skeleton of section 3.1, plain convs'),
-  ResUNetECSA: entry(ResUNetECSA, 'Doc 001: ResUNet + ECAsE (sSE + ECA) after the bottleneck'),
-  ResUNetFPRM: entry(ResUNetFPRM, 'Doc 001: ResUNet + FPRM fusing pooled semantics with the decoder map'),
-  DResUNet: entry(DResUNet, 'Doc 001: deformable-conv residual UNet with ECAsE and FPRM (section 3.1)'),
+  UNet: entry(
+    UNet,
+    "UNet (bilinear | transpose Up) as classifier or segmenter (head 'classify' | 'segment')",
+  ),
+  ResUNet: entry(ResUNet, 'Residual UNet classifier/segmenter, plain conv entries (Xu, COVID-CT thesis)'),
+  ResUNetECSA: entry(ResUNetECSA, 'ResUNet + ECAsE attention (sSE + ECA) after the bottleneck'),
+  ResUNetFPRM: entry(ResUNetFPRM, 'ResUNet + FPRM head fusing pooled semantics with the decoder map'),
+  DResUNet: entry(DResUNet, 'Deformable-conv residual UNet with ECAsE and FPRM, for COVID-CT (Xu thesis)'),
 };
 
 /** Names accepted by {@link buildModel}. */

@@ -86,6 +86,25 @@ describe('one option vocabulary', () => {
   });
 });
 
+describe('explicit barrels', () => {
+  it("keep the builders' internals private", async () => {
+    const models = Object.keys(await import('../../src/models'));
+    const blocks = Object.keys(await import('../../src/blocks'));
+    for (const internal of [
+      'buildResidualUNet',
+      'layerSeed',
+      'resolveOptions',
+      'buildWith',
+      'MODEL_REGISTRY',
+    ]) {
+      expect(models).not.toContain(internal);
+    }
+    for (const internal of ['withKernelInit', 'kernelInit', 'hwc']) expect(blocks).not.toContain(internal);
+    expect(models).toEqual(expect.arrayContaining(['DResUNet', 'SmallVGG', 'buildModel', 'ThesisVGG']));
+    expect(blocks).toEqual(expect.arrayContaining(['KernelInit', 'convBnAct', 'apply', 'applyLayer']));
+  });
+});
+
 describe('deprecated names (kept one release)', () => {
   it('ThesisVGG is SmallVGG under its old name, with pooling as the top reduction', () => {
     const old = ThesisVGG({ inputShape: [20, 20, 1], filters: 2, hiddenUnits: 4, seed: 3, pooling: 'avg' });
