@@ -3,18 +3,11 @@
  * convolution across the pooled channel descriptor.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
+import { AttentionGate, type AttentionOptions } from './attention-base';
 import { ecaGate, type EcaPooling } from './attention-ops';
-import {
-  baseArgs,
-  channelsOf,
-  checkPositive,
-  glorot,
-  singleInput,
-  type CallKwargs,
-  type LayerBaseOptions,
-} from './layer-options';
+import { checkPositive } from './layer-options';
 
 /** The pooling modes ECA accepts. */
 export const ECA_POOLINGS: readonly EcaPooling[] = ['avg', 'max', 'avgmax'];
@@ -30,7 +23,7 @@ export function ecaKernelSize(channels: number, gamma = 2, beta = 1): number {
 }
 
 /** Options of {@link ECA}. */
-export interface ECAOptions extends LayerBaseOptions {
+export interface ECAOptions extends AttentionOptions {
   /** Odd 1-D kernel size across channels; default {@link ecaKernelSize} of the input channels. */
   kernelSize?: number;
   /** `gamma` of the adaptive kernel size. Default 2. */
@@ -43,8 +36,6 @@ export interface ECAOptions extends LayerBaseOptions {
    * descriptors, §2.3.4). Default `'avg'`.
    */
   pooling?: EcaPooling;
-  /** Seed of the kernel initialiser; unseeded when omitted. */
-  seed?: number;
 }
 
 /** Validates an explicit ECA kernel size: a positive odd integer. */
@@ -64,7 +55,7 @@ export function checkEcaKernel(k: number | undefined, cls: string): void {
  * Input and output `[batch, height, width, channels]`. Weight: `kernel [k, 1, 1]` (a Conv1D
  * kernel; torch's `Conv1d(1, 1, k).weight [1, 1, k]` transposed).
  */
-export class ECA extends tfl.layers.Layer {
+export class ECA extends AttentionGate {
   /** Name under which the class is registered for serialisation. */
   static className = 'ECA';
   /** The explicit kernel size, or `undefined` for the adaptive one. */
@@ -75,64 +66,41 @@ export class ECA extends tfl.layers.Layer {
   readonly beta: number;
   /** Spatial squeeze mode. */
   readonly pooling: EcaPooling;
-  /** Initialiser seed, if given. */
-  readonly seed: number | undefined;
-  private channels: number | null = null;
   private kernel: tfl.LayerVariable | null = null;
 
   /** @param opts See {@link ECAOptions}. */
   constructor(opts: ECAOptions = {}) {
-    super(baseArgs(opts));
+    super(opts);
     this.kernelSize = opts.kernelSize ?? undefined;
     this.gamma = opts.gamma ?? 2;
     this.beta = opts.beta ?? 1;
     this.pooling = opts.pooling ?? 'avg';
-    this.seed = opts.seed ?? undefined;
     checkEcaKernel(this.kernelSize, 'ECA');
     checkPositive(this.gamma, 'gamma', 'ECA');
     checkOneOf(this.pooling, ECA_POOLINGS, 'pooling', 'ECA');
-    this.inputSpec = [{ ndim: 4 }];
   }
 
-  /** The kernel size in use: the explicit one, or the adaptive one once built. */
+  /** The kernel size in use: the explicit one, or the adaptive one once the channels are known. */
   get effectiveKernelSize(): number | null {
     if (this.kernelSize !== undefined) return this.kernelSize;
     return this.channels === null ? null : ecaKernelSize(this.channels, this.gamma, this.beta);
   }
 
-  /** Creates the 1-D kernel once the channel count is known. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const c = channelsOf(inputShape, 'ECA');
-    this.channels = c;
-    const k = this.effectiveKernelSize as number;
-    this.kernel = this.addWeight('kernel', [k, 1, 1], 'float32', glorot(this.seed, 0));
-    this.inputSpec = [{ ndim: 4, axes: { [-1]: c } }];
-    this.built = true;
+  /** Creates the 1-D kernel `[k, 1, 1]`. */
+  protected override buildWeights(channels: number): void {
+    const k = this.kernelSize ?? ecaKernelSize(channels, this.gamma, this.beta);
+    this.kernel = this.kernelWeight('kernel', [k, 1, 1], 0);
   }
 
-  /** Applies the ECA gate to `[batch, height, width, channels]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = singleInput(inputs, this.channels, 'ECA');
-      return tf.mul(x, ecaGate(x, this.kernel!.read() as tf.Tensor3D, this.pooling));
-    });
+  /** `x ⊙ σ(conv1d_k(pool(x)))`. */
+  protected override attend(x: tf.Tensor4D): tf.Tensor {
+    return tf.mul(x, ecaGate(x, this.kernel!.read() as tf.Tensor3D, this.pooling));
   }
 
-  /** The output has the input's shape. */
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-  }
-
-  /** Every constructor option, so `fromConfig` rebuilds the same layer. */
-  override getConfig(): tf.serialization.ConfigDict {
-    const cfg: tf.serialization.ConfigDict = {
-      ...super.getConfig(),
-      gamma: this.gamma,
-      beta: this.beta,
-      pooling: this.pooling,
-    };
+  /** `gamma`, `beta`, `pooling` and, when explicit, `kernelSize`. */
+  protected override gateConfig(): tf.serialization.ConfigDict {
+    const cfg: tf.serialization.ConfigDict = { gamma: this.gamma, beta: this.beta, pooling: this.pooling };
     if (this.kernelSize !== undefined) cfg.kernelSize = this.kernelSize;
-    if (this.seed !== undefined) cfg.seed = this.seed;
     return cfg;
   }
 }

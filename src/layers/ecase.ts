@@ -3,23 +3,16 @@
  * max- and average-pooled descriptors, applied concurrently like scSE.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf } from '../util/checks';
+import { AttentionGate, type AttentionOptions } from './attention-base';
 import { combineGated, ecaGate, spatialGate, type AttentionCombine, type EcaPooling } from './attention-ops';
 import { checkEcaKernel, ECA_POOLINGS, ecaKernelSize } from './eca';
 import { ATTENTION_COMBINES } from './scse';
-import {
-  baseArgs,
-  channelsOf,
-  checkPositive,
-  glorot,
-  singleInput,
-  type CallKwargs,
-  type LayerBaseOptions,
-} from './layer-options';
+import { checkPositive } from './layer-options';
 
 /** Options of {@link ECAsE}. */
-export interface ECAsEOptions extends LayerBaseOptions {
+export interface ECAsEOptions extends AttentionOptions {
   /** Odd ECA kernel size; default {@link ecaKernelSize} of the input channels. */
   kernelSize?: number;
   /** `gamma` of the adaptive ECA kernel size. Default 2. */
@@ -32,8 +25,6 @@ export interface ECAsEOptions extends LayerBaseOptions {
   combine?: AttentionCombine;
   /** Bias in the sSE 1×1 convolution. Default `true`. */
   useBias?: boolean;
-  /** Seed of the kernel initialisers; unseeded when omitted. */
-  seed?: number;
 }
 
 /**
@@ -50,7 +41,7 @@ export interface ECAsEOptions extends LayerBaseOptions {
  * Input and output `[batch, height, width, channels]`. Weights: `sse_kernel [1,1,C,1]`,
  * `sse_bias [1]`, `eca_kernel [k,1,1]`.
  */
-export class ECAsE extends tfl.layers.Layer {
+export class ECAsE extends AttentionGate {
   /** Name under which the class is registered for serialisation. */
   static className = 'ECAsE';
   /** The explicit ECA kernel size, or `undefined` for the adaptive one. */
@@ -65,62 +56,44 @@ export class ECAsE extends tfl.layers.Layer {
   readonly combine: AttentionCombine;
   /** Whether the sSE conv has a bias. */
   readonly useBias: boolean;
-  /** Initialiser seed, if given. */
-  readonly seed: number | undefined;
-  private channels: number | null = null;
   private sseKernel: tfl.LayerVariable | null = null;
   private sseBias: tfl.LayerVariable | null = null;
   private ecaKernel: tfl.LayerVariable | null = null;
 
   /** @param opts See {@link ECAsEOptions}. */
   constructor(opts: ECAsEOptions = {}) {
-    super(baseArgs(opts));
+    super(opts);
     this.kernelSize = opts.kernelSize ?? undefined;
     this.gamma = opts.gamma ?? 2;
     this.beta = opts.beta ?? 1;
     this.pooling = opts.pooling ?? 'avgmax';
     this.combine = opts.combine ?? 'add';
     this.useBias = opts.useBias ?? true;
-    this.seed = opts.seed ?? undefined;
     checkEcaKernel(this.kernelSize, 'ECAsE');
     checkPositive(this.gamma, 'gamma', 'ECAsE');
     checkOneOf(this.pooling, ECA_POOLINGS, 'pooling', 'ECAsE');
     checkOneOf(this.combine, ATTENTION_COMBINES, 'combine', 'ECAsE');
-    this.inputSpec = [{ ndim: 4 }];
   }
 
-  /** Creates the sSE and ECA weights once the channel count is known. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const c = channelsOf(inputShape, 'ECAsE');
-    this.channels = c;
+  /** Creates the sSE and ECA weights. */
+  protected override buildWeights(c: number): void {
     const k = this.kernelSize ?? ecaKernelSize(c, this.gamma, this.beta);
-    this.sseKernel = this.addWeight('sse_kernel', [1, 1, c, 1], 'float32', glorot(this.seed, 0));
-    if (this.useBias) this.sseBias = this.addWeight('sse_bias', [1], 'float32', tfl.initializers.zeros());
-    this.ecaKernel = this.addWeight('eca_kernel', [k, 1, 1], 'float32', glorot(this.seed, 1));
-    this.inputSpec = [{ ndim: 4, axes: { [-1]: c } }];
-    this.built = true;
+    this.sseKernel = this.kernelWeight('sse_kernel', [1, 1, c, 1], 0);
+    if (this.useBias) this.sseBias = this.zerosWeight('sse_bias', [1]);
+    this.ecaKernel = this.kernelWeight('eca_kernel', [k, 1, 1], 1);
   }
 
-  /** Applies ECAsE to `[batch, height, width, channels]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = singleInput(inputs, this.channels, 'ECAsE');
-      const ws = tf.reshape(this.sseKernel!.read(), [this.channels as number, 1]) as tf.Tensor2D;
-      const sg = spatialGate(x, ws, this.sseBias ? (this.sseBias.read() as tf.Tensor1D) : null);
-      const eg = ecaGate(x, this.ecaKernel!.read() as tf.Tensor3D, this.pooling);
-      return combineGated(tf.mul(x, sg), tf.mul(x, eg), this.combine);
-    });
+  /** The sSE-gated and ECA-gated copies of `x`, merged. */
+  protected override attend(x: tf.Tensor4D): tf.Tensor {
+    const ws = tf.reshape(this.sseKernel!.read(), [this.channels as number, 1]) as tf.Tensor2D;
+    const sg = spatialGate(x, ws, this.sseBias ? (this.sseBias.read() as tf.Tensor1D) : null);
+    const eg = ecaGate(x, this.ecaKernel!.read() as tf.Tensor3D, this.pooling);
+    return combineGated(tf.mul(x, sg), tf.mul(x, eg), this.combine);
   }
 
-  /** The output has the input's shape. */
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-  }
-
-  /** Every constructor option, so `fromConfig` rebuilds the same layer. */
-  override getConfig(): tf.serialization.ConfigDict {
+  /** `gamma`, `beta`, `pooling`, `combine`, `useBias` and, when explicit, `kernelSize`. */
+  protected override gateConfig(): tf.serialization.ConfigDict {
     const cfg: tf.serialization.ConfigDict = {
-      ...super.getConfig(),
       gamma: this.gamma,
       beta: this.beta,
       pooling: this.pooling,
@@ -128,7 +101,6 @@ export class ECAsE extends tfl.layers.Layer {
       useBias: this.useBias,
     };
     if (this.kernelSize !== undefined) cfg.kernelSize = this.kernelSize;
-    if (this.seed !== undefined) cfg.seed = this.seed;
     return cfg;
   }
 }

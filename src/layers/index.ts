@@ -3,6 +3,7 @@
  * @module layers
  */
 export type { CallKwargs, LayerBaseOptions } from './layer-options';
+export { AttentionGate, type AttentionOptions } from './attention-base';
 export type { AttentionCombine, EcaPooling } from './attention-ops';
 export { ChannelSE, SqueezeExcite, type SqueezeExciteOptions } from './squeeze-excite';
 export { SpatialSE, type SpatialSEOptions } from './spatial-se';

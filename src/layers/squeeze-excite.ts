@@ -4,30 +4,20 @@
  * shaped kernels, so weights port from either family of reference code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkPositiveInt } from '../util/checks';
+import { AttentionGate, type AttentionOptions } from './attention-base';
 import { channelGate } from './attention-ops';
-import {
-  baseArgs,
-  channelsOf,
-  checkPositive,
-  glorot,
-  hiddenChannels,
-  singleInput,
-  type CallKwargs,
-  type LayerBaseOptions,
-} from './layer-options';
+import { checkPositive, hiddenChannels } from './layer-options';
 
 /** Options of {@link SqueezeExcite} and {@link ChannelSE}. */
-export interface SqueezeExciteOptions extends LayerBaseOptions {
+export interface SqueezeExciteOptions extends AttentionOptions {
   /** Bottleneck ratio r: the hidden width is `max(minChannels, floor(C / r))`. Default 16. */
   reduction?: number;
   /** Lower bound of the hidden width, so narrow inputs keep a bottleneck. Default 1. */
   minChannels?: number;
   /** Add biases to both projections. Default `true` (as Hu et al. and torch's defaults). */
   useBias?: boolean;
-  /** Seed of the Glorot-uniform kernel initialisers; unseeded when omitted. */
-  seed?: number;
 }
 
 /**
@@ -37,7 +27,7 @@ export interface SqueezeExciteOptions extends LayerBaseOptions {
  * Input and output `[batch, height, width, channels]`. Weights: `squeeze_kernel [C, Cr]`,
  * `squeeze_bias [Cr]`, `excite_kernel [Cr, C]`, `excite_bias [C]`.
  */
-export class SqueezeExcite extends tfl.layers.Layer {
+export class SqueezeExcite extends AttentionGate {
   /** Name under which the class is registered for serialisation. */
   static className = 'SqueezeExcite';
   /** Bottleneck ratio. */
@@ -46,10 +36,6 @@ export class SqueezeExcite extends tfl.layers.Layer {
   readonly minChannels: number;
   /** Whether the projections have biases. */
   readonly useBias: boolean;
-  /** Initialiser seed, if given. */
-  readonly seed: number | undefined;
-  /** Input channels, known once built. */
-  protected channels: number | null = null;
   /** Hidden width, known once built. */
   protected hidden = 0;
   private w1: tfl.LayerVariable | null = null;
@@ -59,15 +45,13 @@ export class SqueezeExcite extends tfl.layers.Layer {
 
   /** @param opts See {@link SqueezeExciteOptions}. */
   constructor(opts: SqueezeExciteOptions = {}) {
-    super(baseArgs(opts));
-    const cls = (this.constructor as typeof SqueezeExcite).className;
+    super(opts);
+    const cls = this.getClassName();
     this.reduction = opts.reduction ?? 16;
     this.minChannels = opts.minChannels ?? 1;
     this.useBias = opts.useBias ?? true;
-    this.seed = opts.seed ?? undefined;
     checkPositive(this.reduction, 'reduction', cls);
     checkPositiveInt(this.minChannels, 'minChannels', cls);
-    this.inputSpec = [{ ndim: 4 }];
   }
 
   /** Kernel shapes of the two projections; cSE overrides this with 1×1 conv shapes. */
@@ -78,51 +62,29 @@ export class SqueezeExcite extends tfl.layers.Layer {
     ];
   }
 
-  /** Creates the projection weights once the channel count is known. */
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const cls = (this.constructor as typeof SqueezeExcite).className;
-    const c = channelsOf(inputShape, cls);
-    this.channels = c;
+  /** Creates the two projections and their biases. */
+  protected override buildWeights(c: number): void {
     this.hidden = hiddenChannels(c, this.reduction, this.minChannels);
     const [s1, s2] = this.kernelShapes(c, this.hidden);
-    this.w1 = this.addWeight('squeeze_kernel', s1, 'float32', glorot(this.seed, 0));
-    if (this.useBias)
-      this.b1 = this.addWeight('squeeze_bias', [this.hidden], 'float32', tfl.initializers.zeros());
-    this.w2 = this.addWeight('excite_kernel', s2, 'float32', glorot(this.seed, 1));
-    if (this.useBias) this.b2 = this.addWeight('excite_bias', [c], 'float32', tfl.initializers.zeros());
-    this.inputSpec = [{ ndim: 4, axes: { [-1]: c } }];
-    this.built = true;
+    this.w1 = this.kernelWeight('squeeze_kernel', s1, 0);
+    if (this.useBias) this.b1 = this.zerosWeight('squeeze_bias', [this.hidden]);
+    this.w2 = this.kernelWeight('excite_kernel', s2, 1);
+    if (this.useBias) this.b2 = this.zerosWeight('excite_bias', [c]);
   }
 
-  /** Applies the channel gate to `[batch, height, width, channels]`. */
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: CallKwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const cls = (this.constructor as typeof SqueezeExcite).className;
-      const x = singleInput(inputs, this.channels, cls);
-      const c = this.channels as number;
-      const w1 = tf.reshape(this.w1!.read(), [c, this.hidden]) as tf.Tensor2D;
-      const w2 = tf.reshape(this.w2!.read(), [this.hidden, c]) as tf.Tensor2D;
-      const b1 = this.b1 ? (this.b1.read() as tf.Tensor1D) : null;
-      const b2 = this.b2 ? (this.b2.read() as tf.Tensor1D) : null;
-      return tf.mul(x, channelGate(x, w1, b1, w2, b2));
-    });
+  /** `x ⊙ σ(W2 · relu(W1 · GAP(x) + b1) + b2)`. */
+  protected override attend(x: tf.Tensor4D): tf.Tensor {
+    const c = this.channels as number;
+    const w1 = tf.reshape(this.w1!.read(), [c, this.hidden]) as tf.Tensor2D;
+    const w2 = tf.reshape(this.w2!.read(), [this.hidden, c]) as tf.Tensor2D;
+    const b1 = this.b1 ? (this.b1.read() as tf.Tensor1D) : null;
+    const b2 = this.b2 ? (this.b2.read() as tf.Tensor1D) : null;
+    return tf.mul(x, channelGate(x, w1, b1, w2, b2));
   }
 
-  /** The output has the input's shape. */
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-  }
-
-  /** Every constructor option, so `fromConfig` rebuilds the same layer. */
-  override getConfig(): tf.serialization.ConfigDict {
-    const cfg: tf.serialization.ConfigDict = {
-      ...super.getConfig(),
-      reduction: this.reduction,
-      minChannels: this.minChannels,
-      useBias: this.useBias,
-    };
-    if (this.seed !== undefined) cfg.seed = this.seed;
-    return cfg;
+  /** `reduction`, `minChannels`, `useBias`. */
+  protected override gateConfig(): tf.serialization.ConfigDict {
+    return { reduction: this.reduction, minChannels: this.minChannels, useBias: this.useBias };
   }
 }
 

@@ -2,7 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ChannelSE, ECA, ECAsE, ecaKernelSize, SCSE, SpatialSE, SqueezeExcite } from '../../src/layers';
+import {
+  AttentionGate,
+  ChannelSE,
+  ECA,
+  ECAsE,
+  ecaKernelSize,
+  SCSE,
+  SpatialSE,
+  SqueezeExcite,
+} from '../../src/layers';
 import {
   expectGradsReachAllWeights,
   expectNoLeak,
@@ -122,5 +131,41 @@ describe('option validation', () => {
     expect(() => new ECA({ kernelSize: 4 })).toThrow(/kernelSize/);
     expect(() => new ECA({ pooling: 'sum' as 'avg' })).toThrow(/pooling/);
     expect(() => new ECAsE({ kernelSize: 0 })).toThrow(/kernelSize/);
+  });
+});
+
+describe('the AttentionGate base', () => {
+  // The config keys each layer wrote before the shared base: saved models depend on them.
+  const KEYS: [() => tfl.layers.Layer, string[]][] = [
+    [() => new SqueezeExcite({ seed: 1 }), ['reduction', 'minChannels', 'useBias', 'seed']],
+    [() => new ChannelSE({}), ['reduction', 'minChannels', 'useBias']],
+    [() => new SpatialSE({ seed: 2 }), ['useBias', 'seed']],
+    [() => new SCSE({}), ['reduction', 'minChannels', 'useBias', 'combine']],
+    [() => new ECA({ kernelSize: 5 }), ['gamma', 'beta', 'pooling', 'kernelSize']],
+    [() => new ECAsE({ seed: 3 }), ['gamma', 'beta', 'pooling', 'combine', 'useBias', 'seed']],
+  ];
+  it('keeps every gate config as it was (no new key unless `channels` is given)', () => {
+    const base = Object.keys(new SpatialSE({}).getConfig()).filter((k) => k !== 'useBias');
+    for (const [make, own] of KEYS) {
+      const layer = make();
+      expect(layer).toBeInstanceOf(AttentionGate);
+      expect(Object.keys(layer.getConfig()).sort()).toEqual([...base, ...own].sort());
+    }
+  });
+
+  it('takes `channels` first: checked at build, in the config, and ECA sizes its kernel early', async () => {
+    const eca = new ECA({ channels: 256 });
+    expect(eca.effectiveKernelSize).toBe(5); // before build, from C = 256
+    expect(new ECA({}).effectiveKernelSize).toBeNull();
+    const cfg = new SCSE({ channels: 12, reduction: 4 }).getConfig();
+    const own = Object.keys(cfg).slice(Object.keys(cfg).indexOf('channels'));
+    expect(own).toEqual(['channels', 'reduction', 'minChannels', 'useBias', 'combine']);
+    expect(cfg.channels).toBe(12);
+    const layer = new SCSE({ channels: 12 });
+    const x8 = tf.zeros([1, 3, 3, 8]);
+    expect(() => layer.apply(x8)).toThrow(/SCSE: input must have 12 channels \(the 'channels' option\)/);
+    expect(() => new SpatialSE({ channels: 0 })).toThrow(/'channels'/);
+    await expectSaveLoadIdentical(() => new ECAsE({ channels: 12, seed: 4 }), [[5, 7, 12]]);
+    x8.dispose();
   });
 });
