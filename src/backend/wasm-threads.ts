@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,10 @@ export interface WasmThreadsOptions {
    */
   threads?: number;
   /**
-   * Folder for the pthread worker script the threaded binary needs in Node. Default
-   * `os.tmpdir()`. The file is named by a hash of its content, written atomically and reused.
+   * Folder under which the pthread worker script the threaded binary needs in Node is
+   * written. Default `os.tmpdir()`. The script goes into a fresh private directory made
+   * there (`fs.mkdtemp`, mode 0700, so no other user can plant or swap a file in it); it is
+   * never reused from an earlier run and is removed when the process exits.
    */
   cacheDir?: string;
 }
@@ -59,7 +60,7 @@ function wasmInitialised(): boolean {
  * `ERR_WORKER_PATH` of tfjs issue 3830). The script's `URL.createObjectURL` is pointed at the
  * package's own glue file, which the worker evaluates in place of the Blob it is sent.
  */
-function writeWorkerScript(req: NodeRequire, dir: string): string {
+function writeWorkerScript(req: NodeRequire, base: string): string {
   const gluePath = req.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const { wasmWorkerContents } = req(
     '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js',
@@ -71,14 +72,15 @@ function writeWorkerScript(req: NodeRequire, dir: string): string {
     `URL.createObjectURL = function () { return ${JSON.stringify(gluePath)}; };\n` +
     `URL.revokeObjectURL = function () {};\n` +
     body;
-  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  const file = join(dir, `medinets-wasm-pthread-${hash}.cjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file); // atomic: a concurrent process sees the whole file or none
-  }
+  // Issue 18: a predictable name in a shared temp dir, reused when present, let another user
+  // plant code that every pthread worker then ran. A directory made by mkdtemp is new, owned
+  // by this user and 0700, so nothing in it can have been written by anyone else; 'wx' makes
+  // the write fail rather than follow anything already there.
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'medinets-wasm-'));
+  const file = join(dir, 'pthread-worker.cjs');
+  writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return file;
 }
 
