@@ -1,7 +1,7 @@
 /** Internal: difficulty presets of the CT phantoms and the samplers of findings. */
 import { checkOneOf, checkRange } from '../util/checks';
 import type { Rng } from '../util/random';
-import type { CtDifficultyOptions, PhantomDifficulty } from './ct-phantoms';
+import type { CtDifficultyOptions, PhantomDifficulty } from './phantom-types';
 import type { CtLesion } from './ct-slice';
 import { checkPair, pick, pickWeighted } from './phantom-draw';
 

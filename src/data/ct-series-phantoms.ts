@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInt, checkRange } from '../util/checks';
 import { Rng, makeRng } from '../util/random';
 import { resolveCtKnobs, sampleDistractors, sampleFinding } from './ct-knobs';
-import type { CtDifficultyOptions } from './ct-phantoms';
+import type { CtDifficultyOptions } from './phantom-types';
 import {
   type CtLesion,
   finishSlice,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { Rng } from '../util/random';
 import { batchIndices } from './batching';
-import { decodeDicom } from './dicom';
+import { decodeDicomNamed } from './dicom';
 import { convertChannels, decodeImage } from './image';
 import { type SplitFractions, type SplitIndices, stratifiedSplit } from './splits';
 
@@ -61,7 +61,7 @@ async function loadPixels(path: string, channels: 1 | 3, scale: 'unit' | 'none')
     /\.(dcm|dicom)$/i.test(path) ||
     (bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d)
   ) {
-    const d = decodeDicom(bytes, path);
+    const d = await decodeDicomNamed('FileDataset.batches', bytes, path, {});
     const n = d.rows * d.columns;
     const gray = new Float32Array(n);
     // First frame; colour DICOM averaged to gray.

@@ -1,7 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import * as dicomParserNs from 'dicom-parser';
+import { inflateSync } from 'fflate';
+import { TRANSFER_SYNTAXES, frameDecoder, loadFrameDecoder } from './dicom-codecs';
+import { type PixelLayout, encapsulatedPixels, nativePixels } from './dicom-frames';
+import type { DicomVoiLut, DicomWindow } from './dicom-window';
 
 // dicom-parser is a UMD bundle: under ESM interop its API may sit on `default`.
 const dicomParser: typeof dicomParserNs =
@@ -21,8 +22,28 @@ export interface DicomImage {
    * `frames * rows * columns * samplesPerPixel` values, frame-major then row-major,
    * samples interleaved, with the modality LUT applied: value * RescaleSlope +
    * RescaleIntercept, i.e. Hounsfield units for CT (raw stored values when absent).
+   * MONOCHROME1 images are reflected (see `inverted`) unless `monochrome1: 'keep'`.
    */
   pixels: Float32Array;
+  /**
+   * PhotometricInterpretation of `pixels`: as stored ('MONOCHROME2' when absent), except
+   * 'RGB' for JPEG baseline colour frames, which the codec converts from YBR.
+   */
+  photometric: string;
+  /**
+   * True when the file was MONOCHROME1 (low values bright, as many CR/DX archives store
+   * X-rays) and `pixels` were reflected so that high values are bright, as in MONOCHROME2:
+   * `value' = invertConstant - value`. The windows are reflected the same way.
+   */
+  inverted: boolean;
+  /** `slope * (stored min + stored max) + 2 * intercept`: the reflection of `inverted`. */
+  invertConstant: number;
+  /** Every window of the header (WindowCenter/WindowWidth may hold several), in pixel units. */
+  windows: DicomWindow[];
+  /** The default window: the header's first, or null (see {@link applyDicomWindow}). */
+  window: DicomWindow | null;
+  /** The first VOI LUT of the header's VOI LUT Sequence, or null. */
+  voiLut: DicomVoiLut | null;
   /** PixelSpacing in mm as [row spacing, column spacing]; [1, 1] when the file has none. */
   spacing: [number, number];
   /** SliceThickness in mm, or null. */
@@ -40,8 +61,24 @@ export interface DicomImage {
     /** RescaleIntercept (0 when absent). */
     intercept: number;
   };
+  /** The transfer syntax: UID and name. */
+  transferSyntax: { uid: string; name: string };
   /** Selected header fields as strings (absent ones omitted): Modality, SeriesInstanceUID, ... */
   meta: Record<string, string>;
+}
+
+/** Options of {@link decodeDicom}. */
+export interface DicomDecodeOptions {
+  /**
+   * MONOCHROME1 images: 'invert' reflects the values so that high is bright (and says so in
+   * `inverted`); 'keep' returns the stored sense. Default 'invert'.
+   */
+  monochrome1?: 'invert' | 'keep';
+  /**
+   * Most samples (`rows * columns * frames * samplesPerPixel`) accepted; larger headers are
+   * refused before anything is allocated. Default 2^28 (1 GiB of float32).
+   */
+  maxSamples?: number;
 }
 
 const META_TAGS: Record<string, string> = {
@@ -63,13 +100,6 @@ const META_TAGS: Record<string, string> = {
   RescaleType: 'x00281054',
 };
 
-const UNCOMPRESSED = new Set([
-  '1.2.840.10008.1.2',
-  '1.2.840.10008.1.2.1',
-  '1.2.840.10008.1.2.2',
-  '1.2.840.10008.1.2.1.99',
-]);
-
 function numbers(ds: dicomParserNs.DataSet, tag: string): number[] | null {
   const s = ds.string(tag);
   if (s === undefined || s.trim() === '') return null;
@@ -77,83 +107,158 @@ function numbers(ds: dicomParserNs.DataSet, tag: string): number[] | null {
   return v.every(Number.isFinite) ? v : null;
 }
 
-/**
- * Decode DICOM bytes (uncompressed: implicit/explicit VR little endian, explicit big endian,
- * deflated). Compressed pixel data (JPEG, JPEG 2000, RLE...) is reported, not guessed at.
- * @param name what to call the file in errors (its path).
- */
-export function decodeDicom(bytes: Uint8Array, name = '<bytes>'): DicomImage {
+/** What dicom-parser threw: it throws strings, or `{ exception, dataSet }` objects. */
+function parserMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  const ex = (e as { exception?: unknown } | null)?.exception;
+  return typeof ex === 'string' ? ex : ex instanceof Error ? ex.message : 'unknown parser failure';
+}
+
+function inflater(arr: Uint8Array, position: number): Uint8Array {
+  const inflated = inflateSync(arr.subarray(position));
+  const full = new Uint8Array(position + inflated.length);
+  full.set(arr.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
+}
+
+function readWindows(ds: dicomParserNs.DataSet, reflect: number | null): DicomWindow[] {
+  const c = numbers(ds, 'x00281050') ?? [];
+  const w = numbers(ds, 'x00281051') ?? [];
+  const expl = (ds.string('x00281055') ?? '').split('\\');
+  const f = (ds.string('x00281056') ?? 'LINEAR').trim().toUpperCase();
+  const fn: DicomWindow['fn'] = f === 'SIGMOID' || f === 'LINEAR_EXACT' ? f : 'LINEAR';
+  const out: DicomWindow[] = [];
+  for (let i = 0; i < Math.min(c.length, w.length); i++) {
+    const center = c[i] as number;
+    out.push({
+      center: reflect === null ? center : reflect - center,
+      width: w[i] as number,
+      explanation: (expl[i] ?? '').trim(),
+      fn,
+    });
+  }
+  return out;
+}
+
+function readVoiLut(ds: dicomParserNs.DataSet): DicomVoiLut | null {
+  const item = ds.elements.x00283010?.items?.[0]?.dataSet;
+  const desc = item?.elements.x00283002;
+  const data = item?.elements.x00283006;
+  if (!item || !desc || !data) return null;
+  const entries = item.uint16('x00283002', 0) || 65536;
+  // The first mapped value is US or SS by the image's pixel representation.
+  const first =
+    (ds.uint16('x00280103') ?? 0) === 1 ? item.int16('x00283002', 1) : item.uint16('x00283002', 1);
+  const bits = item.uint16('x00283002', 2) ?? 16;
+  const n = Math.min(entries, Math.floor(data.length / 2));
+  const lut = new Uint16Array(n);
+  for (let i = 0; i < n; i++) lut[i] = item.uint16('x00283006', i) ?? 0;
+  return { firstMapped: first ?? 0, bits, data: lut, explanation: (item.string('x00283003') ?? '').trim() };
+}
+
+function decodeAs(fn: string, bytes: Uint8Array, name: string, options: DicomDecodeOptions): DicomImage {
+  const prefix = `${fn}: ${name}: `;
   const fail = (m: string): never => {
-    throw new Error(`readDicom: ${name}: ${m}`);
+    throw new Error(prefix + m);
   };
+  const { monochrome1 = 'invert', maxSamples = 2 ** 28 } = options;
+  if (monochrome1 !== 'invert' && monochrome1 !== 'keep')
+    fail(`option 'monochrome1' must be 'invert' or 'keep'; got ${String(monochrome1)}`);
+  if (!(bytes instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array`);
   let ds: dicomParserNs.DataSet;
   try {
     ds = dicomParser.parseDicom(bytes, {
-      inflater: ((arr: Uint8Array, position: number) => {
-        const inflated = inflateRawSync(arr.subarray(position));
-        const full = new Uint8Array(position + inflated.length);
-        full.set(arr.subarray(0, position), 0);
-        full.set(inflated, position);
-        return full;
-      }) as unknown as (arr: Uint8Array, position: number) => void,
+      inflater: inflater as unknown as (arr: Uint8Array, position: number) => void,
     });
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return fail(`not a readable DICOM file (${msg})`);
+    const m = parserMessage(e);
+    const cut = /past end|overread|beyond|end of buffer/i.test(m);
+    return fail(`${cut ? 'truncated or corrupt' : 'not a readable'} DICOM file (dicom-parser: ${m})`);
   }
-  const ts = ds.string('x00020010')?.trim() ?? '1.2.840.10008.1.2';
+  try {
+    return fromDataSet(ds, fail, monochrome1, maxSamples);
+  } catch (e) {
+    // Our own checks already name the file; anything else came from dicom-parser reading a
+    // corrupt element (it throws strings) and is reported as such.
+    if (e instanceof Error && e.message.startsWith(prefix)) throw e;
+    return fail(`corrupt DICOM data (${parserMessage(e)})`);
+  }
+}
+
+function fromDataSet(
+  ds: dicomParserNs.DataSet,
+  fail: (m: string) => never,
+  monochrome1: 'invert' | 'keep',
+  maxSamples: number,
+): DicomImage {
+  const uid = (ds.string('x00020010') ?? '').replace(/\0/g, '').trim() || '1.2.840.10008.1.2';
+  const syntax = TRANSFER_SYNTAXES[uid];
   const rows = ds.uint16('x00280010');
   const columns = ds.uint16('x00280011');
   const pixel = ds.elements.x7fe00010;
   if (!pixel || rows === undefined || columns === undefined)
     return fail('no image (missing Rows, Columns or PixelData)');
-  if (!UNCOMPRESSED.has(ts) || pixel.encapsulatedPixelData) {
+  if (!syntax) return fail(`unknown transfer syntax ${uid}`);
+  if (syntax.encoding === 'unsupported' || syntax.encoding === 'jpeg-extended')
     return fail(
-      `compressed transfer syntax ${ts} is not supported; decompress it first (e.g. gdcmconv --raw or dcmdjpeg)`,
+      `transfer syntax ${uid} (${syntax.name}) is not supported; decompress it first (e.g. gdcmconv --raw)`,
     );
-  }
   const bits = ds.uint16('x00280100') ?? 16;
   const stored = ds.uint16('x00280101') ?? bits;
-  const signed = (ds.uint16('x00280103') ?? 0) === 1;
   const spp = ds.uint16('x00280002') ?? 1;
-  const planar = ds.uint16('x00280006') ?? 0;
-  const frames = Math.max(1, Number.parseInt(ds.string('x00280008') ?? '1', 10) || 1);
+  const framesStr = ds.string('x00280008');
+  const frames = framesStr === undefined ? 1 : Number.parseInt(framesStr, 10);
+  if (rows < 1 || columns < 1) return fail(`image of ${rows}x${columns} pixels has no pixels`);
+  if (!(Number.isInteger(frames) && frames >= 1))
+    return fail(`NumberOfFrames '${framesStr}' is not a positive integer`);
+  if (spp !== 1 && spp !== 3) return fail(`SamplesPerPixel ${spp} is not supported (1 or 3)`);
   if (![8, 16, 32].includes(bits)) return fail(`BitsAllocated ${bits} is not supported (8, 16 or 32)`);
-  const perFrame = rows * columns * spp;
-  const count = perFrame * frames;
-  const need = (count * bits) / 8;
-  const buf = ds.byteArray;
-  if (pixel.dataOffset + need > buf.length || pixel.length < need) {
+  if (!(stored >= 1 && stored <= bits))
+    return fail(`BitsStored ${stored} must be 1..BitsAllocated (${bits})`);
+  const samples = rows * columns * frames * spp;
+  if (samples > maxSamples)
     return fail(
-      `truncated pixel data: needs ${need} bytes, file holds ${Math.min(pixel.length, buf.length - pixel.dataOffset)}`,
+      `${frames} frame(s) of ${rows}x${columns}x${spp} are ${samples} samples, more than maxSamples (${maxSamples})`,
     );
-  }
-  const little = ts !== '1.2.840.10008.1.2.2';
-  const view = new DataView(buf.buffer, buf.byteOffset + pixel.dataOffset, need);
   const slope = numbers(ds, 'x00281053')?.[0] ?? 1;
   const intercept = numbers(ds, 'x00281052')?.[0] ?? 0;
-  const shift = 32 - stored;
-  const pixels = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    let v: number;
-    if (bits === 8) v = signed ? view.getInt8(i) : view.getUint8(i);
-    else if (bits === 16) v = signed ? view.getInt16(2 * i, little) : view.getUint16(2 * i, little);
-    else v = signed ? view.getInt32(4 * i, little) : view.getUint32(4 * i, little);
-    // Signed data stored in fewer bits than allocated: sign-extend from BitsStored.
-    if (signed && stored < bits) v = (v << shift) >> shift;
-    pixels[i] = v * slope + intercept;
+  const signed = (ds.uint16('x00280103') ?? 0) === 1;
+  const layout: PixelLayout = {
+    rows,
+    columns,
+    frames,
+    samplesPerPixel: spp,
+    bitsAllocated: bits,
+    bitsStored: stored,
+    signed,
+    planar: ds.uint16('x00280006') ?? 0,
+    slope,
+    intercept,
+  };
+  const storedPhotometric = (ds.string('x00280004') ?? 'MONOCHROME2').trim() || 'MONOCHROME2';
+  let pixels: Float32Array;
+  if (syntax.encoding === 'native')
+    pixels = nativePixels(ds, pixel, layout, uid !== '1.2.840.10008.1.2.2', fail);
+  else {
+    if (syntax.encoding !== 'rle' && !frameDecoder(syntax.encoding))
+      return fail(
+        `transfer syntax ${uid} (${syntax.name}) needs its codec loaded first: use decodeDicomAsync or readDicom, which load it`,
+      );
+    pixels = encapsulatedPixels(dicomParser, ds, pixel, layout, syntax.encoding, storedPhotometric, fail);
   }
-  let out = pixels;
-  if (spp > 1 && planar === 1) {
-    // Colour-by-plane (RRR..GGG..BBB) to interleaved (RGBRGB..), frame by frame.
-    out = new Float32Array(count);
-    const n = rows * columns;
-    for (let f = 0; f < frames; f++) {
-      for (let s = 0; s < spp; s++)
-        for (let p = 0; p < n; p++)
-          out[f * perFrame + p * spp + s] = pixels[f * perFrame + s * n + p] as number;
-    }
-  }
+  // JPEG baseline colour comes out of the codec as RGB whatever YBR form it was stored in.
+  const photometric =
+    syntax.encoding === 'jpeg-baseline' && spp === 3 && storedPhotometric.startsWith('YBR')
+      ? 'RGB'
+      : storedPhotometric;
+  const lo = signed ? -(2 ** (stored - 1)) : 0;
+  const hi = signed ? 2 ** (stored - 1) - 1 : 2 ** stored - 1;
+  const invertConstant = slope * (lo + hi) + 2 * intercept;
+  const inverted = photometric === 'MONOCHROME1' && monochrome1 === 'invert';
+  if (inverted) for (let i = 0; i < pixels.length; i++) pixels[i] = invertConstant - (pixels[i] as number);
+  const windows = readWindows(ds, inverted ? invertConstant : null);
   const spacing = numbers(ds, 'x00280030') ?? numbers(ds, 'x00181164');
   const position = numbers(ds, 'x00200032');
   const orientation = numbers(ds, 'x00200037');
@@ -161,167 +266,95 @@ export function decodeDicom(bytes: Uint8Array, name = '<bytes>'): DicomImage {
   const thickness = numbers(ds, 'x00180050');
   const meta: Record<string, string> = {};
   for (const [key, tag] of Object.entries(META_TAGS)) {
-    const el = ds.elements[tag];
-    if (!el) continue;
+    if (!ds.elements[tag]) continue;
     const isUs = key === 'BitsAllocated' || key === 'BitsStored' || key === 'PixelRepresentation';
     const v = isUs ? String(ds.uint16(tag)) : ds.string(tag);
     if (v !== undefined && v !== '') meta[key] = v.trim();
   }
-  if (!meta.TransferSyntaxUID) meta.TransferSyntaxUID = ts;
+  if (!meta.TransferSyntaxUID) meta.TransferSyntaxUID = uid;
   return {
     rows,
     columns,
     frames,
     samplesPerPixel: spp,
-    pixels: out,
+    pixels,
+    photometric,
+    inverted,
+    invertConstant,
+    windows,
+    window: windows[0] ?? null,
+    voiLut: readVoiLut(ds),
     spacing: spacing && spacing.length >= 2 ? [spacing[0] as number, spacing[1] as number] : [1, 1],
     sliceThickness: thickness?.[0] ?? null,
     position: position && position.length === 3 ? (position as [number, number, number]) : null,
     orientation: orientation && orientation.length === 6 ? (orientation as DicomImage['orientation']) : null,
     instanceNumber: instance?.[0] ?? null,
     rescale: { slope, intercept },
+    transferSyntax: { uid, name: syntax.name },
     meta,
   };
 }
 
 /**
- * Read a DICOM file (or decode its bytes) into pixels in the modality's units (Hounsfield
- * units for CT) with spacing, position and header fields. Errors name the file.
+ * Decode DICOM bytes, in Node or the browser: uncompressed (implicit/explicit VR little
+ * endian, explicit big endian, deflated), RLE Lossless and JPEG baseline; JPEG lossless,
+ * JPEG-LS and JPEG 2000 once their optional codec is loaded ({@link decodeDicomAsync} does
+ * that). Other transfer syntaxes are refused with an error naming them.
+ * @param bytes the file's bytes.
+ * @param name what to call the file in errors (its path). Default '<bytes>'.
+ * @throws Error naming `decodeDicom`, `name` and the problem (truncated, corrupt, too large,
+ *   unsupported transfer syntax).
  */
-export async function readDicom(pathOrBytes: string | Uint8Array): Promise<DicomImage> {
-  if (typeof pathOrBytes !== 'string') return decodeDicom(pathOrBytes);
-  let bytes: Uint8Array;
+export function decodeDicom(
+  bytes: Uint8Array,
+  name = '<bytes>',
+  options: DicomDecodeOptions = {},
+): DicomImage {
+  return decodeAs('decodeDicom', bytes, name, options);
+}
+
+/** The transfer syntax UID of DICOM bytes, without decoding them (null if unreadable). */
+function peekTransferSyntax(bytes: Uint8Array): string | null {
   try {
-    bytes = new Uint8Array(await readFile(pathOrBytes));
-  } catch (e) {
-    throw new Error(`readDicom: cannot read ${pathOrBytes} (${(e as Error).message})`);
+    const ds = dicomParser.parseDicom(bytes, { untilTag: 'x00020010' });
+    return (ds.string('x00020010') ?? '').replace(/\0/g, '').trim() || null;
+  } catch {
+    return null;
   }
-  return decodeDicom(bytes, pathOrBytes);
 }
 
-/** Options of {@link readDicomSeries}. */
-export interface DicomSeriesOptions {
-  /** Which series to read when the folder holds several (SeriesInstanceUID). */
-  seriesInstanceUID?: string;
-}
-
-/** A series of slices stacked into a volume. */
-export interface DicomVolume {
-  /** `slices * rows * columns * samplesPerPixel` values, slice-major, in the modality's units. */
-  pixels: Float32Array;
-  /** `[slices, rows, columns]` (multi-frame files contribute one slice per frame). */
-  shape: [number, number, number];
-  /** Voxel spacing in mm as [between slices, row, column]. */
-  spacing: [number, number, number];
-  /** The files in volume order. */
-  files: string[];
-  /** The SeriesInstanceUID read ('' when the files carry none). */
-  seriesInstanceUID: string;
-  /** Header fields of the first slice. */
-  meta: Record<string, string>;
-}
-
-function looksLikeDicom(bytes: Uint8Array, file: string): boolean {
-  if (
-    bytes.length >= 132 &&
-    bytes[128] === 0x44 &&
-    bytes[129] === 0x49 &&
-    bytes[130] === 0x43 &&
-    bytes[131] === 0x4d
-  )
-    return true;
-  return /\.(dcm|dicom|ima)$/i.test(file);
+/** Load the optional codec `bytes` need; the error message when it is missing. */
+export async function ensureDicomCodec(bytes: Uint8Array): Promise<string | null> {
+  const uid = peekTransferSyntax(bytes);
+  const syntax = uid ? TRANSFER_SYNTAXES[uid] : undefined;
+  if (!uid || !syntax) return null;
+  const missing = await loadFrameDecoder(syntax.encoding);
+  return missing && `transfer syntax ${uid} (${syntax.name}): ${missing}`;
 }
 
 /**
- * Read a folder of DICOM slices into one volume, ordered along the slice normal by
- * ImagePositionPatient (projected on the cross product of ImageOrientationPatient's row and
- * column directions), else by InstanceNumber, else by file name. Files that are not DICOM
- * (no `DICM` marker and no .dcm extension) are skipped; a corrupt DICOM file is an error
- * naming it, and so is a folder with several series unless `seriesInstanceUID` picks one.
+ * Decode DICOM bytes like {@link decodeDicom}, first importing the optional codec the
+ * transfer syntax needs (JPEG lossless, JPEG-LS, JPEG 2000).
+ * @throws Error naming `decodeDicomAsync`, `name` and the problem, including a missing codec.
  */
-export async function readDicomSeries(dir: string, options: DicomSeriesOptions = {}): Promise<DicomVolume> {
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isFile())
-      .map((d) => d.name)
-      .sort();
-  } catch (e) {
-    throw new Error(`readDicomSeries: cannot read folder ${dir} (${(e as Error).message})`);
+export async function decodeDicomAsync(
+  bytes: Uint8Array,
+  name = '<bytes>',
+  options: DicomDecodeOptions = {},
+): Promise<DicomImage> {
+  return decodeDicomNamed('decodeDicomAsync', bytes, name, options);
+}
+
+/** {@link decodeDicomAsync} with the calling function's name in errors. */
+export async function decodeDicomNamed(
+  fn: string,
+  bytes: Uint8Array,
+  name: string,
+  options: DicomDecodeOptions,
+): Promise<DicomImage> {
+  if (bytes instanceof Uint8Array) {
+    const missing = await ensureDicomCodec(bytes);
+    if (missing) throw new Error(`${fn}: ${name}: ${missing}`);
   }
-  const slices: Array<{ file: string; img: DicomImage }> = [];
-  for (const n of names) {
-    const file = join(dir, n);
-    const bytes = new Uint8Array(await readFile(file));
-    if (!looksLikeDicom(bytes, n)) continue;
-    slices.push({ file, img: decodeDicom(bytes, file) });
-  }
-  if (!slices.length) throw new Error(`readDicomSeries: no DICOM files in ${dir}`);
-  const uids = [...new Set(slices.map((s) => s.img.meta.SeriesInstanceUID ?? ''))];
-  let chosen = slices;
-  if (options.seriesInstanceUID !== undefined) {
-    chosen = slices.filter((s) => (s.img.meta.SeriesInstanceUID ?? '') === options.seriesInstanceUID);
-    if (!chosen.length)
-      throw new Error(
-        `readDicomSeries: ${dir} has no series ${options.seriesInstanceUID}; found ${uids.join(', ')}`,
-      );
-  } else if (uids.length > 1) {
-    throw new Error(
-      `readDicomSeries: ${dir} holds ${uids.length} series (${uids.join(', ')}); pass 'seriesInstanceUID' to pick one`,
-    );
-  }
-  const first = (chosen[0] as { img: DicomImage }).img;
-  for (const s of chosen) {
-    if (
-      s.img.rows !== first.rows ||
-      s.img.columns !== first.columns ||
-      s.img.samplesPerPixel !== first.samplesPerPixel
-    ) {
-      throw new Error(
-        `readDicomSeries: ${s.file} is ${s.img.rows}x${s.img.columns}x${s.img.samplesPerPixel} but the series is ${first.rows}x${first.columns}x${first.samplesPerPixel}`,
-      );
-    }
-  }
-  let key: (s: { file: string; img: DicomImage }) => number;
-  const o = first.orientation;
-  const havePos = chosen.every((s) => s.img.position !== null) && o !== null;
-  let normal: [number, number, number] = [0, 0, 1];
-  if (havePos && o) {
-    normal = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
-    key = (s) => {
-      const p = s.img.position as [number, number, number];
-      return p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
-    };
-  } else if (chosen.every((s) => s.img.instanceNumber !== null)) key = (s) => s.img.instanceNumber as number;
-  else key = () => 0;
-  const ordered = chosen
-    .map((s, i) => ({ s, k: key(s), i }))
-    .sort((a, b) => a.k - b.k || a.i - b.i)
-    .map((x) => x.s);
-  let dz = first.sliceThickness ?? 1;
-  if (havePos && ordered.length > 1) {
-    const d: number[] = [];
-    for (let i = 1; i < ordered.length; i++)
-      d.push(Math.abs(key(ordered[i] as (typeof ordered)[0]) - key(ordered[i - 1] as (typeof ordered)[0])));
-    d.sort((a, b) => a - b);
-    const med = d[Math.floor(d.length / 2)] as number;
-    if (med > 0) dz = med;
-  }
-  const frameSize = first.rows * first.columns * first.samplesPerPixel;
-  const total = ordered.reduce((s, x) => s + x.img.frames, 0);
-  const pixels = new Float32Array(total * frameSize);
-  let off = 0;
-  for (const s of ordered) {
-    pixels.set(s.img.pixels, off);
-    off += s.img.pixels.length;
-  }
-  return {
-    pixels,
-    shape: [total, first.rows, first.columns],
-    spacing: [dz, first.spacing[0], first.spacing[1]],
-    files: ordered.map((s) => s.file),
-    seriesInstanceUID: uids.length === 1 ? (uids[0] as string) : (options.seriesInstanceUID ?? ''),
-    meta: first.meta,
-  };
+  return decodeAs(fn, bytes, name, options);
 }

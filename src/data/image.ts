@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
-import { checkOneOf } from '../util/checks';
 import { type DecodedPng, decodePng } from './png-decode';
 
 /** A decoded raster image (PNG or JPEG). */
@@ -73,13 +71,22 @@ export function decodeImage(
 ): DecodedImage {
   const fmt = sniffImageFormat(bytes);
   let img: DecodedImage;
+  if (!(bytes instanceof Uint8Array))
+    throw new Error(`decodeImage: ${name}: expected the file's bytes as a Uint8Array`);
   if (fmt === 'png') img = decodePng(bytes, name);
   else if (fmt === 'jpeg') {
     try {
-      const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+      // jpeg-js checks the frame header against these limits before it allocates.
+      const d = jpeg.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: false,
+        maxResolutionInMP: 2 ** 28 / 1e6,
+        maxMemoryUsageInMB: 1024,
+      });
       img = { width: d.width, height: d.height, channels: 3, bitDepth: 8, data: d.data };
     } catch (e) {
-      throw new Error(`decodeImage: ${name}: corrupt or unsupported JPEG (${(e as Error).message})`);
+      const m = e instanceof Error ? e.message : String(e);
+      throw new Error(`decodeImage: ${name}: corrupt or unsupported JPEG (jpeg-js: ${m})`);
     }
   } else throw new Error(`decodeImage: ${name}: not a PNG or JPEG file`);
   return options.channels ? convertChannels(img, options.channels) : img;
@@ -91,23 +98,4 @@ export function imageToTensor(img: DecodedImage, scale: 'none' | 'unit' = 'none'
   const k = scale === 'unit' ? 1 / (img.bitDepth === 16 ? 65535 : 255) : 1;
   for (let i = 0; i < f.length; i++) f[i] = (img.data[i] as number) * k;
   return tf.tensor3d(f, [img.height, img.width, img.channels], 'float32');
-}
-
-/**
- * Read a PNG or JPEG file into a float32 `[height, width, channels]` tensor (the caller
- * disposes it). Errors name the file.
- */
-export async function readImage(path: string, options: ImageReadOptions = {}): Promise<tf.Tensor3D> {
-  const { scale = 'none' } = options;
-  checkOneOf(scale, ['none', 'unit'], 'scale', 'readImage');
-  if (options.channels !== undefined && ![1, 3, 4].includes(options.channels)) {
-    throw new Error(`readImage: 'channels' must be 1, 3 or 4; got ${options.channels}`);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new Error(`readImage: cannot read ${path} (${(e as Error).message})`);
-  }
-  return imageToTensor(decodeImage(bytes, path, options), scale);
 }

@@ -1,5 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { type DatasetItem, FileDataset } from './dataset';
 
 /** File extensions read as images by the layout readers. */
@@ -218,30 +219,27 @@ export interface CsvOptions extends LayoutOptions {
   classes?: string[];
 }
 
-function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
+/** RFC 4180 records (quoted commas, quotes and newlines) with the line each starts on. */
+function parseCsv(text: string, where: string, fn: string): Array<{ cells: string[]; line: number }> {
+  try {
+    const rows = parse(text, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    return rows
+      .filter((r) => r.record.some((c) => c !== ''))
+      .map((r) => ({ cells: r.record, line: r.info.lines }));
+  } catch (e) {
+    throw new Error(`${fn}: ${where} is not valid CSV (csv-parse: ${(e as Error).message})`);
   }
-  out.push(cur);
-  return out.map((s) => s.trim());
 }
 
 /**
- * A CSV of `path,label` rows (header row required; RFC 4180 quoting). Labels may be class
+ * A CSV of `path,label` rows (header row required; RFC 4180: quoted fields may hold commas,
+ * doubled quotes and newlines; parsed with csv-parse). Labels may be class
  * indices or class names. Relative paths resolve against the CSV's folder.
  */
 export async function csvDataset(csvPath: string, options: CsvOptions = {}): Promise<FileDataset> {
@@ -252,9 +250,9 @@ export async function csvDataset(csvPath: string, options: CsvOptions = {}): Pro
   } catch (e) {
     throw new Error(`${fn}: cannot read ${csvPath} (${(e as Error).message})`);
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new Error(`${fn}: ${csvPath} has no data rows`);
-  const header = parseCsvLine(lines[0] as string);
+  const records = parseCsv(text, csvPath, fn);
+  if (records.length < 2) throw new Error(`${fn}: ${csvPath} has no data rows`);
+  const header = (records[0] as { cells: string[] }).cells;
   const col = (name: string | undefined, fallback: number, opt: string): number => {
     if (name === undefined) return fallback;
     const k = header.indexOf(name);
@@ -274,12 +272,11 @@ export async function csvDataset(csvPath: string, options: CsvOptions = {}): Pro
       : col(options.labelColumn, 1, 'labelColumn');
   const sc = options.seriesColumn === undefined ? -1 : col(options.seriesColumn, -1, 'seriesColumn');
   const base = options.baseDir ?? dirname(resolve(csvPath));
-  const rows = lines.slice(1).map((l, i) => {
-    const cells = parseCsvLine(l);
+  const rows = records.slice(1).map(({ cells, line }) => {
     const p = cells[pc];
     const lab = cells[lc];
     if (!p || lab === undefined || lab === '')
-      throw new Error(`${fn}: ${csvPath} line ${i + 2} lacks a path or label: '${l}'`);
+      throw new Error(`${fn}: ${csvPath} line ${line} lacks a path or label: '${cells.join(',')}'`);
     return { path: isAbsolute(p) ? p : join(base, p), label: lab, series: sc >= 0 ? cells[sc] : undefined };
   });
   const numeric = rows.every((r) => /^\d+$/.test(r.label));

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'fflate';
 import * as nifti from 'nifti-reader-js';
 
 /** A decoded NIfTI-1 or NIfTI-2 image. */
@@ -34,52 +33,82 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
+/** Options of {@link decodeNifti}. */
+export interface NiftiDecodeOptions {
+  /** Most voxels accepted; larger headers are refused before anything is allocated. Default 2^28. */
+  maxVoxels?: number;
+}
+
+const BYTES_PER: Record<number, number> = {
+  2: 1,
+  4: 2,
+  8: 4,
+  16: 4,
+  64: 8,
+  256: 1,
+  512: 2,
+  768: 4,
+  1024: 8,
+  1280: 8,
+};
+
 /**
  * Decode NIfTI bytes (.nii, or gzip-compressed .nii.gz; NIfTI-1 and NIfTI-2; either byte
- * order) with `nifti-reader-js` for the header and our own typed reads for the voxels.
- * Corrupt or truncated input fails with an error naming `name`.
+ * order) with `nifti-reader-js` for the header and our own typed reads for the voxels, in
+ * Node or the browser (gzip through fflate). Corrupt, truncated or implausible input
+ * (negative or zero dimensions, a header claiming more than `maxVoxels`) fails with an
+ * error naming `name`, before the voxels are allocated.
+ * @param name what to call the file in errors. Default '<bytes>'.
+ * @param fn the function named in errors. Default 'decodeNifti'.
  */
-export function decodeNifti(bytes: Uint8Array, name = '<bytes>'): NiftiImage {
+export function decodeNifti(
+  bytes: Uint8Array,
+  name = '<bytes>',
+  fn = 'decodeNifti',
+  options: NiftiDecodeOptions = {},
+): NiftiImage {
   const fail = (m: string): never => {
-    throw new Error(`readNifti: ${name}: ${m}`);
+    throw new Error(`${fn}: ${name}: ${m}`);
   };
+  const { maxVoxels = 2 ** 28 } = options;
+  if (!(bytes instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array`);
   let buf = toArrayBuffer(bytes);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      buf = toArrayBuffer(new Uint8Array(gunzipSync(bytes)));
+      buf = toArrayBuffer(gunzipSync(bytes));
     } catch (e) {
       return fail(`corrupt or truncated gzip data (${(e as Error).message})`);
     }
   }
-  if (!nifti.isNIFTI(buf)) return fail('not a NIfTI-1/2 file (bad header size or magic)');
+  let isNifti = false;
+  try {
+    isNifti = nifti.isNIFTI(buf);
+  } catch {
+    isNifti = false;
+  }
+  if (!isNifti) return fail('not a NIfTI-1/2 file (bad header size or magic)');
   let header: nifti.NIFTI1 | nifti.NIFTI2;
   try {
     header = nifti.readHeader(buf);
   } catch (e) {
-    return fail(`unreadable header (${(e as Error).message})`);
+    return fail(`unreadable header (nifti-reader-js: ${e instanceof Error ? e.message : String(e)})`);
   }
   const ndim = header.dims[0] as number;
-  if (!(ndim >= 1 && ndim <= 7)) return fail(`invalid dim[0] = ${ndim}`);
-  const shape = header.dims.slice(1, 1 + ndim);
+  if (!(ndim >= 1 && ndim <= 7)) return fail(`invalid dim[0] = ${ndim} (1 to 7)`);
+  const shape = header.dims.slice(1, 1 + ndim).map(Number);
+  const bad = shape.findIndex((d) => !(Number.isInteger(d) && d >= 1));
+  if (bad >= 0) return fail(`dim[${bad + 1}] = ${shape[bad]} is not a positive integer`);
   while (shape.length > 1 && shape[shape.length - 1] === 1) shape.pop();
   const count = shape.reduce((a, b) => a * b, 1);
+  if (count > maxVoxels)
+    return fail(`header claims ${shape.join('x')} = ${count} voxels, more than maxVoxels (${maxVoxels})`);
   const code = header.datatypeCode;
-  const size: Record<number, number> = {
-    2: 1,
-    4: 2,
-    8: 4,
-    16: 4,
-    64: 8,
-    256: 1,
-    512: 2,
-    768: 4,
-    1024: 8,
-    1280: 8,
-  };
-  const bytesPer = size[code];
+  const bytesPer = BYTES_PER[code];
   if (bytesPer === undefined)
     return fail(`datatype ${code} is not supported (integer and real scalar types are)`);
   const offset = Number(header.vox_offset);
+  if (!(Number.isInteger(offset) && offset >= 0))
+    return fail(`vox_offset ${header.vox_offset} is not a byte offset`);
   if (offset + count * bytesPer > buf.byteLength) {
     return fail(
       `truncated: ${count} voxels of ${bytesPer} bytes need ${offset + count * bytesPer} bytes, file holds ${buf.byteLength}`,
@@ -137,16 +166,4 @@ export function decodeNifti(bytes: Uint8Array, name = '<bytes>'): NiftiImage {
     version: nifti.isNIFTI2(buf) ? 2 : 1,
     scale: { slope, intercept },
   };
-}
-
-/** Read a .nii / .nii.gz file (or decode its bytes). Errors name the file. */
-export async function readNifti(pathOrBytes: string | Uint8Array): Promise<NiftiImage> {
-  if (typeof pathOrBytes !== 'string') return decodeNifti(pathOrBytes);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(pathOrBytes));
-  } catch (e) {
-    throw new Error(`readNifti: cannot read ${pathOrBytes} (${(e as Error).message})`);
-  }
-  return decodeNifti(bytes, pathOrBytes);
 }

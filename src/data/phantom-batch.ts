@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInt, checkRange } from '../util/checks';
 import { Rng, makeRng } from '../util/random';
-import type { PhantomArrays, PhantomSet } from './ct-phantoms';
+import type { PhantomArrays, PhantomSet } from './phantom-types';
 import { balancedLabels } from './phantom-draw';
 
 /** Paints one image and its lesion mask (both `size * size`, zero-filled) in place. */

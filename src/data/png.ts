@@ -1,4 +1,4 @@
-import { deflateSync } from 'node:zlib';
+import { zlibSync } from 'fflate';
 
 /** Pixels to encode as PNG: `data` is row-major, `channels` values per pixel. */
 export interface PngImage {
@@ -46,7 +46,7 @@ const COLOR_TYPE = { 1: 0, 2: 4, 3: 2, 4: 6 } as const;
 
 /**
  * Encode pixels as a PNG file (8- or 16-bit gray, gray+alpha, RGB or RGBA; no interlace).
- * Uses node:zlib, so it runs in Node without a browser or native image library.
+ * Compresses with fflate, so it runs in Node and the browser without a native image library.
  * @returns the bytes of the file.
  */
 export function encodePng(image: PngImage): Uint8Array {
@@ -86,7 +86,7 @@ export function encodePng(image: PngImage): Uint8Array {
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', zlibSync(raw)),
     chunk('IEND', new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DicomVolume } from './dicom';
+import type { DicomVolume } from './dicom-series';
 import type { NiftiImage } from './nifti';
 
 /**

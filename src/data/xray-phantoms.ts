@@ -1,6 +1,6 @@
 import { checkOneOf, checkRange } from '../util/checks';
 import type { Rng } from '../util/random';
-import type { PhantomArrays, PhantomDifficulty, PhantomSet } from './ct-phantoms';
+import type { PhantomArrays, PhantomDifficulty, PhantomSet } from './phantom-types';
 import { paintPhantoms, phantomTensors } from './phantom-batch';
 import {
   addNoise,

@@ -55,6 +55,13 @@ beforeAll(() => {
     'path,label\n"img/a b.png",PNEUMONIA\nimg/c.png,NORMAL\nimg/d.png,PNEUMONIA\n',
   );
   writeFileSync(join(root, 'csv/bad.csv'), 'file,y\nimg/c.png,1\n');
+  // RFC 4180: a quoted field holding a newline, a comma and doubled quotes; CRLF line ends.
+  png(join(root, 'csv/img/odd, "name".png'), 8);
+  writeFileSync(
+    join(root, 'csv/rfc.csv'),
+    'path,label,note\r\n"img/odd, ""name"".png",PNEUMONIA,"two\r\nlines"\r\nimg/c.png,NORMAL,plain\r\n',
+  );
+  writeFileSync(join(root, 'csv/unclosed.csv'), 'path,label\n"img/c.png,NORMAL\n');
 });
 
 async function collect(
@@ -191,5 +198,19 @@ describe('csvDataset', () => {
       /no column 'path'/,
     );
     await expect(csvDataset(join(root, 'csv/none.csv'))).rejects.toThrow(/none\.csv/);
+  });
+
+  it('follows RFC 4180: quoted newlines, commas and quotes (issue 18 item 8)', async () => {
+    const ds = await csvDataset(join(root, 'csv/rfc.csv'));
+    expect(ds.items.map((i) => i.path)).toEqual([
+      join(root, 'csv/img/odd, "name".png'),
+      join(root, 'csv/img/c.png'),
+    ]);
+    expect(ds.labels).toEqual([1, 0]);
+    const { values } = await collect(ds, { batchSize: 2, shuffle: false });
+    expect(values).toEqual([[8, 6]]);
+    await expect(csvDataset(join(root, 'csv/unclosed.csv'))).rejects.toThrow(
+      /csvDataset: .*unclosed\.csv is not valid CSV \(csv-parse: .*quote/i,
+    );
   });
 });

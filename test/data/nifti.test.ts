@@ -58,7 +58,7 @@ describe('readNifti matches nibabel', () => {
   it('names the file when it is truncated, corrupt or not NIfTI', () => {
     const raw = new Uint8Array(readFileSync(join(DIR, 'functional.nii')));
     expect(() => decodeNifti(raw.subarray(0, raw.length - 100), 'f.nii')).toThrow(
-      /readNifti: f\.nii: truncated/,
+      /decodeNifti: f\.nii: truncated/,
     );
     const gz = gzipSync(raw);
     expect(() => decodeNifti(gz.subarray(0, 200), 'f.nii.gz')).toThrow(
