@@ -61,8 +61,13 @@ export interface DicomImage {
     /** RescaleIntercept (0 when absent). */
     intercept: number;
   };
-  /** The transfer syntax: UID and name. */
-  transferSyntax: { uid: string; name: string };
+  /** The transfer syntax of the file. */
+  transferSyntax: {
+    /** Its UID, e.g. '1.2.840.10008.1.2.5'. */
+    uid: string;
+    /** Its name, e.g. 'RLE Lossless'. */
+    name: string;
+  };
   /** Selected header fields as strings (absent ones omitted): Modality, SeriesInstanceUID, ... */
   meta: Record<string, string>;
 }
