@@ -2,6 +2,19 @@
  * What every builder does around its graph: make the build's {@link KernelInit} from `seed`
  * and `zeroInit`, build, then load `weights`; and the tops they share (Keras' `avg_pool` +
  * `predictions`, the `avg_pool` / `max_pool` of a model without its top).
+ *
+ * A new builder follows the same three steps (see `resnet.ts`):
+ * ```ts
+ * export function Net<O extends NetOptions>(options: O = {} as O): Built<O> {
+ *   const r = resolveOptions('Net', options, { inputShape: [224, 224, 3], minSize: 32, classes: 1000, name: 'net' });
+ *   // ...validate the family's own options, naming 'Net' and the option in each error...
+ *   return buildWith(options, (init) => {
+ *     const input = tfl.input({ shape: r.inputShape, name: 'input' });
+ *     const features = netTrunk(input, init); // every block gets `init`
+ *     return tfl.model({ inputs: input, outputs: kerasTop(features, r, init), name: r.name });
+ *   });
+ * }
+ * ```
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type Sym, apply, dense } from '../blocks/graph';
