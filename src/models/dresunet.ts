@@ -5,7 +5,8 @@
  * features in the classifier head.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DeformConv2D } from '../layers/deform-conv';
+import { DeformConv2D, type DeformModulation } from '../layers/deform-conv';
+import { checkOneOf } from '../util/checks';
 import { TORCH_BN } from '../blocks/conv-bn-act';
 import { activation, apply } from '../blocks/graph';
 import type { KernelInit } from '../blocks/init';
@@ -13,15 +14,21 @@ import type { StageEntryFn } from '../blocks/residual-unet';
 import type { Built } from './options';
 import { buildResidualUNet, ecaseAttention, fprmFusion, type ResUNetOptions } from './resunet';
 
-/** Options of {@link DResUNet} (those of ResUNet; default base width 64). */
-export type DResUNetOptions = ResUNetOptions;
+/** Options of {@link DResUNet}: those of ResUNet (default base width 64) and the deformable convs' modulation. */
+export interface DResUNetOptions extends ResUNetOptions {
+  /**
+   * How the deformable convs map their mask logits to the modulation: `'sigmoid'` (default;
+   * DCNv2 and torchvision) or `'2sigmoid'` (`2·sigmoid`, range (0, 2), medinets 0.1's).
+   */
+  modulation?: DeformModulation;
+}
 
 /**
  * Entry of x2..x5 in DResUNet: a 3x3 deformable conv v2 (stride 1 in x2, 2 in x3..x5, `same`
  * padding, no bias) -> BN -> ReLU; layers `${name}_deform`, `${name}_entry_bn`,
  * `${name}_entry_relu`.
  */
-export function deformEntry(init: KernelInit): StageEntryFn {
+function deformEntry(init: KernelInit, modulation: DeformModulation = 'sigmoid'): StageEntryFn {
   return (x, filters, strides, name) => {
     const d = apply(
       new DeformConv2D({
@@ -31,6 +38,7 @@ export function deformEntry(init: KernelInit): StageEntryFn {
         padding: 'same',
         useBias: false,
         name: `${name}_deform`,
+        modulation,
         seed: init.seed(),
       }),
       x,
@@ -41,9 +49,22 @@ export function deformEntry(init: KernelInit): StageEntryFn {
 }
 
 /** The head's 1x1 deformable conv v2 (`head_deform`, with bias) on the pooled `[b, 1, 1, c]` features. */
-function deformHeadConv(channels: number, init: KernelInit): (x: tfl.SymbolicTensor) => tfl.SymbolicTensor {
+function deformHeadConv(
+  channels: number,
+  init: KernelInit,
+  modulation: DeformModulation,
+): (x: tfl.SymbolicTensor) => tfl.SymbolicTensor {
   return (x) =>
-    apply(new DeformConv2D({ filters: channels, kernelSize: 1, name: 'head_deform', seed: init.seed() }), x);
+    apply(
+      new DeformConv2D({
+        filters: channels,
+        kernelSize: 1,
+        name: 'head_deform',
+        modulation,
+        seed: init.seed(),
+      }),
+      x,
+    );
 }
 
 /**
@@ -92,12 +113,14 @@ function deformHeadConv(channels: number, init: KernelInit): (x: tfl.SymbolicTen
  * - hidden width of the two dense layers: 128 (`hiddenUnits`).
  */
 export function DResUNet<O extends DResUNetOptions>(options: O = {} as O): Built<O> {
+  const { modulation = 'sigmoid' } = options;
+  checkOneOf(modulation, ['sigmoid', '2sigmoid'] as const, 'modulation', 'DResUNet');
   return buildResidualUNet(
     {
       name: 'DResUNet',
-      entry: deformEntry,
+      entry: (init) => deformEntry(init, modulation),
       bottleneckAttention: ecaseAttention,
-      headConv: deformHeadConv,
+      headConv: (channels, init) => deformHeadConv(channels, init, modulation),
       fuse: fprmFusion,
     },
     options,

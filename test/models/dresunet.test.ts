@@ -81,6 +81,19 @@ describe('DResUNet', () => {
     m.dispose();
   });
 
+  it("modulation: DCNv2's sigmoid by default, 2·sigmoid on request, on every deformable conv", () => {
+    const mods = (m: tfl.LayersModel): string[] =>
+      m.layers
+        .filter((l) => l.getClassName() === 'DeformConv2D')
+        .map((l) => l.getConfig().modulation as string);
+    const a = DResUNet({ inputShape: [16, 16, 1], filters: 2 });
+    const b = DResUNet({ inputShape: [16, 16, 1], filters: 2, modulation: '2sigmoid' });
+    expect(mods(a)).toEqual(Array(5).fill('sigmoid'));
+    expect(mods(b)).toEqual(Array(5).fill('2sigmoid'));
+    expect(() => DResUNet({ modulation: 'tanh' as 'sigmoid' })).toThrow(/DResUNet: 'modulation'/);
+    [a, b].forEach((m) => m.dispose());
+  });
+
   it('decoder depth and head pooling as read: three upsamplings, a global max pool of x22', () => {
     const count = (m: tfl.LayersModel, cls: string): number =>
       m.layers.filter((l) => l.getClassName() === cls).length;
