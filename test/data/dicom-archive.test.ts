@@ -208,3 +208,18 @@ describe('compressed transfer syntaxes', () => {
     }
   });
 });
+
+describe('VOI LUT', () => {
+  it('reads the VOI LUT Sequence and applies it as pydicom does (MR_small_voilut.dcm)', async () => {
+    const ref = (
+      JSON.parse(readFileSync(join(__dirname, '../fixtures/data/dicomdir/expected.json'), 'utf8')) as {
+        voiLut: { file: string; firstMapped: number; entries: number; windowed: number[] };
+      }
+    ).voiLut;
+    const img = await readDicom(join(OURS, ref.file));
+    expect(img.window).toBeNull();
+    expect(img.voiLut).toMatchObject({ firstMapped: ref.firstMapped, bits: 16, explanation: 'SQRT' });
+    expect(img.voiLut?.data.length).toBe(ref.entries);
+    expect(maxDiff(applyDicomWindow(img), ref.windowed)).toBeLessThan(1e-6);
+  });
+});
