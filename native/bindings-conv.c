@@ -1,149 +1,191 @@
 /*
- * The Node-API entry points of the convolutions (conv.c) and matrix products (matmul.c).
+ * The Node-API entry points of the convolutions (conv.c) and matrix products (matmul.c):
+ * every shape, stride and length is checked here, before a kernel touches memory.
  *
- * Convolution parameters arrive as one Int32Array: N, H, W, Cin, Ho, Wo, Cout, kh, kw,
- * strideH, strideW, dilH, dilW, padTop, padLeft, activation.
+ * Convolution parameters arrive as one Int32Array of 16 values (CONV_PARAMS below).
  */
+#include <limits.h>
 #include <stdio.h>
 
 #include "gemm.h"
 #include "kernels.h"
 #include "napi-args.h"
 
-static void read_dims(const int *p, conv_dims *d) {
-  d->n = p[0];
-  d->h = p[1];
-  d->w = p[2];
-  d->cin = p[3];
-  d->ho = p[4];
-  d->wo = p[5];
-  d->cout = p[6];
-  d->kh = p[7];
-  d->kw = p[8];
-  d->sh = p[9];
-  d->sw = p[10];
-  d->dh = p[11];
-  d->dw = p[12];
-  d->pt = p[13];
-  d->pl = p[14];
-  d->act = p[15];
-}
-static int get_dims(napi_env env, napi_value v, conv_dims *d) {
-  int *p;
+static const char *const CONV_PARAMS[16] = {
+    "batch",       "inHeight",     "inWidth",      "inChannels",     "outHeight",     "outWidth",
+    "outChannels", "filterHeight", "filterWidth",  "strideHeight",   "strideWidth",   "dilationHeight",
+    "dilationWidth", "padTop",     "padLeft",      "activation"};
+
+/* The lowest accepted value of each parameter: extents may be 0 (an empty tensor), taps not. */
+static const long CONV_MIN[16] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, ACT_NONE};
+
+/* The 16 convolution parameters of argument i, checked, and the three sizes they imply. */
+static int get_dims(const call_t *c, size_t i, conv_dims *d, long *image, long *out, long *filter) {
+  const int *p;
   size_t len;
-  if (!typed_ptr(env, v, napi_int32_array, (void **)&p, &len, 0, "params: expected an Int32Array")) return 0;
-  if (len < 16) {
-    napi_throw_range_error(env, NULL, "params: expected 16 conv parameters");
-    return 0;
+  if (!arg_i32(c, i, "params", 16, 16, &p, &len)) return 0;
+  long v[16];
+  char what[48];
+  for (int k = 0; k < 16; k++) {
+    v[k] = p[k];
+    snprintf(what, sizeof what, "params[%d] (%s)", k, CONV_PARAMS[k]);
+    if (!arg_range(c, what, v[k], CONV_MIN[k], k == 15 ? ACT_LEAKY : INT_MAX)) return 0;
   }
-  read_dims(p, d);
-  if (d->kh * d->kw > MAX_TAPS) {
-    napi_throw_range_error(env, NULL, "filter: at most 256 taps");
+  *d = (conv_dims){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
+                   (int)v[15]};
+  if (d->kh * d->kw > MAX_TAPS)
+    return arg_fail(c, 0, "params: a %ldx%ld filter has more than %d taps", d->kh, d->kw, MAX_TAPS);
+  long im[4] = {d->n, d->h, d->w, d->cin}, o[4] = {d->n, d->ho, d->wo, d->cout},
+       f[4] = {d->kh, d->kw, d->cin, d->cout};
+  if ((*image = arg_product(c, "the input [batch, inHeight, inWidth, inChannels]", 4, im)) < 0) return 0;
+  if ((*out = arg_product(c, "the output [batch, outHeight, outWidth, outChannels]", 4, o)) < 0) return 0;
+  if ((*filter = arg_product(c, "the filter [filterHeight, filterWidth, inChannels, outChannels]", 4, f)) < 0)
     return 0;
-  }
   return 1;
 }
+
+#define IMAGE_SHAPE "[batch, inHeight, inWidth, inChannels]"
+#define OUT_SHAPE "[batch, outHeight, outWidth, outChannels]"
+#define FILTER_SHAPE "[filterHeight, filterWidth, inChannels, outChannels]"
+
+/* conv2d(x, filter, bias|null, out, params, alpha) */
 napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *x, *w, *bias;
-  float *out;
-  size_t lx, lw, lb, lo;
+  call_t c;
+  f32_arg x, w, bias, out;
   conv_dims d;
-  double alpha = 0;
-  if (!get_f32(env, args[0], &x, &lx, 0, "x: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[1], &w, &lw, 0, "filter: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[2], &bias, &lb, 1, "bias: expected a Float32Array or null")) return NULL;
-  if (!get_f32(env, args[3], (const float **)&out, &lo, 0, "out: expected a Float32Array")) return NULL;
-  if (!get_dims(env, args[4], &d)) return NULL;
-  if (argc > 5) napi_get_value_double(env, args[5], &alpha);
-  if ((long)lx < d.n * d.h * d.w * d.cin || (long)lw < d.kh * d.kw * d.cin * d.cout ||
-      (long)lo < d.n * d.ho * d.wo * d.cout || (bias != NULL && (long)lb < d.cout)) {
-    napi_throw_range_error(env, NULL, "conv2d: an array is shorter than its shape");
+  long nImage, nOut, nFilter;
+  double alpha;
+  if (!call_init(&c, env, info, "conv2d", 6) || !arg_f32(&c, 0, "x", 0, &x) || !arg_f32(&c, 1, "filter", 0, &w) ||
+      !arg_f32(&c, 2, "bias", 1, &bias) || !arg_f32(&c, 3, "out", 0, &out) ||
+      !get_dims(&c, 4, &d, &nImage, &nOut, &nFilter) || !arg_number(&c, 5, "alpha", &alpha))
     return NULL;
-  }
-  fail(env, conv_forward(x, w, bias, out, &d, (float)alpha));
+  const f32_arg *ins[] = {&x, &w, &bias};
+  if (!arg_len(&c, &x, nImage, IMAGE_SHAPE) || !arg_len(&c, &w, nFilter, FILTER_SHAPE) ||
+      !arg_len(&c, &out, nOut, OUT_SHAPE) || (bias.present && !arg_len(&c, &bias, d.cout, "[outChannels]")) ||
+      !arg_disjoint(&c, &out, ins, 3))
+    return NULL;
+  kernel_status(&c, conv_forward(x.p, w.p, bias.p, out.p, &d, (float)alpha));
   return NULL;
 }
-
-/* The sizes of an image, an output image and a filter of a convolution. */
-static long image_size(const conv_dims *d) { return d->n * d->h * d->w * d->cin; }
-static long out_size(const conv_dims *d) { return d->n * d->ho * d->wo * d->cout; }
-static long filter_size(const conv_dims *d) { return d->kh * d->kw * d->cin * d->cout; }
 
 /*
  * A gradient pass (in0, in1, out, params): the names and the sizes each array must have
  * come from the pass, then `run` computes it.
  */
 typedef struct {
-  const char *fn, *names[3];
-  long (*size[3])(const conv_dims *);
+  const char *fn, *names[3], *shapes[3];
+  int size[3]; /* 0: image, 1: output, 2: filter */
   int (*run)(const float *, const float *, float *, const conv_dims *);
 } grad_pass;
 
 static const grad_pass DX_PASS = {"conv2dBackpropInput",
-                                  {"dy: expected a Float32Array", "filter: expected a Float32Array",
-                                   "dx: expected a Float32Array"},
-                                  {out_size, filter_size, image_size},
+                                  {"dy", "filter", "dx"},
+                                  {OUT_SHAPE, FILTER_SHAPE, IMAGE_SHAPE},
+                                  {1, 2, 0},
                                   conv_backprop_input};
 static const grad_pass DW_PASS = {"conv2dBackpropFilter",
-                                  {"x: expected a Float32Array", "dy: expected a Float32Array",
-                                   "dw: expected a Float32Array"},
-                                  {image_size, out_size, filter_size},
+                                  {"x", "dy", "dw"},
+                                  {IMAGE_SHAPE, OUT_SHAPE, FILTER_SHAPE},
+                                  {0, 1, 2},
                                   conv_backprop_filter};
 
 static napi_value run_grad_pass(napi_env env, napi_callback_info info, const grad_pass *pass) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[3];
-  size_t l[3];
+  call_t c;
+  f32_arg a[3];
   conv_dims d;
+  long sizes[3];
+  if (!call_init(&c, env, info, pass->fn, 4)) return NULL;
   for (int i = 0; i < 3; i++)
-    if (!get_f32(env, args[i], &p[i], &l[i], 0, pass->names[i])) return NULL;
-  if (!get_dims(env, args[3], &d)) return NULL;
-  for (int i = 0; i < 3; i++) {
-    if ((long)l[i] < pass->size[i](&d)) {
-      char msg[96];
-      snprintf(msg, sizeof msg, "%s: an array is shorter than its shape", pass->fn);
-      napi_throw_range_error(env, NULL, msg);
-      return NULL;
-    }
-  }
-  fail(env, pass->run(p[0], p[1], (float *)p[2], &d));
+    if (!arg_f32(&c, (size_t)i, pass->names[i], 0, &a[i])) return NULL;
+  if (!get_dims(&c, 3, &d, &sizes[0], &sizes[1], &sizes[2])) return NULL;
+  for (int i = 0; i < 3; i++)
+    if (!arg_len(&c, &a[i], sizes[pass->size[i]], pass->shapes[i])) return NULL;
+  const f32_arg *ins[] = {&a[0], &a[1]};
+  if (!arg_disjoint(&c, &a[2], ins, 2)) return NULL;
+  kernel_status(&c, pass->run(a[0].p, a[1].p, a[2].p, &d));
   return NULL;
 }
 
 napi_value js_conv2d_dx(napi_env env, napi_callback_info info) { return run_grad_pass(env, info, &DX_PASS); }
 napi_value js_conv2d_dw(napi_env env, napi_callback_info info) { return run_grad_pass(env, info, &DW_PASS); }
 
-/* matmul(a, b, bias|null, c, Int32Array [batchA, batchB, M, N, K, transA, transB, act], alpha) */
+/*
+ * The batch dimensions of matmul params p (len values): [batchA, batchB] alone (equal, or
+ * one of them 1), or followed by rank and A's and B's batch extents (left-padded with 1s),
+ * broadcast numpy-style.
+ */
+static int get_batch(const call_t *c, const int *p, size_t len, mm_batch *bt) {
+  long bA = p[0], bB = p[1];
+  if (!arg_range(c, "params[0] (batchA)", bA, 0, INT_MAX) || !arg_range(c, "params[1] (batchB)", bB, 0, INT_MAX))
+    return 0;
+  long ea[MM_MAX_RANK], eb[MM_MAX_RANK];
+  if (len == 8) {
+    bt->rank = 1;
+    ea[0] = bA;
+    eb[0] = bB;
+  } else {
+    if (!arg_range(c, "params[8] (rank)", p[8], 1, MM_MAX_RANK)) return 0;
+    bt->rank = p[8];
+    if (len != 9 + 2 * (size_t)bt->rank)
+      return arg_fail(c, 0, "params: rank %d needs %d values, got %zu", bt->rank, 9 + 2 * bt->rank, len);
+    for (int d = 0; d < bt->rank; d++) {
+      ea[d] = p[9 + d];
+      eb[d] = p[9 + bt->rank + d];
+      if (!arg_range(c, "params: a batch extent of a", ea[d], 0, INT_MAX) ||
+          !arg_range(c, "params: a batch extent of b", eb[d], 0, INT_MAX))
+        return 0;
+    }
+    long pa = arg_product(c, "a's batch", bt->rank, ea), pb = arg_product(c, "b's batch", bt->rank, eb);
+    if (pa < 0 || pb < 0) return 0;
+    if (pa != bA || pb != bB)
+      return arg_fail(c, 0, "params: the batch extents multiply to %ld and %ld, not batchA %ld and batchB %ld", pa,
+                      pb, bA, bB);
+  }
+  long sa = 1, sb = 1;
+  for (int d = bt->rank - 1; d >= 0; d--) {
+    if (ea[d] != eb[d] && ea[d] != 1 && eb[d] != 1)
+      return arg_fail(c, 0, "params: batch dimension %d of a (%ld) and b (%ld) do not broadcast", d, ea[d], eb[d]);
+    bt->out[d] = ea[d] == 1 ? eb[d] : ea[d];
+    bt->strideA[d] = ea[d] == 1 ? 0 : sa;
+    bt->strideB[d] = eb[d] == 1 ? 0 : sb;
+    sa *= ea[d];
+    sb *= eb[d];
+  }
+  bt->batch = arg_product(c, "the output's batch", bt->rank, bt->out);
+  return bt->batch >= 0;
+}
+
+/*
+ * matmul(a, b, bias|null, c, params, alpha); params: batchA, batchB, M, N, K, transA, transB,
+ * activation[, rank, A's batch extents, B's batch extents].
+ */
 napi_value js_matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *a, *b, *bias;
-  float *c;
-  int *p;
-  size_t la, lb, lbias, lc, lp;
-  double alpha = 0;
-  if (!get_f32(env, args[0], &a, &la, 0, "a: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[1], &b, &lb, 0, "b: expected a Float32Array")) return NULL;
-  if (!get_f32(env, args[2], &bias, &lbias, 1, "bias: expected a Float32Array or null")) return NULL;
-  if (!get_f32(env, args[3], (const float **)&c, &lc, 0, "c: expected a Float32Array")) return NULL;
-  if (!typed_ptr(env, args[4], napi_int32_array, (void **)&p, &lp, 0, "params: expected an Int32Array")) return NULL;
-  if (lp < 8) {
-    napi_throw_range_error(env, NULL, "params: expected 8 matmul parameters");
+  call_t c;
+  f32_arg a, b, bias, out;
+  const int *p;
+  size_t lp;
+  double alpha;
+  mm_batch bt;
+  if (!call_init(&c, env, info, "matmul", 6) || !arg_f32(&c, 0, "a", 0, &a) || !arg_f32(&c, 1, "b", 0, &b) ||
+      !arg_f32(&c, 2, "bias", 1, &bias) || !arg_f32(&c, 3, "c", 0, &out) ||
+      !arg_i32(&c, 4, "params", 8, 9 + 2 * MM_MAX_RANK, &p, &lp) || !arg_number(&c, 5, "alpha", &alpha))
     return NULL;
-  }
-  if (argc > 5) napi_get_value_double(env, args[5], &alpha);
-  long bA = p[0], bB = p[1], M = p[2], N = p[3], K = p[4];
-  long batch = bA > bB ? bA : bB;
-  if ((long)la < bA * M * K || (long)lb < bB * K * N || (long)lc < batch * M * N || (bias != NULL && (long)lbias < N)) {
-    napi_throw_range_error(env, NULL, "matmul: an array is shorter than its shape");
+  if (lp != 8 && lp < 11) return arg_fail(&c, 0, "params: expected 8 values, or 9 + 2 * rank, got %zu", lp), NULL;
+  long M = p[2], N = p[3], K = p[4];
+  if (!arg_range(&c, "params[2] (M)", M, 0, INT_MAX) || !arg_range(&c, "params[3] (N)", N, 0, INT_MAX) ||
+      !arg_range(&c, "params[4] (K)", K, 0, INT_MAX) || !arg_range(&c, "params[5] (transA)", p[5], 0, 1) ||
+      !arg_range(&c, "params[6] (transB)", p[6], 0, 1) ||
+      !arg_range(&c, "params[7] (activation)", p[7], ACT_NONE, ACT_LEAKY) || !get_batch(&c, p, lp, &bt))
     return NULL;
-  }
-  fail(env, batch_matmul(a, b, bias, c, bA, bB, M, N, K, p[5], p[6], p[7], (float)alpha));
+  long da[3] = {p[0], M, K}, db[3] = {p[1], K, N}, dc[3] = {bt.batch, M, N};
+  long na = arg_product(&c, "a [batchA, M, K]", 3, da), nb = arg_product(&c, "b [batchB, K, N]", 3, db),
+       nc = arg_product(&c, "c [batch, M, N]", 3, dc);
+  if (na < 0 || nb < 0 || nc < 0) return NULL;
+  const f32_arg *ins[] = {&a, &b, &bias};
+  if (!arg_len(&c, &a, na, "[batchA, M, K]") || !arg_len(&c, &b, nb, "[batchB, K, N]") ||
+      !arg_len(&c, &out, nc, "[batch, M, N]") || (bias.present && !arg_len(&c, &bias, N, "[N]")) ||
+      !arg_disjoint(&c, &out, ins, 3))
+    return NULL;
+  kernel_status(&c, batch_matmul(a.p, b.p, bias.p, out.p, &bt, M, N, K, p[5], p[6], p[7], (float)alpha));
   return NULL;
 }

@@ -3,177 +3,221 @@
  * relu (elementwise.c), concat/split (concat.c) and the max-pooling gradient (pooling.c);
  * the convolutions' and matrix products' are in bindings-conv.c.
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
+#include <limits.h>
 #include <node_api.h>
+#include <stdio.h>
 
 #include "gemm.h"
 #include "kernels.h"
 #include "napi-args.h"
 
-/* bnTrain(x, scale, offset, y, mean, variance, invStd, eps): n = x.length / scale.length */
+/* x [n, c] and the per-channel arrays of a batch-norm call: c >= 1 and n * c = x's length. */
+static int bn_shape(const call_t *c, const f32_arg *x, const f32_arg *chan, long *n, long *ch) {
+  *ch = (long)chan->len;
+  if (*ch == 0) return arg_fail(c, 0, "%s: expected at least one channel, got an empty array", chan->name);
+  if (x->len % (size_t)*ch != 0)
+    return arg_fail(c, 0, "%s: has %zu values, not a whole number of rows of %ld channels", x->name, x->len, *ch);
+  *n = (long)(x->len / (size_t)*ch);
+  return 1;
+}
+
+/* Checks that the arrays a[0..k) have `want` values each ("[c]" or "[n, c]"). */
+static int bn_lens(const call_t *c, f32_arg *const *a, int k, long want, const char *shape) {
+  for (int i = 0; i < k; i++)
+    if (a[i]->present && !arg_len(c, a[i], want, shape)) return 0;
+  return 1;
+}
+
+/* Checks that each output outs[i] shares memory with no input and no other output. */
+static int all_disjoint(const call_t *c, f32_arg *const *outs, int no, const f32_arg *const *ins, int ni) {
+  for (int i = 0; i < no; i++) {
+    if (!arg_disjoint(c, outs[i], ins, ni)) return 0;
+    if (!arg_disjoint(c, outs[i], (const f32_arg *const *)outs, i)) return 0;
+  }
+  return 1;
+}
+
+/* bnTrain(x, scale, offset, y, mean, variance, invStd, eps): x [n, c], scale [c] */
 static napi_value js_bn_train(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value args[8];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[7];
-  size_t l[7];
-  double eps = 1e-3;
-  if (!f32_args(env, args, 7, p, l, "bnTrain: expected Float32Arrays")) return NULL;
-  napi_get_value_double(env, args[7], &eps);
-  long c = (long)l[1];
-  if (c == 0 || l[0] % c != 0 || l[3] < l[0] || l[2] < (size_t)c || l[4] < (size_t)c || l[5] < (size_t)c ||
-      l[6] < (size_t)c) {
-    napi_throw_range_error(env, NULL, "bnTrain: array lengths do not match x [n, c] and scale [c]");
+  static const char *const names[7] = {"x", "scale", "offset", "y", "mean", "variance", "invStd"};
+  call_t c;
+  f32_arg a[7];
+  double eps;
+  long n = 0, ch = 0;
+  if (!call_init(&c, env, info, "bnTrain", 8)) return NULL;
+  for (int i = 0; i < 7; i++)
+    if (!arg_f32(&c, (size_t)i, names[i], 0, &a[i])) return NULL;
+  if (!arg_number(&c, 7, "epsilon", &eps) || !bn_shape(&c, &a[0], &a[1], &n, &ch)) return NULL;
+  f32_arg *chan[] = {&a[2], &a[4], &a[5], &a[6]}, *outs[] = {&a[3], &a[4], &a[5], &a[6]};
+  const f32_arg *ins[] = {&a[0], &a[1], &a[2]};
+  if (!bn_lens(&c, chan, 4, ch, "[c]") || !arg_len(&c, &a[3], n * ch, "[n, c]") ||
+      !all_disjoint(&c, outs, 4, ins, 3))
     return NULL;
-  }
-  fail(env, bn_train(p[0], p[1], p[2], (float *)p[3], (float *)p[4], (float *)p[5], (float *)p[6],
-                     (long)l[0] / c, c, eps));
+  kernel_status(&c, bn_train(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, n, ch, eps));
   return NULL;
 }
 
-/* bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset) */
+/* bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset): x [n, c], scale [c] */
 static napi_value js_bn_train_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value args[8];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[8];
-  size_t l[8];
-  if (!f32_args(env, args, 8, p, l, "bnTrainGrad: expected Float32Arrays")) return NULL;
-  long c = (long)l[2];
-  if (c == 0 || l[1] % c != 0 || l[0] < l[1] || l[5] < l[1] || l[3] < (size_t)c || l[4] < (size_t)c ||
-      l[6] < (size_t)c || l[7] < (size_t)c) {
-    napi_throw_range_error(env, NULL, "bnTrainGrad: array lengths do not match x [n, c] and scale [c]");
+  static const char *const names[8] = {"dy", "x", "scale", "mean", "invStd", "dx", "dScale", "dOffset"};
+  call_t c;
+  f32_arg a[8];
+  long n = 0, ch = 0;
+  if (!call_init(&c, env, info, "bnTrainGrad", 8)) return NULL;
+  for (int i = 0; i < 8; i++)
+    if (!arg_f32(&c, (size_t)i, names[i], 0, &a[i])) return NULL;
+  if (!bn_shape(&c, &a[1], &a[2], &n, &ch)) return NULL;
+  f32_arg *chan[] = {&a[3], &a[4], &a[6], &a[7]}, *rows[] = {&a[0], &a[5]}, *outs[] = {&a[5], &a[6], &a[7]};
+  const f32_arg *ins[] = {&a[0], &a[1], &a[2], &a[3], &a[4]};
+  if (!bn_lens(&c, chan, 4, ch, "[c]") || !bn_lens(&c, rows, 2, n * ch, "[n, c]") ||
+      !all_disjoint(&c, outs, 3, ins, 5))
     return NULL;
-  }
-  fail(env, bn_train_grad(p[0], p[1], p[2], p[3], p[4], (float *)p[5], (float *)p[6], (float *)p[7],
-                          (long)l[1] / c, c));
+  kernel_status(&c, bn_train_grad(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, a[7].p, n, ch));
   return NULL;
 }
 
-/* bnInfer(x, mean, variance, scale|null, offset|null, y, eps): params of length c = mean.length */
+/* bnInfer(x, mean, variance, scale|null, offset|null, y, eps): x [n, c], mean [c] */
 static napi_value js_bn_infer(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[6];
-  size_t l[6];
-  double eps = 1e-3;
-  const char *what = "bnInfer: expected Float32Arrays";
-  if (!get_f32(env, args[0], &p[0], &l[0], 0, what) || !get_f32(env, args[1], &p[1], &l[1], 0, what) ||
-      !get_f32(env, args[2], &p[2], &l[2], 0, what) || !get_f32(env, args[3], &p[3], &l[3], 1, what) ||
-      !get_f32(env, args[4], &p[4], &l[4], 1, what) || !get_f32(env, args[5], &p[5], &l[5], 0, what))
+  static const char *const names[6] = {"x", "mean", "variance", "scale", "offset", "y"};
+  call_t c;
+  f32_arg a[6];
+  double eps;
+  long n = 0, ch = 0;
+  if (!call_init(&c, env, info, "bnInfer", 7)) return NULL;
+  for (int i = 0; i < 6; i++)
+    if (!arg_f32(&c, (size_t)i, names[i], i == 3 || i == 4, &a[i])) return NULL;
+  if (!arg_number(&c, 6, "epsilon", &eps) || !bn_shape(&c, &a[0], &a[1], &n, &ch)) return NULL;
+  f32_arg *chan[] = {&a[2], &a[3], &a[4]}, *outs[] = {&a[5]};
+  const f32_arg *ins[] = {&a[0], &a[1], &a[2], &a[3], &a[4]};
+  if (!bn_lens(&c, chan, 3, ch, "[c]") || !arg_len(&c, &a[5], n * ch, "[n, c]") ||
+      !all_disjoint(&c, outs, 1, ins, 5))
     return NULL;
-  napi_get_value_double(env, args[6], &eps);
-  size_t c = l[1];
-  if (c == 0 || l[0] % c != 0 || l[5] < l[0] || l[2] < c || (p[3] && l[3] < c) || (p[4] && l[4] < c)) {
-    napi_throw_range_error(env, NULL, "bnInfer: array lengths do not match x [n, c] and mean [c]");
-    return NULL;
-  }
-  fail(env, bn_infer(p[0], p[1], p[2], p[3], p[4], (float *)p[5], (long)(l[0] / c), (long)c, (float)eps));
+  kernel_status(&c, bn_infer(a[0].p, a[1].p, a[2].p, a[3].present ? a[3].p : NULL, a[4].present ? a[4].p : NULL,
+                             a[5].p, n, ch, (float)eps));
   return NULL;
 }
 
-/* relu(x, y) */
+/* relu(x, y): y = max(x, 0), of x's length */
 static napi_value js_relu(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value args[2];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[2];
-  size_t l[2];
-  if (!f32_args(env, args, 2, p, l, "relu: expected Float32Arrays")) return NULL;
-  if (l[1] < l[0]) {
-    napi_throw_range_error(env, NULL, "relu: y is shorter than x");
+  call_t c;
+  f32_arg x, y;
+  if (!call_init(&c, env, info, "relu", 2) || !arg_f32(&c, 0, "x", 0, &x) || !arg_f32(&c, 1, "y", 0, &y))
     return NULL;
-  }
-  relu(p[0], (float *)p[1], (long)l[0]);
+  const f32_arg *ins[] = {&x};
+  if (!arg_len(&c, &y, (long)x.len, "of x") || !arg_disjoint(&c, &y, ins, 1)) return NULL;
+  relu(x.p, y.p, (long)x.len);
   return NULL;
 }
 
 #define MAX_PARTS 1024
 
 /*
- * The Float32Arrays of a JS array (at most MAX_PARTS), each holding `outer` rows, and the
- * row length of each.
+ * concat(out, [inputs], outer) and split(x, [outputs], outer): `outer` rows, each the parts'
+ * rows in turn. The JS array's elements are read before any typed array's memory, because
+ * reading an element can run JavaScript (a getter) that could detach a buffer.
  */
-static int row_parts(napi_env env, napi_value arr, float **ptrs, long *inner, uint32_t *count, long outer,
-                     const char *what) {
-  bool is = false;
-  napi_is_array(env, arr, &is);
-  if (!is || napi_get_array_length(env, arr, count) != napi_ok || *count == 0 || *count > MAX_PARTS) {
-    napi_throw_type_error(env, NULL, what);
-    return 0;
-  }
-  for (uint32_t k = 0; k < *count; k++) {
-    napi_value v;
-    size_t len;
-    if (napi_get_element(env, arr, k, &v) != napi_ok) return 0;
-    if (!get_f32(env, v, (const float **)&ptrs[k], &len, 0, what)) return 0;
-    if (outer <= 0 || len % (size_t)outer != 0) {
-      napi_throw_range_error(env, NULL, "concat/split: a part is not a whole number of rows");
-      return 0;
-    }
-    inner[k] = (long)(len / (size_t)outer);
-  }
-  return 1;
-}
-
-/* concat(out, [inputs], outer) and split(x, [outputs], outer): rows of the given lengths. */
 static napi_value js_concat_split(napi_env env, napi_callback_info info, int isConcat) {
-  size_t argc = 3;
-  napi_value args[3];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *whole;
-  size_t lw;
-  double outerD = 0;
-  if (!get_f32(env, args[0], &whole, &lw, 0, "concat/split: expected a Float32Array")) return NULL;
-  napi_get_value_double(env, args[2], &outerD);
+  call_t c;
+  f32_arg whole;
+  double outerD;
+  const char *partName = isConcat ? "inputs" : "outputs";
+  if (!call_init(&c, env, info, isConcat ? "concat" : "split", 3) ||
+      !arg_f32(&c, 0, isConcat ? "out" : "x", 0, &whole) || !arg_number(&c, 2, "outer", &outerD))
+    return NULL;
+  if (outerD != (double)(long)outerD || outerD < 1 || outerD > (double)SIZE_LIMIT)
+    return arg_fail(&c, 0, "outer: expected an integer from 1 to 2^40, got %g", outerD), NULL;
   long outer = (long)outerD;
-  float *ptrs[MAX_PARTS];
-  long inner[MAX_PARTS];
+  bool isArray = false;
   uint32_t count = 0;
-  if (!row_parts(env, args[1], ptrs, inner, &count, outer, "concat/split: expected an array of Float32Arrays"))
-    return NULL;
-  long total = 0;
-  for (uint32_t k = 0; k < count; k++) total += inner[k];
-  if ((long)lw != total * outer) {
-    napi_throw_range_error(env, NULL, "concat/split: the parts do not add up to the whole");
-    return NULL;
+  if (napi_is_array(env, c.argv[1], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, c.argv[1], &count) != napi_ok)
+    return arg_fail(&c, 1, "%s: expected an array of Float32Arrays", partName), NULL;
+  if (count < 1 || count > MAX_PARTS)
+    return arg_fail(&c, 0, "%s: expected 1 to %d arrays, got %u", partName, MAX_PARTS, count), NULL;
+  napi_value vals[MAX_PARTS];
+  for (uint32_t k = 0; k < count; k++)
+    if (napi_get_element(env, c.argv[1], k, &vals[k]) != napi_ok) return NULL;
+  f32_arg parts[MAX_PARTS];
+  float *ptrs[MAX_PARTS];
+  long inner[MAX_PARTS], total = 0;
+  call_t one = c; /* argument 0 of `one` is the part being read */
+  for (uint32_t k = 0; k < count; k++) {
+    one.argv[0] = vals[k];
+    if (!arg_f32(&one, 0, partName, 0, &parts[k])) return NULL;
+    if (parts[k].len % (size_t)outer != 0)
+      return arg_fail(&c, 0, "%s[%u]: has %zu values, not a whole number of %ld rows", partName, k, parts[k].len,
+                      outer),
+             NULL;
+    ptrs[k] = parts[k].p;
+    inner[k] = (long)(parts[k].len / (size_t)outer);
+    total += inner[k];
+  }
+  long dims[2] = {outer, total};
+  long want = arg_product(&c, "the parts' total", 2, dims);
+  if (want < 0 || !arg_len(&c, &whole, want, "[outer, sum of the parts' row lengths]")) return NULL;
+  const f32_arg *wholeIn[] = {&whole};
+  for (uint32_t k = 0; k < count; k++) {
+    if (isConcat) {
+      const f32_arg *part[] = {&parts[k]};
+      if (!arg_disjoint(&c, &whole, part, 1)) return NULL;
+    } else {
+      const f32_arg *before[MAX_PARTS];
+      for (uint32_t j = 0; j < k; j++) before[j] = &parts[j];
+      if (!arg_disjoint(&c, &parts[k], wholeIn, 1) || !arg_disjoint(&c, &parts[k], before, (int)k)) return NULL;
+    }
   }
   if (isConcat)
-    concat_rows((float *)whole, (const float *const *)ptrs, inner, (int)count, outer);
+    concat_rows(whole.p, (const float *const *)ptrs, inner, (int)count, outer);
   else
-    split_rows(whole, ptrs, inner, (int)count, outer);
+    split_rows(whole.p, ptrs, inner, (int)count, outer);
   return NULL;
 }
 
 static napi_value js_concat(napi_env env, napi_callback_info info) { return js_concat_split(env, info, 1); }
 static napi_value js_split(napi_env env, napi_callback_info info) { return js_concat_split(env, info, 0); }
 
-/* maxPoolGrad(dy, x, dx, Int32Array params) */
+static const char *const POOL_PARAMS[14] = {"batch",        "inHeight",     "inWidth",      "channels",
+                                            "outHeight",    "outWidth",     "filterHeight", "filterWidth",
+                                            "strideHeight", "strideWidth",  "dilationHeight", "dilationWidth",
+                                            "padTop",       "padLeft"};
+static const long POOL_MIN[14] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0};
+
+/* maxPoolGrad(dy, x, dx, Int32Array params): params as POOL_PARAMS (effective filter size) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  const float *p[3];
-  size_t l[3], lp;
-  int *q;
-  if (!f32_args(env, args, 3, p, l, "maxPoolGrad: expected Float32Arrays")) return NULL;
-  if (!typed_ptr(env, args[3], napi_int32_array, (void **)&q, &lp, 0, "params: expected an Int32Array")) return NULL;
-  if (lp < 14 || (long)l[1] < (long)q[0] * q[1] * q[2] * q[3] || l[2] < l[1] ||
-      (long)l[0] < (long)q[0] * q[4] * q[5] * q[3]) {
-    napi_throw_range_error(env, NULL, "maxPoolGrad: array lengths do not match the parameters");
+  call_t c;
+  f32_arg dy, x, dx;
+  const int *q;
+  size_t lq;
+  if (!call_init(&c, env, info, "maxPoolGrad", 4) || !arg_f32(&c, 0, "dy", 0, &dy) || !arg_f32(&c, 1, "x", 0, &x) ||
+      !arg_f32(&c, 2, "dx", 0, &dx) || !arg_i32(&c, 3, "params", 14, 14, &q, &lq))
     return NULL;
+  char what[48];
+  for (int k = 0; k < 14; k++) {
+    snprintf(what, sizeof what, "params[%d] (%s)", k, POOL_PARAMS[k]);
+    if (!arg_range(&c, what, q[k], POOL_MIN[k], INT_MAX)) return NULL;
   }
-  fail(env, max_pool_grad(p[0], p[1], (float *)p[2], q));
+  long im[4] = {q[0], q[1], q[2], q[3]}, o[4] = {q[0], q[4], q[5], q[3]};
+  long ni = arg_product(&c, "x [batch, inHeight, inWidth, channels]", 4, im);
+  long no = arg_product(&c, "dy [batch, outHeight, outWidth, channels]", 4, o);
+  const f32_arg *ins[] = {&dy, &x};
+  if (ni < 0 || no < 0 || !arg_len(&c, &dy, no, "[batch, outHeight, outWidth, channels]") ||
+      !arg_len(&c, &x, ni, "[batch, inHeight, inWidth, channels]") ||
+      !arg_len(&c, &dx, ni, "[batch, inHeight, inWidth, channels]") || !arg_disjoint(&c, &dx, ins, 2))
+    return NULL;
+  kernel_status(&c, max_pool_grad(dy.p, x.p, dx.p, q));
   return NULL;
 }
 
+/* setThreads(n): the pool's threads, 1 to 16; returns the number in use. */
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value args[1];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  int32_t n = 1;
-  if (argc > 0) napi_get_value_int32(env, args[0], &n);
-  pool_set_threads(n);
+  call_t c;
+  double n;
+  if (!call_init(&c, env, info, "setThreads", 1) || !arg_number(&c, 0, "threads", &n)) return NULL;
+  if (n != (double)(long)n || !arg_range(&c, "threads", (long)n, 1, 16))
+    return n != (double)(long)n ? (arg_fail(&c, 0, "threads: expected an integer, got %g", n), NULL) : NULL;
+  pool_set_threads((int)n);
   napi_value r;
   CHECK(napi_create_int32(env, pool_threads(), &r));
   return r;
@@ -186,7 +230,20 @@ static napi_value js_simd(napi_env env, napi_callback_info info) {
   CHECK(napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r));
   return r;
 }
+
+/*
+ * Node closes (dlclose) an addon when the last environment that loaded it ends, such as the
+ * only worker_thread that used medinets; the pool's threads live on inside this library's
+ * code, and crashed the process once it was unmapped. Keep it mapped for the process' life.
+ */
+static void pin_library(void) {
+  Dl_info info;
+  if (dladdr((void *)&pin_library, &info) != 0 && info.dli_fname != NULL)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
+  pin_library();
   napi_property_descriptor props[] = {
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, js_conv2d_dx, NULL, NULL, NULL, napi_default, NULL},

@@ -2,6 +2,9 @@
 // with the system C compiler and the headers of the running Node; no node-gyp, no downloads.
 // It never fails an install: where it cannot build (no compiler, no headers, not x86-64, or
 // MEDINETS_NATIVE_BUILD=0) it says why and exits 0, and medinets runs on its wasm / JS kernels.
+// `--sanitize` builds a checking copy instead, with clang's AddressSanitizer and
+// UndefinedBehaviorSanitizer, to out/native-asan/ (CI loads it through
+// MEDINETS_NATIVE_PATH with the asan runtime preloaded); that mode fails loudly.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,11 +12,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'native');
-const outDir = join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+const sanitize = process.argv.includes('--sanitize');
+const outDir = sanitize
+  ? join(root, 'out', 'native-asan') // never packed: `files` lists prebuilds/
+  : join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const out = join(outDir, 'medinets.node');
-const force = process.argv.includes('--force');
+const force = process.argv.includes('--force') || sanitize;
 
 function skip(why) {
+  if (sanitize) {
+    console.error(`medinets sanitized addon not built: ${why}`);
+    process.exit(1);
+  }
   console.log(`medinets native addon not built: ${why}. The wasm / JS kernels will be used.`);
   process.exit(0);
 }
@@ -49,9 +59,18 @@ const includeDirs = [
 const include = includeDirs.find((d) => existsSync(join(d, 'node_api.h')));
 if (include === undefined) skip(`no Node headers (node_api.h) in ${includeDirs.join(', ')}`);
 
-const cc = process.env.CC ?? 'cc';
+const cc = sanitize ? (process.env.CC ?? 'clang') : (process.env.CC ?? 'cc');
 const flags = [
-  '-O3',
+  ...(sanitize
+    ? [
+        '-O1',
+        '-g',
+        '-fno-omit-frame-pointer',
+        '-fsanitize=address,undefined',
+        '-fno-sanitize-recover=all',
+        '-shared-libasan',
+      ]
+    : ['-O3']),
   '-std=gnu11',
   '-fPIC',
   '-shared',

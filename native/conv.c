@@ -44,7 +44,11 @@ static void patches_operand(pack_ctx *a, const float *x, const conv_dims *d, int
     }
 }
 
+/* Whether an [a, b, c, e] tensor has no values. */
+static int empty4(long a, long b, long c, long e) { return a == 0 || b == 0 || c == 0 || e == 0; }
+
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha) {
+  if (empty4(d->n, d->ho, d->wo, d->cout)) return 0;
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
   g->M = d->n * d->ho * d->wo;
@@ -140,6 +144,11 @@ static int backprop_input_col(const float *dy, const float *w, float *dx, const 
 }
 
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d) {
+  if (empty4(d->n, d->h, d->w, d->cin)) return 0;
+  if (empty4(d->n, d->ho, d->wo, d->cout)) { /* no dy: no gradient */
+    memset(dx, 0, sizeof(float) * d->n * d->h * d->w * d->cin);
+    return 0;
+  }
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
   int rc = 0;
@@ -227,6 +236,7 @@ int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_d
 }
 
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d) {
+  if (empty4(d->kh, d->kw, d->cin, d->cout)) return 0;
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
   g->M = d->kh * d->kw * d->cin;

@@ -279,14 +279,16 @@ static void ukernel_scalar(long kc, const float *a, const float *b, float *acc) 
   }
 }
 
-static int g_avx2 = -1;
+static int g_avx2 = -1; /* atomic: callers on several threads may ask at once */
 
 int cpu_has_avx2_fma(void) {
-  if (g_avx2 < 0) {
+  int v = __atomic_load_n(&g_avx2, __ATOMIC_RELAXED);
+  if (v < 0) {
     __builtin_cpu_init();
-    g_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    __atomic_store_n(&g_avx2, v, __ATOMIC_RELAXED);
   }
-  return g_avx2;
+  return v;
 }
 
 static inline float activate(float v, const gemm_epilogue *e) {

@@ -14,9 +14,21 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
 
-/* C[b] = op(A[b]) op(B[b]) (+ bias, activation) (matmul.c). */
-int batch_matmul(const float *a, const float *b, const float *bias, float *c, long batchA, long batchB, long M,
-                 long N, long K, int transA, int transB, int act, float alpha);
+/*
+ * The batch dimensions of a matrix product, broadcast numpy-style: output batch i, as a
+ * row-major index over out[0..rank), reads A's matrix sum(idx[d] * strideA[d]) and B's
+ * likewise (a stride of 0 where that operand's extent is 1).
+ */
+#define MM_MAX_RANK 8
+typedef struct {
+  int rank;
+  long batch;
+  long out[MM_MAX_RANK], strideA[MM_MAX_RANK], strideB[MM_MAX_RANK];
+} mm_batch;
+
+/* C[i] = op(A[ia]) op(B[ib]) (+ bias, activation) for every output batch i (matmul.c). */
+int batch_matmul(const float *a, const float *b, const float *bias, float *c, const mm_batch *bt, long M, long N,
+                 long K, int transA, int transB, int act, float alpha);
 
 /* Batch norm, channels last (batch-norm.c). */
 int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,

@@ -13,6 +13,7 @@
 int max_pool_grad(const float *dy, const float *x, float *dx, const int *p) {
   long n = p[0], h = p[1], w = p[2], c = p[3], ho = p[4], wo = p[5], fh = p[6], fw = p[7];
   long sh = p[8], sw = p[9], dh = p[10], dw = p[11], pt = p[12], pl = p[13];
+  if (n == 0 || h == 0 || w == 0 || c == 0) return 0;
   float *best = malloc(sizeof(float) * c);
   long *pos = malloc(sizeof(long) * c);
   if (best == NULL || pos == NULL) {
@@ -30,12 +31,13 @@ int max_pool_grad(const float *dy, const float *x, float *dx, const int *p) {
           best[ch] = -INFINITY;
           pos[ch] = -1;
         }
-        for (long ky = 0; ky < fh; ky += dh) {
+        /* only the taps inside the image, in the same row-major order */
+        long ky = y0 < 0 ? (-y0 + dh - 1) / dh * dh : 0, kyEnd = fh < h - y0 ? fh : h - y0;
+        long kx0 = x0 < 0 ? (-x0 + dw - 1) / dw * dw : 0, kxEnd = fw < w - x0 ? fw : w - x0;
+        for (; ky < kyEnd; ky += dh) {
           long iy = y0 + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (long kx = 0; kx < fw; kx += dw) {
+          for (long kx = kx0; kx < kxEnd; kx += dw) {
             long ix = x0 + kx;
-            if (ix < 0 || ix >= w) continue;
             long base = ((b * h + iy) * w + ix) * c;
             const float *xs = x + base;
             for (long ch = 0; ch < c; ch++) {

@@ -8,7 +8,10 @@ import { defaultWasmThreads } from './wasm-threads';
 /**
  * The functions of medinets' native addon (`native/*.c`, built to
  * `prebuilds/<platform>-<arch>/medinets.node`). Every array is float32 NHWC / row-major and is
- * read or written in place; `params` packs the shapes (see `native/bindings.c`).
+ * read or written in place; `params` packs the shapes (see `native/bindings-conv.c` and
+ * `native/bindings.c`). The addon checks every argument before it touches memory and throws an
+ * Error "medinets native <function>: <argument> ..." for a bad one. It may be called from
+ * several worker_threads at once (one parallel GEMM at a time on its shared pool).
  * @internal
  */
 export interface NativeAddon {

@@ -80,32 +80,7 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     await tf.setBackend('cpu');
   });
 
-  it('checks its arguments (lengths, types) with errors naming them', () => {
-    const addon = activeAddon();
-    expect(addon).not.toBeNull();
-    if (addon == null) return;
-    const p = new Int32Array([1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 0]);
-    const x = new Float32Array(32);
-    const w = new Float32Array(54);
-    expect(() => addon.conv2d(x, w, null, new Float32Array(47), p, 0)).toThrow(/shorter than its shape/);
-    expect(() => addon.conv2d(x, w, null, new Float32Array(48), new Int32Array(3), 0)).toThrow(
-      /16 conv parameters/,
-    );
-    expect(() =>
-      addon.conv2d(new Float64Array(32) as unknown as Float32Array, w, null, new Float32Array(48), p, 0),
-    ).toThrow(/x: expected a Float32Array/);
-    expect(() => addon.conv2d(x, w, null, new Float32Array(48), p, 0)).not.toThrow();
-    const dy = new Float32Array(48);
-    expect(() => addon.conv2dBackpropInput(dy, w, new Float32Array(31), p)).toThrow(
-      /conv2dBackpropInput: an array is shorter than its shape/,
-    );
-    expect(() => addon.conv2dBackpropFilter(x, dy, new Float32Array(53), p)).toThrow(
-      /conv2dBackpropFilter: an array is shorter than its shape/,
-    );
-    expect(() => addon.conv2dBackpropFilter(x, new Int32Array(48) as unknown as Float32Array, w, p)).toThrow(
-      /dy: expected a Float32Array/,
-    );
-  });
+  // The addon's argument checks: native-args.test.ts; random and adversarial calls: native-fuzz.test.ts.
 
   [...CONV_CASES, ...BIG_CASES].forEach((c, i) => {
     const info = convInfo(c);

@@ -7,6 +7,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
+import { matMulBatch, withBroadcast } from './matmul-broadcast';
 import type { KernelEntry } from './registry';
 import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
 
@@ -113,7 +114,7 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** BatchMatMul / _FusedMatMul in the addon (equal or size-1 batches), or null. */
+/** BatchMatMul / _FusedMatMul in the addon, with any numpy-style broadcast of the batch dimensions, or null. */
 function matMul(args: Args, fused: boolean): TensorInfo | null {
   const addon = activeAddon();
   const { inputs, backend, attrs } = args;
@@ -132,15 +133,15 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
   const k = a.shape[tA ? ra - 2 : ra - 1] as number;
   const n = b.shape[tB ? rb - 2 : rb - 1] as number;
   if ((b.shape[tB ? rb - 1 : rb - 2] as number) !== k) return null;
-  const outerA = a.shape.slice(0, -2);
-  const outerB = b.shape.slice(0, -2);
-  const batchA = tf.util.sizeFromShape(outerA);
-  const batchB = tf.util.sizeFromShape(outerB);
-  let outer: number[];
-  if (sameDims(outerA, outerB)) outer = outerA;
-  else if (batchB === 1 && outerB.length <= outerA.length) outer = outerA;
-  else if (batchA === 1 && outerA.length <= outerB.length) outer = outerB;
-  else return null;
+  const bt = matMulBatch(a.shape, b.shape);
+  if (bt == null || bt.outer.length > 8) return null; // the stock kernel names the mismatch
+  const outer = bt.outer;
+  const batchA = tf.util.sizeFromShape(bt.padA);
+  const batchB = tf.util.sizeFromShape(bt.padB);
+  const head = [batchA, batchB, m, n, k, tA ? 1 : 0, tB ? 1 : 0, act];
+  // batch extents only when the broadcast is more than equal batches or a single matrix
+  const simple = sameDims(bt.padA, bt.padB) || batchA === 1 || batchB === 1;
+  const params = simple ? head : [...head, outer.length, ...bt.padA, ...bt.padB];
   if (!biasOk(bias, n)) return null;
   const out = allocFloat(backend, [...outer, m, n]);
   addon.matmul(
@@ -148,7 +149,7 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
     viewFloat(backend, b),
     channelVector(backend, bias, n),
     out.data,
-    new Int32Array([batchA, batchB, m, n, k, tA ? 1 : 0, tB ? 1 : 0, act]),
+    new Int32Array(params),
     (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
   );
   return out.info;
@@ -264,7 +265,15 @@ const NATIVE: Record<string, (args: Args) => TensorInfo | TensorInfo[] | null> =
 export function withNative(kernelName: string, fallback: Kernel | KernelFunc): KernelFunc {
   const native = NATIVE[kernelName];
   if (native == null) throw new Error(`medinets: no native kernel '${kernelName}'`);
-  const fb = fallback as Kernel;
+  let fb = fallback as Kernel;
+  if (kernelName === 'BatchMatMul' || kernelName === '_FusedMatMul') {
+    // the stock kernels compute some broadcasts wrongly: repeat the operands first
+    const plain = fb;
+    fb = (args) => {
+      const name = tf.getBackend();
+      return name === 'cpu' || name === 'wasm' ? withBroadcast(name, plain)(args) : plain(args);
+    };
+  }
   return ((args: Args) => native(args) ?? fb(args)) as unknown as KernelFunc;
 }
 

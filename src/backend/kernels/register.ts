@@ -10,6 +10,7 @@ import { deformIm2colEntries } from './deform-im2col';
 import { depthwiseGradEntries } from './depthwise-grad';
 import { gatherEntries, gatherNdGradient } from './gather';
 import { identityEntries } from './identity';
+import { batchMatMulGradient } from './matmul-broadcast';
 import { nativeEntries } from './native-kernels';
 import { poolGradEntries } from './pool-grad';
 import { reduceEntries } from './reduce';
@@ -49,6 +50,8 @@ export function registerTrainingKernels(): void {
     installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
+    // tfjs' own BatchMatMul gradient keeps broadcast batch axes (the engine rejects its shapes).
+    tf.registerGradient(batchMatMulGradient);
     registerAnchors();
   }
   resumeTrainingKernels();
