@@ -46,6 +46,22 @@ const flags =
   ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType |
   ts.TypeFormatFlags.WriteArrowStyleSignature;
 
+/** Source text with white space folded: stable where the checker's union order is not. */
+const text = (node) => node.getText().replace(/\s+/g, ' ');
+
+/** A signature as written in the source (parameters with their defaults), else as checked. */
+function sigText(checker, decl) {
+  const sig = checker.getSignatureFromDeclaration(decl);
+  const params = decl.parameters.map(text).join(', ');
+  const tps = decl.typeParameters ? `<${decl.typeParameters.map(text).join(', ')}>` : '';
+  const ret = decl.type
+    ? text(decl.type)
+    : sig
+      ? checker.typeToString(sig.getReturnType(), decl, flags)
+      : 'void';
+  return ts.isConstructorDeclaration(decl) ? `(${params})` : `${tps}(${params}): ${ret}`;
+}
+
 function memberLines(checker, decls, indent) {
   const lines = [];
   for (const decl of decls) {
@@ -61,27 +77,15 @@ function memberLines(checker, decls, indent) {
       const isReadonly = mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword);
       const prefix = `${indent}${isStatic ? 'static ' : ''}${isReadonly ? 'readonly ' : ''}`;
       if (ts.isConstructorDeclaration(m)) {
-        const sig = checker.getSignatureFromDeclaration(m);
-        lines.push(
-          `${indent}constructor${checker
-            .signatureToString(sig, undefined, flags)
-            .replace(/ => .*$/, '')
-            .replace(/^/, '')}`,
-        );
+        lines.push(`${indent}constructor${sigText(checker, m)}`);
         continue;
       }
       const name = m.name ? m.name.getText() : ts.isIndexSignatureDeclaration(m) ? '' : '(call)';
       const optional = m.questionToken ? '?' : '';
       if (ts.isCallSignatureDeclaration(m)) {
-        const sig = checker.getSignatureFromDeclaration(m);
-        lines.push(
-          `${indent}${checker.signatureToString(sig, undefined, flags & ~ts.TypeFormatFlags.WriteArrowStyleSignature)};`,
-        );
+        lines.push(`${indent}${sigText(checker, m)};`);
       } else if (ts.isMethodDeclaration(m) || ts.isMethodSignature(m)) {
-        const sig = checker.getSignatureFromDeclaration(m);
-        lines.push(
-          `${prefix}${name}${optional}${checker.signatureToString(sig, undefined, flags & ~ts.TypeFormatFlags.WriteArrowStyleSignature)};`,
-        );
+        lines.push(`${prefix}${name}${optional}${sigText(checker, m)};`);
       } else if (ts.isIndexSignatureDeclaration(m)) {
         lines.push(`${prefix}${m.getText().replace(/\s+/g, ' ')}`);
       } else if (ts.isGetAccessor(m)) {
@@ -91,8 +95,8 @@ function memberLines(checker, decls, indent) {
       } else if (ts.isSetAccessor(m)) {
         continue;
       } else {
-        const t = checker.getTypeAtLocation(m);
-        lines.push(`${prefix}${name}${optional}: ${checker.typeToString(t, m, flags)};`);
+        const t = m.type ? text(m.type) : checker.typeToString(checker.getTypeAtLocation(m), m, flags);
+        lines.push(`${prefix}${name}${optional}: ${t};`);
       }
     }
   }
@@ -131,25 +135,29 @@ function describe(checker, name, symbol) {
     const tps = decl?.typeParameters ? `<${decl.typeParameters.map((p) => p.getText()).join(', ')}>` : '';
     out.push(`${dep}type ${name}${tps} = ${decl ? decl.type.getText().replace(/\s+/g, ' ') : '?'};`);
   } else if (target.flags & ts.SymbolFlags.Function) {
-    const type = checker.getTypeOfSymbolAtLocation(target, decls[0]);
-    for (const sig of type.getCallSignatures()) {
-      out.push(
-        `${dep}function ${name}${checker.signatureToString(sig, undefined, flags & ~ts.TypeFormatFlags.WriteArrowStyleSignature)};`,
-      );
-    }
+    const fns = decls.filter(ts.isFunctionDeclaration);
+    const overloads = fns.length > 1 ? fns.filter((d) => !d.body) : fns;
+    for (const d of overloads) out.push(`${dep}function ${name}${sigText(checker, d)};`);
   } else if (target.flags & ts.SymbolFlags.Enum) {
     out.push(
       `${dep}enum ${name} { ${decls.flatMap((d) => d.members?.map((m) => m.getText()) ?? []).join(', ')} }`,
     );
   } else if (target.flags & ts.SymbolFlags.Variable) {
-    const type = checker.getTypeOfSymbolAtLocation(target, decls[0]);
-    out.push(`${dep}const ${name}: ${checker.typeToString(type, decls[0], flags)};`);
+    const d = decls[0];
+    const init = d && ts.isVariableDeclaration(d) ? d.initializer : undefined;
+    const t =
+      d && ts.isVariableDeclaration(d) && d.type
+        ? text(d.type)
+        : init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+          ? sigText(checker, init).replace(/\): /, ') => ')
+          : checker.typeToString(checker.getTypeOfSymbolAtLocation(target, d), d, flags);
+    out.push(`${dep}const ${name}: ${t};`);
   } else if (target.flags & ts.SymbolFlags.Namespace || target.flags & ts.SymbolFlags.ValueModule) {
     out.push(`namespace ${name};`);
   } else {
     out.push(`${name}: (unknown kind)`);
   }
-  return out.join('\n');
+  return out.join('\n').replace(/import\("[^"]*"\)\./g, '');
 }
 
 function report(entries) {
