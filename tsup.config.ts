@@ -1,6 +1,17 @@
 import { defineConfig } from 'tsup';
 
-const folders = ['backend', 'layers', 'blocks', 'models', 'augment', 'metrics', 'explain', 'data', 'train'];
+const folders = [
+  'backend',
+  'layers',
+  'blocks',
+  'models',
+  'augment',
+  'metrics',
+  'explain',
+  'data',
+  'train',
+  'plot',
+];
 
 export default defineConfig({
   entry: {

@@ -13,4 +13,5 @@ export * from './metrics';
 export * from './explain';
 export * from './data';
 export * from './train';
+export * from './plot';
 export { Rng, makeRng } from './util/random';

@@ -2,17 +2,7 @@
  * Gaussian smoothing as two 1-D passes with reflected borders, used by {@link gaussianBlur}
  * and by the elastic deformation's displacement fields.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  type RangeLike,
-  type Sample,
-  type SeedLike,
-  checkProb,
-  finish,
-  rngOf,
-  toRange,
-  toSample,
-} from './sample';
+import { type RandomOptions, type RangeLike, checkProb, rngOf, toRange, transform } from './sample';
 import { blurHost, fromHost, keepUnselected, toHost } from './host';
 
 /** @internal Normalised 1-D Gaussian taps for `sigma`, radius ceil(3 sigma) (truncated at `maxRadius`). */
@@ -25,28 +15,18 @@ export function gaussianTaps(sigma: number, maxRadius = Infinity): number[] {
 }
 
 /** Options of {@link gaussianBlur}. */
-export interface GaussianBlurOptions {
+export interface GaussianBlurOptions extends RandomOptions {
   /** Standard deviation in pixels, or a `[min, max]` range drawn once per call. Default `[0.1, 2]`. */
   sigma?: RangeLike;
-  /** Probability that each image is blurred. Default 1. */
-  prob?: number;
-  /** Seed or generator. */
-  seed?: SeedLike;
 }
 
 /**
  * Gaussian blur (source 001's "blurring"; torchvision `GaussianBlur`): separable kernel of
  * radius ceil(3 sigma), borders reflected. The mask of a {@link Sample} is left unchanged.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function gaussianBlur(input: tf.Tensor4D, options?: GaussianBlurOptions): tf.Tensor4D;
-export function gaussianBlur(input: Sample, options?: GaussianBlurOptions): Sample;
-export function gaussianBlur(
-  input: tf.Tensor4D | Sample,
-  options: GaussianBlurOptions = {},
-): tf.Tensor4D | Sample {
+export const gaussianBlur = transform<GaussianBlurOptions>('gaussianBlur', (s, options) => {
   const fn = 'gaussianBlur';
-  const s = toSample(input, fn);
   const range =
     typeof options.sigma === 'number'
       ? toRange([options.sigma, options.sigma], 'sigma', fn, { lo: 0 })
@@ -61,5 +41,5 @@ export function gaussianBlur(
   const taps = gaussianTaps(sigma, Math.max(1, Math.min(src.h, src.w) - 1));
   const out = blurHost(src, taps, 'reflect');
   keepUnselected(src, out, apply);
-  return finish(input, fromHost(out, src.n, src.h, src.w, src.c));
-}
+  return { x: fromHost(out, src.n, src.h, src.w, src.c) };
+});

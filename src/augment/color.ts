@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hsvToRgbPixel, keepUnselected, rgbToHsvPixel } from './host';
 import { gated, intensityCommon, type IntensityOptions, lumaOf } from './intensity';
-import { type RangeLike, type Sample, toRange } from './sample';
+import { type RangeLike, toRange, transform } from './sample';
 
 /**
  * RGB -> HSV, all channels in [0, 1] (hue as a fraction of a turn).
@@ -74,17 +74,15 @@ export interface ShiftHsvOptions extends IntensityOptions {
 
 /**
  * Random HSV shift: hue rotated (wrapping), saturation and value shifted and clipped, per image.
- * @param input RGB images `[batch, height, width, 3]` or a {@link Sample}.
+ * Input: RGB images `[batch, height, width, 3]` or a {@link Sample}.
  */
-export function shiftHsv(input: tf.Tensor4D, options?: ShiftHsvOptions): tf.Tensor4D;
-export function shiftHsv(input: Sample, options?: ShiftHsvOptions): Sample;
-export function shiftHsv(input: tf.Tensor4D | Sample, options: ShiftHsvOptions = {}): tf.Tensor4D | Sample {
+export const shiftHsv = transform<ShiftHsvOptions>('shiftHsv', (s, options) => {
   const fn = 'shiftHsv';
   const c = intensityCommon(options, fn);
   const rh = toRange(options.hue ?? 20, 'hue', fn);
   const rs = toRange(options.saturation ?? 0.12, 'saturation', fn);
   const rv = toRange(options.value ?? 0.08, 'value', fn);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     checkRgb(src.c, fn);
     const span = c.hi - c.lo;
     const out = new Float32Array(src.data.length);
@@ -111,7 +109,7 @@ export function shiftHsv(input: tf.Tensor4D | Sample, options: ShiftHsvOptions =
     }
     return out;
   });
-}
+});
 
 /** Options of {@link colorJitter}. */
 export interface ColorJitterOptions extends IntensityOptions {
@@ -139,14 +137,9 @@ function factorRange(v: RangeLike, arg: string, fn: string): [number, number] | 
  * adjustments are applied in one random order per call, each with a factor drawn per image:
  * brightness x * f; contrast blends with the mean gray level; saturation blends with the
  * grayscale image; hue rotates the HSV hue. Clipped to the value range after each step.
- * @param input images `[batch, height, width, channels]` (saturation / hue need 3) or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` (saturation / hue need 3) or a {@link Sample}.
  */
-export function colorJitter(input: tf.Tensor4D, options?: ColorJitterOptions): tf.Tensor4D;
-export function colorJitter(input: Sample, options?: ColorJitterOptions): Sample;
-export function colorJitter(
-  input: tf.Tensor4D | Sample,
-  options: ColorJitterOptions = {},
-): tf.Tensor4D | Sample {
+export const colorJitter = transform<ColorJitterOptions>('colorJitter', (s, options) => {
   const fn = 'colorJitter';
   const c = intensityCommon(options, fn);
   const rb = factorRange(options.brightness ?? 0, 'brightness', fn);
@@ -157,7 +150,7 @@ export function colorJitter(
       ? null
       : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
   const order = c.rng.shuffle([0, 1, 2, 3]);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const { n, c: ch } = src;
     const rgb = ch === 3;
     if ((rs || rh) && !rgb) throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${ch}`);
@@ -222,4 +215,4 @@ export function colorJitter(
     }
     return out;
   });
-}
+});

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/random';
-import { type Sample, type SeedLike, isTensor, rngOf, toSample } from './sample';
+import { type RandomOptions, type Sample, type SeedLike, isTensor, rngOf, toSample } from './sample';
 
 /** One step of a pipeline: gets the current sample and the pipeline's generator, returns a new sample. */
 export type Step = (sample: Sample, rng: Rng) => Sample;
@@ -18,10 +18,7 @@ export interface Pipeline {
 }
 
 /** Options of {@link compose}. */
-export interface ComposeOptions {
-  /** Seed of the pipeline's generator, used by calls that pass no seed. Random when omitted. */
-  seed?: SeedLike;
-}
+export type ComposeOptions = Pick<RandomOptions, 'seed'>;
 
 /**
  * Bind options to a transform so it can be a {@link Step}: the step passes the pipeline's

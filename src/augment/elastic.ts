@@ -8,37 +8,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import { gaussianTaps } from './blur';
 import { type HostBatch, blurHost, fromHost, toHost } from './host';
-import { type Sample, type SeedLike, checkProb, finish, rngOf, toSample } from './sample';
-import type { Interpolation } from './warp';
+import { type RandomOptions, checkProb, rngOf, transform } from './sample';
+import type { Interpolation } from './sampler';
 
 /** Options of {@link elasticDeform}. */
-export interface ElasticOptions {
+export interface ElasticOptions extends RandomOptions {
   /** Scale of the smoothed displacement field, in pixels. Default 34 (Simard et al.). */
   alpha?: number;
   /** Gaussian smoothing of the field, in pixels. Default 4 (Simard et al.). */
   sigma?: number;
-  /** Probability that each image is deformed. Default 1. */
-  prob?: number;
   /** Image interpolation (masks use nearest). Default `'bilinear'`. */
   interpolation?: Interpolation;
-  /** Seed or generator. */
-  seed?: SeedLike;
 }
 
 /**
  * Random elastic deformation; points pushed outside the image read the nearest edge pixel.
- * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask deformed
+ * Input: images `[batch, height, width, channels]` or a {@link Sample} (mask deformed
  *   by the same field, nearest neighbour).
  * @returns a new tensor or sample of the same shape.
  */
-export function elasticDeform(input: tf.Tensor4D, options?: ElasticOptions): tf.Tensor4D;
-export function elasticDeform(input: Sample, options?: ElasticOptions): Sample;
-export function elasticDeform(
-  input: tf.Tensor4D | Sample,
-  options: ElasticOptions = {},
-): tf.Tensor4D | Sample {
+export const elasticDeform = transform<ElasticOptions>('elasticDeform', (s, options) => {
   const fn = 'elasticDeform';
-  const s = toSample(input, fn);
   const { alpha = 34, sigma = 4, prob = 1, interpolation = 'bilinear' } = options;
   if (!(Number.isFinite(alpha) && alpha >= 0))
     throw new Error(`${fn}: 'alpha' must be a finite number >= 0; got ${alpha}`);
@@ -61,8 +51,8 @@ export function elasticDeform(
     const src = toHost(t);
     return fromHost(sampleField(src, field, interp), src.n, src.h, src.w, src.c);
   };
-  return finish(input, move(s.x, interpolation), s.mask === undefined ? undefined : move(s.mask, 'nearest'));
-}
+  return { x: move(s.x, interpolation), mask: s.mask === undefined ? undefined : move(s.mask, 'nearest') };
+});
 
 /**
  * @internal Read every pixel at its displaced source (y + dy, x + dx), clamped to the image,

@@ -3,16 +3,12 @@
  * levels per image and channel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Sample, type SeedLike, checkProb, finish, rngOf, toSample } from './sample';
+import { type RandomOptions, checkProb, rngOf, transform } from './sample';
 
 /** Options of {@link equalize}. */
-export interface EqualizeOptions {
+export interface EqualizeOptions extends RandomOptions {
   /** The images' value range `[lo, hi]`, quantised to 256 levels. Default `[0, 1]`. */
   valueRange?: [number, number];
-  /** Probability that each image is equalised. Default 1. */
-  prob?: number;
-  /** Seed or generator (only used when `prob` < 1). */
-  seed?: SeedLike;
 }
 
 /**
@@ -21,13 +17,10 @@ export interface EqualizeOptions {
  * step = floor((sum h - h_last) / 255) and level i maps to
  * min(255, floor((cdf(i - 1) + floor(step / 2)) / step)) (PIL `ImageOps.equalize`, as
  * torchvision). A channel with a single level is left unchanged. Computed on the CPU.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function equalize(input: tf.Tensor4D, options?: EqualizeOptions): tf.Tensor4D;
-export function equalize(input: Sample, options?: EqualizeOptions): Sample;
-export function equalize(input: tf.Tensor4D | Sample, options: EqualizeOptions = {}): tf.Tensor4D | Sample {
+export const equalize = transform<EqualizeOptions>('equalize', (s, options) => {
   const fn = 'equalize';
-  const s = toSample(input, fn);
   const { valueRange = [0, 1], prob = 1 } = options;
   checkProb(prob, 'prob', fn);
   const [lo, hi] = valueRange;
@@ -72,5 +65,5 @@ export function equalize(input: tf.Tensor4D | Sample, options: EqualizeOptions =
       for (let p = 0; p < plane; p++) out[off + p * c + ch] = lut[levels[p] as number] as number;
     }
   }
-  return finish(input, tf.tensor4d(out, [n, h, w, c]));
-}
+  return { x: tf.tensor4d(out, [n, h, w, c]) };
+});

@@ -2,32 +2,32 @@
  * Seeded augmentations on NHWC batches: mixup, CutMix, Mosaic, spatial and intensity transforms, composable with compose().
  * @module augment
  */
-export type { Sample, SeedLike, RangeLike } from './sample';
-export type { Interpolation, FillMode } from './warp';
+export type { Sample, SeedLike, RangeLike, RandomOptions, Transform } from './sample';
+export type { Interpolation, FillMode } from './sampler';
+export type { ResampleOptions } from './warp';
+export { type FlipMode, type FlipOptions, flip } from './flip';
 export {
-  type RandomOptions,
-  type ResampleOptions,
-  type FlipMode,
-  type FlipOptions,
   type AffineOptions,
   type RotateOptions,
   type ZoomOptions,
   type ShearOptions,
   type TranslateOptions,
-  type RandomCropOptions,
-  type RandomResizedCropOptions,
-  type ResizeOptions,
-  flip,
   affine,
   rotate,
   zoom,
   shear,
   translate,
+} from './affine';
+export {
+  type RandomCropOptions,
+  type CenterCropOptions,
+  type RandomResizedCropOptions,
+  type ResizeOptions,
   randomCrop,
   centerCrop,
   randomResizedCrop,
   resize,
-} from './spatial';
+} from './crop';
 export { type ElasticOptions, elasticDeform } from './elastic';
 export { type GaussianBlurOptions, gaussianBlur } from './blur';
 export {
@@ -72,21 +72,17 @@ export {
   window,
 } from './normalize';
 export { smoothLabels } from './labels';
+export type { MixMode } from './mix-plan';
 export {
-  type MixMode,
   type MixResult,
   type MixedSample,
-  type TwoTargetResult,
   type MixOptions,
   type MixupOptions,
   type CutmixOptions,
-  type MixLossFn,
   mixup,
   cutmix,
-  mixupPairs,
-  cutmixPairs,
-  mixupLoss,
 } from './mix';
+export { type TwoTargetResult, type MixLossFn, mixupPairs, cutmixPairs, mixupLoss } from './mix-pairs';
 export { type MosaicOptions, type MosaicResult, mosaic } from './mosaic';
 export { type MixerOptions, Mixer } from './mixer';
 export { type Step, type Pipeline, type ComposeOptions, step, compose } from './compose';

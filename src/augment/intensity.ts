@@ -5,26 +5,21 @@
  * 002 (colour jitter), 003 (imgaug / albumentations set: contrast, shiftRGB, grayscale,
  * multiply, brightness); Keras `RandomBrightness` / `RandomContrast` semantics.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../util/random';
 import {
+  type Moved,
+  type RandomOptions,
   type RangeLike,
   type Sample,
-  type SeedLike,
   checkProb,
-  finish,
   rngOf,
   toRange,
-  toSample,
+  transform,
 } from './sample';
 import { type HostBatch, channelMeans, fromHost, keepUnselected, linearPerImage, toHost } from './host';
 
 /** Options shared by the intensity transforms. */
-export interface IntensityOptions {
-  /** Seed or generator; equal seeds give equal outputs. */
-  seed?: SeedLike;
-  /** Probability that each image is changed. Default 1. */
-  prob?: number;
+export interface IntensityOptions extends RandomOptions {
   /** The images' value range `[lo, hi]`; outputs are clipped to it. Default `[0, 1]`. */
   valueRange?: [number, number];
 }
@@ -47,16 +42,14 @@ export function intensityCommon(
  * (drawn with `prob` before any parameter), and `f` must copy the others unchanged.
  */
 export function gated(
-  input: tf.Tensor4D | Sample,
-  fn: string,
+  s: Sample,
   prob: number,
   rng: Rng,
   f: (src: HostBatch, apply: boolean[]) => Float32Array,
-): tf.Tensor4D | Sample {
-  const s = toSample(input, fn);
+): Moved {
   const apply = Array.from({ length: s.x.shape[0] }, () => rng.bernoulli(prob));
   const src = toHost(s.x);
-  return finish(input, fromHost(f(src, apply), src.n, src.h, src.w, src.c));
+  return { x: fromHost(f(src, apply), src.n, src.h, src.w, src.c) };
 }
 
 /** @internal `n * c` copies of per-image values (one per image) or of per-image-channel values. */
@@ -83,22 +76,17 @@ export interface BrightnessOptions extends IntensityOptions {
 
 /**
  * Random brightness: x + d * (hi - lo), d drawn per image, clipped to the value range.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function brightness(input: tf.Tensor4D, options?: BrightnessOptions): tf.Tensor4D;
-export function brightness(input: Sample, options?: BrightnessOptions): Sample;
-export function brightness(
-  input: tf.Tensor4D | Sample,
-  options: BrightnessOptions = {},
-): tf.Tensor4D | Sample {
+export const brightness = transform<BrightnessOptions>('brightness', (s, options) => {
   const fn = 'brightness';
   const c = intensityCommon(options, fn);
   const r = toRange(options.delta ?? 0.2, 'delta', fn);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const d = draw(c.rng, r, src.n).map((v) => v * (c.hi - c.lo));
     return linearPerImage(src, spread([1], 1, src.n * src.c), spread(d, src.n, src.c), c.lo, c.hi, apply);
   });
-}
+});
 
 /** Options of {@link contrast}. */
 export interface ContrastOptions extends IntensityOptions {
@@ -109,21 +97,19 @@ export interface ContrastOptions extends IntensityOptions {
 /**
  * Random contrast (Keras `RandomContrast`): (x - mean) * c + mean, with the mean taken per
  * image and channel and c drawn per image; clipped to the value range.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function contrast(input: tf.Tensor4D, options?: ContrastOptions): tf.Tensor4D;
-export function contrast(input: Sample, options?: ContrastOptions): Sample;
-export function contrast(input: tf.Tensor4D | Sample, options: ContrastOptions = {}): tf.Tensor4D | Sample {
+export const contrast = transform<ContrastOptions>('contrast', (s, options) => {
   const fn = 'contrast';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? 0.2, 'factor', fn, { center: 1, lo: 0 });
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const f = spread(draw(c.rng, r, src.n), src.n, src.c);
     const mean = channelMeans(src);
     const shift = mean.map((m: number, k: number) => m * (1 - (f[k] as number)));
     return linearPerImage(src, f, shift, c.lo, c.hi, apply);
   });
-}
+});
 
 /** Options of {@link gamma}. */
 export interface GammaOptions extends IntensityOptions {
@@ -133,16 +119,14 @@ export interface GammaOptions extends IntensityOptions {
 
 /**
  * Random gamma: lo + (hi - lo) * ((x - lo) / (hi - lo))^g, g drawn per image.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function gamma(input: tf.Tensor4D, options?: GammaOptions): tf.Tensor4D;
-export function gamma(input: Sample, options?: GammaOptions): Sample;
-export function gamma(input: tf.Tensor4D | Sample, options: GammaOptions = {}): tf.Tensor4D | Sample {
+export const gamma = transform<GammaOptions>('gamma', (s, options) => {
   const fn = 'gamma';
   const c = intensityCommon(options, fn);
   const r = toRange(options.gamma ?? [0.8, 1.25], 'gamma', fn, { center: 1, lo: 0 });
   if (r[0] <= 0) throw new Error(`${fn}: 'gamma' must be > 0; got [${r[0]}, ${r[1]}]`);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const g = draw(c.rng, r, src.n);
     const span = c.hi - c.lo;
     const size = src.h * src.w * src.c;
@@ -158,7 +142,7 @@ export function gamma(input: tf.Tensor4D | Sample, options: GammaOptions = {}): 
     }
     return out;
   });
-}
+});
 
 /** Options of {@link multiply}. */
 export interface MultiplyOptions extends IntensityOptions {
@@ -170,20 +154,18 @@ export interface MultiplyOptions extends IntensityOptions {
 
 /**
  * Random multiplication (imgaug `Multiply`, source 003): x * f, clipped to the value range.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function multiply(input: tf.Tensor4D, options?: MultiplyOptions): tf.Tensor4D;
-export function multiply(input: Sample, options?: MultiplyOptions): Sample;
-export function multiply(input: tf.Tensor4D | Sample, options: MultiplyOptions = {}): tf.Tensor4D | Sample {
+export const multiply = transform<MultiplyOptions>('multiply', (s, options) => {
   const fn = 'multiply';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? [0.8, 1.2], 'factor', fn, { center: 1 });
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const k = options.perChannel ? src.c : 1;
     const f = spread(draw(c.rng, r, src.n * k), src.n, src.c);
     return linearPerImage(src, f, new Float64Array(src.n * src.c), c.lo, c.hi, apply);
   });
-}
+});
 
 /** Options of {@link shiftRgb}. */
 export interface ShiftRgbOptions extends IntensityOptions {
@@ -198,14 +180,11 @@ export interface ShiftRgbOptions extends IntensityOptions {
 /**
  * Random per-channel shift (albumentations `RGBShift`, source 003): each channel of each image
  * gets its own additive offset; clipped to the value range.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function shiftRgb(input: tf.Tensor4D, options?: ShiftRgbOptions): tf.Tensor4D;
-export function shiftRgb(input: Sample, options?: ShiftRgbOptions): Sample;
-export function shiftRgb(input: tf.Tensor4D | Sample, options: ShiftRgbOptions = {}): tf.Tensor4D | Sample {
+export const shiftRgb = transform<ShiftRgbOptions>('shiftRgb', (s, options) => {
   const fn = 'shiftRgb';
   const c = intensityCommon(options, fn);
-  const s = toSample(input, fn);
   const ch = s.x.shape[3];
   const lim = options.limit ?? 20 / 255;
   const limits = Array.isArray(lim) ? lim : new Array<number>(ch).fill(lim);
@@ -213,38 +192,29 @@ export function shiftRgb(input: tf.Tensor4D | Sample, options: ShiftRgbOptions =
     throw new Error(`${fn}: 'limit' must give one value per channel (${ch}); got ${limits.length}`);
   }
   const ranges = limits.map((l, i) => toRange(l, `limit[${i}]`, fn));
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const vals: number[] = [];
     for (let i = 0; i < src.n; i++)
       for (const r of ranges) vals.push(c.rng.uniform(r[0], r[1]) * (c.hi - c.lo));
     return linearPerImage(src, spread([1], 1, src.n * ch), spread(vals, src.n, ch), c.lo, c.hi, apply);
   });
-}
+});
 
 /** Options of {@link gaussianNoise}. */
-export interface GaussianNoiseOptions {
+export interface GaussianNoiseOptions extends RandomOptions {
   /** Standard deviation, in image units: a number, or a range drawn per image. Default 0.05. */
   std?: RangeLike;
   /** Mean of the noise. Default 0. */
   mean?: number;
-  /** Probability that each image gets noise. Default 1. */
-  prob?: number;
   /** Clip the result to this `[lo, hi]` when given. */
   valueRange?: [number, number];
-  /** Seed or generator. */
-  seed?: SeedLike;
 }
 
 /**
  * Additive Gaussian noise (source 001): x + N(mean, std^2) per pixel.
- * @param input images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function gaussianNoise(input: tf.Tensor4D, options?: GaussianNoiseOptions): tf.Tensor4D;
-export function gaussianNoise(input: Sample, options?: GaussianNoiseOptions): Sample;
-export function gaussianNoise(
-  input: tf.Tensor4D | Sample,
-  options: GaussianNoiseOptions = {},
-): tf.Tensor4D | Sample {
+export const gaussianNoise = transform<GaussianNoiseOptions>('gaussianNoise', (s, options) => {
   const fn = 'gaussianNoise';
   const { mean = 0, prob = 1, valueRange } = options;
   const std =
@@ -253,7 +223,7 @@ export function gaussianNoise(
     typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
   if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
   const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     const sd = draw(c.rng, r, src.n);
     const size = src.h * src.w * src.c;
     const lo = valueRange ? c.lo : -Infinity;
@@ -270,27 +240,20 @@ export function gaussianNoise(
     }
     return out;
   });
-}
+});
 
 /** Options of {@link grayscale}. */
-export interface GrayscaleOptions {
-  /** Probability that each image is converted. Default 1. */
-  prob?: number;
-  /** Seed or generator. */
-  seed?: SeedLike;
-}
+export type GrayscaleOptions = RandomOptions;
 
 /**
  * Grayscale (luma 0.2989 R + 0.587 G + 0.114 B, torchvision's rounding of ITU-R 601), keeping the channel
  * count so batches stay stackable; single-channel images are returned unchanged.
- * @param input images `[batch, height, width, 1 | 3]` or a {@link Sample}.
+ * Input: images `[batch, height, width, 1 | 3]` or a {@link Sample}.
  */
-export function grayscale(input: tf.Tensor4D, options?: GrayscaleOptions): tf.Tensor4D;
-export function grayscale(input: Sample, options?: GrayscaleOptions): Sample;
-export function grayscale(input: tf.Tensor4D | Sample, options: GrayscaleOptions = {}): tf.Tensor4D | Sample {
+export const grayscale = transform<GrayscaleOptions>('grayscale', (s, options) => {
   const fn = 'grayscale';
   const c = intensityCommon({ prob: options.prob ?? 1, seed: options.seed }, fn);
-  return gated(input, fn, c.prob, c.rng, (src, apply) => {
+  return gated(s, c.prob, c.rng, (src, apply) => {
     if (src.c === 1) return src.data.slice();
     if (src.c !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${src.c}`);
     const out = new Float32Array(src.data.length);
@@ -307,7 +270,7 @@ export function grayscale(input: tf.Tensor4D | Sample, options: GrayscaleOptions
     }
     return out;
   });
-}
+});
 
 /** @internal torchvision's ITU-R 601 luma of one RGB pixel. */
 export function lumaOf(r: number, g: number, b: number): number {

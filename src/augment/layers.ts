@@ -11,7 +11,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Rng, makeRng } from '../util/random';
 import { brightness, contrast } from './intensity';
 import { toRange } from './sample';
-import { type FlipMode, flip, rotate, translate } from './spatial';
+import { rotate, translate } from './affine';
+import { type FlipMode, flip } from './flip';
 import { type FillMode, type Interpolation, inverseAbout, warp } from './warp';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -269,8 +270,8 @@ export class RandomTranslation extends RandomImageLayer {
   }
   protected augment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
     return translate(x, {
-      height: this.heightFactor,
-      width: this.widthFactor,
+      translateY: this.heightFactor,
+      translateX: this.widthFactor,
       fillMode: this.fillMode,
       interpolation: this.interpolation,
       fillValue: this.fillValue,

@@ -11,12 +11,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import type { Rng } from '../util/random';
-import { fromHost, toHost } from './host';
 import { smoothLabels, toOneHot } from './labels';
-import { type Sample, type SeedLike, isTensor, rngOf, toSample } from './sample';
-
-/** How mixing weights are shared: one for the batch, one per pair of images, or one per image. */
-export type MixMode = 'batch' | 'pair' | 'elem';
+import {
+  MIX_MODES,
+  type MixMode,
+  type MixPlan,
+  checkAlpha,
+  checkMinMax,
+  mixLabels,
+  mixPixels,
+  planCutmix,
+  planMixup,
+} from './mix-plan';
+import { type RandomOptions, type Sample, isTensor, rngOf, toSample } from './sample';
 
 /** What {@link mixup} / {@link cutmix} return for tensor arguments. */
 export interface MixResult {
@@ -40,28 +47,10 @@ export interface MixedSample extends Sample {
   index: number[];
 }
 
-/** The two-target form of source 001: loss = lambda L(yA) + (1 - lambda) L(yB). */
-export interface TwoTargetResult {
-  /** Mixed images `[batch, height, width, channels]`. */
-  x: tf.Tensor4D;
-  /** The labels of each image, as given (indices or one-hot). */
-  yA: tf.Tensor;
-  /** The labels of each image's partner, `y[index]`. */
-  yB: tf.Tensor;
-  /** Weight of `yA` per image. */
-  lambda: number[];
-  /** The partner of each image. */
-  index: number[];
-  /** The mask, mixed like the pixels, when one was given. */
-  mask?: tf.Tensor4D;
-}
-
 /** Options shared by the mixes. */
-export interface MixOptions {
+export interface MixOptions extends Pick<RandomOptions, 'seed'> {
   /** Share weights per `'batch'` (default), per `'pair'` of images, or per `'elem'`ent. */
   mode?: MixMode;
-  /** Seed or generator; equal seeds give equal outputs. */
-  seed?: SeedLike;
   /** Number of classes, required when `y` holds class indices `[batch]`. */
   classes?: number;
   /** Segmentation mask `[batch, height, width, channels]` to move with the pixels. */
@@ -85,117 +74,6 @@ export interface CutmixOptions extends MixOptions {
   minMax?: [number, number];
   /** Recompute lambda from the box after clipping it to the image. Default `true`. */
   correctLam?: boolean;
-}
-
-/** @internal A box `[top, bottom, left, right)` in pixels. */
-export type Box = [number, number, number, number];
-
-/** @internal What to do to each image: its partner, its weight and (CutMix) its box. */
-export interface MixPlan {
-  index: number[];
-  lambda: number[];
-  boxes: (Box | null)[];
-}
-
-const MODES: readonly MixMode[] = ['batch', 'pair', 'elem'];
-
-/** @internal Check an alpha. */
-export function checkAlpha(alpha: number, arg: string, fn: string): void {
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha <= 0) {
-    throw new Error(`${fn}: '${arg}' must be a finite number > 0; got ${alpha}`);
-  }
-}
-
-/**
- * @internal Partners and weight groups: `index[i]` is i's partner, `group[i]` says which
- * images share one draw (all for 'batch', a pair for 'pair', none for 'elem').
- */
-export function partners(mode: MixMode, n: number, rng: Rng): { index: number[]; group: number[] } {
-  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-  const index = new Array<number>(n);
-  const group = new Array<number>(n);
-  if (mode === 'pair') {
-    for (let k = 0; k < n; k += 2) {
-      const a = order[k] as number;
-      const b = k + 1 < n ? (order[k + 1] as number) : a;
-      index[a] = b;
-      index[b] = a;
-      group[a] = k / 2;
-      group[b] = k / 2;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      index[i] = order[i] as number;
-      group[i] = mode === 'batch' ? 0 : i;
-    }
-  }
-  return { index, group };
-}
-
-/**
- * @internal CutMix box for weight `lam` on an h x w image: sides round(h sqrt(1 - lam)),
- * round(w sqrt(1 - lam)), centre uniform over the pixels, clipped to the image.
- */
-export function drawBox(lam: number, h: number, w: number, rng: Rng, minMax?: [number, number]): Box {
-  if (minMax) {
-    const ch = Math.round(h * rng.uniform(minMax[0], minMax[1]));
-    const cw = Math.round(w * rng.uniform(minMax[0], minMax[1]));
-    const top = rng.int(h - ch + 1);
-    const left = rng.int(w - cw + 1);
-    return [top, top + ch, left, left + cw];
-  }
-  const rat = Math.sqrt(1 - lam);
-  const ch = Math.round(h * rat);
-  const cw = Math.round(w * rat);
-  const cy = rng.int(h);
-  const cx = rng.int(w);
-  const top = Math.min(Math.max(cy - Math.floor(ch / 2), 0), h);
-  const left = Math.min(Math.max(cx - Math.floor(cw / 2), 0), w);
-  return [top, Math.min(cy - Math.floor(ch / 2) + ch, h), left, Math.min(cx - Math.floor(cw / 2) + cw, w)];
-}
-
-/** @internal Fraction of the image kept (outside the box). */
-export function boxLambda(b: Box, h: number, w: number): number {
-  return 1 - (Math.max(0, b[1] - b[0]) * Math.max(0, b[3] - b[2])) / (h * w);
-}
-
-/**
- * @internal x' = W x + (1 - W) x[index] on the host, W = lambda for a mixup image and 1
- * outside / 0 inside the box for a CutMix image (so pasted pixels are copied exactly).
- */
-export function mixPixels(t: tf.Tensor4D, plan: MixPlan): tf.Tensor4D {
-  const src = toHost(t);
-  const { data, n, h, w, c } = src;
-  const out = new Float32Array(data.length);
-  const size = h * w * c;
-  for (let i = 0; i < n; i++) {
-    const off = i * size;
-    const other = (plan.index[i] as number) * size;
-    const box = plan.boxes[i];
-    if (box) {
-      out.set(data.subarray(off, off + size), off);
-      const [top, bottom, left, right] = box;
-      for (let y = Math.max(0, top); y < Math.min(h, bottom); y++) {
-        const r0 = (y * w + Math.max(0, left)) * c;
-        const r1 = (y * w + Math.min(w, right)) * c;
-        if (r1 > r0) out.set(data.subarray(other + r0, other + r1), off + r0);
-      }
-      continue;
-    }
-    const lam = plan.lambda[i] as number;
-    for (let k = 0; k < size; k++)
-      out[off + k] = lam * (data[off + k] as number) + (1 - lam) * (data[other + k] as number);
-  }
-  return fromHost(out, n, h, w, c);
-}
-
-/** @internal y' = lambda y + (1 - lambda) y[index], row-wise. */
-export function mixLabels(y: tf.Tensor2D, lambda: number[], index: number[]): tf.Tensor2D {
-  return tf.tidy(() => {
-    const lam = tf.tensor2d(lambda, [lambda.length, 1]);
-    const other = tf.gather(y, tf.tensor1d(index, 'int32'));
-    return tf.add(tf.mul(lam, y), tf.mul(tf.sub(1, lam), other)) as tf.Tensor2D;
-  });
 }
 
 interface Parsed {
@@ -237,63 +115,11 @@ export function applyPlan(p: Parsed, plan: MixPlan, fn: string, smoothing = 0): 
   return res;
 }
 
-/** @internal Plan a mixup. */
-export function planMixup(n: number, mode: MixMode, alpha: number, rng: Rng): MixPlan {
-  const { index, group } = partners(mode, n, rng);
-  const lamOf = new Map<number, number>();
-  const lambda = group.map((g) => {
-    if (!lamOf.has(g)) lamOf.set(g, rng.beta(alpha, alpha));
-    return lamOf.get(g) as number;
-  });
-  return { index, lambda, boxes: new Array<Box | null>(n).fill(null) };
-}
-
-/** @internal Plan a CutMix. */
-export function planCutmix(
-  n: number,
-  h: number,
-  w: number,
-  mode: MixMode,
-  alpha: number,
-  rng: Rng,
-  minMax: [number, number] | undefined,
-  correctLam: boolean,
-): MixPlan {
-  const { index, group } = partners(mode, n, rng);
-  const drawn = new Map<number, { lam: number; box: Box }>();
-  const lambda: number[] = [];
-  const boxes: Box[] = [];
-  group.forEach((g) => {
-    if (!drawn.has(g)) {
-      const lam0 = rng.beta(alpha, alpha);
-      const box = drawBox(lam0, h, w, rng, minMax);
-      drawn.set(g, { lam: correctLam || minMax ? boxLambda(box, h, w) : lam0, box });
-    }
-    const d = drawn.get(g)!;
-    lambda.push(d.lam);
-    boxes.push(d.box);
-  });
-  return { index, lambda, boxes };
-}
-
-function commonOpts(o: MixOptions, fn: string): { mode: MixMode; rng: Rng } {
+/** @internal Validate the options shared by the mixes; the generator to draw from. */
+export function commonOpts(o: MixOptions, fn: string): { mode: MixMode; rng: Rng } {
   const mode = o.mode ?? 'batch';
-  checkOneOf(mode, MODES, 'mode', fn);
+  checkOneOf(mode, MIX_MODES, 'mode', fn);
   return { mode, rng: rngOf(o.seed) };
-}
-
-/** @internal Validate `minMax`. */
-export function checkMinMax(minMax: [number, number] | undefined, fn: string): void {
-  if (minMax === undefined) return;
-  if (
-    !Array.isArray(minMax) ||
-    minMax.length !== 2 ||
-    !(minMax[0] >= 0 && minMax[0] <= minMax[1] && minMax[1] <= 1)
-  ) {
-    throw new Error(
-      `${fn}: 'minMax' must be [min, max] with 0 <= min <= max <= 1; got ${JSON.stringify(minMax)}`,
-    );
-  }
 }
 
 /**
@@ -344,93 +170,4 @@ export function cutmix(
   const { mode, rng } = commonOpts(p.opts, fn);
   const [n, h, w] = p.x.shape;
   return applyPlan(p, planCutmix(n, h, w, mode, alpha, rng, minMax, correctLam), fn);
-}
-
-function twoTarget(
-  x: tf.Tensor4D,
-  y: tf.Tensor,
-  plan: MixPlan,
-  mask: tf.Tensor4D | undefined,
-): TwoTargetResult {
-  const t = tf.tidy(() => {
-    const idx = tf.tensor1d(plan.index, 'int32');
-    return {
-      x: mixPixels(x, plan),
-      yA: tf.clone(y),
-      yB: tf.gather(y, idx),
-      mask: mask === undefined ? undefined : mixPixels(mask, plan),
-    };
-  });
-  const res: TwoTargetResult = { x: t.x, yA: t.yA, yB: t.yB, lambda: plan.lambda, index: plan.index };
-  if (t.mask !== undefined) res.mask = t.mask;
-  return res;
-}
-
-/**
- * mixup in the two-target form of source 001 (`mixup_data`): returns the mixed images with
- * both label sets unmixed, for a loss lambda L(pred, yA) + (1 - lambda) L(pred, yB)
- * (see {@link mixupLoss}). Labels keep their format (indices stay indices).
- * @param x images `[batch, height, width, channels]`.
- * @param y labels `[batch]` or `[batch, classes]`.
- */
-export function mixupPairs(x: tf.Tensor4D, y: tf.Tensor, options: MixupOptions = {}): TwoTargetResult {
-  const fn = 'mixupPairs';
-  const s = toSample({ x, y, mask: options.mask }, fn);
-  const { alpha = 0.4 } = options;
-  checkAlpha(alpha, 'alpha', fn);
-  const { mode, rng } = commonOpts(options, fn);
-  return twoTarget(s.x, y, planMixup(x.shape[0], mode, alpha, rng), s.mask);
-}
-
-/**
- * CutMix in the two-target form: mixed images, labels `yA` and partner labels `yB` unmixed,
- * `lambda` the kept area share. See {@link mixupPairs} and {@link mixupLoss}.
- * @param x images `[batch, height, width, channels]`.
- * @param y labels `[batch]` or `[batch, classes]`.
- */
-export function cutmixPairs(x: tf.Tensor4D, y: tf.Tensor, options: CutmixOptions = {}): TwoTargetResult {
-  const fn = 'cutmixPairs';
-  const s = toSample({ x, y, mask: options.mask }, fn);
-  const { alpha = 1, correctLam = true, minMax } = options;
-  checkAlpha(alpha, 'alpha', fn);
-  checkMinMax(minMax, fn);
-  const { mode, rng } = commonOpts(options, fn);
-  const [n, h, w] = x.shape;
-  return twoTarget(s.x, y, planCutmix(n, h, w, mode, alpha, rng, minMax, correctLam), s.mask);
-}
-
-/** A loss `(yTrue, yPred) -> loss`: a scalar, or per-sample losses `[batch]`. */
-export type MixLossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
-
-/**
- * The mixup loss of source 001 (`mixup_loss_fn`): lambda L(yA, pred) + (1 - lambda) L(yB, pred).
- * With one lambda for the batch any loss works; with per-image lambdas (`mode` 'pair' /
- * 'elem') the loss must return per-sample values `[batch]`, which are weighted then averaged.
- * @param lossFn the loss, called as `lossFn(yTrue, yPred)` (the tf.losses argument order).
- * @returns `(pred, yA, yB, lambda) -> scalar loss`.
- */
-export function mixupLoss(
-  lossFn: MixLossFn,
-): (pred: tf.Tensor, yA: tf.Tensor, yB: tf.Tensor, lambda: number | number[]) => tf.Scalar {
-  if (typeof lossFn !== 'function') throw new Error(`mixupLoss: 'lossFn' must be a function`);
-  return (pred, yA, yB, lambda) =>
-    tf.tidy(() => {
-      const lams = typeof lambda === 'number' ? [lambda] : lambda;
-      if (lams.length === 0 || !lams.every((l) => Number.isFinite(l))) {
-        throw new Error(`mixupLoss: 'lambda' must be a number or a non-empty array of numbers`);
-      }
-      const la = lossFn(yA, pred);
-      const lb = lossFn(yB, pred);
-      const first = lams[0] as number;
-      if (lams.every((l) => l === first)) {
-        return tf.mean(tf.add(tf.mul(la, first), tf.mul(lb, 1 - first))) as tf.Scalar;
-      }
-      if (la.rank !== 1 || la.shape[0] !== lams.length) {
-        throw new Error(
-          `mixupLoss: per-image lambdas need a loss returning per-sample values [${lams.length}]; got shape [${la.shape.join(', ')}]`,
-        );
-      }
-      const lam = tf.tensor1d(lams);
-      return tf.mean(tf.add(tf.mul(la, lam), tf.mul(lb, tf.sub(1, lam)))) as tf.Scalar;
-    });
 }

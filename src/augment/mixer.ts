@@ -6,32 +6,27 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import type { Rng } from '../util/random';
+import { type MixResult, type MixedSample, applyPlan, parseMixArgs } from './mix';
 import {
   type Box,
   type MixMode,
   type MixPlan,
-  type MixResult,
-  type MixedSample,
-  applyPlan,
   boxLambda,
   checkAlpha,
   checkMinMax,
   drawBox,
-  parseMixArgs,
   partners,
-} from './mix';
-import { type Sample, type SeedLike, checkProb, isTensor, rngOf } from './sample';
+} from './mix-plan';
+import { type RandomOptions, type Sample, checkProb, isTensor, rngOf } from './sample';
 
 /** Options of {@link Mixer}. */
-export interface MixerOptions {
+export interface MixerOptions extends RandomOptions {
   /** mixup's Beta concentration; 0 disables mixup. Default 0.8 (timm's recipe value). */
   mixupAlpha?: number;
   /** CutMix's Beta concentration; 0 disables CutMix. Default 1. */
   cutmixAlpha?: number;
   /** CutMix box sides uniform in [min, max] times the image sides (overrides `cutmixAlpha` for the box). */
   cutmixMinMax?: [number, number];
-  /** Probability that a batch / pair / element is mixed at all. Default 1. */
-  prob?: number;
   /** Probability of CutMix instead of mixup when both are enabled. Default 0.5. */
   switchProb?: number;
   /** Share draws per `'batch'` (default), `'pair'` or `'elem'`ent. */
@@ -42,8 +37,6 @@ export interface MixerOptions {
   labelSmoothing?: number;
   /** Number of classes, required when labels are class indices `[batch]`. */
   classes?: number;
-  /** Seed; the mixer draws from one generator across calls, so a seeded run repeats. */
-  seed?: SeedLike;
 }
 
 /**

@@ -7,14 +7,12 @@ import { fromHost, toHost } from './host';
 import { toOneHot } from './labels';
 import type { MixResult, MixedSample } from './mix';
 import { parseMixArgs } from './mix';
-import { rngOf, type Sample, type SeedLike } from './sample';
+import { type RandomOptions, rngOf, type Sample } from './sample';
 
 /** Options of {@link mosaic}. */
-export interface MosaicOptions {
+export interface MosaicOptions extends Pick<RandomOptions, 'seed'> {
   /** Range of the grid centre as a fraction of height and width. Default `[0.25, 0.75]`. */
   offset?: [number, number];
-  /** Seed or generator. */
-  seed?: SeedLike;
   /** Number of classes, required when `y` holds class indices `[batch]`. */
   classes?: number;
   /** Segmentation mask `[batch, height, width, channels]`, tiled like the images (nearest). */

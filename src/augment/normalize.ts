@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkRank } from '../util/checks';
 import { fromHost, linearPerImage, toHost } from './host';
-import { type Sample, finish, toSample } from './sample';
+import { transform } from './sample';
 
 /** Per-channel statistics of a data set. */
 export interface NormalizeStats {
@@ -72,16 +72,10 @@ export interface NormalizeOptions {
 /**
  * Standardise per channel: (x - mean) / std. Use {@link computeStats} for the data set's own
  * statistics (which source 002 found better than ImageNet's).
- * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
+ * Input: images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export function normalize(input: tf.Tensor4D, options: NormalizeOptions | NormalizeStats): tf.Tensor4D;
-export function normalize(input: Sample, options: NormalizeOptions | NormalizeStats): Sample;
-export function normalize(
-  input: tf.Tensor4D | Sample,
-  options: NormalizeOptions | NormalizeStats,
-): tf.Tensor4D | Sample {
+export const normalize = transform<NormalizeOptions | NormalizeStats>('normalize', (s, options) => {
   const fn = 'normalize';
-  const s = toSample(input, fn);
   const c = s.x.shape[3];
   const vec = (v: number | number[] | undefined, arg: string): number[] => {
     const a = typeof v === 'number' ? new Array<number>(c).fill(v) : v;
@@ -104,8 +98,8 @@ export function normalize(
     }
   }
   const out = linearPerImage(src, scale, shift, -Infinity, Infinity, new Array<boolean>(n).fill(true));
-  return finish(input, fromHost(out, n, src.h, src.w, c));
-}
+  return { x: fromHost(out, n, src.h, src.w, c) };
+});
 
 /** Options of {@link rescaleIntensity}. */
 export interface RescaleIntensityOptions {
@@ -120,16 +114,10 @@ export interface RescaleIntensityOptions {
 /**
  * Linear map of `inRange` onto `outRange` (scikit-image `rescale_intensity`, Keras
  * `Rescaling`); the defaults map [0, 255] to [-1, 1], source 000's x / 127.5 - 1.
- * @param input images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
+ * Input: images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export function rescaleIntensity(input: tf.Tensor4D, options?: RescaleIntensityOptions): tf.Tensor4D;
-export function rescaleIntensity(input: Sample, options?: RescaleIntensityOptions): Sample;
-export function rescaleIntensity(
-  input: tf.Tensor4D | Sample,
-  options: RescaleIntensityOptions = {},
-): tf.Tensor4D | Sample {
+export const rescaleIntensity = transform<RescaleIntensityOptions>('rescaleIntensity', (s, options) => {
   const fn = 'rescaleIntensity';
-  const s = toSample(input, fn);
   const { inRange = [0, 255], outRange = [-1, 1], clip = false } = options;
   const pair = (r: [number, number], arg: string): void => {
     if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] === r[1]) {
@@ -141,14 +129,13 @@ export function rescaleIntensity(
   const scale = (outRange[1] - outRange[0]) / (inRange[1] - inRange[0]);
   const lo = clip ? Math.min(...outRange) : -Infinity;
   const hi = clip ? Math.max(...outRange) : Infinity;
-  return finish(
-    input,
-    mapValues(s.x, (v) => {
+  return {
+    x: mapValues(s.x, (v) => {
       const y = (v - inRange[0]) * scale + outRange[0];
       return y < lo ? lo : y > hi ? hi : y;
     }),
-  );
-}
+  };
+});
 
 /** A CT display window in Hounsfield units. */
 export interface CtWindow {
@@ -187,16 +174,10 @@ export interface CtWindowOptions extends Partial<CtWindow> {
  * CT windowing: Hounsfield units clipped to [center - width / 2, center + width / 2] and
  * mapped linearly to the output range. Pass a preset name (`'lung'`, `'mediastinum'`) or
  * `{ center, width }`. Also exported as `window`.
- * @param input HU images `[batch, height, width, channels]` or a {@link Sample}.
+ * Input: HU images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export function ctWindow(input: tf.Tensor4D, options: CtWindowOptions | WindowPreset): tf.Tensor4D;
-export function ctWindow(input: Sample, options: CtWindowOptions | WindowPreset): Sample;
-export function ctWindow(
-  input: tf.Tensor4D | Sample,
-  options: CtWindowOptions | WindowPreset,
-): tf.Tensor4D | Sample {
+export const ctWindow = transform<CtWindowOptions | WindowPreset>('window', (s, options) => {
   const fn = 'window';
-  const s = toSample(input, fn);
   const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : (options ?? {});
   if (o.preset !== undefined && !(o.preset in WINDOW_PRESETS)) {
     throw new Error(
@@ -215,13 +196,12 @@ export function ctWindow(
     throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
   const [lo, hi] = o.outputRange ?? [0, 1];
   const bottom = center - width / 2;
-  return finish(
-    input,
-    mapValues(s.x, (v) => {
+  return {
+    x: mapValues(s.x, (v) => {
       const u = (v - bottom) / width;
       return (u < 0 ? 0 : u > 1 ? 1 : u) * (hi - lo) + lo;
     }),
-  );
-}
+  };
+});
 
 export { ctWindow as window };

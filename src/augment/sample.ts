@@ -26,6 +26,60 @@ export type SeedLike = number | Rng;
 /** A scalar or a `[min, max]` range from which a value is drawn uniformly. */
 export type RangeLike = number | readonly [number, number];
 
+/**
+ * Options shared by every random transform; each transform's options extend it (those that
+ * have no per-image gate take `Pick<RandomOptions, 'seed'>`).
+ */
+export interface RandomOptions {
+  /** Seed or generator; equal seeds give equal outputs. Random when omitted. */
+  seed?: SeedLike;
+  /**
+   * Probability that the transform is applied, drawn per image (`Mixer`: per batch, pair
+   * or element). The default is the transform's own (1 unless its TSDoc says otherwise).
+   */
+  prob?: number;
+}
+
+/**
+ * An augmentation usable on images or on a {@link Sample}: images in, images out; a sample in,
+ * a sample out (mask moved with the image by spatial transforms, labels passed through).
+ * The options argument is optional when every option is.
+ */
+export interface Transform<O> {
+  /**
+   * @param input images `[batch, height, width, channels]`.
+   * @param options the transform's options.
+   * @returns new images (the input is neither disposed nor returned).
+   */
+  (input: tf.Tensor4D, ...options: Partial<O> extends O ? [options?: O] : [options: O]): tf.Tensor4D;
+  /**
+   * @param input a sample `{ x, y?, mask? }`.
+   * @param options the transform's options.
+   * @returns a new sample; every tensor in it is new, so input and output are disposed independently.
+   */
+  (input: Sample, ...options: Partial<O> extends O ? [options?: O] : [options: O]): Sample;
+}
+
+/** @internal What a transform's body returns: the new images and, when it moved it, the new mask. */
+export interface Moved {
+  x: tf.Tensor4D;
+  mask?: tf.Tensor4D;
+}
+
+/**
+ * @internal The one wrapper behind every transform: checks the tensor-or-sample argument,
+ * runs `body` on the sample and returns a tensor or a sample as the input was.
+ */
+export function transform<O>(fn: string, body: (s: Sample, options: O) => Moved): Transform<O> {
+  const run = (input: tf.Tensor4D | Sample, options?: O): tf.Tensor4D | Sample => {
+    const s = toSample(input, fn);
+    const out = body(s, options ?? ({} as O));
+    return finish(input, out.x, out.mask);
+  };
+  Object.defineProperty(run, 'name', { value: fn });
+  return run as Transform<O>;
+}
+
 /** @internal True when the argument is a tensor rather than a {@link Sample}. */
 export function isTensor(v: unknown): v is tf.Tensor {
   return v instanceof tf.Tensor;

@@ -7,7 +7,14 @@
  * `'reflect'` coordinates wrongly); both keep their tensors in host memory anyway.
  */
 import type { HostBatch } from './host';
-import type { Affine, FillMode, Interpolation } from './warp';
+
+/** How pixels between grid points are read. */
+export type Interpolation = 'bilinear' | 'nearest';
+/** How points outside the image are filled (the modes of `tf.image.transform` and Keras). */
+export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
+
+/** @internal A 2x3 affine map `[a, b, c, d, e, f]`: (x, y) -> (a x + b y + c, d x + e y + f). */
+export type Affine = [number, number, number, number, number, number];
 
 /** Fold coordinate `v` into [0, len - 1] as the kernel's fill modes do (TF image_ops.h). */
 export function mapCoord(v: number, len: number, mode: FillMode): number {

@@ -6,15 +6,34 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Sample } from './sample';
 import { fromHost, toHost } from './host';
-import { transformHost } from './sampler';
+import { type Affine, type FillMode, type Interpolation, transformHost } from './sampler';
+import { checkOneOf } from '../util/checks';
 
-/** How pixels between grid points are read. */
-export type Interpolation = 'bilinear' | 'nearest';
-/** How points outside the image are filled (the modes of `tf.image.transform` and Keras). */
-export type FillMode = 'constant' | 'reflect' | 'wrap' | 'nearest';
+export type { Affine, FillMode, Interpolation };
 
-/** @internal A 2x3 affine map `[a, b, c, d, e, f]`: (x, y) -> (a x + b y + c, d x + e y + f). */
-export type Affine = [number, number, number, number, number, number];
+/** Options of transforms that resample the image. */
+export interface ResampleOptions {
+  /** Image interpolation; masks always use nearest neighbour. Default `'bilinear'`. */
+  interpolation?: Interpolation;
+  /** How points outside the input are filled. Default `'reflect'` (as Keras). */
+  fillMode?: FillMode;
+  /** Image value for `fillMode: 'constant'` (masks are filled with 0). Default 0. */
+  fillValue?: number;
+}
+
+/** @internal The interpolations every resampling transform accepts. */
+export const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest'];
+const FILL_MODES: readonly FillMode[] = ['constant', 'reflect', 'wrap', 'nearest'];
+
+/** @internal Validate {@link ResampleOptions} and fill in their defaults. */
+export function checkResample(o: ResampleOptions, fn: string): Required<ResampleOptions> {
+  const { interpolation = 'bilinear', fillMode = 'reflect', fillValue = 0 } = o;
+  checkOneOf(interpolation, INTERPOLATIONS, 'interpolation', fn);
+  checkOneOf(fillMode, FILL_MODES, 'fillMode', fn);
+  if (!Number.isFinite(fillValue))
+    throw new Error(`${fn}: 'fillValue' must be a finite number; got ${fillValue}`);
+  return { interpolation, fillMode, fillValue };
+}
 
 /** @internal The identity map. */
 export const IDENTITY: Affine = [1, 0, 0, 0, 1, 0];

@@ -21,7 +21,7 @@ const MAX_HINTS = [
 ];
 
 /**
- * Resolve `'auto'`: quantities whose name contains `loss` or `error` are minimised;
+ * @internal Resolve `'auto'`: quantities whose name contains `loss` or `error` are minimised;
  * accuracy, AUC, F1, precision, recall, IoU... are maximised; anything else is minimised.
  */
 export function resolveMode(monitor: string, mode: MonitorMode): 'min' | 'max' {
@@ -53,13 +53,16 @@ export async function resolveLogs(logs: EpochLogs | undefined): Promise<Record<s
 export interface MonitorOptions {
   /** Log key to watch, e.g. `'val_loss'` (default), `'val_acc'`, `'loss'`. */
   monitor?: string;
-  /** Improvement direction. Default `'auto'` (see {@link resolveMode}). */
+  /**
+   * Improvement direction. Default `'auto'`: keys containing `loss` or `error` are minimised;
+   * accuracy, AUC, F1, precision, recall, IoU... maximised; anything else minimised.
+   */
   mode?: MonitorMode;
   /** An improvement must beat the best by more than this. Default 0. */
   minDelta?: number;
 }
 
-/** Tracks the best value of a monitored quantity. Internal helper of the callbacks. */
+/** @internal Tracks the best value of a monitored quantity, for the callbacks. */
 export class BestTracker {
   /** Log key watched. */
   readonly monitor: string;

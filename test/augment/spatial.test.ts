@@ -121,7 +121,11 @@ describe('affine family', () => {
 
   it('integer translation moves pixels exactly', () => {
     const img = images(2, 8, 8, 1, 6);
-    const out = translate(img, { height: [0.25, 0.25], width: [-0.125, -0.125], fillMode: 'constant' });
+    const out = translate(img, {
+      translateY: [0.25, 0.25],
+      translateX: [-0.125, -0.125],
+      fillMode: 'constant',
+    });
     const a = img.arraySync();
     const b = out.arraySync();
     // Content moves down 2 rows and left 1 column.
@@ -145,6 +149,39 @@ describe('affine family', () => {
     }
   });
 
+  it('shear and translate take the option names of affine, with identical results', () => {
+    const pairs: [tf.Tensor4D, tf.Tensor4D][] = [
+      [shear(x, { shear: [5, 15], shearY: 3, seed: 8 }), affine(x, { shear: [5, 15], shearY: 3, seed: 8 })],
+      [
+        translate(x, { translateY: 0.2, translateX: [0, 0.1], seed: 8 }),
+        affine(x, { translateY: 0.2, translateX: [0, 0.1], seed: 8 }),
+      ],
+      [zoom(x, { scale: [0.7, 1.3], seed: 8 }), affine(x, { scale: [0.7, 1.3], seed: 8 })],
+      [rotate(x, { degrees: 25, seed: 8 }), affine(x, { degrees: 25, seed: 8 })],
+    ];
+    for (const [a, b] of pairs) {
+      expect(maxDiff(a, b)).toBe(0);
+      expect(maxDiff(a, x)).toBeGreaterThan(0);
+    }
+    tf.dispose(pairs.flat());
+  });
+
+  it('the deprecated names (shear degrees/degreesY, translate height/width) still work for one release', () => {
+    const a = shear(x, { degrees: 12, degreesY: 4, seed: 9 });
+    const b = shear(x, { shear: 12, shearY: 4, seed: 9 });
+    const c = translate(x, { height: 0.15, width: 0.05, seed: 9 });
+    const d = translate(x, { translateY: 0.15, translateX: 0.05, seed: 9 });
+    expect(maxDiff(a, b)).toBe(0);
+    expect(maxDiff(c, d)).toBe(0);
+    expect(() => shear(x, { shear: 1, degrees: 1 })).toThrow(
+      /shear: give 'shear' or its deprecated alias 'degrees'/,
+    );
+    expect(() => translate(x, { width: 0.1, translateX: 0.1 })).toThrow(
+      /translate: give 'translateX' or its deprecated alias 'width'/,
+    );
+    tf.dispose([a, b, c, d]);
+  });
+
   it('same seed gives the same output, another seed a different one', () => {
     const o = { degrees: 30, scale: [0.8, 1.2] as [number, number], seed: 42 };
     const a = affine(x, o);
@@ -161,7 +198,7 @@ describe('mask moves with the image, pixel for pixel', () => {
     ['flip', (s) => flip(s, { mode: 'horizontal_and_vertical', seed: 1 })],
     ['rotate', (s) => rotate(s, { degrees: 40, interpolation: 'nearest', fillMode: 'constant', seed: 1 })],
     ['zoom', (s) => zoom(s, { scale: [0.7, 1.4], interpolation: 'nearest', seed: 2 })],
-    ['shear', (s) => shear(s, { degrees: 20, interpolation: 'nearest', fillMode: 'wrap', seed: 3 })],
+    ['shear', (s) => shear(s, { shear: 20, interpolation: 'nearest', fillMode: 'wrap', seed: 3 })],
     ['translate', (s) => translate(s, { interpolation: 'nearest', seed: 4 })],
     [
       'affine',

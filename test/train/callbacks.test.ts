@@ -11,9 +11,9 @@ import {
   ProgressBar,
   ReduceLROnPlateau,
   getLearningRate,
-  resolveMode,
   stepDecay,
 } from '../../src/train';
+import { resolveMode } from '../../src/train/monitor';
 import { fillWeights, firstWeight, tinyModel } from './helpers/tiny-model';
 
 const tmp = mkdtempSync(join(tmpdir(), 'medinets-cb-'));

@@ -1,5 +1,6 @@
-import { FONT_HEIGHT } from './plot-font';
-import { fontScale, formatNumber, niceTicks, textWidth, type Color, type Mark } from './plot-figure';
+/** Titles, axes with ticks, and legends shared by the charts. */
+import { FONT_HEIGHT } from './font';
+import { fontScale, formatNumber, niceTicks, textWidth, type Color, type Mark } from './figure';
 
 /** Layout and scales of one plotting area. Internal to the chart builders. */
 export interface Frame {

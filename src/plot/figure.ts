@@ -1,4 +1,5 @@
-import { FONT_ADVANCE } from './plot-font';
+/** The figure model every chart builds and every renderer draws: marks in pixel coordinates. */
+import { FONT_ADVANCE } from './font';
 
 /** An RGB(A) colour as CSS hex (`#1f77b4`) — the only colour form figures use. */
 export type Color = string;
@@ -102,17 +103,17 @@ export const PALETTE: readonly Color[] = [
   '#17becf',
 ];
 
-/** Integer scale of the bitmap font for a nominal size. Shared by both renderers' layout. */
+/** @internal Integer scale of the bitmap font for a nominal size. Shared by both renderers' layout. */
 export function fontScale(size: number): number {
   return Math.max(1, Math.round(size / 8));
 }
 
-/** Approximate width in pixels of `text` at `size` (exact for the PNG renderer). */
+/** @internal Approximate width in pixels of `text` at `size` (exact for the PNG renderer). */
 export function textWidth(text: string, size: number): number {
   return text.length * FONT_ADVANCE * fontScale(size);
 }
 
-/** About `count` round tick values (1, 2, 5 x 10^k steps) covering [lo, hi]. */
+/** @internal About `count` round tick values (1, 2, 5 x 10^k steps) covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
   if (hi === lo) return [lo];
@@ -126,7 +127,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** Short label for a tick or cell value. */
+/** @internal Short label for a tick or cell value. */
 export function formatNumber(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
@@ -135,7 +136,7 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-/** Parse `#rrggbb` into `[r, g, b]`. */
+/** @internal Parse `#rrggbb` into `[r, g, b]`. */
 export function parseColor(c: Color): [number, number, number] {
   const m = /^#([0-9a-f]{6})$/i.exec(c);
   if (!m) throw new Error(`plot: colour must be '#rrggbb'; got '${c}'`);
@@ -143,7 +144,7 @@ export function parseColor(c: Color): [number, number, number] {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-/** `#rrggbb` from components 0-255. */
+/** @internal `#rrggbb` from components 0-255. */
 export function toColor(r: number, g: number, b: number): Color {
   const h = (v: number): string =>
     Math.round(Math.min(255, Math.max(0, v)))

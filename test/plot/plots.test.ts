@@ -8,14 +8,16 @@ import {
   confusionMatrixChart,
   historyChart,
   imageGrid,
-  niceTicks,
   rasterize,
+  renderPng,
   renderSvg,
   rocChart,
   saveFigure,
-  trapezoidArea,
   type Figure,
-} from '../../src/train';
+} from '../../src/plot';
+import { niceTicks } from '../../src/plot/figure';
+import { decodePng } from '../../src/data';
+import { auc } from '../../src/metrics';
 
 const root = mkdtempSync(join(tmpdir(), 'medinets-plot-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -55,12 +57,58 @@ const history = {
 };
 
 describe('plots', () => {
-  it('nice ticks and trapezoid area', () => {
+  it('nice ticks', () => {
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(3, 47, 5)).toEqual([10, 20, 30, 40]);
     expect(niceTicks(3, 47, 4)).toEqual([20, 40]);
-    expect(trapezoidArea([0, 0, 1], [0, 1, 1])).toBe(1);
-    expect(trapezoidArea([0, 1], [0, 1])).toBe(0.5);
+  });
+
+  it('PNG through resvg: anti-aliased, real glyphs, same size as the bitmap renderer', async () => {
+    const fig = historyChart(history, { title: 'Loss' });
+    const hq = await renderPng(fig, { renderer: 'resvg' });
+    const lo = await renderPng(fig, { renderer: 'bitmap' });
+    expect(hq.renderer).toBe('resvg');
+    expect(lo.renderer).toBe('bitmap');
+    expect((await renderPng(fig)).renderer).toBe('resvg'); // 'auto' picks resvg when installed
+    expect(hq.png.constructor).toBe(Uint8Array); // not a Node Buffer
+    const a = decodePng(hq.png);
+    const b = decodePng(lo.png);
+    expect([a.width, a.height, b.width, b.height]).toEqual([640, 420, 640, 420]);
+    // Anti-aliasing: resvg's glyph edges hold many partial grey levels; the bitmap font has none.
+    const titleGreys = (img: { data: Uint8Array | Uint16Array; channels: number; width: number }): number => {
+      const seen = new Set<number>();
+      for (let y = 0; y < 30; y++)
+        for (let x = 250; x < 390; x++) {
+          const i = (y * img.width + x) * img.channels;
+          seen.add(img.data[i]!);
+        }
+      return seen.size;
+    };
+    expect(titleGreys(b)).toBeLessThanOrEqual(6);
+    expect(titleGreys(a)).toBeGreaterThan(20);
+    // The curve colour reaches the pixels in both.
+    const count = (img: { data: Uint8Array | Uint16Array; channels: number }): number => {
+      let n = 0;
+      for (let i = 0; i < img.data.length; i += img.channels)
+        if (
+          Math.abs(img.data[i]! - 31) + Math.abs(img.data[i + 1]! - 119) + Math.abs(img.data[i + 2]! - 180) <
+          40
+        )
+          n++;
+      return n;
+    };
+    expect(count(a)).toBeGreaterThan(300);
+    expect(count(b)).toBeGreaterThan(300);
+    await expect(renderPng(fig, { renderer: 'gpu' as 'auto' })).rejects.toThrow(
+      /renderPng: 'renderer' must be/,
+    );
+  });
+
+  it('ROC legend AUC is metrics.auc of the curve', () => {
+    const fpr = [0, 0.1, 0.3, 1];
+    const tpr = [0, 0.6, 0.9, 1];
+    const svg = renderSvg(rocChart({ curves: [{ fpr, tpr, name: 'm' }] }));
+    expect(svg).toContain(`m (AUC = ${auc(fpr, tpr).toFixed(3)})`);
   });
 
   it('loss curves: one line per key, val dashed, lr left out; PNG and SVG on disk', async () => {

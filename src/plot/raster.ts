@@ -1,50 +1,11 @@
+/**
+ * The dependency-free PNG renderer: a small RGBA rasteriser (lines, rectangles, images) with
+ * a 5x7 bitmap font, so a figure renders with nothing installed. `renderPng` (png.ts)
+ * prefers resvg when it is present (anti-aliasing, real fonts) and falls back to this.
+ */
 import { encodePng } from '../data/png';
-import { FONT_ADVANCE, FONT_HEIGHT, glyphRows } from './plot-font';
-import { fontScale, parseColor, type Figure, type LineMark, type TextMark } from './plot-figure';
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function r2(v: number): string {
-  return String(Math.round(v * 100) / 100);
-}
-
-/** Render a {@link Figure} as a standalone SVG document (images embedded as PNG data URIs). */
-export function renderSvg(fig: Figure): string {
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${fig.width}" height="${fig.height}" viewBox="0 0 ${fig.width} ${fig.height}">`,
-    `<rect width="100%" height="100%" fill="#ffffff"/>`,
-  ];
-  for (const m of fig.marks) {
-    if (m.kind === 'line') {
-      const pts: string[] = [];
-      for (let i = 0; i + 1 < m.points.length; i += 2)
-        pts.push(`${r2(m.points[i] as number)},${r2(m.points[i + 1] as number)}`);
-      const dash = m.dash ? ` stroke-dasharray="${m.dash} ${m.dash}"` : '';
-      out.push(
-        `<polyline points="${pts.join(' ')}" fill="none" stroke="${m.color}" stroke-width="${m.width}" stroke-linejoin="round"${dash}/>`,
-      );
-    } else if (m.kind === 'rect') {
-      const stroke = m.stroke ? ` stroke="${m.stroke}"` : '';
-      out.push(
-        `<rect x="${r2(m.x)}" y="${r2(m.y)}" width="${r2(m.w)}" height="${r2(m.h)}" fill="${m.fill}"${stroke}/>`,
-      );
-    } else if (m.kind === 'text') {
-      const rot = m.vertical ? ` transform="rotate(-90 ${r2(m.x)} ${r2(m.y)})"` : '';
-      out.push(
-        `<text x="${r2(m.x)}" y="${r2(m.y)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${m.size}" fill="${m.color}" text-anchor="${m.anchor}" dominant-baseline="central"${rot}>${esc(m.text)}</text>`,
-      );
-    } else {
-      const png = encodePng({ width: m.srcWidth, height: m.srcHeight, channels: 4, data: m.rgba });
-      out.push(
-        `<image x="${r2(m.x)}" y="${r2(m.y)}" width="${r2(m.w)}" height="${r2(m.h)}" preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,${Buffer.from(png).toString('base64')}"/>`,
-      );
-    }
-  }
-  out.push('</svg>');
-  return `${out.join('\n')}\n`;
-}
+import { FONT_ADVANCE, FONT_HEIGHT, glyphRows } from './font';
+import { fontScale, parseColor, type Figure, type LineMark, type TextMark } from './figure';
 
 /** An RGBA pixel buffer with alpha blending; the PNG renderer's canvas. */
 class Raster {
@@ -231,8 +192,8 @@ export function rasterize(fig: Figure): Uint8Array {
   return r.data;
 }
 
-/** Render a {@link Figure} as PNG bytes (pure JS: our rasteriser + `encodePng`). */
-export function renderPng(fig: Figure): Uint8Array {
+/** @internal A {@link Figure} as PNG bytes by the bitmap renderer (pure JS: {@link rasterize} + `encodePng`). */
+export function bitmapPng(fig: Figure): Uint8Array {
   return encodePng({
     width: Math.round(fig.width),
     height: Math.round(fig.height),
