@@ -16,6 +16,7 @@ import {
   rngOf,
   toRange,
   transform,
+  type Transform,
 } from './sample';
 import { type Affine, IDENTITY, type ResampleOptions, checkResample, inverseAbout, warp } from './warp';
 
@@ -113,7 +114,9 @@ function affineBody(s: Sample, options: AffineOptions, fn: string): Moved {
  * `[batch, height, width, channels]` or a {@link Sample} (mask warped alike, nearest) and
  * returns a new tensor or sample of the same shape.
  */
-export const affine = transform<AffineOptions>('affine', (s, o) => affineBody(s, o, 'affine'));
+export const affine: Transform<AffineOptions> = transform<AffineOptions>('affine', (s, o) =>
+  affineBody(s, o, 'affine'),
+);
 
 /** Options of {@link rotate}: the rotation options of {@link AffineOptions}. One is required. */
 export interface RotateOptions extends RandomOptions, ResampleOptions {
@@ -128,7 +131,7 @@ export interface RotateOptions extends RandomOptions, ResampleOptions {
  * angle uniform in [-f * 360, f * 360] degrees). One of `degrees` or `factor` is required.
  * Takes images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const rotate = transform<RotateOptions>('rotate', (s, o) => {
+export const rotate: Transform<RotateOptions> = transform<RotateOptions>('rotate', (s, o) => {
   if (o.degrees === undefined && o.factor === undefined) {
     throw new Error(`rotate: give 'degrees' or 'factor'`);
   }
@@ -148,7 +151,7 @@ export interface ZoomOptions extends RandomOptions, ResampleOptions {
  * fills the border by `fillMode` (source 001's "outward / inward scaling").
  * Takes images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const zoom = transform<ZoomOptions>('zoom', (s, o) =>
+export const zoom: Transform<ZoomOptions> = transform<ZoomOptions>('zoom', (s, o) =>
   affineBody(s, { ...o, scale: o.scale ?? [0.8, 1.2] }, 'zoom'),
 );
 
@@ -180,7 +183,7 @@ function renamed<T>(o: object, now: string, old: string, fn: string): T | undefi
  * Random shear about the centre (imgaug `Affine(shear)` as used by source 003):
  * x' = x + tan(angle) * y. Takes images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const shear = transform<ShearOptions>('shear', (s, o) => {
+export const shear: Transform<ShearOptions> = transform<ShearOptions>('shear', (s, o) => {
   const fn = 'shear';
   const sx = renamed<RangeLike>(o, 'shear', 'degrees', fn) ?? 10;
   const sy = renamed<RangeLike>(o, 'shearY', 'degreesY', fn) ?? 0;
@@ -208,7 +211,7 @@ export interface TranslateOptions extends RandomOptions, ResampleOptions {
  * Random shift (Keras `RandomTranslation(heightFactor, widthFactor)`; source 001's "shift").
  * Takes images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const translate = transform<TranslateOptions>('translate', (s, o) => {
+export const translate: Transform<TranslateOptions> = transform<TranslateOptions>('translate', (s, o) => {
   const fn = 'translate';
   const ty = renamed<RangeLike>(o, 'translateY', 'height', fn) ?? 0.1;
   const tx = renamed<RangeLike>(o, 'translateX', 'width', fn) ?? 0.1;

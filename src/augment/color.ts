@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hsvToRgbPixel, keepUnselected, rgbToHsvPixel } from './host';
 import { gated, intensityCommon, type IntensityOptions, lumaOf } from './intensity';
-import { type RangeLike, toRange, transform } from './sample';
+import { type RangeLike, toRange, transform, type Transform } from './sample';
 
 /**
  * RGB -> HSV, all channels in [0, 1] (hue as a fraction of a turn).
@@ -76,7 +76,7 @@ export interface ShiftHsvOptions extends IntensityOptions {
  * Random HSV shift: hue rotated (wrapping), saturation and value shifted and clipped, per image.
  * Input: RGB images `[batch, height, width, 3]` or a {@link Sample}.
  */
-export const shiftHsv = transform<ShiftHsvOptions>('shiftHsv', (s, options) => {
+export const shiftHsv: Transform<ShiftHsvOptions> = transform<ShiftHsvOptions>('shiftHsv', (s, options) => {
   const fn = 'shiftHsv';
   const c = intensityCommon(options, fn);
   const rh = toRange(options.hue ?? 20, 'hue', fn);
@@ -139,80 +139,84 @@ function factorRange(v: RangeLike, arg: string, fn: string): [number, number] | 
  * grayscale image; hue rotates the HSV hue. Clipped to the value range after each step.
  * Input: images `[batch, height, width, channels]` (saturation / hue need 3) or a {@link Sample}.
  */
-export const colorJitter = transform<ColorJitterOptions>('colorJitter', (s, options) => {
-  const fn = 'colorJitter';
-  const c = intensityCommon(options, fn);
-  const rb = factorRange(options.brightness ?? 0, 'brightness', fn);
-  const rc = factorRange(options.contrast ?? 0, 'contrast', fn);
-  const rs = factorRange(options.saturation ?? 0, 'saturation', fn);
-  const rh =
-    options.hue === undefined || options.hue === 0
-      ? null
-      : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
-  const order = c.rng.shuffle([0, 1, 2, 3]);
-  return gated(s, c.prob, c.rng, (src, apply) => {
-    const { n, c: ch } = src;
-    const rgb = ch === 3;
-    if ((rs || rh) && !rgb) throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${ch}`);
-    const span = c.hi - c.lo;
-    const size = src.h * src.w * ch;
-    const x = new Float64Array(src.data.length);
-    for (let k = 0; k < x.length; k++) x[k] = unit(src.data[k], c.lo, span);
-    const factors = (r: [number, number]): number[] =>
-      Array.from({ length: n }, () => c.rng.uniform(r[0], r[1]));
-    // torchvision's _blend: ratio * a + (1 - ratio) * b, clamped to [0, 1].
-    const blend = (a: number, b: number, k: number): number => clip01(k * a + (1 - k) * b);
-    const hsv = new Float64Array(3);
-    const px = new Float64Array(3);
-    for (const step of order) {
-      if (step === 0 && rb) {
-        const f = factors(rb);
-        for (let i = 0; i < n; i++)
-          for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, 0, f[i] as number);
-      }
-      if (step === 1 && rc) {
-        const f = factors(rc);
-        for (let i = 0; i < n; i++) {
-          let m = 0;
-          if (rgb)
-            for (let k = i * size; k < (i + 1) * size; k += 3)
-              m += lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
-          else for (let k = i * size; k < (i + 1) * size; k++) m += x[k] as number;
-          m /= src.h * src.w * (rgb ? 1 : ch);
-          for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, m, f[i] as number);
+export const colorJitter: Transform<ColorJitterOptions> = transform<ColorJitterOptions>(
+  'colorJitter',
+  (s, options) => {
+    const fn = 'colorJitter';
+    const c = intensityCommon(options, fn);
+    const rb = factorRange(options.brightness ?? 0, 'brightness', fn);
+    const rc = factorRange(options.contrast ?? 0, 'contrast', fn);
+    const rs = factorRange(options.saturation ?? 0, 'saturation', fn);
+    const rh =
+      options.hue === undefined || options.hue === 0
+        ? null
+        : toRange(options.hue, 'hue', fn, { lo: -0.5, hi: 0.5 });
+    const order = c.rng.shuffle([0, 1, 2, 3]);
+    return gated(s, c.prob, c.rng, (src, apply) => {
+      const { n, c: ch } = src;
+      const rgb = ch === 3;
+      if ((rs || rh) && !rgb)
+        throw new Error(`${fn}: 'saturation' and 'hue' need 3-channel images; got ${ch}`);
+      const span = c.hi - c.lo;
+      const size = src.h * src.w * ch;
+      const x = new Float64Array(src.data.length);
+      for (let k = 0; k < x.length; k++) x[k] = unit(src.data[k], c.lo, span);
+      const factors = (r: [number, number]): number[] =>
+        Array.from({ length: n }, () => c.rng.uniform(r[0], r[1]));
+      // torchvision's _blend: ratio * a + (1 - ratio) * b, clamped to [0, 1].
+      const blend = (a: number, b: number, k: number): number => clip01(k * a + (1 - k) * b);
+      const hsv = new Float64Array(3);
+      const px = new Float64Array(3);
+      for (const step of order) {
+        if (step === 0 && rb) {
+          const f = factors(rb);
+          for (let i = 0; i < n; i++)
+            for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, 0, f[i] as number);
         }
-      }
-      if (step === 2 && rs) {
-        const f = factors(rs);
-        for (let i = 0; i < n; i++) {
-          for (let k = i * size; k < (i + 1) * size; k += 3) {
-            const g = lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
-            for (let q = 0; q < 3; q++) x[k + q] = blend(x[k + q] as number, g, f[i] as number);
+        if (step === 1 && rc) {
+          const f = factors(rc);
+          for (let i = 0; i < n; i++) {
+            let m = 0;
+            if (rgb)
+              for (let k = i * size; k < (i + 1) * size; k += 3)
+                m += lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
+            else for (let k = i * size; k < (i + 1) * size; k++) m += x[k] as number;
+            m /= src.h * src.w * (rgb ? 1 : ch);
+            for (let k = i * size; k < (i + 1) * size; k++) x[k] = blend(x[k] as number, m, f[i] as number);
+          }
+        }
+        if (step === 2 && rs) {
+          const f = factors(rs);
+          for (let i = 0; i < n; i++) {
+            for (let k = i * size; k < (i + 1) * size; k += 3) {
+              const g = lumaOf(x[k] as number, x[k + 1] as number, x[k + 2] as number);
+              for (let q = 0; q < 3; q++) x[k + q] = blend(x[k + q] as number, g, f[i] as number);
+            }
+          }
+        }
+        if (step === 3 && rh) {
+          const f = factors(rh);
+          for (let i = 0; i < n; i++) {
+            for (let k = i * size; k < (i + 1) * size; k += 3) {
+              rgbToHsvPixel(x[k] as number, x[k + 1] as number, x[k + 2] as number, hsv);
+              hsvToRgbPixel(
+                ((((hsv[0] as number) + (f[i] as number)) % 1) + 1) % 1,
+                hsv[1] as number,
+                hsv[2] as number,
+                px,
+              );
+              for (let q = 0; q < 3; q++) x[k + q] = px[q] as number;
+            }
           }
         }
       }
-      if (step === 3 && rh) {
-        const f = factors(rh);
-        for (let i = 0; i < n; i++) {
-          for (let k = i * size; k < (i + 1) * size; k += 3) {
-            rgbToHsvPixel(x[k] as number, x[k + 1] as number, x[k + 2] as number, hsv);
-            hsvToRgbPixel(
-              ((((hsv[0] as number) + (f[i] as number)) % 1) + 1) % 1,
-              hsv[1] as number,
-              hsv[2] as number,
-              px,
-            );
-            for (let q = 0; q < 3; q++) x[k + q] = px[q] as number;
-          }
-        }
+      const out = new Float32Array(src.data.length);
+      keepUnselected(src, out, apply);
+      for (let i = 0; i < n; i++) {
+        if (!apply[i]) continue;
+        for (let k = i * size; k < (i + 1) * size; k++) out[k] = (x[k] as number) * span + c.lo;
       }
-    }
-    const out = new Float32Array(src.data.length);
-    keepUnselected(src, out, apply);
-    for (let i = 0; i < n; i++) {
-      if (!apply[i]) continue;
-      for (let k = i * size; k < (i + 1) * size; k++) out[k] = (x[k] as number) * span + c.lo;
-    }
-    return out;
-  });
-});
+      return out;
+    });
+  },
+);

@@ -5,7 +5,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import type { Rng } from '../util/random';
-import { type Moved, type RandomOptions, type Sample, rngOf, toRange, transform } from './sample';
+import {
+  type Moved,
+  type RandomOptions,
+  type Sample,
+  rngOf,
+  toRange,
+  transform,
+  type Transform,
+} from './sample';
 import { cropHost, fromHost, toHost } from './host';
 import { type Affine, INTERPOLATIONS, type Interpolation, warp } from './warp';
 
@@ -41,20 +49,23 @@ export interface RandomCropOptions extends Pick<RandomOptions, 'seed'> {
  * Random crop of a fixed size at a uniform position per image (no resampling). Takes images
  * `[batch, height, width, channels]` or a {@link Sample}; returns `[batch, size[0], size[1], channels]`.
  */
-export const randomCrop = transform<RandomCropOptions>('randomCrop', (s, options) => {
-  const fn = 'randomCrop';
-  const [ch, cw] = checkSize(options.size, fn);
-  const [n, h, w] = s.x.shape;
-  if (ch > h || cw > w) throw new Error(`${fn}: 'size' [${ch}, ${cw}] exceeds the image [${h}, ${w}]`);
-  const rng = rngOf(options.seed);
-  const tops: number[] = [];
-  const lefts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    tops.push(rng.int(h - ch + 1));
-    lefts.push(rng.int(w - cw + 1));
-  }
-  return cropAt(s, tops, lefts, ch, cw);
-});
+export const randomCrop: Transform<RandomCropOptions> = transform<RandomCropOptions>(
+  'randomCrop',
+  (s, options) => {
+    const fn = 'randomCrop';
+    const [ch, cw] = checkSize(options.size, fn);
+    const [n, h, w] = s.x.shape;
+    if (ch > h || cw > w) throw new Error(`${fn}: 'size' [${ch}, ${cw}] exceeds the image [${h}, ${w}]`);
+    const rng = rngOf(options.seed);
+    const tops: number[] = [];
+    const lefts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      tops.push(rng.int(h - ch + 1));
+      lefts.push(rng.int(w - cw + 1));
+    }
+    return cropAt(s, tops, lefts, ch, cw);
+  },
+);
 
 /** Options of {@link centerCrop}. */
 export interface CenterCropOptions {
@@ -66,15 +77,18 @@ export interface CenterCropOptions {
  * Central crop of a fixed size (the deterministic counterpart of {@link randomCrop}). Takes
  * images `[batch, height, width, channels]` or a {@link Sample}; returns `[batch, size[0], size[1], channels]`.
  */
-export const centerCrop = transform<CenterCropOptions>('centerCrop', (s, options) => {
-  const fn = 'centerCrop';
-  const [ch, cw] = checkSize(options.size, fn);
-  const [n, h, w] = s.x.shape;
-  if (ch > h || cw > w) throw new Error(`${fn}: 'size' [${ch}, ${cw}] exceeds the image [${h}, ${w}]`);
-  const top = Math.floor((h - ch) / 2);
-  const left = Math.floor((w - cw) / 2);
-  return cropAt(s, new Array<number>(n).fill(top), new Array<number>(n).fill(left), ch, cw);
-});
+export const centerCrop: Transform<CenterCropOptions> = transform<CenterCropOptions>(
+  'centerCrop',
+  (s, options) => {
+    const fn = 'centerCrop';
+    const [ch, cw] = checkSize(options.size, fn);
+    const [n, h, w] = s.x.shape;
+    if (ch > h || cw > w) throw new Error(`${fn}: 'size' [${ch}, ${cw}] exceeds the image [${h}, ${w}]`);
+    const top = Math.floor((h - ch) / 2);
+    const left = Math.floor((w - cw) / 2);
+    return cropAt(s, new Array<number>(n).fill(top), new Array<number>(n).fill(left), ch, cw);
+  },
+);
 
 /** Options of {@link randomResizedCrop}. */
 export interface RandomResizedCropOptions extends Pick<RandomOptions, 'seed'> {
@@ -95,26 +109,29 @@ export interface RandomResizedCropOptions extends Pick<RandomOptions, 'seed'> {
  * the box is then resized to `size` (half-pixel centres). Takes images
  * `[batch, height, width, channels]` or a {@link Sample}; returns `[batch, size[0], size[1], channels]`.
  */
-export const randomResizedCrop = transform<RandomResizedCropOptions>('randomResizedCrop', (s, options) => {
-  const fn = 'randomResizedCrop';
-  const [oh, ow] = checkSize(options.size, fn);
-  const scale = toRange(options.scale ?? [0.08, 1], 'scale', fn, { lo: 0 });
-  const ratio = toRange(options.ratio ?? [3 / 4, 4 / 3], 'ratio', fn, { lo: 0 });
-  if (scale[1] <= 0 || ratio[0] <= 0) throw new Error(`${fn}: 'scale' and 'ratio' must be > 0`);
-  const interpolation = options.interpolation ?? 'bilinear';
-  checkOneOf(interpolation, INTERPOLATIONS, 'interpolation', fn);
-  const rng = rngOf(options.seed);
-  const [n, h, w] = s.x.shape;
-  const maps: Affine[] = [];
-  for (let i = 0; i < n; i++) {
-    const [top, left, ch, cw] = drawCropBox(h, w, scale, ratio, rng);
-    const sy = ch / oh;
-    const sx = cw / ow;
-    // Half-pixel centres: output pixel centre (o + 0.5) maps to left + (o + 0.5) * sx.
-    maps.push([sx, 0, left + 0.5 * sx - 0.5, 0, sy, top + 0.5 * sy - 0.5]);
-  }
-  return warp(s, maps, { interpolation, fillMode: 'nearest', fillValue: 0, outputShape: [oh, ow] });
-});
+export const randomResizedCrop: Transform<RandomResizedCropOptions> = transform<RandomResizedCropOptions>(
+  'randomResizedCrop',
+  (s, options) => {
+    const fn = 'randomResizedCrop';
+    const [oh, ow] = checkSize(options.size, fn);
+    const scale = toRange(options.scale ?? [0.08, 1], 'scale', fn, { lo: 0 });
+    const ratio = toRange(options.ratio ?? [3 / 4, 4 / 3], 'ratio', fn, { lo: 0 });
+    if (scale[1] <= 0 || ratio[0] <= 0) throw new Error(`${fn}: 'scale' and 'ratio' must be > 0`);
+    const interpolation = options.interpolation ?? 'bilinear';
+    checkOneOf(interpolation, INTERPOLATIONS, 'interpolation', fn);
+    const rng = rngOf(options.seed);
+    const [n, h, w] = s.x.shape;
+    const maps: Affine[] = [];
+    for (let i = 0; i < n; i++) {
+      const [top, left, ch, cw] = drawCropBox(h, w, scale, ratio, rng);
+      const sy = ch / oh;
+      const sx = cw / ow;
+      // Half-pixel centres: output pixel centre (o + 0.5) maps to left + (o + 0.5) * sx.
+      maps.push([sx, 0, left + 0.5 * sx - 0.5, 0, sy, top + 0.5 * sy - 0.5]);
+    }
+    return warp(s, maps, { interpolation, fillMode: 'nearest', fillValue: 0, outputShape: [oh, ow] });
+  },
+);
 
 /** @internal torchvision's box sampler: returns `[top, left, height, width]`. */
 export function drawCropBox(
@@ -164,7 +181,7 @@ export interface ResizeOptions {
  * resized with nearest neighbour so its labels stay integral. Takes images
  * `[batch, height, width, channels]` or a {@link Sample}; returns `[batch, size[0], size[1], channels]`.
  */
-export const resize = transform<ResizeOptions>('resize', (s, options) => {
+export const resize: Transform<ResizeOptions> = transform<ResizeOptions>('resize', (s, options) => {
   const fn = 'resize';
   const size = checkSize(options.size, fn);
   const interpolation = options.interpolation ?? 'bilinear';

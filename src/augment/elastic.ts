@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf } from '../util/checks';
 import { gaussianTaps } from './blur';
 import { type HostBatch, blurHost, fromHost, toHost } from './host';
-import { type RandomOptions, checkProb, rngOf, transform } from './sample';
+import { type RandomOptions, checkProb, rngOf, transform, type Transform } from './sample';
 import type { Interpolation } from './sampler';
 
 /** Options of {@link elasticDeform}. */
@@ -27,32 +27,35 @@ export interface ElasticOptions extends RandomOptions {
  *   by the same field, nearest neighbour).
  * @returns a new tensor or sample of the same shape.
  */
-export const elasticDeform = transform<ElasticOptions>('elasticDeform', (s, options) => {
-  const fn = 'elasticDeform';
-  const { alpha = 34, sigma = 4, prob = 1, interpolation = 'bilinear' } = options;
-  if (!(Number.isFinite(alpha) && alpha >= 0))
-    throw new Error(`${fn}: 'alpha' must be a finite number >= 0; got ${alpha}`);
-  if (!(Number.isFinite(sigma) && sigma > 0))
-    throw new Error(`${fn}: 'sigma' must be a finite number > 0; got ${sigma}`);
-  checkProb(prob, 'prob', fn);
-  checkOneOf(interpolation, ['bilinear', 'nearest'] as const, 'interpolation', fn);
-  const rng = rngOf(options.seed);
-  const [n, h, w] = s.x.shape;
-  const apply = Array.from({ length: n }, () => rng.bernoulli(prob));
-  // Field [n, h, w, 2] (dy, dx): uniform noise, smoothed with zero borders, scaled by alpha.
-  const noise = new Float32Array(n * h * w * 2);
-  for (let k = 0; k < noise.length; k++) noise[k] = rng.uniform(-1, 1);
-  const field = blurHost({ data: noise, n, h, w, c: 2 }, gaussianTaps(sigma), 'zero');
-  for (let i = 0; i < n; i++) {
-    const scale = apply[i] ? alpha : 0;
-    for (let k = i * h * w * 2; k < (i + 1) * h * w * 2; k++) field[k]! *= scale;
-  }
-  const move = (t: tf.Tensor4D, interp: Interpolation): tf.Tensor4D => {
-    const src = toHost(t);
-    return fromHost(sampleField(src, field, interp), src.n, src.h, src.w, src.c);
-  };
-  return { x: move(s.x, interpolation), mask: s.mask === undefined ? undefined : move(s.mask, 'nearest') };
-});
+export const elasticDeform: Transform<ElasticOptions> = transform<ElasticOptions>(
+  'elasticDeform',
+  (s, options) => {
+    const fn = 'elasticDeform';
+    const { alpha = 34, sigma = 4, prob = 1, interpolation = 'bilinear' } = options;
+    if (!(Number.isFinite(alpha) && alpha >= 0))
+      throw new Error(`${fn}: 'alpha' must be a finite number >= 0; got ${alpha}`);
+    if (!(Number.isFinite(sigma) && sigma > 0))
+      throw new Error(`${fn}: 'sigma' must be a finite number > 0; got ${sigma}`);
+    checkProb(prob, 'prob', fn);
+    checkOneOf(interpolation, ['bilinear', 'nearest'] as const, 'interpolation', fn);
+    const rng = rngOf(options.seed);
+    const [n, h, w] = s.x.shape;
+    const apply = Array.from({ length: n }, () => rng.bernoulli(prob));
+    // Field [n, h, w, 2] (dy, dx): uniform noise, smoothed with zero borders, scaled by alpha.
+    const noise = new Float32Array(n * h * w * 2);
+    for (let k = 0; k < noise.length; k++) noise[k] = rng.uniform(-1, 1);
+    const field = blurHost({ data: noise, n, h, w, c: 2 }, gaussianTaps(sigma), 'zero');
+    for (let i = 0; i < n; i++) {
+      const scale = apply[i] ? alpha : 0;
+      for (let k = i * h * w * 2; k < (i + 1) * h * w * 2; k++) field[k]! *= scale;
+    }
+    const move = (t: tf.Tensor4D, interp: Interpolation): tf.Tensor4D => {
+      const src = toHost(t);
+      return fromHost(sampleField(src, field, interp), src.n, src.h, src.w, src.c);
+    };
+    return { x: move(s.x, interpolation), mask: s.mask === undefined ? undefined : move(s.mask, 'nearest') };
+  },
+);
 
 /**
  * @internal Read every pixel at its displaced source (y + dy, x + dx), clamped to the image,

@@ -3,7 +3,7 @@
  * levels per image and channel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type RandomOptions, checkProb, rngOf, transform } from './sample';
+import { type RandomOptions, checkProb, rngOf, transform, type Transform } from './sample';
 
 /** Options of {@link equalize}. */
 export interface EqualizeOptions extends RandomOptions {
@@ -19,7 +19,7 @@ export interface EqualizeOptions extends RandomOptions {
  * torchvision). A channel with a single level is left unchanged. Computed on the CPU.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const equalize = transform<EqualizeOptions>('equalize', (s, options) => {
+export const equalize: Transform<EqualizeOptions> = transform<EqualizeOptions>('equalize', (s, options) => {
   const fn = 'equalize';
   const { valueRange = [0, 1], prob = 1 } = options;
   checkProb(prob, 'prob', fn);

@@ -4,7 +4,7 @@
  */
 import { checkOneOf } from '../util/checks';
 import { flipHost, fromHost, toHost } from './host';
-import { type RandomOptions, checkProb, rngOf, transform } from './sample';
+import { type RandomOptions, checkProb, rngOf, transform, type Transform } from './sample';
 import type * as tf from '@tensorflow/tfjs-core';
 
 /** Which axes {@link flip} may flip. */
@@ -22,7 +22,7 @@ export interface FlipOptions extends RandomOptions {
  * Takes images `[batch, height, width, channels]` or a {@link Sample} (mask flipped alike)
  * and returns a new tensor or sample of the same shape.
  */
-export const flip = transform<FlipOptions>('flip', (s, options) => {
+export const flip: Transform<FlipOptions> = transform<FlipOptions>('flip', (s, options) => {
   const fn = 'flip';
   const { mode = 'horizontal', prob = 0.5, seed } = options;
   checkOneOf(mode, ['horizontal', 'vertical', 'horizontal_and_vertical'] as const, 'mode', fn);

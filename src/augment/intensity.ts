@@ -15,6 +15,7 @@ import {
   rngOf,
   toRange,
   transform,
+  type Transform,
 } from './sample';
 import { type HostBatch, channelMeans, fromHost, keepUnselected, linearPerImage, toHost } from './host';
 
@@ -78,15 +79,18 @@ export interface BrightnessOptions extends IntensityOptions {
  * Random brightness: x + d * (hi - lo), d drawn per image, clipped to the value range.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const brightness = transform<BrightnessOptions>('brightness', (s, options) => {
-  const fn = 'brightness';
-  const c = intensityCommon(options, fn);
-  const r = toRange(options.delta ?? 0.2, 'delta', fn);
-  return gated(s, c.prob, c.rng, (src, apply) => {
-    const d = draw(c.rng, r, src.n).map((v) => v * (c.hi - c.lo));
-    return linearPerImage(src, spread([1], 1, src.n * src.c), spread(d, src.n, src.c), c.lo, c.hi, apply);
-  });
-});
+export const brightness: Transform<BrightnessOptions> = transform<BrightnessOptions>(
+  'brightness',
+  (s, options) => {
+    const fn = 'brightness';
+    const c = intensityCommon(options, fn);
+    const r = toRange(options.delta ?? 0.2, 'delta', fn);
+    return gated(s, c.prob, c.rng, (src, apply) => {
+      const d = draw(c.rng, r, src.n).map((v) => v * (c.hi - c.lo));
+      return linearPerImage(src, spread([1], 1, src.n * src.c), spread(d, src.n, src.c), c.lo, c.hi, apply);
+    });
+  },
+);
 
 /** Options of {@link contrast}. */
 export interface ContrastOptions extends IntensityOptions {
@@ -99,7 +103,7 @@ export interface ContrastOptions extends IntensityOptions {
  * image and channel and c drawn per image; clipped to the value range.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const contrast = transform<ContrastOptions>('contrast', (s, options) => {
+export const contrast: Transform<ContrastOptions> = transform<ContrastOptions>('contrast', (s, options) => {
   const fn = 'contrast';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? 0.2, 'factor', fn, { center: 1, lo: 0 });
@@ -121,7 +125,7 @@ export interface GammaOptions extends IntensityOptions {
  * Random gamma: lo + (hi - lo) * ((x - lo) / (hi - lo))^g, g drawn per image.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const gamma = transform<GammaOptions>('gamma', (s, options) => {
+export const gamma: Transform<GammaOptions> = transform<GammaOptions>('gamma', (s, options) => {
   const fn = 'gamma';
   const c = intensityCommon(options, fn);
   const r = toRange(options.gamma ?? [0.8, 1.25], 'gamma', fn, { center: 1, lo: 0 });
@@ -156,7 +160,7 @@ export interface MultiplyOptions extends IntensityOptions {
  * Random multiplication (imgaug `Multiply`, source 003): x * f, clipped to the value range.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const multiply = transform<MultiplyOptions>('multiply', (s, options) => {
+export const multiply: Transform<MultiplyOptions> = transform<MultiplyOptions>('multiply', (s, options) => {
   const fn = 'multiply';
   const c = intensityCommon(options, fn);
   const r = toRange(options.factor ?? [0.8, 1.2], 'factor', fn, { center: 1 });
@@ -182,7 +186,7 @@ export interface ShiftRgbOptions extends IntensityOptions {
  * gets its own additive offset; clipped to the value range.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const shiftRgb = transform<ShiftRgbOptions>('shiftRgb', (s, options) => {
+export const shiftRgb: Transform<ShiftRgbOptions> = transform<ShiftRgbOptions>('shiftRgb', (s, options) => {
   const fn = 'shiftRgb';
   const c = intensityCommon(options, fn);
   const ch = s.x.shape[3];
@@ -214,33 +218,38 @@ export interface GaussianNoiseOptions extends RandomOptions {
  * Additive Gaussian noise (source 001): x + N(mean, std^2) per pixel.
  * Input: images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const gaussianNoise = transform<GaussianNoiseOptions>('gaussianNoise', (s, options) => {
-  const fn = 'gaussianNoise';
-  const { mean = 0, prob = 1, valueRange } = options;
-  const std =
-    typeof options.std === 'number' || options.std === undefined ? (options.std ?? 0.05) : options.std;
-  const r =
-    typeof std === 'number' ? toRange([std, std], 'std', fn, { lo: 0 }) : toRange(std, 'std', fn, { lo: 0 });
-  if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
-  const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
-  return gated(s, c.prob, c.rng, (src, apply) => {
-    const sd = draw(c.rng, r, src.n);
-    const size = src.h * src.w * src.c;
-    const lo = valueRange ? c.lo : -Infinity;
-    const hi = valueRange ? c.hi : Infinity;
-    const out = new Float32Array(src.data.length);
-    keepUnselected(src, out, apply);
-    for (let i = 0; i < src.n; i++) {
-      if (!apply[i]) continue;
-      const si = sd[i] as number;
-      for (let k = i * size; k < (i + 1) * size; k++) {
-        const v = (src.data[k] as number) + c.rng.normal(mean, si);
-        out[k] = v < lo ? lo : v > hi ? hi : v;
+export const gaussianNoise: Transform<GaussianNoiseOptions> = transform<GaussianNoiseOptions>(
+  'gaussianNoise',
+  (s, options) => {
+    const fn = 'gaussianNoise';
+    const { mean = 0, prob = 1, valueRange } = options;
+    const std =
+      typeof options.std === 'number' || options.std === undefined ? (options.std ?? 0.05) : options.std;
+    const r =
+      typeof std === 'number'
+        ? toRange([std, std], 'std', fn, { lo: 0 })
+        : toRange(std, 'std', fn, { lo: 0 });
+    if (!Number.isFinite(mean)) throw new Error(`${fn}: 'mean' must be a finite number; got ${mean}`);
+    const c = intensityCommon({ prob, seed: options.seed, valueRange: valueRange ?? [0, 1] }, fn);
+    return gated(s, c.prob, c.rng, (src, apply) => {
+      const sd = draw(c.rng, r, src.n);
+      const size = src.h * src.w * src.c;
+      const lo = valueRange ? c.lo : -Infinity;
+      const hi = valueRange ? c.hi : Infinity;
+      const out = new Float32Array(src.data.length);
+      keepUnselected(src, out, apply);
+      for (let i = 0; i < src.n; i++) {
+        if (!apply[i]) continue;
+        const si = sd[i] as number;
+        for (let k = i * size; k < (i + 1) * size; k++) {
+          const v = (src.data[k] as number) + c.rng.normal(mean, si);
+          out[k] = v < lo ? lo : v > hi ? hi : v;
+        }
       }
-    }
-    return out;
-  });
-});
+      return out;
+    });
+  },
+);
 
 /** Options of {@link grayscale}. */
 export type GrayscaleOptions = RandomOptions;
@@ -250,27 +259,30 @@ export type GrayscaleOptions = RandomOptions;
  * count so batches stay stackable; single-channel images are returned unchanged.
  * Input: images `[batch, height, width, 1 | 3]` or a {@link Sample}.
  */
-export const grayscale = transform<GrayscaleOptions>('grayscale', (s, options) => {
-  const fn = 'grayscale';
-  const c = intensityCommon({ prob: options.prob ?? 1, seed: options.seed }, fn);
-  return gated(s, c.prob, c.rng, (src, apply) => {
-    if (src.c === 1) return src.data.slice();
-    if (src.c !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${src.c}`);
-    const out = new Float32Array(src.data.length);
-    keepUnselected(src, out, apply);
-    const size = src.h * src.w * 3;
-    for (let i = 0; i < src.n; i++) {
-      if (!apply[i]) continue;
-      for (let k = i * size; k < (i + 1) * size; k += 3) {
-        const g = lumaOf(src.data[k] as number, src.data[k + 1] as number, src.data[k + 2] as number);
-        out[k] = g;
-        out[k + 1] = g;
-        out[k + 2] = g;
+export const grayscale: Transform<GrayscaleOptions> = transform<GrayscaleOptions>(
+  'grayscale',
+  (s, options) => {
+    const fn = 'grayscale';
+    const c = intensityCommon({ prob: options.prob ?? 1, seed: options.seed }, fn);
+    return gated(s, c.prob, c.rng, (src, apply) => {
+      if (src.c === 1) return src.data.slice();
+      if (src.c !== 3) throw new Error(`${fn}: 'x' must have 1 or 3 channels; got ${src.c}`);
+      const out = new Float32Array(src.data.length);
+      keepUnselected(src, out, apply);
+      const size = src.h * src.w * 3;
+      for (let i = 0; i < src.n; i++) {
+        if (!apply[i]) continue;
+        for (let k = i * size; k < (i + 1) * size; k += 3) {
+          const g = lumaOf(src.data[k] as number, src.data[k + 1] as number, src.data[k + 2] as number);
+          out[k] = g;
+          out[k + 1] = g;
+          out[k + 2] = g;
+        }
       }
-    }
-    return out;
-  });
-});
+      return out;
+    });
+  },
+);
 
 /** @internal torchvision's ITU-R 601 luma of one RGB pixel. */
 export function lumaOf(r: number, g: number, b: number): number {

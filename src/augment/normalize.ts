@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkRank } from '../util/checks';
 import { fromHost, linearPerImage, toHost } from './host';
-import { transform } from './sample';
+import { transform, type Transform } from './sample';
 
 /** Per-channel statistics of a data set. */
 export interface NormalizeStats {
@@ -74,7 +74,9 @@ export interface NormalizeOptions {
  * statistics (which source 002 found better than ImageNet's).
  * Input: images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export const normalize = transform<NormalizeOptions | NormalizeStats>('normalize', (s, options) => {
+export const normalize: Transform<NormalizeOptions | NormalizeStats> = transform<
+  NormalizeOptions | NormalizeStats
+>('normalize', (s, options) => {
   const fn = 'normalize';
   const c = s.x.shape[3];
   const vec = (v: number | number[] | undefined, arg: string): number[] => {
@@ -116,26 +118,29 @@ export interface RescaleIntensityOptions {
  * `Rescaling`); the defaults map [0, 255] to [-1, 1], source 000's x / 127.5 - 1.
  * Input: images `[batch, height, width, channels]` or a {@link Sample} (mask untouched).
  */
-export const rescaleIntensity = transform<RescaleIntensityOptions>('rescaleIntensity', (s, options) => {
-  const fn = 'rescaleIntensity';
-  const { inRange = [0, 255], outRange = [-1, 1], clip = false } = options;
-  const pair = (r: [number, number], arg: string): void => {
-    if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] === r[1]) {
-      throw new Error(`${fn}: '${arg}' must be [lo, hi] with lo != hi; got ${JSON.stringify(r)}`);
-    }
-  };
-  pair(inRange, 'inRange');
-  pair(outRange, 'outRange');
-  const scale = (outRange[1] - outRange[0]) / (inRange[1] - inRange[0]);
-  const lo = clip ? Math.min(...outRange) : -Infinity;
-  const hi = clip ? Math.max(...outRange) : Infinity;
-  return {
-    x: mapValues(s.x, (v) => {
-      const y = (v - inRange[0]) * scale + outRange[0];
-      return y < lo ? lo : y > hi ? hi : y;
-    }),
-  };
-});
+export const rescaleIntensity: Transform<RescaleIntensityOptions> = transform<RescaleIntensityOptions>(
+  'rescaleIntensity',
+  (s, options) => {
+    const fn = 'rescaleIntensity';
+    const { inRange = [0, 255], outRange = [-1, 1], clip = false } = options;
+    const pair = (r: [number, number], arg: string): void => {
+      if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || r[0] === r[1]) {
+        throw new Error(`${fn}: '${arg}' must be [lo, hi] with lo != hi; got ${JSON.stringify(r)}`);
+      }
+    };
+    pair(inRange, 'inRange');
+    pair(outRange, 'outRange');
+    const scale = (outRange[1] - outRange[0]) / (inRange[1] - inRange[0]);
+    const lo = clip ? Math.min(...outRange) : -Infinity;
+    const hi = clip ? Math.max(...outRange) : Infinity;
+    return {
+      x: mapValues(s.x, (v) => {
+        const y = (v - inRange[0]) * scale + outRange[0];
+        return y < lo ? lo : y > hi ? hi : y;
+      }),
+    };
+  },
+);
 
 /** A CT display window in Hounsfield units. */
 export interface CtWindow {
@@ -176,32 +181,35 @@ export interface CtWindowOptions extends Partial<CtWindow> {
  * `{ center, width }`. Also exported as `window`.
  * Input: HU images `[batch, height, width, channels]` or a {@link Sample}.
  */
-export const ctWindow = transform<CtWindowOptions | WindowPreset>('window', (s, options) => {
-  const fn = 'window';
-  const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : (options ?? {});
-  if (o.preset !== undefined && !(o.preset in WINDOW_PRESETS)) {
-    throw new Error(
-      `${fn}: 'preset' must be one of ${Object.keys(WINDOW_PRESETS)
-        .map((k) => `'${k}'`)
-        .join(', ')}; got '${o.preset}'`,
-    );
-  }
-  const base = o.preset !== undefined ? WINDOW_PRESETS[o.preset] : undefined;
-  const center = o.center ?? base?.center;
-  const width = o.width ?? base?.width;
-  if (center === undefined || width === undefined)
-    throw new Error(`${fn}: give 'center' and 'width' or a 'preset'`);
-  if (!Number.isFinite(center)) throw new Error(`${fn}: 'center' must be a finite number; got ${center}`);
-  if (!(Number.isFinite(width) && width > 0))
-    throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
-  const [lo, hi] = o.outputRange ?? [0, 1];
-  const bottom = center - width / 2;
-  return {
-    x: mapValues(s.x, (v) => {
-      const u = (v - bottom) / width;
-      return (u < 0 ? 0 : u > 1 ? 1 : u) * (hi - lo) + lo;
-    }),
-  };
-});
+export const ctWindow: Transform<CtWindowOptions | WindowPreset> = transform<CtWindowOptions | WindowPreset>(
+  'window',
+  (s, options) => {
+    const fn = 'window';
+    const o: CtWindowOptions = typeof options === 'string' ? { preset: options } : (options ?? {});
+    if (o.preset !== undefined && !(o.preset in WINDOW_PRESETS)) {
+      throw new Error(
+        `${fn}: 'preset' must be one of ${Object.keys(WINDOW_PRESETS)
+          .map((k) => `'${k}'`)
+          .join(', ')}; got '${o.preset}'`,
+      );
+    }
+    const base = o.preset !== undefined ? WINDOW_PRESETS[o.preset] : undefined;
+    const center = o.center ?? base?.center;
+    const width = o.width ?? base?.width;
+    if (center === undefined || width === undefined)
+      throw new Error(`${fn}: give 'center' and 'width' or a 'preset'`);
+    if (!Number.isFinite(center)) throw new Error(`${fn}: 'center' must be a finite number; got ${center}`);
+    if (!(Number.isFinite(width) && width > 0))
+      throw new Error(`${fn}: 'width' must be a finite number > 0; got ${width}`);
+    const [lo, hi] = o.outputRange ?? [0, 1];
+    const bottom = center - width / 2;
+    return {
+      x: mapValues(s.x, (v) => {
+        const u = (v - bottom) / width;
+        return (u < 0 ? 0 : u > 1 ? 1 : u) * (hi - lo) + lo;
+      }),
+    };
+  },
+);
 
 export { ctWindow as window };
