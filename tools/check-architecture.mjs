@@ -21,7 +21,8 @@ const MAY_IMPORT = {
   util: [],
   backend: ['util'],
   metrics: ['util'],
-  plot: ['util', 'metrics'],
+  // plot: metrics' auc for ROC legends; data's PNG encoder for images in figures and the bitmap renderer.
+  plot: ['util', 'metrics', 'data'],
   layers: ['util', 'backend'],
   blocks: ['util', 'layers'],
   data: ['util'],

@@ -16,7 +16,8 @@ import { brightness, computeStats, contrast, ctWindow, flip, mixup, normalize } 
 import { ctPhantoms, stratifiedSplit } from 'medinets/data';
 import { gradCam, overlayHeatmap } from 'medinets/explain';
 import { buildModel, type ModelName } from 'medinets/models';
-import { cosineSchedule, imageGrid, LearningRateScheduler, ProgressBar, saveFigure } from 'medinets/train';
+import { cosineSchedule, LearningRateScheduler, ProgressBar } from 'medinets/train';
+import { imageGrid, saveFigure } from 'medinets/plot';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

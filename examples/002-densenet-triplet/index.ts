@@ -34,15 +34,14 @@ import {
   LearningRateScheduler,
   ProgressBar,
   fitWithMixing,
-  historyChart,
   overfitOneBatch,
-  saveFigure,
   stepDecay,
   trainOnly,
   tripletLoss,
   type BatchMixer,
   type OverfitResult,
 } from 'medinets/train';
+import { historyChart, saveFigure } from 'medinets/plot';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

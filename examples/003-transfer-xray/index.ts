@@ -25,14 +25,12 @@ import {
   ModelCheckpoint,
   ProgressBar,
   gridSearch,
-  imageGrid,
   loadCheckpoint,
-  saveFigure,
   trainOnly,
   type BatchMixer,
-  type GridImage,
   type TrialResult,
 } from 'medinets/train';
+import { imageGrid, saveFigure, type GridImage } from 'medinets/plot';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

@@ -18,14 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { flip, rotate } from 'medinets/augment';
 import { classCounts, classWeights, stratifiedSplit, xrayPhantoms } from 'medinets/data';
 import { PneumoniaCNN, ResNet50, setBatchNormMomentum, summary, VGG16Transfer } from 'medinets/models';
-import {
-  binaryCrossEntropy,
-  confusionMatrixChart,
-  EarlyStopping,
-  ProgressBar,
-  ReduceLROnPlateau,
-  saveFigure,
-} from 'medinets/train';
+import { binaryCrossEntropy, EarlyStopping, ProgressBar, ReduceLROnPlateau } from 'medinets/train';
+import { confusionMatrixChart, saveFigure } from 'medinets/plot';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
   disposeSplit,

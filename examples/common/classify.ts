@@ -14,15 +14,8 @@ import {
   youdenThreshold,
   type MetricName,
 } from 'medinets/metrics';
-import {
-  confusionMatrixChart,
-  fitWithMixing,
-  historyChart,
-  rocChart,
-  saveFigure,
-  type FitWithMixingOptions,
-  type RocCurve,
-} from 'medinets/train';
+import { fitWithMixing, type FitWithMixingOptions } from 'medinets/train';
+import { confusionMatrixChart, historyChart, rocChart, saveFigure, type RocCurve } from 'medinets/plot';
 
 /** A labelled set: images NHWC and integer labels. */
 export interface Split {
