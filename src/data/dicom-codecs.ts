@@ -5,6 +5,7 @@
  * `@cornerstonejs/codec-openjpeg`), imported the first time a file needs them.
  */
 import jpeg from 'jpeg-js';
+import { codestreamSize, jpegMemoryCapMB, jpegTooSparse } from './jpeg-header';
 
 /** How a transfer syntax stores its pixels. */
 export type PixelEncoding =
@@ -62,42 +63,6 @@ export const CODEC_PACKAGES: Readonly<Partial<Record<PixelEncoding, string>>> = 
 
 const loaded: Partial<Record<PixelEncoding, FrameDecoder>> = { 'jpeg-baseline': decodeJpegBaseline };
 
-/**
- * The width, height and component count a JPEG (SOFn / JPEG-LS SOF55) or JPEG 2000 (SIZ)
- * code stream declares, read before any codec runs so that a header claiming a huge image
- * is refused before the codec allocates for it.
- */
-function codestreamSize(b: Uint8Array): { width: number; height: number; components: number } | null {
-  if (b[0] === 0xff && b[1] === 0x4f && b[2] === 0xff && b[3] === 0x51 && b.length >= 42) {
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    const width = v.getUint32(8) - v.getUint32(16);
-    const height = v.getUint32(12) - v.getUint32(20);
-    return { width, height, components: v.getUint16(40) };
-  }
-  if (b[0] !== 0xff || b[1] !== 0xd8) return null;
-  let p = 2;
-  while (p + 4 <= b.length) {
-    if (b[p] !== 0xff) return null;
-    const m = b[p + 1] as number;
-    if (m === 0xff) {
-      p++; // fill byte
-      continue;
-    }
-    const len = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
-    const sof = (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) || m === 0xf7;
-    if (sof) {
-      if (p + 10 > b.length) return null;
-      return {
-        height: ((b[p + 5] as number) << 8) | (b[p + 6] as number),
-        width: ((b[p + 7] as number) << 8) | (b[p + 8] as number),
-        components: b[p + 9] as number,
-      };
-    }
-    p += 2 + len;
-  }
-  return null;
-}
-
 function checkSize(encoded: Uint8Array, info: FrameInfo, what: string): void {
   const s = codestreamSize(encoded);
   if (s === null) info.fail(`${what} frame has no readable frame header (corrupt or truncated)`);
@@ -117,6 +82,8 @@ function decodeJpegBaseline(encoded: Uint8Array, info: FrameInfo): Uint8Array {
   if (info.bitsAllocated !== 8)
     info.fail(`JPEG baseline frames are 8-bit; BitsAllocated is ${info.bitsAllocated}`);
   checkSize(encoded, info, 'JPEG');
+  const sparse = jpegTooSparse(encoded, info.columns, info.rows);
+  if (sparse) info.fail(sparse);
   let d: { width: number; height: number; data: Uint8Array };
   try {
     // DICOM says in the header whether the colour stream is YCbCr; JFIF/Adobe guesses do not apply.
@@ -124,7 +91,7 @@ function decodeJpegBaseline(encoded: Uint8Array, info: FrameInfo): Uint8Array {
     d = jpeg.decode(encoded, {
       useTArray: true,
       formatAsRGBA: false,
-      maxMemoryUsageInMB: 512,
+      maxMemoryUsageInMB: jpegMemoryCapMB(encoded),
       ...(colorTransform === undefined ? {} : { colorTransform }),
     });
   } catch (e) {

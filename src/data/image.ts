@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import jpeg from 'jpeg-js';
+import { codestreamSize, jpegMemoryCapMB, jpegTooSparse } from './jpeg-header';
 import { type DecodedPng, decodePng } from './png-decode';
 
 /** A decoded raster image (PNG or JPEG). */
@@ -75,13 +76,16 @@ export function decodeImage(
     throw new Error(`decodeImage: ${name}: expected the file's bytes as a Uint8Array`);
   if (fmt === 'png') img = decodePng(bytes, name);
   else if (fmt === 'jpeg') {
+    const size = codestreamSize(bytes);
+    const sparse = size && jpegTooSparse(bytes, size.width, size.height);
+    if (sparse) throw new Error(`decodeImage: ${name}: ${sparse}`);
     try {
       // jpeg-js checks the frame header against these limits before it allocates.
       const d = jpeg.decode(bytes, {
         useTArray: true,
         formatAsRGBA: false,
         maxResolutionInMP: 2 ** 28 / 1e6,
-        maxMemoryUsageInMB: 1024,
+        maxMemoryUsageInMB: jpegMemoryCapMB(bytes),
       });
       img = { width: d.width, height: d.height, channels: 3, bitDepth: 8, data: d.data };
     } catch (e) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeDicom, decodeNifti, decodePng } from '../../src/data';
+import { decodeDicom, decodeImage, decodeNifti, decodePng } from '../../src/data';
 import { crc32 } from '../../src/data/png';
 import { fuzz, summarise } from './mutate';
 import { decoderTargets } from './targets';
@@ -79,6 +79,24 @@ describe('huge headers are refused before allocation', () => {
     new DataView(neg.buffer).setInt16(44, -3, le);
     expect(() => decodeNifti(neg, 'neg.nii')).toThrow(
       /^decodeNifti: neg\.nii: dim\[2\] = -3 is not a positive integer/,
+    );
+  });
+});
+
+describe('fuzz regressions', () => {
+  it('a JPEG whose frame header lies about its size fails at once (jpeg-lying-frame.jpg)', () => {
+    const b = new Uint8Array(readFileSync(join(__dirname, '../fixtures/data/fuzz/jpeg-lying-frame.jpg')));
+    expect(() => decodeImage(b, 'lying.jpg')).toThrow(
+      /^decodeImage: lying\.jpg: corrupt or unsupported JPEG \(jpeg-js: maxMemoryUsageInMB/,
+    );
+    // gray.jpg's frame header claiming 5912x2582 pixels in 355 bytes
+    const g = new Uint8Array(readFileSync(join(__dirname, '../fixtures/data/jpeg/gray.jpg')));
+    const sof = g.findIndex((v, i) => v === 0xff && g[i + 1] === 0xc0);
+    const lie = g.slice();
+    new DataView(lie.buffer).setUint16(sof + 5, 2582);
+    new DataView(lie.buffer).setUint16(sof + 7, 5912);
+    expect(() => decodeImage(lie, 'lie.jpg')).toThrow(
+      /^decodeImage: lie\.jpg: a 455-byte JPEG cannot hold 5912x2582 pixels/,
     );
   });
 });
