@@ -1,4 +1,7 @@
-import { defineConfig } from 'tsup';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
 
 const folders = [
   'backend',
@@ -13,22 +16,61 @@ const folders = [
   'plot',
 ];
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    ...Object.fromEntries(folders.map((f) => [`${f}/index`, `src/${f}/index.ts`])),
+const entry = {
+  index: 'src/index.ts',
+  ...Object.fromEntries(folders.map((f) => [`${f}/index`, `src/${f}/index.ts`])),
+};
+
+/**
+ * The browser build takes `x.browser.ts` wherever it sits beside an imported `x.ts`: the
+ * few modules that need Node (the native addon, files on disk, wasm threads in Node) have
+ * a browser twin with the same exports, so nothing of Node is bundled for the web.
+ */
+const browserTwins: Plugin = {
+  name: 'medinets-browser-twins',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const base = resolve(dirname(args.importer), args.path);
+      for (const candidate of [`${base}.browser.ts`, `${base}/index.browser.ts`]) {
+        if (existsSync(candidate)) return { path: candidate };
+      }
+      return undefined;
+    });
   },
-  format: ['esm', 'cjs'],
-  dts: true,
+};
+
+const shared: Options = {
+  entry,
   // One copy of every module across entry points: layer classes register with
   // tfjs serialization once, and `medinets` and `medinets/layers` share them.
   splitting: true,
   sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'node',
-  shims: true,
+  clean: false, // `npm run build` empties dist/ first; the two builds write beside each other
   tsconfig: 'tsconfig.build.json',
   // nifti-reader-js ships ESM only ('import' condition); bundle it so require('medinets') works.
   noExternal: ['nifti-reader-js'],
-});
+};
+
+export default defineConfig([
+  // Node (the `node` export condition): the native addon, files, wasm threads in Node.
+  {
+    ...shared,
+    format: ['esm', 'cjs'],
+    dts: true,
+    target: 'es2022',
+    platform: 'node',
+    shims: true,
+  },
+  // Everything else (browsers, bundlers, workers): no Node built-in and no Node global; es2020
+  // and no top-level await, so Vite's and webpack's default targets take it as it is.
+  {
+    ...shared,
+    outDir: 'dist/browser',
+    format: ['esm', 'cjs'],
+    dts: false,
+    target: 'es2020',
+    platform: 'browser',
+    shims: false,
+    esbuildPlugins: [browserTwins],
+  },
+]);

@@ -8,7 +8,7 @@ export { registerTrainingKernels } from './kernels/register';
 export { listTrainingKernels, suspendTrainingKernels } from './kernels/registry';
 export type { TrainingKernelInfo, TrainingKernelKind } from './kernels/registry';
 export type { KernelTarget } from './kernels/util';
-export { DEFAULT_BACKEND_ORDER, setupBackend } from './setup';
+export { BROWSER_BACKEND_ORDER, DEFAULT_BACKEND_ORDER, setupBackend } from './setup';
 export type { BackendName, BackendReport, SetupBackendOptions, SkippedBackend } from './setup';
 export { defaultWasmThreads, enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 export type { WasmThreadsOptions, WasmThreadsReport } from './wasm-threads';

@@ -60,8 +60,19 @@ export interface BackendReport {
   native: NativeKernelsReport;
 }
 
-/** The order in which backends are tried when no preference is given: fastest first. */
+/** The order in which backends are tried in Node when no preference is given: fastest first. */
 export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+
+/**
+ * The order in a browser (or worker): webgpu when the app imported its backend and the
+ * browser has `navigator.gpu`, else webgl, then wasm, then cpu. A page must import each
+ * backend package it wants (bundlers only ship what is imported); none is fetched here.
+ */
+export const BROWSER_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+// Read through globalThis: a bundle for the web has no `process` binding at all.
+const inNode =
+  typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
 
 interface BackendSpec {
   pkg: string;
@@ -82,7 +93,19 @@ const loaded = new Set<BackendName>();
 // A variable specifier keeps bundlers from trying to resolve optional peers at build time.
 async function importOptional(pkg: string): Promise<void> {
   const spec = pkg;
-  await import(/* @vite-ignore */ spec);
+  await import(/* @vite-ignore */ /* webpackIgnore: true */ spec);
+}
+
+// In a page, bare specifiers do not resolve at run time: the app imports the backend package
+// (which registers its factory) and setupBackend only chooses among the registered ones.
+function checkBrowserBackend(name: BackendName): void {
+  if (name === 'node' || name === 'node-gpu') throw new Error('runs only in Node');
+  if (name === 'webgpu' && (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu == null) {
+    throw new Error('this browser has no WebGPU (navigator.gpu)');
+  }
+  if (tf.findBackendFactory(SPECS[name].tfName) == null) {
+    throw new Error(`not imported: add import '${SPECS[name].pkg}' to the app`);
+  }
 }
 
 function describe(err: unknown): string {
@@ -99,7 +122,8 @@ function describe(err: unknown): string {
 
 async function tryBackend(name: BackendName, threads: number | undefined): Promise<void> {
   const spec = SPECS[name];
-  if (!loaded.has(name)) {
+  if (!inNode) checkBrowserBackend(name);
+  else if (!loaded.has(name)) {
     await importOptional(spec.pkg);
     loaded.add(name);
   }
@@ -122,6 +146,11 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
  * dependencies), each by dynamic import, and keeps the first that initialises. On wasm and
  * cpu the training kernels medinets registers at import time are active; on native and GPU
  * backends the built-in kernels are used untouched.
+ *
+ * In a browser nothing is imported: the page imports the backends it ships, and the first
+ * registered one of {@link BROWSER_BACKEND_ORDER} that initialises is kept (webgl, unless the
+ * page imports webgpu and the browser has it). wasm there runs threads only when the page is
+ * cross-origin isolated (see {@link enableWasmThreads}).
  *
  * @example
  * ```ts
@@ -163,7 +192,7 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
       verbose,
     );
   }
-  for (const name of DEFAULT_BACKEND_ORDER) {
+  for (const name of inNode ? DEFAULT_BACKEND_ORDER : BROWSER_BACKEND_ORDER) {
     try {
       await tryBackend(name, threads);
       return finish(
@@ -177,7 +206,9 @@ export async function setupBackend(options: SetupBackendOptions = {}): Promise<B
   throw new Error(
     'setupBackend: no TensorFlow.js backend could be loaded: ' +
       skipped.map((s) => `${s.backend} (${s.reason})`).join('; ') +
-      '. Install @tensorflow/tfjs-backend-wasm or @tensorflow/tfjs-backend-cpu.',
+      (inNode
+        ? '. Install @tensorflow/tfjs-backend-wasm or @tensorflow/tfjs-backend-cpu.'
+        : ". Import one in the app, e.g. import '@tensorflow/tfjs-backend-webgl'."),
   );
 }
 

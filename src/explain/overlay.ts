@@ -2,9 +2,9 @@
  * Colouring heat maps and blending them over images, and saving the result as PNG
  * (e.g. an example's `gradcam_0.png`).
  */
-import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkRange } from '../util/checks';
+import { writeFileAtomic } from '../util/files';
 import { encodePng } from '../data/png';
 import { type Colormap, colormapLut, lutIndex } from './colormap';
 
@@ -109,7 +109,8 @@ export function overlayHeatmap(
 
 /**
  * Write {@link overlayHeatmap}'s result (or the coloured heat map alone when `image` is null) as a
- * PNG file. Node only.
+ * PNG file, atomically. Node only (in the browser it throws: encode with `encodePng` and
+ * offer the bytes as a download instead).
  * @returns the PNG bytes written.
  */
 export async function saveHeatmapPng(
@@ -120,6 +121,6 @@ export async function saveHeatmapPng(
 ): Promise<Uint8Array> {
   const rgba = image ? overlayHeatmap(image, heatmap, options) : heatmapToRgba(heatmap, options);
   const png = encodePng({ width: rgba.width, height: rgba.height, channels: 4, data: rgba.data });
-  await writeFile(path, png);
+  await writeFileAtomic(path, png, 'saveHeatmapPng');
   return png;
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { makeRng } from '../util/random';
+import { readFileBytes } from '../util/files';
 
 /** Which layers got weights, by layer name. */
 export interface WeightLoadReport {
@@ -125,8 +126,7 @@ async function readBytes(location: string): Promise<ArrayBuffer> {
     if (!res.ok) throw new Error(`loadWeightsByName: fetching ${location} failed with HTTP ${res.status}`);
     return res.arrayBuffer();
   }
-  const fs = await import('node:fs/promises');
-  const buf = await fs.readFile(location.replace(/^file:\/\//, ''));
+  const buf = await readFileBytes(location, 'readWeightsManifest');
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 

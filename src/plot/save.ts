@@ -1,6 +1,5 @@
 /** Writing figures to files (Node only): `.svg` as text, `.png` through {@link renderPng}. */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { writeFileAtomic } from '../util/files';
 import type { Figure } from './figure';
 import { type PngOptions, renderPng } from './png';
 import { renderSvg } from './svg';
@@ -17,9 +16,6 @@ export async function saveFigure(fig: Figure, path: string, options: PngOptions 
   if (lower.endsWith('.svg')) body = renderSvg(fig);
   else if (lower.endsWith('.png')) body = (await renderPng(fig, options)).png;
   else throw new Error(`saveFigure: 'path' must end in .svg or .png; got '${path}'`);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, body);
-  await rename(tmp, path);
+  await writeFileAtomic(path, body, 'saveFigure');
   return path;
 }

@@ -1,6 +1,5 @@
-import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { appendFileText, writeFileAtomic } from '../util/files';
 import { getLearningRate } from './learning-rate';
 import { resolveLogs, type EpochLogs } from './monitor';
 
@@ -45,10 +44,9 @@ export class HistoryLogger extends tfl.Callback {
 
   /** Create or truncate the file. */
   override async onTrainBegin(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
     if (!this.append) {
       this.columns = null;
-      if (this.format === 'csv') await writeFile(this.path, '');
+      if (this.format === 'csv') await writeFileAtomic(this.path, '', 'HistoryLogger');
     }
   }
 
@@ -64,9 +62,7 @@ export class HistoryLogger extends tfl.Callback {
     }
     for (const [k, v] of Object.entries(row)) (this.history[k] ??= []).push(v);
     if (this.format === 'json') {
-      const tmp = `${this.path}.tmp-${process.pid}`;
-      await writeFile(tmp, JSON.stringify(this.history));
-      await rename(tmp, this.path);
+      await writeFileAtomic(this.path, JSON.stringify(this.history), 'HistoryLogger');
       return;
     }
     let text = '';
@@ -75,6 +71,6 @@ export class HistoryLogger extends tfl.Callback {
       if (!this.append) text += `${this.columns.join(',')}\n`;
     }
     text += `${this.columns.map((c) => (row[c] === undefined ? '' : String(row[c]))).join(',')}\n`;
-    await appendFile(this.path, text);
+    await appendFileText(this.path, text, 'HistoryLogger');
   }
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { saveCheckpoint, type CheckpointState } from './checkpoint-io';
 import { BestTracker, resolveLogs, type EpochLogs, type MonitorOptions } from './monitor';
@@ -60,12 +59,12 @@ export class ModelCheckpoint extends tfl.Callback {
 
   /** Path of the best checkpoint. */
   get bestDir(): string {
-    return join(this.dir, 'best');
+    return `${this.dir.replace(/[\\/]+$/, '')}/best`; // '/' works on Windows too
   }
 
   /** Path of the latest checkpoint. */
   get lastDir(): string {
-    return join(this.dir, 'last');
+    return `${this.dir.replace(/[\\/]+$/, '')}/last`;
   }
 
   /** Save `best/` on improvement and `last/` every epoch. */

@@ -13,7 +13,7 @@ export interface ProgressStream {
 
 /** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
-  /** Output stream. Default `process.stderr`. */
+  /** Output stream. Default `process.stderr` in Node; in a browser, one console line per write. */
   stream?: ProgressStream;
   /** Bar width in characters. Default 30. */
   width?: number;
@@ -21,6 +21,12 @@ export interface ProgressBarOptions {
   keys?: string[];
   /** Minimum milliseconds between redraws on a terminal. Default 100. */
   throttleMs?: number;
+}
+
+// Read through globalThis: a bundle for the web has no `process` binding at all.
+function defaultStream(): ProgressStream {
+  const stderr = (globalThis as { process?: { stderr?: ProgressStream } }).process?.stderr;
+  return stderr ?? { write: (text: string) => console.log(text.replace(/\n$/, '')), isTTY: false };
 }
 
 function fmt(v: number): string {
@@ -52,7 +58,7 @@ export class ProgressBar extends tfl.Callback {
   /** @param opts see {@link ProgressBarOptions} */
   constructor(opts: ProgressBarOptions = {}) {
     super();
-    this.stream = opts.stream ?? process.stderr;
+    this.stream = opts.stream ?? defaultStream();
     this.width = opts.width ?? 30;
     this.keys = opts.keys;
     this.throttleMs = opts.throttleMs ?? 100;
