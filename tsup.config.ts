@@ -49,6 +49,8 @@ const shared: Options = {
   tsconfig: 'tsconfig.build.json',
   // nifti-reader-js ships ESM only ('import' condition); bundle it so require('medinets') works.
   noExternal: ['nifti-reader-js'],
+  // Optional native renderer of plot/png.ts: never bundled, loaded at run time when installed.
+  external: ['@resvg/resvg-js'],
 };
 
 export default defineConfig([

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
+import { readFileBytes } from '../util/files';
 import { Rng } from '../util/random';
 import { batchIndices } from './batching';
 import { decodeDicomNamed } from './dicom';
@@ -53,7 +53,7 @@ export interface StreamBatch {
 async function loadPixels(path: string, channels: 1 | 3, scale: 'unit' | 'none'): Promise<tf.Tensor3D> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    bytes = await readFileBytes(path, 'FileDataset');
   } catch (e) {
     throw new Error(`dataset: cannot read ${path} (${(e as Error).message})`);
   }

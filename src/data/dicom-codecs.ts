@@ -126,7 +126,7 @@ type WasmFactory = (opts: Record<string, unknown>) => Promise<Record<string, new
 
 async function importDefault<T>(spec: string): Promise<T> {
   // A variable specifier: bundlers leave the optional package alone unless it is used.
-  const m = (await import(/* @vite-ignore */ spec)) as { default?: T };
+  const m = (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as { default?: T };
   return (m.default ?? m) as T;
 }
 
@@ -157,7 +157,9 @@ async function load(encoding: PixelEncoding): Promise<FrameDecoder> {
     return wasmDecoder('@cornerstonejs/codec-charls/decodewasmjs', 'JpegLSDecoder', 'JPEG-LS');
   if (encoding === 'jpeg-2000')
     return wasmDecoder('@cornerstonejs/codec-openjpeg/decodewasmjs', 'J2KDecoder', 'JPEG 2000');
-  const { Decoder } = (await import(/* @vite-ignore */ 'jpeg-lossless-decoder-js' as string)) as {
+  const { Decoder } = (await import(
+    /* @vite-ignore */ /* webpackIgnore: true */ 'jpeg-lossless-decoder-js' as string
+  )) as {
     Decoder: new () => {
       decode(b: ArrayBuffer, offset: number, length: number, numBytes: number): ArrayBufferView;
     };

@@ -34,7 +34,12 @@ let loading: Promise<ResvgLike | string> | undefined;
 
 /** Load resvg once; a string says why it is not usable. */
 function loadResvg(): Promise<ResvgLike | string> {
-  loading ??= import('@resvg/resvg-js').then(
+  // A variable specifier: app bundlers leave the optional native package alone (it cannot
+  // run in a page; the bitmap renderer does).
+  const spec = '@resvg/resvg-js';
+  loading ??= (
+    import(/* @vite-ignore */ /* webpackIgnore: true */ spec) as Promise<typeof import('@resvg/resvg-js')>
+  ).then(
     (m) => {
       const Resvg = (m.Resvg ?? (m as unknown as { default: { Resvg?: ResvgLike } }).default?.Resvg) as
         ResvgLike | undefined;
