@@ -54,9 +54,11 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  // Node (the `node` export condition): the native addon, files, wasm threads in Node.
+  // Node (the `node` export condition): the native addon, files, wasm threads in Node, and the
+  // `medinets` executable (package.json "bin"), which shares the library's chunks.
   {
     ...shared,
+    entry: { ...entry, 'cli/main': 'src/cli/main.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     target: 'es2022',

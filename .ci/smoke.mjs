@@ -1,7 +1,8 @@
 // Pack the package, install the tarball into a fresh temporary project next to its peer
 // dependencies, and import it as ESM and as CommonJS through every subpath.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -109,6 +110,81 @@ try {
       );
     }
   }
+  // The `medinets` command line from the tarball, end to end on a phantom folder written to disk:
+  // train one epoch, evaluate, predict with a Grad-CAM heat map.
+  writeFileSync(
+    join(dir, 'phantoms.mjs'),
+    [
+      `import { mkdirSync, writeFileSync } from 'node:fs';`,
+      `import { ctPhantomArrays, encodePng, setupBackend } from 'medinets';`,
+      `await setupBackend({ prefer: 'cpu' });`,
+      `const n = 40, size = 48, a = ctPhantomArrays({ n, size, seed: 1, difficulty: 'easy' });`,
+      `const names = ['normal', 'opacity'];`,
+      `for (const c of names) mkdirSync('data/' + c, { recursive: true });`,
+      `for (let i = 0; i < n; i++) {`,
+      `  const data = new Uint8Array(size * size);`,
+      `  for (let p = 0; p < size * size; p++) data[p] = Math.max(0, Math.min(255, ((a.images[i * size * size + p] + 1000) / 1200) * 255));`,
+      `  writeFileSync('data/' + names[a.labels[i]] + '/' + i + '.png', encodePng({ width: size, height: size, channels: 1, data }));`,
+      `}`,
+    ].join('\n'),
+  );
+  run('node', ['phantoms.mjs'], dir);
+  const bin = join(dir, 'node_modules', '.bin', 'medinets');
+  const t0 = performance.now();
+  const cli = (...args) => run(bin, args, dir);
+  process.stdout.write(
+    cli(
+      'train',
+      '--model',
+      'SimpleCNN',
+      '--data',
+      'data',
+      '--layout',
+      'folders',
+      '--size',
+      '48',
+      '--epochs',
+      '1',
+      '--batch',
+      '8',
+      '--out',
+      'runs/smoke',
+    ),
+  );
+  process.stdout.write(cli('evaluate', 'runs/smoke', '--data', 'data'));
+  const preds = JSON.parse(
+    cli(
+      'predict',
+      'runs/smoke',
+      ...['normal', 'opacity'].map((c) => `data/${c}/${readdirSync(join(dir, 'data', c))[0]}`),
+      '--gradcam',
+      'cams',
+      '--json',
+    ),
+  );
+  for (const f of [
+    'runs/smoke/report.md',
+    'runs/smoke/checkpoints/best/model.json',
+    'runs/smoke/checkpoints/last/model.json',
+    'runs/smoke/curves.png',
+    'runs/smoke/eval/metrics.json',
+    'runs/smoke/eval/roc.png',
+  ]) {
+    if (!existsSync(join(dir, f))) throw new Error(`cli: ${f} was not written`);
+  }
+  if (preds.length !== 2 || !preds.every((p) => existsSync(join(dir, p.gradcam)) || existsSync(p.gradcam)))
+    throw new Error('cli: predict did not write its heat maps: ' + JSON.stringify(preds));
+  let usage = null;
+  try {
+    execFileSync(bin, ['train', '--nope'], { cwd: dir, stdio: 'pipe' });
+  } catch (e) {
+    usage = e;
+  }
+  if (!usage || usage.status !== 2) throw new Error('cli: an unknown flag must exit with code 2');
+  console.log(
+    `cli ok: train 1 epoch, evaluate, predict with Grad-CAM in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
   // The examples import 'medinets' as a user's script does. In the repository tsconfig.json's
   // paths point that at src/; here, with no tsconfig, it is the installed tarball's dist/.
   if (process.env.SMOKE_EXAMPLES !== '0') {
