@@ -36,6 +36,8 @@ try {
       '--prefer-offline',
       join(dir, tarName),
       ...peers.map((p) => `${p}@${version(p)}`),
+      // What the examples import besides medinets (the InVesalius reader's tar and plist parsers).
+      ...['nanotar', 'plist'].map((p) => `${p}@${version(p)}`),
     ],
     dir,
   );

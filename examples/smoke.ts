@@ -10,7 +10,7 @@ import { setupBackend } from 'medinets/backend';
 import type { ExampleArgs } from './common/cli';
 
 const examples = readdirSync(new URL('.', import.meta.url).pathname, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && /^\d{3}-/.test(d.name))
+  .filter((d) => d.isDirectory() && /^(\d{3}|real)-/.test(d.name))
   .map((d) => d.name)
   .sort();
 const only = process.argv.slice(2);
