@@ -131,6 +131,7 @@ describe('medinets: train, resume, evaluate, predict, convert', () => {
     // A different model into the same folder is refused.
     const clash = await cli('train', ...common.map((a) => (a === 'SimpleCNN' ? 'ThesisVGG' : a)));
     expect(clash.code).toBe(2);
+    expect(clash.err).toMatch(/holds a run with --model SimpleCNN/);
 
     const ev = await cli('evaluate', out, '--data', data);
     expect(ev.code, ev.err).toBe(0);
