@@ -185,11 +185,14 @@ function trunkText(t: TrunkLayout | undefined): string {
   );
 }
 
-/** Random flip and random rotation with factor 0.2 (Keras RandomFlip + RandomRotation(0.2)). */
+/**
+ * Random flip and random rotation with factor 0.2 (Keras RandomFlip + RandomRotation(0.2)),
+ * filling with Keras RandomRotation's default, `fill_mode='reflect'`.
+ */
 function flipRotate(x: tf.Tensor, y: tf.Tensor, seed: number): { x: tf.Tensor; y: tf.Tensor } {
   return tf.tidy(() => {
     const a = flip(x as tf.Tensor4D, { mode: 'horizontal_and_vertical', seed });
-    return { x: rotate(a, { factor: 0.2, seed: seed + 1, fillMode: 'constant' }), y: tf.clone(y) };
+    return { x: rotate(a, { factor: 0.2, seed: seed + 1, fillMode: 'reflect' }), y: tf.clone(y) };
   });
 }
 
