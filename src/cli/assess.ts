@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { classificationReportData, confusionMatrix, evaluateScores, rocAuc, rocCurve } from '../metrics';
-import { confusionMatrixChart, rocChart, saveFigure } from '../train';
+import { confusionMatrixChart, rocChart, saveFigure } from '../plot';
 
 /** Class probabilities `[n, classes]` of a softmax head, or `[1 - p, p]` of a one-unit sigmoid head. */
 export function predictProbs(model: tfl.LayersModel, x: tf.Tensor4D, batchSize = 32): number[][] {

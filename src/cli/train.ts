@@ -9,15 +9,8 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildModelAsync, isModelName, listModels, loadWeightsByName, type ModelName } from '../models';
-import {
-  ModelCheckpoint,
-  ProgressBar,
-  fitWithMixing,
-  historyChart,
-  loadCheckpoint,
-  resumeFrom,
-  saveFigure,
-} from '../train';
+import { historyChart, saveFigure } from '../plot';
+import { ModelCheckpoint, ProgressBar, fitWithMixing, loadCheckpoint, resumeFrom } from '../train';
 import { type CliIO, type FlagTable, UsageError, num, oneOf, parseFlags, required, str } from './args';
 import { assess } from './assess';
 import { AUGMENT_HELP, AUGMENT_PRESETS, augmentPreset } from './augment-presets';
