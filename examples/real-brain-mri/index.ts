@@ -108,7 +108,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   );
   tf.dispose([vol, betVol]);
   // Slices with at least 2% brain: the network learns the brain's outline, not empty slices.
-  const area = Array.from(tf.tidy(() => tf.mean(tf.cast(mask, 'float32'), [1, 2, 3])).dataSync());
+  const area = tf.tidy(() => Array.from(tf.mean(tf.cast(mask, 'float32'), [1, 2, 3]).dataSync()));
   const keep = area.flatMap((a, z) => (a > 0.02 ? [z] : []));
   const sp = slabSplit(keep, 8);
   const take = (idx: number[]): { x: tf.Tensor4D; y: tf.Tensor4D; labels: tf.Tensor4D } =>
