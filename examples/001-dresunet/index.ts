@@ -57,7 +57,7 @@ function settingsFor(args: ExampleArgs): Settings {
   const base: Record<string, Settings> = {
     // Thesis: 256x256 (table 5.1), Adam 1e-4, batch 16. Quick mode: small phantoms and
     // widths, and a 10x learning rate so a few epochs suffice; stated in the report.
-    quick: { difficulty: 'easy', size: 64, n: 480, epochs: 10, batchSize: 16, lr: 1e-3, filters: 8 },
+    quick: { difficulty: 'medium', size: 64, n: 480, epochs: 10, batchSize: 16, lr: 1e-3, filters: 8 },
     smoke: { difficulty: 'easy', size: 32, n: 48, epochs: 1, batchSize: 16, lr: 1e-3, filters: 4 },
     full: { difficulty: 'medium', size: 256, n: 0, epochs: 100, batchSize: 16, lr: 1e-4, filters: 64 },
   };
@@ -236,9 +236,7 @@ export async function main(
     figures,
     notes:
       args.mode === 'quick'
-        ? [
-            'Quick mode: 64x64 easy phantoms, base width 8, 10x the thesis learning rate so 10 epochs suffice.',
-          ]
+        ? ['Quick mode: 64x64 medium phantoms, base width 8, 10x the thesis learning rate and 10 epochs.']
         : [],
   });
 
