@@ -62,5 +62,10 @@ export {
   residualUNetSegmentHead,
   residualUNetTrunk,
 } from './residual-unet';
-export { type L2NormalizeOptions, L2Normalize } from './l2-normalize';
+export {
+  /** @deprecated Moved to `medinets/layers` (it is a layer, not a graph block); import it from there. */
+  type L2NormalizeOptions,
+  /** @deprecated Moved to `medinets/layers` (it is a layer, not a graph block); import it from there. */
+  L2Normalize,
+} from '../layers/l2-normalize';
 export { applyLayer } from './deprecated';

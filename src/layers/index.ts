@@ -1,5 +1,5 @@
 /**
- * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE and FPRM.
+ * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE, FPRM, bilinear upsampling and L2 normalisation.
  * @module layers
  */
 export type { CallKwargs, LayerBaseOptions } from './layer-options';
@@ -19,3 +19,4 @@ export {
 } from './deform-conv';
 export { FPRM, type FPRMFusion, type FPRMInterpolation, type FPRMOptions } from './fprm';
 export { UpsampleBilinear, type UpsampleBilinearOptions } from './upsample-bilinear';
+export { L2Normalize, type L2NormalizeOptions } from './l2-normalize';

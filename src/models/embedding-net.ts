@@ -6,7 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type Sym, apply, dense } from '../blocks/graph';
 import type { KernelInit } from '../blocks/init';
-import { L2Normalize } from '../blocks/l2-normalize';
+import { L2Normalize } from '../layers/l2-normalize';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { buildWith, globalPool } from './build';
 import {

@@ -1,11 +1,9 @@
-// The classic-backbone blocks: names, shapes, padding conventions, the kernel-initialiser
-// scope and the L2Normalize layer.
+// The classic-backbone blocks: names, shapes, padding conventions and the kernel-initialiser
+// scope.
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
   KerasNamer,
-  L2Normalize,
   basicUnit,
   bottleneckUnit,
   convBnAct,
@@ -13,7 +11,6 @@ import {
   denseBlock,
   transitionBlock,
 } from '../../src/blocks';
-import { predict, roundTrip } from './backbone-helpers';
 
 const names = (m: tfl.LayersModel): string[] => m.layers.map((l) => l.name);
 
@@ -128,33 +125,5 @@ describe('classic blocks', () => {
       [null, 8, 8, 2],
     ]);
     m.dispose();
-  });
-});
-
-describe('L2Normalize', () => {
-  it('normalises along the last axis, maps zero to zero and round-trips its config', async () => {
-    const before = tf.memory().numTensors;
-    const x = tfl.input({ shape: [2, 3] });
-    const m = tfl.model({
-      inputs: x,
-      outputs: new L2Normalize({ name: 'l2', epsilon: 1e-8 }).apply(x) as tfl.SymbolicTensor,
-    });
-    const loaded = await roundTrip(m);
-    expect((loaded.getLayer('l2') as L2Normalize).epsilon).toBe(1e-8);
-    const v = tf.tensor3d([
-      [
-        [1, 2, 2],
-        [0, 0, 0],
-      ],
-    ]);
-    const y = predict(loaded, v);
-    const got = Array.from(y.dataSync());
-    const want = [1 / 3, 2 / 3, 2 / 3, 0, 0, 0];
-    got.forEach((g, i) => expect(g).toBeCloseTo(want[i], 6));
-    tf.dispose([v, y]);
-    m.dispose();
-    loaded.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(() => new L2Normalize({ epsilon: 0 })).toThrow(/L2Normalize: 'epsilon'/);
   });
 });

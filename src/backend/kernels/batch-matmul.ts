@@ -1,12 +1,4 @@
-import type {
-  KernelBackend,
-  KernelConfig,
-  KernelFunc,
-  NamedAttrMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
-import { withNative } from './native-kernels';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { release, transposeK } from './util';
 
 function swapLast(rank: number): number[] {
@@ -20,7 +12,7 @@ function swapLast(rank: number): number[] {
  * BatchMatMul with transpose flags as an explicit Transpose then the untransposed stock
  * kernel, whose XNNPACK path is several times faster than its transposed-operand path.
  */
-function batchMatMul(
+export function batchMatMul(
   args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig,
 ): TensorInfo {
@@ -39,18 +31,3 @@ function batchMatMul(
   if (transposeB) release(backend, b);
   return out;
 }
-
-/** BatchMatMul for wasm. */
-export const batchMatMulEntries: KernelEntry[] = [
-  {
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    kind: 'speed',
-    why: 'the native addon when loaded; else: stock is 5x slower with transpose flags (dense-layer gradients); explicit Transpose first',
-    make: (stock) => {
-      if (stock == null) throw new Error('medinets: BatchMatMul replacement needs the stock wasm kernel');
-      return withNative('BatchMatMul', ((a: Parameters<typeof batchMatMul>[0]) =>
-        batchMatMul(a, stock)) as unknown as KernelFunc);
-    },
-  },
-];

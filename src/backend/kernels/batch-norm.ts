@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
-import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat, type KernelTarget } from './util';
+import { allocFloat, viewFloat } from './util';
 
 /** Batch-norm in training, channels last: inputs `x, scale, offset`; outputs `[y, mean, variance, invStd]`. */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
@@ -17,7 +16,7 @@ type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; 
  * pass; biased variance, as tf.moments), and y = (x - mean) / sqrt(var + eps) * scale +
  * offset in a second pass.
  */
-function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
+export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
   const eps = attrs.epsilon as number;
   const c = x.shape[x.shape.length - 1] as number;
@@ -67,7 +66,7 @@ function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
  * dOffset = sum dy, dScale = sum dy * xhat, dx = scale * invStd / n * (n dy - dOffset - xhat dScale)
  * with xhat = (x - mean) * invStd.
  */
-function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
+export function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
   const { dy, x, scale, mean, invStd } = inputs as Record<
     'dy' | 'x' | 'scale' | 'mean' | 'invStd',
     TensorInfo
@@ -115,26 +114,6 @@ function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
         (k1[j] as number) * (dys[p] as number) + (k2[j] as number) * (xs[p] as number) + (k3[j] as number);
   return [dx.info, dScale.info, dOffset.info];
 }
-
-const entries = (backendName: KernelTarget): KernelEntry[] => [
-  {
-    kernelName: BN_TRAIN_KERNEL,
-    backendName,
-    kind: 'speed',
-    why: 'a training BatchNormalization layer runs ~10 ops forward and ~25 backward (moments, FusedBatchNorm and their gradients); one fused kernel each way',
-    make: () => bnTrain as unknown as KernelFunc,
-  },
-  {
-    kernelName: BN_TRAIN_GRAD_KERNEL,
-    backendName,
-    kind: 'speed',
-    why: 'the gradient of MedinetsBatchNormTrain in two passes',
-    make: () => bnTrainGrad as unknown as KernelFunc,
-  },
-];
-
-/** The fused batch-norm kernels (wasm and cpu). */
-export const batchNormEntries: KernelEntry[] = [...entries('wasm'), ...entries('cpu')];
 
 /** The gradient of {@link BN_TRAIN_KERNEL} (backend-independent; it calls the grad kernel). */
 export const batchNormTrainGradient: GradConfig = {

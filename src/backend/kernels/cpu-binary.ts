@@ -22,7 +22,7 @@ type Loop = (
   nb: number,
   mode: number,
 ) => void;
-const LOOPS: Record<string, Loop> = {
+const LOOPS: Record<CpuBinaryKernel, Loop> = {
   Multiply: (a, b, o, n, na, nb, mode) => {
     if (mode === 0) for (let i = 0; i < n; i++) o[i] = (a[i] as number) * (b[i] as number);
     else if (mode === 1) {
@@ -112,7 +112,7 @@ function isSuffix(small: number[], big: number[]): boolean {
 function binary(
   args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
-  name: string,
+  name: CpuBinaryKernel,
 ): TensorInfo {
   const { inputs, backend } = args;
   const { a, b } = inputs;
@@ -134,16 +134,21 @@ function binary(
   const av = viewFloat(backend, a);
   const bv = viewFloat(backend, b);
   const mode = aFull && bFull ? 0 : bSmall ? (nb === 1 ? 1 : 2) : na === 1 ? 3 : 4;
-  (LOOPS[name] as Loop)(av, bv, out.data, n, na, nb, mode);
+  LOOPS[name](av, bv, out.data, n, na, nb, mode);
   return out.info;
 }
 
-/** Fast float32 elementwise arithmetic for cpu. */
-export const cpuBinaryEntries: KernelEntry[] = Object.keys(LOOPS).map((kernelName): KernelEntry => ({
-  kernelName,
-  backendName: 'cpu',
-  kind: 'speed',
-  why: 'stock maps every element through broadcast index arithmetic (Adam / batch-norm); flat loops',
-  make: (stock) =>
-    ((a: Parameters<typeof binary>[0]) => binary(a, stock, kernelName)) as unknown as KernelFunc,
-}));
+/** The cpu arithmetic kernels {@link cpuBinaryEntry} serves, one flat loop each. */
+export type CpuBinaryKernel = 'Multiply' | 'Add' | 'Sub' | 'RealDiv';
+
+/** Fast float32 elementwise arithmetic for cpu: the entry for one kernel name. */
+export function cpuBinaryEntry(kernelName: CpuBinaryKernel): KernelEntry {
+  return {
+    kernelName,
+    backendName: 'cpu',
+    kind: 'speed',
+    why: 'stock maps every element through broadcast index arithmetic (Adam / batch-norm); flat loops',
+    make: (stock) =>
+      ((a: Parameters<typeof binary>[0]) => binary(a, stock, kernelName)) as unknown as KernelFunc,
+  };
+}

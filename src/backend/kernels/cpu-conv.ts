@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
-import { withNative } from './native-kernels';
-import type { KernelEntry } from './registry';
 import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
 
 type Info = tf.backend_util.Conv2DInfo;
-type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
+/** The arguments tfjs passes a convolution kernel. */
+export type ConvArgs = {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+};
 
 // Rows of the patch matrix per block: the block (rows x kh*kw*Cin floats) stays ~1 MB.
 const BLOCK_FLOATS = 1 << 18;
@@ -163,7 +166,7 @@ function activate(y: Float32Array, activation: string, alpha: number): void {
 
 const ACTIVATIONS = new Set(['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu']);
 
-function fusedConv2D(args: Args, stock: KernelConfig | undefined, fused: boolean): TensorInfo {
+export function fusedConv2D(args: ConvArgs, stock: KernelConfig | undefined, fused: boolean): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const filter = inputs.filter as TensorInfo;
@@ -194,7 +197,7 @@ function fusedConv2D(args: Args, stock: KernelConfig | undefined, fused: boolean
 }
 
 /** dx = col2im(dy * W^T), blocked over output rows. */
-function backpropInput(args: Args, stock: KernelConfig | undefined): TensorInfo {
+export function conv2DBackpropInputCpu(args: ConvArgs, stock: KernelConfig | undefined): TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
@@ -224,7 +227,7 @@ function backpropInput(args: Args, stock: KernelConfig | undefined): TensorInfo 
 }
 
 /** dW[K, Cout] = sum over row blocks of patches^T * dy. */
-function backpropFilter(args: Args, stock: KernelConfig | undefined): TensorInfo {
+export function conv2DBackpropFilterCpu(args: ConvArgs, stock: KernelConfig | undefined): TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
@@ -247,35 +250,3 @@ function backpropFilter(args: Args, stock: KernelConfig | undefined): TensorInfo
   }
   return out.info;
 }
-
-/** The cpu convolution kernels: im2col + blocked GEMM. */
-export const cpuConvEntries: KernelEntry[] = [
-  {
-    kernelName: 'Conv2D',
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'the native addon when loaded; else: stock is a direct 6-deep loop; blocked im2col + packed 4x4 GEMM',
-    make: (stock) => withNative('Conv2D', (a: Args) => fusedConv2D(a, stock, false)),
-  },
-  {
-    kernelName: 'FusedConv2D',
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'the native addon when loaded; else: stock is a direct loop plus separate bias/activation; im2col + GEMM with fused epilogue',
-    make: (stock) => withNative('FusedConv2D', (a: Args) => fusedConv2D(a, stock, true)),
-  },
-  {
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'the native addon when loaded; else: stock is a direct loop; GEMM with the transposed filter then col2im, blocked over rows',
-    make: (stock) => withNative('Conv2DBackpropInput', (a: Args) => backpropInput(a, stock)),
-  },
-  {
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'the native addon when loaded; else: stock runs at ~3 MFLOP/s; transposed im2col blocks times dy, accumulated by GEMM',
-    make: (stock) => withNative('Conv2DBackpropFilter', (a: Args) => backpropFilter(a, stock)),
-  },
-];

@@ -3,10 +3,9 @@
  * `deform-conv-math.ts` (the adjoint of the im2col gather), which also yields the offset and
  * mask gradients.
  */
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { deformCol2im, geometryAttr } from './deform-conv-math';
-import type { KernelEntry } from './registry';
-import { fromValues, viewFloat, type KernelTarget } from './util';
+import { fromValues, viewFloat } from './util';
 
 /**
  * Kernel name of the col2im scatter: inputs `x, offset, dcols[, mask]`, attrs `{ geometry }` →
@@ -14,7 +13,7 @@ import { fromValues, viewFloat, type KernelTarget } from './util';
  */
 export const DEFORM_COL2IM = 'MedinetsDeformCol2Im';
 
-function col2im(args: {
+export function deformCol2imKernel(args: {
   inputs: { x: TensorInfo; offset: TensorInfo; dcols: TensorInfo; mask?: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -38,14 +37,3 @@ function col2im(args: {
   if (r.dMask) outs.push(fromValues(backend, [g.n, g.ho, g.wo, g.groups * K], r.dMask));
   return outs;
 }
-
-const entry = (backendName: KernelTarget): KernelEntry => ({
-  kernelName: DEFORM_COL2IM,
-  backendName,
-  kind: 'missing',
-  why: 'the gradient of MedinetsDeformIm2Col: one JS col2im scatter gives dx, dOffset and dMask',
-  make: () => col2im as unknown as KernelFunc,
-});
-
-/** The deformable col2im kernel for wasm and cpu. */
-export const deformCol2imEntries: KernelEntry[] = [entry('wasm'), entry('cpu')];

@@ -3,9 +3,8 @@
  * backward products: the stock cpu MatMul is several times slower than the packed GEMM of
  * `gemm.ts`. wasm keeps its XNNPACK MatMul.
  */
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { sgemmAcc } from './gemm';
-import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
 /** Kernel name of `op(a) · op(b)` for 2-D `a`, `b` (attrs `transposeA`, `transposeB`); cpu only. */
@@ -20,7 +19,7 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   return t;
 }
 
-function gemm(args: {
+export function deformGemmKernel(args: {
   inputs: { a: TensorInfo; b: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -40,14 +39,3 @@ function gemm(args: {
   sgemmAcc(m, n, k, a, 0, k, b, 0, n, out.data, 0, n);
   return out.info;
 }
-
-/** The deformable convolution's matrix product for cpu. */
-export const deformGemmEntries: KernelEntry[] = [
-  {
-    kernelName: DEFORM_GEMM,
-    backendName: 'cpu',
-    kind: 'speed',
-    why: "stock cpu MatMul is several times slower on deformable convolution's [N*Ho*Wo, K*Cin] products; the packed JS GEMM",
-    make: () => gemm as unknown as KernelFunc,
-  },
-];

@@ -3,16 +3,15 @@
  * `deform-conv-math.ts` as a kernel; the product with the weights stays on the backend's matMul
  * (XNNPACK on wasm). `deformConv2d` (layers) wires it with `tf.customGrad`.
  */
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { deformIm2col, geometryAttr } from './deform-conv-math';
-import type { KernelEntry } from './registry';
-import { fromValues, viewFloat, type KernelTarget } from './util';
+import { fromValues, viewFloat } from './util';
 
 /** Kernel name of the bilinear im2col gather: inputs `x, offset[, mask]`, attrs `{ geometry }` → `cols`. */
 export const DEFORM_IM2COL = 'MedinetsDeformIm2Col';
 
 /** `cols [N*Ho*Wo, kh*kw*Cin]` from `x [N,H,W,Cin]`, `offset [N,Ho,Wo,2GK]`, `mask [N,Ho,Wo,GK]`. */
-function im2col(args: {
+export function deformIm2colKernel(args: {
   inputs: { x: TensorInfo; offset: TensorInfo; mask?: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -24,14 +23,3 @@ function im2col(args: {
   const cols = deformIm2col(g, viewFloat(backend, inputs.x), viewFloat(backend, inputs.offset), mask);
   return fromValues(backend, [g.n * g.ho * g.wo, g.kh * g.kw * g.cin], cols);
 }
-
-const entry = (backendName: KernelTarget): KernelEntry => ({
-  kernelName: DEFORM_IM2COL,
-  backendName,
-  kind: 'missing',
-  why: 'tfjs has no deformable convolution; the composed-ops version (gathers) is several times slower. JS bilinear im2col, torchvision sampling',
-  make: () => im2col as unknown as KernelFunc,
-});
-
-/** The deformable im2col kernel for wasm and cpu. */
-export const deformIm2colEntries: KernelEntry[] = [entry('wasm'), entry('cpu')];

@@ -1,5 +1,4 @@
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, conv2DInfoNHWC, viewFloat } from './util';
 
 interface DepthwiseAttrs {
@@ -12,7 +11,7 @@ interface DepthwiseAttrs {
 }
 
 /** dW[i, j, c, m] = sum over n, oy, ox of x[n, oy*s + i*d - pt, ox*s + j*d - pl, c] dy[n, oy, ox, c*M + m]. */
-function backpropFilter(args: {
+export function depthwiseBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -55,7 +54,7 @@ function backpropFilter(args: {
 }
 
 /** dx[n, iy, ix, c] = sum over taps and m of W[i, j, c, m] dy[n, oy, ox, c*M + m] (scatter form). */
-function backpropInput(args: {
+export function depthwiseBackpropInput(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -97,21 +96,3 @@ function backpropInput(args: {
   }
   return out.info;
 }
-
-/** Depthwise-convolution gradients for wasm. */
-export const depthwiseGradEntries: KernelEntry[] = [
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-    backendName: 'wasm',
-    kind: 'missing',
-    why: 'absent on wasm (depthwise / separable convolutions); direct JS loops',
-    make: () => backpropFilter as unknown as KernelFunc,
-  },
-  {
-    kernelName: 'DepthwiseConv2dNativeBackpropInput',
-    backendName: 'wasm',
-    kind: 'missing',
-    why: 'absent on wasm (depthwise / separable convolutions); direct JS loops',
-    make: () => backpropInput as unknown as KernelFunc,
-  },
-];

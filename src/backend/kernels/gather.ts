@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type {
-  KernelBackend,
-  KernelConfig,
-  KernelFunc,
-  NamedAttrMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, view } from './util';
 
 /**
  * out[s, ...] = sum of x[i, ...] over i with segmentIds[i] = s (ids outside [0, numSegments)
  * are dropped). The gradient of `tf.gather`.
  */
-function unsortedSegmentSum(args: {
+export function unsortedSegmentSum(args: {
   inputs: { x: TensorInfo; segmentIds: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -40,7 +33,7 @@ function unsortedSegmentSum(args: {
 }
 
 /** Gather along one axis with block copies; batchDims > 0 goes to the stock kernel. */
-function gatherV2(
+export function gatherV2(
   args: { inputs: { x: TensorInfo; indices: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
 ): TensorInfo {
@@ -79,24 +72,6 @@ function gatherV2(
   }
   return out.info;
 }
-
-/** Gather / scatter kernels for wasm. */
-export const gatherEntries: KernelEntry[] = [
-  {
-    kernelName: 'UnsortedSegmentSum',
-    backendName: 'wasm',
-    kind: 'missing',
-    why: 'absent on wasm (gradient of tf.gather, e.g. embeddings); JS segment sum',
-    make: () => unsortedSegmentSum as unknown as KernelFunc,
-  },
-  {
-    kernelName: 'GatherV2',
-    backendName: 'wasm',
-    kind: 'speed',
-    why: 'stock is an element-wise loop; JS block copies of the gathered slices',
-    make: (stock) => ((a: Parameters<typeof gatherV2>[0]) => gatherV2(a, stock)) as unknown as KernelFunc,
-  },
-];
 
 /**
  * Gradient of `tf.gatherND` (tfjs registers none): scatter dy back to the gathered

@@ -1,5 +1,4 @@
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 
 // The wasm backend's bookkeeping of one buffer (tfjs-backend-wasm 4.x).
 interface WasmData {
@@ -15,7 +14,7 @@ interface WasmStorage {
  * kernel copies the whole tensor every time. No wasm kernel writes into its inputs, so a
  * shared buffer is never changed under a clone; the engine frees it with its last tensor.
  */
-function identityShared(
+export function identityShared(
   args: { inputs: { x: TensorInfo }; backend: KernelBackend },
   stock: KernelConfig | undefined,
 ): TensorInfo {
@@ -28,15 +27,3 @@ function identityShared(
   data.refCount++;
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
-
-/** Identity for wasm. */
-export const identityEntries: KernelEntry[] = [
-  {
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kind: 'speed',
-    why: 'stock copies the tensor (about 600 calls per ResNet-18 train step); shares the buffer with a reference count, as cpu does',
-    make: (stock) =>
-      ((a: Parameters<typeof identityShared>[0]) => identityShared(a, stock)) as unknown as KernelFunc,
-  },
-];

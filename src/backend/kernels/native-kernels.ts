@@ -9,7 +9,7 @@ import type {
 import { activeAddon } from '../native';
 import { matMulBatch, withBroadcast } from './matmul-broadcast';
 import type { KernelEntry } from './registry';
-import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat } from './util';
+import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat, type KernelTarget } from './util';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 type Kernel = (args: Args) => TensorInfo | TensorInfo[];
@@ -285,33 +285,23 @@ function stockOf(stock: KernelConfig | undefined, name: string, backend: string)
 const WHY =
   'the native addon (AVX2/FMA implicit GEMM on a thread pool, in place on the tensors) when loaded; else the stock kernel';
 
-/** Stock kernels that only gain a native path (medinets' own wasm/cpu kernels wrap theirs). */
-export const nativeEntries: KernelEntry[] = [
-  ...(['wasm', 'cpu'] as const).flatMap((backendName) =>
-    (['BatchMatMul', '_FusedMatMul'] as const)
-      .filter((name) => !(backendName === 'wasm' && name === 'BatchMatMul'))
-      .map((kernelName): KernelEntry => ({
-        kernelName,
-        backendName,
-        kind: 'speed',
-        why: WHY,
-        make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
-      })),
-  ),
-  ...(['Concat', 'SplitV'] as const).flatMap((kernelName) =>
-    (['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
-      kernelName,
-      backendName,
-      kind: 'speed',
-      why: 'the native addon (row-wise memcpy) when loaded; else the stock kernel (strided copies, slow on the channel axis)',
-      make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
-    })),
-  ),
-  ...(['Conv2D', 'FusedConv2D', 'FusedBatchNorm', 'Relu'] as const).map((kernelName): KernelEntry => ({
+/** The stock kernels {@link nativeEntry} gives a native path. */
+export type NativeOnlyKernel =
+  'BatchMatMul' | '_FusedMatMul' | 'Concat' | 'SplitV' | 'Conv2D' | 'FusedConv2D' | 'FusedBatchNorm' | 'Relu';
+
+/**
+ * A stock kernel that only gains a native path (medinets' own wasm/cpu kernels wrap theirs):
+ * the entry for one kernel name and backend.
+ */
+export function nativeEntry(kernelName: NativeOnlyKernel, backendName: KernelTarget): KernelEntry {
+  return {
     kernelName,
-    backendName: 'wasm',
+    backendName,
     kind: 'speed',
-    why: WHY,
-    make: (stock) => withNative(kernelName, stockOf(stock, kernelName, 'wasm')),
-  })),
-];
+    why:
+      kernelName === 'Concat' || kernelName === 'SplitV'
+        ? 'the native addon (row-wise memcpy) when loaded; else the stock kernel (strided copies, slow on the channel axis)'
+        : WHY,
+    make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
+  };
+}

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
-import type { KernelEntry } from './registry';
 import { alloc, allocFloat, viewFloat } from './util';
 
 interface MaxPoolGradAttrs {
@@ -68,7 +67,7 @@ function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DI
 }
 
 /** dx of max pooling: each dy value goes to the first maximum of its window, whatever its sign. */
-function maxPoolGrad(args: {
+export function maxPoolGrad(args: {
   inputs: { dy: TensorInfo; input: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -112,7 +111,7 @@ function maxPoolGrad(args: {
 }
 
 /** Max pooling with the flat index of each maximum (per image unless includeBatchInIndex). */
-function maxPoolWithArgmax(args: {
+export function maxPoolWithArgmax(args: {
   inputs: { x: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -134,28 +133,3 @@ function maxPoolWithArgmax(args: {
   }
   return [pooled.info, idx.info];
 }
-
-/** Pooling-gradient kernels. */
-export const poolGradEntries: KernelEntry[] = [
-  {
-    kernelName: 'MaxPoolGrad',
-    backendName: 'wasm',
-    kind: 'fix',
-    why: 'stock routes dy wrongly when a window maximum is <= 0; first-maximum scatter in the native addon when loaded, else in JS',
-    make: () => maxPoolGrad as unknown as KernelFunc,
-  },
-  {
-    kernelName: 'MaxPoolWithArgmax',
-    backendName: 'wasm',
-    kind: 'fix',
-    why: 'stock returns wrong maxima / indices when a window maximum is <= 0; JS first-maximum scan',
-    make: () => maxPoolWithArgmax as unknown as KernelFunc,
-  },
-  {
-    kernelName: 'MaxPoolGrad',
-    backendName: 'cpu',
-    kind: 'speed',
-    why: 'stock recomputes argmax positions with generic buffers (~2 s for a ResNet stem); one pass',
-    make: () => maxPoolGrad as unknown as KernelFunc,
-  },
-];

@@ -7,7 +7,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat } from './util';
+import { allocFloat, viewFloat, type KernelTarget } from './util';
 
 /**
  * Sum / Mean of a float32 tensor over its LEADING axes (the batch-norm and bias gradients:
@@ -45,9 +45,9 @@ function reduceLeading(
   return out.info;
 }
 
-/** Leading-axis Sum and Mean for wasm and cpu. */
-export const reduceEntries: KernelEntry[] = (['wasm', 'cpu'] as const).flatMap((backendName) =>
-  (['Sum', 'Mean'] as const).map((kernelName): KernelEntry => ({
+/** Leading-axis Sum or Mean for wasm or cpu: the entry for one kernel name and backend. */
+export function reduceEntry(kernelName: 'Sum' | 'Mean', backendName: KernelTarget): KernelEntry {
+  return {
     kernelName,
     backendName,
     kind: 'speed',
@@ -55,5 +55,5 @@ export const reduceEntries: KernelEntry[] = (['wasm', 'cpu'] as const).flatMap((
     make: (stock) =>
       ((a: Parameters<typeof reduceLeading>[0]) =>
         reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
-  })),
-);
+  };
+}

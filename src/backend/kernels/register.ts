@@ -1,22 +1,55 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
-import { batchMatMulEntries } from './batch-matmul';
-import { batchNormEntries, installFusedBatchNorm } from './batch-norm';
-import { cpuBinaryEntries } from './cpu-binary';
-import { cpuConvEntries } from './cpu-conv';
-import { deformCol2imEntries } from './deform-col2im';
-import { deformGemmEntries } from './deform-gemm';
-import { deformIm2colEntries } from './deform-im2col';
-import { depthwiseGradEntries } from './depthwise-grad';
-import { gatherEntries, gatherNdGradient } from './gather';
-import { identityEntries } from './identity';
+import { batchMatMulWasmEntry } from './batch-matmul-wasm';
+import { installFusedBatchNorm } from './batch-norm';
+import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
+import { batchNormTrainGradCpuEntry } from './batch-norm-train-grad-cpu';
+import { batchNormTrainGradWasmEntry } from './batch-norm-train-grad-wasm';
+import { batchNormTrainWasmEntry } from './batch-norm-train-wasm';
+import { conv2DBackpropFilterCpuEntry } from './conv2d-backprop-filter-cpu';
+import { conv2DBackpropFilterWasmEntry } from './conv2d-backprop-filter-wasm';
+import { conv2DBackpropInputCpuEntry } from './conv2d-backprop-input-cpu';
+import { conv2DBackpropInputWasmEntry } from './conv2d-backprop-input-wasm';
+import { conv2DCpuEntry } from './conv2d-cpu';
+import { cpuBinaryEntry } from './cpu-binary';
+import { deformCol2imCpuEntry } from './deform-col2im-cpu';
+import { deformCol2imWasmEntry } from './deform-col2im-wasm';
+import { deformGemmCpuEntry } from './deform-gemm-cpu';
+import { deformIm2colCpuEntry } from './deform-im2col-cpu';
+import { deformIm2colWasmEntry } from './deform-im2col-wasm';
+import { depthwiseConv2dBackpropFilterWasmEntry } from './depthwise-conv2d-backprop-filter-wasm';
+import { depthwiseConv2dBackpropInputWasmEntry } from './depthwise-conv2d-backprop-input-wasm';
+import { fusedConv2DCpuEntry } from './fused-conv2d-cpu';
+import { gatherNdGradient } from './gather';
+import { gatherV2WasmEntry } from './gather-v2-wasm';
+import { identityWasmEntry } from './identity-wasm';
 import { batchMatMulGradient } from './matmul-broadcast';
-import { nativeEntries } from './native-kernels';
-import { poolGradEntries } from './pool-grad';
-import { reduceEntries } from './reduce';
-import { resizeGradEntries } from './resize-grad';
-import { tileEntries } from './tile';
-import { wasmConvEntries } from './wasm-conv';
+import { maxPoolGradCpuEntry } from './max-pool-grad-cpu';
+import { maxPoolGradWasmEntry } from './max-pool-grad-wasm';
+import { maxPoolWithArgmaxWasmEntry } from './max-pool-with-argmax-wasm';
+import { nativeEntry } from './native-kernels';
+import { reduceEntry } from './reduce';
+import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
+import { resizeBilinearGradCpuEntry } from './resize-bilinear-grad-cpu';
+import { resizeBilinearGradWasmEntry } from './resize-bilinear-grad-wasm';
+import { resizeNearestNeighborGradCpuEntry } from './resize-nearest-neighbor-grad-cpu';
+import { tileCpuEntry } from './tile-cpu';
+import { tileWasmEntry } from './tile-wasm';
+import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
+/*
+ * The registration list: every training kernel medinets installs, one entry per kernel name
+ * and backend, listed explicitly below. Each kernel with an implementation of its own has a
+ * file of its own (`<kernel>-<backend>.ts`, one KernelEntry, as tfjs-backend-wasm's
+ * kernels/Conv2D.ts) and its math in a helper module named for what it holds (gemm.ts,
+ * wasm-conv.ts, cpu-conv.ts, pool-grad.ts, deform-conv-math.ts, util.ts for the conv geometry).
+ * Three families are instead one generic implementation serving several kernel names, and a
+ * file per name would repeat the same five lines with only the name changed, so each keeps a
+ * per-name entry function in one file and the names are spelled out here:
+ * - cpu-binary.ts `cpuBinaryEntry(name)`: Multiply / Add / Sub / RealDiv share one broadcast
+ *   dispatcher (a flat loop table keyed by name);
+ * - reduce.ts `reduceEntry(name, backend)`: Sum and Mean are one leading-axis pass (Mean scales);
+ * - native-kernels.ts `nativeEntry(name, backend)`: stock kernels that only gain the native
+ *   addon's path in front of the stock kernel (the addon's function table is keyed by name).
+ */
 
 let done = false;
 
@@ -30,22 +63,54 @@ export function registerTrainingKernels(): void {
   if (!done) {
     done = true;
     addEntries([
-      ...wasmConvEntries,
-      ...depthwiseGradEntries,
-      ...poolGradEntries,
-      ...resizeGradEntries,
-      ...gatherEntries,
-      ...tileEntries,
-      ...batchMatMulEntries,
-      ...reduceEntries,
-      ...cpuConvEntries,
-      ...cpuBinaryEntries,
-      ...identityEntries,
-      ...batchNormEntries,
-      ...nativeEntries,
-      ...deformIm2colEntries,
-      ...deformCol2imEntries,
-      ...deformGemmEntries,
+      conv2DBackpropFilterWasmEntry,
+      conv2DBackpropInputWasmEntry,
+      depthwiseConv2dBackpropFilterWasmEntry,
+      depthwiseConv2dBackpropInputWasmEntry,
+      maxPoolGradWasmEntry,
+      maxPoolWithArgmaxWasmEntry,
+      maxPoolGradCpuEntry,
+      resizeBilinearGradWasmEntry,
+      resizeBilinearGradCpuEntry,
+      resizeNearestNeighborGradCpuEntry,
+      unsortedSegmentSumWasmEntry,
+      gatherV2WasmEntry,
+      tileWasmEntry,
+      tileCpuEntry,
+      batchMatMulWasmEntry,
+      reduceEntry('Sum', 'wasm'),
+      reduceEntry('Mean', 'wasm'),
+      reduceEntry('Sum', 'cpu'),
+      reduceEntry('Mean', 'cpu'),
+      conv2DCpuEntry,
+      fusedConv2DCpuEntry,
+      conv2DBackpropInputCpuEntry,
+      conv2DBackpropFilterCpuEntry,
+      cpuBinaryEntry('Multiply'),
+      cpuBinaryEntry('Add'),
+      cpuBinaryEntry('Sub'),
+      cpuBinaryEntry('RealDiv'),
+      identityWasmEntry,
+      batchNormTrainWasmEntry,
+      batchNormTrainGradWasmEntry,
+      batchNormTrainCpuEntry,
+      batchNormTrainGradCpuEntry,
+      nativeEntry('_FusedMatMul', 'wasm'),
+      nativeEntry('BatchMatMul', 'cpu'),
+      nativeEntry('_FusedMatMul', 'cpu'),
+      nativeEntry('Concat', 'wasm'),
+      nativeEntry('Concat', 'cpu'),
+      nativeEntry('SplitV', 'wasm'),
+      nativeEntry('SplitV', 'cpu'),
+      nativeEntry('Conv2D', 'wasm'),
+      nativeEntry('FusedConv2D', 'wasm'),
+      nativeEntry('FusedBatchNorm', 'wasm'),
+      nativeEntry('Relu', 'wasm'),
+      deformIm2colWasmEntry,
+      deformIm2colCpuEntry,
+      deformCol2imWasmEntry,
+      deformCol2imCpuEntry,
+      deformGemmCpuEntry,
     ]);
     installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

@@ -1,5 +1,4 @@
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, viewFloat } from './util';
 
 interface ResizeGradAttrs {
@@ -15,7 +14,7 @@ function ratio(inSize: number, outSize: number, alignCorners: boolean): number {
  * dx of bilinear resizing: the exact adjoint of the cpu ResizeBilinear forward, including
  * `halfPixelCenters` (which the stock gradients ignore).
  */
-function resizeBilinearGrad(args: {
+export function resizeBilinearGrad(args: {
   inputs: { images: TensorInfo; dy: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -75,7 +74,7 @@ function resizeBilinearGrad(args: {
 }
 
 /** dx of nearest-neighbour resizing: the adjoint of the cpu forward, for every batch item. */
-function resizeNearestGrad(args: {
+export function resizeNearestGrad(args: {
   inputs: { images: TensorInfo; dy: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -110,21 +109,3 @@ function resizeNearestGrad(args: {
   }
   return out.info;
 }
-
-/** Resize-gradient kernels (wasm's nearest-neighbour gradient is right and is kept). */
-export const resizeGradEntries: KernelEntry[] = [
-  ...(['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
-    kernelName: 'ResizeBilinearGrad',
-    backendName,
-    kind: 'fix',
-    why: 'stock ignores halfPixelCenters (gradient silently wrong); exact adjoint of the forward',
-    make: () => resizeBilinearGrad as unknown as KernelFunc,
-  })),
-  {
-    kernelName: 'ResizeNearestNeighborGrad',
-    backendName: 'cpu',
-    kind: 'fix',
-    why: 'stock is wrong for batch > 1; exact adjoint of the forward resize',
-    make: () => resizeNearestGrad as unknown as KernelFunc,
-  },
-];

@@ -1,19 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type {
-  KernelBackend,
-  KernelConfig,
-  KernelFunc,
-  NamedAttrMap,
-  TensorInfo,
-} from '@tensorflow/tfjs-core';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { alloc, view } from './util';
 
 /**
  * Tile by block copies: the innermost axis is copied row by row, then each outer axis
  * replicates the block just written with copyWithin.
  */
-function tile(
+export function tile(
   args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
 ): TensorInfo {
@@ -53,12 +46,3 @@ function tile(
   rec(0, 0, 0);
   return out.info;
 }
-
-/** Tile for wasm and cpu. */
-export const tileEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map((backendName): KernelEntry => ({
-  kernelName: 'Tile',
-  backendName,
-  kind: 'speed',
-  why: 'stock is an element-wise index loop (~20x slower in the batch-norm gradient); JS block copies',
-  make: (stock) => ((a: Parameters<typeof tile>[0]) => tile(a, stock)) as unknown as KernelFunc,
-}));

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { withNative } from './native-kernels';
-import type { KernelEntry } from './registry';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, conv2DInfoNHWC, release, transposeK, viewFloat } from './util';
 
 type Pad = 'valid' | 'same' | number | number[][];
@@ -43,7 +41,7 @@ function pointwiseFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorIn
  * the input, dy -> [Ho, Wo, N, Cout] is the filter, dilated by the forward stride; the
  * result [Cin, kh, kw, Cout] is transposed to [kh, kw, Cin, Cout].
  */
-function conv2DBackpropFilterWasm(args: {
+export function conv2DBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -153,7 +151,7 @@ function phaseFilter(
  * the convolution lands exactly on dx; otherwise the phases are interleaved into dx. The
  * total work equals the forward convolution's (no zero taps, unlike a stacked filter).
  */
-function conv2DBackpropInputWasm(args: {
+export function conv2DBackpropInputWasm(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: KernelBackend;
   attrs: NamedAttrMap;
@@ -235,21 +233,3 @@ function conv2DBackpropInputWasm(args: {
   for (const p of phases) release(backend, p.u);
   return out.info;
 }
-
-/** The wasm convolution-gradient kernels. */
-export const wasmConvEntries: KernelEntry[] = [
-  {
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kind: 'missing',
-    why: 'absent on wasm; the native addon when loaded, else one XNNPACK Conv2D with the batch moved into channels, dy as a stride-dilated filter',
-    make: () => withNative('Conv2DBackpropFilter', conv2DBackpropFilterWasm as unknown as KernelFunc),
-  },
-  {
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kind: 'speed',
-    why: 'stock is a naive loop; the native addon when loaded, else XNNPACK Conv2Ds of dy with each stride phase of the flipped filter (sub-pixel)',
-    make: () => withNative('Conv2DBackpropInput', conv2DBackpropInputWasm as unknown as KernelFunc),
-  },
-];

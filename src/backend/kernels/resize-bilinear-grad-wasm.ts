@@ -1,0 +1,12 @@
+import type { KernelFunc } from '@tensorflow/tfjs-core';
+import type { KernelEntry } from './registry';
+import { resizeBilinearGrad } from './resize-grad';
+
+/** ResizeBilinearGrad for wasm. */
+export const resizeBilinearGradWasmEntry: KernelEntry = {
+  kernelName: 'ResizeBilinearGrad',
+  backendName: 'wasm',
+  kind: 'fix',
+  why: 'stock ignores halfPixelCenters (gradient silently wrong); exact adjoint of the forward',
+  make: () => resizeBilinearGrad as unknown as KernelFunc,
+};
