@@ -8,6 +8,7 @@ export * from './backend';
 export * from './layers';
 export * from './blocks';
 export * from './models';
+export * from './weights';
 export * from './augment';
 export * from './metrics';
 export * from './explain';
