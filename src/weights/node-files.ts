@@ -1,21 +1,47 @@
 /**
- * The Node-only file access of the weight loaders, in its own module so that the browser
- * build never evaluates it: loaders import it dynamically, only for a local path.
+ * Node's file system for the weight loaders, reached through `process.getBuiltinModule`
+ * (Node >= 20.16) rather than an import, so browser bundles never see a Node built-in: in a
+ * browser only URLs and bytes are sources, and a local path gets an error saying so.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import type * as FsPromises from 'node:fs/promises';
+import { WeightsError } from './errors';
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/** `node:fs/promises`, or a {@link WeightsError} outside Node. */
+export function nodeFs(fn: string, file: string): typeof FsPromises {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const fs = proc?.getBuiltinModule?.('node:fs/promises') as typeof FsPromises | undefined;
+  if (fs === undefined) {
+    throw new WeightsError(
+      fn,
+      file,
+      'a local path needs Node.js >= 20.16; in a browser give a URL or the bytes',
+    );
+  }
+  return fs;
+}
 
 /** Reads a whole file. */
-export async function readLocal(path: string): Promise<Uint8Array> {
-  const buf = await readFile(path);
+export async function readLocal(path: string, fn: string): Promise<Uint8Array> {
+  const buf = await nodeFs(fn, path).readFile(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** True when `path` is a directory. */
-export async function isDirectory(path: string): Promise<boolean> {
-  return (await stat(path)).isDirectory();
+/** True when `path` is a directory (false when it does not exist). */
+export async function isDirectory(path: string, fn: string): Promise<boolean> {
+  return (
+    (
+      await nodeFs(fn, path)
+        .stat(path)
+        .catch(() => undefined)
+    )?.isDirectory() ?? false
+  );
 }
 
 /** Names in a directory. */
-export async function listDirectory(path: string): Promise<string[]> {
-  return readdir(path);
+export async function listDirectory(path: string, fn: string): Promise<string[]> {
+  return nodeFs(fn, path).readdir(path);
 }

@@ -5,6 +5,7 @@
  */
 import { WeightsError } from './errors';
 import { isHdf5, readKerasH5 } from './keras-h5';
+import { isDirectory, listDirectory, readLocal } from './node-files';
 import type { RawWeights } from './raw';
 import { readSafetensors, safetensorsHeaderLength } from './safetensors';
 import { decodeManifest, parseModelJson, type TopologyLayer } from './tfjs-layers';
@@ -54,10 +55,10 @@ const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf
 
 async function readAt(location: string, fn: string): Promise<Uint8Array> {
   if (isUrl(location)) return fetchBytes(location, fn);
-  const files = await import('./node-files');
   try {
-    return await files.readLocal(location);
+    return await readLocal(location, fn);
   } catch (e) {
+    if (e instanceof WeightsError) throw e;
     throw new WeightsError(
       fn,
       location,
@@ -70,8 +71,7 @@ async function readAt(location: string, fn: string): Promise<Uint8Array> {
 const DIRECTORY_FILES = [/^model\.json$/, /\.safetensors$/, /\.(pth|pt|bin|ckpt|tar)$/, /\.(h5|hdf5|keras)$/];
 
 async function resolveDirectory(dir: string, fn: string): Promise<string> {
-  const files = await import('./node-files');
-  const names = (await files.listDirectory(dir)).sort();
+  const names = (await listDirectory(dir, fn)).sort();
   for (const pattern of DIRECTORY_FILES) {
     const hits = names.filter((n) => pattern.test(n));
     if (hits.length === 1) return `${dir.replace(/\/$/, '')}/${hits[0]}`;
@@ -97,9 +97,7 @@ export async function readWeightsFile(source: WeightsSource, fn = 'readWeightsFi
   if (typeof source === 'string') {
     file = source.replace(/^file:\/\//, '');
     if (!isUrl(file)) {
-      const files = await import('./node-files');
-      const dir = await files.isDirectory(file).catch(() => false);
-      if (dir) file = await resolveDirectory(file, fn);
+      if (await isDirectory(file, fn)) file = await resolveDirectory(file, fn);
     }
     bytes = await readAt(file, fn);
   } else if (source instanceof Uint8Array) {
