@@ -16,3 +16,8 @@ export * from './data';
 export * from './train';
 export * from './plot';
 export { Rng, makeRng } from './util/random';
+
+import { registerFileRouter } from './weights/file-io';
+
+// model.save('file://dir') and loadLayersModel('file://...') in Node without tfjs-node.
+registerFileRouter();

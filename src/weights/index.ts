@@ -6,3 +6,4 @@
 export { WeightsError } from './errors';
 export { loadWeights, type LoadWeightsOptions, type LoadWeightsReport, type ShapeMismatch } from './load';
 export type { WeightsFormat, WeightsSource } from './read';
+export { registerFileRouter } from './file-io';

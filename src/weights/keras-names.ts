@@ -3,11 +3,15 @@
  * and the counter's start changed: Keras 2.2 (what tensorflowjs_converter saw when nsfwjs
  * and most TF.js ports were made) began at `conv2d_1`, TF 2 Keras at `conv2d`. A file's
  * auto-names therefore map onto a model's by rank within each class name, whenever the
- * file and the model have the same number of layers of that class.
+ * file and the model have the same number of layers of that class. TF.js' own auto-names
+ * (`conv2d_Conv2D1`, counted per process) are treated the same way.
  */
 
-// `conv2d_12` -> ['conv2d', 12]; `conv2d` -> ['conv2d', 0].
+// Keras `conv2d_12` -> ['conv2d', 12], `conv2d` -> ['conv2d', 0]; TF.js' own auto-names
+// `conv2d_Conv2D3` -> ['conv2d_Conv2D', 3].
 function split(name: string): [string, number] {
+  const tfjs = /^([a-z0-9_]+_[A-Z][A-Za-z0-9]*?)(\d+)$/.exec(name);
+  if (tfjs) return [tfjs[1], Number(tfjs[2])];
   const m = /^(.*?)(?:_(\d+))?$/.exec(name) as RegExpExecArray;
   return [m[1], m[2] === undefined ? 0 : Number(m[2])];
 }

@@ -10,18 +10,29 @@ interface NodeProcess {
   getBuiltinModule?: (id: string) => unknown;
 }
 
-/** `node:fs/promises`, or a {@link WeightsError} outside Node. */
-export function nodeFs(fn: string, file: string): typeof FsPromises {
+/** A Node built-in module (`node:os`...), or a {@link WeightsError} outside Node. */
+export function nodeBuiltin<T>(id: string, fn: string, file: string): T {
   const proc = (globalThis as { process?: NodeProcess }).process;
-  const fs = proc?.getBuiltinModule?.('node:fs/promises') as typeof FsPromises | undefined;
-  if (fs === undefined) {
+  const mod = proc?.getBuiltinModule?.(id) as T | undefined;
+  if (mod === undefined) {
     throw new WeightsError(
       fn,
       file,
       'a local path needs Node.js >= 20.16; in a browser give a URL or the bytes',
     );
   }
-  return fs;
+  return mod;
+}
+
+/** `node:fs/promises`, or a {@link WeightsError} outside Node. */
+export function nodeFs(fn: string, file: string): typeof FsPromises {
+  return nodeBuiltin<typeof FsPromises>('node:fs/promises', fn, file);
+}
+
+/** An environment variable, `undefined` outside Node. */
+export function envVar(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env?.[name];
 }
 
 /** Reads a whole file. */
