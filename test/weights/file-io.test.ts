@@ -19,7 +19,7 @@ function model(): tfl.LayersModel {
       kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
     })
     .apply(input) as tfl.SymbolicTensor;
-  y = new ECA({ channels: 8 }).apply(y) as tfl.SymbolicTensor;
+  y = new ECA({}).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({}).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers
     .dense({ units: 2, name: 'head', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) })
