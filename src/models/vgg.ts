@@ -3,7 +3,11 @@
  * Recognition", ICLR 2015): stacks of 3x3 conv + ReLU separated by 2x2 max pooling, then
  * fc 4096 -> 4096 -> classes. Layer names and parameter counts as Keras applications
  * (`block1_conv1`, `block1_pool`, `fc1`, `fc2`, `predictions`); VGG16 has 138,357,544
- * parameters and VGG19 143,667,240 at 224x224x3 with the top.
+ * parameters and VGG19 143,667,240 at 224x224x3 with the top. `batchNorm: true` is
+ * torchvision's `vgg*_bn`: each conv (with bias) followed by batch norm (epsilon 1e-5,
+ * `block1_conv1_bn`) and ReLU. torchvision's classifier is Keras' top at 224x224 (its
+ * adaptive pooling is then the identity); its channel-first flatten is reordered by
+ * `loadWeights`, so the torchvision files load into these builders.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { type Sym, apply, conv2d, dense } from '../blocks/graph';
@@ -12,7 +16,10 @@ import { buildWith, globalPool } from './build';
 import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of the VGG builders. */
-export type VGGOptions = BuilderOptions;
+export interface VGGOptions extends BuilderOptions {
+  /** Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`. */
+  batchNorm?: boolean;
+}
 
 /** Smallest input side: five 2x2 poolings leave a 1x1 map. */
 export const VGG_MIN_SIZE = 32;
@@ -29,12 +36,25 @@ const WIDTHS = [64, 128, 256, 512, 512];
  * The VGG convolutional base (blocks 1-5) applied to `x`, layer names prefixed by `prefix`.
  * Input `[batch, h, w, c]`, output `[batch, floor(h/32), floor(w/32), 512]`.
  */
-export function vggBase(x: Sym, convsPerBlock: readonly number[], init: KernelInit, prefix = ''): Sym {
+export function vggBase(
+  x: Sym,
+  convsPerBlock: readonly number[],
+  init: KernelInit,
+  prefix = '',
+  batchNorm = false,
+): Sym {
   let y = x;
   convsPerBlock.forEach((n, b) => {
     for (let i = 1; i <= n; i++) {
       const name = `${prefix}block${b + 1}_conv${i}`;
-      y = conv2d(y, { filters: WIDTHS[b], kernelSize: 3, activation: 'relu', name, init });
+      if (!batchNorm) {
+        y = conv2d(y, { filters: WIDTHS[b], kernelSize: 3, activation: 'relu', name, init });
+        continue;
+      }
+      y = conv2d(y, { filters: WIDTHS[b], kernelSize: 3, name, init });
+      // torch.nn.BatchNorm2d's epsilon and momentum 0.1 (Keras momentum 0.9).
+      y = apply(tfl.layers.batchNormalization({ epsilon: 1e-5, momentum: 0.9, name: `${name}_bn` }), y);
+      y = apply(tfl.layers.activation({ activation: 'relu', name: `${name}_relu` }), y);
     }
     y = apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${prefix}block${b + 1}_pool` }), y);
   });
@@ -50,7 +70,7 @@ function buildVGG<O extends VGGOptions>(fn: keyof typeof CONFIGS, options: O): B
   });
   return buildWith(options, (init) => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    let x = vggBase(input, CONFIGS[fn], init);
+    let x = vggBase(input, CONFIGS[fn], init, '', options.batchNorm ?? false);
     if (r.includeTop) {
       x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
       x = dense(x, { units: 4096, activation: 'relu', name: 'fc1', init });

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DenseNet121, ResNet18, ResNet50 } from '../../src/models';
+import { DenseNet121, ResNet18, ResNet50, VGG16 } from '../../src/models';
 import { loadWeights } from '../../src/weights/load';
 import { ensureTorchFixtures, GENERATED, relativeError, torchCase } from './helpers';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ type Builder = (o: {
   classifierActivation: 'linear';
   zeroInit: true;
 }) => tfl.LayersModel;
+
+const VGG16BN: Builder = (o) => VGG16({ ...o, batchNorm: true });
 
 const CASES: { arch: string; file: string; build: Builder; map: string }[] = [
   { arch: 'resnet50', file: 'resnet50.pth', build: ResNet50 as Builder, map: 'torchvision/timm resnet' },
@@ -31,6 +33,7 @@ const CASES: { arch: string; file: string; build: Builder; map: string }[] = [
     build: DenseNet121 as Builder,
     map: 'torchvision/timm densenet',
   },
+  { arch: 'vgg16_bn', file: 'vgg16_bn.pth', build: VGG16BN, map: 'torchvision vgg' },
   {
     arch: 'timm_resnet',
     file: 'timm_resnet.safetensors',
@@ -47,7 +50,7 @@ const CASES: { arch: string; file: string; build: Builder; map: string }[] = [
 
 describe('loadWeights: torchvision / timm parity at full depth', () => {
   beforeAll(() => {
-    ensureTorchFixtures(['resnet50', 'densenet121', 'densenet121_legacy']);
+    ensureTorchFixtures(['resnet50', 'densenet121', 'densenet121_legacy', 'vgg16_bn']);
     ensureTorchFixtures(['timm_resnet', 'timm_densenet'], '.safetensors');
   }, 600_000);
 
