@@ -1,5 +1,9 @@
 #!/usr/bin/python3
-"""Export a torchvision ResNet or DenseNet's weights to the tfjs weights format, under the
+"""Superseded: `loadWeights(model, 'resnet50.pth')` reads torchvision/timm checkpoints in
+TypeScript (src/weights). Kept only because test/fixtures/models/make_torchvision_parity.py
+imports it to regenerate its committed fixtures.
+
+Export a torchvision ResNet or DenseNet's weights to the tfjs weights format, under the
 layer names of medinets' builders (Keras applications names), so that
 
     ResNet50({ variant: 'torchvision', weights: 'out/weights_manifest.json' })

@@ -70,6 +70,14 @@ export {
   setWeightsByName,
   weightReport,
 } from './weights';
+// The loader of every weights format, beside the builders it loads into.
+export {
+  type LoadWeightsOptions,
+  type LoadWeightsReport,
+  type ShapeMismatch,
+  WeightsError,
+  loadWeights,
+} from '../weights';
 export {
   type LayerSource,
   type LayerSummary,

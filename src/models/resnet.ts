@@ -4,7 +4,7 @@
  * bottleneck stride on the first 1x1; ResNet50 25,636,712 / ResNet101 44,707,176 /
  * ResNet152 60,419,944 parameters at 224x224x3 with the top). `variant: 'torchvision'` is
  * torchvision's "v1.5" (no conv biases, BN epsilon 1e-5, stride on the 3x3, PyTorch
- * padding) so weights exported by `tools/port-torchvision.py` give identical logits.
+ * padding) so torchvision's `.pth` files, read by `loadWeights`, give identical logits.
  * Layer names are Keras' (`conv1_conv`, `conv2_block1_1_conv`, ..., `avg_pool`, `predictions`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
