@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import { browserTwins } from './tools/browser-twins';
 
 const folders = [
   'backend',
@@ -19,24 +17,6 @@ const folders = [
 const entry = {
   index: 'src/index.ts',
   ...Object.fromEntries(folders.map((f) => [`${f}/index`, `src/${f}/index.ts`])),
-};
-
-/**
- * The browser build takes `x.browser.ts` wherever it sits beside an imported `x.ts`: the
- * few modules that need Node (the native addon, files on disk, wasm threads in Node) have
- * a browser twin with the same exports, so nothing of Node is bundled for the web.
- */
-const browserTwins: Plugin = {
-  name: 'medinets-browser-twins',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const base = resolve(dirname(args.importer), args.path);
-      for (const candidate of [`${base}.browser.ts`, `${base}/index.browser.ts`]) {
-        if (existsSync(candidate)) return { path: candidate };
-      }
-      return undefined;
-    });
-  },
 };
 
 const shared: Options = {
@@ -65,7 +45,8 @@ export default defineConfig([
     platform: 'node',
     shims: true,
   },
-  // Everything else (browsers, bundlers, workers): no Node built-in and no Node global; es2020
+  // Everything else (browsers, bundlers, workers); Node-only modules are replaced by their
+  // browser twins (x.browser.ts beside x.ts, same exports; see tools/browser-twins.ts): no Node built-in and no Node global; es2020
   // and no top-level await, so Vite's and webpack's default targets take it as it is.
   {
     ...shared,

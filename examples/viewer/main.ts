@@ -1,0 +1,209 @@
+// The viewer page: open or drop DICOM / PNG / JPEG files, window them, run a model and show
+// its class probabilities and a Grad-CAM overlay. Everything runs in the page.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { buildModel, heatmapToRgba, setupBackend, type BackendName } from 'medinets';
+import {
+  PRESETS,
+  applyWindow,
+  camMap,
+  decodeFile,
+  inputWindow,
+  probabilities,
+  toInput,
+  type Loaded,
+  type ViewWindow,
+} from './predict';
+
+setWasmPaths('./');
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const view = $<HTMLCanvasElement>('view');
+const overlay = $<HTMLCanvasElement>('overlay');
+const status = $<HTMLDivElement>('status');
+let image: Loaded | null = null;
+let win: ViewWindow = PRESETS.lung;
+let model: tfl.LayersModel | null = null;
+let labels: string[] = [];
+
+function say(text: string, error = false): void {
+  status.textContent = text;
+  status.className = error ? 'error' : '';
+}
+
+function draw(): void {
+  if (!image) return;
+  const { rows, cols } = image;
+  view.width = cols;
+  view.height = rows;
+  const v = applyWindow(image.pixels, win);
+  const rgba = new ImageData(cols, rows);
+  for (let i = 0; i < v.length; i++) {
+    const g = Math.round((v[i] as number) * 255);
+    rgba.data.set([g, g, g, 255], i * 4);
+  }
+  (view.getContext('2d') as CanvasRenderingContext2D).putImageData(rgba, 0, 0);
+  $('wl').textContent = `W ${Math.round(win.width)} / L ${Math.round(win.center)}`;
+}
+
+async function loadModel(): Promise<void> {
+  const source = $<HTMLSelectElement>('model-source').value;
+  model?.dispose();
+  if (source === 'url') {
+    model = await tfl.loadLayersModel($<HTMLInputElement>('model-url').value);
+    labels = [];
+  } else if (source === 'file') {
+    const files = Array.from($<HTMLInputElement>('model-files').files ?? []);
+    const json = files.find((f) => f.name.endsWith('.json'));
+    if (!json) throw new Error('choose the model.json file and its weight files together');
+    model = await tfl.loadLayersModel(tf.io.browserFiles([json, ...files.filter((f) => f !== json)]));
+    labels = [];
+  } else {
+    const config = (await (await fetch('./config.json')).json()) as { demoModel?: boolean };
+    if (config.demoModel) {
+      model = await tfl.loadLayersModel('./model/model.json');
+      labels = ['normal', 'covid'];
+    } else {
+      // Not trained yet (npx tsx examples/viewer/train-model.ts): the same net, seeded weights.
+      model = buildModel('DResUNet', { inputShape: [64, 64, 1], classes: 2, filters: 4, seed: 7 } as never);
+      labels = ['class 0 (untrained)', 'class 1 (untrained)'];
+    }
+  }
+  const n = (model.outputs[0]?.shape.at(-1) as number) ?? 0;
+  if (labels.length !== n) labels = Array.from({ length: n }, (_, i) => `class ${i}`);
+}
+
+async function predictOne(img: Loaded): Promise<{ probs: Float32Array; ms: number; x: tf.Tensor4D }> {
+  if (!model) await loadModel();
+  const m = model as tfl.LayersModel;
+  const size = m.inputs[0]?.shape[1] as number;
+  const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img.isCt), size);
+  const t0 = performance.now();
+  const probs = probabilities(m, x);
+  return { probs, ms: performance.now() - t0, x };
+}
+
+async function run(): Promise<void> {
+  if (!image) return say('open an image first', true);
+  const { probs, ms, x } = await predictOne(image);
+  const best = probs.indexOf(Math.max(...probs));
+  $('probs').innerHTML = Array.from(probs)
+    .map(
+      (p, i) => `<tr${i === best ? ' class="best"' : ''}><td>${labels[i]}</td><td>${p.toFixed(4)}</td></tr>`,
+    )
+    .join('');
+  $('time').textContent = `${ms.toFixed(1)} ms per prediction on ${tf.getBackend()}`;
+  const map = camMap(model as tfl.LayersModel, x, best);
+  const rgba = heatmapToRgba(map);
+  tf.dispose([x, map]);
+  const small = document.createElement('canvas');
+  small.width = rgba.width;
+  small.height = rgba.height;
+  (small.getContext('2d') as CanvasRenderingContext2D).putImageData(
+    new ImageData(new Uint8ClampedArray(rgba.data), rgba.width, rgba.height),
+    0,
+    0,
+  );
+  overlay.width = image.cols;
+  overlay.height = image.rows;
+  const ctx = overlay.getContext('2d') as CanvasRenderingContext2D;
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, image.cols, image.rows);
+  (globalThis as { __viewer?: unknown }).__viewer = { probs: Array.from(probs), backend: tf.getBackend() };
+  say(`${image.name}: ${labels[best]}`);
+}
+
+async function open(file: File): Promise<void> {
+  try {
+    image = decodeFile(file.name, new Uint8Array(await file.arrayBuffer()));
+    win = image.isCt ? PRESETS.lung : inputWindow(false);
+    (overlay.getContext('2d') as CanvasRenderingContext2D).clearRect(0, 0, overlay.width, overlay.height);
+    draw();
+    say(`${file.name}: ${image.cols} x ${image.rows}`);
+  } catch (err) {
+    say(`Cannot read ${file.name}: ${err instanceof Error ? err.message : String(err)}`, true);
+  }
+}
+
+async function batch(files: File[]): Promise<void> {
+  const rows: string[] = [];
+  for (const f of files) {
+    try {
+      const img = decodeFile(f.name, new Uint8Array(await f.arrayBuffer()));
+      const { probs, ms, x } = await predictOne(img);
+      x.dispose();
+      rows.push(
+        [JSON.stringify(f.name), ...Array.from(probs, (p) => p.toFixed(6)), ms.toFixed(1), ''].join(','),
+      );
+    } catch (err) {
+      rows.push([JSON.stringify(f.name), ...labels.map(() => ''), '', JSON.stringify(String(err))].join(','));
+    }
+  }
+  const csv = [['file', ...labels, 'ms', 'error'].join(','), ...rows].join('\n') + '\n';
+  const a = $<HTMLAnchorElement>('csv');
+  a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  a.hidden = false;
+  say(`batch: ${files.length} files`);
+}
+
+function wire(): void {
+  $<HTMLInputElement>('file').onchange = (e) => {
+    const f = (e.target as HTMLInputElement).files?.[0];
+    if (f) void open(f);
+  };
+  document.body.ondragover = (e) => e.preventDefault();
+  document.body.ondrop = (e) => {
+    e.preventDefault();
+    const f = e.dataTransfer?.files[0];
+    if (f) void open(f);
+  };
+  $('sample').onclick = async () => {
+    const res = await fetch('./sample.dcm');
+    void open(new File([await res.arrayBuffer()], 'sample.dcm'));
+  };
+  for (const [name, w] of Object.entries(PRESETS)) {
+    $(`preset-${name}`).onclick = () => {
+      win = { ...w };
+      draw();
+    };
+  }
+  let drag: { x: number; y: number; w: ViewWindow } | null = null;
+  view.parentElement!.onmousedown = (e) => (drag = { x: e.clientX, y: e.clientY, w: { ...win } });
+  window.onmouseup = () => (drag = null);
+  window.onmousemove = (e) => {
+    if (!drag) return;
+    win = {
+      width: Math.max(1, drag.w.width + (e.clientX - drag.x) * 4),
+      center: drag.w.center + (e.clientY - drag.y) * 2,
+    };
+    draw();
+  };
+  $<HTMLInputElement>('opacity').oninput = (e) =>
+    (overlay.style.opacity = (e.target as HTMLInputElement).value);
+  $('run').onclick = () => void run().catch((err) => say(String(err), true));
+  $<HTMLSelectElement>('model-source').onchange = () => {
+    model?.dispose();
+    model = null;
+  };
+  $<HTMLSelectElement>('backend').onchange = async (e) => {
+    const r = await setupBackend({ prefer: (e.target as HTMLSelectElement).value as BackendName });
+    $('backend-info').textContent = `${r.backend}${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
+  };
+  $<HTMLInputElement>('batch').onchange = (e) =>
+    void batch(Array.from((e.target as HTMLInputElement).files ?? []));
+}
+
+async function main(): Promise<void> {
+  wire();
+  const params = new URLSearchParams(location.search);
+  const r = await setupBackend(params.has('backend') ? { prefer: params.get('backend') as BackendName } : {});
+  $<HTMLSelectElement>('backend').value = r.backend;
+  $('backend-info').textContent = r.backend;
+  say('ready: open or drop a DICOM, PNG or JPEG file, or load the sample');
+  (globalThis as { __viewerReady?: boolean }).__viewerReady = true;
+}
+
+main().catch((err) => say(String(err), true));

@@ -1,0 +1,102 @@
+// Headless Chromium for the browser tests: Debian's `chromium` (never a downloaded browser)
+// driven by playwright-core, pages bundled from src/ with esbuild exactly as the browser build
+// bundles them (Node-only modules replaced by their twins), served from 127.0.0.1.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { browserTwins } from '../../tools/browser-twins';
+
+export const CHROMIUM = process.env.MEDINETS_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The flags the tests launch Chromium with. WebGL comes from SwiftShader (ANGLE's CPU
+ * renderer): no GPU is needed, and `--enable-unsafe-swiftshader` lets Chromium use it for
+ * WebGL without falling back to no WebGL at all. The rest keep a test run off the network.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--use-gl=angle',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--ignore-gpu-blocklist',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+];
+
+/** Whether the browser tests can run; under CI a missing Chromium is an error, not a skip. */
+export function chromiumPresent(): boolean {
+  const there = existsSync(CHROMIUM);
+  if (!there && process.env.CI === 'true') {
+    throw new Error(`browser tests: ${CHROMIUM} is missing; .ci/run installs Debian's chromium`);
+  }
+  return there;
+}
+
+/** Launch Chromium; playwright gives every launch a fresh temporary profile (user data dir). */
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Bundle `entry` (a page script) into `outDir/name.js` with an index.html that loads it. */
+export async function bundlePage(entry: string, outDir: string, name: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    entryPoints: [entry],
+    outfile: join(outDir, `${name}.js`),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    sourcemap: true,
+    plugins: [browserTwins],
+    logLevel: 'error',
+  });
+  writeFileSync(
+    join(outDir, `${name}.html`),
+    `<!doctype html><meta charset="utf-8"><title>${name}</title><link rel="icon" href="data:,"><script type="module" src="./${name}.js"></script>\n`,
+  );
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.dcm': 'application/dicom',
+  '.png': 'image/png',
+  '.css': 'text/css',
+};
+
+/**
+ * Serve `dir` on 127.0.0.1 (a free port), cross-origin isolated (COOP same-origin + COEP
+ * require-corp), as the threaded wasm backend needs.
+ */
+export async function serve(dir: string): Promise<{ url: string; server: Server }> {
+  const root = resolve(dir);
+  const server = createServer((req, res) => {
+    const path = normalize(join(root, decodeURIComponent((req.url ?? '/').split('?')[0] as string)));
+    const file = path.endsWith('/') ? join(path, 'index.html') : path;
+    if (!file.startsWith(root) || !existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/`, server };
+}
