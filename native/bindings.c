@@ -226,7 +226,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
 static napi_value js_simd(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
-  const char *s = cpu_has_avx2_fma() ? "avx2-fma" : "scalar";
+  const char *s = cpu_isa() == ISA_AVX512 ? "avx512" : cpu_isa() == ISA_AVX2 ? "avx2-fma" : "scalar";
   CHECK(napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r));
   return r;
 }

@@ -6,6 +6,10 @@ enum pack_kind { PACK_DENSE = 0, PACK_IM2COL = 1, PACK_IM2COL_T = 2, PACK_FILTER
 
 #define MAX_TAPS 256
 
+/* The micro-tile of the packed panels: MR rows of A by NR columns of B. */
+#define MR 6
+#define NR 16
+
 /* An operand of the GEMM: a dense matrix, an implicit im2col of an NHWC image, or a filter. */
 typedef struct {
   int kind;
@@ -40,7 +44,13 @@ typedef struct {
   gemm_epilogue ep;
 } gemm_args;
 
+/* The micro-kernels (microkernels.c) and the instruction set chosen for this CPU. */
+enum isa_kind { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
+int cpu_isa(void);
 int cpu_has_avx2_fma(void);
+void ukernel_scalar(long kc, const float *a, const float *b, float *acc);
+void ukernel_avx2(long kc, const float *a, const float *b, float *acc);
+void ukernel_avx512(long kc, const float *a0, const float *a1, const float *b0, const float *b1, float *acc);
 void pack_a(const pack_ctx *c, float *dst, long m0, int mc, long k0, int kc);
 void pack_b(const pack_ctx *c, float *dst, long k0, int kc, long n0, int nc);
 int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1);

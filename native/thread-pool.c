@@ -36,18 +36,19 @@ static int nthreads = 1; /* shares per job, including the caller (atomic) */
 
 static void run_share(job_t *j, int part) {
   const gemm_args *g = j->g;
+  /* split on whole micro-tiles: 12x32 on AVX-512, 6x16 otherwise */
+  const long th = cpu_isa() == ISA_AVX512 ? 2 * MR : MR, tw = cpu_isa() == ISA_AVX512 ? 2 * NR : NR;
   long m0 = 0, m1 = g->M, n0 = 0, n1 = g->N;
   if (j->splitRows) {
-    /* split on multiples of 6 rows (the micro-tile height) */
-    long tiles = (g->M + 5) / 6;
-    m0 = tiles * part / j->parts * 6;
-    m1 = tiles * (part + 1) / j->parts * 6;
+    long tiles = (g->M + th - 1) / th;
+    m0 = tiles * part / j->parts * th;
+    m1 = tiles * (part + 1) / j->parts * th;
     if (m1 > g->M) m1 = g->M;
     if (m0 > g->M) m0 = g->M;
   } else {
-    long tiles = (g->N + 15) / 16;
-    n0 = tiles * part / j->parts * 16;
-    n1 = tiles * (part + 1) / j->parts * 16;
+    long tiles = (g->N + tw - 1) / tw;
+    n0 = tiles * part / j->parts * tw;
+    n1 = tiles * (part + 1) / j->parts * tw;
     if (n1 > g->N) n1 = g->N;
     if (n0 > g->N) n0 = g->N;
   }

@@ -90,7 +90,11 @@ export interface NativeKernelsReport {
   active: boolean;
   /** The addon file that was loaded or looked for. */
   path: string;
-  /** The micro-kernel the CPU runs: `'avx2-fma'`, or `'scalar'` (correct but slow). */
+  /**
+   * The micro-kernel the CPU runs: `'avx512'`, `'avx2-fma'`, or `'scalar'` (correct but slow).
+   * The environment variable `MEDINETS_NATIVE_ISA=avx2` caps it at AVX2 (the two give the
+   * same bits).
+   */
   simd: string;
   /** Threads of the addon's pool (0 when inactive). */
   threads: number;
@@ -151,7 +155,7 @@ function load(options: NativeKernelsOptions): NativeKernelsReport {
     return { active: false, path, simd: '', threads: 0, reason: `could not load ${path}: ${msg}` };
   }
   const simd = mod.simd();
-  if (simd !== 'avx2-fma') {
+  if (simd !== 'avx2-fma' && simd !== 'avx512') {
     return {
       active: false,
       path,
@@ -166,9 +170,9 @@ function load(options: NativeKernelsOptions): NativeKernelsReport {
 
 /**
  * Route the convolutions (forward, dx, dW) and matrix products of the wasm and cpu backends
- * through medinets' native addon: an AVX2/FMA GEMM on a thread pool, with the convolutions
- * as implicit GEMMs over the NHWC tensors in place (no copies; on wasm the addon reads and
- * writes the wasm heap directly). About 4x the arithmetic rate of XNNPACK's 128-bit wasm SIMD
+ * through medinets' native addon: an AVX-512 or AVX2/FMA GEMM (chosen by CPUID) on a thread
+ * pool, with the convolutions as implicit GEMMs over the NHWC tensors in place (no copies; on
+ * wasm the addon reads and writes the wasm heap directly). About 4x the arithmetic rate of XNNPACK's 128-bit wasm SIMD
  * on the same cores.
  *
  * The addon is used by default wherever it loads (see {@link nativeKernelsInUse}); this call

@@ -18,13 +18,16 @@ interface FuzzReport {
   badErrors: number;
   missedErrors: number;
   identical: boolean;
+  simd: string;
+  digest: number;
   failures: string[];
 }
 
-function fuzz(cases: number, seed: number): FuzzReport {
+function fuzz(cases: number, seed: number, isa?: string): FuzzReport {
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(cases), String(seed)], {
     encoding: 'utf8',
     timeout: 300_000,
+    env: { ...process.env, MEDINETS_NATIVE_ISA: isa ?? '' },
   });
   expect(r.signal, `the fuzz child died: ${r.stderr}`).toBeNull();
   expect(r.status, r.stderr).toBe(0);
@@ -41,5 +44,15 @@ describe.skipIf(!available)('native addon under random and adversarial calls', (
     expect(r.threw).toBeGreaterThan(500); // the adversarial calls were refused...
     expect(r.mismatches + r.badErrors + r.missedErrors).toBe(0); // ...by name, and nothing else was wrong
     expect(r.identical).toBe(true);
+  });
+
+  it("gives the same bits on the AVX2 path (MEDINETS_NATIVE_ISA=avx2) as on the CPU's best", () => {
+    const best = fuzz(1500, 3);
+    const avx2 = fuzz(1500, 3, 'avx2');
+    expect(avx2.simd).toBe('avx2-fma');
+    expect(['avx512', 'avx2-fma']).toContain(best.simd);
+    expect(best.failures).toEqual([]);
+    expect(avx2.failures).toEqual([]);
+    expect(avx2.digest).toBe(best.digest);
   });
 });

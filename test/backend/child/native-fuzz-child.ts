@@ -198,6 +198,16 @@ const describe = (args: unknown[]): string =>
     )
     .join(' ');
 
+/** FNV-1a over the bits of every Float32Array argument: the same calls on another ISA must match. */
+let digest = 0x811c9dc5;
+function absorb(args: unknown[]): void {
+  for (const a of args) {
+    if (!(a instanceof Float32Array)) continue;
+    const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    for (let i = 0; i < u.length; i++) digest = Math.imul(digest ^ (u[i] as number), 16777619) >>> 0;
+  }
+}
+
 const r = rng(seed);
 for (let i = 0; i < total; i++) {
   stats.cases++;
@@ -215,6 +225,7 @@ for (let i = 0; i < total; i++) {
       note(`case ${i} ${c.fn}: a bad call did not throw: ${describe(c.args)}`);
       continue;
     }
+    absorb(c.args);
     const bad = c.check != null ? c.check() : recheck(c);
     if (bad != null) {
       stats.mismatches++;
@@ -247,4 +258,12 @@ const threadMismatch = compare(
   Float64Array.from(outs[0] as Float32Array),
 );
 const identical = outs.every((o) => o.every((v, i) => Object.is(v, (outs[0] as Float32Array)[i])));
-console.log(JSON.stringify({ ...stats, identical: identical && threadMismatch == null, failures }));
+console.log(
+  JSON.stringify({
+    ...stats,
+    identical: identical && threadMismatch == null,
+    simd: addon.simd(),
+    digest,
+    failures,
+  }),
+);
