@@ -40,6 +40,7 @@ export {
 export { getLearningRate, setLearningRate } from './learning-rate';
 export type { EpochLogs, MonitorMode, MonitorOptions } from './monitor';
 export { type EarlyStoppingOptions, EarlyStopping } from './early-stopping';
+export { type TerminateOnNaNOptions, TerminateOnNaN, NonFiniteLossError } from './terminate-on-nan';
 export {
   type CheckpointState,
   type SaveCheckpointOptions,
