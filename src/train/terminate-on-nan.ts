@@ -47,7 +47,14 @@ export interface TerminateOnNaNOptions {
  */
 export class TerminateOnNaN extends tfl.Callback {
   /** Where training was stopped, or null. */
-  stoppedAt: { epoch: number; batch: number; loss: number } | null = null;
+  stoppedAt: {
+    /** The epoch (from 0) of the first non-finite loss. */
+    epoch: number;
+    /** The batch (from 0, within that epoch) of the first non-finite loss. */
+    batch: number;
+    /** The loss value seen there (NaN or ±Infinity). */
+    loss: number;
+  } | null = null;
   private readonly action: 'stop' | 'throw';
   private readonly verbose: boolean;
   private epoch = 0;

@@ -11,7 +11,7 @@ import { readSafetensors, safetensorsHeaderLength } from './safetensors';
 import { decodeManifest, parseModelJson, type TopologyLayer } from './tfjs-layers';
 import { isPickle, isZip, readTorch } from './torch';
 
-/** Formats {@link readWeightsFile} detects. */
+/** Formats the weight-file reader detects from a file's content (see {@link loadWeights}). */
 export type WeightsFormat = 'torch' | 'safetensors' | 'keras-h5' | 'tfjs-layers';
 
 /** Where weights come from: a path, a directory, a `file://` or http(s) URL, or the bytes. */
