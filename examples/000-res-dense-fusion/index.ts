@@ -1,28 +1,34 @@
 /**
  * Document 000 (MIA-COV19D): COVID vs non-COVID per CT *series* with a Res-Dense fusion —
  * ResNet101 and DenseNet121 trunks in parallel, the ResNet map projected by a 1x1 Conv2D to
- * DenseNet's width and added, global average pooling, softmax. Pixels scaled to [-1, 1]
- * (x / 127.5 - 1), random flip and rotation (factor 0.2), RMSprop 1e-4, best checkpoint kept;
- * first both trunks frozen, then fine-tuned with the first 100 layers frozen. Inference
- * averages the slice scores of a series; the metric is macro F1 over series.
+ * DenseNet's width and added, global average pooling, softmax. Each trunk preprocesses the
+ * RGB pixels its backbone's way (Keras `preprocess_input`: ResNet 'caffe', DenseNet 'torch'),
+ * random flip and rotation (factor 0.2, reflect fill), RMSprop 1e-4, best checkpoint kept;
+ * first both trunks frozen, then fine-tuned with each trunk's first 100 layers frozen (Keras'
+ * `layers[:100]` of each backbone). Inference averages the slice scores of a series; the
+ * metric is macro F1 over series.
  *
  *   npx tsx examples/000-res-dense-fusion/index.ts          # quick: CT-series phantoms
- *   npx tsx examples/000-res-dense-fusion/index.ts --data /path/to/mia-cov19d --size 256
+ *   npx tsx examples/000-res-dense-fusion/index.ts --data /path/to/mia-cov19d --size 256 \
+ *     --weights resnet101_weights_tf_dim_ordering_tf_kernels_notop.h5,densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ctWindow, flip, rescaleIntensity, rotate } from 'medinets/augment';
+import { ctWindow, flip, rotate } from 'medinets/augment';
 import { ctSeriesPhantoms, stratifiedSplit } from 'medinets/data';
 import { aggregateSeries, f1, accuracy, rocAuc } from 'medinets/metrics';
 import {
+  DENSENET_PREFIX,
+  RESNET_PREFIX,
   freezeUpTo,
   fusionTrunks,
-  loadWeightsByName,
+  loadWeights,
   ResDenseFusion,
   setBatchNormMomentum,
   summary,
+  type LoadWeightsReport,
   type ResDenseFusionOptions,
 } from 'medinets/models';
 import { ModelCheckpoint, ProgressBar, loadCheckpoint } from 'medinets/train';
@@ -32,10 +38,14 @@ import { loadSeriesFolders, type SeriesSplit } from '../common/datasets';
 import { textTable, writeReport, type ReportTable } from '../common/report';
 import { initBackend, seconds } from '../common/setup';
 
-/** Layers of the document's fusion (ResNet101 + DenseNet121 trunks, head, input). */
-const FULL_LAYERS = 775;
-/** Layers the document freezes in phase 2. */
-const FULL_FROZEN = 100;
+/**
+ * Phase 2 of the document: "freeze 100 layers before", i.e. Keras'
+ * `for l in backbone.layers[:100]: l.trainable = False` on each backbone, whose `layers[0]` is
+ * its input layer: the first 99 layers of each trunk in Keras' order (`fusionTrunks`).
+ */
+const KERAS_FROZEN = 100;
+/** `len(ResNet101(include_top=False).layers)` and `len(DenseNet121(include_top=False).layers)`. */
+const KERAS_LAYERS = { resnet: 345, densenet: 427 };
 
 type TrunkLayout = Pick<
   ResDenseFusionOptions,
@@ -134,13 +144,11 @@ function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: Se
     ...(s.boldFindings ? BOLD_FINDINGS : {}),
   });
   const seriesLabels = Array.from(p.labels.dataSync());
-  // HU -> 8-bit lung window -> [-1, 1], the document's pixel scaling.
+  // HU -> 8-bit lung window, as RGB (a CT slice saved as an image and read in colour); the
+  // model preprocesses these [0, 255] pixels each trunk's way.
   const flat = tf.tidy(() => {
     const x = tf.reshape(p.volumes, [s.nSeries * s.slices, s.size, s.size, 1]) as tf.Tensor4D;
-    return rescaleIntensity(ctWindow(x, { preset: 'lung', outputRange: [0, 255] }), {
-      inRange: [0, 255],
-      outRange: [-1, 1],
-    });
+    return tf.tile(ctWindow(x, { preset: 'lung', outputRange: [0, 255] }), [1, 1, 1, 3]) as tf.Tensor4D;
   });
   tf.dispose([p.volumes, p.masks, p.labels, p.sliceLabels]);
   // 75/25 split by series, stratified on the series label, so no patient is in both.
@@ -160,6 +168,29 @@ function phantomSeries(s: Settings, seed: number): { train: SeriesSplit; val: Se
   const out = { train: take(sp.train), val: take(sp.val.length ? sp.val : sp.test) };
   flat.dispose();
   return out;
+}
+
+/**
+ * Loads `--weights` into the fusion: two files go to the two trunks, the first into the ResNet
+ * trunk (`resnet101/` layers), the second into the DenseNet trunk (`densenet121/`), each a
+ * plain backbone file in any format `loadWeights` reads (keras.applications' `_notop.h5`,
+ * torchvision `.pth`, safetensors, TF.js); strict by Keras' `by_name` rule: every weight of
+ * the trunk must be in its file, a file's classifier is reported and skipped. One file is a
+ * whole fusion model's weights (e.g. a checkpoint of this example).
+ */
+export async function loadFusionWeights(
+  model: tfl.LayersModel,
+  files: readonly string[],
+): Promise<LoadWeightsReport[]> {
+  if (files.length === 1) return [await loadWeights(model, files[0] as string)];
+  if (files.length !== 2) {
+    throw new Error(
+      `000: --weights takes one fusion file or two backbone files (ResNet101, DenseNet121); got ${files.length}: ${files.join(', ')}`,
+    );
+  }
+  const res = await loadWeights(model, files[0] as string, { prefix: RESNET_PREFIX });
+  const dense = await loadWeights(model, files[1] as string, { prefix: DENSENET_PREFIX });
+  return [res, dense];
 }
 
 /**
@@ -211,30 +242,37 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
   const timings: Record<string, number> = { data: seconds(t0) };
 
   const model = ResDenseFusion({
-    inputShape: [s.size, s.size, 1],
+    inputShape: [s.size, s.size, 3],
     classes: 2,
     seed: args.seed,
+    preprocess: true,
     ...s.trunks,
   });
   if (s.bnMomentum !== 0.99) setBatchNormMomentum(model, s.bnMomentum);
   // Without pretrained trunks, phase 1 trains them too: frozen random trunks leave only a
   // linear read-out of random features, which stays at chance on these data.
-  const pretrained = args.weights !== undefined;
+  const weightFiles = args.weightFiles ?? [];
+  const pretrained = weightFiles.length > 0;
   const freezeTrunks = pretrained || !s.trunks;
-  if (args.weights) {
-    const r = await loadWeightsByName(model, args.weights);
-    console.log(
-      `weights: ${r.matched.length} layers matched, ${r.missing.length} missing, ${r.unexpected.length} unexpected`,
-    );
+  if (pretrained) {
+    for (const r of await loadFusionWeights(model, weightFiles)) {
+      console.log(
+        `weights ${r.file} (${r.format}, ${r.map}): ${r.matched.length} weights loaded, ${r.unexpected.length} unused in the file`,
+      );
+    }
   } else if (freezeTrunks) {
     console.warn(
       'warning: no --weights: the frozen trunks are random, so phase 1 trains a head on random features (pass converted ImageNet weights)',
     );
     quietHead(model);
   }
-  // Phase 2 freezes the first 100 of the document's 775 layers: the same share of a reduced model.
-  const freezeFirst = s.trunks ? Math.round((FULL_FROZEN / FULL_LAYERS) * model.layers.length) : FULL_FROZEN;
+  // Phase 2 freezes Keras' layers[:100] of each backbone (99 trunk layers after the input);
+  // a reduced trunk freezes the same share of its layers.
   const trunks = fusionTrunks(model);
+  const kerasFirst = (n: number, full: number): number =>
+    s.trunks ? Math.round((KERAS_FROZEN / full) * (n + 1)) - 1 : KERAS_FROZEN - 1;
+  const freezeRes = kerasFirst(trunks.resnet.length, KERAS_LAYERS.resnet);
+  const freezeDense = kerasFirst(trunks.densenet.length, KERAS_LAYERS.densenet);
   const ckptDir = join(args.outDir, 'checkpoint');
   const compile = (): void => {
     model.optimizer?.dispose(); // a recompile replaces the optimizer; free the old one's slots
@@ -265,7 +303,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
 
   // Phase 2: unfreeze, then freeze the first layers and fine-tune the rest.
   for (const l of model.layers) l.trainable = true;
-  freezeUpTo(model, freezeFirst);
+  freezeUpTo(trunks.resnet, freezeRes);
+  freezeUpTo(trunks.densenet, freezeDense);
   compile();
   const tuned = summary(model);
   const ckpt2 = new ModelCheckpoint({ dir: ckptDir, monitor: 'val_loss', initialBest: ckpt1.best });
@@ -278,7 +317,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
     mixer: flipRotate,
     callbacks: [ckpt2, new ProgressBar()],
   });
-  timings[`fine-tune, first ${freezeFirst} layers frozen`] = h2.seconds;
+  timings[`fine-tune, first ${freezeRes} + ${freezeDense} trunk layers frozen`] = h2.seconds;
 
   // Keep the best checkpoint of either phase, as the document does.
   const best = await loadCheckpoint(join(ckptDir, 'best'));
@@ -322,16 +361,17 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable }> {
       `Validation macro F1 over ${agg.ids.length} series: **${macroF1.toFixed(4)}**.`,
     settings: {
       backend: backend.backend,
-      'input size': `${s.size}x${s.size}x1, lung window to 8 bits, then x / 127.5 - 1`,
-      model: `ResDenseFusion (${trunkText(s.trunks)}), ${model.countParams().toLocaleString('en')} parameters, ${args.weights ? `weights from ${args.weights}` : s.trunks ? 'random initialisation' : 'random trunks (no ImageNet weights offline), head started near zero'}`,
+      'input size': `${s.size}x${s.size}x3, lung window to 8 bits; in the model ResNet's preprocess_input ('caffe': BGR, minus the ImageNet mean) and DenseNet's ('torch': /255, minus mean, over std)`,
+      model: `ResDenseFusion (${trunkText(s.trunks)}), ${model.countParams().toLocaleString('en')} parameters, ${pretrained ? `weights from ${weightFiles.join(' + ')}` : s.trunks ? 'random initialisation' : 'random trunks (no --weights), head started near zero'}`,
       'BN momentum': `${s.bnMomentum}${s.bnMomentum !== 0.99 ? " (Keras' default 0.99 settles too slowly for a short run)" : ''}`,
       'phase 1': `${freezeTrunks ? 'trunks frozen' : 'all layers trained (no pretrained trunks to freeze)'}: ${frozen.trainable.toLocaleString('en')} trainable, ${s.frozenEpochs} epochs`,
-      'phase 2': `first ${freezeFirst} of ${model.layers.length} layers frozen: ${tuned.trainable.toLocaleString('en')} trainable, ${s.fineTuneEpochs} epochs`,
+      'phase 2': `first ${freezeRes} of ${trunks.resnet.length} ResNet and ${freezeDense} of ${trunks.densenet.length} DenseNet trunk layers frozen (Keras' layers[:${KERAS_FROZEN}] of each backbone${s.trunks ? ', the same share of the reduced trunks' : ''}): ${tuned.trainable.toLocaleString('en')} trainable, ${s.fineTuneEpochs} epochs`,
       optimizer: `RMSprop lr ${s.lr}, cross-entropy (one-hot; equal to sparse CE on indices)`,
       phantoms: args.data
         ? '-'
         : `${s.nSeries} series x ${s.slices} slices, '${s.difficulty}' preset${s.boldFindings ? ', findings 4-6 per series of 15-25% lung size' : ''}`,
-      augmentation: 'random horizontal+vertical flip, random rotation factor 0.2',
+      augmentation:
+        "random horizontal+vertical flip, random rotation factor 0.2 with RandomRotation's default fill 'reflect'",
       'batch size': s.batchSize,
       checkpoint: `best by val_loss, epoch ${best.state.bestEpoch !== undefined ? best.state.bestEpoch + 1 : '?'} of ${s.frozenEpochs + s.fineTuneEpochs} (atomic writes in ${ckptDir})`,
       seed: args.seed,

@@ -19,8 +19,13 @@ export interface ExampleArgs {
   outDir: string;
   seed: number;
   models?: string[];
-  /** A tfjs weights manifest (model.json) loaded by layer name, e.g. converted ImageNet weights. */
+  /**
+   * `--weights` as given (flags repeated are joined with commas): weight files in any format
+   * `loadWeights` reads (.pth, .safetensors, Keras .h5, a TF.js model.json or its directory).
+   */
   weights?: string;
+  /** The same, split into files (commas and repeated flags), in the order given. */
+  weightFiles?: string[];
 }
 
 export function parseExampleArgs(name: string, argv = process.argv.slice(2)): ExampleArgs {
@@ -36,14 +41,14 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
       out: { type: 'string' },
       seed: { type: 'string' },
       models: { type: 'string' },
-      weights: { type: 'string' },
+      weights: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b] [--weights model.json]`,
+      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b] [--weights FILE[,FILE]] (.pth, .safetensors, .h5, model.json)`,
     );
     process.exit(0);
   }
@@ -66,6 +71,10 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
     outDir,
     seed: num(values.seed, 'seed') ?? 42,
     models: values.models?.split(',').map((s) => s.trim()),
-    weights: values.weights,
+    weights: values.weights?.join(','),
+    weightFiles: (values.weights ?? [])
+      .flatMap((w) => w.split(','))
+      .map((w) => w.trim())
+      .filter((w) => w),
   };
 }

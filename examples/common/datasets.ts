@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { classFolderDataset, covidCtDataset, ctSeriesDataset, type FileDataset } from 'medinets/data';
 import type { Split } from './classify';
 
-/** Read every image of a dataset (in order), resized to `size` x `size`, 1 channel, [0, 1]. */
-export async function loadAll(ds: FileDataset, size: number): Promise<Split> {
+/** Read every image of a dataset (in order), resized to `size` x `size`, 1 (or 3) channels, [0, 1]. */
+export async function loadAll(ds: FileDataset, size: number, channels: 1 | 3 = 1): Promise<Split> {
   const xs: tf.Tensor4D[] = [];
   const labels: number[] = [];
-  for await (const b of ds.batches({ size, channels: 1, batchSize: 64, shuffle: false })) {
+  for await (const b of ds.batches({ size, channels, batchSize: 64, shuffle: false })) {
     xs.push(b.xs);
     labels.push(...b.items.map((i) => i.label));
     b.ys.dispose();
@@ -55,7 +55,8 @@ export interface SeriesSplit extends Split {
 
 /**
  * MIA-COV19D-style series folders (`root/<class>/<series>/<slices>`), split 75/25 by series
- * (stratified), pixels scaled to [-1, 1] as document 000 does. With MIA-COV19D's folder
+ * (stratified), RGB pixels in [0, 255] (the fusion model preprocesses them each backbone's
+ * way, as document 000's Keras backbones expect). With MIA-COV19D's folder
  * names `covid` / `non-covid`, label 1 = COVID; otherwise the class folders in sorted order.
  */
 export async function loadSeriesFolders(
@@ -67,8 +68,8 @@ export async function loadSeriesFolders(
   const ds = await ctSeriesDataset(dir, mia ? { classes: ['non-covid', 'covid'] } : {});
   const parts = ds.split([0.75, 0.25], seed);
   const load = async (ds: FileDataset): Promise<SeriesSplit> => {
-    const s = await loadAll(ds, size);
-    const x = tf.tidy(() => tf.sub(tf.mul(s.x, 2), 1) as tf.Tensor4D);
+    const s = await loadAll(ds, size, 3);
+    const x = tf.tidy(() => tf.mul(s.x, 255) as tf.Tensor4D);
     s.x.dispose();
     return { x, labels: s.labels, seriesOfSlice: ds.items.map((i) => i.seriesId ?? i.path) };
   };

@@ -9,6 +9,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { apply, conv2d } from '../blocks/graph';
+import { PreprocessInput } from '../layers/preprocess-input';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
 import { buildWith, kerasTop } from './build';
 import { type BuilderOptions, type Built, resolveOptions } from './options';
@@ -36,6 +37,13 @@ export interface ResDenseFusionOptions extends BuilderOptions {
   densenetBlocks?: readonly number[];
   /** Channels added per dense layer (the DenseNet stem has twice as many). Default 32. */
   growthRate?: number;
+  /**
+   * Give each trunk its backbone's own `preprocess_input` inside the model (layers
+   * `preprocess_resnet`, Keras' `'caffe'` mode, and `preprocess_densenet`, `'torch'` mode), so
+   * the input is RGB pixels in [0, 255], as the ImageNet weights of each expect. Needs 3 input
+   * channels. Default false: the input goes to both trunks as it is.
+   */
+  preprocess?: boolean;
 }
 
 /**
@@ -59,22 +67,30 @@ export function ResDenseFusion<O extends ResDenseFusionOptions>(options: O = {} 
     resnetFilters = 64,
     densenetBlocks = DENSENET_CONFIGS[121].blocks,
     growthRate = DENSENET_CONFIGS[121].growthRate,
+    preprocess = false,
   } = options;
   checkOneOf(resnetBlock, ['basic', 'bottleneck'], 'resnetBlock', fn);
   checkPositiveInt(resnetFilters, 'resnetFilters', fn);
   checkPositiveInt(growthRate, 'growthRate', fn);
   checkLayout(resnetBlocks, 'resnetBlocks', 4);
   checkLayout(densenetBlocks, 'densenetBlocks');
+  if (preprocess && r.inputShape[2] !== 3) {
+    throw new Error(
+      `ResDenseFusion: 'preprocess' needs RGB inputs (3 channels); got inputShape [${r.inputShape.join(', ')}]`,
+    );
+  }
   return buildWith(options, (init) => {
     const input = tfl.input({ shape: r.inputShape, name: 'input' });
+    const pre = (mode: 'caffe' | 'torch', name: string): tfl.SymbolicTensor =>
+      preprocess ? apply(new PreprocessInput({ mode, name }), input) : input;
     const res = resnetTrunk(
-      input,
+      pre('caffe', 'preprocess_resnet'),
       { blocks: resnetBlocks, block: resnetBlock, variant: 'keras', filters: resnetFilters },
       init,
       RESNET_PREFIX,
     );
     const dense = densenetTrunk(
-      input,
+      pre('torch', 'preprocess_densenet'),
       { blocks: densenetBlocks, growthRate, epsilon: 1.001e-5 },
       init,
       DENSENET_PREFIX,
@@ -102,27 +118,66 @@ function checkLayout(blocks: readonly number[], option: string, length?: number)
   blocks.forEach((b, i) => checkPositiveInt(b, `${option}[${i}]`, 'ResDenseFusion'));
 }
 
-/** The layers of a {@link ResDenseFusion} model, split by part (in model order). */
+/** The layers of a {@link ResDenseFusion} model, split by part. */
 export interface FusionTrunks {
-  /** The ResNet101 trunk's layers. */
+  /**
+   * The ResNet101 trunk's layers in the order of Keras' own `ResNet101(include_top=False)`
+   * `model.layers` without its input layer: `resnet[i]` is Keras' `layers[i + 1]`, so Keras'
+   * `for l in resnet.layers[:100]: l.trainable = False` is `freezeUpTo(trunks.resnet, 99)`.
+   */
   resnet: tfl.layers.Layer[];
-  /** The DenseNet121 trunk's layers. */
+  /** The DenseNet121 trunk's layers, ordered the same way (Keras' `DenseNet121().layers[i + 1]`). */
   densenet: tfl.layers.Layer[];
-  /** The fusion head (projection, add, pooling, classifier). */
+  /** The fusion head (projection, add, pooling, classifier) and the preprocessing layers. */
   head: tfl.layers.Layer[];
 }
 
 /**
+ * The layers of the trunk ending at `last`, in the order a functional model of that trunk
+ * alone lists them. tfjs-layers orders `model.layers` as Keras does (by depth from the
+ * output, then discovery order), and depth counts from the model's output: in the fusion the
+ * head after each trunk shifts depths and interleaves the two trunks, so the backbone's own
+ * order is rebuilt from a model that ends at the trunk.
+ */
+function trunkOrder(
+  model: tfl.LayersModel,
+  last: tfl.layers.Layer | undefined,
+  prefix: string,
+): tfl.layers.Layer[] {
+  const byPrefix = model.layers.filter((l) => l.name.startsWith(prefix));
+  if (!last) return byPrefix;
+  const sub = tfl.model({ inputs: model.inputs, outputs: last.output as tfl.SymbolicTensor });
+  const ordered = sub.layers.filter((l) => l.name.startsWith(prefix));
+  return ordered.length === byPrefix.length ? ordered : byPrefix;
+}
+
+/** The layer feeding `layer` (its first inbound node) other than `except`. */
+function feeding(
+  layer: tfl.layers.Layer | undefined,
+  except?: tfl.layers.Layer,
+): tfl.layers.Layer | undefined {
+  const inbound = layer?.inboundNodes[0]?.inboundLayers ?? [];
+  return inbound.find((l) => l !== except);
+}
+
+/**
  * Splits a fusion model (built or loaded from disk) into its trunks by layer-name prefix,
- * for `freezeUpTo(trunks.resnet, 100)` and the like. The input layer belongs to none.
+ * each trunk in its standalone Keras backbone's layer order (see {@link FusionTrunks}), for
+ * `freezeUpTo(trunks.resnet, 99)` and the like. The input layer belongs to none.
  */
 export function fusionTrunks(model: tfl.LayersModel): FusionTrunks {
-  const out: FusionTrunks = { resnet: [], densenet: [], head: [] };
-  for (const l of model.layers) {
-    if (l.name.startsWith(RESNET_PREFIX)) out.resnet.push(l);
-    else if (l.name.startsWith(DENSENET_PREFIX)) out.densenet.push(l);
-    else if (l.getClassName() !== 'InputLayer') out.head.push(l);
-  }
+  const find = (name: string): tfl.layers.Layer | undefined => model.layers.find((l) => l.name === name);
+  const projection = find('projection');
+  const out: FusionTrunks = {
+    resnet: trunkOrder(model, feeding(projection), RESNET_PREFIX),
+    densenet: trunkOrder(model, feeding(find('fusion_add'), projection), DENSENET_PREFIX),
+    head: model.layers.filter(
+      (l) =>
+        !l.name.startsWith(RESNET_PREFIX) &&
+        !l.name.startsWith(DENSENET_PREFIX) &&
+        l.getClassName() !== 'InputLayer',
+    ),
+  };
   if (out.resnet.length === 0 || out.densenet.length === 0) {
     throw new Error(
       `fusionTrunks: '${model.name}' has no '${RESNET_PREFIX}' / '${DENSENET_PREFIX}' layers; is it a ResDenseFusion model?`,

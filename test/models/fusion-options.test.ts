@@ -7,7 +7,9 @@ import {
   DenseNet,
   RESNET_PREFIX,
   ResDenseFusion,
+  DenseNet121,
   ResNet,
+  ResNet101,
   fusionTrunks,
   setBatchNormMomentum,
 } from '../../src/models';
@@ -55,6 +57,41 @@ describe('ResDenseFusion trunk options', () => {
     expect(shape).toEqual([2, 2]);
     for (const x of [m, res, dense]) x.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("lists each trunk in its standalone Keras backbone's layer order (for 'the first 100 layers')", () => {
+    // The document's layout: trunks ResNet101 + DenseNet121, each compared with the backbone
+    // built alone, whose model.layers is ordered as Keras orders ResNet101().layers.
+    const m = ResDenseFusion({ inputShape: [32, 32, 3], classes: 2, zeroInit: true, preprocess: true });
+    const res = ResNet101({ inputShape: [32, 32, 3], includeTop: false, zeroInit: true });
+    const dense = DenseNet121({ inputShape: [32, 32, 3], includeTop: false, zeroInit: true });
+    const t = fusionTrunks(m);
+    const names = (ls: tfl.layers.Layer[], prefix = ''): string[] =>
+      ls.map((l) => l.name.slice(prefix.length));
+    // Keras: ResNet101(include_top=False) has 345 layers, DenseNet121 427, input included.
+    expect(res.layers.length).toBe(345);
+    expect(dense.layers.length).toBe(427);
+    expect(names(t.resnet, RESNET_PREFIX)).toEqual(names(res.layers.slice(1)));
+    expect(names(t.densenet, DENSENET_PREFIX)).toEqual(names(dense.layers.slice(1)));
+    // Keras' layers[:100] includes the input layer: 99 of the trunk's own layers.
+    expect(t.resnet[98]?.name).toBe(`${RESNET_PREFIX}${res.layers[99]?.name}`);
+    expect(t.head.map((l) => l.name).sort()).toEqual(
+      [
+        'avg_pool',
+        'fusion_add',
+        'predictions',
+        'preprocess_densenet',
+        'preprocess_resnet',
+        'projection',
+      ].sort(),
+    );
+    expect(m.getLayer(`${RESNET_PREFIX}conv1_pad`).inboundNodes[0]?.inboundLayers[0]?.name).toBe(
+      'preprocess_resnet',
+    );
+    expect(() => ResDenseFusion({ inputShape: [32, 32, 1], preprocess: true })).toThrow(
+      /'preprocess' needs RGB/,
+    );
+    for (const x of [m, res, dense]) x.dispose();
   });
 
   it('rejects bad layouts, naming the option', () => {
