@@ -1,7 +1,7 @@
 /**
  * Reusable compositions of layers shared by several models: the graph kit (`apply`,
  * `conv2d`, `convBnAct` with Keras or PyTorch padding, and the explicit {@link KernelInit}
- * seeding), residual units, dense blocks, Inception modules and the UNet and residual-UNet
+ * seeding), residual units, dense blocks, Inception modules, MobileNetV2's inverted residuals and the UNet and residual-UNet
  * parts.
  * @module blocks
  */
@@ -36,6 +36,12 @@ export {
   inceptionReductionA,
   inceptionReductionB,
 } from './inception';
+export {
+  type InvertedResidualOptions,
+  correctPad,
+  invertedResidual,
+  makeDivisible,
+} from './inverted-residual';
 export {
   type UpsampleMode,
   type UNetPartOptions,

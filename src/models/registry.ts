@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { DenseNet121, DenseNet161, DenseNet169, DenseNet201 } from './densenet';
 import { EmbeddingNet } from './embedding-net';
 import { InceptionV3 } from './inception-v3';
+import { MobileNetV2 } from './mobilenet-v2';
 import { PneumoniaCNN, VGG16Transfer } from './pneumonia-cnn';
 import { ResDenseFusion } from './res-dense-fusion';
 import { ResNet18, ResNet34, ResNet50, ResNet101, ResNet152 } from './resnet';
@@ -60,6 +61,8 @@ export interface ModelBuilders {
   DenseNet201: typeof DenseNet201;
   /** {@link InceptionV3}. */
   InceptionV3: typeof InceptionV3;
+  /** {@link MobileNetV2}. */
+  MobileNetV2: typeof MobileNetV2;
   /** {@link ResDenseFusion}. */
   ResDenseFusion: typeof ResDenseFusion;
   /** {@link PneumoniaCNN}. */
@@ -102,6 +105,10 @@ const MODEL_REGISTRY: { [N in ModelName]: ModelEntry<ModelBuilders[N]> } = {
   DenseNet169: entry(DenseNet169, 'DenseNet-169, Keras applications exact (14,307,880 params)'),
   DenseNet201: entry(DenseNet201, 'DenseNet-201, Keras applications exact (20,242,984 params)'),
   InceptionV3: entry(InceptionV3, 'Inception-v3, Keras applications exact (23,851,784 params)'),
+  MobileNetV2: entry(
+    MobileNetV2,
+    'MobileNetV2 (alpha 0.35-1.4), Keras applications exact (3,538,984 params)',
+  ),
   ResDenseFusion: entry(
     ResDenseFusion,
     'CT slice classifier: ResNet101 + DenseNet121 trunks, projected, added, GAP (Trinh & Nguyen 2021)',
