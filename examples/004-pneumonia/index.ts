@@ -1,11 +1,12 @@
 /**
  * Document 004 (pneumonia detection on chest X-ray, Kermany et al. data): the report's
- * 2,525,121-parameter Keras CNN (PneumoniaCNN, 128x128x1), a frozen VGG16 base with a
- * flatten -> 512 -> 128 -> 1 head (VGG16Transfer), and ResNet50 with a sigmoid output,
- * each trained with class-weighted binary cross-entropy (weights [3876/5218, 1342/5218]
- * against the NORMAL/PNEUMONIA imbalance), Adam lr 1e-4, batch 32, random horizontal flip,
- * ReduceLROnPlateau and early stopping; reporting accuracy, precision, recall, F1 and the
- * confusion matrix of each model.
+ * 2,525,121-parameter Keras CNN (PneumoniaCNN, 128x128x1) and a frozen VGG16 base with a
+ * flatten -> 512 -> 128 -> 1 head (VGG16Transfer, 256x256x3, 31,558,209 parameters), both with
+ * class-weighted binary cross-entropy and Adam lr 1e-4; and the PyTorch ResNet50 with a
+ * 2-way softmax, class-weighted cross-entropy (PyTorch's weighted mean) and Adam lr 1e-4 with
+ * weight decay 1e-4 (the code cell's torch.optim.Adam: L2 added to the gradient). Class weights
+ * are the document's [3876/5218, 1342/5218]; batch 32, random horizontal flip, ReduceLROnPlateau
+ * and early stopping; accuracy, precision, recall, F1 and the confusion matrix of each model.
  *
  *   npx tsx examples/004-pneumonia/index.ts                 # quick: X-ray phantoms
  *   npx tsx examples/004-pneumonia/index.ts --smoke         # CI: a few steps
@@ -16,9 +17,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { flip, rotate } from 'medinets/augment';
-import { classCounts, classWeights, stratifiedSplit, xrayPhantoms } from 'medinets/data';
+import { classCounts, stratifiedSplit, xrayPhantoms } from 'medinets/data';
 import { PneumoniaCNN, ResNet50, setBatchNormMomentum, summary, VGG16Transfer } from 'medinets/models';
-import { binaryCrossEntropy, EarlyStopping, ProgressBar, ReduceLROnPlateau } from 'medinets/train';
+import {
+  adamw,
+  binaryCrossEntropy,
+  categoricalCrossEntropy,
+  EarlyStopping,
+  ProgressBar,
+  ReduceLROnPlateau,
+} from 'medinets/train';
 import { confusionMatrixChart, saveFigure } from 'medinets/plot';
 import { parseExampleArgs, type ExampleArgs } from '../common/cli';
 import {
@@ -40,11 +48,22 @@ export type PneumoniaModel = (typeof PNEUMONIA_MODELS)[number];
 /** Kermany et al. training set: 1,342 NORMAL and 3,876 PNEUMONIA images (the document's counts). */
 const KERMANY = { normal: 1342, pneumonia: 3876 };
 
+/** The document's class weights, `torch.FloatTensor([3876/(1342+3876), 1342/(1342+3876)])`. */
+export const DOC_CLASS_WEIGHTS = [
+  KERMANY.pneumonia / (KERMANY.normal + KERMANY.pneumonia),
+  KERMANY.normal / (KERMANY.normal + KERMANY.pneumonia),
+];
+
+/** The document's ResNet50 optimizer settings (its code cell: lr 1e-4, weight_decay 1e-4). */
+const RESNET_WEIGHT_DECAY = 1e-4;
+
 interface Settings {
   /** PneumoniaCNN input side. */
   size: number;
-  /** VGG16Transfer / ResNet50 input side. */
+  /** VGG16Transfer input side. */
   transferSize: number;
+  /** VGG16Transfer input channels (the document's 3: grey images repeated into RGB). */
+  transferChannels: number;
   /** ResNet50 input side (quick: upsampled phantoms, so its stride-32 trunk keeps a 2x2 map). */
   resnetSize: number;
   /** Phantom count (quick/smoke). */
@@ -76,6 +95,7 @@ function settingsFor(args: ExampleArgs): Settings {
     quick: {
       size: 32,
       transferSize: 32,
+      transferChannels: 1,
       resnetSize: 64,
       n: 800,
       cnnEpochs: 10,
@@ -92,6 +112,7 @@ function settingsFor(args: ExampleArgs): Settings {
     smoke: {
       size: 32,
       transferSize: 32,
+      transferChannels: 1,
       resnetSize: 32,
       n: 48,
       cnnEpochs: 1,
@@ -107,7 +128,8 @@ function settingsFor(args: ExampleArgs): Settings {
     },
     full: {
       size: 128,
-      transferSize: 128,
+      transferSize: 256,
+      transferChannels: 3,
       resnetSize: 128,
       n: 0,
       cnnEpochs: 100,
@@ -170,29 +192,43 @@ function heInitVggBase(model: tfl.LayersModel, seed: number): void {
     });
 }
 
-function build(name: PneumoniaModel, s: Settings, seed: number): tfl.LayersModel {
+async function build(
+  name: PneumoniaModel,
+  s: Settings,
+  seed: number,
+  weights: string | undefined,
+): Promise<tfl.LayersModel> {
   switch (name) {
     case 'PneumoniaCNN':
       return PneumoniaCNN({ inputShape: [s.size, s.size, 1], seed });
     case 'VGG16Transfer': {
-      // extractor that leaves the head at chance, so quick/smoke mode trains the base too. // No ImageNet weights are bundled: a frozen random base is a fixed random feature
-      const vgg = VGG16Transfer({
-        inputShape: [s.transferSize, s.transferSize, 1],
-        freezeBase: !s.vggTrainBase,
-        seed,
-      });
+      const inputShape: [number, number, number] = [s.transferSize, s.transferSize, s.transferChannels];
+      // --weights: VGG16 (no top) weights as a tfjs manifest, loaded by layer name into the base.
+      if (weights) return VGG16Transfer({ inputShape, freezeBase: !s.vggTrainBase, weights, seed });
+      // No ImageNet weights bundled: a frozen random base is a fixed random feature extractor
+      // that leaves the head at chance, so quick/smoke mode trains the base too.
+      const vgg = VGG16Transfer({ inputShape, freezeBase: !s.vggTrainBase, seed });
       if (s.vggTrainBase) heInitVggBase(vgg, seed);
       return vgg;
     }
     case 'ResNet50':
+      // The document's PyTorch model: torchvision's ResNet-50 (v1.5, BN eps 1e-5), 2 logits ->
+      // softmax, F.cross_entropy with class weights.
       return ResNet50({
         inputShape: [s.resnetSize, s.resnetSize, 1],
-        classes: 1,
-        classifierActivation: 'sigmoid',
+        variant: 'torchvision',
+        classes: 2,
+        classifierActivation: 'softmax',
         filters: s.resnetFilters,
         seed,
       });
   }
+}
+
+/** Grey `[n, h, w, 1]` repeated into `c` channels (the RGB input of the VGG16 transfer model). */
+function withChannels(sp: Split, c: number): Split | null {
+  if (c === sp.x.shape[3]) return null;
+  return { x: tf.tidy(() => tf.tile(sp.x, [1, 1, 1, c])), labels: sp.labels };
 }
 
 /** Resize a split's images to `size` (bilinear), as new tensors; `null` when already that size. */
@@ -218,8 +254,8 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
 
   const data = args.data ? await loadKermany(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
   const counts = classCounts(data.train.labels, 2);
-  // Document 004's weights: each class weighted by the other's share, [3876/5218, 1342/5218] on Kermany.
-  const weights = classWeights(data.train.labels, { numClasses: 2, mode: 'complement' });
+  // Document 004's weights, fixed: [3876/5218, 1342/5218] (NORMAL, PNEUMONIA), as its code cell.
+  const weights = DOC_CLASS_WEIGHTS;
   console.log(
     `data: ${data.train.labels.length} train (${counts[0]} normal / ${counts[1]} pneumonia) / ` +
       `${data.val.labels.length} val / ${data.test.labels.length} test; class weights [${weights.map((w) => w.toFixed(3)).join(', ')}]`,
@@ -241,22 +277,41 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const size = { PneumoniaCNN: s.size, VGG16Transfer: s.transferSize, ResNet50: s.resnetSize }[name];
     const epochs = { PneumoniaCNN: s.cnnEpochs, VGG16Transfer: s.vggEpochs, ResNet50: s.resnetEpochs }[name];
     const tb = performance.now();
-    const model = build(name, { ...s, size }, args.seed);
+    const model = await build(
+      name,
+      { ...s, size },
+      args.seed,
+      name === 'VGG16Transfer' ? args.weights : undefined,
+    );
     // ResNet50 was PyTorch's in the document: BN momentum 0.1 there is Keras 0.9. The Keras
     // CNN keeps 0.99 on the real data; a short run needs the faster-settling 0.9 (Keras'
     // 0.99 keeps the moving variance far from the batch variance for hundreds of steps).
     if (name === 'ResNet50' || (name === 'PneumoniaCNN' && args.mode !== 'full'))
       setBatchNormMomentum(model, 0.9);
     const buildSecs = seconds(tb);
+    const resnet = name === 'ResNet50';
     model.compile({
-      optimizer: tf.train.adam(name === 'VGG16Transfer' ? s.vggLr : s.lr),
-      loss: binaryCrossEntropy({ classWeights: weights }),
+      // ResNet50: torch.optim.Adam(lr, weight_decay=1e-4), i.e. L2 decay added to the gradient.
+      optimizer: resnet
+        ? adamw({ learningRate: s.lr, weightDecay: RESNET_WEIGHT_DECAY, decoupled: false })
+        : tf.train.adam(name === 'VGG16Transfer' ? s.vggLr : s.lr),
+      // F.cross_entropy(weight=w): sum(w_y * l) / sum(w_y), medinets' 'weighted' reduction.
+      loss: resnet
+        ? categoricalCrossEntropy({ classWeights: weights, reduction: 'weighted' })
+        : binaryCrossEntropy({ classWeights: weights }),
       metrics: ['accuracy'],
     });
     const sm = summary(model);
-    const rTrain = resized(data.train, size);
-    const rVal = resized(data.val, size);
-    const rTest = resized(data.test, size);
+    const channels = name === 'VGG16Transfer' ? s.transferChannels : 1;
+    const prep = (sp: Split): Split | null => {
+      const r = resized(sp, size);
+      const c = withChannels(r ?? sp, channels);
+      if (c && r) r.x.dispose();
+      return c ?? r;
+    };
+    const rTrain = prep(data.train);
+    const rVal = prep(data.val);
+    const rTest = prep(data.test);
     const reduceLr = new ReduceLROnPlateau({
       monitor: 'val_loss',
       factor: 0.3,
@@ -269,10 +324,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       restoreBestWeights: true,
     });
     console.log(
-      `${name}: ${sm.total.toLocaleString('en')} parameters (${sm.trainable.toLocaleString('en')} trainable) at ${size}x${size}x1`,
+      `${name}: ${sm.total.toLocaleString('en')} parameters (${sm.trainable.toLocaleString('en')} trainable) at ${size}x${size}x${channels}`,
     );
     const { history, seconds: secs } = await trainClassifier(model, rTrain ?? data.train, rVal ?? data.val, {
-      classes: 1,
+      classes: resnet ? 2 : 1,
       epochs,
       batchSize: s.batchSize,
       seed: args.seed,
@@ -294,7 +349,7 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
     const [[tn, fp], [fn, tp]] = e.confusion as [[number, number], [number, number]];
     rows.push([
       name,
-      `${size}x${size}`,
+      `${size}x${size}x${channels}`,
       sm.total,
       e.metrics.accuracy ?? NaN,
       e.metrics.precision ?? NaN,
@@ -357,11 +412,11 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; bes
       'pixel scaling': '8-bit grey levels / 255 -> [0, 1], one channel',
       'PneumoniaCNN input': `${s.size}x${s.size}x1, up to ${s.cnnEpochs} epochs`,
       'VGG16Transfer / ResNet50 input':
-        `${s.transferSize}x${s.transferSize}x1 / ${s.resnetSize}x${s.resnetSize}x1, up to ${s.vggEpochs} / ${s.resnetEpochs} epochs` +
+        `${s.transferSize}x${s.transferSize}x${s.transferChannels} / ${s.resnetSize}x${s.resnetSize}x1, up to ${s.vggEpochs} / ${s.resnetEpochs} epochs` +
         (s.resnetFilters !== 64 ? `, ResNet50 width ${s.resnetFilters}` : '') +
         (s.vggTrainBase ? ', VGG16 base trained (He-normal init)' : ', VGG16 base frozen'),
-      loss: `binary cross-entropy, class weights [${weights.map((w) => w.toFixed(4)).join(', ')}] (complement of each class's share; document [3876/5218, 1342/5218])`,
-      optimizer: `Adam lr ${s.lr}, VGG16Transfer ${s.vggLr} (document: 1e-4)`,
+      loss: `class weights [${weights.map((w) => w.toFixed(4)).join(', ')}] (the document's [3876/5218, 1342/5218]); PneumoniaCNN and VGG16Transfer: weighted binary cross-entropy on a sigmoid; ResNet50: weighted cross-entropy on a 2-way softmax, PyTorch's weighted mean`,
+      optimizer: `Adam lr ${s.lr}, VGG16Transfer ${s.vggLr} (document: 1e-4); ResNet50 Adam lr ${s.lr} with L2 weight decay ${RESNET_WEIGHT_DECAY} (torch.optim.Adam's weight_decay, medinets adamw({ decoupled: false }))`,
       'batch size': `${s.batchSize} (document: 32)`,
       ReduceLROnPlateau: `val_loss, factor 0.3, patience ${s.lrPatience}, min lr 1e-6`,
       EarlyStopping: `val_loss, patience ${s.stopPatience}, best weights restored`,

@@ -1,32 +1,47 @@
-/** `medinets models`: every registry builder, the options it takes and what it is for. */
-import { describeModel, listModels, type ModelName } from '../models';
+/**
+ * `medinets models`: every registry builder, its parameter count, what it is for and the
+ * options it takes. The counts and the options come from src/cli/model-table.ts, which
+ * tools/model-table.ts generates from the registry (by building each model) and from the
+ * builders' TSDoc; only the one-line purpose is written by hand, in the registry.
+ */
+import { describeModel, listModels } from '../models';
 import { type CliIO, type FlagTable, parseFlags } from './args';
+import { MODEL_TABLE, type ModelOptionDoc } from './model-table';
 
 /** `medinets models --help`. */
 export const MODELS_HELP = `usage: medinets models [--json]
 
-List every model of the registry: its name (for medinets train --model), the options its
-builder takes, and what it is for.
+List every model of the registry: its name (for medinets train --model), its parameter count
+at the builder's default input, what it is for, and the options its builder takes beyond the
+ones every builder shares.
 
   --json       print one JSON array
   -h, --help   this text`;
 
-const KERAS = 'inputShape, classes, includeTop, pooling, classifierActivation, weights, seed, name';
-const THESIS = 'inputShape, classes, filters, classifierActivation, seed';
+/** Options every builder takes (BuilderOptions in src/models/options.ts). */
+export const SHARED_OPTIONS =
+  'inputShape, classes, includeTop, pooling, classifierActivation, weights, seed, name, zeroInit';
 
-/** Builder options beyond the shared vocabulary, by model family (the TSDoc of each builder has the defaults). */
-function optionsOf(name: ModelName): string {
-  if (/^VGG1[1-9]$/.test(name)) return KERAS;
-  if (/^ResNet/.test(name)) return `${KERAS}, variant ('keras' | 'torchvision')`;
-  if (/^DenseNet/.test(name)) return `${KERAS}, variant`;
-  if (name === 'InceptionV3') return KERAS;
-  if (name === 'ResDenseFusion') return 'inputShape, classes, seed, resnetBlocks, densenetBlocks, growthRate';
-  if (name === 'PneumoniaCNN') return 'inputShape, dropout, denseDropout, seed';
-  if (name === 'VGG16Transfer') return 'inputShape, hiddenUnits, freezeBase, weights, seed';
-  if (name === 'EmbeddingNet') return 'backbone, inputShape, hiddenUnits, embeddingDim, weights, seed';
-  if (name === 'UNet') return `${THESIS}, head ('classify' | 'segment'), upsample ('bilinear' | 'transpose')`;
-  if (/UNet/.test(name)) return `${THESIS}, head ('classify' | 'segment'), hiddenUnits, dropout`;
-  return `${THESIS}, hiddenUnits, dropout`;
+/** One row of the table. */
+export interface ModelRow {
+  /** Registry name. */
+  name: string;
+  /** Parameters at the builder's default options. */
+  params: number;
+  /** What the model is and where it comes from. */
+  description: string;
+  /** The builder's own options with their documentation. */
+  options: ModelOptionDoc[];
+}
+
+/** The rows of `medinets models`, in registry order. */
+export function modelRows(): ModelRow[] {
+  return listModels().map((name) => ({
+    name,
+    params: MODEL_TABLE[name].params,
+    description: describeModel(name),
+    options: MODEL_TABLE[name].options,
+  }));
 }
 
 /** Run `medinets models`; returns the exit code. */
@@ -36,22 +51,20 @@ export function models(argv: string[], io: CliIO): number {
     io.out(MODELS_HELP);
     return 0;
   }
-  const rows = listModels().map((name) => ({
-    name,
-    options: optionsOf(name),
-    description: describeModel(name),
-  }));
+  const rows = modelRows();
   if (p.values.json) {
-    io.out(JSON.stringify(rows, null, 2));
+    io.out(JSON.stringify({ sharedOptions: SHARED_OPTIONS.split(', '), models: rows }, null, 2));
     return 0;
   }
   const w = Math.max(...rows.map((r) => r.name.length));
+  const pw = Math.max(...rows.map((r) => r.params.toLocaleString('en').length));
   for (const r of rows) {
-    io.out(`${r.name.padEnd(w)}  ${r.description}`);
-    io.out(`${' '.repeat(w)}  options: ${r.options}`);
+    io.out(`${r.name.padEnd(w)}  ${r.params.toLocaleString('en').padStart(pw)}  ${r.description}`);
+    for (const o of r.options) io.out(`${' '.repeat(w + pw + 4)}${o.name}: ${o.doc}`);
   }
   io.out(
-    `\n${rows.length} models. Train one: medinets train --model NAME --data DIR --layout LAYOUT --out runs/NAME`,
+    `\n${rows.length} models; parameters at each builder's default input. Every builder also takes: ${SHARED_OPTIONS}.` +
+      `\nTrain one: medinets train --model NAME --data DIR --layout LAYOUT --out runs/NAME`,
   );
   return 0;
 }

@@ -38,6 +38,7 @@ export {
   withWarmup,
 } from './schedules';
 export { getLearningRate, setLearningRate } from './learning-rate';
+export { type AdamWOptions, AdamW, adamw } from './adamw';
 export type { EpochLogs, MonitorMode, MonitorOptions } from './monitor';
 export { type EarlyStoppingOptions, EarlyStopping } from './early-stopping';
 export { type TerminateOnNaNOptions, TerminateOnNaN, NonFiniteLossError } from './terminate-on-nan';

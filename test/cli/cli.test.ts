@@ -78,11 +78,18 @@ describe('medinets: help and usage errors', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
-  it('models lists every registry model with its options', async () => {
+  it('models lists every registry model with its parameter count and options', async () => {
     const r = await cli('models', '--json');
-    const rows = JSON.parse(r.out) as Array<{ name: string; options: string; description: string }>;
-    expect(rows.map((x) => x.name)).toEqual(listModels());
-    for (const x of rows) expect(x.options).toMatch(/inputShape/);
+    const j = JSON.parse(r.out) as {
+      sharedOptions: string[];
+      models: Array<{ name: string; params: number; options: { name: string }[]; description: string }>;
+    };
+    expect(j.models.map((x) => x.name)).toEqual(listModels());
+    expect(j.sharedOptions).toContain('inputShape');
+    for (const x of j.models) expect(x.params).toBeGreaterThan(0);
+    const text = (await cli('models')).out;
+    for (const x of j.models)
+      expect(text).toMatch(new RegExp(`^${x.name} +${x.params.toLocaleString('en')} `, 'm'));
   });
 });
 
