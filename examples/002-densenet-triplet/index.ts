@@ -4,14 +4,16 @@
  *   1. fine-tune the classifier, denseblock4 and denseblock3 (Keras names `conv5_*`, `conv4_*`)
  *      with cross-entropy, SGD lr 0.007 halved every 400 epochs;
  *   2. drop the classifier, add three dense layers to a 512-d L2-normalised embedding and
- *      train it with a triplet loss (margin 0.5, random triplets), SGD lr 5e-4;
+ *      train it with a triplet loss (margin 0.5), SGD lr 5e-4; triplets are random (the
+ *      document's choice, default), or anchor + its augmented copy + a random negative (the
+ *      document's other recipe), or batch-hard (`--mining random|augmented|batch-hard|semi-hard`);
  *   3. add a linear classifier on the embedding and fine-tune, SGD lr 3e-4.
  * Augmentation: RandomResizedCrop, horizontal and vertical flips p=0.7, rotation, colour jitter
  * (brightness, contrast); normalised with the dataset's own mean and std. Test accuracy, F1, AUC.
  *
  *   npx tsx examples/002-densenet-triplet/index.ts            # quick: CT phantoms
  *   npx tsx examples/002-densenet-triplet/index.ts --smoke    # a few steps (CI)
- *   npx tsx examples/002-densenet-triplet/index.ts --data /path/to/COVID-CT --size 224
+ *   npx tsx examples/002-densenet-triplet/index.ts --data /path/to/COVID-CT --size 224 --weights densenet169-b2777c0a.pth
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -29,7 +31,14 @@ import {
   type NormalizeStats,
 } from 'medinets/augment';
 import { ctPhantoms, stratifiedSplit } from 'medinets/data';
-import { DenseNet169, EmbeddingClassifier, EmbeddingNet, setBatchNormMomentum } from 'medinets/models';
+import {
+  DenseNet169,
+  EmbeddingClassifier,
+  EmbeddingNet,
+  loadWeights,
+  setBatchNormMomentum,
+  type LoadWeightsReport,
+} from 'medinets/models';
 import {
   LearningRateScheduler,
   ProgressBar,
@@ -39,6 +48,7 @@ import {
   trainOnly,
   tripletLoss,
   type BatchMixer,
+  type TripletMining,
   type OverfitResult,
 } from 'medinets/train';
 import { historyChart, saveFigure } from 'medinets/plot';
@@ -149,6 +159,85 @@ function normalized(s: Split, stats: NormalizeStats): Split {
   return { x: normalize(s.x, stats), labels: s.labels };
 }
 
+/** The triplet selections `--mining` takes; `'random'` is the document's. */
+export const MININGS: readonly TripletMining[] = ['random', 'augmented', 'batch-hard', 'semi-hard'];
+
+function miningOf(args: ExampleArgs): TripletMining {
+  const m = args.mining ?? 'random';
+  if (!(MININGS as readonly string[]).includes(m)) {
+    throw new Error(`002: --mining must be one of ${MININGS.join(', ')}; got '${m}'`);
+  }
+  return m as TripletMining;
+}
+
+/**
+ * `--weights`: a DenseNet169 file in any format `loadWeights` reads (torchvision's
+ * `densenet169-b2777c0a.pth` with its legacy keys, timm safetensors, Keras .h5, TF.js) into
+ * the backbone. Every backbone weight must be in the file with its shape; the file's
+ * classifier is skipped when its class count differs from the model's (a new head, as the
+ * document replaces torchvision's 1000-way classifier), and loaded when it matches.
+ */
+export async function loadBackboneWeights(net: tfl.LayersModel, file: string): Promise<LoadWeightsReport> {
+  const r = await loadWeights(net, file, { strict: false });
+  const head = (n: string): boolean => n.startsWith('predictions/');
+  const bad = [...r.missing, ...r.mismatched.map((m) => m.name)].filter((n) => !head(n));
+  if (bad.length > 0) {
+    throw new Error(
+      `002: --weights ${file} does not fit ${net.name}: ${bad.length} backbone weights missing or of another shape, first '${bad[0]}'`,
+    );
+  }
+  return r;
+}
+
+/**
+ * The phase-2 mixer of `'augmented'` mining: a batch `x` of n images becomes
+ * `[aug(x); aug'(x)]` (2n rows, two independent augmentations), labels `[y; y]`, the layout
+ * `tripletLoss({ mining: 'augmented' })` reads: the positive of each row is its other view.
+ */
+function twoViews(aug: BatchMixer): BatchMixer {
+  return (x, y, seed) => {
+    const a = aug(x, y, seed);
+    const b = aug(x, y, seed + 7919);
+    const out = { x: tf.concat([a.x, b.x], 0), y: tf.concat([a.y, b.y], 0) };
+    tf.dispose([a.x, a.y, b.x, b.y]);
+    return out;
+  };
+}
+
+/**
+ * Validation for `'augmented'` mining: chunks of `batchSize / 2` images laid out as
+ * `[chunk; aug(chunk)]`, so `evaluate` with `batchSize` sees each image with its view.
+ */
+function pairedValidation(
+  x: tf.Tensor4D,
+  y: tf.Tensor2D,
+  batchSize: number,
+  aug: BatchMixer,
+  seed: number,
+): [tf.Tensor, tf.Tensor] {
+  const h = batchSize / 2;
+  const xs: tf.Tensor[] = [];
+  const ys: tf.Tensor[] = [];
+  for (let at = 0; at < x.shape[0]; at += h) {
+    const k = Math.min(h, x.shape[0] - at);
+    const cx = tf.slice(x, [at, 0, 0, 0], [k, -1, -1, -1]);
+    const cy = tf.slice(y, [at, 0], [k, -1]);
+    const v = aug(cx, cy, seed + at);
+    xs.push(cx, v.x);
+    ys.push(cy, v.y);
+  }
+  const out: [tf.Tensor, tf.Tensor] = [tf.concat(xs, 0), tf.concat(ys, 0)];
+  tf.dispose([...xs, ...ys]);
+  return out;
+}
+
+const MINING_TEXT: Record<TripletMining, string> = {
+  random: "random triplets in each batch, the document's choice",
+  augmented: 'anchor + its augmented copy as positive + a random negative',
+  'batch-hard': 'batch-hard: farthest positive, closest negative',
+  'semi-hard': 'semi-hard negatives (FaceNet)',
+};
+
 /** Labels as `[n, dim]` (first column read by tripletLoss; model.fit wants the output's shape). */
 function tiledLabels(labels: Int32Array, dim: number): tf.Tensor2D {
   return tf.tidy(() => tf.tile(tf.tensor2d(Array.from(labels), [labels.length, 1]), [1, dim]) as tf.Tensor2D);
@@ -179,6 +268,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
   const backend = await initBackend(args);
   const tensorsBefore = tf.memory().numTensors;
   const s = settingsFor(args);
+  const mining = miningOf(args);
+  if (mining === 'augmented' && s.batchSize % 2 !== 0) {
+    throw new Error(`002: --mining augmented needs an even batch size; got ${s.batchSize}`);
+  }
   mkdirSync(args.outDir, { recursive: true });
   console.log(
     `002-densenet-triplet (${args.mode}): DenseNet169 at ${s.size}x${s.size}, epochs ${s.epochs.join('/')}, batch ${s.batchSize}`,
@@ -196,6 +289,15 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
   const aug = augmenter(s.size, stats);
 
   const net = DenseNet169({ inputShape: [s.size, s.size, 1], classes: 2, seed: args.seed });
+  const weightFiles = args.weightFiles ?? [];
+  if (weightFiles.length > 1)
+    throw new Error(`002: --weights takes one DenseNet169 file; got ${weightFiles.join(', ')}`);
+  let weightsNote = 'random initialisation (no --weights)';
+  if (weightFiles[0]) {
+    const r = await loadBackboneWeights(net, weightFiles[0]);
+    weightsNote = `${r.file} (${r.format}, ${r.map}): ${r.matched.length} weights loaded, RGB stem summed for the grey input, classifier ${r.mismatched.length ? 'new (class count differs)' : 'loaded'}`;
+    console.log(`weights: ${weightsNote}`);
+  }
   // The document trained torchvision's DenseNet169, whose BatchNorm keeps 10% of each batch's
   // statistics (PyTorch momentum 0.1 = Keras 0.9); Keras' 0.99 leaves the moving statistics
   // near their initial values after a short run, and inference then fails.
@@ -263,23 +365,27 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
     trainOnly(embed, PHASE23_TRAINABLE);
     embed.compile({
       optimizer: sgd(s.lr[1]),
-      loss: tripletLoss({ margin: 0.5, mining: 'random', seed: args.seed }),
+      loss: tripletLoss({ margin: 0.5, mining, seed: args.seed }),
     });
     const yt = tiledLabels(raw.train.labels, 512);
     const yv = tiledLabels(val.labels, 512);
+    // 'augmented' validates on [chunk; augmented chunk] pairs (the training pairing).
+    const valData: [tf.Tensor, tf.Tensor] =
+      mining === 'augmented' ? pairedValidation(val.x, yv, s.batchSize, aug, args.seed + 3) : [val.x, yv];
     let h2: Record<string, number[]>;
     try {
       const r = await fitWithMixing(embed, raw.train.x, yt, {
         epochs: s.epochs[1],
         batchSize: s.batchSize,
         seed: args.seed + 1,
-        mixer: aug,
-        validationData: [val.x, yv],
+        mixer: mining === 'augmented' ? twoViews(aug) : aug,
+        validationData: valData,
         callbacks: [new ProgressBar()],
       });
       h2 = r.history;
     } finally {
       tf.dispose([yt, yv]);
+      if (mining === 'augmented') tf.dispose(valData);
     }
     timings['phase 2: triplet embedding'] = seconds(t);
 
@@ -340,10 +446,10 @@ export async function main(args: ExampleArgs): Promise<{ table: ReportTable; ove
         backend: backend.backend,
         mode: args.mode,
         'input size': `${s.size}x${s.size}x1 (lung window -> [0, 1] -> dataset mean/std)`,
-        backbone: `DenseNet169 (BatchNorm momentum 0.9, PyTorch's 0.1), random initialisation (no ImageNet weights offline), ${kept} layers selected trainable in phase 1`,
+        backbone: `DenseNet169 (BatchNorm momentum 0.9, PyTorch's 0.1), weights: ${weightsNote}; ${kept} layers selected trainable in phase 1`,
         'batch size': s.batchSize,
         'phase 1': `${s.epochs[0]} epochs, SGD momentum 0.9 lr ${s.lr[0]} halved every ${s.decayEvery} epochs, cross-entropy`,
-        'phase 2': `${s.epochs[1]} epochs, dense ${s.hidden.join(', ')}, 512 -> L2, triplet loss margin 0.5 (random triplets), SGD momentum 0.9 lr ${s.lr[1]}`,
+        'phase 2': `${s.epochs[1]} epochs, dense ${s.hidden.join(', ')}, 512 -> L2, triplet loss margin 0.5 (${MINING_TEXT[mining]}), SGD momentum 0.9 lr ${s.lr[1]}`,
         'phase 3': `${s.epochs[2]} epochs, linear classifier on the embedding, SGD momentum 0.9 lr ${s.lr[2]}`,
         augmentation:
           'RandomResizedCrop (scale 0.6-1), h+v flip p=0.7, rotation 15 deg, colour jitter brightness/contrast 0.2',

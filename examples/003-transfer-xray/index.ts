@@ -1,37 +1,36 @@
 /**
  * Document 003 (chest X-ray): a custom CNN — conv / max-pool blocks with 30% dropout, ReLU,
- * dense 64 then 2 sigmoid units, Adam, binary cross-entropy — against transfer learning with
- * InceptionV3 / ResNet50 whose last layers are fine-tuned. A grid search over learning rate
- * and batch size picks the custom CNN by validation F1; every run keeps its best epoch
+ * dense 64 then 2 sigmoid units, binary cross-entropy — against transfer learning with
+ * InceptionV3, ResNet50 and ResNet152 (the last layers fine-tuned, or the base frozen under a
+ * new head). Grid searches over learning rate, batch size, optimizer and the choice of
+ * pretrained weights (a backbone file, nsfwjs' ImageNet-initialised Keras InceptionV3, or
+ * random weights) select each model by validation F1; every trial keeps its best epoch
  * (ModelCheckpoint, save best only) and stops when the validation loss stops improving
- * (EarlyStopping). Evaluated by precision, recall, F1, ROC curve and ROC-AUC, with pictures of
- * the feature maps and the learned filters.
+ * (EarlyStopping). All of the document's augmentations are used. Evaluated by precision,
+ * recall, F1, ROC curve and ROC-AUC, with pictures of feature maps and learned filters.
  *
  *   npx tsx examples/003-transfer-xray/index.ts            # quick: X-ray phantoms
  *   npx tsx examples/003-transfer-xray/index.ts --smoke    # a few steps (CI)
- *   npx tsx examples/003-transfer-xray/index.ts --data /path/to/chest_xray --size 224 --models CustomCNN,ResNet50,InceptionV3
+ *   npx tsx examples/003-transfer-xray/index.ts --data /path/to/chest_xray --size 224 \
+ *     --weights ResNet50=resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5,ResNet152=resnet152.h5,InceptionV3=nsfwjs
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { brightness, contrast, flip, resize, rotate, zoom } from 'medinets/augment';
+import { resize } from 'medinets/augment';
 import { stratifiedSplit, xrayPhantoms } from 'medinets/data';
-import { activationGrid, filterWeights, layerActivations } from 'medinets/explain';
-import { InceptionV3, ResNet50, setBatchNormMomentum } from 'medinets/models';
 import {
   EarlyStopping,
   ModelCheckpoint,
   ProgressBar,
   gridSearch,
   loadCheckpoint,
-  trainOnly,
-  type BatchMixer,
   type TrialResult,
 } from 'medinets/train';
-import { imageGrid, saveFigure, type GridImage } from 'medinets/plot';
-import { parseExampleArgs, type ExampleArgs } from '../common/cli';
+import { parseExampleArgs, type ExampleArgs, type Mode } from '../common/cli';
 import {
   disposeSplit,
   evaluateBinary,
@@ -45,9 +44,24 @@ import {
 import { textTable, writeReport, type ReportTable } from '../common/report';
 import { initBackend, reportTensors, seconds } from '../common/setup';
 import { loadKermany } from '../common/datasets';
+import { NSFWJS } from '../common/pretrained';
+import { AUGMENTATIONS, xrayAugment } from './augment';
+import { CustomCNN, explainPictures } from './custom-cnn';
+import { TRANSFER_MODELS, transferModel, type TransferName, type TransferTraining } from './transfer';
 
-export const XRAY_MODELS = ['CustomCNN', 'ResNet50', 'InceptionV3'] as const;
+export { CustomCNN } from './custom-cnn';
+
+export const XRAY_MODELS = ['CustomCNN', ...TRANSFER_MODELS] as const;
 export type XrayModel = (typeof XRAY_MODELS)[number];
+
+/** Optimizers of the grid (Keras defaults: SGD without momentum, RMSprop rho 0.9, Adam). */
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+
+interface Grid {
+  lr: number[];
+  batchSize: number[];
+  optimizer: OptimizerName[];
+}
 
 interface Settings {
   size: number;
@@ -57,17 +71,16 @@ interface Settings {
   epochs: number;
   transferEpochs: number;
   patience: number;
-  /** Early-stopping patience of the transfer models (from scratch, their validation loss is noisier). */
+  /** Early-stopping patience of the transfer models. */
   transferPatience: number;
-  grid: { lr: number[]; batchSize: number[] };
-  transferLr: number;
-  /** ResNet50 stem / first-stage width (64 = the real ResNet50). */
+  /** The custom CNN's grid. */
+  grid: Grid;
+  /** Each transfer backbone's grid (its pretrained weights choices are added per backbone). */
+  transferGrid: Grid;
+  /** ResNet stem / first-stage width (64 = the real ResNet). */
   transferFilters: number;
-  /**
-   * Train the whole transfer backbone, not only its last stage: right when it has no
-   * pretrained weights (a random trunk frozen is a fixed random feature extractor).
-   */
-  transferTrainAll: boolean;
+  /** What a pretrained backbone trains: 'head' (base frozen) or 'last-stage' (the document's fine-tuning). */
+  pretrainedTraining: TransferTraining;
   /** BatchNormalization momentum of the transfer backbones (Keras 0.99; 0.9 settles in a short run). */
   bnMomentum: number;
   models: XrayModel[];
@@ -80,18 +93,18 @@ function settingsFor(args: ExampleArgs): Settings {
     // Document: 20 epochs, batch 16, grid over lr / batch / optimizer / weights; best lr 1e-4, batch 16, Adam.
     quick: {
       size: 64,
-      transferSize: 64,
+      transferSize: 96,
       n: 400,
       epochs: 8,
-      transferEpochs: 15,
+      transferEpochs: 12,
       patience: 3,
-      transferPatience: 6,
-      grid: { lr: [3e-3, 1e-3], batchSize: [16, 32] },
-      transferLr: 1e-3,
+      transferPatience: 4,
+      grid: { lr: [3e-3, 1e-3], batchSize: [16, 32], optimizer: ['adam', 'rmsprop'] },
+      transferGrid: { lr: [1e-3], batchSize: [16], optimizer: ['adam'] },
       transferFilters: 8,
-      transferTrainAll: true,
+      pretrainedTraining: 'head',
       bnMomentum: 0.9,
-      models: ['CustomCNN', 'ResNet50'],
+      models: ['CustomCNN', 'ResNet50', 'InceptionV3'],
       filters: [16, 32, 64],
     },
     smoke: {
@@ -102,10 +115,10 @@ function settingsFor(args: ExampleArgs): Settings {
       transferEpochs: 1,
       patience: 1,
       transferPatience: 1,
-      grid: { lr: [1e-3], batchSize: [16] },
-      transferLr: 1e-3,
+      grid: { lr: [1e-3], batchSize: [16], optimizer: ['adam'] },
+      transferGrid: { lr: [1e-3], batchSize: [16], optimizer: ['adam'] },
       transferFilters: 8,
-      transferTrainAll: true,
+      pretrainedTraining: 'head',
       bnMomentum: 0.9,
       models: ['CustomCNN'],
       filters: [4, 8, 8],
@@ -118,12 +131,12 @@ function settingsFor(args: ExampleArgs): Settings {
       transferEpochs: 20,
       patience: 3,
       transferPatience: 3,
-      grid: { lr: [1e-3, 1e-4], batchSize: [16, 32] },
-      transferLr: 1e-4,
+      grid: { lr: [1e-3, 1e-4], batchSize: [16, 32], optimizer: ['adam', 'sgd', 'rmsprop'] },
+      transferGrid: { lr: [1e-3, 1e-4], batchSize: [16, 32], optimizer: ['adam', 'sgd', 'rmsprop'] },
       transferFilters: 64,
-      transferTrainAll: false,
+      pretrainedTraining: 'last-stage',
       bnMomentum: 0.99,
-      models: ['CustomCNN', 'ResNet50', 'InceptionV3'],
+      models: ['CustomCNN', 'ResNet50', 'ResNet152', 'InceptionV3'],
       filters: [32, 64, 128],
     },
   };
@@ -145,10 +158,43 @@ function settingsFor(args: ExampleArgs): Settings {
   return s;
 }
 
-/** X-ray phantoms (easy preset) 0..255 -> [0, 1]; 60/15/25 stratified split. */
+/**
+ * `--weights Model=FILE[,Model=FILE]` (a bare FILE or `nsfwjs` means InceptionV3): the
+ * pretrained weights each transfer backbone's grid tries beside random weights. InceptionV3
+ * defaults to nsfwjs' ImageNet-initialised Keras InceptionV3 when the package is installed.
+ */
+export function pretrainedChoices(
+  files: readonly string[],
+  mode: Mode,
+): Partial<Record<TransferName, string>> {
+  const out: Partial<Record<TransferName, string>> = {};
+  if (mode !== 'smoke' && nsfwjsInstalled()) out.InceptionV3 = NSFWJS;
+  for (const f of files) {
+    const eq = f.indexOf('=');
+    const name = eq > 0 ? f.slice(0, eq) : 'InceptionV3';
+    if (!(TRANSFER_MODELS as readonly string[]).includes(name)) {
+      throw new Error(
+        `003: --weights '${f}': '${name}' is not a transfer model (${TRANSFER_MODELS.join(', ')})`,
+      );
+    }
+    out[name as TransferName] = eq > 0 ? f.slice(eq + 1) : f;
+  }
+  return out;
+}
+
+function nsfwjsInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('nsfwjs');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** X-ray phantoms 0..255 -> [0, 1], as RGB (Keras' loaders read X-ray files in colour); 60/15/25 stratified split. */
 function phantomSplits(s: Settings, seed: number): { train: Split; val: Split; test: Split } {
   const p = xrayPhantoms({ n: s.n, size: s.size, seed, positiveFraction: 0.5, difficulty: 'easy' });
-  const x = tf.tidy(() => tf.div(p.images, 255) as tf.Tensor4D);
+  const x = tf.tidy(() => tf.tile(tf.div(p.images, 255), [1, 1, 1, 3]) as tf.Tensor4D);
   const labels = Int32Array.from(p.labels.dataSync());
   tf.dispose([p.images, p.labels, p.masks]);
   const all: Split = { x, labels };
@@ -158,107 +204,20 @@ function phantomSplits(s: Settings, seed: number): { train: Split; val: Split; t
   return out;
 }
 
-/** Part of 003's augmentation list, per batch: flips, rotation, zoom, contrast, brightness. */
-const xrayAugment: BatchMixer = (x, y, seed) =>
-  tf.tidy(() => {
-    let a = flip(x as tf.Tensor4D, { mode: 'horizontal', seed });
-    a = rotate(a, { degrees: 10, seed: seed + 1 });
-    a = zoom(a, { scale: [0.9, 1.1], seed: seed + 2 });
-    a = contrast(a, { factor: 0.2, seed: seed + 3 });
-    a = brightness(a, { delta: 0.1, seed: seed + 4 });
-    return { x: a, y: tf.clone(y) };
-  });
-
-/** The custom CNN: three conv(3x3, ReLU) -> max-pool -> dropout 0.3 blocks, dense 64, dense 2 sigmoid. */
-export function CustomCNN(size: number, filters: [number, number, number], seed: number): tfl.LayersModel {
-  const input = tfl.input({ shape: [size, size, 1], name: 'input' });
-  let x: tfl.SymbolicTensor = input;
-  filters.forEach((f, i) => {
-    const k = i + 1;
-    x = tfl.layers
-      .conv2d({
-        filters: f,
-        kernelSize: 3,
-        padding: 'same',
-        activation: 'relu',
-        name: `conv${k}`,
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed + k }),
-      })
-      .apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.maxPooling2d({ poolSize: 2, name: `pool${k}` }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers
-      .dropout({ rate: 0.3, name: `dropout${k}`, seed: seed + 10 + k })
-      .apply(x) as tfl.SymbolicTensor;
-  });
-  x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers
-    .dense({
-      units: 64,
-      activation: 'relu',
-      name: 'fc64',
-      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 20 }),
-    })
-    .apply(x) as tfl.SymbolicTensor;
-  const out = tfl.layers
-    .dense({
-      units: 2,
-      activation: 'sigmoid',
-      name: 'output',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 21 }),
-    })
-    .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: out, name: 'custom_cnn' });
-}
-
-/**
- * Transfer model: backbone without its top, global average pooling, dense 64 (ReLU), dropout 0.3,
- * dense 2 sigmoid; only the last stage (ResNet50 `conv5_*`, InceptionV3 `mixed9`-`mixed10`) and
- * the head train, unless `s.transferTrainAll` (no pretrained weights) trains every layer.
- */
-function transferModel(name: 'ResNet50' | 'InceptionV3', s: Settings, seed: number): tfl.LayersModel {
-  const opts = {
-    inputShape: [s.transferSize, s.transferSize, 1] as [number, number, number],
-    includeTop: false,
-    pooling: 'avg' as const,
-    seed,
-  };
-  const base = name === 'ResNet50' ? ResNet50({ ...opts, filters: s.transferFilters }) : InceptionV3(opts);
-  if (s.bnMomentum !== 0.99) setBatchNormMomentum(base, s.bnMomentum);
-  let x = tfl.layers
-    .dense({
-      units: 64,
-      activation: 'relu',
-      name: 'head_fc64',
-      kernelInitializer: tfl.initializers.heNormal({ seed }),
-    })
-    .apply(base.outputs[0] as tfl.SymbolicTensor) as tfl.SymbolicTensor;
-  x = tfl.layers.dropout({ rate: 0.3, name: 'head_dropout', seed }).apply(x) as tfl.SymbolicTensor;
-  const out = tfl.layers
-    .dense({ units: 2, activation: 'sigmoid', name: 'head_output' })
-    .apply(x) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: base.inputs, outputs: out, name: `${name.toLowerCase()}_transfer` });
-  if (!s.transferTrainAll) {
-    const lastStage = name === 'ResNet50' ? /^(conv5_|avg_pool|head_)/ : lastInceptionLayers(model);
-    trainOnly(model, lastStage);
-  }
-  return model;
-}
-
-/** InceptionV3's layers from the first one feeding `mixed9` on (Keras' fine-tuning recipe trains the top two blocks). */
-function lastInceptionLayers(model: tfl.LayersModel): (l: tfl.layers.Layer, i: number) => boolean {
-  const start = model.layers.findIndex((l) => l.name === 'mixed8') + 1;
-  return (_l, i) => i >= start;
-}
-
 function resized(s: Split, size: number): Split {
   if (s.x.shape[1] === size) return { x: tf.clone(s.x), labels: s.labels };
   return { x: resize(s.x, { size: [size, size] }), labels: s.labels };
 }
 
+function makeOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
+  if (name === 'sgd') return tf.train.sgd(lr);
+  if (name === 'rmsprop') return tf.train.rmsprop(lr, 0.9);
+  return tf.train.adam(lr);
+}
+
 async function trainWithCheckpoint(
-  build: () => tfl.LayersModel,
-  lr: number,
-  batchSize: number,
+  build: () => Promise<tfl.LayersModel>,
+  hp: { lr: number; batchSize: number; optimizer: OptimizerName },
   epochs: number,
   patience: number,
   data: { train: Split; val: Split },
@@ -271,8 +230,8 @@ async function trainWithCheckpoint(
   bestEpoch: number;
   stoppedEpoch: number;
 }> {
-  const model = build();
-  const optimizer = tf.train.adam(lr);
+  const model = await build();
+  const optimizer = makeOptimizer(hp.optimizer, hp.lr);
   model.compile({ optimizer, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   const ckpt = new ModelCheckpoint({
     dir: ckptDir,
@@ -285,7 +244,7 @@ async function trainWithCheckpoint(
     const r = await trainClassifier(model, data.train, data.val, {
       classes: 2,
       epochs,
-      batchSize,
+      batchSize: hp.batchSize,
       seed,
       mixer: xrayAugment,
       callbacks: [ckpt, stop, new ProgressBar()],
@@ -305,55 +264,109 @@ async function trainWithCheckpoint(
   }
 }
 
-/** Feature maps of the conv layers for one positive test image, and the first layer's filters. */
-async function explainPictures(model: tfl.LayersModel, test: Split, outDir: string): Promise<string[]> {
-  const pos = test.labels.findIndex((l) => l === 1);
-  const one = subset(test, [pos >= 0 ? pos : 0]);
-  const convs = model.layers.filter((l) => l.name.startsWith('conv')).map((l) => l.name);
-  const acts = layerActivations(model, one.x, convs);
-  const cells: GridImage[] = [];
-  const owned: tf.Tensor[] = [];
-  const img = tf.squeeze(one.x, [0]) as tf.Tensor3D;
-  owned.push(img);
-  cells.push({ pixels: img, caption: 'input (positive)' });
-  for (const name of convs) {
-    const g = activationGrid(acts[name] as tf.Tensor);
-    const g3 = tf.expandDims(g, -1) as tf.Tensor3D;
-    owned.push(g, g3);
-    cells.push({ pixels: g3, caption: `${name}: ${(acts[name] as tf.Tensor).shape[3]} maps` });
-  }
-  const files = [
-    await saveFigure(
-      imageGrid({ title: 'Custom CNN feature maps', images: cells, columns: cells.length, cellSize: 200 }),
-      join(outDir, 'feature_maps.png'),
-    ),
-  ];
-  const k = filterWeights(model, 'conv1');
-  const filters = tf.unstack(k).map((f, i) => ({ pixels: f as tf.Tensor3D, caption: `#${i}` }));
-  files.push(
-    await saveFigure(
-      imageGrid({ title: 'conv1 learned 3x3 filters', images: filters, cellSize: 48 }),
-      join(outDir, 'filters_conv1.png'),
-    ),
-  );
-  tf.dispose([...owned, ...Object.values(acts), k, ...filters.map((f) => f.pixels)]);
-  disposeSplit(one);
-  return files;
+/** A grid's best model so far (ties keep the earlier trial, as gridSearch does). */
+interface Kept {
+  model: tfl.LayersModel;
+  history: Record<string, number[]>;
+  f1: number;
+  params: Record<string, unknown>;
 }
 
-export async function main(
-  args: ExampleArgs,
-): Promise<{ table: ReportTable; best: string; grid: TrialResult[] }> {
+function keepBest(kept: Kept | undefined, cand: Kept): Kept {
+  if (!kept || cand.f1 > kept.f1) {
+    kept?.model.dispose();
+    return cand;
+  }
+  cand.model.dispose();
+  return kept;
+}
+
+/** One grid search: every trial trained with checkpoint + early stopping, scored on val, also tested. */
+async function searchGrid(
+  space: Record<string, readonly unknown[]>,
+  run: (
+    p: Record<string, unknown>,
+    index: number,
+  ) => Promise<{
+    model: tfl.LayersModel;
+    history: Record<string, number[]>;
+    seconds: number;
+    bestEpoch: number;
+    stoppedEpoch: number;
+  }>,
+  val: Split,
+  test: Split,
+): Promise<{ results: TrialResult[]; kept: Kept }> {
+  let kept: Kept | undefined;
+  const search = await gridSearch({
+    space,
+    select: 'f1',
+    trainEval: async (params, index) => {
+      const r = await run(params, index);
+      const e = evaluateBinary(r.model, val, 'val');
+      const t = evaluateBinary(r.model, test, 'test');
+      kept = keepBest(kept, { model: r.model, history: r.history, f1: e.metrics.f1 ?? NaN, params });
+      return {
+        ...e.metrics,
+        test_f1: t.metrics.f1 ?? NaN,
+        test_auc: t.metrics.auc ?? NaN,
+        test_accuracy: t.metrics.accuracy ?? NaN,
+        bestEpoch: r.bestEpoch + 1,
+        stoppedEpoch: r.stoppedEpoch + 1,
+        seconds: r.seconds,
+      };
+    },
+  });
+  if (!kept) throw new Error('003: grid search kept no model');
+  return { results: search.results, kept };
+}
+
+function gridTable(results: TrialResult[], keys: string[]): ReportTable {
+  return {
+    header: [
+      'trial',
+      ...keys,
+      'val f1',
+      'val auc',
+      'test f1',
+      'test auc',
+      'test acc',
+      'best epoch',
+      'stopped at',
+      'train s',
+    ],
+    rows: results.map((g) => [
+      g.index + 1,
+      ...keys.map((k) => String(g.params[k])),
+      g.metrics.f1 ?? NaN,
+      g.metrics.auc ?? NaN,
+      g.metrics.test_f1 ?? NaN,
+      g.metrics.test_auc ?? NaN,
+      g.metrics.test_accuracy ?? NaN,
+      g.metrics.bestEpoch ?? NaN,
+      (g.metrics.stoppedEpoch ?? 0) > 0 ? (g.metrics.stoppedEpoch as number) : '-',
+      g.metrics.seconds ?? NaN,
+    ]),
+  };
+}
+
+export async function main(args: ExampleArgs): Promise<{
+  table: ReportTable;
+  best: string;
+  grid: TrialResult[];
+  transferGrids: Record<string, TrialResult[]>;
+}> {
   const t0 = performance.now();
   const backend = await initBackend(args);
   const tensorsBefore = tf.memory().numTensors;
   const s = settingsFor(args);
+  const pretrained = pretrainedChoices(args.weightFiles ?? [], args.mode);
   mkdirSync(args.outDir, { recursive: true });
   console.log(
     `003-transfer-xray (${args.mode}): ${s.models.join(', ')}; custom CNN at ${s.size}x${s.size}, transfer at ${s.transferSize}x${s.transferSize}`,
   );
   const data = args.data
-    ? await loadKermany(args.data, s.size, args.seed, 0.15)
+    ? await loadKermany(args.data, s.size, args.seed, 0.15, 3)
     : phantomSplits(s, args.seed);
   console.log(
     `data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`,
@@ -366,87 +379,136 @@ export async function main(
   const evals: Record<string, Evaluation> = {};
   const histories: Record<string, Record<string, number[]>> = {};
   const rows: (string | number)[][] = [];
-  const settingsRows: string[] = [];
+  const selected: string[] = [];
+  const weightNotes: string[] = [];
   let grid: TrialResult[] = [];
+  const transferGrids: Record<string, TrialResult[]> = {};
+  const tables: { caption: string; table: ReportTable }[] = [];
+  const figures: string[] = [];
   try {
     if (s.models.includes('CustomCNN')) {
-      // Grid search: each trial trains with checkpoint + early stopping; selected by validation F1.
       const t = performance.now();
-      let bestTrial: { model: tfl.LayersModel; history: Record<string, number[]>; index: number } | undefined;
-      let bestF1 = -Infinity;
-      const search = await gridSearch({
-        space: { lr: s.grid.lr, batchSize: s.grid.batchSize },
-        select: 'f1',
-        trainEval: async (params, index) => {
-          const lr = params.lr as number;
-          const batchSize = params.batchSize as number;
-          console.log(`grid trial ${index + 1}: lr ${lr}, batch ${batchSize}`);
-          const r = await trainWithCheckpoint(
-            () => CustomCNN(s.size, s.filters, args.seed),
-            lr,
-            batchSize,
+      const { results, kept } = await searchGrid(
+        { lr: s.grid.lr, batchSize: s.grid.batchSize, optimizer: s.grid.optimizer },
+        (p, index) => {
+          console.log(`custom CNN trial ${index + 1}: ${JSON.stringify(p)}`);
+          return trainWithCheckpoint(
+            () => Promise.resolve(CustomCNN(s.size, s.filters, args.seed)),
+            p as { lr: number; batchSize: number; optimizer: OptimizerName },
             s.epochs,
             s.patience,
             data,
             join(ckptRoot, `custom_trial${index}`),
             args.seed,
           );
-          const e = evaluateBinary(r.model, data.val, 'val');
-          const f1 = e.metrics.f1 ?? NaN;
-          // Keep only the model gridSearch will select (ties keep the earlier trial, as it does).
-          if (!bestTrial || f1 > bestF1) {
-            bestTrial?.model.dispose();
-            bestTrial = { model: r.model, history: r.history, index };
-            bestF1 = f1;
-          } else r.model.dispose();
-          return {
-            ...e.metrics,
-            bestEpoch: r.bestEpoch + 1,
-            stoppedEpoch: r.stoppedEpoch + 1,
-            seconds: r.seconds,
-          };
         },
-      });
-      grid = search.results;
-      if (!bestTrial) throw new Error('003: grid search kept no model');
-      trained.CustomCNN = bestTrial.model;
-      histories.CustomCNN = bestTrial.history;
-      timings['grid search (custom CNN)'] = seconds(t);
-      const p = search.best.params;
-      settingsRows.push(
-        `custom CNN: best of grid lr ${String(p.lr)}, batch ${String(p.batchSize)} (val F1 ${search.best.score.toFixed(3)})`,
+        data.val,
+        data.test,
       );
-      const e = evaluateBinary(bestTrial.model, data.test, 'CustomCNN');
+      grid = results;
+      trained.CustomCNN = kept.model;
+      histories.CustomCNN = kept.history;
+      timings['grid search (custom CNN)'] = seconds(t);
+      selected.push(`CustomCNN: ${JSON.stringify(kept.params)} (val F1 ${kept.f1.toFixed(3)})`);
+      const e = evaluateBinary(kept.model, data.test, 'CustomCNN');
       evals.CustomCNN = e;
       rows.push([
         'CustomCNN',
-        bestTrial.model.countParams(),
+        'random',
+        kept.model.countParams(),
         ...TABLE_METRICS.map((m) => e.metrics[m] ?? NaN),
         timings['grid search (custom CNN)'],
       ]);
+      tables.push({
+        caption: 'Grid search, custom CNN (selected by validation F1)',
+        table: gridTable(results, ['lr', 'batchSize', 'optimizer']),
+      });
     }
 
-    for (const name of s.models.filter((m): m is 'ResNet50' | 'InceptionV3' => m !== 'CustomCNN')) {
+    for (const name of s.models.filter((m): m is TransferName => m !== 'CustomCNN')) {
       const train = resized(data.train, s.transferSize);
       const val = resized(data.val, s.transferSize);
       const test = resized(data.test, s.transferSize);
+      const file = pretrained[name];
+      // With pretrained weights the grid compares them with random ones under the same
+      // protocol; without, random weights train every layer (a frozen random base is a fixed
+      // random feature extractor).
+      const weightsChoices = file ? [file, 'random'] : ['random'];
+      const t = performance.now();
       try {
-        const r = await trainWithCheckpoint(
-          () => transferModel(name, s, args.seed),
-          s.transferLr,
-          16,
-          s.transferEpochs,
-          s.transferPatience,
-          { train, val },
-          join(ckptRoot, name),
-          args.seed,
+        const { results, kept } = await searchGrid(
+          {
+            weights: weightsChoices,
+            optimizer: s.transferGrid.optimizer,
+            lr: s.transferGrid.lr,
+            batchSize: s.transferGrid.batchSize,
+          },
+          (p, index) => {
+            console.log(`${name} trial ${index + 1}: ${JSON.stringify(p)}`);
+            const weights = p.weights === 'random' ? undefined : (p.weights as string);
+            return trainWithCheckpoint(
+              async () => {
+                const tm = await transferModel({
+                  name,
+                  size: s.transferSize,
+                  filters: s.transferFilters,
+                  weights,
+                  training: file ? s.pretrainedTraining : 'all',
+                  bnMomentum: s.bnMomentum,
+                  seed: args.seed,
+                  cacheDir: join(args.outDir, 'weights'),
+                });
+                if (tm.report) {
+                  weightNotes.push(
+                    `${name} from ${tm.report.file} (${tm.report.format}, ${tm.report.map}): ${tm.report.matched.length} weights loaded, ${tm.report.unexpected.length} file tensors unused`,
+                  );
+                }
+                return tm.model;
+              },
+              p as { lr: number; batchSize: number; optimizer: OptimizerName },
+              s.transferEpochs,
+              s.transferPatience,
+              { train, val },
+              join(ckptRoot, `${name}_trial${index}`),
+              args.seed,
+            );
+          },
+          val,
+          test,
         );
-        trained[name] = r.model;
-        histories[name] = r.history;
-        timings[`train ${name}`] = r.seconds;
-        const e = evaluateBinary(r.model, test, name);
+        transferGrids[name] = results;
+        trained[name] = kept.model;
+        histories[name] = kept.history;
+        timings[`grid ${name}`] = seconds(t);
+        selected.push(`${name}: ${JSON.stringify(kept.params)} (val F1 ${kept.f1.toFixed(3)})`);
+        const e = evaluateBinary(kept.model, test, name);
         evals[name] = e;
-        rows.push([name, r.model.countParams(), ...TABLE_METRICS.map((m) => e.metrics[m] ?? NaN), r.seconds]);
+        rows.push([
+          name,
+          String(kept.params.weights),
+          kept.model.countParams(),
+          ...TABLE_METRICS.map((m) => e.metrics[m] ?? NaN),
+          timings[`grid ${name}`] as number,
+        ]);
+        tables.push({
+          caption: `Grid search, ${name} (${file ? `pretrained ${file} vs random weights, same split and seed; ${s.pretrainedTraining === 'head' ? 'base frozen, new head' : 'last stage and head trained'}` : 'random weights, every layer trained'})`,
+          table: gridTable(results, ['weights', 'optimizer', 'lr', 'batchSize']),
+        });
+        if (name === 'InceptionV3' || name === 'ResNet50') {
+          const inner = kept.model.layers.find((l): l is tfl.LayersModel => l instanceof tfl.LayersModel);
+          if (inner) {
+            const convs = inner.layers.filter((l) => l.getClassName() === 'Conv2D').slice(0, 3);
+            figures.push(
+              ...(await explainPictures(kept.model, test, args.outDir, {
+                tag: name.toLowerCase(),
+                title: `${name} (${String(kept.params.weights)})`,
+                convs: convs.map((l) => `${inner.name}/${l.name}`),
+                firstConv: convs[0]?.name ?? '',
+                filterModel: inner,
+              })),
+            );
+          }
+        }
       } finally {
         disposeSplit(train);
         disposeSplit(val);
@@ -456,25 +518,20 @@ export async function main(
 
     const names = Object.keys(evals);
     const best = names.reduce((a, b) => ((evals[b]?.metrics.f1 ?? 0) > (evals[a]?.metrics.f1 ?? 0) ? b : a));
-    const table: ReportTable = { header: ['model', 'params', ...TABLE_METRICS, 'train s'], rows };
-    const gridTable: ReportTable = {
-      header: ['trial', 'lr', 'batch', 'val f1', 'val auc', 'best epoch', 'stopped at', 'train s'],
-      rows: grid.map((g) => [
-        g.index + 1,
-        String(g.params.lr),
-        String(g.params.batchSize),
-        g.metrics.f1 ?? NaN,
-        g.metrics.auc ?? NaN,
-        g.metrics.bestEpoch ?? NaN,
-        (g.metrics.stoppedEpoch ?? 0) > 0 ? (g.metrics.stoppedEpoch as number) : '-',
-        g.metrics.seconds ?? NaN,
-      ]),
-    };
-    const figures = await savePlots(args.outDir, histories, evals, best);
-    if (trained.CustomCNN)
-      figures.push(...(await explainPictures(trained.CustomCNN, data.test, args.outDir)));
+    const table: ReportTable = { header: ['model', 'weights', 'params', ...TABLE_METRICS, 'search s'], rows };
+    figures.unshift(...(await savePlots(args.outDir, histories, evals, best)));
+    if (trained.CustomCNN) {
+      figures.push(
+        ...(await explainPictures(trained.CustomCNN, data.test, args.outDir, {
+          tag: 'custom_cnn',
+          title: 'Custom CNN',
+          convs: trained.CustomCNN.layers.filter((l) => l.name.startsWith('conv')).map((l) => l.name),
+          firstConv: 'conv1',
+        })),
+      );
+    }
     timings.total = seconds(t0);
-
+    const transfers = s.models.filter((m) => m !== 'CustomCNN');
     const reportPath = writeReport(args.outDir, {
       title: 'Document 003: custom CNN and transfer learning on chest X-ray',
       summary:
@@ -483,40 +540,37 @@ export async function main(
       settings: {
         backend: backend.backend,
         mode: args.mode,
-        'input size': `custom CNN ${s.size}x${s.size}x1, transfer ${s.transferSize}x${s.transferSize}x1 (grey levels / 255)`,
+        'input size': `custom CNN ${s.size}x${s.size}x3, transfer ${s.transferSize}x${s.transferSize}x3 (grey levels / 255 as RGB; each backbone's preprocess_input inside the model)`,
         'custom CNN': `conv ${s.filters.join('/')} 3x3 ReLU, max-pool 2, dropout 0.3 per block; dense 64 ReLU; dense 2 sigmoid`,
-        'grid search': `lr ${s.grid.lr.join(', ')} x batch ${s.grid.batchSize.join(', ')}, Adam, binary cross-entropy, selected by validation F1`,
-        selected: settingsRows.join('; ') || '-',
-        transfer: `${s.models.filter((m) => m !== 'CustomCNN').join(', ') || 'none'}: random initialisation (no ImageNet weights offline), ${s.transferTrainAll ? 'every layer trained' : 'last stage + head trained'}, ResNet50 width ${s.transferFilters}${s.transferFilters !== 64 ? ' (real: 64)' : ''}, BN momentum ${s.bnMomentum}, Adam lr ${s.transferLr}, batch 16, ${s.transferEpochs} epochs`,
+        'grid (custom CNN)': `lr ${s.grid.lr.join(', ')} x batch ${s.grid.batchSize.join(', ')} x optimizer ${s.grid.optimizer.join(', ')}, binary cross-entropy, selected by validation F1`,
+        'grid (transfer)': `weights (pretrained where available, random) x optimizer ${s.transferGrid.optimizer.join(', ')} x lr ${s.transferGrid.lr.join(', ')} x batch ${s.transferGrid.batchSize.join(', ')}, selected by validation F1`,
+        selected: selected.join('; ') || '-',
+        transfer: transfers.length
+          ? `${transfers.join(', ')}: GAP, dense 64 ReLU, dropout 0.3, dense 2 sigmoid; pretrained backbones: ${s.pretrainedTraining === 'head' ? 'base frozen (batch norm in inference mode, as Keras), new head' : 'last stage + head trained'}; ResNet width ${s.transferFilters}${s.transferFilters !== 64 ? ' (real: 64)' : ''}, BN momentum ${s.bnMomentum}, ${s.transferEpochs} epochs`
+          : 'none',
+        'pretrained weights': weightNotes.length ? [...new Set(weightNotes)].join('; ') : 'none',
         'epochs (custom CNN)': s.epochs,
         callbacks: `ModelCheckpoint(val_loss, save best only), EarlyStopping(val_loss, patience ${s.patience}; transfer models ${s.transferPatience})`,
-        augmentation: 'horizontal flip, rotation 10 deg, zoom 0.9-1.1, contrast 0.2, brightness 0.1',
+        augmentation: AUGMENTATIONS,
         seed: args.seed,
       },
-      tables: [
-        { caption: 'Test metrics', table },
-        { caption: 'Grid search (custom CNN, validation split)', table: gridTable },
-      ],
+      tables: [{ caption: 'Test metrics (best trial of each grid)', table }, ...tables],
       timings,
       figures,
       notes:
         args.mode === 'full'
           ? []
           : [
-              `${args.mode} mode: ${s.size}x${s.size} phantoms, ${s.epochs} epochs (document: 20), a ${grid.length}-trial grid` +
-                (s.models.includes('ResNet50')
-                  ? `; ResNet50 on ${s.transferSize}x${s.transferSize} resized inputs at width ${s.transferFilters} (real: 64), every layer trained from random weights (no ImageNet weights to keep frozen), BN momentum ${s.bnMomentum}, for ${s.transferEpochs} epochs`
+              `${args.mode} mode: ${s.size}x${s.size} phantoms (transfer at ${s.transferSize}x${s.transferSize}), ${s.epochs} epochs for the custom CNN and ${s.transferEpochs} for transfer (document: 20), tiny grids` +
+                (s.models.includes('ResNet50') && !pretrained.ResNet50
+                  ? `; ResNet50 at width ${s.transferFilters} (real: 64), every layer trained from random weights (no ResNet50 file given), BN momentum ${s.bnMomentum}`
                   : '') +
-                (s.models.includes('InceptionV3')
-                  ? ''
-                  : '; InceptionV3 left out (it needs >= 75x75 inputs; add it with --size 75 --models CustomCNN,InceptionV3)') +
                 '.',
             ],
     });
-    console.log(`\n${textTable(table)}\n`);
-    if (grid.length) console.log(`${textTable(gridTable)}\n`);
-    console.log(`report: ${reportPath}`);
-    return { table, best, grid };
+    for (const t of tables) console.log(`\n${t.caption}\n${textTable(t.table)}`);
+    console.log(`\n${textTable(table)}\n\nreport: ${reportPath}`);
+    return { table, best, grid, transferGrids };
   } finally {
     for (const m of Object.values(trained)) m.dispose();
     disposeSplit(data.train);

@@ -26,6 +26,8 @@ export interface ExampleArgs {
   weights?: string;
   /** The same, split into files (commas and repeated flags), in the order given. */
   weightFiles?: string[];
+  /** `--mining`: example 002's triplet selection (`random`, `augmented`, `batch-hard`, `semi-hard`). */
+  mining?: string;
 }
 
 export function parseExampleArgs(name: string, argv = process.argv.slice(2)): ExampleArgs {
@@ -42,13 +44,14 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
       seed: { type: 'string' },
       models: { type: 'string' },
       weights: { type: 'string', multiple: true },
+      mining: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b] [--weights FILE[,FILE]] (.pth, .safetensors, .h5, model.json)`,
+      `usage: ${name} [--quick | --smoke] [--data DIR] [--size N] [--epochs N] [--backend wasm|cpu|node|node-gpu] [--out DIR] [--seed N] [--models a,b] [--weights FILE[,FILE]] (.pth, .safetensors, .h5, model.json) [--mining random|augmented|batch-hard|semi-hard]`,
     );
     process.exit(0);
   }
@@ -72,6 +75,7 @@ export function parseExampleArgs(name: string, argv = process.argv.slice(2)): Ex
     seed: num(values.seed, 'seed') ?? 42,
     models: values.models?.split(',').map((s) => s.trim()),
     weights: values.weights?.join(','),
+    mining: values.mining,
     weightFiles: (values.weights ?? [])
       .flatMap((w) => w.split(','))
       .map((w) => w.trim())

@@ -88,6 +88,7 @@ export async function loadKermany(
   size: number,
   seed: number,
   valFraction = 0.1,
+  channels: 1 | 3 = 1,
 ): Promise<{ train: Split; val: Split; test: Split }> {
   const root = existsSync(join(dir, 'train')) ? dir : join(dir, 'chest_xray');
   const opts = { classes: ['NORMAL', 'PNEUMONIA'], extensions: ['.jpeg', '.jpg', '.png'] };
@@ -97,8 +98,8 @@ export async function loadKermany(
   );
   const test = await classFolderDataset(root, { ...opts, split: 'test' });
   return {
-    train: await loadAll(parts.train, size),
-    val: await loadAll(parts.val, size),
-    test: await loadAll(test, size),
+    train: await loadAll(parts.train, size, channels),
+    val: await loadAll(parts.val, size, channels),
+    test: await loadAll(test, size, channels),
   };
 }

@@ -4,7 +4,7 @@ import { makeRng } from '../util/random';
 import type { LossFn } from './loss-types';
 
 /** How {@link tripletLoss} picks (anchor, positive, negative) triplets inside a batch. */
-export type TripletMining = 'random' | 'semi-hard' | 'batch-hard';
+export type TripletMining = 'random' | 'augmented' | 'semi-hard' | 'batch-hard';
 
 /** Options of {@link tripletLoss}. */
 export interface TripletLossOptions {
@@ -14,6 +14,11 @@ export interface TripletLossOptions {
    * Triplet selection (default `'batch-hard'`):
    * - `'random'`: for each anchor one random positive and one random negative of the batch
    *   (002's "totally random" triplets), re-drawn at every call from the seeded stream;
+   * - `'augmented'`: 002's second recipe, anchor + its augmented copy as positive + a random
+   *   negative. The batch holds two augmented views of the same images, the second half in
+   *   the order of the first (`[view1(x); view2(x)]`, labels `[y; y]`): the positive of row
+   *   `i` is its other view `i ± n/2`, the negative a random row of another class (re-drawn at
+   *   every call); every row is an anchor;
    * - `'semi-hard'`: every (anchor, positive) pair with the closest negative farther than the
    *   positive, or the farthest negative if none is (FaceNet, Schroff et al. 2015; as
    *   TensorFlow Addons' `TripletSemiHardLoss`);
@@ -61,20 +66,24 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
   const fn = 'tripletLoss';
   const { margin = 0.5, mining = 'batch-hard', squared = false, seed = 0 } = opts;
   checkRange(margin, 'margin', fn, { lo: 0 });
-  checkOneOf(mining, ['random', 'semi-hard', 'batch-hard'] as const, 'mining', fn);
+  checkOneOf(mining, ['random', 'augmented', 'semi-hard', 'batch-hard'] as const, 'mining', fn);
   const rng = makeRng(seed);
   const loss = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar => {
     checkRank(yPred, 2, 'yPred', fn);
     checkSameBatch(yTrue, yPred, 'yTrue', 'yPred', fn);
-    const drawSeed = mining === 'random' ? rng.int(2 ** 31) : 0;
+    const drawSeed = mining === 'random' || mining === 'augmented' ? rng.int(2 ** 31) : 0;
+    const n = yPred.shape[0] as number;
+    if (mining === 'augmented' && n % 2 !== 0) {
+      throw new Error(`${fn}: mining 'augmented' needs a batch of two views (an even size); got ${n} rows`);
+    }
     return tf.tidy(() => {
-      const n = yPred.shape[0] as number;
       // model.fit insists targets have the output's shape: labels tiled to [batch, dim] work, column 0 is read.
       const col =
         yTrue.rank === 2 && (yTrue.shape[1] as number) > 1 ? tf.slice(yTrue, [0, 0], [-1, 1]) : yTrue;
       const labels = tf.reshape(tf.cast(col, 'float32'), [-1]);
       const same = tf.cast(tf.equal(tf.reshape(labels, [-1, 1]), tf.reshape(labels, [1, -1])), 'float32');
-      const pos = tf.sub(same, tf.eye(n));
+      // 'augmented': the only positive of row i is its other view, i +- n/2.
+      const pos = mining === 'augmented' ? otherView(n) : tf.sub(same, tf.eye(n));
       const neg = tf.sub(1, same);
       const d = pairwiseDistances(yPred as tf.Tensor2D, squared);
       const hasPos = tf.cast(tf.greater(tf.sum(pos, 1), 0), 'float32');
@@ -88,7 +97,8 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
       } else {
         // A uniform score per pair, masked to the valid set: argmax picks a uniform member.
         const u = tf.randomUniform([n, n], 0, 1, 'float32', drawSeed);
-        const pickP = tf.oneHot(tf.argMax(tf.sub(tf.mul(u, pos), tf.sub(1, pos)), 1), n);
+        const pickP =
+          mining === 'augmented' ? pos : tf.oneHot(tf.argMax(tf.sub(tf.mul(u, pos), tf.sub(1, pos)), 1), n);
         const u2 = tf.randomUniform([n, n], 0, 1, 'float32', drawSeed + 1);
         const pickN = tf.oneHot(tf.argMax(tf.sub(tf.mul(u2, neg), tf.sub(1, neg)), 1), n);
         dp = tf.sum(tf.mul(d, pickP), 1);
@@ -101,6 +111,14 @@ export function tripletLoss(opts: TripletLossOptions = {}): LossFn {
   };
   Object.defineProperty(loss, 'name', { value: fn });
   return loss;
+}
+
+/** `[n, n]` with ones at (i, i + n/2) and (i + n/2, i): each row's other view. */
+function otherView(n: number): tf.Tensor2D {
+  const h = n / 2;
+  const z = tf.zeros([h, h]);
+  const e = tf.eye(h);
+  return tf.concat([tf.concat([z, e], 1), tf.concat([e, z], 1)], 0) as tf.Tensor2D;
 }
 
 function semiHard(

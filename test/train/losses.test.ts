@@ -181,6 +181,36 @@ describe('triplet losses', () => {
     tf.dispose([e, l]);
   });
 
+  it("augmented mining: positive = the row's other view, negative = a random other-class row (= explicit triplets)", () => {
+    // Rows [view1 of images 0..2; view2 of images 0..2]; labels [0, 0, 1; 0, 0, 1]. Class-1 rows
+    // share one embedding and every class-0 row is at sqrt(2) from it, so whichever random
+    // negative is drawn, the loss is determined.
+    const e = tf.tensor2d([
+      [1, 0, 0],
+      [0.8, 0.6, 0],
+      [0, 0, 1],
+      [0.6, 0.8, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    const l = tf.tensor1d([0, 0, 1, 0, 0, 1]);
+    const loss = tripletLoss({ mining: 'augmented', margin: 2, seed: 3 });
+    const got = val(loss, l, e);
+    // Class-0 anchors (rows 0, 1, 3, 4): explicit triplets with their other view and row 2.
+    const rows = (ix: number[]): tf.Tensor2D => tf.gather(e, ix) as tf.Tensor2D;
+    const [a, p, n] = [rows([0, 1, 3, 4]), rows([3, 4, 0, 1]), rows([2, 2, 2, 2])];
+    const class0 = tripletMarginLoss(a, p, n, { margin: 2 });
+    const sum0 = (class0.dataSync()[0] as number) * 4;
+    // Class-1 anchors (rows 2, 5): positive is the identical other view (distance 0); the
+    // negative, any class-0 row, is at distance sqrt(2): each adds 2 - sqrt(2).
+    const want = (sum0 + 2 * (2 - Math.SQRT2)) / 6;
+    expect(Math.abs(got - want)).toBeLessThan(1e-5);
+    expect(() => val(loss, tf.tensor1d([0, 1, 0]), tf.zeros([3, 3]))).toThrow(
+      /'augmented' needs a batch of two views/,
+    );
+    tf.dispose([e, l, a, p, n, class0]);
+  });
+
   it('trains an embedding through model.fit with tiled labels', async () => {
     const dim = 4;
     const input = tfl.input({ shape: [3] });
@@ -227,7 +257,7 @@ describe('triplet losses', () => {
       [0, 1],
     ]);
     const l = tf.tensor1d([0, 0, 1, 1]);
-    for (const mining of ['batch-hard', 'semi-hard', 'random'] as const) {
+    for (const mining of ['batch-hard', 'semi-hard', 'random', 'augmented'] as const) {
       const loss = tripletLoss({ mining });
       const g = tf.grad((x: tf.Tensor) => loss(l, x))(e);
       expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
