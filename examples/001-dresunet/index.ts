@@ -1,8 +1,8 @@
 /**
  * Document 001 (thesis): DResUNet and six baselines as COVID-CT classifiers — SimpleCNN,
  * VGG (4 conv + 2 FC), UNet, ResUNet, ResUNet-ECSA, ResUNet-FPRM, DResUNet — trained with
- * flips, contrast/brightness 0.2 and mixup (alpha 0.4), Adam with a cosine schedule of
- * period 10, reporting accuracy, precision, recall, AUC and F1, and Grad-CAM maps of the best.
+ * random resized crops (scale 0.5), horizontal flips, brightness/contrast 0.2 and mixup
+ * (alpha 0.4), Adam with a cosine schedule of period 10, reporting accuracy, precision, recall, AUC and F1, and Grad-CAM maps of the best.
  *
  *   npx tsx examples/001-dresunet/index.ts            # quick: phantoms, all seven models
  *   npx tsx examples/001-dresunet/index.ts --models DResUNet
@@ -12,8 +12,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { brightness, computeStats, contrast, ctWindow, flip, mixup, normalize } from 'medinets/augment';
-import { ctPhantoms, stratifiedSplit } from 'medinets/data';
+import {
+  colorJitter,
+  computeStats,
+  ctWindow,
+  flip,
+  mixup,
+  normalize,
+  randomResizedCrop,
+  type NormalizeStats,
+} from 'medinets/augment';
+import { ctPhantoms, stratifiedSplit, type PhantomDifficulty } from 'medinets/data';
 import { gradCam, overlayHeatmap } from 'medinets/explain';
 import { buildModel, type ModelName } from 'medinets/models';
 import { cosineSchedule, LearningRateScheduler, ProgressBar } from 'medinets/train';
@@ -35,7 +44,7 @@ import { initBackend, seconds } from '../common/setup';
 
 export const THESIS_MODELS: ModelName[] = [
   'SimpleCNN',
-  'ThesisVGG',
+  'SmallVGG',
   'UNet',
   'ResUNet',
   'ResUNetECSA',
@@ -44,7 +53,7 @@ export const THESIS_MODELS: ModelName[] = [
 ];
 
 interface Settings {
-  difficulty: 'easy' | 'medium' | 'hard';
+  difficulty: PhantomDifficulty;
   size: number;
   n: number;
   epochs: number;
@@ -57,7 +66,7 @@ function settingsFor(args: ExampleArgs): Settings {
   const base: Record<string, Settings> = {
     // Thesis: 256x256 (table 5.1), Adam 1e-4, batch 16. Quick mode: small phantoms and
     // widths, and a 10x learning rate so a few epochs suffice; stated in the report.
-    quick: { difficulty: 'medium', size: 64, n: 480, epochs: 10, batchSize: 16, lr: 1e-3, filters: 8 },
+    quick: { difficulty: 'moderate', size: 64, n: 480, epochs: 10, batchSize: 16, lr: 1e-3, filters: 8 },
     smoke: { difficulty: 'easy', size: 32, n: 48, epochs: 1, batchSize: 16, lr: 1e-3, filters: 4 },
     full: { difficulty: 'medium', size: 256, n: 0, epochs: 100, batchSize: 16, lr: 1e-4, filters: 64 },
   };
@@ -82,28 +91,35 @@ function phantomSplits(s: Settings, seed: number): { train: Split; val: Split; t
 }
 
 /**
- * Standardise every split with the training split's own mean and std (as document 002
- * does); returns the [lo, hi] that the window's [0, 1] maps to, for the intensity transforms.
+ * Standardise the validation and test splits with the training split's own mean and std (as
+ * document 002 does); the training split stays in [0, 1] and is standardised inside the mixer,
+ * after the augmentation, in torchvision's order (RandomResizedCrop, flip, ColorJitter,
+ * ToTensor, Normalize). Returns the statistics.
  */
-function standardizeSplits(d: { train: Split; val: Split; test: Split }): [number, number] {
+function standardizeEval(d: { train: Split; val: Split; test: Split }): NormalizeStats {
   const stats = computeStats(d.train.x);
-  for (const k of ['train', 'val', 'test'] as const) {
+  for (const k of ['val', 'test'] as const) {
     const x = normalize(d[k].x, stats);
     d[k].x.dispose();
     d[k].x = x;
   }
-  const m = stats.mean[0] as number;
-  const sd = stats.std[0] as number;
-  return [(0 - m) / sd, (1 - m) / sd];
+  return stats;
 }
 
-/** 001's batch augmentation: flip, contrast and brightness 0.2, then mixup alpha 0.4. */
-function thesisMixer(valueRange: [number, number]) {
+/**
+ * 001's batch augmentation (the thesis's training settings: "randomly cropped with a scale of 0.5, horizontally
+ * flipped, random contrast, and random luminance with a factor of 0.2"), read as the PyTorch
+ * pipeline of the COVID-CT baseline it builds on: RandomResizedCrop(size, scale=(0.5, 1)),
+ * RandomHorizontalFlip, ColorJitter(brightness=0.2, contrast=0.2) on [0, 1] images; then
+ * the training split's standardisation and mixup alpha 0.4.
+ */
+function thesisMixer(size: number, stats: NormalizeStats) {
   return (x: tf.Tensor, y: tf.Tensor, seed: number): { x: tf.Tensor; y: tf.Tensor } =>
     tf.tidy(() => {
-      let a = flip(x as tf.Tensor4D, { mode: 'horizontal', seed });
-      a = contrast(a, { factor: 0.2, seed: seed + 1, valueRange });
-      a = brightness(a, { delta: 0.2, seed: seed + 2, valueRange });
+      let a = randomResizedCrop(x as tf.Tensor4D, { size: [size, size], scale: [0.5, 1], seed });
+      a = flip(a, { mode: 'horizontal', seed: seed + 1 });
+      a = colorJitter(a, { brightness: 0.2, contrast: 0.2, seed: seed + 2 });
+      a = normalize(a, stats);
       const m = mixup(a, y, { alpha: 0.4, seed: seed + 3 });
       return { x: m.x, y: m.y };
     });
@@ -123,7 +139,7 @@ export async function main(
   console.log(`001-dresunet (${args.mode}): ${models.join(', ')} at ${s.size}x${s.size}, ${s.epochs} epochs`);
 
   const data = args.data ? await loadCovidCt(args.data, s.size, args.seed) : phantomSplits(s, args.seed);
-  const valueRange = standardizeSplits(data);
+  const stats = standardizeEval(data);
   console.log(
     `data: ${data.train.labels.length} train / ${data.val.labels.length} val / ${data.test.labels.length} test`,
   );
@@ -149,7 +165,7 @@ export async function main(
       epochs: s.epochs,
       batchSize: s.batchSize,
       seed: args.seed,
-      mixer: thesisMixer(valueRange),
+      mixer: thesisMixer(s.size, stats),
       callbacks: [new LearningRateScheduler(cosineSchedule({ baseLr: s.lr, period: 10 })), new ProgressBar()],
     });
     timings[`train ${name}`] = secs;
@@ -228,7 +244,8 @@ export async function main(
       epochs: s.epochs,
       'batch size': s.batchSize,
       optimizer: `Adam lr ${s.lr} (thesis: 1e-4), cosine schedule period 10`,
-      augmentation: 'horizontal flip, contrast 0.2, brightness 0.2, mixup alpha 0.4',
+      augmentation:
+        'random resized crop scale [0.5, 1] back to the input size, horizontal flip, colour jitter brightness and contrast 0.2, mixup alpha 0.4',
       seed: args.seed,
     },
     tables: [{ caption: 'Test metrics (table 5.1 columns)', table }],
@@ -236,7 +253,9 @@ export async function main(
     figures,
     notes:
       args.mode === 'quick'
-        ? ['Quick mode: 64x64 medium phantoms, base width 8, 10x the thesis learning rate and 10 epochs.']
+        ? [
+            `Quick mode: ${s.size}x${s.size} '${s.difficulty}' phantoms, base width ${s.filters}, Adam lr ${s.lr} (thesis 1e-4) and ${s.epochs} epochs.`,
+          ]
         : [],
   });
 

@@ -1,7 +1,7 @@
 /** Internal: difficulty presets of the CT phantoms and the samplers of findings. */
 import { checkOneOf, checkRange } from '../util/checks';
 import type { Rng } from '../util/random';
-import type { CtDifficultyOptions, PhantomDifficulty } from './phantom-types';
+import { PHANTOM_DIFFICULTIES, type CtDifficultyOptions, type PhantomDifficulty } from './phantom-types';
 import type { CtLesion } from './ct-slice';
 import { checkPair, pick, pickWeighted } from './phantom-draw';
 
@@ -18,6 +18,17 @@ export const CT_PRESETS: Record<PhantomDifficulty, CtKnobs> = {
     noiseStd: 12,
     distractorRate: 0.2,
     anatomyJitter: 0.5,
+  },
+  // Between easy and medium (chosen by training document 001's seven models; see its README).
+  moderate: {
+    lesionCount: [1, 3],
+    lesionSize: [0.09, 0.18],
+    ggoHU: [-620, -440],
+    consolidationHU: [-120, 35],
+    findings: { ggo: 0.6, crazyPaving: 0.2, consolidation: 0.2 },
+    noiseStd: 18,
+    distractorRate: 0.35,
+    anatomyJitter: 0.75,
   },
   medium: {
     lesionCount: [1, 3],
@@ -44,7 +55,7 @@ export const CT_PRESETS: Record<PhantomDifficulty, CtKnobs> = {
 /** Merge a preset with explicit knobs and validate them (errors name `fn` and the option). */
 export function resolveCtKnobs(opts: CtDifficultyOptions, fn: string): CtKnobs {
   const difficulty = opts.difficulty ?? 'medium';
-  checkOneOf(difficulty, ['easy', 'medium', 'hard'], 'difficulty', fn);
+  checkOneOf(difficulty, PHANTOM_DIFFICULTIES, 'difficulty', fn);
   const k: CtKnobs = { ...CT_PRESETS[difficulty] };
   for (const key of Object.keys(k) as Array<keyof CtKnobs>) {
     if (opts[key] !== undefined) (k as unknown as Record<string, unknown>)[key] = opts[key];

@@ -4,8 +4,15 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** Preset of the difficulty knobs; explicit knobs override the preset's values. */
-export type PhantomDifficulty = 'easy' | 'medium' | 'hard';
+/**
+ * Preset of the difficulty knobs, easiest first: `'easy'` < `'moderate'` < `'medium'` < `'hard'`;
+ * explicit knobs override the preset's values. `'moderate'` is the examples' quick mode: hard
+ * enough that the models of document 001 spread (none at AUC 1, none at chance) in 10 epochs.
+ */
+export type PhantomDifficulty = 'easy' | 'moderate' | 'medium' | 'hard';
+
+/** Every {@link PhantomDifficulty}, easiest first (for validation). */
+export const PHANTOM_DIFFICULTIES: readonly PhantomDifficulty[] = ['easy', 'moderate', 'medium', 'hard'];
 
 /** Relative frequency of each COVID-like finding on positive slices. */
 export interface CtFindingMix {

@@ -1,6 +1,11 @@
 import { checkOneOf, checkRange } from '../util/checks';
 import type { Rng } from '../util/random';
-import type { PhantomArrays, PhantomDifficulty, PhantomSet } from './phantom-types';
+import {
+  PHANTOM_DIFFICULTIES,
+  type PhantomArrays,
+  type PhantomDifficulty,
+  type PhantomSet,
+} from './phantom-types';
 import { paintPhantoms, phantomTensors } from './phantom-batch';
 import {
   addNoise,
@@ -53,6 +58,15 @@ const PRESETS: Record<PhantomDifficulty, XrayKnobs> = {
     distractorRate: 0.2,
     exposureJitter: 0.5,
   },
+  // Between easy and medium.
+  moderate: {
+    lesionCount: [2, 3],
+    lesionSize: [0.12, 0.23],
+    opacity: [42, 72],
+    noiseStd: 4,
+    distractorRate: 0.35,
+    exposureJitter: 0.75,
+  },
   medium: {
     lesionCount: [1, 3],
     lesionSize: [0.1, 0.2],
@@ -73,7 +87,7 @@ const PRESETS: Record<PhantomDifficulty, XrayKnobs> = {
 
 function resolve(opts: XrayDifficultyOptions, fn: string): XrayKnobs {
   const difficulty = opts.difficulty ?? 'medium';
-  checkOneOf(difficulty, ['easy', 'medium', 'hard'], 'difficulty', fn);
+  checkOneOf(difficulty, PHANTOM_DIFFICULTIES, 'difficulty', fn);
   const k: XrayKnobs = { ...PRESETS[difficulty] };
   for (const key of Object.keys(k) as Array<keyof XrayKnobs>) {
     if (opts[key] !== undefined) (k as unknown as Record<string, unknown>)[key] = opts[key];

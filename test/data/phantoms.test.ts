@@ -89,6 +89,40 @@ describe('ctPhantoms', () => {
     expect(area('easy')).toBeGreaterThan(2 * area('hard'));
   });
 
+  it("'moderate' sits between 'easy' and 'medium': lesion area, lesion contrast and noise", () => {
+    const stats = (d: 'easy' | 'moderate' | 'medium'): { area: number; lesion: number } => {
+      const a = ctPhantomArrays({
+        n: 40,
+        size: 48,
+        seed: 2,
+        difficulty: d,
+        positiveFraction: 1,
+        noiseStd: 0,
+      });
+      return {
+        area: a.masks.reduce((s, v) => s + v, 0),
+        lesion: meanWhere(a.images, (k) => a.masks[k] === 1),
+      };
+    };
+    const [e, m, h] = [stats('easy'), stats('moderate'), stats('medium')];
+    expect(e.area).toBeGreaterThan(m.area);
+    expect(m.area).toBeGreaterThan(h.area);
+    // Denser (less negative HU) findings stand out more from lung at -860.
+    expect(e.lesion).toBeGreaterThan(m.lesion);
+    expect(m.lesion).toBeGreaterThan(h.lesion);
+    const xArea = (d: 'easy' | 'moderate' | 'medium'): number =>
+      xrayPhantomArrays({ n: 40, size: 48, seed: 2, difficulty: d, positiveFraction: 1 }).masks.reduce(
+        (s, v) => s + v,
+        0,
+      );
+    expect(xArea('easy')).toBeGreaterThan(xArea('moderate'));
+    expect(xArea('moderate')).toBeGreaterThan(xArea('medium'));
+    // Seeded like the other presets.
+    expect(ctPhantomArrays({ n: 4, size: 32, seed: 9, difficulty: 'moderate' }).images).toEqual(
+      ctPhantomArrays({ n: 4, size: 32, seed: 9, difficulty: 'moderate' }).images,
+    );
+  });
+
   it('rejects bad options naming them', () => {
     expect(() => ctPhantoms({ n: 0 })).toThrow(/ctPhantoms: 'n'/);
     expect(() => ctPhantoms({ n: 2, positiveFraction: 2 })).toThrow(/'positiveFraction'/);
