@@ -97,4 +97,43 @@ describe('fused batch-norm training path', () => {
     layer.dispose();
     x.dispose();
   });
+
+  // tfjs-layers 4.22's own training path reads gamma unconditionally: `scale: false` (every BN of
+  // Keras InceptionV3) threw a raw TypeError. Both medinets paths now train it.
+  for (const fused of [true, false]) {
+    it(`trains a layer without scale or centre (${fused ? 'fused kernel' : 'kernels suspended'})`, async () => {
+      await tf.setBackend('cpu');
+      if (fused) registerTrainingKernels();
+      else suspendTrainingKernels();
+      const before = tf.memory().numTensors;
+      for (const opts of [{ scale: false }, { center: false }, { scale: false, center: false }]) {
+        const layer = tfl.layers.batchNormalization({ ...opts, momentum: 0.5, epsilon: 1e-3 });
+        layer.build([4, 3, 3, 5]);
+        const [got, want] = tf.tidy(() => {
+          const x = tf.add(tf.mul(tf.randomNormal([4, 3, 3, 5], 0, 1, 'float32', 1), 2), 1);
+          const r = tf.randomNormal([4, 3, 3, 5], 0, 1, 'float32', 2);
+          const ref = (xx: tf.Tensor): tf.Scalar => {
+            const { mean, variance } = tf.moments(xx, [0, 1, 2]);
+            return tf.sum(tf.mul(tf.div(tf.sub(xx, mean), tf.sqrt(tf.add(variance, 1e-3))), r));
+          };
+          const f = (xx: tf.Tensor): tf.Scalar =>
+            tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, r));
+          // Applied twice (value, then gradient): the moving statistics move twice at momentum 0.5.
+          const y = f(x);
+          const { mean, variance } = tf.moments(x, [0, 1, 2]);
+          const stats = layer.getWeights().slice(-2);
+          return [
+            [y, tf.grad(f)(x), ...stats],
+            [ref(x), tf.grad(ref)(x), tf.mul(mean, 0.75), tf.add(tf.mul(variance, 0.75), 0.25)],
+          ].map((ts) => ts.map((t) => t.dataSync() as Float32Array));
+        });
+        got.forEach((v, i) =>
+          expect(maxRel(v, want[i] as Float32Array), `${JSON.stringify(opts)} ${i}`).toBeLessThan(1e-4),
+        );
+        for (const w of layer.weights) w.dispose();
+      }
+      registerTrainingKernels();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel, listModels } from '../../src/models/registry';
+import { LIFECYCLE_GROUPS } from './registry-lifecycle';
 
 const THESIS = [
   'SimpleCNN',
@@ -23,5 +24,13 @@ describe('thesis models in the registry', () => {
     const seg = buildModel('DResUNet', { inputShape: [21, 16, 1], filters: 2, head: 'segment' });
     expect(seg.outputs[0].shape).toEqual([null, 21, 16, 2]);
     seg.dispose();
+  });
+});
+
+describe('the lifecycle test covers the registry', () => {
+  it('every registered model is in exactly one registry-lifecycle-*.test.ts group', () => {
+    const grouped = Object.values(LIFECYCLE_GROUPS).flat();
+    expect([...grouped].sort()).toEqual([...listModels()].sort());
+    expect(new Set(grouped).size).toBe(grouped.length);
   });
 });

@@ -154,12 +154,19 @@ type CallFn = (
 
 const PATCHED = Symbol.for('medinets.fusedBatchNorm');
 
+// The stock layer's training arithmetic (tf.moments, biased variance) for layers it cannot run.
+function momentsNormalized(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, epsilon: number): tf.Tensor[] {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  return [tf.batchNorm(x, mean, variance, offset, scale, epsilon), mean, variance];
+}
+
 /**
- * Route a training-mode tfjs-layers `BatchNormalization` (channels last, with scale and
- * centre, float32) through {@link BN_TRAIN_KERNEL} when the current backend has it (wasm
- * and cpu with medinets' kernels active). The moving averages are updated exactly as the
- * stock layer does; inference, other configurations and other backends run the stock code,
- * as does everything once the kernels are suspended. Idempotent.
+ * Route a training-mode tfjs-layers `BatchNormalization` (channels last, float32) through
+ * {@link BN_TRAIN_KERNEL} when the current backend has it (wasm and cpu with medinets' kernels
+ * active); a layer without scale or centre trains through tf.moments on other backends
+ * (the stock layer cannot train it). The moving averages are updated exactly as the stock
+ * layer does; inference and other configurations run the stock code. Idempotent.
  */
 export function installFusedBatchNorm(): void {
   if (tf.getGradient(BN_TRAIN_KERNEL) == null) tf.registerGradient(batchNormTrainGradient);
@@ -174,30 +181,28 @@ export function installFusedBatchNorm(): void {
     const training = kwargs?.training === true;
     const rank = input.rank;
     const axis = this.axis >= 0 ? this.axis : this.axis + rank;
-    if (
-      !training ||
-      (Array.isArray(inputs) && inputs.length !== 1) ||
-      tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) == null ||
-      input.dtype !== 'float32' ||
-      rank < 2 ||
-      axis !== rank - 1 ||
-      !this.center ||
-      !this.scale ||
-      this.gamma == null ||
-      this.beta == null
-    ) {
+    if (!training || (Array.isArray(inputs) && inputs.length !== 1) || rank < 2 || axis !== rank - 1) {
       return stock.call(this, inputs, kwargs);
     }
+    const fused = tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) != null && input.dtype === 'float32';
+    // tfjs-layers 4.22 reads gamma and beta unconditionally in training, so a layer built with
+    // `scale: false` (Keras InceptionV3's every BN) or `center: false` fails there with a raw
+    // TypeError; those go through the batch statistics here on every backend.
+    const partial = !this.scale || !this.center || this.gamma == null || this.beta == null;
+    if (!fused && !partial) return stock.call(this, inputs, kwargs);
     return tf.tidy(() => {
-      const [y, mean, variance] = tf.engine().runKernel(
-        BN_TRAIN_KERNEL,
-        {
-          x: input,
-          scale: (this.gamma as tfl.LayerVariable).read(),
-          offset: (this.beta as tfl.LayerVariable).read(),
-        },
-        { epsilon: this.epsilon },
-      ) as tf.Tensor[];
+      const c = input.shape[rank - 1];
+      const scale = this.scale && this.gamma != null ? this.gamma.read() : tf.ones([c]);
+      const offset = this.center && this.beta != null ? this.beta.read() : tf.zeros([c]);
+      const [y, mean, variance] = fused
+        ? (tf
+            .engine()
+            .runKernel(
+              BN_TRAIN_KERNEL,
+              { x: input, scale, offset },
+              { epsilon: this.epsilon },
+            ) as tf.Tensor[])
+        : momentsNormalized(input, scale, offset, this.epsilon);
       // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).
       const decay = 1 - this.momentum;
       for (const [v, value] of [
