@@ -21,3 +21,8 @@ export class WeightsError extends Error {
     this.file = file;
   }
 }
+
+/** A thrown value's message, whatever was thrown (jsfive throws strings). */
+export function describeThrown(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

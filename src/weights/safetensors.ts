@@ -44,25 +44,64 @@ export function readSafetensors(bytes: Uint8Array, file = '<bytes>', fn = 'readS
   if (n < 0)
     throw new WeightsError(fn, file, 'expected a safetensors file (8-byte header length, then JSON)');
   if (8 + n > bytes.length) throw new WeightsError(fn, file, 'truncated: the JSON header runs past the end');
-  let header: Record<string, Entry>;
+  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, Entry>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch {
     throw new WeightsError(fn, file, 'a corrupt safetensors header (not JSON)');
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new WeightsError(fn, file, 'a corrupt safetensors header (expected a JSON object of tensors)');
+  }
   const base = 8 + n;
   const out: RawWeights = new Map();
-  for (const [name, e] of Object.entries(header)) {
+  // Every claim is checked before anything is allocated: the data a shape needs must lie
+  // inside the file, so a header claiming 2^31 x 2^31 elements fails here, not in an allocator.
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') continue;
-    const type = Object.hasOwn(DTYPES, e?.dtype) ? DTYPES[e.dtype] : undefined;
+    const e = (typeof value === 'object' && value !== null ? value : {}) as Partial<Entry>;
+    const type = typeof e.dtype === 'string' && Object.hasOwn(DTYPES, e.dtype) ? DTYPES[e.dtype] : undefined;
     if (type === undefined)
-      throw new WeightsError(fn, file, `tensor '${name}' has unsupported dtype ${e?.dtype}`);
-    const [begin, end] = e.data_offsets ?? [];
-    const size = Array.isArray(e.shape) ? sizeOf(e.shape) : NaN;
-    if (!Number.isInteger(begin) || end - begin !== size * ELEMENT_BYTES[type] || base + end > bytes.length) {
+      throw new WeightsError(fn, file, `tensor '${name}' has unsupported dtype ${JSON.stringify(e.dtype)}`);
+    const shape = e.shape as unknown;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new WeightsError(
+        fn,
+        file,
+        `tensor '${name}' has shape ${JSON.stringify(shape)}; expected a list of non-negative integers`,
+      );
+    }
+    const offsets = e.data_offsets as unknown;
+    const [begin, end] = Array.isArray(offsets) ? (offsets as unknown[]) : [];
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !Number.isSafeInteger(begin) ||
+      !Number.isSafeInteger(end) ||
+      (begin as number) < 0 ||
+      (end as number) < (begin as number)
+    ) {
+      throw new WeightsError(
+        fn,
+        file,
+        `tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] with 0 <= begin <= end`,
+      );
+    }
+    const size = sizeOf(shape as number[]);
+    if ((end as number) - (begin as number) !== size * ELEMENT_BYTES[type]) {
+      throw new WeightsError(
+        fn,
+        file,
+        `tensor '${name}' of shape [${shape.join(', ')}] ${e.dtype} needs ${size * ELEMENT_BYTES[type]} bytes; its offsets span ${(end as number) - (begin as number)}`,
+      );
+    }
+    if (base + (end as number) > bytes.length) {
       throw new WeightsError(fn, file, `tensor '${name}' has offsets outside the file (truncated?)`);
     }
-    out.set(name, { shape: [...e.shape], data: decodeElements(bytes, base + begin, size, type) });
+    out.set(name, {
+      shape: [...(shape as number[])],
+      data: decodeElements(bytes, base + (begin as number), size, type),
+    });
   }
   return out;
 }

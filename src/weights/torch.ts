@@ -7,7 +7,7 @@
  * accepted; a `module.` prefix (DataParallel) is removed.
  */
 import { unzipSync } from 'fflate';
-import { WeightsError } from './errors';
+import { describeThrown, WeightsError } from './errors';
 import { decodeElements, ELEMENT_BYTES, sizeOf, type RawTensor, type RawWeights } from './raw';
 import { unpickleTorch, type TorchStorage, type TorchTensorRef } from './torch-pickle';
 
@@ -96,12 +96,54 @@ function materialise(
   return { shape: [...shape], data };
 }
 
+// A deflate stream inflates at most 1032-fold: a larger claimed size is a lie.
+const MAX_DEFLATE_RATIO = 1032;
+
+/**
+ * Checks the zip directory's claims before fflate acts on them: fflate 0.8 loops over the
+ * entry count of the end-of-directory record (up to 2^32 with zip64) even past the end of the
+ * data, and allocates each entry's claimed uncompressed size before inflating.
+ */
+function checkZipDirectory(bytes: Uint8Array, fn: string, file: string): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The end-of-central-directory record, searched as fflate searches it.
+  let e = bytes.length - 22;
+  while (e > 0 && bytes.length - e <= 65558 && v.getUint32(e, true) !== 0x06054b50) e--;
+  if (e <= 0 || bytes.length - e > 65558) return; // fflate reports the missing record
+  let count = v.getUint16(e + 8, true);
+  if (e >= 20 && v.getUint32(e - 20, true) === 0x07064b50) {
+    const ze = v.getUint32(e - 12, true);
+    if (ze + 36 <= bytes.length && v.getUint32(ze, true) === 0x06064b50) count = v.getUint32(ze + 32, true);
+  }
+  // A central directory header takes at least 46 bytes.
+  if (count * 46 > bytes.length) {
+    throw new WeightsError(
+      fn,
+      file,
+      `a corrupt zip archive: its directory claims ${count} entries, more than ${bytes.length} bytes can hold`,
+    );
+  }
+}
+
 function readZip(bytes: Uint8Array, fn: string, file: string): RawWeights {
   let entries: Record<string, Uint8Array>;
+  checkZipDirectory(bytes, fn, file);
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, {
+      filter: ({ name, size, originalSize, compression }) => {
+        if (compression !== 0 && originalSize > MAX_DEFLATE_RATIO * Math.min(size, bytes.length) + 64) {
+          throw new WeightsError(
+            fn,
+            file,
+            `a corrupt zip archive: entry '${name}' claims ${originalSize} bytes from ${size} compressed`,
+          );
+        }
+        return true;
+      },
+    });
   } catch (e) {
-    throw new WeightsError(fn, file, `a corrupt or truncated zip archive (${(e as Error).message})`);
+    if (e instanceof WeightsError) throw e;
+    throw new WeightsError(fn, file, `a corrupt or truncated zip archive (${describeThrown(e)})`);
   }
   const pkl = Object.keys(entries).find((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (pkl === undefined) {

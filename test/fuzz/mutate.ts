@@ -10,6 +10,9 @@
  *     expect(report.raw).toEqual([]);
  */
 
+// What a parser throws when it trips over bad input instead of validating it.
+const BUILTIN_ERRORS = [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
+
 /** A seeded generator (mulberry32): the same seed gives the same cases. */
 export function rng32(seed: number): () => number {
   let a = seed >>> 0;
@@ -191,7 +194,8 @@ export async function fuzz(
       await target.decode(bytes);
       report.decoded++;
     } catch (e) {
-      const isPlainError = e instanceof Error && (e.constructor === Error || e.name === 'Error');
+      // Error itself or a library's own subclass (WeightsError); never a built-in error type.
+      const isPlainError = e instanceof Error && !BUILTIN_ERRORS.some((c) => e instanceof c);
       if (isPlainError && target.errorPrefix.test(e.message)) {
         report.namedErrors++;
         const key = e.message
