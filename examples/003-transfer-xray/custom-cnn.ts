@@ -87,8 +87,9 @@ export async function explainPictures(
   files.push(
     await saveFigure(
       imageGrid({
-        title: `${opts.title}: ${opts.firstConv} learned filters (RGB)`,
+        title: `${opts.title}: ${opts.firstConv} filters`,
         images: filters,
+        columns: Math.min(filters.length, 8),
         cellSize: 48,
       }),
       join(outDir, `filters_${opts.tag}.png`),
