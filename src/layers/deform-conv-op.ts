@@ -11,6 +11,7 @@ import type { DeformGeometry } from '../backend/kernels/deform-conv-math';
 import { DEFORM_GEMM } from '../backend/kernels/deform-gemm';
 import { DEFORM_IM2COL } from '../backend/kernels/deform-im2col';
 import { deformConv2dComposed } from './deform-conv-composed';
+import { deformConv2dTiled, hasTileKernels } from './deform-conv-tiled';
 
 /** A size given once for both spatial axes or as `[height, width]`. */
 export type IntPair = number | [number, number];
@@ -32,9 +33,10 @@ export interface DeformConv2dOptions {
    */
   offsetGroups?: number;
   /**
-   * `'kernels'`: the im2col/col2im kernels (cpu and wasm only, unless suspended with
-   * `suspendTrainingKernels`); `'composed'`: stock tfjs ops (any backend); `'auto'` (default):
-   * kernels when the active backend has them.
+   * `'kernels'`: medinets' kernels (cpu and wasm: im2col/col2im; webgl: GLSL programs over
+   * tiles of output rows; unless suspended with `suspendTrainingKernels`); `'composed'`: stock
+   * tfjs ops (any backend with rank-5 select, so not webgl); `'auto'` (default): kernels when
+   * the active backend has them.
    */
   impl?: DeformConvImpl;
 }
@@ -144,8 +146,10 @@ function viaKernels(
  * @returns `[batch, Ho, Wo, Cout]`, `Ho = floor((H + 2ph − dh(kh−1) − 1)/sh) + 1`.
  *
  * On cpu and wasm the forward pass is a bilinear im2col kernel plus one matMul and the
- * backward pass a col2im scatter kernel plus two matMuls, wired with `tf.customGrad`; other
- * backends use a composed-ops version differentiated by tfjs.
+ * backward pass a col2im scatter kernel plus two matMuls, wired with `tf.customGrad`; on webgl
+ * the same per tile of output rows with GLSL programs (the input gradient as a gather), so
+ * memory stays bounded at any batch and size; other backends use a composed-ops version
+ * differentiated by tfjs.
  */
 export function deformConv2d(
   x: tf.Tensor4D,
@@ -196,15 +200,17 @@ export function deformConv2d(
   if (bias) expectShape(bias, [cout], 'bias');
   const g: DeformGeometry = { n, h, w, cin, ho, wo, kh, kw, sh, sw, ph, pw, dh, dw, groups };
   const hasKernels = tf.getKernel(DEFORM_IM2COL, tf.getBackend()) !== undefined;
-  if (impl === 'kernels' && !hasKernels) {
+  const tiled = hasTileKernels();
+  if (impl === 'kernels' && !hasKernels && !tiled) {
     throw new Error(
-      `${FN}: impl 'kernels' needs medinets' kernels on the cpu or wasm backend (not suspended); the active one is '${tf.getBackend()}'`,
+      `${FN}: impl 'kernels' needs medinets' kernels on the cpu, wasm or webgl backend (not suspended); the active one is '${tf.getBackend()}'`,
     );
   }
-  const useKernels = impl === 'kernels' || (impl === 'auto' && hasKernels);
-  return tf.tidy(() =>
-    useKernels
+  const useKernels = impl === 'kernels' || (impl === 'auto' && (hasKernels || tiled));
+  return tf.tidy(() => {
+    if (!useKernels) return deformConv2dComposed(g, x, offset, mask, kernel, bias);
+    return hasKernels
       ? viaKernels(g, x, offset, mask, kernel, bias)
-      : deformConv2dComposed(g, x, offset, mask, kernel, bias),
-  );
+      : deformConv2dTiled(g, x, offset, mask, kernel, bias);
+  });
 }

@@ -90,11 +90,15 @@ describe('training on wasm', () => {
 });
 
 describe('registration', () => {
-  it('lists every kernel with its backend, kind and reason, only for wasm and cpu', () => {
+  it('lists every kernel with its backend, kind and reason: wasm and cpu, and on webgl only the deformable convolution tfjs lacks', () => {
     const list = listTrainingKernels();
     expect(list.length).toBeGreaterThan(10);
     for (const k of list) {
-      expect(['wasm', 'cpu']).toContain(k.backendName);
+      expect(['wasm', 'cpu', 'webgl']).toContain(k.backendName);
+      if (k.backendName === 'webgl') {
+        expect(k.kernelName).toMatch(/^MedinetsDeform/);
+        expect(k.kind).toBe('missing');
+      }
       expect(['missing', 'fix', 'speed']).toContain(k.kind);
       expect(k.why.length).toBeGreaterThan(10);
       expect(tf.getKernel(k.kernelName, k.backendName)).toBeDefined();
@@ -183,9 +187,18 @@ describe('registration', () => {
     expect(mine).toBeDefined();
   });
 
-  it('leaves other backends alone', () => {
-    for (const be of ['tensorflow', 'webgl', 'webgpu']) {
+  it('leaves other backends alone; on webgl it only adds kernels tfjs has no name for', () => {
+    for (const be of ['tensorflow', 'webgpu']) {
       for (const k of listTrainingKernels()) expect(tf.getKernel(k.kernelName, be)).toBeUndefined();
+    }
+    const webgl = listTrainingKernels().filter((k) => k.backendName === 'webgl');
+    expect(webgl.map((k) => k.kernelName).sort()).toEqual([
+      'MedinetsDeformDxBand',
+      'MedinetsDeformIm2ColTile',
+      'MedinetsDeformOffsetGradTile',
+    ]);
+    for (const k of listTrainingKernels().filter((e) => e.backendName !== 'webgl')) {
+      if (!k.kernelName.startsWith('Medinets')) expect(tf.getKernel(k.kernelName, 'webgl')).toBeUndefined();
     }
   });
 });

@@ -1,6 +1,9 @@
-// Every custom layer and every registry model, forward and one training step's gradients, on
-// webgl (SwiftShader in headless Chromium) against cpu in the same page, to 1e-3 (the
-// difference over max(1, |cpu value|)).
+// Every custom layer and the small registry models (every model with MEDINETS_PARITY_ALL=1,
+// the large backbones at 32x32, InceptionV3 at 75x75), forward and one training step's
+// gradients, on webgl (SwiftShader in headless Chromium) against cpu in the same page, to 1e-3
+// (the difference over max(1, |cpu value|));
+// and the layers and small models on wasm with medinets' training kernels, to 1e-4.
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -14,17 +17,36 @@ interface Row {
   ms: number;
   error?: string;
 }
+interface Result {
+  backend?: string;
+  rows?: Row[];
+  kernels?: string[];
+  error?: string;
+}
 
-const out = join(__dirname, '..', '..', 'out', 'browser-test');
+const root = join(__dirname, '..', '..');
+const out = join(root, 'out', 'browser-test');
 const present = chromiumPresent();
 
-describe.skipIf(!present)('webgl in Chromium matches cpu', () => {
+/** The layers and the small models: what the wasm comparison runs. */
+const SMALL =
+  'SqueezeExcite,ChannelSE,SpatialSE,SCSE,ECA,ECAsE,UpsampleBilinear,DeformConv2D,SimpleCNN,ThesisVGG,UNet,ResUNet,ResUNetECSA,ResUNetFPRM,DResUNet,PneumoniaCNN';
+
+describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
   let browser: Browser;
   let server: Server;
   let url: string;
 
   beforeAll(async () => {
     await bundlePage(join(__dirname, 'page', 'parity.ts'), out, 'parity');
+    mkdirSync(out, { recursive: true });
+    const wasm = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'wasm-out');
+    for (const f of [
+      'tfjs-backend-wasm.wasm',
+      'tfjs-backend-wasm-simd.wasm',
+      'tfjs-backend-wasm-threaded-simd.wasm',
+    ])
+      copyFileSync(join(wasm, f), join(out, f));
     ({ url, server } = await serve(out));
     browser = await launch();
   }, 300_000);
@@ -34,28 +56,20 @@ describe.skipIf(!present)('webgl in Chromium matches cpu', () => {
     server?.close();
   });
 
-  it('every layer and every registry model, forward and gradients, to 1e-3', async () => {
+  async function runPage(query: string): Promise<{ result: Result; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(
-      `${url}parity.html${process.env.MEDINETS_PARITY_ONLY ? `?only=${process.env.MEDINETS_PARITY_ONLY}` : ''}`,
-      { waitUntil: 'commit' },
-    );
+    await page.goto(`${url}parity.html?${query}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => (globalThis as { __result?: unknown }).__result !== undefined, null, {
-      timeout: 1_500_000,
+      timeout: 2_400_000,
       polling: 1000,
     });
-    const result = (await page.evaluate(() => (globalThis as { __result?: unknown }).__result)) as {
-      backend?: string;
-      rows?: Row[];
-      error?: string;
-    };
-    expect(result.error).toBeUndefined();
-    expect(result.backend).toBe('webgl');
+    const result = (await page.evaluate(() => (globalThis as { __result?: unknown }).__result)) as Result;
+    await page.close();
     const rows = result.rows ?? [];
     console.log(
       rows
@@ -65,24 +79,43 @@ describe.skipIf(!present)('webgl in Chromium matches cpu', () => {
         )
         .join('\n'),
     );
-    // Known gap, kept visible: tfjs-backend-webgl has no rank-5 Where (select), which the
-    // deformable convolution's bilinear sampling uses. When it runs, this list must shrink.
-    const KNOWN_WEBGL_GAPS: Record<string, RegExp> = {
-      'layer DeformConv2D': /Where for rank 5 is not yet supported/,
-      'model DResUNet': /Where for rank 5 is not yet supported/,
-    };
-    for (const r of rows.filter((row) => row.error)) {
-      expect(r.error, r.name).toMatch(KNOWN_WEBGL_GAPS[r.name] ?? /^$/);
-    }
-    for (const name of Object.keys(KNOWN_WEBGL_GAPS)) {
-      const row = rows.find((r) => r.name === name);
-      if (row) expect(row.error, `${name} now runs on webgl: remove it from KNOWN_WEBGL_GAPS`).toBeDefined();
-    }
-    expect(rows.length).toBeGreaterThan(8);
-    for (const r of rows.filter((row) => !row.error)) {
-      expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(1e-3);
-      expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(1e-3);
+    return { result, errors };
+  }
+
+  function check(result: Result, errors: string[], tolerance: number): void {
+    expect(result.error).toBeUndefined();
+    const rows = result.rows ?? [];
+    // Every row ran: deformable convolution has webgl kernels of its own (deform-webgl.ts).
+    for (const r of rows) expect(r.error, r.name).toBeUndefined();
+    for (const r of rows) {
+      expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(tolerance);
+      expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(tolerance);
     }
     expect(errors).toEqual([]);
-  }, 1_600_000);
+  }
+
+  it('webgl: every layer and the small registry models (all with MEDINETS_PARITY_ALL=1), forward and gradients, to 1e-3', async () => {
+    const only = process.env.MEDINETS_PARITY_ONLY;
+    const all = process.env.MEDINETS_PARITY_ALL === '1';
+    const { result, errors } = await runPage([only ? `only=${only}` : '', all ? 'all=1' : ''].join('&'));
+    expect(result.backend).toBe('webgl');
+    // 8 layers and 8 small models; with all=1 every registry model (28).
+    if (!only) expect(result.rows?.length).toBeGreaterThanOrEqual(all ? 36 : 16);
+    check(result, errors, 1e-3);
+  }, 2_500_000);
+
+  it('wasm: a training step with medinets kernels (Conv2DBackpropFilter among them), to 1e-4', async () => {
+    const { result, errors } = await runPage(`target=wasm&only=${SMALL}`);
+    expect(result.backend).toBe('wasm');
+    expect(result.kernels).toEqual(
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'MaxPoolGrad',
+        'MedinetsDeformIm2Col',
+      ]),
+    );
+    expect(result.rows?.length).toBe(SMALL.split(',').length);
+    check(result, errors, 1e-4);
+  }, 900_000);
 });

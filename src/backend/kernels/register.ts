@@ -13,9 +13,12 @@ import { conv2DCpuEntry } from './conv2d-cpu';
 import { cpuBinaryEntry } from './cpu-binary';
 import { deformCol2imCpuEntry } from './deform-col2im-cpu';
 import { deformCol2imWasmEntry } from './deform-col2im-wasm';
+import { deformDxBandWebglEntry } from './deform-dx-band-webgl';
 import { deformGemmCpuEntry } from './deform-gemm-cpu';
 import { deformIm2colCpuEntry } from './deform-im2col-cpu';
+import { deformIm2colTileWebglEntry } from './deform-im2col-tile-webgl';
 import { deformIm2colWasmEntry } from './deform-im2col-wasm';
+import { deformOffsetGradTileWebglEntry } from './deform-offset-grad-tile-webgl';
 import { depthwiseConv2dBackpropFilterWasmEntry } from './depthwise-conv2d-backprop-filter-wasm';
 import { depthwiseConv2dBackpropInputWasmEntry } from './depthwise-conv2d-backprop-input-wasm';
 import { fusedConv2DCpuEntry } from './fused-conv2d-cpu';
@@ -54,8 +57,9 @@ import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
 let done = false;
 
 /**
- * Register medinets' training kernels for the wasm and cpu backends (idempotent; runs on
- * import of medinets). Kernels of other backends (tfjs-node, webgl, webgpu) are never touched.
+ * Register medinets' training kernels for the wasm and cpu backends, and the deformable
+ * convolution's tile kernels for webgl (idempotent; runs on import of medinets). Stock kernels
+ * of other backends (tfjs-node, webgl, webgpu) are never touched.
  * Calling it again after loading a backend package re-installs any replacement the
  * package's own registration overwrote, and ends a `suspendTrainingKernels()`.
  */
@@ -111,6 +115,9 @@ export function registerTrainingKernels(): void {
       deformCol2imWasmEntry,
       deformCol2imCpuEntry,
       deformGemmCpuEntry,
+      deformIm2colTileWebglEntry,
+      deformOffsetGradTileWebglEntry,
+      deformDxBandWebglEntry,
     ]);
     installFusedBatchNorm();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

@@ -5,7 +5,7 @@ import type { KernelTarget } from './util';
 /** Why medinets registers a kernel: it is absent, the stock one is wrong, or it is slow. */
 export type TrainingKernelKind = 'missing' | 'fix' | 'speed';
 
-/** One kernel medinets registers for the wasm or cpu backend. */
+/** One kernel medinets registers for the wasm, cpu or webgl backend. */
 export interface TrainingKernelInfo {
   /** The tfjs kernel name, e.g. `'Conv2DBackpropFilter'`. */
   kernelName: string;

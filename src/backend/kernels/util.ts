@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 
-/** The two backends medinets registers kernels for. */
-export type KernelTarget = 'wasm' | 'cpu';
+/**
+ * The backends medinets registers kernels for: training kernels on wasm and cpu, and on webgl
+ * the deformable convolution tfjs lacks.
+ */
+export type KernelTarget = 'wasm' | 'cpu' | 'webgl';
 
 // Structural views of the backend internals the kernels use; the backends' own types are not
 // imported so that neither optional backend package becomes a type dependency of medinets.
