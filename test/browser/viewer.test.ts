@@ -1,14 +1,16 @@
 // The viewer page (examples/viewer) in headless Chromium: it loads without console errors,
-// the sample DICOM gives the probabilities Node computes for the same model and file, the
+// a fixture DICOM uploaded in the page gives, on cpu, wasm and webgl, the probabilities Node
+// computes with the committed demo model for the same file (1e-4, 1e-4, 1e-3), the
 // Grad-CAM overlay changes the picture (screenshots kept in out/viewer-shots/ as CI
 // artefacts), and an unreadable file gives a message in the page.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildModel, setupBackend } from '../../src';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { setupBackend } from '../../src';
 import { buildViewer, serveDir } from '../../examples/viewer/serve';
 import { decodeFile, inputWindow, probabilities, toInput } from '../../examples/viewer/predict';
 import { chromiumPresent, launch } from './harness';
@@ -25,6 +27,7 @@ interface Doc {
 
 const root = join(__dirname, '..', '..');
 const shots = join(root, 'out', 'viewer-shots');
+const FIXTURE = 'test/fixtures/data/dicom/CT_small.dcm';
 const present = chromiumPresent();
 
 describe.skipIf(!present)('viewer page', () => {
@@ -45,47 +48,67 @@ describe.skipIf(!present)('viewer page', () => {
     server?.close();
   });
 
-  it('runs the model on the sample DICOM as Node does, overlays Grad-CAM, reports bad files', async () => {
+  /** Open the page on `backend`, upload the fixture DICOM, run the built-in model. */
+  async function pageProbs(
+    backend: string,
+    errors: string[],
+  ): Promise<{ probs: number[]; backend: string; page: Page }> {
     const page = await browser.newPage();
-    const errors: string[] = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
+      if (m.type() === 'error') errors.push(`${backend}: ${m.text()}`);
     });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${url}?backend=cpu`);
+    page.on('pageerror', (e) => errors.push(`${backend}: ${String(e)}`));
+    await page.goto(`${url}?backend=${backend}`);
     await page.waitForFunction(() => (globalThis as { __viewerReady?: boolean }).__viewerReady === true);
-    await page.click('#sample');
+    await page.setInputFiles('#file', {
+      name: 'CT_small.dcm',
+      mimeType: 'application/dicom',
+      buffer: readFileSync(join(root, FIXTURE)),
+    });
     await page.waitForFunction(() =>
-      (globalThis as unknown as Doc).document.querySelector('#status')?.textContent?.startsWith('sample.dcm'),
+      (globalThis as unknown as Doc).document
+        .querySelector('#status')
+        ?.textContent?.startsWith('CT_small.dcm'),
     );
     await page.click('#run');
     await page.waitForFunction(() => (globalThis as { __viewer?: unknown }).__viewer !== undefined, null, {
-      timeout: 120_000,
+      timeout: 240_000,
     });
     const got = (await page.evaluate(() => (globalThis as { __viewer?: unknown }).__viewer)) as {
       probs: number[];
       backend: string;
     };
-    expect(got.backend).toBe('cpu');
+    return { ...got, page };
+  }
 
-    // Node: the same file, the same seeded model, the same preprocessing, on cpu.
+  it("gives Node's probabilities for an uploaded DICOM on cpu, wasm and webgl, overlays Grad-CAM, reports bad files", async () => {
+    // Node: the same file, the committed demo model, the same preprocessing, on cpu.
+    expect(existsSync(join(root, 'examples/viewer/model/model.json')), 'the committed demo model').toBe(true);
     await setupBackend({ prefer: 'cpu', native: false });
-    const img = decodeFile(
-      'sample.dcm',
-      new Uint8Array(readFileSync(join(root, 'test/fixtures/data/dicom/CT_small.dcm'))),
-    );
-    const model = buildModel('DResUNet', {
-      inputShape: [64, 64, 1],
-      classes: 2,
-      filters: 4,
-      seed: 7,
-    } as never);
+    const img = decodeFile('CT_small.dcm', new Uint8Array(readFileSync(join(root, FIXTURE))));
+    const model = await tfl.loadLayersModel(`file://${join(root, 'examples/viewer/model/model.json')}`);
     const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img.isCt), 64);
     const want = Array.from(probabilities(model, x));
     tf.dispose(x);
     model.dispose();
-    expect(got.probs.length).toBe(2);
-    got.probs.forEach((p, i) => expect(Math.abs(p - (want[i] as number))).toBeLessThanOrEqual(1e-4));
+    expect(want.length).toBe(2);
+
+    const errors: string[] = [];
+    const tolerance: Record<string, number> = { cpu: 1e-4, wasm: 1e-4, webgl: 1e-3 };
+    let shotPage: Page | null = null;
+    for (const backend of ['cpu', 'wasm', 'webgl']) {
+      const got = await pageProbs(backend, errors);
+      expect(got.backend).toBe(backend);
+      expect(got.probs.length).toBe(2);
+      const worst = Math.max(...got.probs.map((p, i) => Math.abs(p - (want[i] as number))));
+      console.log(
+        `viewer ${backend}: probabilities ${got.probs.map((p) => p.toFixed(6)).join(' ')}, largest difference from Node ${worst.toExponential(1)}`,
+      );
+      expect(worst, backend).toBeLessThanOrEqual(tolerance[backend] as number);
+      if (backend === 'cpu') shotPage = got.page;
+      else await got.page.close();
+    }
+    const page = shotPage as Page;
 
     mkdirSync(shots, { recursive: true });
     await page.evaluate(
@@ -98,6 +121,9 @@ describe.skipIf(!present)('viewer page', () => {
     const over = await page.locator('#stage').screenshot();
     writeFileSync(join(shots, 'plain.png'), plain);
     writeFileSync(join(shots, 'overlay.png'), over);
+    console.log(
+      `viewer screenshots (CI artefacts): ${join(shots, 'plain.png')}, ${join(shots, 'overlay.png')}`,
+    );
     expect(Buffer.compare(plain, over)).not.toBe(0);
 
     await page.setInputFiles('#file', {
@@ -110,5 +136,5 @@ describe.skipIf(!present)('viewer page', () => {
     );
     expect(await page.textContent('#status')).toMatch(/^Cannot read bad\.dcm: /);
     expect(errors).toEqual([]);
-  }, 300_000);
+  }, 900_000);
 });
