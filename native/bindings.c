@@ -9,6 +9,7 @@
 #include <node_api.h>
 #include <stdio.h>
 
+#include "depthwise.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "napi-args.h"
@@ -248,6 +249,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, js_conv2d_dx, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropFilter", NULL, js_conv2d_dw, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwiseConv2d", NULL, js_dw_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwiseConv2dBackpropInput", NULL, js_dw_conv2d_dx, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwiseConv2dBackpropFilter", NULL, js_dw_conv2d_dw, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_default, NULL},
       {"bnTrain", NULL, js_bn_train, NULL, NULL, NULL, napi_default, NULL},
       {"bnTrainGrad", NULL, js_bn_train_grad, NULL, NULL, NULL, napi_default, NULL},

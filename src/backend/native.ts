@@ -25,6 +25,26 @@ export interface NativeAddon {
   ): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  depthwiseConv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    params: Int32Array,
+    alpha: number,
+  ): void;
+  depthwiseConv2dBackpropInput(
+    dy: Float32Array,
+    filter: Float32Array,
+    dx: Float32Array,
+    params: Int32Array,
+  ): void;
+  depthwiseConv2dBackpropFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    params: Int32Array,
+  ): void;
   matmul(
     a: Float32Array,
     b: Float32Array,

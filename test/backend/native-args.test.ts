@@ -13,6 +13,12 @@ const P = (...over: [number, number][]): Int32Array => {
   return p;
 };
 const MM = (...v: number[]): Int32Array => Int32Array.from(v);
+/** depthwise params: 1x4x4x2 image, multiplier 2, 3x3 taps, stride 1, pad 1 -> 1x4x4x4 */
+const DW = (...over: [number, number][]): Int32Array => {
+  const p = Int32Array.from([1, 4, 4, 2, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0]);
+  for (const [i, v] of over) p[i] = v;
+  return p;
+};
 
 type Bad = [string, (a: NativeAddon) => unknown, RegExp];
 const BAD: Bad[] = [
@@ -242,6 +248,56 @@ const BAD: Bad[] = [
   ],
   ['setThreads: 0', (a) => a.setThreads(0), /setThreads: threads must be >= 1, got 0/],
   ['setThreads: 2.5', (a) => a.setThreads(2.5), /setThreads: threads: expected an integer, got 2.5/],
+  // depthwise params: N, H, W, C, Ho, Wo, multiplier, kh, kw, sh, sw, dh, dw, pt, pl, act (x 32, filter 36, out 64)
+  [
+    'depthwiseConv2d: stride 0',
+    (a) => a.depthwiseConv2d(F(32), F(36), null, F(64), DW([10, 0]), 0),
+    /^medinets native depthwiseConv2d: params\[10\] \(strideWidth\) must be >= 1, got 0/,
+  ],
+  [
+    'depthwiseConv2d: dilation 0',
+    (a) => a.depthwiseConv2d(F(32), F(36), null, F(64), DW([11, 0]), 0),
+    /depthwiseConv2d: params\[11\] \(dilationHeight\) must be >= 1, got 0/,
+  ],
+  [
+    'depthwiseConv2d: negative multiplier',
+    (a) => a.depthwiseConv2d(F(32), F(36), null, F(64), DW([6, -2]), 0),
+    /depthwiseConv2d: params\[6\] \(multiplier\) must be >= 0, got -2/,
+  ],
+  [
+    'depthwiseConv2d: wrong filter length',
+    (a) => a.depthwiseConv2d(F(32), F(35), null, F(64), DW(), 0),
+    /depthwiseConv2d: filter: has 35 values, its shape \[filterHeight, filterWidth, channels, multiplier\] needs 36/,
+  ],
+  [
+    'depthwiseConv2d: bias length',
+    (a) => a.depthwiseConv2d(F(32), F(36), F(3), F(64), DW(), 0),
+    /depthwiseConv2d: bias: has 3 values/,
+  ],
+  [
+    'depthwiseConv2d: output aliasing the input',
+    (a) => {
+      const m = F(96);
+      a.depthwiseConv2d(m.subarray(0, 32), F(36), null, m.subarray(32), DW(), 0);
+      a.depthwiseConv2d(m.subarray(0, 32), F(36), null, m.subarray(16, 80), DW(), 0);
+    },
+    /depthwiseConv2d: out: shares memory with x/,
+  ],
+  [
+    'depthwiseConv2d: size overflow',
+    (a) => a.depthwiseConv2d(F(32), F(36), null, F(64), DW([0, 65536], [1, 65536], [2, 65536]), 0),
+    /depthwiseConv2d: the input .* the size overflows/,
+  ],
+  [
+    'depthwiseConv2dBackpropInput: an activation',
+    (a) => a.depthwiseConv2dBackpropInput(F(64), F(36), F(32), DW([15, 1])),
+    /depthwiseConv2dBackpropInput: params\[15\] \(activation\): a gradient takes none/,
+  ],
+  [
+    'depthwiseConv2dBackpropFilter: wrong dy length',
+    (a) => a.depthwiseConv2dBackpropFilter(F(32), F(63), F(36), DW()),
+    /depthwiseConv2dBackpropFilter: dy: has 63 values, its shape \[batch, outHeight, outWidth, channels \* multiplier\] needs 64/,
+  ],
 ];
 
 describe.skipIf(!available)('native addon argument checks', () => {

@@ -8,6 +8,11 @@ import type {
 } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
 import { matMulBatch, withBroadcast } from './matmul-broadcast';
+import {
+  nativeDepthwise,
+  nativeDepthwiseBackpropFilter,
+  nativeDepthwiseBackpropInput,
+} from './native-depthwise';
 import type { KernelEntry } from './registry';
 import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat, type KernelTarget } from './util';
 
@@ -250,6 +255,10 @@ const NATIVE: Record<string, (args: Args) => TensorInfo | TensorInfo[] | null> =
   FusedConv2D: (a) => conv2D(a, true),
   Conv2DBackpropInput: backpropInput,
   Conv2DBackpropFilter: backpropFilter,
+  DepthwiseConv2dNative: (a) => nativeDepthwise(a, false),
+  FusedDepthwiseConv2D: (a) => nativeDepthwise(a, true),
+  DepthwiseConv2dNativeBackpropInput: nativeDepthwiseBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: nativeDepthwiseBackpropFilter,
   BatchMatMul: (a) => matMul(a, false),
   _FusedMatMul: (a) => matMul(a, true),
   FusedBatchNorm: batchNorm,
@@ -287,7 +296,18 @@ const WHY =
 
 /** The stock kernels {@link nativeEntry} gives a native path. */
 export type NativeOnlyKernel =
-  'BatchMatMul' | '_FusedMatMul' | 'Concat' | 'SplitV' | 'Conv2D' | 'FusedConv2D' | 'FusedBatchNorm' | 'Relu';
+  | 'BatchMatMul'
+  | '_FusedMatMul'
+  | 'Concat'
+  | 'SplitV'
+  | 'Conv2D'
+  | 'FusedConv2D'
+  | 'FusedBatchNorm'
+  | 'Relu'
+  | 'DepthwiseConv2dNative'
+  | 'FusedDepthwiseConv2D'
+  | 'DepthwiseConv2dNativeBackpropInput'
+  | 'DepthwiseConv2dNativeBackpropFilter';
 
 /**
  * A stock kernel that only gains a native path (medinets' own wasm/cpu kernels wrap theirs):
@@ -301,7 +321,9 @@ export function nativeEntry(kernelName: NativeOnlyKernel, backendName: KernelTar
     why:
       kernelName === 'Concat' || kernelName === 'SplitV'
         ? 'the native addon (row-wise memcpy) when loaded; else the stock kernel (strided copies, slow on the channel axis)'
-        : WHY,
+        : kernelName.includes('Depthwise')
+          ? 'the native addon (direct per-channel FMA loops, AVX-512 / AVX2 by CPUID) when loaded; else the stock kernel'
+          : WHY,
     make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
   };
 }

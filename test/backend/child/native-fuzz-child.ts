@@ -21,6 +21,7 @@ import {
   randConv,
   rng,
 } from '../native-fuzz-cases';
+import { dwCases, dwRecheck, randDw } from '../native-fuzz-depthwise';
 import { type ConvP, convDwRef, convDxRef, convRef, matmulRef, maxPoolGradRef } from '../native-reference';
 
 const total = Number(process.argv[2] ?? '2000');
@@ -31,7 +32,8 @@ const INTS = [0, -1, -7, 1, 2, 255, 257, 65536, 2 ** 31 - 1, -(2 ** 31), 46341, 
 
 /** A valid random call of a random entry point. */
 function validCase(r: Rand): Case {
-  const kind = int(r, 0, 9);
+  const kind = int(r, 0, 11);
+  if (kind >= 10) return dwCases(r, randDw(r))[int(r, 0, 2)] as Case;
   if (kind <= 2) return convCases(r, randConv(r, r() < 0.1))[kind] as Case;
   if (kind <= 4) return matmulCase(r, r() < 0.08);
   if (kind <= 6) return bnCases(r)[kind - 4] as Case;
@@ -68,7 +70,9 @@ function mutate(r: Rand, c: Case): { c: Case; mustThrow: boolean } {
         : [new Float64Array(4), new Int32Array(4), [1, 2, 3], 'x', 7, {}, undefined, null, Number.NaN];
     const v = bad[int(r, 0, bad.length - 1)];
     const nullable =
-      c.fn === 'bnInfer' ? idx === 3 || idx === 4 : (c.fn === 'conv2d' || c.fn === 'matmul') && idx === 2;
+      c.fn === 'bnInfer'
+        ? idx === 3 || idx === 4
+        : (c.fn === 'conv2d' || c.fn === 'matmul' || c.fn === 'depthwiseConv2d') && idx === 2;
     if ((v === null || v === undefined) && nullable) return { c, mustThrow: false }; // an absent bias / scale / offset
     args[idx] = v;
     return { c: { fn: c.fn, args }, mustThrow: true };
@@ -100,6 +104,7 @@ function recheck(c: Case): string | null {
   const p = c.args.find((v) => v instanceof Int32Array) as Int32Array | undefined;
   if (p == null) return null;
   const f = c.args as Float32Array[];
+  if (c.fn.startsWith('depthwise')) return dwRecheck(c, p);
   if (c.fn.startsWith('conv2d')) {
     const q = Array.from(p);
     const cp: ConvP = {
