@@ -11,6 +11,9 @@
 #include "depthwise.h"
 #include "gemm.h"
 
+/* Channels per register-resident accumulator block: 4 zmm / 8 ymm. */
+#define DW_BLOCK 64
+
 #define DW_TARGET __attribute__((target("avx512f,avx2,fma")))
 #define DW_NAME(f) dw_##f##_avx512
 #include "depthwise-body.h"
