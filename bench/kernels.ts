@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { stockKernel } from '../src/backend/kernels/registry';
+import { benchDepthwise } from './depthwise';
 
 interface Case {
   backend: 'wasm' | 'cpu';
@@ -145,4 +146,5 @@ export async function benchKernels(reps = 3): Promise<void> {
     );
     tf.dispose(Object.values(ins));
   }
+  await benchDepthwise();
 }
