@@ -6,9 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildModelAsync, isModelName, listModels, loadWeightsByName, type ModelName } from '../models';
+import { buildModelAsync, isModelName, listModels, loadedWeightsReport, type ModelName } from '../models';
 import { historyChart, saveFigure } from '../plot';
 import { ModelCheckpoint, ProgressBar, fitWithMixing, loadCheckpoint, resumeFrom } from '../train';
 import { type CliIO, type FlagTable, UsageError, num, oneOf, parseFlags, required, str } from './args';
@@ -50,9 +49,10 @@ ${LAYOUTS.map((l) => `                      ${l}: ${LAYOUT_HELP[l]}`).join('\n')
   --epochs N        epochs (default 10)
   --batch N         batch size (default 16)
   --lr X            Adam learning rate (default 1e-4)
-  --weights W       initial weights: a TF.js weights manifest (model.json) loaded by layer
-                    name, or 'imagenet' (read from $MEDINETS_WEIGHTS_DIR/<model>/model.json,
-                    default ~/.cache/medinets/weights; nothing is downloaded)
+  --weights W       initial weights loaded by layer name: a file or folder in any format
+                    the loader reads (.pth, .safetensors, Keras .h5, TF.js model.json), or
+                    'imagenet': the model's published file, downloaded once into
+                    $MEDINETS_HOME/weights (default ~/.cache/medinets), the head new
   --augment PRESET  ${AUGMENT_PRESETS.map((p) => `${p}: ${AUGMENT_HELP[p]}`).join('\n                    ')}
   --seed N          seed of initialisation, split, shuffling and augmentation (default 42)
   -h, --help        this text`;
@@ -86,35 +86,26 @@ function readConfig(argv: string[]): (Omit<RunConfig, 'classes'> & { out: string
   };
 }
 
-function weightsFile(cfg: RunConfig): string | undefined {
-  if (cfg.weights === undefined) return undefined;
-  if (cfg.weights !== 'imagenet') {
-    if (!existsSync(cfg.weights))
-      throw new UsageError(`medinets train: --weights ${cfg.weights} does not exist`);
-    return resolve(cfg.weights);
-  }
-  const root = process.env.MEDINETS_WEIGHTS_DIR ?? join(homedir(), '.cache', 'medinets', 'weights');
-  const file = join(root, cfg.model, 'model.json');
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `medinets train: --weights imagenet: no ${file}; convert the published weights once with 'medinets weights convert IN ${join(root, cfg.model)}' (nothing is downloaded)`,
-    );
-  }
-  return file;
+function weightsOption(cfg: RunConfig): string | undefined {
+  if (cfg.weights === undefined || cfg.weights === 'imagenet') return cfg.weights;
+  if (!existsSync(cfg.weights))
+    throw new UsageError(`medinets train: --weights ${cfg.weights} does not exist`);
+  return resolve(cfg.weights);
 }
 
 async function buildFresh(cfg: RunConfig, io: CliIO): Promise<tfl.LayersModel> {
+  const weights = weightsOption(cfg);
   const options = {
     inputShape: [cfg.size, cfg.size, cfg.channels],
     classes: cfg.classes.length,
     seed: cfg.seed,
+    ...(weights === undefined ? {} : { weights }),
   };
   const model = await buildModelAsync(cfg.model as ModelName, options as never);
-  const file = weightsFile(cfg);
-  if (file) {
-    const r = await loadWeightsByName(model, file, { strict: false });
+  const r = loadedWeightsReport(model);
+  if (r !== undefined) {
     io.err.write(
-      `weights: ${r.matched.length} layers loaded from ${file}, ${r.missing.length} left as initialised\n`,
+      `weights: ${r.matched.length} weights loaded from ${r.file}, ${r.missing.length + r.mismatched.length} started at random\n`,
     );
   }
   return model;

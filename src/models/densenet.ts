@@ -105,11 +105,15 @@ function build<O extends DenseNetOptions>(
   layout.blocks.forEach((b, i) => checkPositiveInt(b, `blocks[${i}]`, fn));
   checkPositiveInt(layout.growthRate, 'growthRate', fn);
   const cfg = { ...layout, epsilon: variant === 'keras' ? 1.001e-5 : 1e-5 };
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = kerasTop(densenetTrunk(input, cfg, init), r, init);
-    return tfl.model({ inputs: input, outputs: out, name: r.name });
-  });
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const out = kerasTop(densenetTrunk(input, cfg, init), r, init);
+      return tfl.model({ inputs: input, outputs: out, name: r.name });
+    },
+    { fn, published: [{ builder: fn, variant }] },
+  );
 }
 
 /**

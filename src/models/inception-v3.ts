@@ -63,9 +63,13 @@ export function InceptionV3<O extends InceptionV3Options>(options: O = {} as O):
     classes: 1000,
     name: 'inceptionv3',
   });
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = kerasTop(inceptionV3Trunk(input, init), r, init);
-    return tfl.model({ inputs: input, outputs: out, name: r.name });
-  });
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const out = kerasTop(inceptionV3Trunk(input, init), r, init);
+      return tfl.model({ inputs: input, outputs: out, name: r.name });
+    },
+    { fn: 'InceptionV3', published: [{ builder: 'InceptionV3', variant: 'keras' }] },
+  );
 }

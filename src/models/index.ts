@@ -63,6 +63,7 @@ export { type SimpleCNNOptions, type SmallVGGOptions, SimpleCNN, SmallVGG } from
 export { type UNetFamilyOptions, type UNetOptions, UNet } from './unet';
 export { type ResUNetOptions, ResUNet, ResUNetECSA, ResUNetFPRM } from './resunet';
 export { type DResUNetOptions, DResUNet } from './dresunet';
+export { loadedWeightsReport } from './builder-weights';
 export {
   type LoadByNameOptions,
   type WeightLoadReport,
@@ -70,7 +71,7 @@ export {
   readWeightsManifest,
   setWeightsByName,
   weightReport,
-} from './weights';
+} from './deprecated-weights';
 // The loader of every weights format, beside the builders it loads into.
 export {
   type LoadWeightsOptions,

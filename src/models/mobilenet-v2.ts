@@ -117,9 +117,13 @@ export function MobileNetV2<O extends MobileNetV2Options>(options: O = {} as O):
     classes: 1000,
     name: `mobilenetv2_${alpha.toFixed(2)}_${rows}`,
   });
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = kerasTop(mobileNetV2Trunk(input, alpha, init), r, init);
-    return tfl.model({ inputs: input, outputs: out, name: r.name });
-  });
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const out = kerasTop(mobileNetV2Trunk(input, alpha, init), r, init);
+      return tfl.model({ inputs: input, outputs: out, name: r.name });
+    },
+    { fn: 'MobileNetV2', published: [{ builder: 'MobileNetV2', variant: 'keras', alpha }] },
+  );
 }

@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkOneOf, checkPositiveInt } from '../util/checks';
+import type { WeightsSource } from '../weights/read';
 
 /** Activation of a model's classifier; `'linear'` gives logits. */
 export type ClassifierActivation = 'softmax' | 'sigmoid' | 'linear';
@@ -40,11 +41,27 @@ export interface BuilderOptions {
   /** Activation of the top. Default `'softmax'`, or `'sigmoid'` when `classes` is 1. */
   classifierActivation?: ClassifierActivation;
   /**
-   * Weights to load by layer name after building: a path or URL of a tfjs layers-model
-   * manifest (`model.json` or a weights-manifest array; the builder then returns a Promise),
-   * or already-decoded tensors keyed `layer/weight`. See {@link loadWeightsByName}.
+   * Weights to load after building, as Keras applications' `weights` (default: none, random
+   * initialisation). Every form but tensors makes the builder return a Promise:
+   * `const model = await ResNet50({ weights: 'imagenet' })`.
+   * - `'imagenet'`: the file the builder's ecosystem publishes (keras.applications' `.h5`
+   *   with or without top for `variant: 'keras'`, torchvision's `.pth` for
+   *   `variant: 'torchvision'`), downloaded once into `$MEDINETS_HOME/weights` (default
+   *   `~/.cache/medinets/weights`) with a progress line on a terminal, written atomically and
+   *   checked against the publisher's digest, then loaded strictly with `loadWeights`. With
+   *   `includeTop` and a `classes` other than 1000 the trunk loads and the new `predictions`
+   *   head starts at random (Keras refuses this case; loading by name makes it safe). A
+   *   1-channel `inputShape` gets the RGB stem summed. Offline, the error names the URL, the
+   *   file and where to put it.
+   * - a path, directory, URL or the bytes of any file `loadWeights` reads (`.pth`,
+   *   `.safetensors`, Keras `.h5`, TF.js `model.json`): loaded by name where names and shapes
+   *   fit (a new head or class count is allowed); a file of which nothing fits is an error.
+   * - tensors keyed `layer/weight` (TF.js layout): the same, synchronously.
+   *
+   * Kernels the weights do not cover are randomly initialised (see `zeroInit`); the load's
+   * report is {@link loadedWeightsReport}.
    */
-  weights?: string | tf.NamedTensorMap;
+  weights?: 'imagenet' | WeightsSource | tf.NamedTensorMap;
   /** Seed of the random kernel initialisers (and seeded layers): equal seeds build equal weights. Default: unseeded. */
   seed?: number;
   /** Model name. Default: the family's (`resnet50`, `DResUNet`...). */
@@ -61,13 +78,13 @@ export interface BuilderOptions {
 /** What a UNet-family model outputs: a pooled classifier or a per-pixel segmenter. */
 export type ModelHead = 'classify' | 'segment';
 
-/** Options whose `weights` is a path or URL, for which builders return a Promise. */
+/** Options whose `weights` load asynchronously, for which builders return a Promise. */
 export interface WeightsFromPath {
-  /** Path or URL of a tfjs weights manifest. */
-  weights: string;
+  /** `'imagenet'`, or a path, URL or the bytes of a weights file. */
+  weights: 'imagenet' | WeightsSource;
 }
 
-/** What a builder returns: a model, or a Promise of one when `weights` is a path or URL. */
+/** What a builder returns: a model, or a Promise of one when `weights` is `'imagenet'`, a path, a URL or bytes. */
 export type Built<O> = O extends WeightsFromPath ? Promise<tfl.LayersModel> : tfl.LayersModel;
 
 /** A family's defaults for {@link resolveOptions}. */

@@ -166,20 +166,21 @@ function lookup(name: string, fn: string): ModelEntry<(options?: object) => unkn
 }
 
 /**
- * Builds the model called `name` with `options` (synchronously; weights given as a path or
- * URL need {@link buildModelAsync}).
+ * Builds the model called `name` with `options` (synchronously; `weights` as `'imagenet'`, a
+ * path, a URL or bytes need {@link buildModelAsync}).
  */
 export function buildModel<N extends ModelName>(name: N, options?: ModelOptions<N>): tfl.LayersModel {
   const e = lookup(name, 'buildModel');
-  if (typeof (options as { weights?: unknown } | undefined)?.weights === 'string') {
+  const w = (options as { weights?: unknown } | undefined)?.weights;
+  if (typeof w === 'string' || w instanceof Uint8Array || w instanceof ArrayBuffer) {
     throw new Error(
-      `buildModel: 'weights' is a path or URL, which loads asynchronously; use buildModelAsync('${name}', ...)`,
+      `buildModel: 'weights' is 'imagenet', a path, a URL or bytes, which load asynchronously; use buildModelAsync('${name}', ...)`,
     );
   }
   return e.build(options) as tfl.LayersModel;
 }
 
-/** Builds the model called `name`, awaiting weights given as a path or URL. */
+/** Builds the model called `name`, awaiting `weights` given as `'imagenet'`, a path, a URL or bytes. */
 export async function buildModelAsync<N extends ModelName>(
   name: N,
   options?: ModelOptions<N>,

@@ -49,7 +49,7 @@ export interface ResDenseFusionOptions extends BuilderOptions {
 /**
  * Builds the fusion model. Trunk layers are prefixed `resnet101/` and `densenet121/` (so the
  * two trunks' Keras names do not collide and each trunk's Keras weights load with
- * `loadWeightsByName(model, src, { prefix })`); the head is `projection`, `fusion_add`,
+ * `loadWeights(model, src, { prefix })`, or `weights: 'imagenet'` for both); the head is `projection`, `fusion_add`,
  * `avg_pool`, `predictions`. Input `[batch, h, w, c]` (scale pixels to [-1, 1] as the paper
  * does), output `[batch, classes]` probabilities. Use {@link fusionTrunks} to freeze trunks.
  */
@@ -79,34 +79,55 @@ export function ResDenseFusion<O extends ResDenseFusionOptions>(options: O = {} 
       `ResDenseFusion: 'preprocess' needs RGB inputs (3 channels); got inputShape [${r.inputShape.join(', ')}]`,
     );
   }
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const pre = (mode: 'caffe' | 'torch', name: string): tfl.SymbolicTensor =>
-      preprocess ? apply(new PreprocessInput({ mode, name }), input) : input;
-    const res = resnetTrunk(
-      pre('caffe', 'preprocess_resnet'),
-      { blocks: resnetBlocks, block: resnetBlock, variant: 'keras', filters: resnetFilters },
-      init,
-      RESNET_PREFIX,
-    );
-    const dense = densenetTrunk(
-      pre('torch', 'preprocess_densenet'),
-      { blocks: densenetBlocks, growthRate, epsilon: 1.001e-5 },
-      init,
-      DENSENET_PREFIX,
-    );
-    const channels = dense.shape[3] as number;
-    const projected = conv2d(res, {
-      filters: channels,
-      kernelSize: 1,
-      padding: 'valid',
-      name: 'projection',
-      init,
-    });
-    const x = apply(tfl.layers.add({ name: 'fusion_add' }), [projected, dense]);
-    return tfl.model({ inputs: input, outputs: kerasTop(x, r, init), name: r.name });
-  });
+  // The published files fit only the default trunks.
+  const standard =
+    same(resnetBlocks, RESNET_DEPTHS[101].blocks) &&
+    resnetBlock === 'bottleneck' &&
+    resnetFilters === 64 &&
+    same(densenetBlocks, DENSENET_CONFIGS[121].blocks) &&
+    growthRate === 32;
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const pre = (mode: 'caffe' | 'torch', name: string): tfl.SymbolicTensor =>
+        preprocess ? apply(new PreprocessInput({ mode, name }), input) : input;
+      const res = resnetTrunk(
+        pre('caffe', 'preprocess_resnet'),
+        { blocks: resnetBlocks, block: resnetBlock, variant: 'keras', filters: resnetFilters },
+        init,
+        RESNET_PREFIX,
+      );
+      const dense = densenetTrunk(
+        pre('torch', 'preprocess_densenet'),
+        { blocks: densenetBlocks, growthRate, epsilon: 1.001e-5 },
+        init,
+        DENSENET_PREFIX,
+      );
+      const channels = dense.shape[3] as number;
+      const projected = conv2d(res, {
+        filters: channels,
+        kernelSize: 1,
+        padding: 'valid',
+        name: 'projection',
+        init,
+      });
+      const x = apply(tfl.layers.add({ name: 'fusion_add' }), [projected, dense]);
+      return tfl.model({ inputs: input, outputs: kerasTop(x, r, init), name: r.name });
+    },
+    { fn, published: standard ? FUSION_IMAGENET : [] },
+  );
 }
+
+// weights: 'imagenet' loads keras.applications' ResNet101 and DenseNet121 (no top) into the
+// two prefixed trunks, as the paper starts from; the projection and head start at random.
+const FUSION_IMAGENET = [
+  { builder: 'ResNet101', variant: 'keras', prefix: RESNET_PREFIX },
+  { builder: 'DenseNet121', variant: 'keras', prefix: DENSENET_PREFIX },
+] as const;
+
+const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function checkLayout(blocks: readonly number[], option: string, length?: number): void {
   const ok = Array.isArray(blocks) && blocks.length > 0 && (length === undefined || blocks.length === length);

@@ -141,11 +141,15 @@ function build<O extends ResNetOptions>(
     name: fn.toLowerCase(),
   });
   const cfg = resnetConfig(fn, options, blocks, block);
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = kerasTop(resnetTrunk(input, cfg, init), r, init);
-    return tfl.model({ inputs: input, outputs: out, name: r.name });
-  });
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const out = kerasTop(resnetTrunk(input, cfg, init), r, init);
+      return tfl.model({ inputs: input, outputs: out, name: r.name });
+    },
+    { fn, published: [{ builder: fn, variant: cfg.variant }] },
+  );
 }
 
 /** A ResNet of any stage layout, e.g. `ResNet({ blocks: [1, 1, 1, 1], block: 'basic', filters: 8 })`. */

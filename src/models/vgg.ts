@@ -13,12 +13,19 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Sym, apply, conv2d, dense } from '../blocks/graph';
 import type { KernelInit } from '../blocks/init';
 import { buildWith, globalPool } from './build';
+import { checkOneOf } from '../util/checks';
 import { type BuilderOptions, type Built, resolveOptions } from './options';
 
 /** Options of the VGG builders. */
 export interface VGGOptions extends BuilderOptions {
   /** Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`. */
   batchNorm?: boolean;
+  /**
+   * Whose ImageNet file `weights: 'imagenet'` loads; the network is the same. Default
+   * `'keras'` (keras.applications' VGG16/VGG19, trained on BGR mean-subtracted input), or
+   * `'torchvision'` for VGG11, VGG13 and `batchNorm`, which only torchvision publishes.
+   */
+  variant?: 'keras' | 'torchvision';
 }
 
 /** Smallest input side: five 2x2 poolings leave a 1x1 map. */
@@ -68,19 +75,28 @@ function buildVGG<O extends VGGOptions>(fn: keyof typeof CONFIGS, options: O): B
     classes: 1000,
     name: fn.toLowerCase(),
   });
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    let x = vggBase(input, CONFIGS[fn], init, '', options.batchNorm ?? false);
-    if (r.includeTop) {
-      x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
-      x = dense(x, { units: 4096, activation: 'relu', name: 'fc1', init });
-      x = dense(x, { units: 4096, activation: 'relu', name: 'fc2', init });
-      x = dense(x, { units: r.classes, activation: r.classifierActivation, name: 'predictions', init });
-    } else {
-      x = globalPool(x, r.pooling);
-    }
-    return tfl.model({ inputs: input, outputs: x, name: r.name });
-  });
+  const batchNorm = options.batchNorm ?? false;
+  // Only torchvision publishes VGG11/13 and the batch-norm VGGs.
+  const onlyTorch = batchNorm || fn === 'VGG11' || fn === 'VGG13';
+  const variant = options.variant ?? (onlyTorch ? 'torchvision' : 'keras');
+  checkOneOf(variant, ['keras', 'torchvision'], 'variant', fn);
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      let x = vggBase(input, CONFIGS[fn], init, '', batchNorm);
+      if (r.includeTop) {
+        x = apply(tfl.layers.flatten({ name: 'flatten' }), x);
+        x = dense(x, { units: 4096, activation: 'relu', name: 'fc1', init });
+        x = dense(x, { units: 4096, activation: 'relu', name: 'fc2', init });
+        x = dense(x, { units: r.classes, activation: r.classifierActivation, name: 'predictions', init });
+      } else {
+        x = globalPool(x, r.pooling);
+      }
+      return tfl.model({ inputs: input, outputs: x, name: r.name });
+    },
+    { fn, published: [{ builder: batchNorm ? `${fn}BN` : fn, variant }] },
+  );
 }
 
 /** VGG-11 (configuration A): 8 conv + 3 fc. Input `[batch, h, w, c]`, `h, w >= 32`. */

@@ -1,10 +1,17 @@
 /**
- * Where the ImageNet weights each ecosystem publishes live, for `weights: 'imagenet'`. The
- * hashes are the ones the publishers' own loaders check: torchvision names each file with
- * the first hex digits of its sha256 (torch.hub's `check_hash` compares that prefix);
- * keras.applications passes the md5 below to `get_file(file_hash=...)`. Values are as
- * published in torchvision `models/*.py` and keras `applications/*.py`.
+ * Where the ImageNet weights each ecosystem publishes live, for `weights: 'imagenet'`, with
+ * the digest each publisher's own loader checks:
+ * - torchvision names each file `<arch>-<first 8 hex of its sha256>.pth` and torch.hub's
+ *   `check_hash` compares that prefix (torchvision `models/*.py`, `Weights(url=...)`);
+ * - keras.applications passes an md5 to `get_file(file_hash=...)` (keras-team/keras
+ *   `keras/src/applications/{vgg16,vgg19,resnet,densenet,inception_v3,inception_resnet_v2}.py`,
+ *   read at commit 3422977a of 2026-08-21);
+ * - keras.applications' MobileNetV2 files are fetched with no digest at all
+ *   (`keras/src/applications/mobilenet_v2.py`), so none is checked here either: the entry says so.
  */
+
+/** How a published file's digest is checked. */
+export type DigestKind = 'sha256' | 'sha256-prefix' | 'md5' | 'none';
 
 /** One published file. */
 export interface PublishedWeights {
@@ -12,8 +19,11 @@ export interface PublishedWeights {
   url: string;
   /** File name in the cache (the URL's last part). */
   filename: string;
-  /** Expected digest: a sha256 hex prefix (torchvision) or a full md5 (Keras). */
-  hash: { algorithm: 'sha256-prefix' | 'md5'; hex: string };
+  /**
+   * Expected digest: a full sha256, a sha256 hex prefix (torchvision's file names), a full
+   * md5 (Keras' `file_hash`), or `'none'` where the publisher gives none (`hex` is then `''`).
+   */
+  hash: { algorithm: DigestKind; hex: string };
 }
 
 const TV = 'https://download.pytorch.org/models/';
@@ -28,12 +38,13 @@ function keras(path: string, md5: string): PublishedWeights {
   return {
     url: KERAS + path,
     filename: path.slice(path.lastIndexOf('/') + 1),
-    hash: { algorithm: 'md5', hex: md5 },
+    hash: md5 === '' ? { algorithm: 'none', hex: '' } : { algorithm: 'md5', hex: md5 },
   };
 }
 
-// torchvision's IMAGENET1K_V1 files (the architecture's original training).
-const TORCHVISION: Record<string, string> = {
+// torchvision's IMAGENET1K_V1 files (the architecture's original training), as
+// torchvision 0.14's `ResNet50_Weights.IMAGENET1K_V1.url` etc. name them.
+export const TORCHVISION_FILES: Readonly<Record<string, string>> = {
   ResNet18: 'resnet18-f37072fd.pth',
   ResNet34: 'resnet34-b627a593.pth',
   ResNet50: 'resnet50-0676ba61.pth',
@@ -54,8 +65,8 @@ const TORCHVISION: Record<string, string> = {
   InceptionV3: 'inception_v3_google-0cc3c7bd.pth',
 };
 
-// keras.applications: [with top, without top] as [path, md5].
-const KERAS_FILES: Record<string, [string, string, string, string]> = {
+// keras.applications: [with top, md5, without top, md5] (the `file_hash`es of the sources above).
+export const KERAS_FILES: Readonly<Record<string, readonly [string, string, string, string]>> = {
   VGG16: [
     'vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5',
     '64373286793e3c8b2b4e3219cbf3544b',
@@ -118,21 +129,67 @@ const KERAS_FILES: Record<string, [string, string, string, string]> = {
   ],
 };
 
+/** The alphas and square input sizes keras.applications publishes MobileNetV2 weights for. */
+export const MOBILENET_V2_ALPHAS = [0.35, 0.5, 0.75, 1.0, 1.3, 1.4] as const;
+/** Input sizes of the published MobileNetV2 files; other sizes load the 224 file, as Keras does. */
+export const MOBILENET_V2_ROWS = [96, 128, 160, 192, 224] as const;
+
+// Python's `str(float(alpha))`, which Keras puts in the file names ('1.0', '0.35').
+const pyFloat = (a: number): string => (Number.isInteger(a) ? a.toFixed(1) : String(a));
+
+// Keras (as TF-slim before it) publishes alphas 1.3 and 1.4 at 224 only.
+const mobilenetRows = (alpha: number, rows = 224): number =>
+  alpha <= 1 && (MOBILENET_V2_ROWS as readonly number[]).includes(rows) ? rows : 224;
+
+function mobilenetV2(alpha: number, rows: number, includeTop: boolean): PublishedWeights {
+  const file = includeTop
+    ? `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${pyFloat(alpha)}_${rows}.h5`
+    : `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${pyFloat(alpha)}_${rows}_no_top.h5`;
+  return keras(`mobilenet_v2/${file}`, '');
+}
+
+/** What selects a published file beyond the builder's name. */
+export interface PublishedQuery {
+  /** `'torchvision'` for torchvision's files, `'keras'` for keras.applications'. */
+  variant: 'keras' | 'torchvision';
+  /** Whether the model has the 1000-class top (Keras publishes both). */
+  includeTop: boolean;
+  /** MobileNetV2's width multiplier. */
+  alpha?: number;
+  /** MobileNetV2's input height (= width); sizes Keras does not publish fall back to 224. */
+  rows?: number;
+}
+
 /**
  * The published ImageNet file for a builder, or `undefined` when none is published.
  * @param builder The builder's name (`ResNet50`, `VGG16BN` for VGG16 with `batchNorm`...).
- * @param variant `'torchvision'` for torchvision's files, `'keras'` for keras.applications'.
- * @param includeTop Whether the model has the 1000-class top (Keras publishes both).
+ * @param query Variant, top, and MobileNetV2's alpha and input size.
  */
-export function imagenetWeights(
-  builder: string,
-  variant: 'keras' | 'torchvision',
-  includeTop: boolean,
-): PublishedWeights | undefined {
+export function imagenetWeights(builder: string, query: PublishedQuery): PublishedWeights | undefined {
+  const { variant, includeTop } = query;
   if (variant === 'torchvision') {
-    return Object.hasOwn(TORCHVISION, builder) ? torchvision(TORCHVISION[builder]) : undefined;
+    return Object.hasOwn(TORCHVISION_FILES, builder) ? torchvision(TORCHVISION_FILES[builder]) : undefined;
+  }
+  if (builder === 'MobileNetV2') {
+    const alpha = query.alpha ?? 1;
+    if (!(MOBILENET_V2_ALPHAS as readonly number[]).includes(alpha)) return undefined;
+    return mobilenetV2(alpha, mobilenetRows(alpha, query.rows), includeTop);
   }
   if (!Object.hasOwn(KERAS_FILES, builder)) return undefined;
   const [top, topMd5, notop, notopMd5] = KERAS_FILES[builder];
   return includeTop ? keras(top, topMd5) : keras(notop, notopMd5);
+}
+
+/** Every published file the table knows (each MobileNetV2 alpha and size), for checks. */
+export function allPublishedWeights(): PublishedWeights[] {
+  const out = Object.values(TORCHVISION_FILES).map(torchvision);
+  for (const [top, topMd5, notop, notopMd5] of Object.values(KERAS_FILES)) {
+    out.push(keras(top, topMd5), keras(notop, notopMd5));
+  }
+  for (const a of MOBILENET_V2_ALPHAS) {
+    for (const r of a <= 1 ? MOBILENET_V2_ROWS : [224]) {
+      out.push(mobilenetV2(a, r, true), mobilenetV2(a, r, false));
+    }
+  }
+  return out;
 }

@@ -97,12 +97,15 @@ function convert(c: Candidate, layer: tfl.layers.Layer, v: LayerWeight, placed: 
  * @param read A file's tensors, from `readWeightsFile`.
  * @param options Strictness and prefix.
  * @param fn The public function, for error messages.
+ * @param tolerated Model weights (`layer/weight`) that may be missing or mismatched even when
+ *   strict (a builder's new head on published weights); reported all the same.
  */
 export function assignWeights(
   model: tfl.LayersModel,
   read: ReadWeights,
   options: LoadWeightsOptions = {},
   fn = 'loadWeights',
+  tolerated: (name: string) => boolean = () => false,
 ): LoadWeightsReport {
   const { strict = true, prefix = '' } = options;
   if (strict !== true && strict !== false && strict !== 'all') {
@@ -145,21 +148,23 @@ export function assignWeights(
   }
   for (const c of placed.byName.values()) if (!used.has(c.from)) report.unexpected.push(c.from);
   if (strict !== false) {
-    if (report.missing.length > 0) {
+    const missing = report.missing.filter((n) => !tolerated(n));
+    if (missing.length > 0) {
       throw new WeightsError(
         fn,
         read.file,
-        `the file lacks ${report.missing.length} weight(s) of the model, first '${report.missing[0]}' ` +
+        `the file lacks ${missing.length} weight(s) of the model, first '${missing[0]}' ` +
           `(name map '${report.map}'); expected a checkpoint of this architecture, or pass strict: false`,
       );
     }
-    const m = report.mismatched[0];
+    const mismatched = report.mismatched.filter((x) => !tolerated(x.name));
+    const m = mismatched[0];
     if (m !== undefined) {
       throw new WeightsError(
         fn,
         read.file,
         `'${m.from}' has shape [${m.got}] but the model's '${m.name}' expects [${m.expected}] ` +
-          `(${report.mismatched.length} mismatch(es)); pass strict: false to load only what matches`,
+          `(${mismatched.length} mismatch(es)); pass strict: false to load only what matches`,
       );
     }
     const extra = report.unexpected.filter((k) => !k.endsWith('num_batches_tracked'));

@@ -1,5 +1,6 @@
-// Loading weights by layer name: reports, 1-channel stems from RGB kernels, prefixes,
-// strict mode, and reading a tfjs model.json / weights manifest from disk.
+// Builders' `weights` (tensors, a model.json by path) and the deprecated 0.1 loaders
+// (setWeightsByName, loadWeightsByName, readWeightsManifest, weightReport), which now forward
+// to loadWeights: reports, 1-channel stems from RGB kernels, prefixes, strict mode.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { resolveOptions } from '../../src/models/options';
 import { resnetTrunk } from '../../src/models/resnet';
 import {
   ResNet,
+  loadedWeightsReport,
   loadWeightsByName,
   readWeightsManifest,
   setWeightsByName,
@@ -63,7 +65,9 @@ describe('setWeightsByName', () => {
     expect(report.missing).toEqual(expect.arrayContaining(['conv2_block1_1_bn', 'predictions']));
     expect(report.mismatched).toEqual(['predictions/kernel', 'predictions/bias']);
     expect(report.unexpected).toEqual(['extra_dense']);
-    expect(() => setWeightsByName(b, map, { strict: true })).toThrow(/missing weights/);
+    expect(() => setWeightsByName(b, map, { strict: true })).toThrow(
+      /setWeightsByName: <tensors>: the file lacks 1 weight\(s\) of the model, first 'conv2_block1_1_bn\/gamma'/,
+    );
     tf.dispose(map);
     a.dispose();
     b.dispose();
@@ -82,6 +86,12 @@ describe('setWeightsByName', () => {
       seed: 1,
     });
     expect(weightReport(b)?.mismatched).toEqual(['predictions/kernel', 'predictions/bias']);
+    const r = loadedWeightsReport(b);
+    expect(r?.mismatched.map((m) => [m.name, m.expected, m.got])).toEqual([
+      ['predictions/kernel', [32, 7], [32, 4]],
+      ['predictions/bias', [7], [4]],
+    ]);
+    expect(r?.missing).toEqual([]);
     const k = b.getLayer('predictions').getWeights()[0];
     expect(tf.tidy(() => tf.max(tf.abs(k)).dataSync()[0])).toBeGreaterThan(0.01);
     expect(maxAbsDiff(b.getLayer('conv1_conv').getWeights()[0], map['conv1_conv/kernel'])).toBe(0);
@@ -169,6 +179,8 @@ describe('reading manifests from disk', () => {
       weights: path,
     });
     expect(weightReport(b)?.missing).toEqual([]);
+    expect(loadedWeightsReport(b)?.format).toBe('tfjs-layers');
+    expect(loadedWeightsReport(b)?.matched.length).toBe(b.weights.length);
     const x = fixedBatch(2, 32, 32, 3);
     const ya = predict(a, x);
     const yb = predict(b, x);
@@ -186,5 +198,28 @@ describe('reading manifests from disk', () => {
   it('explains a file that is not a manifest', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ hello: 1 }));
     await expect(readWeightsManifest(join(dir, 'bad.json'))).rejects.toThrow(/weightsManifest/);
+  });
+
+  it('readWeightsManifest reads any format now: its tensors equal the model.json ones', async () => {
+    const a = small(9);
+    const path = await writeModelJson(a, 'again');
+    const named = await readWeightsManifest(path);
+    expect(Object.keys(named).sort()).toEqual(a.weights.map((w) => w.originalName).sort());
+    expect(maxAbsDiff(named['conv1_conv/kernel'], a.getLayer('conv1_conv').getWeights()[0])).toBe(0);
+    tf.dispose(named);
+    a.dispose();
+  });
+
+  it('a builder given a file of which nothing fits says so', async () => {
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ weightsManifest: [{ paths: [], weights: [] }] }));
+    await expect(
+      ResNet({
+        blocks: [1, 1, 1, 1],
+        block: 'basic',
+        filters: 4,
+        inputShape: [32, 32, 3],
+        weights: join(dir, 'other.json'),
+      }),
+    ).rejects.toThrow(/ResNet: 'weights' \(.*other\.json\): no weight of the file fits the model/);
   });
 });

@@ -85,14 +85,14 @@ describe('cachedWeights', () => {
 
 describe('imagenetWeights', () => {
   it('names the publishers’ files and hashes', () => {
-    expect(imagenetWeights('ResNet50', 'torchvision', true)).toEqual({
+    expect(imagenetWeights('ResNet50', { variant: 'torchvision', includeTop: true })).toEqual({
       url: 'https://download.pytorch.org/models/resnet50-0676ba61.pth',
       filename: 'resnet50-0676ba61.pth',
       hash: { algorithm: 'sha256-prefix', hex: '0676ba61' },
     });
-    expect(imagenetWeights('DenseNet121', 'keras', false)?.filename).toBe(
+    expect(imagenetWeights('DenseNet121', { variant: 'keras', includeTop: false })?.filename).toBe(
       'densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5',
     );
-    expect(imagenetWeights('UNet', 'keras', true)).toBeUndefined();
+    expect(imagenetWeights('UNet', { variant: 'keras', includeTop: true })).toBeUndefined();
   });
 });
