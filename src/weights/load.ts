@@ -177,7 +177,10 @@ export function assignWeights(
     }
   }
   for (const [v, t] of writes) {
-    const value = tf.tensor(t.data, t.shape, 'float32');
+    // TF.js keeps the array it is given: a view into the file's bytes (readers return aligned
+    // float32 as views) is copied, so the model neither aliases nor retains the file.
+    const own = t.data.byteLength === t.data.buffer.byteLength ? t.data : t.data.slice();
+    const value = tf.tensor(own, t.shape, 'float32');
     v.write(value);
     value.dispose();
   }

@@ -22,6 +22,8 @@ export function sizeOf(shape: readonly number[]): number {
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
+// Typed arrays use the platform's byte order; the files are little-endian.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** IEEE half (binary16) bits to a float. */
 export function halfToFloat(h: number): number {
@@ -58,7 +60,8 @@ export type ElementType = keyof typeof ELEMENT_BYTES;
 
 /**
  * Decodes `count` little-endian elements of `type` starting at `byteOffset` of `bytes` into
- * float32. The caller has checked the range.
+ * float32. The caller has checked the range. Aligned float32 comes back as a view of `bytes`,
+ * not a copy (a ResNet-50 checkpoint is 94 MB): the readers' callers only read it.
  */
 export function decodeElements(
   bytes: Uint8Array,
@@ -66,15 +69,14 @@ export function decodeElements(
   count: number,
   type: ElementType,
 ): Float32Array {
+  if (type === 'float32' && (bytes.byteOffset + byteOffset) % 4 === 0 && LITTLE_ENDIAN) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset + byteOffset, count);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset + byteOffset, count * ELEMENT_BYTES[type]);
   const out = new Float32Array(count);
   switch (type) {
     case 'float32':
-      if ((bytes.byteOffset + byteOffset) % 4 === 0) {
-        out.set(new Float32Array(bytes.buffer, bytes.byteOffset + byteOffset, count));
-      } else {
-        for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      }
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
       break;
     case 'float16':
       for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
