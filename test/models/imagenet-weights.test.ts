@@ -148,6 +148,28 @@ describe("builders' weights: 'imagenet'", () => {
     );
   });
 
+  it('asks for the file of its family and variant: Keras files with or without top, fusion trunks without', async () => {
+    state.entry = served(undefined, `${base}/missing.h5`); // a 404: only the question matters here
+    await expect(
+      models.DenseNet121({ inputShape: [32, 32, 3], includeTop: false, weights: 'imagenet' }),
+    ).rejects.toThrow(/HTTP 404/);
+    await expect(
+      models.VGG16({ inputShape: [32, 32, 3], batchNorm: true, weights: 'imagenet' }),
+    ).rejects.toThrow(/HTTP 404/);
+    await expect(
+      models.MobileNetV2({ inputShape: [96, 96, 3], alpha: 0.35, weights: 'imagenet' }),
+    ).rejects.toThrow(/HTTP 404/);
+    await expect(models.ResDenseFusion({ inputShape: [32, 32, 3], weights: 'imagenet' })).rejects.toThrow(
+      /HTTP 404/,
+    );
+    expect(state.asked).toEqual([
+      ['DenseNet121', { variant: 'keras', includeTop: false, rows: 32 }],
+      ['VGG16BN', { variant: 'torchvision', includeTop: true, rows: 32 }],
+      ['MobileNetV2', { variant: 'keras', includeTop: true, alpha: 0.35, rows: 96 }],
+      ['ResNet101', { variant: 'keras', includeTop: false, rows: 32 }],
+    ]);
+  }, 60_000);
+
   it('a builder without published weights says so', async () => {
     await expect(models.UNet({ inputShape: [32, 32, 1], weights: 'imagenet' })).rejects.toThrow(
       /UNet: weights: 'imagenet' is not published for this builder/,
