@@ -1,7 +1,14 @@
 // The layout conversions against tf.transpose (an independent implementation), on shapes that
-// are not multiples of the 32-wide blocks, and the zero-copy float32 decode.
+// are not multiples of the 32-wide blocks; the zero-copy float32 decode, and a model loaded
+// from bytes that does not alias them.
 import * as tf from '@tensorflow/tfjs-core';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ResNet } from '../../src/models';
+import { loadWeights } from '../../src/weights';
+import { readTorch } from '../../src/weights/torch';
 import { permute } from '../../src/weights/convert';
 import { decodeElements, type RawTensor } from '../../src/weights/raw';
 
@@ -68,5 +75,48 @@ describe('decodeElements', () => {
     expect(copy.buffer).not.toBe(shifted.buffer);
     const half = new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer); // 1, -2
     expect(Array.from(decodeElements(half, 0, 2, 'float16'))).toEqual([1, -2]);
+  });
+});
+
+describe('loading from bytes', () => {
+  it('the model neither aliases nor keeps the bytes it loaded (aligned float32 views are copied once)', async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const torch = readTorch(
+      new Uint8Array(readFileSync(join(here, '..', 'fixtures', 'models', 'tv_resnet18_w4.pth'))),
+    );
+    // The same tensors as safetensors, whose float32 data the reader returns as views.
+    const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+    let at = 0;
+    for (const [k, t] of torch) {
+      header[k] = { dtype: 'F32', shape: t.shape, data_offsets: [at, at + 4 * t.data.length] };
+      at += 4 * t.data.length;
+    }
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (json.length % 8)) % 8);
+    const bytes = new Uint8Array(8 + json.length + at);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(new TextEncoder().encode(json), 8);
+    let p = 8 + json.length;
+    for (const t of torch.values()) {
+      bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
+      p += t.data.byteLength;
+    }
+    const model = ResNet({
+      blocks: [2, 2, 2, 2],
+      block: 'basic',
+      filters: 4,
+      inputShape: [32, 32, 1],
+      classes: 3,
+      variant: 'torchvision',
+    });
+    const report = await loadWeights(model, bytes);
+    expect(report.format).toBe('safetensors');
+    expect(report.missing).toEqual([]);
+    const mean = model.getLayer('conv1_bn').getWeights()[2];
+    const want = Array.from(torch.get('bn1.running_mean')?.data ?? []);
+    expect(Array.from(mean.dataSync())).toEqual(want);
+    bytes.fill(0);
+    expect(Array.from(model.getLayer('conv1_bn').getWeights()[2].dataSync())).toEqual(want);
+    model.dispose();
   });
 });
