@@ -16,24 +16,40 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
     params: 132863336,
     options: [
       { name: 'batchNorm', doc: "Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`." },
+      {
+        name: 'variant',
+        doc: "Whose ImageNet file `weights: 'imagenet'` loads; the network is the same. Default `'keras'` (keras.applications' VGG16/VGG19, trained on BGR mean-subtracted input), or `'torchvision'` for VGG11, VGG13 and `batchNorm`, which only torchvision publishes.",
+      },
     ],
   },
   VGG13: {
     params: 133047848,
     options: [
       { name: 'batchNorm', doc: "Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`." },
+      {
+        name: 'variant',
+        doc: "Whose ImageNet file `weights: 'imagenet'` loads; the network is the same. Default `'keras'` (keras.applications' VGG16/VGG19, trained on BGR mean-subtracted input), or `'torchvision'` for VGG11, VGG13 and `batchNorm`, which only torchvision publishes.",
+      },
     ],
   },
   VGG16: {
     params: 138357544,
     options: [
       { name: 'batchNorm', doc: "Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`." },
+      {
+        name: 'variant',
+        doc: "Whose ImageNet file `weights: 'imagenet'` loads; the network is the same. Default `'keras'` (keras.applications' VGG16/VGG19, trained on BGR mean-subtracted input), or `'torchvision'` for VGG11, VGG13 and `batchNorm`, which only torchvision publishes.",
+      },
     ],
   },
   VGG19: {
     params: 143667240,
     options: [
       { name: 'batchNorm', doc: "Batch norm after every conv, as torchvision's `vgg*_bn`. Default `false`." },
+      {
+        name: 'variant',
+        doc: "Whose ImageNet file `weights: 'imagenet'` loads; the network is the same. Default `'keras'` (keras.applications' VGG16/VGG19, trained on BGR mean-subtracted input), or `'torchvision'` for VGG11, VGG13 and `batchNorm`, which only torchvision publishes.",
+      },
     ],
   },
   ResNet18: {
