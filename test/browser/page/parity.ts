@@ -54,6 +54,12 @@ function cases(only: string[] | null): Case[] {
   // comparison is of the arithmetic, which a 32x32 image exercises layer by layer as a 224x224
   // one does, and SwiftShader beside the JavaScript cpu backend keeps CI within its budget.
   // ?all=1 runs them all; without it, the small models only.
+  // NOTE (measured 2026-12-03): at 32x32 and batch 1 the batch-norm backbones (ResNet,
+  // DenseNet, InceptionV3) end at 1x1 pixel, where training-mode batch norm outputs its beta
+  // and every gradient upstream vanishes, so their gradient rows match trivially (0.0). With
+  // batch 2 the gradients live and webgl differs from cpu by 7e-2 (ResNet18) and 0.44
+  // (InceptionV3 at 75x75): not yet explained (ill-conditioned 2-sample statistics, or a
+  // kernel); it is why these models stay out of CI's default run.
   const all = new URLSearchParams(
     (globalThis as unknown as { location: { search: string } }).location.search,
   ).has('all');
