@@ -6,6 +6,7 @@
  *   npm run bench -- kernels           per-kernel stock vs medinets times only
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
+ *   npm run bench -- --profile         each model's top kernels by share of a step (native)
  *
  * Configurations: `native` (what `setupBackend()` gives: wasm with medinets' native addon
  * for convolutions, matrix products, batch norm and pooling gradients; XNNPACK on 1 thread),
@@ -29,6 +30,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
 import { benchKernels } from './kernels';
+import { profileModel } from './profile';
 import { densenet121, resnet18, unet } from './models';
 
 type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'native';
@@ -210,6 +212,19 @@ async function main(): Promise<void> {
   console.log(
     `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''})`}`,
   );
+  if (process.argv.includes('--profile')) {
+    for (const name of models) {
+      registerTrainingKernels();
+      const { model, x, y } = prepare(name, BATCH);
+      predict(model, x);
+      await model.trainOnBatch(x, y);
+      await profileModel(name, model, x, y);
+      tf.dispose([x, y]);
+      model.optimizer?.dispose();
+      model.dispose();
+    }
+    return;
+  }
   if (kernelsOnly || names.length === 0) await benchKernels();
   if (models.length === 0) return;
   const torch = torchBaseline();

@@ -260,6 +260,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"concat", NULL, js_concat, NULL, NULL, NULL, napi_default, NULL},
       {"split", NULL, js_split, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"optimizerUpdate", NULL, js_optimizer_update, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"simd", NULL, js_simd, NULL, NULL, NULL, napi_default, NULL},
   };

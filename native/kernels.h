@@ -46,4 +46,16 @@ void split_rows(const float *x, float *const *outs, const long *inner, int count
 /* Max-pooling gradient, channels last (pooling.c); p: 14 parameters. */
 int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);
 
+/*
+ * Optimizer updates (optimizers.c): kind's inputs are {param, grad, state...}, its outputs
+ * {param, state...} in the same order, each of n values; s holds its float32 scalars.
+ */
+enum optim_kind { OPTIM_ADAM = 0, OPTIM_MOMENTUM = 1, OPTIM_RMSPROP = 2, OPTIM_RMSPROP_CENTERED = 3, OPTIM_SGD = 4 };
+#define OPTIM_KINDS 5
+typedef struct {
+  int ins, outs, scalars;
+} optim_shape;
+extern const optim_shape OPTIM_SHAPES[OPTIM_KINDS];
+void optim_update(int kind, const float *const *in, float *const *out, const float *s, long n);
+
 #endif

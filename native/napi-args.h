@@ -63,5 +63,7 @@ napi_value js_conv2d(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dx(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dw(napi_env env, napi_callback_info info);
 napi_value js_matmul(napi_env env, napi_callback_info info);
+/* The optimizers' update (bindings-optim.c). */
+napi_value js_optimizer_update(napi_env env, napi_callback_info info);
 
 #endif

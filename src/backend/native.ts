@@ -86,6 +86,12 @@ export interface NativeAddon {
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
   split(x: Float32Array, outputs: Float32Array[], outer: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
+  /**
+   * One optimizer step over one variable (native/optimizers.c): `kind` 0 Adam, 1 momentum,
+   * 2 RMSprop, 3 centered RMSprop, 4 SGD; inputs [param, grad, state...], outputs
+   * [param, state...], scalars as that kind reads them.
+   */
+  optimizerUpdate(kind: number, inputs: Float32Array[], outputs: Float32Array[], scalars: Float32Array): void;
   setThreads(n: number): number;
   simd(): string;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installFusedOptimizers } from '../fused-optimizers';
 import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
 import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
@@ -61,7 +62,9 @@ let done = false;
  * convolution's tile kernels for webgl (idempotent; runs on import of medinets). Stock kernels
  * of other backends (tfjs-node, webgl, webgpu) are never touched.
  * Calling it again after loading a backend package re-installs any replacement the
- * package's own registration overwrote, and ends a `suspendTrainingKernels()`.
+ * package's own registration overwrote, and ends a `suspendTrainingKernels()`. It also gives
+ * tfjs' Adam, Momentum, RMSprop and SGD optimizers the native addon's one-pass update (the
+ * same bits as their own; used on wasm and cpu while the addon is active).
  */
 export function registerTrainingKernels(): void {
   if (!done) {
@@ -131,6 +134,8 @@ export function registerTrainingKernels(): void {
     // tfjs' own BatchMatMul gradient keeps broadcast batch axes (the engine rejects its shapes).
     tf.registerGradient(batchMatMulGradient);
     registerAnchors();
+    // Not a kernel: tfjs' optimizers' applyGradients gains the addon's one-pass update.
+    installFusedOptimizers();
   }
   resumeTrainingKernels();
 }

@@ -91,6 +91,11 @@ export function suspendTrainingKernels(backends: readonly KernelTarget[] = ['was
   }
 }
 
+/** Whether {@link suspendTrainingKernels} put tfjs' own kernels back on `backend`. */
+export function trainingKernelsSuspended(backend: KernelTarget): boolean {
+  return suspended.has(backend);
+}
+
 /** Undo {@link suspendTrainingKernels}: medinets' kernels are installed again. */
 export function resumeTrainingKernels(): void {
   suspended.clear();

@@ -1,0 +1,67 @@
+/*
+ * optimizerUpdate(kind, inputs, outputs, scalars): the Node-API entry point of optimizers.c.
+ * inputs = [param, grad, state...], outputs = [param', state'...] (Float32Arrays of one length),
+ * scalars a Float32Array (see optimizers.c for each kind's). An output may be the very array
+ * of its input (an update in place: each element is read before it is written) but may not
+ * otherwise overlap any array.
+ */
+#include <node_api.h>
+
+#include "kernels.h"
+#include "napi-args.h"
+
+#define MAX_ARRAYS 8
+
+/* Reads a JS array of exactly `want` Float32Arrays into a[]; elements first (see concat). */
+static int read_list(call_t *c, size_t i, const char *name, uint32_t want, f32_arg *a) {
+  bool isArray = false;
+  uint32_t count = 0;
+  if (napi_is_array(c->env, c->argv[i], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(c->env, c->argv[i], &count) != napi_ok)
+    return arg_fail(c, 1, "%s: expected an array of Float32Arrays", name);
+  if (count != want) return arg_fail(c, 0, "%s: expected %u arrays for this kind, got %u", name, want, count);
+  napi_value vals[MAX_ARRAYS];
+  for (uint32_t k = 0; k < count; k++)
+    if (napi_get_element(c->env, c->argv[i], k, &vals[k]) != napi_ok) return 0;
+  call_t one = *c;
+  for (uint32_t k = 0; k < count; k++) {
+    one.argv[0] = vals[k];
+    if (!arg_f32(&one, 0, name, 0, &a[k])) return 0;
+  }
+  return 1;
+}
+
+napi_value js_optimizer_update(napi_env env, napi_callback_info info) {
+  call_t c;
+  double kindD;
+  f32_arg ins[MAX_ARRAYS], outs[MAX_ARRAYS], sc;
+  if (!call_init(&c, env, info, "optimizerUpdate", 4) || !arg_number(&c, 0, "kind", &kindD)) return NULL;
+  if (kindD != (double)(int)kindD || kindD < 0 || kindD >= OPTIM_KINDS)
+    return arg_fail(&c, 0, "kind: expected an integer from 0 to %d, got %g", OPTIM_KINDS - 1, kindD), NULL;
+  const int kind = (int)kindD;
+  const optim_shape sh = OPTIM_SHAPES[kind];
+  if (!read_list(&c, 1, "inputs", (uint32_t)sh.ins, ins) || !read_list(&c, 2, "outputs", (uint32_t)sh.outs, outs) ||
+      !arg_f32(&c, 3, "scalars", 0, &sc))
+    return NULL;
+  if (!arg_len(&c, &sc, sh.scalars, "[scalars of this kind]")) return NULL;
+  const long n = (long)ins[0].len;
+  for (int k = 1; k < sh.ins; k++)
+    if (!arg_len(&c, &ins[k], n, "of param")) return NULL;
+  for (int k = 0; k < sh.outs; k++) {
+    if (!arg_len(&c, &outs[k], n, "of param")) return NULL;
+    /* output k corresponds to input 0 (param) for k = 0, else to input k + 1 (its state) */
+    const f32_arg *own = &ins[k == 0 ? 0 : k + 1];
+    const f32_arg *others[2 * MAX_ARRAYS];
+    int no = 0;
+    for (int j = 0; j < sh.ins; j++)
+      if (&ins[j] != own || ins[j].p != outs[k].p) others[no++] = &ins[j];
+    for (int j = 0; j < k; j++) others[no++] = &outs[j];
+    if (!arg_disjoint(&c, &outs[k], others, no)) return NULL;
+  }
+  const float *in[MAX_ARRAYS];
+  float *out[MAX_ARRAYS];
+  for (int k = 0; k < sh.ins; k++) in[k] = ins[k].p;
+  for (int k = 0; k < sh.outs; k++) out[k] = outs[k].p;
+  optim_update(kind, in, out, sc.p, n);
+  return NULL;
+}
