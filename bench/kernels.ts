@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { stockKernel } from '../src/backend/kernels/registry';
 import { benchDepthwise } from './depthwise';
+import { activeAddon, nativeKernelsInUse } from '../src/backend/native';
 
 interface Case {
   backend: 'wasm' | 'cpu';
@@ -147,4 +148,99 @@ export async function benchKernels(reps = 3): Promise<void> {
     tf.dispose(Object.values(ins));
   }
   await benchDepthwise();
+}
+
+/** A native kernel case of {@link benchKernelRates}: its FLOPs (2 per multiply-add). */
+interface RateCase {
+  kernel: string;
+  label: string;
+  flops: number;
+  inputs: () => Record<string, tf.Tensor>;
+  attrs: NamedAttrMap;
+}
+
+/** conv FLOPs: 2 x batch x output pixels x out-channels x taps x in-channels. */
+const convFlops = (n: number, ho: number, wo: number, co: number, k: number, ci: number): number =>
+  2 * n * ho * wo * co * k * k * ci;
+
+const RATE_CASES: RateCase[] = [
+  ...(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const).map((kernel) => ({
+    kernel,
+    label: '[8,32,32,64] 3x3 64->64 s1',
+    flops: convFlops(8, 32, 32, 64, 3, 64),
+    inputs: (): Record<string, tf.Tensor> =>
+      kernel === 'Conv2D'
+        ? { x: r([8, 32, 32, 64]), filter: r([3, 3, 64, 64]) }
+        : kernel === 'Conv2DBackpropInput'
+          ? { dy: r([8, 32, 32, 64]), filter: r([3, 3, 64, 64]) }
+          : { x: r([8, 32, 32, 64]), dy: r([8, 32, 32, 64]) },
+    attrs: conv([8, 32, 32, 64], [3, 3, 64, 64], 1),
+  })),
+  {
+    kernel: 'Conv2D',
+    label: '[8,8,8,256] 3x3 256->256 s1',
+    flops: convFlops(8, 8, 8, 256, 3, 256),
+    inputs: () => ({ x: r([8, 8, 8, 256]), filter: r([3, 3, 256, 256]) }),
+    attrs: conv([8, 8, 8, 256], [3, 3, 256, 256], 1),
+  },
+  {
+    kernel: 'Conv2D',
+    label: '[8,64,64,32] 3x3 32->32 s1 (UNet)',
+    flops: convFlops(8, 64, 64, 32, 3, 32),
+    inputs: () => ({ x: r([8, 64, 64, 32]), filter: r([3, 3, 32, 32]) }),
+    attrs: conv([8, 64, 64, 32], [3, 3, 32, 32], 1),
+  },
+  {
+    kernel: 'Conv2D',
+    label: '[16,56,56,64] 1x1 64->256 (ResNet-50)',
+    flops: convFlops(16, 56, 56, 256, 1, 64),
+    inputs: () => ({ x: r([16, 56, 56, 64]), filter: r([1, 1, 64, 256]) }),
+    attrs: conv([16, 56, 56, 64], [1, 1, 64, 256], 1),
+  },
+  {
+    kernel: 'Conv2D',
+    label: '[8,128,128,1] 7x7 1->64 s2 (stem)',
+    flops: convFlops(8, 64, 64, 64, 7, 1),
+    inputs: () => ({ x: r([8, 128, 128, 1]), filter: r([7, 7, 1, 64]) }),
+    attrs: conv([8, 128, 128, 1], [7, 7, 1, 64], 2),
+  },
+  {
+    kernel: 'BatchMatMul',
+    label: '[1,1024,1024] x [1,1024,1024]',
+    flops: 2 * 1024 ** 3,
+    inputs: () => ({ a: r([1, 1024, 1024]), b: r([1, 1024, 1024]) }),
+    attrs: { transposeA: false, transposeB: false },
+  },
+];
+
+/**
+ * The native kernels' GFLOP/s (wasm backend, addon active) beside the machine's measured
+ * limit: the addon's FMA loop on one thread (fmaPeak) times the addon's threads.
+ */
+export async function benchKernelRates(reps = 5): Promise<void> {
+  const addon = activeAddon();
+  if (addon == null) {
+    console.log('\nkernel GFLOP/s: the native addon is not active');
+    return;
+  }
+  await tf.setBackend('wasm');
+  const threads = nativeKernelsInUse().threads;
+  const peak1 = addon.fmaPeak(1);
+  const peak = peak1 * threads;
+  console.log(
+    `\nnative kernels, GFLOP/s (median of ${reps}) beside the FMA peak: ${peak1.toFixed(1)} per thread x ${threads} = ${peak.toFixed(1)} (${nativeKernelsInUse().simd})`,
+  );
+  for (const c of RATE_CASES) {
+    const k = tf.getKernel(c.kernel, 'wasm');
+    if (k == null) continue;
+    const ins = c.inputs();
+    const call = () => k.kernelFunc({ inputs: ins, attrs: c.attrs, backend: tf.backend() }) as TensorInfo;
+    time(call, 1);
+    const ms = time(call, reps);
+    const g = c.flops / (ms * 1e6);
+    console.log(
+      `  ${c.kernel.padEnd(22)} ${c.label.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms ${g.toFixed(1).padStart(7)} GFLOP/s ${((100 * g) / peak).toFixed(0).padStart(4)} % of peak`,
+    );
+    tf.dispose(Object.values(ins));
+  }
 }

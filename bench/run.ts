@@ -7,6 +7,9 @@
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
  *   npm run bench -- --profile         each model's top kernels by share of a step (native)
+ *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
+ *                                      PyTorch, alternated over --rounds=2, peak RSS, kernel
+ *                                      GFLOP/s beside the FMA peak (see table.ts)
  *
  * Configurations: `native` (what `setupBackend()` gives: wasm with medinets' native addon
  * for convolutions, matrix products, batch norm and pooling gradients; XNNPACK on 1 thread),
@@ -29,8 +32,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
-import { benchKernels } from './kernels';
+import { benchKernelRates, benchKernels } from './kernels';
 import { profileModel } from './profile';
+import { benchTable, NETS, tableChild } from './table';
 import { densenet121, resnet18, unet } from './models';
 
 type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'native';
@@ -260,5 +264,20 @@ async function main(): Promise<void> {
   }
 }
 
-if (child !== '') await childMain(child);
-else await main();
+const tableChildSpec = arg('table-child', '');
+if (tableChildSpec !== '') {
+  const [config, name] = tableChildSpec.split(':') as [string, string];
+  await tableChild(config, name, steps);
+} else if (child !== '') await childMain(child);
+else if (process.argv.includes('--table')) {
+  const load = (await import('node:os')).loadavg()[0] ?? 0;
+  const picked = process.argv.slice(2).filter((s) => s in NETS);
+  const nets = picked.length > 0 ? picked : Object.keys(NETS);
+  console.log(`medinets vs PyTorch (2 threads): ${nets.join(', ')}; load average ${load.toFixed(1)}`);
+  const wasm = await setupBackend({ prefer: 'wasm' });
+  console.log(
+    `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s)` : `unavailable (${wasm.native.reason ?? ''})`}`,
+  );
+  await benchKernelRates();
+  benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps);
+} else await main();

@@ -1,9 +1,12 @@
-"""PyTorch CPU baseline for bench/run.ts: the same three networks, batch 8, 128x128x1,
-train step (forward + backward + Adam) and inference, 2 threads. Prints one JSON line.
+"""PyTorch CPU baseline for bench/run.ts: the same networks, batch 8, 128x128x1 (ResNet-50:
+batch 16, 224x224x3), train step (forward + backward + Adam) and inference, 2 threads. Prints
+one JSON line.
 
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_baseline.py [names...]
+  --one NAME --steps N   one network in this process, with the process' peak RSS (bench/table.ts)
 """
 import json
+import resource
 import statistics
 import sys
 import time
@@ -65,14 +68,29 @@ def unet():
     return UNet(), "seg"
 
 
-def bench(build, steps):
-    model, kind = build()
-    x = torch.randn(BATCH, 1, SIZE, SIZE)
+def mobilenetv2():
+    m = torchvision.models.mobilenet_v2(num_classes=2)
+    m.features[0][0] = nn.Conv2d(1, 32, 3, 2, 1, bias=False)
+    return m, "cls"
+
+
+def resnet50():
+    return torchvision.models.resnet50(num_classes=2), "cls"
+
+
+# batch, size, channels of each network's input (the bench's: b8 128x128x1, ResNet-50 b16 224x224x3)
+SHAPES = {"resnet50": (16, 224, 3)}
+
+
+def bench(name, steps):
+    model, kind = NETS[name]()
+    batch, size, ch = SHAPES.get(name, (BATCH, SIZE, 1))
+    x = torch.randn(batch, ch, size, size)
     if kind == "cls":
-        y = torch.randint(0, 2, (BATCH,))
+        y = torch.randint(0, 2, (batch,))
         loss_fn = nn.CrossEntropyLoss()
     else:
-        y = (torch.rand(BATCH, 1, SIZE, SIZE) > 0.5).float()
+        y = (torch.rand(batch, 1, size, size) > 0.5).float()
         loss_fn = nn.BCELoss()
     opt = torch.optim.Adam(model.parameters(), 1e-3)
 
@@ -100,9 +118,18 @@ def bench(build, steps):
     return {"train": statistics.median(train), "infer": statistics.median(infer)}
 
 
-NETS = {"resnet18": resnet18, "unet": unet, "densenet121": densenet121}
-names = [n for n in sys.argv[1:] if n in NETS] or list(NETS)
+NETS = {"resnet18": resnet18, "unet": unet, "densenet121": densenet121, "mobilenetv2": mobilenetv2,
+        "resnet50": resnet50}
+if "--one" in sys.argv:
+    name = sys.argv[sys.argv.index("--one") + 1]
+    steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 5
+    out = bench(name, steps)
+    out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
+    out["torch"] = torch.__version__
+    print(json.dumps(out))
+    sys.exit(0)
+names = [n for n in sys.argv[1:] if n in NETS] or ["resnet18", "unet", "densenet121"]
 out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
 for n in names:
-    out[n] = bench(NETS[n], 5)
+    out[n] = bench(n, 5)
 print(json.dumps(out))

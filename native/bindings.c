@@ -261,6 +261,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"split", NULL, js_split, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"optimizerUpdate", NULL, js_optimizer_update, NULL, NULL, NULL, napi_default, NULL},
+      {"fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"simd", NULL, js_simd, NULL, NULL, NULL, napi_default, NULL},
   };

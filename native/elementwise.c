@@ -5,3 +5,16 @@
 void relu(const float *x, float *y, long n) {
   for (long i = 0; i < n; i++) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
 }
+
+/*
+ * dx = dy * s, s = x > 0 && x <= cap ? 1 : 0, NaN where x is NaN: the gradient of ReLU
+ * (cap = +inf) and ReLU6 (cap = 6) as tfjs computes it, mul(dy, step(x)) (ReLU6: times
+ * lessEqual(x, 6)), one multiply so -0 and NaN come out as there.
+ */
+void relu_grad(const float *dy, const float *x, float *dx, long n, float cap) {
+  for (long i = 0; i < n; i++) {
+    const float v = x[i];
+    const float s = v != v ? v : (v > 0.0f && v <= cap ? 1.0f : 0.0f);
+    dx[i] = dy[i] * s;
+  }
+}

@@ -63,7 +63,10 @@ napi_value js_conv2d(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dx(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dw(napi_env env, napi_callback_info info);
 napi_value js_matmul(napi_env env, napi_callback_info info);
-/* The optimizers' update (bindings-optim.c). */
+/* The optimizers' update and the ReLU gradient (bindings-train.c). */
 napi_value js_optimizer_update(napi_env env, napi_callback_info info);
+napi_value js_relu_grad(napi_env env, napi_callback_info info);
+/* The measured FMA limit of one thread, GFLOP/s, for bench/ (peak.c). */
+napi_value js_fma_peak(napi_env env, napi_callback_info info);
 
 #endif

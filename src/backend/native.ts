@@ -83,6 +83,8 @@ export interface NativeAddon {
     epsilon: number,
   ): void;
   relu(x: Float32Array, y: Float32Array): void;
+  /** dx = dy where 0 < x <= cap, else 0, NaN where x is NaN (ReLU: cap Infinity; ReLU6: 6). */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, cap: number): void;
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
   split(x: Float32Array, outputs: Float32Array[], outer: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
@@ -92,6 +94,8 @@ export interface NativeAddon {
    * [param, state...], scalars as that kind reads them.
    */
   optimizerUpdate(kind: number, inputs: Float32Array[], outputs: Float32Array[], scalars: Float32Array): void;
+  /** GFLOP/s of one thread running only FMAs of the GEMM's vector width, best over `seconds` (bench). */
+  fmaPeak(seconds: number): number;
   setThreads(n: number): number;
   simd(): string;
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { useFusedOptimizers } from '../../src/backend/fused-optimizers';
+import { adamw } from '../../src/train/adamw';
 import { randn } from './kernel-helpers';
 
 afterAll(async () => {
@@ -30,6 +31,9 @@ const MAKERS: Record<string, () => tf.Optimizer> = {
   rmspropMomentum: () => tf.train.rmsprop(0.01, 0.8, 0.5, 1e-6),
   rmspropCentered: () => tf.train.rmsprop(0.01, 0.9, 0.3, 1e-6, true),
   sgd: () => tf.train.sgd(0.1),
+  // medinets' AdamW takes its Adam step through AdamOptimizer.applyGradients
+  adamw: () => adamw({ learningRate: 0.01, weightDecay: 0.1 }),
+  adamL2: () => adamw({ learningRate: 0.01, weightDecay: 0.1, decoupled: false }),
 };
 
 /** Values of the variables and of every optimizer weight after `steps` steps. */

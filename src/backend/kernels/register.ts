@@ -32,6 +32,9 @@ import { maxPoolGradWasmEntry } from './max-pool-grad-wasm';
 import { maxPoolWithArgmaxWasmEntry } from './max-pool-with-argmax-wasm';
 import { nativeEntry } from './native-kernels';
 import { reduceEntry } from './reduce';
+import { installReluGradients } from './relu-grad';
+import { reluGradCpuEntry } from './relu-grad-cpu';
+import { reluGradWasmEntry } from './relu-grad-wasm';
 import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
 import { resizeBilinearGradCpuEntry } from './resize-bilinear-grad-cpu';
 import { resizeBilinearGradWasmEntry } from './resize-bilinear-grad-wasm';
@@ -127,8 +130,11 @@ export function registerTrainingKernels(): void {
       deformIm2colTileWebglEntry,
       deformOffsetGradTileWebglEntry,
       deformDxBandWebglEntry,
+      reluGradWasmEntry,
+      reluGradCpuEntry,
     ]);
     installFusedBatchNorm();
+    installReluGradients();
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
     // tfjs' own BatchMatMul gradient keeps broadcast batch axes (the engine rejects its shapes).

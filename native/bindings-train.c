@@ -1,5 +1,8 @@
 /*
- * optimizerUpdate(kind, inputs, outputs, scalars): the Node-API entry point of optimizers.c.
+ * The entry points of the training step's elementwise passes: reluGrad (elementwise.c) and
+ * the optimizers' update (optimizers.c).
+ *
+ * optimizerUpdate(kind, inputs, outputs, scalars):
  * inputs = [param, grad, state...], outputs = [param', state'...] (Float32Arrays of one length),
  * scalars a Float32Array (see optimizers.c for each kind's). An output may be the very array
  * of its input (an update in place: each element is read before it is written) but may not
@@ -63,5 +66,25 @@ napi_value js_optimizer_update(napi_env env, napi_callback_info info) {
   for (int k = 0; k < sh.ins; k++) in[k] = ins[k].p;
   for (int k = 0; k < sh.outs; k++) out[k] = outs[k].p;
   optim_update(kind, in, out, sc.p, n);
+  return NULL;
+}
+
+/* reluGrad(dy, x, dx, cap): dx = dy where 0 < x <= cap, else 0 (NaN where x is NaN) */
+napi_value js_relu_grad(napi_env env, napi_callback_info info) {
+  call_t c;
+  f32_arg dy, x, dx;
+  double cap;
+  if (!call_init(&c, env, info, "reluGrad", 4) || !arg_f32(&c, 0, "dy", 0, &dy) || !arg_f32(&c, 1, "x", 0, &x) ||
+      !arg_f32(&c, 2, "dx", 0, &dx))
+    return NULL;
+  napi_valuetype t;
+  if (napi_typeof(env, c.argv[3], &t) != napi_ok || t != napi_number ||
+      napi_get_value_double(env, c.argv[3], &cap) != napi_ok || cap != cap)
+    return arg_fail(&c, 1, "cap: expected a number"), NULL;
+  const f32_arg *ins[] = {&dy, &x};
+  if (!arg_len(&c, &x, (long)dy.len, "of dy") || !arg_len(&c, &dx, (long)dy.len, "of dy") ||
+      !arg_disjoint(&c, &dx, ins, 2))
+    return NULL;
+  relu_grad(dy.p, x.p, dx.p, (long)dy.len, (float)cap);
   return NULL;
 }

@@ -1,0 +1,230 @@
+/**
+ * `npm run bench -- --table [nets] [--rounds=2] [--steps=3] [--configs=native,wasm]`: issue 19's
+ * targets as ratios to PyTorch, from one run. Each network is trained (forward + backward +
+ * Adam, trainOnBatch) and run (predict) in a child process per side: PyTorch 1.13 on 2 threads
+ * (bench/torch_baseline.py --one), medinets `native` (wasm + the addon, setupBackend's default)
+ * and `wasm` (no addon: what macOS, Windows, ARM and browsers get). The sides alternate over
+ * `--rounds` rounds (the order turns each round) and each side's best median is compared, as
+ * the machine is shared and noisy. Each child reports its peak RSS (the whole process: model,
+ * optimizer state and one training step), printed as a ratio to PyTorch's.
+ *
+ * Networks: the bench's plain-layer nets (bench/models.ts: resnet18, unet, densenet121) and
+ * the library's own builders (ResNet18, UNet, DenseNet121, MobileNetV2, ResNet50), at batch 8
+ * 128x128x1, ResNet50 at batch 16 224x224x3; each against the torchvision (or bench UNet)
+ * network of the same architecture.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setupBackend } from '../src/backend';
+import { DenseNet121, MobileNetV2, ResNet18, ResNet50, UNet } from '../src/models';
+import { densenet121, resnet18, unet } from './models';
+
+interface Net {
+  build: () => tfl.LayersModel;
+  batch: number;
+  size: number;
+  channels: number;
+  seg: boolean;
+  /** bench/torch_baseline.py's network of the same architecture. */
+  torch: string;
+}
+
+const S = 128;
+const cls = { inputShape: [S, S, 1] as [number, number, number], classes: 2 };
+export const NETS: Record<string, Net> = {
+  resnet18: { build: () => resnet18(S, 1, 2), batch: 8, size: S, channels: 1, seg: false, torch: 'resnet18' },
+  unet: { build: () => unet(S, 1, 32), batch: 8, size: S, channels: 1, seg: true, torch: 'unet' },
+  densenet121: {
+    build: () => densenet121(S, 1, 2),
+    batch: 8,
+    size: S,
+    channels: 1,
+    seg: false,
+    torch: 'densenet121',
+  },
+  ResNet18: { build: () => ResNet18(cls), batch: 8, size: S, channels: 1, seg: false, torch: 'resnet18' },
+  UNet: {
+    build: () =>
+      UNet({
+        inputShape: [S, S, 1],
+        filters: 32,
+        head: 'segment',
+        upsample: 'transpose',
+        classes: 1,
+        classifierActivation: 'sigmoid',
+      }),
+    batch: 8,
+    size: S,
+    channels: 1,
+    seg: true,
+    torch: 'unet',
+  },
+  DenseNet121: {
+    build: () => DenseNet121(cls),
+    batch: 8,
+    size: S,
+    channels: 1,
+    seg: false,
+    torch: 'densenet121',
+  },
+  MobileNetV2: {
+    build: () => MobileNetV2(cls),
+    batch: 8,
+    size: S,
+    channels: 1,
+    seg: false,
+    torch: 'mobilenetv2',
+  },
+  ResNet50: {
+    build: () => ResNet50({ inputShape: [224, 224, 3], classes: 2 }),
+    batch: 16,
+    size: 224,
+    channels: 3,
+    seg: false,
+    torch: 'resnet50',
+  },
+};
+
+/** One side's times (s) and peak RSS (MiB); `error` when the child failed. */
+interface Run {
+  train: number;
+  infer: number;
+  rss: number;
+  error?: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] as number;
+}
+
+async function medianSeconds(n: number, fn: () => unknown): Promise<number> {
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    ts.push((performance.now() - t) / 1000);
+  }
+  return median(ts);
+}
+
+/** The child's body: one network on one configuration; prints one JSON line. */
+export async function tableChild(config: string, name: string, steps: number): Promise<void> {
+  const net = NETS[name] as Net;
+  await setupBackend({ prefer: 'wasm', native: config === 'native' });
+  const model = net.build();
+  model.compile({
+    optimizer: tf.train.adam(1e-3),
+    loss: net.seg ? 'binaryCrossentropy' : 'categoricalCrossentropy',
+  });
+  const { batch, size, channels } = net;
+  const x = tf.randomNormal([batch, size, size, channels], 0, 1, 'float32', 1);
+  const y = net.seg
+    ? tf.cast(tf.greater(tf.randomUniform([batch, size, size, 1], 0, 1, 'float32', 2), 0.5), 'float32')
+    : tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => i % 2),
+          'int32',
+        ),
+        2,
+      );
+  const predict = (): void => {
+    const p = model.predict(x) as tf.Tensor;
+    p.dataSync();
+    p.dispose();
+  };
+  predict();
+  const infer = await medianSeconds(steps, predict);
+  await model.trainOnBatch(x, y);
+  const train = await medianSeconds(steps, () => model.trainOnBatch(x, y));
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ train, infer, rss }));
+}
+
+function lastJson(stdout: string | null, stderr: string | null, status: number | null): Run {
+  const line = (stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Run;
+  } catch {
+    const why = (stderr ?? '').trim().split('\n').slice(-2).join(' ').slice(0, 160);
+    return { train: NaN, infer: NaN, rss: NaN, error: `exit ${String(status)}: ${why}` };
+  }
+}
+
+function runTorch(net: Net, steps: number): Run {
+  const script = fileURLToPath(new URL('./torch_baseline.py', import.meta.url));
+  const r = spawnSync('/usr/bin/python3', [script, '--one', net.torch, '--steps', String(steps)], {
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+  return lastJson(r.stdout, r.stderr, r.status);
+}
+
+function runMine(config: string, name: string, steps: number): Run {
+  const script = fileURLToPath(new URL('./run.ts', import.meta.url));
+  const env = { ...process.env, ...(config === 'native' ? {} : { MEDINETS_NATIVE: '0' }) };
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, script, `--table-child=${config}:${name}`, `--steps=${steps}`],
+    { encoding: 'utf8', timeout: 30 * 60_000, env, maxBuffer: 1 << 24 },
+  );
+  return lastJson(r.stdout, r.stderr, r.status);
+}
+
+/** The better of two runs, field by field (the best median of each quantity over the rounds). */
+function best(a: Run | undefined, b: Run): Run {
+  if (a == null || Number.isNaN(a.train)) return b;
+  if (Number.isNaN(b.train)) return a;
+  return {
+    train: Math.min(a.train, b.train),
+    infer: Math.min(a.infer, b.infer),
+    rss: Math.min(a.rss, b.rss),
+  };
+}
+
+const s3 = (v: number): string => (Number.isNaN(v) ? '—' : v.toFixed(3));
+const x2 = (a: number, b: number): string => (Number.isNaN(a) || Number.isNaN(b) ? '—' : (a / b).toFixed(2));
+
+/** Runs every network on every side over the rounds and prints the table (and its markdown). */
+export function benchTable(names: string[], configs: string[], rounds: number, steps: number): void {
+  const sides = ['torch', ...configs];
+  const results = new Map<string, Run>();
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      const net = NETS[name] as Net;
+      // the order turns each round, so no side always runs first (or last) on a warm machine
+      const order = sides.map((_, i) => sides[(i + r) % sides.length] as string);
+      for (const side of order) {
+        const run = side === 'torch' ? runTorch(net, steps) : runMine(side, name, steps);
+        if (run.error != null) console.log(`  ${name} ${side} round ${r + 1}: failed (${run.error})`);
+        const k = `${name}:${side}`;
+        results.set(k, best(results.get(k), run));
+      }
+      console.log(`  round ${r + 1}/${rounds}: ${name} done`);
+    }
+  }
+  const head = ['net', 'batch, input', 'PyTorch train / infer s'];
+  for (const c of configs) head.push(`${c} train / infer s`, `${c} x PyTorch (train / infer)`);
+  head.push(`peak RSS MiB: PyTorch / ${configs.join(' / ')} (x PyTorch)`);
+  const rows = names.map((name) => {
+    const net = NETS[name] as Net;
+    const t = results.get(`${name}:torch`) as Run;
+    const row = [
+      name,
+      `${net.batch}, ${net.size}x${net.size}x${net.channels}`,
+      `${s3(t.train)} / ${s3(t.infer)}`,
+    ];
+    const rss = [t.rss.toFixed(0)];
+    for (const c of configs) {
+      const m = results.get(`${name}:${c}`) as Run;
+      row.push(`${s3(m.train)} / ${s3(m.infer)}`, `${x2(m.train, t.train)} / ${x2(m.infer, t.infer)}`);
+      rss.push(`${m.rss.toFixed(0)} (${x2(m.rss, t.rss)})`);
+    }
+    row.push(rss.join(' / '));
+    return row;
+  });
+  console.log(`\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
