@@ -6,7 +6,9 @@
  * and `wasm` (no addon: what macOS, Windows, ARM and browsers get). The sides alternate over
  * `--rounds` rounds (the order turns each round) and each side's best median is compared, as
  * the machine is shared and noisy. Each child reports its peak RSS (the whole process: model,
- * optimizer state and one training step), printed as a ratio to PyTorch's.
+ * optimizer state and one training step), printed as a ratio to PyTorch's. Inference is also
+ * timed on `foldBatchNorm(model)` (batch norms and ReLUs folded into the convolutions; PyTorch
+ * runs its eager eval model, unfolded).
  *
  * Networks: the bench's plain-layer nets (bench/models.ts: resnet18, unet, densenet121) and
  * the library's own builders (ResNet18, UNet, DenseNet121, MobileNetV2, ResNet50), at batch 8
@@ -18,7 +20,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setupBackend } from '../src/backend';
-import { DenseNet121, MobileNetV2, ResNet18, ResNet50, UNet } from '../src/models';
+import { DenseNet121, foldBatchNorm, MobileNetV2, ResNet18, ResNet50, UNet } from '../src/models';
 import { densenet121, resnet18, unet } from './models';
 
 interface Net {
@@ -91,6 +93,8 @@ export const NETS: Record<string, Net> = {
 interface Run {
   train: number;
   infer: number;
+  /** predict on foldBatchNorm(model) (medinets only). */
+  folded?: number;
   rss: number;
   error?: string;
 }
@@ -137,10 +141,19 @@ export async function tableChild(config: string, name: string, steps: number): P
   };
   predict();
   const infer = await medianSeconds(steps, predict);
+  const foldedModel = foldBatchNorm(model);
+  const predictFolded = (): void => {
+    const p = foldedModel.predict(x) as tf.Tensor;
+    p.dataSync();
+    p.dispose();
+  };
+  predictFolded();
+  const folded = await medianSeconds(steps, predictFolded);
+  foldedModel.dispose();
   await model.trainOnBatch(x, y);
   const train = await medianSeconds(steps, () => model.trainOnBatch(x, y));
   const rss = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ train, infer, rss }));
+  console.log(JSON.stringify({ train, infer, folded, rss }));
 }
 
 function lastJson(stdout: string | null, stderr: string | null, status: number | null): Run {
@@ -206,7 +219,8 @@ export function benchTable(names: string[], configs: string[], rounds: number, s
     }
   }
   const head = ['net', 'batch, input', 'PyTorch train / infer s'];
-  for (const c of configs) head.push(`${c} train / infer s`, `${c} x PyTorch (train / infer)`);
+  for (const c of configs)
+    head.push(`${c} train / infer / folded infer s`, `${c} x PyTorch (train / infer / folded)`);
   head.push(`peak RSS MiB: PyTorch / ${configs.join(' / ')} (x PyTorch)`);
   const rows = names.map((name) => {
     const net = NETS[name] as Net;
@@ -219,7 +233,11 @@ export function benchTable(names: string[], configs: string[], rounds: number, s
     const rss = [t.rss.toFixed(0)];
     for (const c of configs) {
       const m = results.get(`${name}:${c}`) as Run;
-      row.push(`${s3(m.train)} / ${s3(m.infer)}`, `${x2(m.train, t.train)} / ${x2(m.infer, t.infer)}`);
+      const fo = m.folded ?? NaN;
+      row.push(
+        `${s3(m.train)} / ${s3(m.infer)} / ${s3(fo)}`,
+        `${x2(m.train, t.train)} / ${x2(m.infer, t.infer)} / ${x2(fo, t.infer)}`,
+      );
       rss.push(`${m.rss.toFixed(0)} (${x2(m.rss, t.rss)})`);
     }
     row.push(rss.join(' / '));

@@ -89,6 +89,7 @@ export {
   unfreezeFrom,
 } from './freeze';
 export { setBatchNormMomentum } from './batch-norm-momentum';
+export { foldBatchNorm } from './fold-batch-norm';
 export {
   type ModelBuilders,
   type ModelEntry,
