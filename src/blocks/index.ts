@@ -1,7 +1,7 @@
 /**
  * Reusable compositions of layers shared by several models: the graph kit (`apply`,
  * `conv2d`, `convBnAct` with Keras or PyTorch padding, and the explicit {@link KernelInit}
- * seeding), residual units, dense blocks, Inception modules, MobileNetV2's inverted residuals and the UNet and residual-UNet
+ * seeding), residual units, dense blocks, Inception and Inception-ResNet modules, MobileNetV2's inverted residuals and the UNet and residual-UNet
  * parts.
  * @module blocks
  */
@@ -36,6 +36,16 @@ export {
   inceptionReductionA,
   inceptionReductionB,
 } from './inception';
+export {
+  type InceptionResNetBlockType,
+  type IrConvOptions,
+  inceptionResNetBlock,
+  inceptionResNetStem,
+  irConv,
+  mixed5b,
+  mixed6a,
+  mixed7a,
+} from './inception-resnet';
 export {
   type InvertedResidualOptions,
   correctPad,

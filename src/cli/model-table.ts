@@ -130,6 +130,10 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
     params: 23851784,
     options: [],
   },
+  InceptionResNetV2: {
+    params: 55873736,
+    options: [],
+  },
   MobileNetV2: {
     params: 3538984,
     options: [

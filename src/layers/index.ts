@@ -1,5 +1,5 @@
 /**
- * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE, FPRM, bilinear upsampling, L2 normalisation and the ImageNet backbones' input preprocessing.
+ * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE, FPRM, bilinear upsampling, L2 normalisation, Inception-ResNet's scaled residual sum and the ImageNet backbones' input preprocessing.
  * @module layers
  */
 export type { CallKwargs, LayerBaseOptions } from './layer-options';
@@ -20,6 +20,7 @@ export {
 export { FPRM, type FPRMFusion, type FPRMInterpolation, type FPRMOptions } from './fprm';
 export { UpsampleBilinear, type UpsampleBilinearOptions } from './upsample-bilinear';
 export { L2Normalize, type L2NormalizeOptions } from './l2-normalize';
+export { ScaledResidual, type ScaledResidualOptions } from './scaled-residual';
 export {
   PreprocessInput,
   type PreprocessInputOptions,

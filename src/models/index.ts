@@ -1,5 +1,5 @@
 /**
- * Model builders: VGG, ResNet, DenseNet, Inception, MobileNetV2, UNet, ResUNet, ResUNet-ECSA, ResUNet-FPRM, DResUNet, Res-Dense fusion and the small CNNs of the source documents.
+ * Model builders: VGG, ResNet, DenseNet, Inception, Inception-ResNet-v2, MobileNetV2, UNet, ResUNet, ResUNet-ECSA, ResUNet-FPRM, DResUNet, Res-Dense fusion and the small CNNs of the source documents.
  * All take one options vocabulary ({@link BuilderOptions}) plus their family's options.
  * @module models
  */
@@ -37,6 +37,7 @@ export {
   DenseNet201,
 } from './densenet';
 export { type InceptionV3Options, InceptionV3 } from './inception-v3';
+export { type InceptionResNetV2Options, InceptionResNetV2 } from './inception-resnet-v2';
 export { type MobileNetV2Options, MobileNetV2 } from './mobilenet-v2';
 export {
   type FusionTrunks,

@@ -9,6 +9,7 @@ import { DenseNet121, DenseNet161, DenseNet169, DenseNet201 } from './densenet';
 import { EmbeddingNet } from './embedding-net';
 import { InceptionV3 } from './inception-v3';
 import { MobileNetV2 } from './mobilenet-v2';
+import { InceptionResNetV2 } from './inception-resnet-v2';
 import { PneumoniaCNN, VGG16Transfer } from './pneumonia-cnn';
 import { ResDenseFusion } from './res-dense-fusion';
 import { ResNet18, ResNet34, ResNet50, ResNet101, ResNet152 } from './resnet';
@@ -61,6 +62,8 @@ export interface ModelBuilders {
   DenseNet201: typeof DenseNet201;
   /** {@link InceptionV3}. */
   InceptionV3: typeof InceptionV3;
+  /** {@link InceptionResNetV2}. */
+  InceptionResNetV2: typeof InceptionResNetV2;
   /** {@link MobileNetV2}. */
   MobileNetV2: typeof MobileNetV2;
   /** {@link ResDenseFusion}. */
@@ -105,6 +108,7 @@ const MODEL_REGISTRY: { [N in ModelName]: ModelEntry<ModelBuilders[N]> } = {
   DenseNet169: entry(DenseNet169, 'DenseNet-169, Keras applications exact'),
   DenseNet201: entry(DenseNet201, 'DenseNet-201, Keras applications exact'),
   InceptionV3: entry(InceptionV3, 'Inception-v3, Keras applications exact'),
+  InceptionResNetV2: entry(InceptionResNetV2, 'Inception-ResNet-v2, Keras applications exact'),
   MobileNetV2: entry(MobileNetV2, 'MobileNetV2 (alpha 0.35-1.4), Keras applications exact'),
   ResDenseFusion: entry(
     ResDenseFusion,

@@ -29,6 +29,7 @@ export const MIN_OPTIONS: { [N in ModelName]: ModelOptions<N> } = {
   DenseNet169: { inputShape: [32, 32, 1], classes: 2 },
   DenseNet201: { inputShape: [32, 32, 1], classes: 2 },
   InceptionV3: { inputShape: [75, 75, 1], classes: 2 },
+  InceptionResNetV2: { inputShape: [75, 75, 1], classes: 2 },
   MobileNetV2: { inputShape: [32, 32, 1], classes: 2 },
   ResDenseFusion: { inputShape: [32, 32, 1], classes: 2 },
   PneumoniaCNN: { inputShape: [32, 32, 1] },
@@ -135,7 +136,10 @@ export async function lifecycle<N extends ModelName>(name: N): Promise<Lifecycle
 }
 
 /** The registry split across the test files (by cost, about 20 s each), so vitest runs them in parallel. */
-export const LIFECYCLE_GROUPS: Record<'vgg' | 'resnet' | 'densenet' | 'unet', readonly ModelName[]> = {
+export const LIFECYCLE_GROUPS: Record<
+  'vgg' | 'resnet' | 'densenet' | 'inception' | 'unet',
+  readonly ModelName[]
+> = {
   vgg: [
     'VGG11',
     'VGG13',
@@ -148,7 +152,9 @@ export const LIFECYCLE_GROUPS: Record<'vgg' | 'resnet' | 'densenet' | 'unet', re
     'ThesisVGG',
   ],
   resnet: ['ResNet18', 'ResNet34', 'ResNet50', 'ResNet101', 'ResNet152', 'MobileNetV2'],
-  densenet: ['DenseNet121', 'DenseNet161', 'DenseNet169', 'DenseNet201', 'EmbeddingNet', 'InceptionV3'],
+  densenet: ['DenseNet121', 'DenseNet161', 'DenseNet169', 'DenseNet201', 'EmbeddingNet'],
+  // InceptionResNetV2 alone is 54M weights (a ~220 MB save) at any input size.
+  inception: ['InceptionV3', 'InceptionResNetV2'],
   unet: ['ResDenseFusion', 'UNet', 'ResUNet', 'ResUNetECSA', 'ResUNetFPRM', 'DResUNet'],
 };
 
