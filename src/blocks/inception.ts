@@ -4,10 +4,17 @@
  * concatenated on channels. Keras leaves these layers unnamed, so its converted weights
  * carry the auto-names of a fresh session (`conv2d`, `conv2d_1`, `batch_normalization_1`,
  * ...); {@link KerasNamer} reproduces that sequence so weights still load by name.
+ *
+ * With `torch` set the modules are torchvision's `Inception3` instead: its `BasicConv2d` has a
+ * BN with a learned scale (eps 1e-3, PyTorch momentum 0.1 = Keras 0.9), and its pooling
+ * branches call `F.avg_pool2d(x, 3, stride=1, padding=1)`, which counts the zero padding in
+ * the mean (`count_include_pad=True`) where Keras' 'same' pooling does not; an explicit zero
+ * padding before a 'valid' pool reproduces that. Everything else (kernels, paddings, branch
+ * order) is the same in both.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { convBnAct } from './conv-bn-act';
-import { type Sym, apply } from './graph';
+import { type Sym, apply, zeroPad } from './graph';
 import type { KernelInit } from './init';
 
 /** Generates Keras' per-class auto-names (`conv2d`, `conv2d_1`, ...) for one model build. */
@@ -33,10 +40,13 @@ export interface InceptionContext {
   namer: KerasNamer;
   /** The build's kernel initialisation; omit for the layers' defaults. */
   init?: KernelInit;
+  /** torchvision's `Inception3` conventions instead of Keras' (see the module description). Default `false`. */
+  torch?: boolean;
 }
 
 /**
- * Keras' `conv2d_bn`: conv (no bias) -> BN without scale (epsilon 1e-3) -> ReLU.
+ * Keras' `conv2d_bn`: conv (no bias) -> BN without scale (epsilon 1e-3) -> ReLU; with
+ * `ctx.torch`, torchvision's `BasicConv2d` (BN with scale, momentum 0.9 in Keras terms).
  * Input `[batch, h, w, c]`, output `[batch, h', w', filters]`.
  */
 export function inceptionConv(
@@ -52,8 +62,9 @@ export function inceptionConv(
     kernelSize: [rows, cols],
     strides,
     padding,
-    scale: false,
+    scale: ctx.torch === true,
     epsilon: 1e-3,
+    momentum: ctx.torch ? 0.9 : 0.99,
     names: {
       conv: ctx.namer.next('conv2d'),
       bn: ctx.namer.next('batch_normalization'),
@@ -67,15 +78,17 @@ function concat(xs: Sym[], name: string): Sym {
   return apply(tfl.layers.concatenate({ axis: -1, name }), xs);
 }
 
-function avgPool3(x: Sym, { namer }: InceptionContext): Sym {
+function avgPool3(x: Sym, { namer, torch }: InceptionContext): Sym {
+  // torchvision counts the padding in the mean; Keras' 'same' divides by the valid pixels only.
+  const input = torch ? zeroPad(x, 1, namer.next('zero_padding2d')) : x;
   return apply(
     tfl.layers.averagePooling2d({
       poolSize: 3,
       strides: 1,
-      padding: 'same',
+      padding: torch ? 'valid' : 'same',
       name: namer.next('average_pooling2d'),
     }),
-    x,
+    input,
   );
 }
 

@@ -128,7 +128,16 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
   },
   InceptionV3: {
     params: 23851784,
-    options: [],
+    options: [
+      {
+        name: 'variant',
+        doc: "`'keras'` (default, keras.applications) or `'torchvision'` (torchvision's `inception_v3`); see the module description.",
+      },
+      {
+        name: 'transformInput',
+        doc: "torchvision's `transform_input`: map ImageNet-standardised RGB (`(x - mean) / std`) to the [-1, 1] range, `x * std / 0.5 + (mean - 0.5) / 0.5` per channel. Only with `variant: 'torchvision'` and 3 channels. Default `true` there (as torchvision sets it for its ImageNet weights), else `false`.",
+      },
+    ],
   },
   InceptionResNetV2: {
     params: 55873736,

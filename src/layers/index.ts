@@ -1,5 +1,5 @@
 /**
- * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE, FPRM, bilinear upsampling, L2 normalisation, Inception-ResNet's scaled residual sum and the ImageNet backbones' input preprocessing.
+ * Custom tfjs-layers layers: deformable convolution v2, squeeze-and-excitation family (SE, cSE, sSE, scSE), ECA, ECAsE, FPRM, bilinear upsampling, L2 normalisation, Inception-ResNet's scaled residual sum, a fixed per-channel affine map and the ImageNet backbones' input preprocessing.
  * @module layers
  */
 export type { CallKwargs, LayerBaseOptions } from './layer-options';
@@ -21,6 +21,7 @@ export { FPRM, type FPRMFusion, type FPRMInterpolation, type FPRMOptions } from 
 export { UpsampleBilinear, type UpsampleBilinearOptions } from './upsample-bilinear';
 export { L2Normalize, type L2NormalizeOptions } from './l2-normalize';
 export { ScaledResidual, type ScaledResidualOptions } from './scaled-residual';
+export { ChannelAffine, type ChannelAffineOptions } from './channel-affine';
 export {
   PreprocessInput,
   type PreprocessInputOptions,

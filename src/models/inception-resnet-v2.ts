@@ -58,9 +58,13 @@ export function InceptionResNetV2<O extends InceptionResNetV2Options>(options: O
     classes: 1000,
     name: 'inception_resnet_v2',
   });
-  return buildWith(options, (init) => {
-    const input = tfl.input({ shape: r.inputShape, name: 'input' });
-    const out = kerasTop(inceptionResNetV2Trunk(input, init), r, init);
-    return tfl.model({ inputs: input, outputs: out, name: r.name });
-  });
+  return buildWith(
+    options,
+    (init) => {
+      const input = tfl.input({ shape: r.inputShape, name: 'input' });
+      const out = kerasTop(inceptionResNetV2Trunk(input, init), r, init);
+      return tfl.model({ inputs: input, outputs: out, name: r.name });
+    },
+    { fn: 'InceptionResNetV2', published: [{ builder: 'InceptionResNetV2', variant: 'keras' }] },
+  );
 }
