@@ -19,8 +19,9 @@ const THESIS = new Set([
 
 function small(name: ModelName): tfl.LayersModel {
   // Inception-v3 at its minimum 75x75 has 1x1 maps from mixed8 on, and tfjs's own gradient of
-  // the whole model fails there (stock kernels too); 139 keeps mixed10 at 3x3.
-  const size = name === 'InceptionV3' ? 139 : 64;
+  // the whole model fails there (stock kernels too); 139 keeps mixed10 (and
+  // Inception-ResNet-v2's conv_7b) at 3x3.
+  const size = name === 'InceptionV3' || name === 'InceptionResNetV2' ? 139 : 64;
   const options = {
     inputShape: [size, size, 3],
     classes: 2,
