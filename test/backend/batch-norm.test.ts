@@ -88,6 +88,53 @@ describe('fused batch-norm training path', () => {
     x.dispose();
   });
 
+  it('a layer without scale / center = gamma 1, beta 0 in inference and training, with a gradient taken through it', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      registerTrainingKernels();
+      const before = tf.memory().numTensors;
+      const bare = tfl.layers.batchNormalization({
+        scale: false,
+        center: false,
+        momentum: 0.9,
+        epsilon: 1e-3,
+      });
+      const full = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 });
+      bare.build([2, 3, 3, 4]);
+      full.build([2, 3, 3, 4]);
+      const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 5), 2), 1));
+      const r = tf.randomNormal([2, 3, 3, 4], 0, 1, 'float32', 6);
+      const run = (l: tfl.layers.Layer, training: boolean): Float32Array[] =>
+        tf.tidy(() => {
+          const f = (xx: tf.Tensor): tf.Scalar => tf.sum(tf.mul(l.apply(xx, { training }) as tf.Tensor, r));
+          const y = l.apply(x, { training }) as tf.Tensor;
+          return [y, tf.grad(f)(x)].map((t) => t.dataSync() as Float32Array);
+        });
+      for (const training of [false, true]) {
+        const [yb, gb] = run(bare, training);
+        const [yf, gf] = run(full, training);
+        expect(
+          maxRel(yb as Float32Array, yf as Float32Array),
+          `${backend} training ${training}: y`,
+        ).toBeLessThan(1e-5);
+        expect(
+          maxRel(gb as Float32Array, gf as Float32Array),
+          `${backend} training ${training}: dx`,
+        ).toBeLessThan(1e-5);
+      }
+      // The training calls updated the moving statistics alike.
+      const mb = bare.getWeights().map((w) => w.dataSync() as Float32Array);
+      const mf = full
+        .getWeights()
+        .slice(2)
+        .map((w) => w.dataSync() as Float32Array);
+      mb.forEach((m, i) => expect(maxRel(m, mf[i] as Float32Array)).toBeLessThan(1e-5));
+      for (const w of [...bare.weights, ...full.weights]) w.dispose();
+      tf.dispose([x, r]);
+      expect(tf.memory().numTensors, backend).toBe(before);
+    }
+  });
+
   it('falls back to the stock layer for a channels-first axis', async () => {
     await tf.setBackend('cpu');
     const layer = tfl.layers.batchNormalization({ axis: 1 });

@@ -55,6 +55,31 @@ describe('example 003: pretrained transfer models', () => {
     rnd.model.dispose();
   });
 
+  it("InceptionV3's last stage fine-tunes (batch norm without scale trains), earlier layers stay", async () => {
+    const t = await transferModel({
+      name: 'InceptionV3',
+      size: 75,
+      filters: 64,
+      training: 'last-stage',
+      bnMomentum: 0.9,
+      seed: 2,
+      cacheDir,
+    });
+    const base = inner(t.model);
+    const convs = base.layers.filter((l) => l.getClassName() === 'Conv2D');
+    const [first, last] = [convs[0], convs[convs.length - 1]] as tfl.layers.Layer[];
+    const w0 = [first, last].map((l) => Array.from(l.getWeights()[0]?.dataSync() ?? []));
+    const x = tf.randomUniform([4, 75, 75, 3], 0, 1, 'float32', 4);
+    const y = tf.tensor2d([1, 0, 0, 1, 1, 0, 0, 1], [4, 2]);
+    t.model.compile({ optimizer: tf.train.adam(1e-2), loss: 'binaryCrossentropy' });
+    const loss = (await t.model.trainOnBatch(x, y)) as number;
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(Array.from(first?.getWeights()[0]?.dataSync() ?? [])).toEqual(w0[0]);
+    expect(Array.from(last?.getWeights()[0]?.dataSync() ?? [])).not.toEqual(w0[1]);
+    tf.dispose([x, y]);
+    t.model.dispose();
+  });
+
   it('--weights ResNet50=file.h5 loads a Keras file into the ResNet50 backbone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'example-003-h5-'));
     const short = (n: string): string => n.slice(n.lastIndexOf('/') + 1);

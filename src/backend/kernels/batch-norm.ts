@@ -166,7 +166,8 @@ function momentsNormalized(x: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor, ep
  * {@link BN_TRAIN_KERNEL} when the current backend has it (wasm and cpu with medinets' kernels
  * active); a layer without scale or centre trains through tf.moments on other backends
  * (the stock layer cannot train it). The moving averages are updated exactly as the stock
- * layer does; inference and other configurations run the stock code. Idempotent.
+ * layer does; inference of a layer without scale or centre gets ones / zeros in their place
+ * (the stock code cannot be taped then); other configurations run the stock code. Idempotent.
  */
 export function installFusedBatchNorm(): void {
   if (tf.getGradient(BN_TRAIN_KERNEL) == null) tf.registerGradient(batchNormTrainGradient);
@@ -181,8 +182,27 @@ export function installFusedBatchNorm(): void {
     const training = kwargs?.training === true;
     const rank = input.rank;
     const axis = this.axis >= 0 ? this.axis : this.axis + rank;
-    if (!training || (Array.isArray(inputs) && inputs.length !== 1) || rank < 2 || axis !== rank - 1) {
+    if ((Array.isArray(inputs) && inputs.length !== 1) || rank < 2 || axis !== rank - 1) {
       return stock.call(this, inputs, kwargs);
+    }
+    if (!training) {
+      // In inference the stock layer hands batchNorm a null scale / offset for such a layer,
+      // which a gradient tape cannot save (TypeError reading 'dataId' in any gradient taken
+      // through it, e.g. a frozen InceptionV3 stage in inference mode below a trained one).
+      if (this.gamma != null && this.beta != null) return stock.call(this, inputs, kwargs);
+      return tf.tidy(() => {
+        const c = input.shape[rank - 1];
+        const scale = this.gamma != null ? this.gamma.read() : tf.ones([c]);
+        const offset = this.beta != null ? this.beta.read() : tf.zeros([c]);
+        return tf.batchNorm(
+          input,
+          this.movingMean.read(),
+          this.movingVariance.read(),
+          offset,
+          scale,
+          this.epsilon,
+        );
+      });
     }
     const fused = tf.getKernel(BN_TRAIN_KERNEL, tf.getBackend()) != null && input.dtype === 'float32';
     // tfjs-layers 4.22 reads gamma and beta unconditionally in training, so a layer built with
