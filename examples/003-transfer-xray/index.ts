@@ -1,7 +1,7 @@
 /**
  * Document 003 (chest X-ray): a custom CNN — conv / max-pool blocks with 30% dropout, ReLU,
  * dense 64 then 2 sigmoid units, binary cross-entropy — against transfer learning with
- * InceptionV3, ResNet50 and ResNet152 (the last layers fine-tuned, or the base frozen under a
+ * InceptionV3, InceptionResNetV2, ResNet50 and ResNet152 (the last layers fine-tuned, or the base frozen under a
  * new head). Grid searches over learning rate, batch size, optimizer and the choice of
  * pretrained weights (a backbone file, nsfwjs' ImageNet-initialised Keras InceptionV3, or
  * random weights) select each model by validation F1; every trial keeps its best epoch
@@ -136,7 +136,7 @@ function settingsFor(args: ExampleArgs): Settings {
       transferFilters: 64,
       pretrainedTraining: 'last-stage',
       bnMomentum: 0.99,
-      models: ['CustomCNN', 'ResNet50', 'ResNet152', 'InceptionV3'],
+      models: ['CustomCNN', 'ResNet50', 'ResNet152', 'InceptionV3', 'InceptionResNetV2'],
       filters: [32, 64, 128],
     },
   };
@@ -150,10 +150,12 @@ function settingsFor(args: ExampleArgs): Settings {
     }
     s.models = args.models as XrayModel[];
   }
-  if (s.models.includes('InceptionV3') && s.transferSize < 75) {
-    throw new Error(
-      `003: InceptionV3 needs inputs of at least 75x75; got ${s.transferSize} (pass --size 75 or more)`,
-    );
+  for (const m of ['InceptionV3', 'InceptionResNetV2'] as const) {
+    if (s.models.includes(m) && s.transferSize < 75) {
+      throw new Error(
+        `003: ${m} needs inputs of at least 75x75; got ${s.transferSize} (pass --size 75 or more)`,
+      );
+    }
   }
   return s;
 }

@@ -9,6 +9,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { PreprocessInput, type PreprocessMode } from 'medinets/layers';
 import {
+  InceptionResNetV2,
   InceptionV3,
   ResNet50,
   ResNet152,
@@ -24,13 +25,14 @@ import {
 } from '../common/pretrained';
 
 /** The document's transfer backbones available as builders. */
-export const TRANSFER_MODELS = ['InceptionV3', 'ResNet50', 'ResNet152'] as const;
+export const TRANSFER_MODELS = ['InceptionV3', 'InceptionResNetV2', 'ResNet50', 'ResNet152'] as const;
 /** A transfer backbone. */
 export type TransferName = (typeof TRANSFER_MODELS)[number];
 
 /** keras.applications' preprocess_input mode of each backbone. */
 const MODE: Record<TransferName, PreprocessMode> = {
   InceptionV3: 'tf',
+  InceptionResNetV2: 'tf',
   ResNet50: 'caffe',
   ResNet152: 'caffe',
 };
@@ -67,6 +69,7 @@ function backbone(spec: TransferSpec): tfl.LayersModel {
     seed: spec.seed,
   };
   if (spec.name === 'InceptionV3') return InceptionV3(opts);
+  if (spec.name === 'InceptionResNetV2') return InceptionResNetV2(opts);
   // A file for torchvision's ResNet (stride on the 3x3 conv) needs its variant.
   const variant = spec.weights && /\.(pth|pt|safetensors)$/i.test(spec.weights) ? 'torchvision' : 'keras';
   const build = spec.name === 'ResNet50' ? ResNet50 : ResNet152;
@@ -85,9 +88,11 @@ export async function loadBackboneWeights(
   return loadWeights(base, source === NSFWJS ? nsfwjsInceptionV3(cacheDir) : source);
 }
 
-/** The first layer index of the backbone's last stage (ResNet `conv5_*`, InceptionV3 from `mixed9`'s inputs). */
+/** The first layer index of the backbone's last stage (ResNet `conv5_*`, InceptionV3 from `mixed9`'s inputs, InceptionResNetV2 after `mixed_7a`). */
 function lastStageStart(base: tfl.LayersModel, name: TransferName): number {
   if (name === 'InceptionV3') return base.layers.findIndex((l) => l.name === 'mixed8') + 1;
+  // InceptionResNetV2: the block8 units and conv_7b after the last reduction (mixed_7a).
+  if (name === 'InceptionResNetV2') return base.layers.findIndex((l) => l.name === 'mixed_7a') + 1;
   return base.layers.findIndex((l) => l.name.startsWith('conv5_'));
 }
 

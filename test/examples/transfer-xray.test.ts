@@ -80,6 +80,26 @@ describe('example 003: pretrained transfer models', () => {
     t.model.dispose();
   });
 
+  it('InceptionResNetV2: the last stage is what follows mixed_7a, preprocessed the Inception way', async () => {
+    const t = await transferModel({
+      name: 'InceptionResNetV2',
+      size: 75,
+      filters: 64,
+      training: 'last-stage',
+      bnMomentum: 0.99,
+      seed: 3,
+      cacheDir,
+    });
+    const base = inner(t.model);
+    const start = base.layers.findIndex((l) => l.name === 'mixed_7a') + 1;
+    const trainable = base.layers.filter((l) => l.trainable && l.weights.length > 0);
+    expect(trainable.length).toBeGreaterThan(0);
+    expect(trainable.every((l) => base.layers.indexOf(l) >= start)).toBe(true);
+    expect(base.getLayer('conv_7b').trainable).toBe(true);
+    expect((t.model.getLayer('preprocess') as unknown as { mode: string }).mode).toBe('tf');
+    t.model.dispose();
+  });
+
   it('--weights ResNet50=file.h5 loads a Keras file into the ResNet50 backbone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'example-003-h5-'));
     const short = (n: string): string => n.slice(n.lastIndexOf('/') + 1);
