@@ -25,8 +25,13 @@ interface Run {
   done: boolean;
 }
 
-/** Run the child once; with `killAfter`, SIGKILL it that many ms after it starts training. */
-function run(dir: string, optimizer: string, killAfter?: number): Promise<Run> {
+/**
+ * Run the child once; with `kill`, SIGKILL it `kill.ms` after it reports the end (checkpoint
+ * written) of its `kill.epochs`-th epoch of this run, so each run makes progress whatever the
+ * machine's load, and the kill lands at a random moment of the epochs after it (mid-step or
+ * mid-save).
+ */
+function run(dir: string, optimizer: string, kill?: { epochs: number; ms: number }): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, dir, String(EPOCHS), optimizer], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,11 +39,14 @@ function run(dir: string, optimizer: string, killAfter?: number): Promise<Run> {
     let out = '';
     let err = '';
     let t0 = 0;
+    let armed = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (t0 === 0 && out.includes('start ')) {
-        t0 = Date.now();
-        if (killAfter !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfter);
+      if (t0 === 0 && out.includes('start ')) t0 = Date.now();
+      const ended = (out.match(/^epoch \d+$/gm) ?? []).length;
+      if (kill && !armed && ended >= kill.epochs) {
+        armed = true;
+        setTimeout(() => child.kill('SIGKILL'), kill.ms);
       }
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -65,9 +73,14 @@ describe('training survives SIGKILL', () => {
     const rng = makeRng(20261203);
     const runs: Run[] = [];
     for (let k = 0; k < KILLS; k++) {
-      // Each kill lands within the first 4-17% of a full run's training time, so the five
-      // kills fall before the end (each restart loses at most the epoch in progress).
-      const r = await run(soak, 'momentum', Math.round(reference.trainMs * rng.uniform(0.04, 0.17)));
+      // Each run completes 1-3 epochs (checkpointed), then dies at a random moment within the
+      // next 1.5 epochs' time, so the five kills fall before epoch 30 and each lands mid-step
+      // or mid-save; counting epochs rather than wall time keeps this true under any load.
+      const epochMs = reference.trainMs / EPOCHS;
+      const r = await run(soak, 'momentum', {
+        epochs: 1 + Math.floor(rng.uniform(0, 3)),
+        ms: Math.round(epochMs * rng.uniform(0, 1.5)),
+      });
       runs.push(r);
       expect(r.signal).toBe('SIGKILL');
       expect(r.done).toBe(false);

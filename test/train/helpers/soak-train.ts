@@ -1,9 +1,10 @@
 // Child process of soak.test.ts: trains SimpleCNN for EPOCHS epochs with a checkpoint after
 // every epoch, resuming from `dir/last` when a previous (killed) run left one. The parent
-// kills it with SIGKILL at random moments and restarts it until it prints 'done'.
+// kills it with SIGKILL at random moments (timed from its 'epoch N' lines) and restarts it until it prints 'done'.
 //   argv: dir epochs optimizer('momentum' | 'adam')
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { CustomCallback } from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel } from '../../../src/models/registry';
@@ -54,7 +55,11 @@ if (initialEpoch < epochs) {
     batchSize: 16,
     shuffle: false,
     verbose: 0,
-    callbacks: [new ModelCheckpoint({ dir, monitor: 'loss', ...checkpoint })],
+    callbacks: [
+      new ModelCheckpoint({ dir, monitor: 'loss', ...checkpoint }),
+      // After the checkpoint of that epoch is written: the parent times its kills from these.
+      new CustomCallback({ onEpochEnd: (epoch) => void process.stdout.write(`epoch ${epoch + 1}\n`) }),
+    ],
   });
 }
 process.stdout.write('done\n');
