@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeDicom, decodeImage, decodeNifti, decodePng } from '../../src/data';
 import { crc32 } from '../../src/data/png';
-import { fuzz, summarise } from './mutate';
+import { allocatedBy, fuzz, summarise } from './mutate';
 import { decoderTargets } from './targets';
 
 // Issue 18 item 4, the CI share: a seeded few thousand mutants of the real fixtures
@@ -20,17 +20,6 @@ describe('decoders survive mutated real files', () => {
     expect(r.decoded + r.namedErrors).toBe(CASES);
   });
 });
-
-/** Bytes allocated in ArrayBuffers while `f` runs (after it, before any GC of its garbage). */
-function allocatedBy(f: () => void): number {
-  const before = process.memoryUsage().arrayBuffers;
-  try {
-    f();
-  } catch {
-    // measured either way
-  }
-  return process.memoryUsage().arrayBuffers - before;
-}
 
 function pngClaiming(width: number, height: number): Uint8Array {
   const b = new Uint8Array(readFileSync(join(__dirname, '../fixtures/data/png/gray8.png')));

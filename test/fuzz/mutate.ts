@@ -221,3 +221,14 @@ export async function fuzz(
 export function summarise(r: FuzzReport): string {
   return `${r.label}: ${r.cases} cases, ${r.decoded} decoded, ${r.namedErrors} named errors, ${r.raw.length} raw errors, ${r.slow.length} slow (max ${r.maxMs.toFixed(1)} ms)`;
 }
+
+/** Bytes allocated in ArrayBuffers while `f` runs (after it, before any GC of its garbage). */
+export function allocatedBy(f: () => void): number {
+  const before = process.memoryUsage().arrayBuffers;
+  try {
+    f();
+  } catch {
+    // measured either way
+  }
+  return process.memoryUsage().arrayBuffers - before;
+}

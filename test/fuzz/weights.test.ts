@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readKerasH5 } from '../../src/weights/keras-h5';
 import { readSafetensors } from '../../src/weights/safetensors';
 import { readTorch } from '../../src/weights/torch';
-import { fuzz, summarise } from './mutate';
+import { allocatedBy, fuzz, summarise } from './mutate';
 import { weightTargets } from './weight-targets';
 
 const CASES = 750;
@@ -25,17 +25,6 @@ describe('weight readers survive mutated real files', () => {
     expect(r.decoded + r.namedErrors).toBe(CASES);
   });
 });
-
-/** Bytes allocated in ArrayBuffers while `f` runs. */
-function allocatedBy(f: () => void): number {
-  const before = process.memoryUsage().arrayBuffers;
-  try {
-    f();
-  } catch {
-    // measured either way
-  }
-  return process.memoryUsage().arrayBuffers - before;
-}
 
 function safetensors(header: object, data: Uint8Array): Uint8Array {
   const h = new TextEncoder().encode(JSON.stringify(header));
