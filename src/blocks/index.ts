@@ -69,6 +69,7 @@ export {
   type ResidualStageOptions,
   type ResidualUNetClassifierHeadOptions,
   type ResidualUNetFeatures,
+  type ResidualUNetHeadPooling,
   type ResidualUNetTrunkOptions,
   type StageEntryFn,
   type StageProjection,

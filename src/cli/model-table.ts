@@ -278,6 +278,10 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
         doc: "Where each residual stage's 1x1 conv + BN sits: `'main'` (default: it ends the main path and the stage input is added after it, as the thesis's paragraph on x2 reads) or `'shortcut'` (ResUNet's projection shortcut on the stage input; the wiring of medinets 0.1). See `residualStage` in the blocks.",
       },
       {
+        name: 'headPooling',
+        doc: "How the classifier head max-pools the decoder output x22 before its 1x1 conv: `'stepwise'` (default: four 2x2 max pools, stride 2, as the thesis words it; the head's average pool then reduces the `ceil(h/32) x ceil(w/32)` map to 1x1) or `'global'` (one global max pool to 1x1, the thesis's stated result and medinets 0.1's head; it stalled ResUNet, ResUNet-ECSA and ResUNet-FPRM in 10-epoch runs). The text is ambiguous: \"a feature of size 1x1 is output by four consecutive maximum pooling\" holds for both only at 32x32 inputs. See `residualUNetClassifierHead` in the blocks.",
+      },
+      {
         name: 'filters',
         doc: 'Base width: channels of the first stage, later stages are multiples of it. Default 64.',
       },
@@ -302,6 +306,10 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
         doc: "Where each residual stage's 1x1 conv + BN sits: `'main'` (default: it ends the main path and the stage input is added after it, as the thesis's paragraph on x2 reads) or `'shortcut'` (ResUNet's projection shortcut on the stage input; the wiring of medinets 0.1). See `residualStage` in the blocks.",
       },
       {
+        name: 'headPooling',
+        doc: "How the classifier head max-pools the decoder output x22 before its 1x1 conv: `'stepwise'` (default: four 2x2 max pools, stride 2, as the thesis words it; the head's average pool then reduces the `ceil(h/32) x ceil(w/32)` map to 1x1) or `'global'` (one global max pool to 1x1, the thesis's stated result and medinets 0.1's head; it stalled ResUNet, ResUNet-ECSA and ResUNet-FPRM in 10-epoch runs). The text is ambiguous: \"a feature of size 1x1 is output by four consecutive maximum pooling\" holds for both only at 32x32 inputs. See `residualUNetClassifierHead` in the blocks.",
+      },
+      {
         name: 'filters',
         doc: 'Base width: channels of the first stage, later stages are multiples of it. Default 64.',
       },
@@ -324,6 +332,10 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
       {
         name: 'projection',
         doc: "Where each residual stage's 1x1 conv + BN sits: `'main'` (default: it ends the main path and the stage input is added after it, as the thesis's paragraph on x2 reads) or `'shortcut'` (ResUNet's projection shortcut on the stage input; the wiring of medinets 0.1). See `residualStage` in the blocks.",
+      },
+      {
+        name: 'headPooling',
+        doc: "How the classifier head max-pools the decoder output x22 before its 1x1 conv: `'stepwise'` (default: four 2x2 max pools, stride 2, as the thesis words it; the head's average pool then reduces the `ceil(h/32) x ceil(w/32)` map to 1x1) or `'global'` (one global max pool to 1x1, the thesis's stated result and medinets 0.1's head; it stalled ResUNet, ResUNet-ECSA and ResUNet-FPRM in 10-epoch runs). The text is ambiguous: \"a feature of size 1x1 is output by four consecutive maximum pooling\" holds for both only at 32x32 inputs. See `residualUNetClassifierHead` in the blocks.",
       },
       {
         name: 'filters',
@@ -352,6 +364,10 @@ export const MODEL_TABLE: Record<ModelName, { params: number; options: ModelOpti
       {
         name: 'projection',
         doc: "Where each residual stage's 1x1 conv + BN sits: `'main'` (default: it ends the main path and the stage input is added after it, as the thesis's paragraph on x2 reads) or `'shortcut'` (ResUNet's projection shortcut on the stage input; the wiring of medinets 0.1). See `residualStage` in the blocks.",
+      },
+      {
+        name: 'headPooling',
+        doc: "How the classifier head max-pools the decoder output x22 before its 1x1 conv: `'stepwise'` (default: four 2x2 max pools, stride 2, as the thesis words it; the head's average pool then reduces the `ceil(h/32) x ceil(w/32)` map to 1x1) or `'global'` (one global max pool to 1x1, the thesis's stated result and medinets 0.1's head; it stalled ResUNet, ResUNet-ECSA and ResUNet-FPRM in 10-epoch runs). The text is ambiguous: \"a feature of size 1x1 is output by four consecutive maximum pooling\" holds for both only at 32x32 inputs. See `residualUNetClassifierHead` in the blocks.",
       },
       {
         name: 'filters',

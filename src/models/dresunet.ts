@@ -48,7 +48,7 @@ function deformEntry(init: KernelInit, modulation: DeformModulation = 'sigmoid')
   };
 }
 
-/** The head's 1x1 deformable conv v2 (`head_deform`, with bias) on the pooled `[b, 1, 1, c]` features. */
+/** The head's 1x1 deformable conv v2 (`head_deform`, with bias) on the pooled `[b, h', w', c]` features. */
 function deformHeadConv(
   channels: number,
   init: KernelInit,
@@ -79,8 +79,9 @@ function deformHeadConv(
  * - **x5** as x3 with ECAsE (`x5_attn`) after its second 3x3 conv; 8f channels, stride 16.
  * - **decoder x44, x33, x22**: upsample x2 (`upsample`, default bilinear), pad/crop to the
  *   skip, concat, conv3x3-BN-ReLU twice; 4f, 2f, f channels; x22 at stride 2.
- * - **head `classify`** (default): global max pool to 1x1 (`head_maxpool`), dropout 0.5
- *   (`head_dropout`), 1x1 deformable conv (`head_deform`), FPRM of `[that, x22]`
+ * - **head `classify`** (default): four 2x2 max pools of x22 (`head_pool1`..`head_pool4`, or
+ *   one global max pool with `headPooling: 'global'`), dropout 0.5 (`head_dropout`), 1x1
+ *   deformable conv (`head_deform`), FPRM of `[that, x22]`
  *   (`head_fprm`), average pool (`head_avgpool`), dense `hiddenUnits` + ReLU (`head_fc1`),
  *   dense `classes` (`logits`), `predictions`. Output `[batch, classes]`.
  * - **head `segment`**: the encoder and decoder above, then `seg_up`, `seg_pad`, `outc`;
@@ -105,9 +106,12 @@ function deformHeadConv(
  *   the input size 2x. We build the three named stages (x22 at stride 2, the resolution of
  *   x1 and x2); the segmenter head adds a fourth to reach the input size;
  * - head pooling: "a feature of size 1x1 is output by four consecutive maximum pooling" after
- *   the last upsampling; four 2x2 poolings of x22 (stride 2) reach 1x1 only for 32x32 inputs,
- *   so we take the stated result, a 1x1 map, as a global max pool (exact at any input size);
- * - FPRM fuses the head's 1x1 vector (high-level) with x22, the decoder map the head pooled
+ *   the last upsampling; four 2x2 poolings of x22 (stride 2) reach 1x1 only for 32x32 inputs
+ *   (256x256 leaves 8x8). We follow the operation by default (`headPooling: 'stepwise'`, ceil
+ *   mode at odd sizes) and let the average pool the text puts before the dense layers finish
+ *   the reduction; `headPooling: 'global'` takes the stated result instead (a global max pool
+ *   to 1x1, medinets 0.1's head, which trains poorly: one position per channel gets gradient);
+ * - FPRM fuses the head's pooled map (high-level) with x22, the decoder map the head pooled
  *   (low-level), at x22's size;
  * - the decoder has no attention unless `decoderAttention: 'scse'` is asked for;
  * - hidden width of the two dense layers: 128 (`hiddenUnits`).

@@ -16,6 +16,7 @@ import {
   residualUNetSegmentHead,
   residualUNetTrunk,
   type AttentionFn,
+  type ResidualUNetHeadPooling,
   type StageEntryFn,
   type StageProjection,
 } from '../blocks/residual-unet';
@@ -46,6 +47,16 @@ export interface ResUNetOptions extends UNetFamilyOptions {
    * 0.1). See `residualStage` in the blocks.
    */
   projection?: StageProjection;
+  /**
+   * How the classifier head max-pools the decoder output x22 before its 1x1 conv:
+   * `'stepwise'` (default: four 2x2 max pools, stride 2, as the thesis words it; the head's
+   * average pool then reduces the `ceil(h/32) x ceil(w/32)` map to 1x1) or `'global'` (one
+   * global max pool to 1x1, the thesis's stated result and medinets 0.1's head; it stalled
+   * ResUNet, ResUNet-ECSA and ResUNet-FPRM in 10-epoch runs). The text is ambiguous: "a
+   * feature of size 1x1 is output by four consecutive maximum pooling" holds for both only at
+   * 32x32 inputs. See `residualUNetClassifierHead` in the blocks.
+   */
+  headPooling?: ResidualUNetHeadPooling;
 }
 
 /** The parts that make one residual-UNet variant; see {@link buildResidualUNet}. */
@@ -71,10 +82,11 @@ export function ecaseAttention(init: KernelInit): AttentionFn {
 }
 
 /**
- * FPRM fusion of the head: the pooled high-level vector `[b, 1, 1, c]` and the decoder map
- * `[b, h, w, c]` are both fed to an FPRM layer (`head_fprm`) whose output takes the decoder
- * map's size (`targetIndex: 1`) and `c` channels. Resizing the 1x1 vector to `h x w` broadcasts
- * the global semantics over every position before the sum with the projected low-level map.
+ * FPRM fusion of the head: the pooled high-level map `[b, h', w', c]` (h/32 with the default
+ * `headPooling`, 1x1 with `'global'`) and the decoder map `[b, h, w, c]` are both fed to an
+ * FPRM layer (`head_fprm`) whose output takes the decoder map's size (`targetIndex: 1`) and `c`
+ * channels. Resizing the coarse map to `h x w` spreads the high-level semantics over every
+ * position before the sum with the projected low-level map.
  */
 export function fprmFusion(
   channels: number,
@@ -101,11 +113,18 @@ export function buildResidualUNet<O extends ResUNetOptions>(
 ): Built<O> {
   const fn = variant.name;
   const o = resolveUNetFamily(fn, options);
-  const { hiddenUnits = 128, dropout = 0.5, decoderAttention = 'none', projection = 'main' } = options;
+  const {
+    hiddenUnits = 128,
+    dropout = 0.5,
+    decoderAttention = 'none',
+    projection = 'main',
+    headPooling = 'stepwise',
+  } = options;
   checkPositiveInt(hiddenUnits, 'hiddenUnits', fn);
   checkRange(dropout, 'dropout', fn, { lo: 0, hi: 1, hiOpen: true });
   checkOneOf(decoderAttention, ['none', 'scse'] as const, 'decoderAttention', fn);
   checkOneOf(projection, ['main', 'shortcut'] as const, 'projection', fn);
+  checkOneOf(headPooling, ['stepwise', 'global'] as const, 'headPooling', fn);
   const { upsample } = o;
   return buildWith(options, (init) => {
     const input = tfl.input({ shape: o.inputShape, name: 'input' });
@@ -133,6 +152,7 @@ export function buildResidualUNet<O extends ResUNetOptions>(
           classes: o.classes,
           hiddenUnits,
           dropout,
+          pooling: headPooling,
           headConv: variant.headConv
             ? variant.headConv(c, init)
             : (x) => conv2d(x, { filters: c, kernelSize: 1, useBias: true, name: 'head_conv', init }),

@@ -28,9 +28,10 @@ describe('DResUNet', () => {
     // Decoder x44 / x33 / x22 back to stride 2.
     expect(m.getLayer('x44_relu2').outputShape).toEqual([null, 32, 32, 256]);
     expect(m.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
-    // Head: max pool to 1x1 -> dropout 0.5 -> 1x1 deform conv -> FPRM with x22 -> avg pool -> 2 dense.
+    // Head: four 2x2 max pools -> dropout 0.5 -> 1x1 deform conv -> FPRM with x22 -> avg pool -> 2 dense.
+    expect(inbound(m, 'head_dropout')).toEqual(['head_pool4']);
     expect(m.getLayer('head_dropout').getConfig().rate).toBe(0.5);
-    expect(m.getLayer('head_deform').outputShape).toEqual([null, 1, 1, 64]);
+    expect(m.getLayer('head_deform').outputShape).toEqual([null, 8, 8, 64]);
     expect(m.getLayer('head_deform').getConfig().kernelSize).toEqual([1, 1]);
     expect(inbound(m, 'head_fprm')).toEqual(['head_deform', 'x22_relu2']);
     expect(m.getLayer('head_fprm').outputShape).toEqual([null, 128, 128, 64]);
@@ -94,7 +95,7 @@ describe('DResUNet', () => {
     [a, b].forEach((m) => m.dispose());
   });
 
-  it('decoder depth and head pooling as read: three upsamplings, a global max pool of x22', () => {
+  it('decoder depth and head pooling as read: three upsamplings, four 2x2 max pools of x22', () => {
     const count = (m: tfl.LayersModel, cls: string): number =>
       m.layers.filter((l) => l.getClassName() === cls).length;
     const cls = DResUNet({ inputShape: [64, 64, 1], filters: 2 });
@@ -104,9 +105,23 @@ describe('DResUNet', () => {
       [null, 16, 16, 8],
       [null, 32, 32, 4],
     ]);
-    expect(cls.getLayer('head_maxpool').getClassName()).toBe('GlobalMaxPooling2D');
-    expect(inbound(cls, 'head_maxpool')).toEqual(['x22_relu2']);
-    expect(cls.getLayer('head_reshape').outputShape).toEqual([null, 1, 1, 2]);
+    // 'stepwise' (default): x22 32x32 -> 16 -> 8 -> 4 -> 2, each a 2x2 max pool of stride 2.
+    const chain = ['head_pool1', 'head_pool2', 'head_pool3', 'head_pool4'];
+    expect(chain.map((n) => cls.getLayer(n).getClassName())).toEqual(Array(4).fill('MaxPooling2D'));
+    expect(chain.map((n) => cls.getLayer(n).getConfig().poolSize)).toEqual(Array(4).fill([2, 2]));
+    expect(chain.map((n) => inbound(cls, n)[0])).toEqual(['x22_relu2', ...chain.slice(0, 3)]);
+    expect(chain.map((n) => cls.getLayer(n).outputShape?.[1])).toEqual([16, 8, 4, 2]);
+    expect(inbound(cls, 'head_deform')).toEqual(['head_dropout']);
+    // 'global' (medinets 0.1): one global max pool to 1x1.
+    const glob = DResUNet({ inputShape: [64, 64, 1], filters: 2, headPooling: 'global' });
+    expect(glob.getLayer('head_maxpool').getClassName()).toBe('GlobalMaxPooling2D');
+    expect(inbound(glob, 'head_maxpool')).toEqual(['x22_relu2']);
+    expect(glob.getLayer('head_reshape').outputShape).toEqual([null, 1, 1, 2]);
+    expect(glob.layers.map((l) => l.name)).not.toContain('head_pool1');
+    // Same weights either way: the pooling has none.
+    expect(glob.countParams()).toBe(cls.countParams());
+    expect(() => DResUNet({ headPooling: 'avg' as 'global' })).toThrow(/DResUNet: 'headPooling'/);
+    glob.dispose();
     const seg = DResUNet({ inputShape: [64, 64, 1], filters: 2, head: 'segment' });
     expect(count(seg, 'UpsampleBilinear')).toBe(4);
     expect(seg.getLayer('seg_up').outputShape).toEqual([null, 64, 64, 2]);
@@ -142,6 +157,8 @@ describe('DResUNet', () => {
   it('builds at the smallest input and odd sizes, both heads', () => {
     const small = DResUNet({ inputShape: [16, 16, 1], filters: 2 });
     expect(small.getLayer('x5_add').outputShape).toEqual([null, 1, 1, 16]);
+    // x22 8x8 -> 4 -> 2 -> 1 -> 1: the padded ('same') pools never reach an empty map.
+    expect(small.getLayer('head_pool4').outputShape).toEqual([null, 1, 1, 2]);
     small.dispose();
     for (const upsample of ['bilinear', 'transpose'] as const) {
       const seg = DResUNet({ inputShape: [33, 35, 1], filters: 2, head: 'segment', classes: 3, upsample });

@@ -38,8 +38,14 @@ describe('ResUNet', () => {
     expect(big.getLayer('x5_add').outputShape).toEqual([null, 16, 16, 512]);
     expect(big.getLayer('x22_relu2').outputShape).toEqual([null, 128, 128, 64]);
     expect(names(big)).toEqual(
-      expect.arrayContaining(['x1_pool', 'x2_bn3', 'x3_short_bn', 'head_maxpool', 'head_conv', 'logits']),
+      expect.arrayContaining(['x1_pool', 'x2_bn3', 'x3_short_bn', 'head_pool4', 'head_conv', 'logits']),
     );
+    // The head's four 2x2 max pools take x22 (128x128) to 8x8; the average pool then to 1x1.
+    expect(['head_pool1', 'head_pool4', 'head_conv'].map((n) => big.getLayer(n).outputShape)).toEqual([
+      [null, 64, 64, 64],
+      [null, 8, 8, 64],
+      [null, 8, 8, 64],
+    ]);
     expect(names(big)).not.toContain('x2_short_conv');
     big.dispose();
     const old = ResUNet({ inputShape: [64, 64, 1], projection: 'shortcut' });

@@ -16,6 +16,7 @@ interface ParityCase {
   classes: number;
   hiddenUnits?: number;
   projection?: 'main' | 'shortcut';
+  headPooling?: 'stepwise' | 'global';
   inputShape: [number, number, number];
   batch: number;
   outputShape: number[];
@@ -75,7 +76,7 @@ function makeInput(n: number, [h, w, c]: [number, number, number]): tf.Tensor4D 
 
 describe('UNet / ResUNet logits match the PyTorch reference builds', () => {
   for (const c of fixture.cases) {
-    const label = `${c.model} ${c.projection ?? ''} ${c.upsample} ${c.head} ${c.inputShape.join('x')}`;
+    const label = `${c.model} ${c.projection ?? ''} ${c.upsample} ${c.head} ${c.headPooling ?? ''} ${c.inputShape.join('x')}`;
     it(label, () => {
       const opts = {
         inputShape: c.inputShape,
@@ -88,7 +89,12 @@ describe('UNet / ResUNet logits match the PyTorch reference builds', () => {
       const m =
         c.model === 'UNet'
           ? UNet(opts)
-          : ResUNet({ ...opts, hiddenUnits: c.hiddenUnits, projection: c.projection });
+          : ResUNet({
+              ...opts,
+              hiddenUnits: c.hiddenUnits,
+              projection: c.projection,
+              headPooling: c.headPooling,
+            });
       const nWeights = m.weights.length;
       expect(fillWeights(m)).toBe(nWeights);
       const x = makeInput(c.batch, c.inputShape);
