@@ -31,6 +31,8 @@ export interface RunConfig {
   lr: number;
   /** Initial weights: a file, 'imagenet', or none. */
   weights?: string;
+  /** Architecture variant of the builder (`--variant`), when asked for. */
+  variant?: 'keras' | 'torchvision';
   /** Augmentation preset. */
   augment: string;
   /** Seed of initialisation, shuffling, augmentation and the split. */

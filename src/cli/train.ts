@@ -10,11 +10,14 @@ import { join, resolve } from 'node:path';
 import { buildModelAsync, isModelName, listModels, loadedWeightsReport, type ModelName } from '../models';
 import { historyChart, saveFigure } from '../plot';
 import { ModelCheckpoint, ProgressBar, fitWithMixing, loadCheckpoint, resumeFrom } from '../train';
+import { MODEL_TABLE } from './model-table';
 import { type CliIO, type FlagTable, UsageError, num, oneOf, parseFlags, required, str } from './args';
 import { assess } from './assess';
 import { AUGMENT_HELP, AUGMENT_PRESETS, augmentPreset } from './augment-presets';
 import { LAYOUTS, LAYOUT_HELP, loadSplit, openSplits, type Split } from './data';
 import { type RunConfig, checkpointDir, loadRunModel, readRunConfig, writeRunConfig } from './run-dir';
+
+const VARIANTS = ['keras', 'torchvision'] as const;
 
 const FLAGS: FlagTable = {
   model: { type: 'string' },
@@ -26,6 +29,7 @@ const FLAGS: FlagTable = {
   batch: { type: 'string' },
   lr: { type: 'string' },
   weights: { type: 'string' },
+  variant: { type: 'string' },
   augment: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
@@ -53,6 +57,9 @@ ${LAYOUTS.map((l) => `                      ${l}: ${LAYOUT_HELP[l]}`).join('\n')
                     the loader reads (.pth, .safetensors, Keras .h5, TF.js model.json), or
                     'imagenet': the model's published file, downloaded once into
                     $MEDINETS_HOME/weights (default ~/.cache/medinets), the head new
+  --variant V       keras | torchvision: the architecture of the weights to start from, for
+                    the models that have both (ResNet, DenseNet, VGG, InceptionV3; default
+                    keras), e.g. --variant torchvision --weights imagenet for torchvision's file
   --augment PRESET  ${AUGMENT_PRESETS.map((p) => `${p}: ${AUGMENT_HELP[p]}`).join('\n                    ')}
   --seed N          seed of initialisation, split, shuffling and augmentation (default 42)
   -h, --help        this text`;
@@ -67,6 +74,10 @@ function readConfig(argv: string[]): (Omit<RunConfig, 'classes'> & { out: string
     );
   }
   const weights = str(p, 'weights');
+  const variant = p.values.variant === undefined ? undefined : oneOf('train', p, 'variant', VARIANTS);
+  if (variant !== undefined && !MODEL_TABLE[model].options.some((o) => o.name === 'variant')) {
+    throw new UsageError(`medinets train: --variant: ${model} has one architecture; leave --variant out`);
+  }
   return {
     model,
     data: resolve(required('train', p, 'data')),
@@ -81,6 +92,7 @@ function readConfig(argv: string[]): (Omit<RunConfig, 'classes'> & { out: string
     batch: num('train', p, 'batch', 16, { lo: 1, hi: 4096, integer: true }),
     lr: num('train', p, 'lr', 1e-4, { lo: 1e-8, hi: 10 }),
     ...(weights !== undefined ? { weights } : {}),
+    ...(variant !== undefined ? { variant } : {}),
     augment: oneOf('train', p, 'augment', AUGMENT_PRESETS, 'light'),
     seed: num('train', p, 'seed', 42, { lo: 0, hi: 2 ** 31 - 1, integer: true }),
   };
@@ -100,6 +112,7 @@ async function buildFresh(cfg: RunConfig, io: CliIO): Promise<tfl.LayersModel> {
     classes: cfg.classes.length,
     seed: cfg.seed,
     ...(weights === undefined ? {} : { weights }),
+    ...(cfg.variant === undefined ? {} : { variant: cfg.variant }),
   };
   const model = await buildModelAsync(cfg.model as ModelName, options as never);
   const r = loadedWeightsReport(model);
@@ -132,7 +145,7 @@ export async function train(argv: string[], io: CliIO): Promise<number> {
   let cfg: RunConfig = { ...asked, classes: [] };
   if (resuming) {
     const prev = readRunConfig(out, 'train');
-    for (const k of ['model', 'layout', 'size', 'channels'] as const) {
+    for (const k of ['model', 'variant', 'layout', 'size', 'channels'] as const) {
       if (prev[k] !== asked[k]) {
         throw new UsageError(
           `medinets train: ${out} holds a run with --${k} ${String(prev[k])}; resume it with the same value or choose another --out`,

@@ -22,7 +22,7 @@ export interface Candidates {
   byName: Map<string, Candidate>;
   /** File tensors without a place in the model (unmapped names, torch's counters). */
   unplaced: string[];
-  /** The name map used: a torch family, `'keras'` (names as they are) or `'keras 2.2 auto-names'`. */
+  /** The name map used: a torch family, `'keras'` (names as they are), `'keras 2.2 auto-names'` or `'keras 3 names'`. */
   map: string;
   /** The first feature channels of a torchvision VGG classifier (for its flatten reorder). */
   vggChannels?: number;
@@ -81,8 +81,34 @@ function fromTorch(read: ReadWeights, layerNames: Set<string>): Candidates {
   return out;
 }
 
+// Keras 3 refuses '/' in layer names and writes Keras 2's `conv1/conv` (DenseNet) as
+// `conv1_conv`: the model's slashed names, with '_' for '/', where that is unambiguous.
+function keras3Aliases(layerNames: Set<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const n of layerNames) {
+    if (!n.includes('/')) continue;
+    const alias = n.replaceAll('/', '_');
+    if (layerNames.has(alias) || taken.has(alias)) out.delete(alias);
+    else out.set(alias, n);
+    taken.add(alias);
+  }
+  return out;
+}
+
 function fromKeras(read: ReadWeights, layerNames: Set<string>): Candidates {
+  const aliases = keras3Aliases(layerNames);
   const fileLayers = new Set([...read.weights.keys()].map((k) => splitKey(k, '/')[0]));
+  if (aliases.size > 0 && [...fileLayers].some((l) => aliases.has(l))) {
+    const aliased: Candidates = { byName: new Map(), unplaced: [], map: 'keras 3 names' };
+    for (const [key, raw] of read.weights) {
+      const [layer, weight] = splitKey(key, '/');
+      const ours = aliases.get(layer) ?? layer;
+      if (layerNames.has(ours)) aliased.byName.set(`${ours}/${weight}`, { from: key, raw, layout: 'keras' });
+      else aliased.unplaced.push(key);
+    }
+    return aliased;
+  }
   const direct = [...fileLayers].filter((l) => layerNames.has(l)).length;
   const renamed = mapKerasLayerNames(fileLayers, layerNames);
   const hits = [...renamed.values()].filter((l) => layerNames.has(l)).length;

@@ -51,7 +51,7 @@ export interface LoadWeightsReport {
   file: string;
   /** Detected format. */
   format: WeightsFormat;
-  /** Name map used: e.g. `'torchvision/timm resnet'`, `'keras'`, `'keras 2.2 auto-names'`. */
+  /** Name map used: e.g. `'torchvision/timm resnet'`, `'keras'`, `'keras 2.2 auto-names'`, `'keras 3 names'`. */
   map: string;
   /** Model weights loaded, `layer/weight` (layer names with the prefix). */
   matched: string[];
