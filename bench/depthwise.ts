@@ -21,26 +21,37 @@ const SHAPES: [number, number, number][] = [
 ];
 const BATCH = 8;
 
-// Times are CPU time of the process (every thread), not wall time: on this shared 2-core
-// machine the wall clock measures the neighbours; CPU time measures the work, so GFLOP/s are
-// per core, comparable between the single-threaded depthwise passes and the pooled GEMM.
+// Rates are per core, from the CPU time of the process (every thread): on this shared 2-core
+// machine the wall clock also measures the neighbours; CPU time measures the work, so GFLOP/s
+// are comparable between the depthwise passes and the GEMM on any thread count. The wall
+// time of the native passes on the pool is printed beside them.
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
 
-function median(fn: () => TensorInfo, reps: number): number {
-  const ts: number[] = [];
+const mid = (ts: number[]): number =>
+  [...ts].sort((a, b) => a - b)[Math.floor((ts.length - 1) / 2)] as number;
+
+/** Median CPU ms and median wall ms of `reps` calls after a warm-up. */
+function timed(fn: () => TensorInfo, reps: number): { cpu: number; wall: number } {
+  const cpu: number[] = [];
+  const wall: number[] = [];
   for (let i = 0; i <= reps; i++) {
     const t = cpuMs();
+    const w = performance.now();
     const out = fn();
     tf.backend().readSync(out.dataId);
     tf.backend().disposeData(out.dataId);
-    if (i > 0) ts.push(cpuMs() - t); // the first call warms up
+    if (i > 0) {
+      cpu.push(cpuMs() - t); // the first call warms up
+      wall.push(performance.now() - w);
+    }
   }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor((ts.length - 1) / 2)] as number;
+  return { cpu: mid(cpu), wall: mid(wall) };
 }
+
+const median = (fn: () => TensorInfo, reps: number): number => timed(fn, reps).cpu;
 
 function run(
   kernel: string,
@@ -65,10 +76,10 @@ export async function benchDepthwise(reps = 5): Promise<void> {
   }
   const threads = report.threads;
   console.log(
-    `\ndepthwise 3x3 (batch ${BATCH}, MobileNetV2 at 128x128; addon ${report.simd}; GFLOP/s and ms of CPU time; depthwise on 1 thread, dense GEMM on ${threads} and on 1)`,
+    `\ndepthwise 3x3 (batch ${BATCH}, MobileNetV2 at 128x128; addon ${report.simd}; GFLOP/s per core from CPU time; depthwise and dense GEMM on the pool of ${threads} thread(s), dense also on 1; wall ms of the native passes on the pool)`,
   );
   console.log(
-    '  map         s   dw fwd    dx    dW | dense fwd@pool @1 thr | dw/dense@1 | fwd ms: XNNPACK native  x | dx+dW ms: JS native  x',
+    '  map         s   dw fwd    dx    dW | wall ms fwd   dx   dW | dense fwd@pool @1 thr | dw fwd/dense | fwd ms: XNNPACK native  x | dx+dW ms: JS native  x',
   );
   for (const [hw, c, s] of SHAPES) {
     const x = tf.randomNormal([BATCH, hw, hw, c], 0, 1, 'float32', 1);
@@ -80,9 +91,10 @@ export async function benchDepthwise(reps = 5): Promise<void> {
     const bpi = { ...attrs, inputShape: x.shape };
     const bpf = { ...attrs, filterShape: w.shape };
     enableNativeKernels();
-    const fwd = median(run('DepthwiseConv2dNative', { x, filter: w }, attrs), reps);
-    const dx = median(run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, bpi), reps);
-    const dW = median(run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, bpf), reps);
+    const tf_ = timed(run('DepthwiseConv2dNative', { x, filter: w }, attrs), reps);
+    const tx = timed(run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, bpi), reps);
+    const tw = timed(run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, bpf), reps);
+    const [fwd, dx, dW] = [tf_.cpu, tx.cpu, tw.cpu];
     const xnn = median(run('DepthwiseConv2dNative', { x, filter: w }, attrs, true), reps);
     // the dense 3x3 convolution of the same input map, c -> c channels, same stride
     const wd = tf.randomNormal([3, 3, c, c], 0, 1, 'float32', 4);
@@ -96,9 +108,10 @@ export async function benchDepthwise(reps = 5): Promise<void> {
       median(run('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, bpi), Math.min(reps, 2)) +
       median(run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, bpf), Math.min(reps, 2));
     enableNativeKernels({ threads });
-    const dw1 = (dwFlops / fwd / (denseFlops / dense1)) * 100;
+    const dw1 = (dwFlops / fwd / (denseFlops / dense)) * 100;
+    const ms = (v: number): string => v.toFixed(2).padStart(5);
     console.log(
-      `  ${`${hw}x${hw}x${c}`.padEnd(11)} ${s}  ${gflops(dwFlops, fwd)}${gflops(dwFlops, dx)}${gflops(dwFlops, dW)} |  ${gflops(denseFlops, dense)}   ${gflops(denseFlops, dense1)} | ${dw1.toFixed(0).padStart(8)}% | ${xnn.toFixed(2).padStart(13)} ${fwd.toFixed(2).padStart(6)} ${(xnn / fwd).toFixed(1).padStart(4)} | ${jsGrad.toFixed(1).padStart(11)} ${(dx + dW).toFixed(2).padStart(6)} ${(jsGrad / (dx + dW)).toFixed(0).padStart(3)}`,
+      `  ${`${hw}x${hw}x${c}`.padEnd(11)} ${s}  ${gflops(dwFlops, fwd)}${gflops(dwFlops, dx)}${gflops(dwFlops, dW)} |    ${ms(tf_.wall)}${ms(tx.wall)}${ms(tw.wall)} |  ${gflops(denseFlops, dense)}   ${gflops(denseFlops, dense1)} | ${dw1.toFixed(0).padStart(10)}% | ${xnn.toFixed(2).padStart(13)} ${fwd.toFixed(2).padStart(6)} ${(xnn / fwd).toFixed(1).padStart(4)} | ${jsGrad.toFixed(1).padStart(11)} ${(dx + dW).toFixed(2).padStart(6)} ${(jsGrad / (dx + dW)).toFixed(0).padStart(3)}`,
     );
     tf.dispose([x, w, dy, wd]);
   }

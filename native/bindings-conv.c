@@ -1,6 +1,7 @@
 /*
  * The Node-API entry points of the convolutions (conv.c) and matrix products (matmul.c):
- * every shape, stride and length is checked here, before a kernel touches memory.
+ * every shape, stride and length is checked here (the convolutions with napi-args.c's helpers,
+ * shared with bindings-depthwise.c), before a kernel touches memory.
  *
  * Convolution parameters arrive as one Int32Array of 16 values (CONV_PARAMS below).
  */
@@ -16,92 +17,56 @@ static const char *const CONV_PARAMS[16] = {
     "outChannels", "filterHeight", "filterWidth",  "strideHeight",   "strideWidth",   "dilationHeight",
     "dilationWidth", "padTop",     "padLeft",      "activation"};
 
-/* The lowest accepted value of each parameter: extents may be 0 (an empty tensor), taps not. */
-static const long CONV_MIN[16] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, ACT_NONE};
+static const conv_shapes CONV_SHAPES = {"[batch, inHeight, inWidth, inChannels]",
+                                        "[batch, outHeight, outWidth, outChannels]",
+                                        "[filterHeight, filterWidth, inChannels, outChannels]", "[outChannels]"};
 
 /* The 16 convolution parameters of argument i, checked, and the three sizes they imply. */
-static int get_dims(const call_t *c, size_t i, conv_dims *d, long *image, long *out, long *filter) {
-  const int *p;
-  size_t len;
-  if (!arg_i32(c, i, "params", 16, 16, &p, &len)) return 0;
+static int get_dims(const call_t *c, size_t i, conv_dims *d, long sizes[3]) {
   long v[16];
-  char what[48];
-  for (int k = 0; k < 16; k++) {
-    v[k] = p[k];
-    snprintf(what, sizeof what, "params[%d] (%s)", k, CONV_PARAMS[k]);
-    if (!arg_range(c, what, v[k], CONV_MIN[k], k == 15 ? ACT_LEAKY : INT_MAX)) return 0;
-  }
+  if (!arg_conv_params(c, i, CONV_PARAMS, v)) return 0;
   *d = (conv_dims){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
                    (int)v[15]};
   if (d->kh * d->kw > MAX_TAPS)
     return arg_fail(c, 0, "params: a %ldx%ld filter has more than %d taps", d->kh, d->kw, MAX_TAPS);
   long im[4] = {d->n, d->h, d->w, d->cin}, o[4] = {d->n, d->ho, d->wo, d->cout},
        f[4] = {d->kh, d->kw, d->cin, d->cout};
-  if ((*image = arg_product(c, "the input [batch, inHeight, inWidth, inChannels]", 4, im)) < 0) return 0;
-  if ((*out = arg_product(c, "the output [batch, outHeight, outWidth, outChannels]", 4, o)) < 0) return 0;
-  if ((*filter = arg_product(c, "the filter [filterHeight, filterWidth, inChannels, outChannels]", 4, f)) < 0)
-    return 0;
-  return 1;
+  return (sizes[0] = arg_product(c, "the input [batch, inHeight, inWidth, inChannels]", 4, im)) >= 0 &&
+         (sizes[1] = arg_product(c, "the output [batch, outHeight, outWidth, outChannels]", 4, o)) >= 0 &&
+         (sizes[2] = arg_product(c, "the filter [filterHeight, filterWidth, inChannels, outChannels]", 4, f)) >= 0;
 }
-
-#define IMAGE_SHAPE "[batch, inHeight, inWidth, inChannels]"
-#define OUT_SHAPE "[batch, outHeight, outWidth, outChannels]"
-#define FILTER_SHAPE "[filterHeight, filterWidth, inChannels, outChannels]"
 
 /* conv2d(x, filter, bias|null, out, params, alpha) */
 napi_value js_conv2d(napi_env env, napi_callback_info info) {
   call_t c;
-  f32_arg x, w, bias, out;
+  f32_arg a[4];
   conv_dims d;
-  long nImage, nOut, nFilter;
+  long s[3];
   double alpha;
-  if (!call_init(&c, env, info, "conv2d", 6) || !arg_f32(&c, 0, "x", 0, &x) || !arg_f32(&c, 1, "filter", 0, &w) ||
-      !arg_f32(&c, 2, "bias", 1, &bias) || !arg_f32(&c, 3, "out", 0, &out) ||
-      !get_dims(&c, 4, &d, &nImage, &nOut, &nFilter) || !arg_number(&c, 5, "alpha", &alpha))
+  if (!arg_conv_forward(&c, env, info, "conv2d", a, &alpha) || !get_dims(&c, 4, &d, s) ||
+      !arg_conv_forward_sizes(&c, &CONV_SHAPES, a, s, d.cout))
     return NULL;
-  const f32_arg *ins[] = {&x, &w, &bias};
-  if (!arg_len(&c, &x, nImage, IMAGE_SHAPE) || !arg_len(&c, &w, nFilter, FILTER_SHAPE) ||
-      !arg_len(&c, &out, nOut, OUT_SHAPE) || (bias.present && !arg_len(&c, &bias, d.cout, "[outChannels]")) ||
-      !arg_disjoint(&c, &out, ins, 3))
-    return NULL;
-  kernel_status(&c, conv_forward(x.p, w.p, bias.p, out.p, &d, (float)alpha));
+  kernel_status(&c, conv_forward(a[0].p, a[1].p, a[2].p, a[3].p, &d, (float)alpha));
   return NULL;
 }
 
-/*
- * A gradient pass (in0, in1, out, params): the names and the sizes each array must have
- * come from the pass, then `run` computes it.
- */
+/* A gradient pass (in0, in1, out, params) and the kernel that computes it. */
 typedef struct {
-  const char *fn, *names[3], *shapes[3];
-  int size[3]; /* 0: image, 1: output, 2: filter */
+  grad_pass io;
   int (*run)(const float *, const float *, float *, const conv_dims *);
-} grad_pass;
+} conv_pass;
 
-static const grad_pass DX_PASS = {"conv2dBackpropInput",
-                                  {"dy", "filter", "dx"},
-                                  {OUT_SHAPE, FILTER_SHAPE, IMAGE_SHAPE},
-                                  {1, 2, 0},
-                                  conv_backprop_input};
-static const grad_pass DW_PASS = {"conv2dBackpropFilter",
-                                  {"x", "dy", "dw"},
-                                  {IMAGE_SHAPE, OUT_SHAPE, FILTER_SHAPE},
-                                  {0, 1, 2},
-                                  conv_backprop_filter};
+static const conv_pass DX_PASS = {{"conv2dBackpropInput", {"dy", "filter", "dx"}, {1, 2, 0}}, conv_backprop_input};
+static const conv_pass DW_PASS = {{"conv2dBackpropFilter", {"x", "dy", "dw"}, {0, 1, 2}}, conv_backprop_filter};
 
-static napi_value run_grad_pass(napi_env env, napi_callback_info info, const grad_pass *pass) {
+static napi_value run_grad_pass(napi_env env, napi_callback_info info, const conv_pass *pass) {
   call_t c;
   f32_arg a[3];
   conv_dims d;
-  long sizes[3];
-  if (!call_init(&c, env, info, pass->fn, 4)) return NULL;
-  for (int i = 0; i < 3; i++)
-    if (!arg_f32(&c, (size_t)i, pass->names[i], 0, &a[i])) return NULL;
-  if (!get_dims(&c, 3, &d, &sizes[0], &sizes[1], &sizes[2])) return NULL;
-  for (int i = 0; i < 3; i++)
-    if (!arg_len(&c, &a[i], sizes[pass->size[i]], pass->shapes[i])) return NULL;
-  const f32_arg *ins[] = {&a[0], &a[1]};
-  if (!arg_disjoint(&c, &a[2], ins, 2)) return NULL;
+  long s[3];
+  if (!arg_grad_arrays(&c, env, info, &pass->io, a) || !get_dims(&c, 3, &d, s) ||
+      !arg_grad_sizes(&c, &pass->io, &CONV_SHAPES, a, s))
+    return NULL;
   kernel_status(&c, pass->run(a[0].p, a[1].p, a[2].p, &d));
   return NULL;
 }

@@ -1,6 +1,6 @@
 /*
- * The entry points of the training step's elementwise passes: reluGrad (elementwise.c) and
- * the optimizers' update (optimizers.c).
+ * The entry points of the training step's elementwise passes: reluGrad and clipGrad
+ * (elementwise.c) and the optimizers' update (optimizers.c).
  *
  * optimizerUpdate(kind, inputs, outputs, scalars):
  * inputs = [param, grad, state...], outputs = [param', state'...] (Float32Arrays of one length),
@@ -69,22 +69,42 @@ napi_value js_optimizer_update(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Argument i as a number other than NaN (infinities allowed: a bound that does not bind). */
+static int arg_bound(const call_t *c, size_t i, const char *name, double *out) {
+  napi_valuetype t;
+  if (napi_typeof(c->env, c->argv[i], &t) != napi_ok || t != napi_number ||
+      napi_get_value_double(c->env, c->argv[i], out) != napi_ok || *out != *out)
+    return arg_fail(c, 1, "%s: expected a number", name);
+  return 1;
+}
+
+/* dy, x and dx of one length, dx apart from both. */
+static int grad_arrays(call_t *c, f32_arg *dy, f32_arg *x, f32_arg *dx) {
+  if (!arg_f32(c, 0, "dy", 0, dy) || !arg_f32(c, 1, "x", 0, x) || !arg_f32(c, 2, "dx", 0, dx)) return 0;
+  const f32_arg *ins[] = {dy, x};
+  return arg_len(c, x, (long)dy->len, "of dy") && arg_len(c, dx, (long)dy->len, "of dy") &&
+         arg_disjoint(c, dx, ins, 2);
+}
+
 /* reluGrad(dy, x, dx, cap): dx = dy where 0 < x <= cap, else 0 (NaN where x is NaN) */
 napi_value js_relu_grad(napi_env env, napi_callback_info info) {
   call_t c;
   f32_arg dy, x, dx;
   double cap;
-  if (!call_init(&c, env, info, "reluGrad", 4) || !arg_f32(&c, 0, "dy", 0, &dy) || !arg_f32(&c, 1, "x", 0, &x) ||
-      !arg_f32(&c, 2, "dx", 0, &dx))
-    return NULL;
-  napi_valuetype t;
-  if (napi_typeof(env, c.argv[3], &t) != napi_ok || t != napi_number ||
-      napi_get_value_double(env, c.argv[3], &cap) != napi_ok || cap != cap)
-    return arg_fail(&c, 1, "cap: expected a number"), NULL;
-  const f32_arg *ins[] = {&dy, &x};
-  if (!arg_len(&c, &x, (long)dy.len, "of dy") || !arg_len(&c, &dx, (long)dy.len, "of dy") ||
-      !arg_disjoint(&c, &dx, ins, 2))
+  if (!call_init(&c, env, info, "reluGrad", 4) || !grad_arrays(&c, &dy, &x, &dx) || !arg_bound(&c, 3, "cap", &cap))
     return NULL;
   relu_grad(dy.p, x.p, dx.p, (long)dy.len, (float)cap);
+  return NULL;
+}
+
+/* clipGrad(dy, x, dx, lo, hi): dx = dy where lo <= x <= hi, else 0 */
+napi_value js_clip_grad(napi_env env, napi_callback_info info) {
+  call_t c;
+  f32_arg dy, x, dx;
+  double lo, hi;
+  if (!call_init(&c, env, info, "clipGrad", 5) || !grad_arrays(&c, &dy, &x, &dx) || !arg_bound(&c, 3, "lo", &lo) ||
+      !arg_bound(&c, 4, "hi", &hi))
+    return NULL;
+  clip_grad(dy.p, x.p, dx.p, (long)dy.len, (float)lo, (float)hi);
   return NULL;
 }

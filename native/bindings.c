@@ -263,6 +263,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"optimizerUpdate", NULL, js_optimizer_update, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"clipGrad", NULL, js_clip_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"simd", NULL, js_simd, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -1,208 +1,224 @@
 /*
- * The depthwise passes, compiled once per instruction set by depthwise.c (which defines
- * DW_TARGET, the function attribute, and DW_NAME(f), the suffixed name). Channels are the
- * innermost, contiguous axis of every operand, so each loop over them is a straight
- * vectorisable FMA. Every output element is one fmaf chain over the taps in row-major order
- * (and, for dx, the multiplier index inside each tap), starting from 0: the compiler's vector
- * FMA and the scalar fmaf of the tails round alike, so every instruction set gives the same
- * bits, and each element is computed by one thread whatever the thread count.
+ * The depthwise kernels, compiled once per instruction set by depthwise-kernels.c, which defines
+ * DW_TARGET (the function attribute), DW_NAME(f) (the suffixed name) and the lane macros:
+ * V (the vector type) of VL floats, V_ZERO, V_LOAD / V_STORE, V_LOADN / V_STOREN (the first
+ * n lanes), V_FMA, V_ADD, V_MAX, V_MIN, V_SET1 and V_LEAKY; NVF / NVW vectors of channels per
+ * register block (forward and dx / dW). Channels are the innermost, contiguous axis of every
+ * operand, so every loop over them is straight vector FMAs.
+ *
+ * Every output element is one fused multiply-add chain in an order fixed by the shapes alone
+ * (a vector lane rounds as the scalar fmaf): every instruction set gives the same bits, and
+ * the split over threads (whole rows, or dW's fixed row chunks) never changes an order.
  */
 
-/* The first tap index k with 0 <= o * s - p + k * dl (< extent checked by the caller). */
-static inline long DW_NAME(first_tap)(long o, long s, long p, long dl) {
-  long at = o * s - p;
-  return at >= 0 ? 0 : (-at + dl - 1) / dl;
-}
-
-DW_TARGET static void DW_NAME(fma_row)(float *restrict acc, const float *restrict a, const float *restrict b, long n) {
-  for (long i = 0; i < n; i++) acc[i] = fmaf(a[i], b[i], acc[i]);
-}
-
-/* acc[ch * m + q] += a[ch] * b[ch * m + q] */
-DW_TARGET static void DW_NAME(fma_spread)(float *restrict acc, const float *restrict a, const float *restrict b,
-                                          long c, long m) {
-  for (long ch = 0; ch < c; ch++)
-    for (long q = 0; q < m; q++) acc[ch * m + q] = fmaf(a[ch], b[ch * m + q], acc[ch * m + q]);
-}
-
-/* acc[ch] += sum over q of a[ch * m + q] * b[ch * m + q] */
-DW_TARGET static void DW_NAME(fma_gather)(float *restrict acc, const float *restrict a, const float *restrict b,
-                                          long c, long m) {
-  for (long ch = 0; ch < c; ch++) {
-    float s = acc[ch];
-    for (long q = 0; q < m; q++) s = fmaf(a[ch * m + q], b[ch * m + q], s);
-    acc[ch] = s;
-  }
-}
-
-/* The output (or dx) values of `n` channels from accumulators: + bias, activation. */
-static inline void DW_NAME(epilogue)(float *o, const float *acc, const float *bias, long n, int act, float alpha) {
-  for (long i = 0; i < n; i++) {
-    float v = acc[i] + (bias != NULL ? bias[i] : 0.0f);
-    if (act == ACT_RELU) v = v > 0.0f ? v : 0.0f;
-    else if (act == ACT_RELU6) v = v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
-    else if (act == ACT_LEAKY) v = v < 0.0f ? alpha * v : v;
-    o[i] = v;
-  }
+/* v + bias, then the activation, as gemm.h's act_kind (NaN and -0 as the scalar forms). */
+DW_TARGET __attribute__((always_inline)) static inline V DW_NAME(epilogue)(V v, V bias, const dw_epi *e) {
+  v = V_ADD(v, bias);
+  if (e->act == ACT_RELU) return V_MAX(v, V_ZERO());
+  if (e->act == ACT_RELU6) return V_MIN(V_MAX(v, V_ZERO()), V_SET1(6.0f));
+  if (e->act == ACT_LEAKY) return V_LEAKY(v, V_SET1(e->alpha));
+  return v;
 }
 
 /*
- * One block of `nb` channels of one output pixel, multiplier 1: accumulators in registers
- * over the taps [ky0, ky1) x [kx0, kx1) (all inside the image), then the epilogue. Always
- * inlined, so that each constant nb below becomes a loop of fixed length the compiler keeps
- * in vector registers.
+ * NP pixels of a run, NV vectors of channels from cb (`n` lanes in the last: VL unless it is
+ * the channels' tail): accumulators in registers over the taps in row-major order, each
+ * filter vector loaded once for the NP pixels. Always inlined with constant NP and NV.
  */
-__attribute__((always_inline)) static inline void DW_NAME(fwd_block)(const float *xs, const float *ws, float *o,
-                                                                     const float *bias, const dw_dims *d,
-                                                                     long ky0, long ky1, long kx0, long kx1,
-                                                                     const long nb, float alpha) {
-  float acc[DW_BLOCK] = {0};
-  for (long ky = ky0; ky < ky1; ky++)
-    for (long kx = kx0; kx < kx1; kx++) {
-      const float *xp = xs + (ky * d->dh * d->w + kx * d->dw) * d->c, *wp = ws + (ky * d->kw + kx) * d->c;
-      for (long i = 0; i < nb; i++) acc[i] = fmaf(xp[i], wp[i], acc[i]);
+DW_TARGET __attribute__((always_inline)) static inline void DW_NAME(gather_block)(const dw_run *r, long p0, long cb,
+                                                                        const int NP, const int NV, long n,
+                                                                        const dw_epi *e) {
+  V acc[4][NVF], wv[NVF]; /* NP <= 4, NV <= NVF: constants once inlined */
+  for (int p = 0; p < NP; p++)
+    for (int v = 0; v < NV; v++) acc[p][v] = V_ZERO();
+  for (long i = 0; i < r->ny; i++)
+    for (long j = 0; j < r->nx; j++) {
+      const float *wp = r->w + i * r->wy + j * r->wx + cb;
+      const float *sp = r->src + (p0 * r->ss + i * r->sy + j * r->sx + cb);
+      for (int v = 0; v < NV; v++) wv[v] = n == VL ? V_LOAD(wp + v * VL) : V_LOADN(wp, n);
+      for (int p = 0; p < NP; p++)
+        for (int v = 0; v < NV; v++)
+          acc[p][v] = V_FMA(n == VL ? V_LOAD(sp + p * r->ss + v * VL) : V_LOADN(sp + p * r->ss, n), wv[v], acc[p][v]);
     }
-  DW_NAME(epilogue)(o, acc, bias, nb, d->act, alpha);
-}
-
-/*
- * Multiplier 1 (MobileNet's case): per output pixel, channels in blocks of DW_BLOCK, then 16,
- * then the rest, each accumulated in registers over every tap inside the image.
- */
-DW_TARGET static void DW_NAME(forward_m1)(const float *x, const float *w, const float *bias, float *out,
-                                          const dw_dims *d, float alpha) {
-  const long c = d->c;
-  for (long b = 0; b < d->n; b++)
-    for (long oy = 0; oy < d->ho; oy++) {
-      long ky0 = DW_NAME(first_tap)(oy, d->sh, d->pt, d->dh), ky1 = ky0;
-      while (ky1 < d->kh && oy * d->sh - d->pt + ky1 * d->dh < d->h) ky1++;
-      for (long ox = 0; ox < d->wo; ox++) {
-        long kx0 = DW_NAME(first_tap)(ox, d->sw, d->pl, d->dw), kx1 = kx0;
-        while (kx1 < d->kw && ox * d->sw - d->pl + kx1 * d->dw < d->w) kx1++;
-        float *o = out + ((b * d->ho + oy) * d->wo + ox) * c;
-        /* x at tap (0, 0), which may lie outside the image: only in-image taps are read */
-        const float *xs = x + ((b * d->h + oy * d->sh - d->pt) * d->w + ox * d->sw - d->pl) * c;
-        long cb = 0;
-        for (; cb + DW_BLOCK <= c; cb += DW_BLOCK)
-          DW_NAME(fwd_block)(xs + cb, w + cb, o + cb, bias ? bias + cb : NULL, d, ky0, ky1, kx0, kx1, DW_BLOCK, alpha);
-        for (; cb + 16 <= c; cb += 16)
-          DW_NAME(fwd_block)(xs + cb, w + cb, o + cb, bias ? bias + cb : NULL, d, ky0, ky1, kx0, kx1, 16, alpha);
-        if (cb < c)
-          DW_NAME(fwd_block)(xs + cb, w + cb, o + cb, bias ? bias + cb : NULL, d, ky0, ky1, kx0, kx1, c - cb, alpha);
+  for (int p = 0; p < NP; p++) {
+    float *o = r->out + (p0 + p) * r->os + cb;
+    for (int v = 0; v < NV; v++) {
+      V y = acc[p][v];
+      if (e != NULL) {
+        const V b = e->bias == NULL ? V_ZERO() : n == VL ? V_LOAD(e->bias + cb + v * VL) : V_LOADN(e->bias + cb, n);
+        y = DW_NAME(epilogue)(y, b, e);
       }
+      if (n == VL)
+        V_STORE(o + v * VL, y);
+      else
+        V_STOREN(o, y, n);
+    }
+  }
+}
+
+/* NP pixels from p0, every channel: blocks of NV vectors, single vectors, a masked tail. */
+DW_TARGET __attribute__((always_inline)) static inline void DW_NAME(gather_pixels)(const dw_run *r, long p0, long c,
+                                                                         const int NP, const dw_epi *e) {
+  long cb = 0;
+  for (; cb + NVF * VL <= c; cb += NVF * VL) DW_NAME(gather_block)(r, p0, cb, NP, NVF, VL, e);
+  for (; cb + VL <= c; cb += VL) DW_NAME(gather_block)(r, p0, cb, NP, 1, VL, e);
+  if (cb < c) DW_NAME(gather_block)(r, p0, cb, NP, 1, c - cb, e);
+}
+
+/*
+ * Multiplier 1, forward and dx: out[ch] = (epilogue of) the sum over the taps of src[ch] w[ch].
+ * Blocks of 4 pixels only where they are neighbours in src and out (stride 1): on strided
+ * runs a block measured slower than single pixels (MobileNetV2's 64x64x96 stride 2: 6 against
+ * 10 GFLOP/s).
+ */
+DW_TARGET static void DW_NAME(gather)(const dw_run *r, long c, const dw_epi *e) {
+  long p = 0;
+  if (r->ss == r->os && r->ss > 0)
+    for (; p + 4 <= r->np; p += 4) DW_NAME(gather_pixels)(r, p, c, 4, e);
+  for (; p < r->np; p++) DW_NAME(gather_pixels)(r, p, c, 1, e);
+}
+
+/* Forward, multiplier m > 1: out[ch * m + q] over the taps of src[ch] w[ch * m + q]. */
+DW_TARGET static void DW_NAME(spread)(const dw_run *r, long c, long m, const dw_epi *e) {
+  for (long p = 0; p < r->np; p++) {
+    float *restrict o = r->out + p * r->os;
+    for (long k = 0; k < c * m; k++) o[k] = 0.0f;
+    for (long i = 0; i < r->ny; i++)
+      for (long j = 0; j < r->nx; j++) {
+        const float *restrict s = r->src + (p * r->ss + i * r->sy + j * r->sx);
+        const float *restrict w = r->w + i * r->wy + j * r->wx;
+        for (long ch = 0; ch < c; ch++)
+          for (long q = 0; q < m; q++) o[ch * m + q] = fmaf(s[ch], w[ch * m + q], o[ch * m + q]);
+      }
+    for (long k = 0; k < c * m; k += VL) {
+      const long n = c * m - k < VL ? c * m - k : VL;
+      const V b = e->bias == NULL ? V_ZERO() : V_LOADN(e->bias + k, n);
+      V_STOREN(o + k, DW_NAME(epilogue)(V_LOADN(o + k, n), b, e), n);
+    }
+  }
+}
+
+/* dx, multiplier m > 1: out[ch] over the taps, then q, of src[ch * m + q] w[ch * m + q]. */
+DW_TARGET static void DW_NAME(reduce)(const dw_run *r, long c, long m) {
+  for (long p = 0; p < r->np; p++) {
+    float *restrict o = r->out + p * r->os;
+    for (long ch = 0; ch < c; ch++) o[ch] = 0.0f;
+    for (long i = 0; i < r->ny; i++)
+      for (long j = 0; j < r->nx; j++) {
+        const float *restrict s = r->src + (p * r->ss + i * r->sy + j * r->sx);
+        const float *restrict w = r->w + i * r->wy + j * r->wx;
+        for (long ch = 0; ch < c; ch++) {
+          float a = o[ch];
+          for (long q = 0; q < m; q++) a = fmaf(s[ch * m + q], w[ch * m + q], a);
+          o[ch] = a;
+        }
+      }
+  }
+}
+
+/*
+ * dW, multiplier 1, the interior pixels of rows [r0, r1) for all 9 taps of a 3x3 (or 1x9,
+ * 9x1) filter at once: 9 x NV accumulators in registers, one dy load per pixel and vector
+ * for 9 FMAs. Each chain starts at 0 and runs over the pixels in row-major order.
+ */
+DW_TARGET __attribute__((always_inline)) static inline void DW_NAME(dw9_block)(const float *x, const float *dy, float *dst,
+                                                                     const dw_dims *d, const dw_area *a, long r0,
+                                                                     long r1, long cb, const int NV, long n) {
+  const long c = d->c;
+  long off[9];
+  for (int t = 0; t < 9; t++) off[t] = ((t / d->kw) * d->dh * d->w + (t % d->kw) * d->dw) * c + cb;
+  V acc[9][NVW];
+  for (int t = 0; t < 9; t++)
+    for (int v = 0; v < NV; v++) acc[t][v] = V_ZERO();
+  for (long r = r0; r < r1; r++) {
+    const long b = r / d->ho, oy = r % d->ho;
+    if (oy < a->oy0 || oy >= a->oy1) continue;
+    for (long ox = a->ox0; ox < a->ox1; ox++) {
+      const float *g = dy + ((r * d->wo + ox) * c + cb);
+      const float *xs = x + (((b * d->h + oy * d->sh - d->pt) * d->w + ox * d->sw - d->pl) * c);
+      V gv[NVW];
+      for (int v = 0; v < NV; v++) gv[v] = n == VL ? V_LOAD(g + v * VL) : V_LOADN(g, n);
+      for (int t = 0; t < 9; t++)
+        for (int v = 0; v < NV; v++)
+          acc[t][v] = V_FMA(n == VL ? V_LOAD(xs + off[t] + v * VL) : V_LOADN(xs + off[t], n), gv[v], acc[t][v]);
+    }
+  }
+  for (int t = 0; t < 9; t++)
+    for (int v = 0; v < NV; v++) {
+      if (n == VL)
+        V_STORE(dst + t * c + cb + v * VL, acc[t][v]);
+      else
+        V_STOREN(dst + t * c + cb, acc[t][v], n);
     }
 }
 
-DW_TARGET static void DW_NAME(forward)(const float *x, const float *w, const float *bias, float *out,
-                                       const dw_dims *d, float alpha) {
-  if (d->m == 1) {
-    DW_NAME(forward_m1)(x, w, bias, out, d, alpha);
+/*
+ * dW of one tap (ky, kx), channels [cb, cb + n) (n <= VL), over the pixels of rows [r0, r1)
+ * that `a` selects (the interior, or the tap's border beyond it), continuing the chains in
+ * dst. Multiplier 1.
+ */
+DW_TARGET __attribute__((always_inline)) static inline void DW_NAME(dw_tap_vec)(const float *x, const float *dy, float *dst,
+                                                                      const dw_dims *d, const dw_seg *s, long cb,
+                                                                      long n) {
+  const long c = d->c;
+  V acc = n == VL ? V_LOAD(dst + cb) : V_LOADN(dst + cb, n);
+  for (long k = 0; k < s->count; k++) {
+    const float *g = dy + (s->dy[k] + cb);
+    const float *xs = x + (s->x[k] + cb);
+    for (long i = 0; i < s->len[k]; i++)
+      acc = V_FMA(n == VL ? V_LOAD(xs + i * s->xstep) : V_LOADN(xs + i * s->xstep, n),
+                  n == VL ? V_LOAD(g + i * c) : V_LOADN(g + i * c, n), acc);
+  }
+  if (n == VL)
+    V_STORE(dst + cb, acc);
+  else
+    V_STOREN(dst + cb, acc, n);
+}
+
+/* dW of one tap over the segments s, every channel, continuing the chains in dst (all m). */
+DW_TARGET static void DW_NAME(dw_tap)(const float *x, const float *dy, float *dst, const dw_dims *d,
+                                      const dw_seg *s) {
+  const long c = d->c, m = d->m;
+  if (m == 1) {
+    long cb = 0;
+    for (; cb + VL <= c; cb += VL) DW_NAME(dw_tap_vec)(x, dy, dst, d, s, cb, VL);
+    if (cb < c) DW_NAME(dw_tap_vec)(x, dy, dst, d, s, cb, c - cb);
     return;
   }
-  const long c = d->c, m = d->m, cm = c * m;
-  for (long b = 0; b < d->n; b++)
-    for (long oy = 0; oy < d->ho; oy++)
-      for (long ox = 0; ox < d->wo; ox++) {
-        float *restrict o = out + ((b * d->ho + oy) * d->wo + ox) * cm;
-        for (long i = 0; i < cm; i++) o[i] = 0.0f;
-        for (long ky = DW_NAME(first_tap)(oy, d->sh, d->pt, d->dh); ky < d->kh; ky++) {
-          long iy = oy * d->sh - d->pt + ky * d->dh;
-          if (iy >= d->h) break;
-          for (long kx = DW_NAME(first_tap)(ox, d->sw, d->pl, d->dw); kx < d->kw; kx++) {
-            long ix = ox * d->sw - d->pl + kx * d->dw;
-            if (ix >= d->w) break;
-            DW_NAME(fma_spread)(o, x + ((b * d->h + iy) * d->w + ix) * c, w + (ky * d->kw + kx) * cm, c, m);
-          }
-        }
-        DW_NAME(epilogue)(o, o, bias, cm, d->act, alpha);
-      }
-}
-
-/* One block of `nb` channels of one input pixel's dx, multiplier 1 (see backprop_input_m1). */
-__attribute__((always_inline)) static inline void DW_NAME(dx_block)(const float *dy, const float *w, float *o,
-                                                                    const dw_dims *d, long b, long iy, long ix,
-                                                                    long cb, const long nb) {
-  float acc[DW_BLOCK] = {0};
-  for (long ky = 0; ky < d->kh; ky++) {
-    long ty = iy + d->pt - ky * d->dh; /* = oy * sh */
-    if (ty < 0) break;
-    if (ty % d->sh != 0 || ty / d->sh >= d->ho) continue;
-    for (long kx = 0; kx < d->kw; kx++) {
-      long tx = ix + d->pl - kx * d->dw;
-      if (tx < 0) break;
-      if (tx % d->sw != 0 || tx / d->sw >= d->wo) continue;
-      const float *g = dy + ((b * d->ho + ty / d->sh) * d->wo + tx / d->sw) * d->c + cb;
-      const float *wp = w + (ky * d->kw + kx) * d->c + cb;
-      for (long i = 0; i < nb; i++) acc[i] = fmaf(g[i], wp[i], acc[i]);
+  for (long k = 0; k < s->count; k++)
+    for (long i = 0; i < s->len[k]; i++) {
+      const float *g = dy + (s->dy[k] + i * c * m), *xs = x + (s->x[k] + i * s->xstep);
+      for (long ch = 0; ch < c; ch++)
+        for (long q = 0; q < m; q++) dst[ch * m + q] = fmaf(xs[ch], g[ch * m + q], dst[ch * m + q]);
     }
-  }
-  for (long i = 0; i < nb; i++) o[cb + i] = acc[i];
 }
 
-/*
- * dx for multiplier 1, gathered: each input pixel sums, in registers, dy times the filter over
- * the (output pixel, tap) pairs that read it, taps in row-major order.
- */
-DW_TARGET static void DW_NAME(backprop_input_m1)(const float *dy, const float *w, float *dx, const dw_dims *d) {
+/* dW's interior for all 9 taps (multiplier 1, kh * kw == 9), every channel. */
+DW_TARGET static void DW_NAME(dw9)(const float *x, const float *dy, float *dst, const dw_dims *d, const dw_area *a,
+                                   long r0, long r1) {
   const long c = d->c;
-  for (long b = 0; b < d->n; b++)
-    for (long iy = 0; iy < d->h; iy++)
-      for (long ix = 0; ix < d->w; ix++) {
-        float *o = dx + ((b * d->h + iy) * d->w + ix) * c;
-        long cb = 0;
-        for (; cb + DW_BLOCK <= c; cb += DW_BLOCK) DW_NAME(dx_block)(dy, w, o, d, b, iy, ix, cb, DW_BLOCK);
-        for (; cb + 16 <= c; cb += 16) DW_NAME(dx_block)(dy, w, o, d, b, iy, ix, cb, 16);
-        if (cb < c) DW_NAME(dx_block)(dy, w, o, d, b, iy, ix, cb, c - cb);
-      }
+  long cb = 0;
+  for (; cb + NVW * VL <= c; cb += NVW * VL) DW_NAME(dw9_block)(x, dy, dst, d, a, r0, r1, cb, NVW, VL);
+  for (; cb + VL <= c; cb += VL) DW_NAME(dw9_block)(x, dy, dst, d, a, r0, r1, cb, 1, VL);
+  if (cb < c) DW_NAME(dw9_block)(x, dy, dst, d, a, r0, r1, cb, 1, c - cb);
 }
 
-/* dx scattered from each output pixel in turn: the order of every dx element's sum is fixed. */
-DW_TARGET static void DW_NAME(backprop_input)(const float *dy, const float *w, float *dx, const dw_dims *d) {
-  if (d->m == 1) {
-    DW_NAME(backprop_input_m1)(dy, w, dx, d);
-    return;
-  }
-  const long c = d->c, m = d->m, cm = c * m;
-  for (long b = 0; b < d->n; b++)
-    for (long oy = 0; oy < d->ho; oy++)
-      for (long ox = 0; ox < d->wo; ox++) {
-        const float *g = dy + ((b * d->ho + oy) * d->wo + ox) * cm;
-        for (long ky = DW_NAME(first_tap)(oy, d->sh, d->pt, d->dh); ky < d->kh; ky++) {
-          long iy = oy * d->sh - d->pt + ky * d->dh;
-          if (iy >= d->h) break;
-          for (long kx = DW_NAME(first_tap)(ox, d->sw, d->pl, d->dw); kx < d->kw; kx++) {
-            long ix = ox * d->sw - d->pl + kx * d->dw;
-            if (ix >= d->w) break;
-            float *dxp = dx + ((b * d->h + iy) * d->w + ix) * c;
-            const float *wp = w + (ky * d->kw + kx) * cm;
-            if (m == 1)
-              DW_NAME(fma_row)(dxp, g, wp, c);
-            else
-              DW_NAME(fma_gather)(dxp, g, wp, c, m);
-          }
-        }
-      }
-}
+static const dw_isa DW_NAME(isa) = {DW_NAME(gather), DW_NAME(spread), DW_NAME(reduce), DW_NAME(dw_tap), DW_NAME(dw9)};
 
-DW_TARGET static void DW_NAME(backprop_filter)(const float *x, const float *dy, float *dwt, const dw_dims *d) {
-  const long c = d->c, m = d->m, cm = c * m;
-  for (long b = 0; b < d->n; b++)
-    for (long oy = 0; oy < d->ho; oy++)
-      for (long ox = 0; ox < d->wo; ox++) {
-        const float *g = dy + ((b * d->ho + oy) * d->wo + ox) * cm;
-        for (long ky = DW_NAME(first_tap)(oy, d->sh, d->pt, d->dh); ky < d->kh; ky++) {
-          long iy = oy * d->sh - d->pt + ky * d->dh;
-          if (iy >= d->h) break;
-          for (long kx = DW_NAME(first_tap)(ox, d->sw, d->pl, d->dw); kx < d->kw; kx++) {
-            long ix = ox * d->sw - d->pl + kx * d->dw;
-            if (ix >= d->w) break;
-            const float *xp = x + ((b * d->h + iy) * d->w + ix) * c;
-            float *wp = dwt + (ky * d->kw + kx) * cm;
-            if (m == 1)
-              DW_NAME(fma_row)(wp, xp, g, c);
-            else
-              DW_NAME(fma_spread)(wp, xp, g, c, m);
-          }
-        }
-      }
-}
+#undef V
+#undef VL
+#undef NVF
+#undef NVW
+#undef V_ZERO
+#undef V_LOAD
+#undef V_STORE
+#undef V_LOADN
+#undef V_STOREN
+#undef V_FMA
+#undef V_ADD
+#undef V_MAX
+#undef V_MIN
+#undef V_SET1
+#undef V_LEAKY
+#undef DW_TARGET
+#undef DW_NAME

@@ -18,3 +18,11 @@ void relu_grad(const float *dy, const float *x, float *dx, long n, float cap) {
     dx[i] = dy[i] * s;
   }
 }
+
+/*
+ * dx = lo <= x <= hi ? dy : +0 (+0 where x is NaN): tfjs' ClipByValue gradient,
+ * where(logicalAnd(greaterEqual(x, lo), lessEqual(x, hi)), dy, zerosLike(dy)), in one pass.
+ */
+void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, float hi) {
+  for (long i = 0; i < n; i++) dx[i] = x[i] >= lo && x[i] <= hi ? dy[i] : 0.0f;
+}

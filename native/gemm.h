@@ -59,5 +59,12 @@ int gemm_range(const gemm_args *g, long m0, long m1, long n0, long n1);
 int gemm_parallel(const gemm_args *g);
 void pool_set_threads(int n);
 int pool_threads(void);
+/*
+ * Runs run(ctx, part, parts) for part = 0 .. parts - 1 on the pool, parts = min(maxParts, the
+ * thread count), the caller taking part 0; returns the first non-zero status. A kernel whose
+ * results must not depend on the thread count computes each output in one part, or sums
+ * per-chunk partials over a split of its own that does not depend on `parts`.
+ */
+int pool_run(int (*run)(void *ctx, int part, int parts), void *ctx, int maxParts);
 
 #endif

@@ -41,6 +41,7 @@ int bn_infer(const float *x, const float *mean, const float *var, const float *s
 /* Elementwise (elementwise.c) and concatenation (concat.c). */
 void relu(const float *x, float *y, long n);
 void relu_grad(const float *dy, const float *x, float *dx, long n, float cap);
+void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, float hi);
 void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
 void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
 

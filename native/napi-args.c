@@ -1,10 +1,13 @@
 /* Reading and checking the arguments of the Node-API entry points. */
 #include "napi-args.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "gemm.h"
 
 int arg_fail(const call_t *c, int type, const char *fmt, ...) {
   char msg[320];
@@ -129,4 +132,53 @@ void kernel_status(const call_t *c, int rc) {
   char msg[160];
   snprintf(msg, sizeof msg, "medinets native %s: out of memory", c->fn);
   napi_throw_error(c->env, NULL, msg);
+}
+
+/* The lowest accepted value of each convolution parameter: extents may be 0 (an empty tensor), taps and steps not. */
+static const long CONV_MIN[16] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, ACT_NONE};
+
+int arg_conv_params(const call_t *c, size_t i, const char *const names[16], long v[16]) {
+  const int *p = NULL;
+  size_t len;
+  if (!arg_i32(c, i, "params", 16, 16, &p, &len)) return 0;
+  char what[48];
+  for (int k = 0; k < 16; k++) {
+    v[k] = p[k];
+    snprintf(what, sizeof what, "params[%d] (%s)", k, names[k]);
+    if (!arg_range(c, what, v[k], CONV_MIN[k], k == 15 ? ACT_LEAKY : INT_MAX)) return 0;
+  }
+  return 1;
+}
+
+static const char *const FORWARD_NAMES[4] = {"x", "filter", "bias", "out"};
+
+int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[4], double *alpha) {
+  if (!call_init(c, env, info, fn, 6)) return 0;
+  for (int k = 0; k < 4; k++)
+    if (!arg_f32(c, (size_t)k, FORWARD_NAMES[k], k == 2, &a[k])) return 0;
+  return arg_number(c, 5, "alpha", alpha);
+}
+
+int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[4], const long sizes[3],
+                           long biasLen) {
+  const f32_arg *ins[] = {&a[0], &a[1], &a[2]};
+  return arg_len(c, &a[0], sizes[0], sh->image) && arg_len(c, &a[1], sizes[2], sh->filter) &&
+         arg_len(c, &a[3], sizes[1], sh->out) && (!a[2].present || arg_len(c, &a[2], biasLen, sh->bias)) &&
+         arg_disjoint(c, &a[3], ins, 3);
+}
+
+int arg_grad_arrays(call_t *c, napi_env env, napi_callback_info info, const grad_pass *p, f32_arg a[3]) {
+  if (!call_init(c, env, info, p->fn, 4)) return 0;
+  for (int k = 0; k < 3; k++)
+    if (!arg_f32(c, (size_t)k, p->names[k], 0, &a[k])) return 0;
+  return 1;
+}
+
+int arg_grad_sizes(const call_t *c, const grad_pass *p, const conv_shapes *sh, const f32_arg a[3],
+                   const long sizes[3]) {
+  const char *shapes[3] = {sh->image, sh->out, sh->filter};
+  for (int k = 0; k < 3; k++)
+    if (!arg_len(c, &a[k], sizes[p->size[k]], shapes[p->size[k]])) return 0;
+  const f32_arg *ins[] = {&a[0], &a[1]};
+  return arg_disjoint(c, &a[2], ins, 2);
 }

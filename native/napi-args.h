@@ -58,14 +58,44 @@ int arg_disjoint(const call_t *c, const f32_arg *out, const f32_arg *const *othe
 /* Throws "out of memory" when a kernel returned non-zero. */
 void kernel_status(const call_t *c, int rc);
 
+/*
+ * The convolutions' calls (bindings-conv.c, bindings-depthwise.c). Their 16 parameters, an
+ * Int32Array (argument i), each at least its minimum (extents 0, taps, strides and dilations
+ * 1, paddings 0) and the activation (v[15]) an act_kind; names[k] names v[k] in errors.
+ */
+int arg_conv_params(const call_t *c, size_t i, const char *const names[16], long v[16]);
+
+/* The shapes of a convolution's arrays, for errors: image, output, filter, bias. */
+typedef struct {
+  const char *image, *out, *filter, *bias;
+} conv_shapes;
+
+/* The forward call (x, filter, bias|null, out, params, alpha) but for params: a[] = x, filter, bias, out. */
+int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[4], double *alpha);
+/* Its arrays' lengths against sizes[] (image, output, filter) and bias, out apart from the rest. */
+int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[4], const long sizes[3],
+                           long biasLen);
+
+/* A gradient call (in0, in1, out, params): the arrays' names, and which size each has. */
+typedef struct {
+  const char *fn, *names[3];
+  int size[3]; /* 0: image, 1: output, 2: filter */
+} grad_pass;
+/* Its three arrays (params are the caller's: argument 3). */
+int arg_grad_arrays(call_t *c, napi_env env, napi_callback_info info, const grad_pass *p, f32_arg a[3]);
+/* Their lengths against sizes[] (image, output, filter), out apart from both inputs. */
+int arg_grad_sizes(const call_t *c, const grad_pass *p, const conv_shapes *sh, const f32_arg a[3],
+                   const long sizes[3]);
+
 /* The convolution and matrix-product entry points (bindings-conv.c). */
 napi_value js_conv2d(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dx(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dw(napi_env env, napi_callback_info info);
 napi_value js_matmul(napi_env env, napi_callback_info info);
-/* The optimizers' update and the ReLU gradient (bindings-train.c). */
+/* The optimizers' update and the ReLU and clip gradients (bindings-train.c). */
 napi_value js_optimizer_update(napi_env env, napi_callback_info info);
 napi_value js_relu_grad(napi_env env, napi_callback_info info);
+napi_value js_clip_grad(napi_env env, napi_callback_info info);
 /* The measured FMA limit of one thread, GFLOP/s, for bench/ (peak.c). */
 napi_value js_fma_peak(napi_env env, napi_callback_info info);
 

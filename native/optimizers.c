@@ -6,11 +6,14 @@
  * float32: on cpu in float64 then to float32, which for + - * / and sqrt of float32 operands
  * gives the float32 result). No fused multiply-add may merge two of them: this file is built
  * for the baseline x86-64 target (no FMA), so the compiler cannot contract a*b+c.
- * Memory-bound, elementwise: one thread, so trivially independent of the thread count.
+ * Elementwise: a large variable is cut into contiguous slices, one per thread of the pool
+ * (each element computed once, by the same operations), so the bits never depend on the
+ * thread count.
  */
 #include <math.h>
 #include <stddef.h>
 
+#include "gemm.h"
 #include "kernels.h"
 
 /* Adam: s = {beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr}. */
@@ -110,7 +113,7 @@ const optim_shape OPTIM_SHAPES[OPTIM_KINDS] = {
     [OPTIM_SGD] = {2, 1, 1},
 };
 
-void optim_update(int kind, const float *const *in, float *const *out, const float *s, long n) {
+static void update_range(int kind, const float *const *in, float *const *out, const float *s, long n) {
   switch (kind) {
     case OPTIM_ADAM: adam(in, out, s, n); break;
     case OPTIM_MOMENTUM: momentum(in, out, s, n); break;
@@ -118,4 +121,41 @@ void optim_update(int kind, const float *const *in, float *const *out, const flo
     case OPTIM_RMSPROP_CENTERED: rmsprop(in, out, s, n, 1); break;
     default: sgd(in, out, s, n); break;
   }
+}
+
+typedef struct {
+  int kind;
+  const float *const *in;
+  float *const *out;
+  const float *s;
+  long n;
+} optim_job;
+
+/* Slices on 16-value (cache-line) boundaries, so no two threads write one line. */
+static int optim_share(void *ctx, int part, int parts) {
+  const optim_job *j = ctx;
+  const long blocks = (j->n + 15) / 16;
+  long i0 = blocks * part / parts * 16, i1 = blocks * (part + 1) / parts * 16;
+  if (i1 > j->n) i1 = j->n;
+  if (i0 >= i1) return 0;
+  const optim_shape sh = OPTIM_SHAPES[j->kind];
+  const float *in[8];
+  float *out[8];
+  for (int k = 0; k < sh.ins; k++) in[k] = j->in[k] + i0;
+  for (int k = 0; k < sh.outs; k++) out[k] = j->out[k] + i0;
+  update_range(j->kind, in, out, j->s, i1 - i0);
+  return 0;
+}
+
+/* Below this many values a variable is updated on the caller's thread: the hand-off costs more. */
+#define OPTIM_PARALLEL_MIN (1L << 14)
+
+void optim_update(int kind, const float *const *in, float *const *out, const float *s, long n) {
+  if (n < OPTIM_PARALLEL_MIN) {
+    update_range(kind, in, out, s, n);
+    return;
+  }
+  optim_job j = {kind, in, out, s, n};
+  long maxParts = n / OPTIM_PARALLEL_MIN;
+  pool_run(optim_share, &j, maxParts > 64 ? 64 : (int)maxParts);
 }

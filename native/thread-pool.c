@@ -1,10 +1,11 @@
 /*
- * A fixed pool of worker threads for the GEMM: the caller's thread takes share 0 and
- * workers 1..n-1 take the rest.
+ * A fixed pool of worker threads: the caller's thread takes share 0 of a job and workers
+ * 1..n-1 take the rest. A job is a function of (context, share, shares): the GEMM's
+ * (gemm_parallel, split on whole micro-tiles) and any other kernel's (pool_run).
  *
  * Callers may be several threads at once (Node worker_threads, each with its own backend,
- * share this one process-wide pool): `job_mu` admits one parallel GEMM at a time, and a
- * product too small to split runs on its caller's thread without touching the pool. Each
+ * share this one process-wide pool): `job_mu` admits one parallel job at a time, and a
+ * job too small to split runs on its caller's thread without touching the pool. Each
  * output element is computed by one thread in the same order whatever the split, so a
  * caller gets the same bits however the calls interleave.
  */
@@ -16,13 +17,13 @@
 #define MAX_THREADS 16
 
 typedef struct {
-  const gemm_args *g;
+  int (*run)(void *ctx, int part, int parts);
+  void *ctx;
   int parts;
-  int splitRows;
   int status[MAX_THREADS];
 } job_t;
 
-/* Held by a caller for the whole of a parallel GEMM, and by pool_set_threads. */
+/* Held by a caller for the whole of a parallel job, and by pool_set_threads. */
 static pthread_mutex_t job_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Guards the hand-off below between the caller and the workers. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -34,27 +35,34 @@ static int pending = 0;
 static int started = 0;  /* workers created (under job_mu) */
 static int nthreads = 1; /* shares per job, including the caller (atomic) */
 
-static void run_share(job_t *j, int part) {
-  const gemm_args *g = j->g;
+static void run_share(job_t *j, int part) { j->status[part] = j->run(j->ctx, part, j->parts); }
+
+typedef struct {
+  const gemm_args *g;
+  int splitRows;
+} gemm_job;
+
+static int gemm_share(void *ctx, int part, int parts) {
+  const gemm_job *gj = ctx;
+  const gemm_args *g = gj->g;
   /* split on whole micro-tiles: 12x32 on AVX-512, 6x16 otherwise */
   const long th = cpu_isa() == ISA_AVX512 ? 2 * MR : MR, tw = cpu_isa() == ISA_AVX512 ? 2 * NR : NR;
   long m0 = 0, m1 = g->M, n0 = 0, n1 = g->N;
-  if (j->splitRows) {
+  if (gj->splitRows) {
     long tiles = (g->M + th - 1) / th;
-    m0 = tiles * part / j->parts * th;
-    m1 = tiles * (part + 1) / j->parts * th;
+    m0 = tiles * part / parts * th;
+    m1 = tiles * (part + 1) / parts * th;
     if (m1 > g->M) m1 = g->M;
     if (m0 > g->M) m0 = g->M;
   } else {
     long tiles = (g->N + tw - 1) / tw;
-    n0 = tiles * part / j->parts * tw;
-    n1 = tiles * (part + 1) / j->parts * tw;
+    n0 = tiles * part / parts * tw;
+    n1 = tiles * (part + 1) / parts * tw;
     if (n1 > g->N) n1 = g->N;
     if (n0 > g->N) n0 = g->N;
   }
-  j->status[part] = gemm_range(g, m0, m1, n0, n1);
+  return gemm_range(g, m0, m1, n0, n1);
 }
-
 typedef struct {
   int id;
   long seen; /* the generation current when the worker was made: earlier jobs are not its */
@@ -117,34 +125,50 @@ static int plan(const gemm_args *g, int threads, int *splitRows) {
   return parts;
 }
 
-int gemm_parallel(const gemm_args *g) {
-  job_t j;
-  j.g = g;
-  j.parts = plan(g, pool_threads(), &j.splitRows);
-  if (j.parts == 1) return gemm_range(g, 0, g->M, 0, g->N);
-  /* Waiting beats running on the caller alone when the pool is busy (measured with 4 workers
-   * on 2 cores: 2.25-3.2 s against 2.6-3.2 s); per-thread pools would run 8 threads on 2 cores. */
-  pthread_mutex_lock(&job_mu);
-  /* the thread count may have dropped while this caller waited */
-  j.parts = plan(g, pool_threads(), &j.splitRows);
-  for (int i = 0; i < j.parts; i++) j.status[i] = 0;
-  if (j.parts > 1) {
+/* Runs job j (j->parts set, job_mu held) on the caller and j->parts - 1 workers. */
+static int dispatch(job_t *j) {
+  for (int i = 0; i < j->parts; i++) j->status[i] = 0;
+  if (j->parts > 1) {
     pthread_mutex_lock(&mu);
-    current = &j;
-    pending = j.parts - 1;
+    current = j;
+    pending = j->parts - 1;
     generation++;
     pthread_cond_broadcast(&cv_go);
     pthread_mutex_unlock(&mu);
   }
-  run_share(&j, 0);
-  if (j.parts > 1) {
+  run_share(j, 0);
+  if (j->parts > 1) {
     pthread_mutex_lock(&mu);
     while (pending > 0) pthread_cond_wait(&cv_done, &mu);
     current = NULL;
     pthread_mutex_unlock(&mu);
   }
-  pthread_mutex_unlock(&job_mu);
-  for (int i = 0; i < j.parts; i++)
-    if (j.status[i] != 0) return j.status[i];
+  for (int i = 0; i < j->parts; i++)
+    if (j->status[i] != 0) return j->status[i];
   return 0;
+}
+
+int gemm_parallel(const gemm_args *g) {
+  gemm_job gj = {g, 0};
+  int parts = plan(g, pool_threads(), &gj.splitRows);
+  if (parts == 1) return gemm_range(g, 0, g->M, 0, g->N);
+  /* Waiting beats running on the caller alone when the pool is busy (measured with 4 workers
+   * on 2 cores: 2.25-3.2 s against 2.6-3.2 s); per-thread pools would run 8 threads on 2 cores. */
+  pthread_mutex_lock(&job_mu);
+  /* the thread count may have dropped while this caller waited */
+  job_t j = {gemm_share, &gj, plan(g, pool_threads(), &gj.splitRows), {0}};
+  int rc = dispatch(&j);
+  pthread_mutex_unlock(&job_mu);
+  return rc;
+}
+
+int pool_run(int (*run)(void *ctx, int part, int parts), void *ctx, int maxParts) {
+  int parts = pool_threads() < maxParts ? pool_threads() : maxParts;
+  if (parts <= 1) return run(ctx, 0, 1);
+  pthread_mutex_lock(&job_mu);
+  parts = pool_threads() < maxParts ? pool_threads() : maxParts;
+  job_t j = {run, ctx, parts, {0}};
+  int rc = dispatch(&j);
+  pthread_mutex_unlock(&job_mu);
+  return rc;
 }

@@ -85,6 +85,8 @@ export interface NativeAddon {
   relu(x: Float32Array, y: Float32Array): void;
   /** dx = dy where 0 < x <= cap, else 0, NaN where x is NaN (ReLU: cap Infinity; ReLU6: 6). */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, cap: number): void;
+  /** dx = dy where lo <= x <= hi, else +0 (+0 where x is NaN): ClipByValue's gradient. */
+  clipGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, lo: number, hi: number): void;
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
   split(x: Float32Array, outputs: Float32Array[], outer: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;

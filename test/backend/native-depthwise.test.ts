@@ -1,7 +1,8 @@
 // The addon's depthwise convolution (native/depthwise.c) against the stock tfjs cpu kernels:
 // DepthwiseConv2dNative, FusedDepthwiseConv2D and both gradients, on wasm and cpu, with channel
 // multipliers, strides, dilations, 'same' / 'valid' / explicit padding and channel counts
-// across the vector widths; the AVX2 path (MEDINETS_NATIVE_ISA=avx2) gives the same bits.
+// across the vector widths; the AVX2 path (MEDINETS_NATIVE_ISA=avx2) and every thread count give
+// the same bits.
 import '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { type Input, randn, relErr, runKernel } from './kernel-helpers';
-import { type DwP, dwDwRef, dwDxRef } from './native-fuzz-depthwise';
+import { type DwP, dwDwRef, dwDxRef } from './native-reference';
 
 const TOL = 1e-4;
 const available = nativeKernelsInUse().active;
@@ -183,20 +184,27 @@ describe.skipIf(!available && !mustHave)('native depthwise convolution matches t
     tf.dispose([x, w]);
   });
 
-  it('gives the same bits on the AVX2 path (MEDINETS_NATIVE_ISA=avx2) as on the best one', () => {
+  it('gives the same bits on the AVX2 path (MEDINETS_NATIVE_ISA=avx2) and on any thread count', () => {
     const child = fileURLToPath(new URL('./child/depthwise-digest-child.ts', import.meta.url));
-    const run = (isa: string): { simd: string; digest: number } => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', child], {
+    const run = (isa: string, threads: number): { simd: string; threads: number; digest: number } => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
         encoding: 'utf8',
         timeout: 120_000,
         env: { ...process.env, MEDINETS_NATIVE_ISA: isa },
       });
       expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { simd: string; digest: number };
+      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as {
+        simd: string;
+        threads: number;
+        digest: number;
+      };
     };
-    const best = run('');
-    const avx2 = run('avx2');
+    const best = run('', 1);
+    const avx2 = run('avx2', 3);
+    const pooled = run('', 3);
     expect(avx2.simd).toBe('avx2-fma');
+    expect(pooled.threads).toBe(3);
     expect(avx2.digest).toBe(best.digest);
+    expect(pooled.digest).toBe(best.digest);
   });
 });

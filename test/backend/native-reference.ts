@@ -1,15 +1,14 @@
 // Float64 references of every native entry point, written from the definitions (not from
-// the addon's algorithms), with the same parameter layouts; used by the fuzz child.
+// the addon's algorithms), with the same parameter layouts; used by the fuzz child and the
+// kernel tests.
 
-/** The 16 convolution parameters, as the addon reads them. */
-export interface ConvP {
+/** What a convolution and a depthwise convolution share: extents, taps, steps, padding. */
+interface Geometry {
   n: number;
   h: number;
   w: number;
-  cin: number;
   ho: number;
   wo: number;
-  cout: number;
   kh: number;
   kw: number;
   sh: number;
@@ -21,25 +20,48 @@ export interface ConvP {
   act: number;
 }
 
-export const convArray = (p: ConvP): Int32Array =>
-  Int32Array.from([
-    p.n,
-    p.h,
-    p.w,
-    p.cin,
-    p.ho,
-    p.wo,
-    p.cout,
-    p.kh,
-    p.kw,
-    p.sh,
-    p.sw,
-    p.dh,
-    p.dw,
-    p.pt,
-    p.pl,
-    p.act,
-  ]);
+/** The 16 convolution parameters, as the addon reads them. */
+export interface ConvP extends Geometry {
+  cin: number;
+  cout: number;
+}
+
+/** The 16 depthwise parameters, as the addon reads them: channels c, multiplier m. */
+export interface DwP extends Geometry {
+  c: number;
+  m: number;
+}
+
+/** The 16 parameters in the addon's order (native/bindings-conv.c, bindings-depthwise.c). */
+const CONV_KEYS = [
+  'n',
+  'h',
+  'w',
+  'cin',
+  'ho',
+  'wo',
+  'cout',
+  'kh',
+  'kw',
+  'sh',
+  'sw',
+  'dh',
+  'dw',
+  'pt',
+  'pl',
+  'act',
+];
+const DW_KEYS = ['n', 'h', 'w', 'c', 'ho', 'wo', 'm', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'pt', 'pl', 'act'];
+
+const toArray = (keys: string[], p: object): Int32Array =>
+  Int32Array.from(keys.map((k) => (p as Record<string, number>)[k] as number));
+const fromArray = <T>(keys: string[], q: ArrayLike<number>): T =>
+  Object.fromEntries(keys.map((k, i) => [k, q[i] as number])) as T;
+
+export const convArray = (p: ConvP): Int32Array => toArray(CONV_KEYS, p);
+export const convFromArray = (q: ArrayLike<number>): ConvP => fromArray<ConvP>(CONV_KEYS, q);
+export const dwArray = (p: DwP): Int32Array => toArray(DW_KEYS, p);
+export const dwFromArray = (q: ArrayLike<number>): DwP => fromArray<DwP>(DW_KEYS, q);
 
 export function activate(v: number, act: number, alpha: number): number {
   if (act === 1) return v > 0 ? v : 0;
@@ -49,10 +71,10 @@ export function activate(v: number, act: number, alpha: number): number {
 }
 
 /**
- * Visits every (output pixel, tap, input pixel) triple of a convolution: out index base,
- * input index base and filter index base (channels are added by the caller).
+ * Visits every (output pixel, tap, input pixel) triple of a convolution: output pixel, input
+ * pixel and tap indices (the caller multiplies by its channel counts).
  */
-function eachTap(p: ConvP, f: (o: number, i: number, k: number) => void): void {
+function eachTap(p: Geometry, f: (o: number, i: number, k: number) => void): void {
   for (let b = 0; b < p.n; b++)
     for (let oy = 0; oy < p.ho; oy++)
       for (let ox = 0; ox < p.wo; ox++)
@@ -62,11 +84,7 @@ function eachTap(p: ConvP, f: (o: number, i: number, k: number) => void): void {
           for (let kx = 0; kx < p.kw; kx++) {
             const ix = ox * p.sw - p.pl + kx * p.dw;
             if (ix < 0 || ix >= p.w) continue;
-            f(
-              ((b * p.ho + oy) * p.wo + ox) * p.cout,
-              ((b * p.h + iy) * p.w + ix) * p.cin,
-              (ky * p.kw + kx) * p.cin,
-            );
+            f((b * p.ho + oy) * p.wo + ox, (b * p.h + iy) * p.w + ix, ky * p.kw + kx);
           }
         }
 }
@@ -77,69 +95,84 @@ export interface Ref {
   abs: Float64Array;
 }
 
-export function convRef(
-  p: ConvP,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  alpha: number,
+/**
+ * The three passes of a grouped convolution, from `terms`: for each (output pixel, input
+ * pixel, tap), the (output element, input element, filter element) triples it multiplies.
+ */
+type Terms = (o: number, i: number, k: number, f: (oe: number, ie: number, we: number) => void) => void;
+
+function sums(
+  p: Geometry,
+  size: number,
+  terms: Terms,
+  term: (oe: number, ie: number, we: number) => [number, number],
 ): Ref {
-  const size = p.n * p.ho * p.wo * p.cout;
   const v = new Float64Array(size);
   const abs = new Float64Array(size);
-  eachTap(p, (o, i, k) => {
-    for (let ci = 0; ci < p.cin; ci++) {
-      const xv = x[i + ci] as number;
-      const wb = (k + ci) * p.cout;
-      for (let co = 0; co < p.cout; co++) {
-        const t = xv * (w[wb + co] as number);
-        v[o + co] += t;
-        abs[o + co] += Math.abs(t);
-      }
-    }
-  });
-  for (let o = 0; o < size; o++) {
-    const bv = bias == null ? 0 : (bias[o % p.cout] as number);
-    v[o] = activate((v[o] as number) + bv, p.act, alpha);
-    abs[o] += Math.abs(bv);
+  eachTap(p, (o, i, k) =>
+    terms(o, i, k, (oe, ie, we) => {
+      const [at, t] = term(oe, ie, we);
+      v[at] += t;
+      abs[at] += Math.abs(t);
+    }),
+  );
+  return { v, abs };
+}
+
+/** + bias, activation, over outputs of `channels` channels. */
+function finish(r: Ref, bias: Float32Array | null, channels: number, act: number, alpha: number): Ref {
+  for (let o = 0; o < r.v.length; o++) {
+    const bv = bias == null ? 0 : (bias[o % channels] as number);
+    r.v[o] = activate((r.v[o] as number) + bv, act, alpha);
+    r.abs[o] += Math.abs(bv);
   }
-  return { v, abs };
+  return r;
 }
 
-export function convDxRef(p: ConvP, dy: Float32Array, w: Float32Array): Ref {
-  const size = p.n * p.h * p.w * p.cin;
-  const v = new Float64Array(size);
-  const abs = new Float64Array(size);
-  eachTap(p, (o, i, k) => {
-    for (let ci = 0; ci < p.cin; ci++) {
-      const wb = (k + ci) * p.cout;
-      for (let co = 0; co < p.cout; co++) {
-        const t = (dy[o + co] as number) * (w[wb + co] as number);
-        v[i + ci] += t;
-        abs[i + ci] += Math.abs(t);
-      }
-    }
-  });
-  return { v, abs };
-}
+/** A convolution's element triples: every input channel to every output channel. */
+const convTerms =
+  (p: ConvP): Terms =>
+  (o, i, k, f) => {
+    for (let ci = 0; ci < p.cin; ci++)
+      for (let co = 0; co < p.cout; co++) f(o * p.cout + co, i * p.cin + ci, (k * p.cin + ci) * p.cout + co);
+  };
 
-export function convDwRef(p: ConvP, x: Float32Array, dy: Float32Array): Ref {
-  const size = p.kh * p.kw * p.cin * p.cout;
-  const v = new Float64Array(size);
-  const abs = new Float64Array(size);
-  eachTap(p, (o, i, k) => {
-    for (let ci = 0; ci < p.cin; ci++) {
-      const wb = (k + ci) * p.cout;
-      const xv = x[i + ci] as number;
-      for (let co = 0; co < p.cout; co++) {
-        const t = xv * (dy[o + co] as number);
-        v[wb + co] += t;
-        abs[wb + co] += Math.abs(t);
-      }
-    }
-  });
-  return { v, abs };
-}
+/** A depthwise convolution's: output channel ch * m + q reads input channel ch. */
+const dwTerms =
+  (p: DwP): Terms =>
+  (o, i, k, f) => {
+    const cm = p.c * p.m;
+    for (let j = 0; j < cm; j++) f(o * cm + j, i * p.c + Math.floor(j / p.m), k * cm + j);
+  };
+
+type Arr = Float32Array;
+const at = (a: Arr, i: number): number => a[i] as number;
+
+export const convRef = (p: ConvP, x: Arr, w: Arr, bias: Arr | null, alpha: number): Ref =>
+  finish(
+    sums(p, p.n * p.ho * p.wo * p.cout, convTerms(p), (oe, ie, we) => [oe, at(x, ie) * at(w, we)]),
+    bias,
+    p.cout,
+    p.act,
+    alpha,
+  );
+export const convDxRef = (p: ConvP, dy: Arr, w: Arr): Ref =>
+  sums(p, p.n * p.h * p.w * p.cin, convTerms(p), (oe, ie, we) => [ie, at(dy, oe) * at(w, we)]);
+export const convDwRef = (p: ConvP, x: Arr, dy: Arr): Ref =>
+  sums(p, p.kh * p.kw * p.cin * p.cout, convTerms(p), (oe, ie, we) => [we, at(x, ie) * at(dy, oe)]);
+
+export const dwRef = (p: DwP, x: Arr, w: Arr, bias: Arr | null, alpha: number): Ref =>
+  finish(
+    sums(p, p.n * p.ho * p.wo * p.c * p.m, dwTerms(p), (oe, ie, we) => [oe, at(x, ie) * at(w, we)]),
+    bias,
+    p.c * p.m,
+    p.act,
+    alpha,
+  );
+export const dwDxRef = (p: DwP, dy: Arr, w: Arr): Ref =>
+  sums(p, p.n * p.h * p.w * p.c, dwTerms(p), (oe, ie, we) => [ie, at(dy, oe) * at(w, we)]);
+export const dwDwRef = (p: DwP, x: Arr, dy: Arr): Ref =>
+  sums(p, p.kh * p.kw * p.c * p.m, dwTerms(p), (oe, ie, we) => [we, at(x, ie) * at(dy, oe)]);
 
 /** A batched product with numpy broadcasting over padA / padB (same rank). */
 export function matmulRef(

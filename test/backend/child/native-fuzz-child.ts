@@ -22,7 +22,8 @@ import {
   rng,
 } from '../native-fuzz-cases';
 import { dwCases, dwRecheck, randDw } from '../native-fuzz-depthwise';
-import { type ConvP, convDwRef, convDxRef, convRef, matmulRef, maxPoolGradRef } from '../native-reference';
+import { trainCase } from '../native-fuzz-train';
+import { convDwRef, convDxRef, convFromArray, convRef, matmulRef, maxPoolGradRef } from '../native-reference';
 
 const total = Number(process.argv[2] ?? '2000');
 const seed = Number(process.argv[3] ?? '1');
@@ -32,7 +33,8 @@ const INTS = [0, -1, -7, 1, 2, 255, 257, 65536, 2 ** 31 - 1, -(2 ** 31), 46341, 
 
 /** A valid random call of a random entry point. */
 function validCase(r: Rand): Case {
-  const kind = int(r, 0, 11);
+  const kind = int(r, 0, 12);
+  if (kind === 12) return trainCase(r);
   if (kind >= 10) return dwCases(r, randDw(r))[int(r, 0, 2)] as Case;
   if (kind <= 2) return convCases(r, randConv(r, r() < 0.1))[kind] as Case;
   if (kind <= 4) return matmulCase(r, r() < 0.08);
@@ -73,6 +75,13 @@ function mutate(r: Rand, c: Case): { c: Case; mustThrow: boolean } {
       c.fn === 'bnInfer'
         ? idx === 3 || idx === 4
         : (c.fn === 'conv2d' || c.fn === 'matmul' || c.fn === 'depthwiseConv2d') && idx === 2;
+    // reluGrad's cap and clipGrad's bounds may be infinite
+    if (
+      typeof v === 'number' &&
+      v === Number.POSITIVE_INFINITY &&
+      (c.fn === 'reluGrad' || c.fn === 'clipGrad')
+    )
+      return { c, mustThrow: false };
     if ((v === null || v === undefined) && nullable) return { c, mustThrow: false }; // an absent bias / scale / offset
     args[idx] = v;
     return { c: { fn: c.fn, args }, mustThrow: true };
@@ -106,25 +115,7 @@ function recheck(c: Case): string | null {
   const f = c.args as Float32Array[];
   if (c.fn.startsWith('depthwise')) return dwRecheck(c, p);
   if (c.fn.startsWith('conv2d')) {
-    const q = Array.from(p);
-    const cp: ConvP = {
-      n: q[0],
-      h: q[1],
-      w: q[2],
-      cin: q[3],
-      ho: q[4],
-      wo: q[5],
-      cout: q[6],
-      kh: q[7],
-      kw: q[8],
-      sh: q[9],
-      sw: q[10],
-      dh: q[11],
-      dw: q[12],
-      pt: q[13],
-      pl: q[14],
-      act: q[15],
-    } as ConvP;
+    const cp = convFromArray(p);
     if (cp.n * cp.ho * cp.wo * cp.kh * cp.kw * Math.max(cp.cin, 1) * Math.max(cp.cout, 1) > 5e7) return null;
     if (c.fn === 'conv2d')
       return compare(
