@@ -33,6 +33,9 @@ import { maxPoolWithArgmaxWasmEntry } from './max-pool-with-argmax-wasm';
 import { nativeEntry } from './native-kernels';
 import { reduceEntry } from './reduce';
 import { installReluGradients } from './relu-grad';
+import { clipGradCpuEntry } from './clip-grad-cpu';
+import { clipGradWasmEntry } from './clip-grad-wasm';
+import { installClipGradient } from './clip-grad';
 import { reluGradCpuEntry } from './relu-grad-cpu';
 import { reluGradWasmEntry } from './relu-grad-wasm';
 import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
@@ -132,9 +135,12 @@ export function registerTrainingKernels(): void {
       deformDxBandWebglEntry,
       reluGradWasmEntry,
       reluGradCpuEntry,
+      clipGradWasmEntry,
+      clipGradCpuEntry,
     ]);
     installFusedBatchNorm();
     installReluGradients();
+    installClipGradient();
     // A gradient is backend-independent; it is added only where tfjs has none at all.
     if (tf.getGradient('GatherNd') == null) tf.registerGradient(gatherNdGradient);
     // tfjs' own BatchMatMul gradient keeps broadcast batch axes (the engine rejects its shapes).
