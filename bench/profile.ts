@@ -3,10 +3,12 @@
  * time, on the configuration the bench calls `native` (wasm + the addon). One step of each
  * runs under `tf.profile`, which times every kernel; the kernels are summed by name and the
  * largest shares printed, beside the step's wall time, the time outside any kernel (tfjs-layers,
- * the tape, JavaScript glue) and the optimizer's update (timed around `applyGradients`).
+ * the tape, JavaScript glue) and the optimizer's update (timed around `applyGradients`);
+ * the prediction also on `foldBatchNorm(model)` (bench --table's folded column).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { foldBatchNorm } from '../src/models';
 
 const TOP = 12;
 
@@ -65,6 +67,19 @@ export async function profileModel(
   });
   const inferWall = performance.now() - t;
   print('inference', inferWall, byName(inferProfile.kernels), []);
+
+  // the same prediction on foldBatchNorm(model): what bench --table's folded column times
+  const folded = foldBatchNorm(model);
+  const predictFolded = (): void => {
+    const p = folded.predict(x) as tf.Tensor;
+    p.dataSync();
+    p.dispose();
+  };
+  predictFolded(); // warm-up
+  t = performance.now();
+  const foldedProfile = await tf.profile(predictFolded);
+  print('folded inference', performance.now() - t, byName(foldedProfile.kernels), []);
+  folded.dispose();
 
   const opt = model.optimizer as tf.Optimizer & { applyGradients: tf.Optimizer['applyGradients'] };
   const original = opt.applyGradients.bind(opt);

@@ -6,7 +6,8 @@
  *   npm run bench -- kernels           per-kernel stock vs medinets times only
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
- *   npm run bench -- --profile         each model's top kernels by share of a step (native)
+ *   npm run bench -- --profile [nets]  each model's top kernels by share of a step (native); nets
+ *                                      also the table's (MobileNetV2, ResNet50, ...)
  *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
  *                                      PyTorch, alternated over --rounds=2, peak RSS, kernel
  *                                      GFLOP/s beside the FMA peak (see table.ts)
@@ -34,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
 import { benchKernelRates, benchKernels } from './kernels';
 import { profileModel } from './profile';
-import { benchTable, NETS, tableChild } from './table';
+import { benchTable, NETS, prepareNet, tableChild } from './table';
 import { densenet121, resnet18, unet } from './models';
 
 type Config = 'cpu-stock' | 'cpu' | 'wasm' | 'native';
@@ -217,9 +218,11 @@ async function main(): Promise<void> {
     `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''})`}`,
   );
   if (process.argv.includes('--profile')) {
-    for (const name of models) {
+    // the table's nets by name too (the library's builders: MobileNetV2, ResNet50, ...)
+    const picked = process.argv.slice(2).filter((s) => s in NETS);
+    for (const name of picked.length > 0 ? picked : models) {
       registerTrainingKernels();
-      const { model, x, y } = prepare(name, BATCH);
+      const { model, x, y } = NETS[name] != null ? prepareNet(name) : prepare(name, BATCH);
       predict(model, x);
       await model.trainOnBatch(x, y);
       await profileModel(name, model, x, y);

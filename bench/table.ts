@@ -114,10 +114,9 @@ async function medianSeconds(n: number, fn: () => unknown): Promise<number> {
   return median(ts);
 }
 
-/** The child's body: one network on one configuration; prints one JSON line. */
-export async function tableChild(config: string, name: string, steps: number): Promise<void> {
+/** A compiled network of the table and one batch of inputs and targets for it. */
+export function prepareNet(name: string): { model: tfl.LayersModel; x: tf.Tensor; y: tf.Tensor } {
   const net = NETS[name] as Net;
-  await setupBackend({ prefer: 'wasm', native: config === 'native' });
   const model = net.build();
   model.compile({
     optimizer: tf.train.adam(1e-3),
@@ -134,6 +133,13 @@ export async function tableChild(config: string, name: string, steps: number): P
         ),
         2,
       );
+  return { model, x, y };
+}
+
+/** The child's body: one network on one configuration; prints one JSON line. */
+export async function tableChild(config: string, name: string, steps: number): Promise<void> {
+  await setupBackend({ prefer: 'wasm', native: config === 'native' });
+  const { model, x, y } = prepareNet(name);
   const predict = (): void => {
     const p = model.predict(x) as tf.Tensor;
     p.dataSync();

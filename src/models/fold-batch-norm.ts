@@ -7,7 +7,8 @@
  * (per output channel; for a depthwise convolution per input channel), the standard
  * inference-time folding (as `torch.ao.quantization.fuse_modules` does for conv-bn-relu). Each
  * fused layer is one convolution with its bias and activation in the GEMM's epilogue: two full
- * passes over every activation (BN, then ReLU) are saved. Predictions equal the original
+ * passes over every activation (BN, then ReLU) are saved; tfjs-layers' DepthwiseConv2D and its
+ * Conv2D with ReLU6 get a fused kernel call (see fuseCall). Predictions equal the original
  * model's to float32 rounding; the copy is for predict only (batch statistics are gone), and
  * its weights are a snapshot: fold again after training.
  */
@@ -149,9 +150,60 @@ export function foldBatchNorm(model: tfl.LayersModel): tfl.LayersModel {
         continue;
       }
       layer.setWeights(foldWeights(src, model.getLayer(f.bn)));
+      fuseCall(layer, f.act ?? 'linear');
     }
   });
   return folded;
+}
+
+/** The fields of tfjs-layers' Conv2D / DepthwiseConv2D that their `call` reads. */
+interface ConvFields {
+  kernel?: tfl.LayerVariable;
+  depthwiseKernel?: tfl.LayerVariable;
+  bias: tfl.LayerVariable;
+  strides: [number, number];
+  padding: string;
+  dilationRate: [number, number];
+}
+
+/**
+ * Make a folded conv's `call` one fused kernel (convolution + bias + activation). tfjs-layers
+ * fuses only 'relu' and 'linear' into Conv2D, and never fuses DepthwiseConv2D: its bias and a
+ * ReLU6 run as Add (broadcast), Relu and Minimum, three more passes over the map, which made
+ * the folded MobileNetV2 slower than the unfolded one. The layer's class, config and weights
+ * stay tfjs-layers' own (a saved copy loads anywhere and computes the same); only this
+ * instance's forward pass changes, to the kernel tfjs itself defines for it.
+ */
+function fuseCall(layer: tfl.layers.Layer, activation: string): void {
+  const depthwise = layer.getClassName() === 'DepthwiseConv2D';
+  if (!depthwise && activation !== 'relu6') return; // tfjs-layers fuses these itself
+  const l = layer as unknown as ConvFields;
+  const act = activation as tf.fused.Activation;
+  layer.call = (inputs) =>
+    tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const pad = l.padding === 'same' ? 'same' : 'valid';
+      const bias = l.bias.read();
+      return depthwise
+        ? // tfjs-layers' DepthwiseConv2D ignores dilationRate (undilated): so does this
+          tf.fused.depthwiseConv2d({
+            x,
+            filter: (l.depthwiseKernel as tfl.LayerVariable).read() as tf.Tensor4D,
+            strides: l.strides,
+            pad,
+            bias,
+            activation: act,
+          })
+        : tf.fused.conv2d({
+            x,
+            filter: (l.kernel as tfl.LayerVariable).read() as tf.Tensor4D,
+            strides: l.strides,
+            pad,
+            dilations: l.dilationRate,
+            bias,
+            activation: act,
+          });
+    });
 }
 
 /** The conv's [kernel, bias] with the batch norm folded in (see the formula at the top). */
