@@ -5,7 +5,8 @@
  * same bits as tfjs' chain of elementwise kernels (which on wasm and cpu round every op to
  * float32: on cpu in float64 then to float32, which for + - * / and sqrt of float32 operands
  * gives the float32 result). No fused multiply-add may merge two of them: this file is built
- * for the baseline x86-64 target (no FMA), so the compiler cannot contract a*b+c.
+ * for the baseline x86-64 target (no FMA), so the compiler cannot contract a*b+c; the loops
+ * vectorise (SSE, 4 lanes: the same IEEE operations per lane).
  * Elementwise: a large variable is cut into contiguous slices, one per thread of the pool
  * (each element computed once, by the same operations), so the bits never depend on the
  * thread count.
@@ -16,11 +17,22 @@
 #include "gemm.h"
 #include "kernels.h"
 
+/* Element i of every output depends on element i of the inputs alone (an output may be its
+ * input's very array): no dependence between iterations, so the loops vectorise. */
+#if !defined(__clang__)
+#define IVDEP _Pragma("GCC ivdep")
+#elif __has_feature(address_sanitizer)
+#define IVDEP /* the sanitized build (-O1) does not vectorise */
+#else
+#define IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#endif
+
 /* Adam: s = {beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr}. */
 static void adam(const float *const *in, float *const *out, const float *s, long n) {
   const float *p = in[0], *g = in[1], *m = in[2], *v = in[3];
   float *po = out[0], *mo = out[1], *vo = out[2];
   const float b1 = s[0], omb1 = s[1], b2 = s[2], omb2 = s[3], c1 = s[4], c2 = s[5], eps = s[6], nlr = s[7];
+  IVDEP
   for (long i = 0; i < n; i++) {
     const float gi = g[i];
     const float a1 = m[i] * b1, a2 = gi * omb1;
@@ -43,6 +55,7 @@ static void momentum(const float *const *in, float *const *out, const float *s, 
   float *po = out[0], *ao = out[1];
   const float mom = s[0], c = s[1];
   const int nesterov = s[2] != 0.0f;
+  IVDEP
   for (long i = 0; i < n; i++) {
     const float t = mom * a[i];
     const float a1 = t + g[i];
@@ -67,6 +80,7 @@ static void rmsprop(const float *const *in, float *const *out, const float *s, l
   const float *p = in[0], *g = in[1], *ms = in[2], *mom = in[3], *mg = centered ? in[4] : NULL;
   float *po = out[0], *mso = out[1], *momo = out[2], *mgo = centered ? out[3] : NULL;
   const float decay = s[0], omd = s[1], lr = s[2], eps = s[3], mu = s[4];
+  IVDEP
   for (long i = 0; i < n; i++) {
     const float gi = g[i];
     const float gg = gi * gi;
@@ -98,6 +112,7 @@ static void sgd(const float *const *in, float *const *out, const float *s, long 
   const float *p = in[0], *g = in[1];
   float *po = out[0];
   const float c = s[0];
+  IVDEP
   for (long i = 0; i < n; i++) {
     const float d = c * g[i];
     po[i] = d + p[i];
