@@ -8,6 +8,7 @@ import { checkOneOf, checkPositiveInt, checkRange } from '../util/checks';
 import { ECAsE } from '../layers/ecase';
 import { SCSE } from '../layers/scse';
 import { FPRM } from '../layers/fprm';
+import { TORCH_BN } from '../blocks/conv-bn-act';
 import { apply, conv2d } from '../blocks/graph';
 import type { KernelInit } from '../blocks/init';
 import {
@@ -86,14 +87,20 @@ export function ecaseAttention(init: KernelInit): AttentionFn {
  * `headPooling`, 1x1 with `'global'`) and the decoder map `[b, h, w, c]` are both fed to an
  * FPRM layer (`head_fprm`) whose output takes the decoder map's size (`targetIndex: 1`) and `c`
  * channels. Resizing the coarse map to `h x w` spreads the high-level semantics over every
- * position before the sum with the projected low-level map.
+ * position before the sum with the projected low-level map. Its batch norms take PyTorch's
+ * constants (momentum 0.1, i.e. 0.9 in the Keras convention, epsilon 1e-5) like every other BN
+ * of the net: with FPRM's Keras default of 0.99 the moving statistics lagged so far behind in
+ * short runs that validation predictions stayed at one class while training accuracy rose.
  */
 export function fprmFusion(
   channels: number,
   init: KernelInit,
 ): (high: tfl.SymbolicTensor, low: tfl.SymbolicTensor) => tfl.SymbolicTensor {
   return (high, low) =>
-    apply(new FPRM({ filters: channels, targetIndex: 1, name: 'head_fprm', seed: init.seed() }), [high, low]);
+    apply(
+      new FPRM({ filters: channels, targetIndex: 1, name: 'head_fprm', seed: init.seed(), ...TORCH_BN }),
+      [high, low],
+    );
 }
 
 /**

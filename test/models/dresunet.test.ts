@@ -35,6 +35,8 @@ describe('DResUNet', () => {
     expect(m.getLayer('head_deform').getConfig().kernelSize).toEqual([1, 1]);
     expect(inbound(m, 'head_fprm')).toEqual(['head_deform', 'x22_relu2']);
     expect(m.getLayer('head_fprm').outputShape).toEqual([null, 128, 128, 64]);
+    // PyTorch's BN constants, as every other BN of the net.
+    expect(m.getLayer('head_fprm').getConfig()).toMatchObject({ momentum: 0.9, epsilon: 1e-5 });
     expect(inbound(m, 'head_fc1')).toEqual(['head_avgpool']);
     expect(m.outputs[0].shape).toEqual([null, 2]);
     m.dispose();
