@@ -15,12 +15,25 @@
 #define MC 144
 #define NC 1024
 
-static inline float activate(float v, const gemm_epilogue *e) {
+/*
+ * crow[j] = activation(v[j]) for one row of nr values: a loop per activation with no branch
+ * inside, so it vectorises. With a switch and a branch per element (random signs mispredict
+ * half the time) a ReLU or ReLU6 epilogue cost 5-10x the GEMM of a 1x1 convolution
+ * (MobileNetV2's folded expansions: 8x64x64x16 -> 96 with ReLU6 20-40 ms against 3-5 ms).
+ */
+static void store_act(float *restrict crow, const float *restrict v, int nr, const gemm_epilogue *e) {
   switch (e->act) {
-    case ACT_RELU: return v > 0.f ? v : 0.f;
-    case ACT_RELU6: return v < 0.f ? 0.f : (v > 6.f ? 6.f : v);
-    case ACT_LEAKY: return v < 0.f ? v * e->alpha : v;
-    default: return v;
+    case ACT_RELU:
+      for (int j = 0; j < nr; j++) crow[j] = v[j] > 0.f ? v[j] : 0.f;
+      break;
+    case ACT_RELU6:
+      for (int j = 0; j < nr; j++) crow[j] = v[j] < 0.f ? 0.f : (v[j] > 6.f ? 6.f : v[j]);
+      break;
+    case ACT_LEAKY:
+      for (int j = 0; j < nr; j++) crow[j] = v[j] < 0.f ? v[j] * e->alpha : v[j];
+      break;
+    default:
+      for (int j = 0; j < nr; j++) crow[j] = v[j];
   }
 }
 
@@ -40,9 +53,11 @@ static void store_tile(const gemm_args *g, const float *acc, long m, long n, int
   for (int i = 0; i < mr; i++) {
     float *crow = g->c + (g->rowOff ? g->rowOff[m + i] : (m + i) * g->ldc) + n;
     const float *av = acc + i * NR;
+    float t[NR];
     if (first && last) {
       if (g->ep.bias || g->ep.act != ACT_NONE) {
-        for (int j = 0; j < nr; j++) crow[j] = activate(av[j] + (g->ep.bias ? g->ep.bias[n + j] : 0.f), &g->ep);
+        for (int j = 0; j < nr; j++) t[j] = av[j] + (g->ep.bias ? g->ep.bias[n + j] : 0.f);
+        store_act(crow, t, nr, &g->ep);
       } else {
         for (int j = 0; j < nr; j++) crow[j] = av[j];
       }
@@ -51,8 +66,8 @@ static void store_tile(const gemm_args *g, const float *acc, long m, long n, int
     } else if (!last) {
       for (int j = 0; j < nr; j++) crow[j] += av[j];
     } else {
-      for (int j = 0; j < nr; j++)
-        crow[j] = activate(crow[j] + av[j] + (g->ep.bias ? g->ep.bias[n + j] : 0.f), &g->ep);
+      for (int j = 0; j < nr; j++) t[j] = crow[j] + av[j] + (g->ep.bias ? g->ep.bias[n + j] : 0.f);
+      store_act(crow, t, nr, &g->ep);
     }
   }
 }
