@@ -63,7 +63,7 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->ep.bias = bias;
   g->ep.act = d->act;
   g->ep.alpha = alpha;
-  int rc = gemm_parallel(g);
+  int rc = conv_gemm(g);
   free(g);
   return rc;
 }
@@ -121,7 +121,7 @@ static int backprop_input_col(const float *dy, const float *w, float *dx, const 
     g->b.trans = 1;
     g->c = col;
     g->ldc = K;
-    rc = gemm_parallel(g);
+    rc = conv_gemm(g);
     for (long m = r0; m < r1 && rc == 0; m++) {
       long ox = m % d->wo, t = m / d->wo;
       long oy = t % d->ho, b = t / d->ho;
@@ -165,7 +165,7 @@ int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_d
     g->b.trans = 1;
     g->c = dx;
     g->ldc = d->cin;
-    rc = gemm_parallel(g);
+    rc = conv_gemm(g);
     free(g);
     return rc;
   }
@@ -227,7 +227,7 @@ int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_d
               rowOff[m++] = ((b * d->h + py + d->sh * iy) * d->w + px + d->sw * ix) * d->cin;
         g->rowOff = rowOff;
       }
-      rc = gemm_parallel(g);
+      rc = conv_gemm(g);
     }
   }
   free(rowOff);

@@ -44,6 +44,9 @@ typedef struct {
   gemm_epilogue ep;
 } gemm_args;
 
+/* The convolutions' GEMM (igemm.c): A read in place through row pointers where it can be. */
+int conv_gemm(const gemm_args *g);
+
 /* The micro-kernels (microkernels.c) and the instruction set chosen for this CPU. */
 enum isa_kind { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 int cpu_isa(void);
