@@ -47,6 +47,47 @@ static void patches_operand(pack_ctx *a, const float *x, const conv_dims *d, int
 /* Whether an [a, b, c, e] tensor has no values. */
 static int empty4(long a, long b, long c, long e) { return a == 0 || b == 0 || c == 0 || e == 0; }
 
+/*
+ * Few in-channels (a network's stem): the indirect GEMM would reload its row pointers every
+ * Cin multiply-adds, so x is copied once with its zero padding, and each filter row's
+ * kw x Cin values, contiguous in the copy, become one tap. Same products in the same order.
+ */
+static float *padded_rows(const float *x, const conv_dims *d, pack_ctx *a) {
+  long hp = (d->ho - 1) * d->sh + (d->kh - 1) * d->dh + 1, wp = (d->wo - 1) * d->sw + d->kw;
+  float *xp = calloc((size_t)(d->n * hp * wp * d->cin), sizeof(float));
+  if (xp == NULL) return NULL;
+  for (long b = 0; b < d->n; b++)
+    for (long y = 0; y < d->h; y++) {
+      long py = y + d->pt;
+      if (py >= hp) break;
+      long x0 = d->pl, cols = d->w < wp - x0 ? d->w : wp - x0;
+      if (cols > 0)
+        memcpy(xp + ((b * hp + py) * wp + x0) * d->cin, x + (b * d->h + y) * d->w * d->cin,
+               sizeof(float) * cols * d->cin);
+    }
+  a->kind = PACK_IM2COL;
+  a->data = xp;
+  a->sh = hp;
+  a->sw = wp;
+  a->sc = d->cin;
+  a->gh = d->ho;
+  a->gw = d->wo;
+  a->rsy = d->sh;
+  a->rsx = d->sw;
+  a->ntaps = d->kh;
+  for (long ky = 0; ky < d->kh; ky++) {
+    a->offy[ky] = ky * d->dh;
+    a->offx[ky] = 0;
+  }
+  return xp;
+}
+
+/* Whether padded_rows' copy is no larger than twice x (large dilations or padding are not). */
+static int copy_is_small(const conv_dims *d) {
+  double hp = (double)(d->ho - 1) * d->sh + (double)(d->kh - 1) * d->dh + 1, wp = (double)(d->wo - 1) * d->sw + d->kw;
+  return hp * wp <= 2.0 * d->h * d->w + 4096;
+}
+
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha) {
   if (empty4(d->n, d->ho, d->wo, d->cout)) return 0;
   gemm_args *g = calloc(1, sizeof(gemm_args));
@@ -54,7 +95,16 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->M = d->n * d->ho * d->wo;
   g->N = d->cout;
   g->K = d->kh * d->kw * d->cin;
-  patches_operand(&g->a, x, d, 0);
+  float *xp = NULL;
+  if (d->cin < 16 && d->dw == 1 && d->kw > 1 && cpu_isa() >= ISA_AVX2 && !pointwise(d) && copy_is_small(d)) {
+    xp = padded_rows(x, d, &g->a);
+    if (xp == NULL) {
+      free(g);
+      return -1;
+    }
+  } else {
+    patches_operand(&g->a, x, d, 0);
+  }
   g->b.kind = PACK_DENSE;
   g->b.data = w;
   g->b.ld = d->cout;
@@ -64,6 +114,7 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->ep.act = d->act;
   g->ep.alpha = alpha;
   int rc = conv_gemm(g);
+  free(xp);
   free(g);
   return rc;
 }
@@ -237,6 +288,8 @@ int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_d
 
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d) {
   if (empty4(d->kh, d->kw, d->cin, d->cout)) return 0;
+  int status;
+  if (conv_filter_grad(x, dy, dw, d, &status)) return status;
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
   g->M = d->kh * d->kw * d->cin;

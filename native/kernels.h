@@ -13,6 +13,8 @@ typedef struct {
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha);
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
+/* dW without im2col when Cin is a multiple of 16 (conv-filter-grad.c): 0 when not its shape. */
+int conv_filter_grad(const float *x, const float *dy, float *dw, const conv_dims *d, int *rc);
 
 /*
  * The batch dimensions of a matrix product, broadcast numpy-style: output batch i, as a
