@@ -104,15 +104,6 @@ typedef struct {
   int splitRows;
 } ig_job;
 
-static inline float act(float v, const gemm_epilogue *e) {
-  switch (e->act) {
-    case ACT_RELU: return v > 0.f ? v : 0.f;
-    case ACT_RELU6: return v < 0.f ? 0.f : (v > 6.f ? 6.f : v);
-    case ACT_LEAKY: return v < 0.f ? v * e->alpha : v;
-    default: return v;
-  }
-}
-
 /* The pointers of rows m0 .. m0 + mt - 1 (zeros past M), tap-major: ptr[tap * mt + i]. */
 static void row_pointers(const ig_job *j, long m0, const float **ptr) {
   const gemm_args *g = j->g;
@@ -137,16 +128,35 @@ static void row_pointers(const ig_job *j, long m0, const float **ptr) {
   }
 }
 
-/* acc's rows (row stride ld) into C rows m.., columns n.., with bias and activation. */
+/*
+ * acc's rows (row stride ld) into C rows m.., columns n.., with bias and activation: one
+ * branch-free loop per activation, so that it vectorises (a per-element switch mispredicts
+ * on random signs, as gemm.c's store_tile found).
+ */
 static void store(const gemm_args *g, const float *acc, long ld, long m, long n, int mr, int nr) {
   const float *bias = g->ep.bias ? g->ep.bias + n : NULL;
+  const float alpha = g->ep.alpha;
+  float t[32];
   for (int i = 0; i < mr; i++) {
-    float *c = g->c + (g->rowOff ? g->rowOff[m + i] : (m + i) * g->ldc) + n;
+    float *restrict c = g->c + (g->rowOff ? g->rowOff[m + i] : (m + i) * g->ldc) + n;
     const float *s = acc + i * ld;
-    if (bias == NULL && g->ep.act == ACT_NONE)
-      memcpy(c, s, sizeof(float) * nr);
-    else
-      for (int q = 0; q < nr; q++) c[q] = act(s[q] + (bias ? bias[q] : 0.f), &g->ep);
+    if (bias != NULL) {
+      for (int q = 0; q < nr; q++) t[q] = s[q] + bias[q];
+      s = t;
+    }
+    switch (g->ep.act) {
+      case ACT_RELU:
+        for (int q = 0; q < nr; q++) c[q] = s[q] > 0.f ? s[q] : 0.f;
+        break;
+      case ACT_RELU6:
+        for (int q = 0; q < nr; q++) c[q] = s[q] < 0.f ? 0.f : (s[q] > 6.f ? 6.f : s[q]);
+        break;
+      case ACT_LEAKY:
+        for (int q = 0; q < nr; q++) c[q] = s[q] < 0.f ? s[q] * alpha : s[q];
+        break;
+      default:
+        memcpy(c, s, sizeof(float) * nr);
+    }
   }
 }
 
