@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlePage, chromiumPresent, launch, serve } from './harness';
+import { serveStatic } from '../../tools/static-server';
+import { bundlePage, chromiumPresent, launch } from './harness';
 
 interface Row {
   name: string;
@@ -33,7 +34,7 @@ describe.skipIf(!present)('deformConv2d on webgl', () => {
 
   beforeAll(async () => {
     await bundlePage(join(__dirname, 'page', 'deform.ts'), out, 'deform');
-    ({ url, server } = await serve(out));
+    ({ url, server } = await serveStatic(out));
     browser = await launch();
   }, 300_000);
 

@@ -1,9 +1,9 @@
 // Headless Chromium for the browser tests: Debian's `chromium` (never a downloaded browser)
 // driven by playwright-core, pages bundled from src/ with esbuild exactly as the browser build
-// bundles them (Node-only modules replaced by their twins), served from 127.0.0.1.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+// bundles them (Node-only modules replaced by their twins), served from 127.0.0.1 by
+// tools/static-server.ts (the viewer's server too).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { browserTwins } from '../../tools/browser-twins';
@@ -61,42 +61,4 @@ export async function bundlePage(entry: string, outDir: string, name: string): P
     join(outDir, `${name}.html`),
     `<!doctype html><meta charset="utf-8"><title>${name}</title><link rel="icon" href="data:,"><script type="module" src="./${name}.js"></script>\n`,
   );
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-  '.bin': 'application/octet-stream',
-  '.dcm': 'application/dicom',
-  '.png': 'image/png',
-  '.css': 'text/css',
-};
-
-/**
- * Serve `dir` on 127.0.0.1 (a free port), cross-origin isolated (COOP same-origin + COEP
- * require-corp), as the threaded wasm backend needs.
- */
-export async function serve(dir: string): Promise<{ url: string; server: Server }> {
-  const root = resolve(dir);
-  const server = createServer((req, res) => {
-    const path = normalize(join(root, decodeURIComponent((req.url ?? '/').split('?')[0] as string)));
-    const file = path.endsWith('/') ? join(path, 'index.html') : path;
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/`, server };
 }

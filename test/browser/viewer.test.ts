@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setupBackend } from '../../src';
-import { buildViewer, serveDir } from '../../examples/viewer/serve';
+import { buildViewer } from '../../examples/viewer/serve';
+import { serveStatic } from '../../tools/static-server';
 import { decodeFile, inputWindow, probabilities, toInput } from '../../examples/viewer/predict';
 import { chromiumPresent, launch } from './harness';
 
@@ -37,9 +38,7 @@ describe.skipIf(!present)('viewer page', () => {
 
   beforeAll(async () => {
     const dir = await buildViewer();
-    server = await serveDir(dir);
-    const a = server.address();
-    url = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/`;
+    ({ server, url } = await serveStatic(dir));
     browser = await launch();
   }, 300_000);
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Server } from 'node:http';
-import { bundlePage, chromiumPresent, launch, serve } from './harness';
+import { serveStatic } from '../../tools/static-server';
+import { bundlePage, chromiumPresent, launch } from './harness';
 
 interface Row {
   name: string;
@@ -47,7 +48,7 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
       'tfjs-backend-wasm-threaded-simd.wasm',
     ])
       copyFileSync(join(wasm, f), join(out, f));
-    ({ url, server } = await serve(out));
+    ({ url, server } = await serveStatic(out));
     browser = await launch();
   }, 300_000);
 
