@@ -1,10 +1,13 @@
 // Every medinets convolution kernel against the stock tfjs cpu kernel on small random cases.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
 // The wasm / JS kernels themselves: the native addon (tested in native-kernels.test.ts) is off here.
 
+import { conv2DBackpropFilterBatchAsChannels } from '../../src/backend/kernels/wasm-conv';
+import { conv2DBackpropFilterIm2col } from '../../src/backend/kernels/wasm-filter-grad';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel-helpers';
 
 const TOL = 1e-4;
@@ -59,6 +62,38 @@ describe('convolution kernels match the stock cpu kernels', () => {
         expect(got.shape).toEqual(c.x);
         expect(relErr(got.values, ref.values), be).toBeLessThan(TOL);
       }
+    });
+  });
+});
+
+describe('both wasm filter-gradient paths match the stock cpu kernel', () => {
+  // Conv2DBackpropFilter picks one path by shape; each is checked here on every case, the
+  // im2col one also split into blocks of one image (the block sums in image order).
+  type Path = (x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo) => TensorInfo;
+  const paths: [string, Path][] = [
+    ['batch as channels', (x, dy, info) => conv2DBackpropFilterBatchAsChannels(tf.backend(), x, dy, info)],
+    ['im2col', (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info)],
+    ['im2col, one image a block', (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info, 1)],
+  ];
+  CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
+    const info = convInfo(c);
+    const x = randn(c.x, 50 + i);
+    const dy = randn(info.outShape, 60 + i);
+    const bpf = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f };
+    it(`${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, bpf, true);
+      await tf.setBackend('wasm');
+      const buffers = tf.backend().numDataIds();
+      const xt = tf.tensor(x.data, x.shape);
+      const dyt = tf.tensor(dy.data, dy.shape);
+      for (const [name, path] of paths) {
+        const got = tf.engine().makeTensorFromTensorInfo(path(xt, dyt, info));
+        expect(got.shape, name).toEqual(c.f);
+        expect(relErr(got.dataSync() as Float32Array, ref.values), name).toBeLessThan(TOL);
+        got.dispose();
+      }
+      tf.dispose([xt, dyt]);
+      expect(tf.backend().numDataIds()).toBe(buffers); // no scratch tensor left behind
     });
   });
 });

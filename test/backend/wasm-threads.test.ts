@@ -13,7 +13,7 @@ const child = fileURLToPath(new URL('./child/wasm-threads-child.ts', import.meta
 function runChild(
   threads: number,
   env: Record<string, string> = {},
-): { backend: string; threads: number; maxErr: number } {
+): { backend: string; threads: number; maxErr: number; dwBits: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -21,7 +21,7 @@ function runChild(
   });
   expect(r.status, r.stderr).toBe(0); // also fails when pthread workers keep the process alive
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as { backend: string; threads: number; maxErr: number };
+  return JSON.parse(line) as { backend: string; threads: number; maxErr: number; dwBits: string };
 }
 
 describe('wasm threads in Node', () => {
@@ -36,6 +36,10 @@ describe('wasm threads in Node', () => {
     const r = runChild(1);
     expect(r.threads).toBe(1);
     expect(r.maxErr).toBeLessThan(1e-4);
+  });
+
+  it('computes the same filter-gradient bits on one and on two threads', () => {
+    expect(runChild(2).dwBits).toBe(runChild(1).dwBits);
   });
 
   it('rejects a bad thread count, naming the option', async () => {

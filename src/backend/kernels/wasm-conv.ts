@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, conv2DInfoNHWC, release, transposeK, viewFloat } from './util';
+import { conv2DBackpropFilterIm2col, im2colFilterGradPays } from './wasm-filter-grad';
 
 type Pad = 'valid' | 'same' | number | number[][];
 
@@ -36,10 +37,9 @@ function pointwiseFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorIn
 }
 
 /**
- * dW = sum over batch and output positions of x-patch (outer) dy, computed as ONE wasm
- * (XNNPACK) convolution: the batch axis becomes the channel axis, x -> [Cin, H, W, N] is
- * the input, dy -> [Ho, Wo, N, Cout] is the filter, dilated by the forward stride; the
- * result [Cin, kh, kw, Cout] is transposed to [kh, kw, Cin, Cout].
+ * Conv2DBackpropFilter on wasm: a 1x1 stride-1 filter as one matrix product, small inputs
+ * (few channels or few output pixels) as im2col + a matrix product, others as one XNNPACK
+ * convolution with the batch as channels.
  */
 export function conv2DBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -50,10 +50,28 @@ export function conv2DBackpropFilterWasm(args: {
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   const { x, dy } = inputs;
   const info = conv2DInfoNHWC(x.shape, attrs.filterShape, args.attrs);
+  const pointwise = info.filterHeight === 1 && info.filterWidth === 1;
+  if (pointwise && info.strideHeight === 1 && info.strideWidth === 1)
+    return pointwiseFilterGrad(backend, x, dy);
+  if (im2colFilterGradPays(info)) return conv2DBackpropFilterIm2col(backend, x, dy, info);
+  return conv2DBackpropFilterBatchAsChannels(backend, x, dy, info);
+}
+
+/**
+ * dW = sum over batch and output positions of x-patch (outer) dy, computed as ONE wasm
+ * (XNNPACK) convolution: the batch axis becomes the channel axis, x -> [Cin, H, W, N] is
+ * the input, dy -> [Ho, Wo, N, Cout] is the filter, dilated by the forward stride; the
+ * result [Cin, kh, kw, Cout] is transposed to [kh, kw, Cin, Cout].
+ */
+export function conv2DBackpropFilterBatchAsChannels(
+  backend: KernelBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [ho, wo] = [info.outHeight, info.outWidth];
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1) return pointwiseFilterGrad(backend, x, dy);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Bottom / right padding so the correlation yields exactly kh x kw taps; rows the forward
