@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import type { KernelTarget } from './util';
+import { guardWasmMalloc } from './wasm-memory';
 
 /** Why medinets registers a kernel: it is absent, the stock one is wrong, or it is slow. */
 export type TrainingKernelKind = 'missing' | 'fix' | 'speed';
@@ -107,7 +108,8 @@ const ANCHOR = 'MedinetsTrainingKernels';
 /**
  * Register, for each target backend, a placeholder kernel whose setup hook runs whenever
  * that backend becomes active (tf.setBackend), so replacements are installed even when the
- * backend package was imported after medinets.
+ * backend package was imported after medinets. On wasm the hook also makes a failed tensor
+ * allocation throw (see {@link guardWasmMalloc}).
  */
 export function registerAnchors(): void {
   for (const backendName of ['wasm', 'cpu'] as const) {
@@ -118,7 +120,10 @@ export function registerAnchors(): void {
       kernelFunc: () => {
         throw new Error(`${ANCHOR} is a registration hook, not a kernel`);
       },
-      setupFunc: () => ensureTrainingKernels(),
+      setupFunc: (backend) => {
+        ensureTrainingKernels();
+        if (backendName === 'wasm') guardWasmMalloc(backend);
+      },
     });
   }
 }

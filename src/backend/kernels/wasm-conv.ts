@@ -228,8 +228,12 @@ export function conv2DBackpropInputWasm(args: {
   const out = allocFloat(backend, [n, H, W, cin]);
   const dx = out.data;
   dx.fill(0); // pixels of phases without taps get no gradient
+  // One view of the whole heap: each pixel's channels move with copyWithin (a memmove), not a
+  // JS loop or a subarray per pixel.
+  const heap = new Float32Array(dx.buffer);
+  const dxBase = dx.byteOffset >> 2;
   for (const { u, ry, rx, ah, aw } of phases) {
-    const uv = viewFloat(backend, u);
+    const uBase = viewFloat(backend, u).byteOffset >> 2;
     const [, rows, cols] = u.shape as [number, number, number, number];
     const aMax = Math.min(ah, rows);
     const bMax = Math.min(aw, cols);
@@ -240,10 +244,8 @@ export function conv2DBackpropInputWasm(args: {
         for (let c = 0; c < bMax; c++) {
           const x = sw * c + rx - pl;
           if (x < 0 || x >= W) continue;
-          const src = ((b * rows + a) * cols + c) * cin;
-          const dst = ((b * H + y) * W + x) * cin;
-          if (cin >= 16) dx.set(uv.subarray(src, src + cin), dst);
-          else for (let ci = 0; ci < cin; ci++) dx[dst + ci] = uv[src + ci] as number;
+          const src = uBase + ((b * rows + a) * cols + c) * cin;
+          heap.copyWithin(dxBase + ((b * H + y) * W + x) * cin, src, src + cin);
         }
       }
     }
