@@ -98,11 +98,25 @@ export function resolveLayer(model: tfl.LayersModel, name: string, fn: string): 
   throw new Error(`${fn}: no layer named '${name}' in model '${model.name}' or its nested models`);
 }
 
+// The layer a builder names for explanations (`userDefinedMetadata.medinets.camLayer`, kept
+// by model.save and loadLayersModel), when the model has it as a top-level spatial map.
+function builderCamLayer(model: tfl.LayersModel): ResolvedLayer | undefined {
+  const meta = model.getUserDefinedMetadata() as { medinets?: { camLayer?: unknown } } | undefined;
+  const name = meta?.medinets?.camLayer;
+  if (typeof name !== 'string') return undefined;
+  const l = model.layers.find((x) => x.name === name) as Layer | undefined;
+  return l !== undefined && isSpatialMap(l) ? { path: [l.name], layer: l } : undefined;
+}
+
 /**
- * The default layer of the CAM family: the last top-level layer whose output is a 4-D map with
+ * The default layer of the CAM family: the layer the model's builder names for explanations
+ * (the residual UNets name the decoder map x22, whose classifier head pools it down to 2x2
+ * before its last convolution), else the last top-level layer whose output is a 4-D map with
  * spatial extent > 1 (`[batch, height, width, channels]`, height or width above 1).
  */
 export function lastConvLayer(model: tfl.LayersModel, fn: string): ResolvedLayer {
+  const named = builderCamLayer(model);
+  if (named !== undefined) return named;
   for (let i = model.layers.length - 1; i >= 0; i--) {
     const l = model.layers[i] as Layer;
     if (l.getClassName() !== 'InputLayer' && isSpatialMap(l)) return { path: [l.name], layer: l };

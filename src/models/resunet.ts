@@ -169,7 +169,13 @@ export function buildResidualUNet<O extends ResUNetOptions>(
       }
       out = predictions(out, o.classifierActivation);
     }
-    return tfl.model({ inputs: input, outputs: out, name: o.name });
+    const model = tfl.model({ inputs: input, outputs: out, name: o.name });
+    // Without FPRM the classifier head pools x22 to 2x2 before its 1x1 conv: Grad-CAM's last
+    // spatial layer would be that coarse map, so name the decoder's full-size one instead.
+    if (o.includeTop && o.head !== 'segment' && variant.fuse === undefined) {
+      model.setUserDefinedMetadata({ medinets: { camLayer: feats.x22.sourceLayer.name } });
+    }
+    return model;
   });
 }
 

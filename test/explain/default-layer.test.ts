@@ -49,6 +49,38 @@ describe('gradCam default layer', () => {
     model.dispose();
   });
 
+  it.each(['ResUNet', 'ResUNetECSA'] as const)(
+    '%s: the default is the decoder map x22 (the head pools it to 2x2), kept through save and load',
+    async (name) => {
+      const model = buildModel(name, { inputShape: [64, 64, 1], classes: 2, filters: 4, seed: 3 });
+      const x22 = model.layers.filter((l) => l.name.startsWith('x22_')).pop();
+      expect(x22).toBeDefined();
+      expect(model.getLayer('head_conv').outputShape).toEqual([null, 2, 2, 4]);
+      const xs = randomImages(1, 64, 64, 1, 5);
+      const def = gradCam(model, xs, { targets: 1, relu: false, normalize: false });
+      const explicit = gradCam(model, xs, { targets: 1, relu: false, normalize: false, layer: x22!.name });
+      const coarse = gradCam(model, xs, { targets: 1, relu: false, normalize: false, layer: 'head_conv' });
+      const diff = (a: tf.Tensor, b: tf.Tensor): number =>
+        tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+      expect(diff(def, explicit)).toBe(0);
+      expect(diff(def, coarse)).toBeGreaterThan(0);
+      // The name travels in model.json's userDefinedMetadata.
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const again = gradCam(loaded, xs, { targets: 1, relu: false, normalize: false });
+      expect(diff(def, again)).toBeLessThan(1e-5);
+      tf.dispose([xs, def, explicit, coarse, again]);
+      model.dispose();
+      loaded.dispose();
+    },
+  );
+
   it.each(listModels())('%s: the default map of a random input is not constant', (name) => {
     const model = small(name);
     const size = model.inputs[0]!.shape.slice(1, 3) as [number, number];
