@@ -1,23 +1,27 @@
-// Every custom layer and the small registry models (every model with MEDINETS_PARITY_ALL=1,
-// the large backbones at 32x32, InceptionV3 at 75x75), forward and one training step's
-// gradients, on webgl (SwiftShader in headless Chromium) against cpu in the same page, to 1e-3
-// (the difference over max(1, |cpu value|));
-// and the layers and small models on wasm with medinets' training kernels, to 1e-4.
-import { copyFileSync, mkdirSync } from 'node:fs';
+// Every custom layer and every registry model, forward and one training step, on webgl
+// (SwiftShader in headless Chromium) against cpu in the same page, to 1e-3; and the layers and
+// small models on wasm with medinets' training kernels, to 1e-4. The page (page/parity.ts)
+// runs each model at batch 2 and the smallest input keeping every batch-norm layer at 2x2
+// pixels or more (page/parity-cases.ts says why), and compares:
+// - forward: inference-mode logits, max |a - b| / max(1, max |cpu|) (absolute below 1,
+//   relative to the largest logit above);
+// - trainForward: the training step's logits (batch statistics), the same measure;
+// - train: every trainable weight's gradient of sum(logits * a seeded projection), max |a - b|
+//   over the largest cpu gradient of the model (the per-weight relative figure is printed:
+//   page/parity.ts says why it is not the one asserted);
+// - stats: the batch-norm moving statistics after the step, as forward.
+// The gradients must be alive: a nonzero norm over all weights and for the first weight (the
+// farthest from the loss, where a vanished gradient shows first).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Server } from 'node:http';
+import { listModels } from '../../src/models';
 import { serveStatic } from '../../tools/static-server';
 import { bundlePage, chromiumPresent, launch } from './harness';
+import type { Row } from './page/parity';
 
-interface Row {
-  name: string;
-  forward: number;
-  train: number;
-  ms: number;
-  error?: string;
-}
 interface Result {
   backend?: string;
   rows?: Row[];
@@ -29,9 +33,42 @@ const root = join(__dirname, '..', '..');
 const out = join(root, 'out', 'browser-test');
 const present = chromiumPresent();
 
+/** The layers, in the page's order. */
+const LAYERS = [
+  'SqueezeExcite',
+  'ChannelSE',
+  'SpatialSE',
+  'SCSE',
+  'ECA',
+  'ECAsE',
+  'UpsampleBilinear',
+  'DeformConv2D',
+];
+/** The small models. */
+const SMALL_MODELS = [
+  'SimpleCNN',
+  'ThesisVGG',
+  'UNet',
+  'ResUNet',
+  'ResUNetECSA',
+  'ResUNetFPRM',
+  'DResUNet',
+  'PneumoniaCNN',
+];
 /** The layers and the small models: what the wasm comparison runs. */
-const SMALL =
-  'SqueezeExcite,ChannelSE,SpatialSE,SCSE,ECA,ECAsE,UpsampleBilinear,DeformConv2D,SimpleCNN,ThesisVGG,UNet,ResUNet,ResUNetECSA,ResUNetFPRM,DResUNet,PneumoniaCNN';
+const SMALL = [...LAYERS, ...SMALL_MODELS];
+/**
+ * What the default (CI) webgl run covers besides the layers and the small models: the smallest
+ * model of the plain VGG stack, the ResNet basic unit, the dense block and the inverted residual
+ * (depthwise convolutions). Deeper variants repeat the same blocks at 2-10x the cost (SwiftShader
+ * takes minutes over a training step of VGG19 or ResNet152; the whole registry is ~40 min on two
+ * loaded cores), and ResNet50 (bottleneck units) and InceptionV3 still differ in their gradients
+ * by 6e-2 and 4e-2 of the largest (not yet explained: see the README's "Browser" section).
+ * MEDINETS_PARITY_ALL=1 runs every registry model; the test names the models a run leaves out.
+ */
+const FAMILIES = ['VGG11', 'ResNet18', 'DenseNet121', 'MobileNetV2', 'SmallVGG'];
+
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : String(v));
 
 describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
   let browser: Browser;
@@ -57,29 +94,47 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     server?.close();
   });
 
-  async function runPage(query: string): Promise<{ result: Result; errors: string[] }> {
+  async function runPage(query: string, report: string): Promise<{ result: Result; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
     page.on('pageerror', (e) => errors.push(String(e)));
+    const t0 = Date.now();
     await page.goto(`${url}parity.html?${query}`, { waitUntil: 'commit' });
     await page.waitForFunction(() => (globalThis as { __result?: unknown }).__result !== undefined, null, {
-      timeout: 2_400_000,
+      timeout: 3_500_000,
       polling: 1000,
     });
     const result = (await page.evaluate(() => (globalThis as { __result?: unknown }).__result)) as Result;
     await page.close();
+    const seconds = (Date.now() - t0) / 1000;
     const rows = result.rows ?? [];
-    console.log(
-      rows
-        .map(
-          (r) =>
-            `${r.name.padEnd(24)} forward ${r.forward.toExponential(1)} train ${r.train.toExponential(1)} ${r.ms} ms${r.error ? ` ${r.error}` : ''}`,
-        )
-        .join('\n'),
-    );
+    const table = [
+      `${'case'.padEnd(24)} forward trainFwd grads   perW    stats   |grad|  |grad0| bnPix  cpu s  ${query.includes('wasm') ? 'wasm' : 'webgl'} s`,
+      ...rows.map((r) =>
+        [
+          r.name.padEnd(24),
+          fmt(r.forward).padEnd(7),
+          fmt(r.trainForward).padEnd(8),
+          fmt(r.train).padEnd(7),
+          fmt(r.trainPerWeight).padEnd(7),
+          fmt(r.stats).padEnd(7),
+          fmt(r.gradNorm).padEnd(7),
+          fmt(r.firstGradNorm).padEnd(7),
+          String(r.minBnPixels ?? '-').padEnd(6),
+          (r.cpuMs / 1000).toFixed(1).padStart(5),
+          (r.targetMs / 1000).toFixed(1).padStart(7),
+          r.worstWeight ?? '',
+          r.error ? ` ${r.error}` : '',
+        ].join(' '),
+      ),
+      `total ${seconds.toFixed(0)} s`,
+    ].join('\n');
+    console.log(table);
+    // Kept for CI's artefacts beside the viewer's screenshots.
+    writeFileSync(join(out, `${report}.txt`), `${table}\n`);
     return { result, errors };
   }
 
@@ -90,23 +145,44 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     for (const r of rows) expect(r.error, r.name).toBeUndefined();
     for (const r of rows) {
       expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(tolerance);
+      expect(r.trainForward, `${r.name} training forward`).toBeLessThanOrEqual(tolerance);
       expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(tolerance);
+      expect(r.stats, `${r.name} moving statistics`).toBeLessThanOrEqual(tolerance);
+      // A comparison of vanished gradients passes vacuously: they must be alive end to end.
+      expect(r.gradNorm, `${r.name} gradient norm`).toBeGreaterThan(1e-3);
+      expect(r.firstGradNorm, `${r.name} first weight's gradient norm`).toBeGreaterThan(1e-6);
+      // Training-mode batch norm over 2 samples of 1x1 is ill-conditioned (parity-cases.ts).
+      if (r.minBnPixels !== null)
+        expect(r.minBnPixels, `${r.name} batch-norm pixels`).toBeGreaterThanOrEqual(4);
     }
     expect(errors).toEqual([]);
   }
 
-  it('webgl: every layer and the small registry models (all with MEDINETS_PARITY_ALL=1), forward and gradients, to 1e-3', async () => {
-    const only = process.env.MEDINETS_PARITY_ONLY;
+  it('webgl: every layer and a model of every block family (every model with MEDINETS_PARITY_ALL=1), forward and one training step, to 1e-3', async () => {
     const all = process.env.MEDINETS_PARITY_ALL === '1';
-    const { result, errors } = await runPage([only ? `only=${only}` : '', all ? 'all=1' : ''].join('&'));
+    const only = process.env.MEDINETS_PARITY_ONLY;
+    const models = listModels().filter((n) => all || SMALL_MODELS.includes(n) || FAMILIES.includes(n));
+    const left = listModels().filter((n) => !models.includes(n));
+    if (left.length > 0)
+      console.log(`webgl parity: not run here (MEDINETS_PARITY_ALL=1 runs them): ${left.join(', ')}`);
+    const { result, errors } = await runPage(
+      `only=${only ?? [...LAYERS, ...models].join(',')}`,
+      'parity-webgl',
+    );
     expect(result.backend).toBe('webgl');
-    // 8 layers and 8 small models; with all=1 every registry model (28).
-    if (!only) expect(result.rows?.length).toBeGreaterThanOrEqual(all ? 36 : 16);
+    if (!only) {
+      expect((result.rows ?? []).map((r) => r.name)).toEqual([
+        ...LAYERS.map((n) => `layer ${n}`),
+        ...models.map((n) => `model ${n}`),
+      ]);
+      // Every family of the registry is in the default run.
+      expect(models).toEqual(expect.arrayContaining([...FAMILIES, ...SMALL_MODELS]));
+    }
     check(result, errors, 1e-3);
-  }, 2_500_000);
+  }, 3_600_000);
 
   it('wasm: a training step with medinets kernels (Conv2DBackpropFilter among them), to 1e-4', async () => {
-    const { result, errors } = await runPage(`target=wasm&only=${SMALL}`);
+    const { result, errors } = await runPage(`target=wasm&only=${SMALL.join(',')}`, 'parity-wasm');
     expect(result.backend).toBe('wasm');
     expect(result.kernels).toEqual(
       expect.arrayContaining([
@@ -116,7 +192,9 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
         'MedinetsDeformIm2Col',
       ]),
     );
-    expect(result.rows?.length).toBe(SMALL.split(',').length);
+    expect((result.rows ?? []).map((r) => r.name.replace(/^(layer|model) /, '')).sort()).toEqual(
+      [...SMALL].sort(),
+    );
     check(result, errors, 1e-4);
   }, 900_000);
 });
