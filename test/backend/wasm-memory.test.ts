@@ -24,6 +24,7 @@ describe('wasm heap exhaustion', () => {
     const s = tf.sum(tf.ones([1000]));
     expect(s.dataSync()[0]).toBe(1000);
     s.dispose();
+    expect((tf.backend() as unknown as { wasm: { onAbort?: unknown } }).wasm.onAbort).toBeTypeOf('function');
   });
 
   it('leaves successful allocations and other objects alone', () => {
@@ -36,5 +37,28 @@ describe('wasm heap exhaustion', () => {
     expect(() => wasm._malloc(8)).toThrow(/out of memory/);
     expect(calls).toEqual([4, 0, 8]);
     expect(() => guardWasmMalloc({})).not.toThrow();
+  });
+
+  it('names memory when the module aborts with a heap past 3 GiB, and leaves other aborts to emscripten', () => {
+    interface Stub {
+      _malloc: () => number;
+      HEAPU8: { length: number };
+      onAbort?: (what: unknown) => void;
+    }
+    const stub = (bytes: number, onAbort?: Stub['onAbort']): Stub => ({
+      _malloc: () => 64,
+      HEAPU8: { length: bytes },
+      ...(onAbort ? { onAbort } : {}),
+    });
+    const small = stub(16);
+    guardWasmMalloc({ wasm: small });
+    expect(() => small.onAbort?.('x')).not.toThrow();
+    const full = stub(3827 * 2 ** 20);
+    guardWasmMalloc({ wasm: full });
+    expect(() => full.onAbort?.('')).toThrow(/ran out of memory inside a kernel, with the heap at 3827 MiB/);
+    const own = (): void => undefined;
+    const theirs = stub(3827 * 2 ** 20, own);
+    guardWasmMalloc({ wasm: theirs });
+    expect(theirs.onAbort).toBe(own); // an application's own hook is kept
   });
 });
