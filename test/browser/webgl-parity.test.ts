@@ -21,6 +21,7 @@ import { listModels } from '../../src/models';
 import { serveStatic } from '../../tools/static-server';
 import { bundlePage, chromiumPresent, launch } from './harness';
 import type { Row } from './page/parity';
+import { THESIS_MODELS } from '../models/thesis-models';
 
 interface Result {
   backend?: string;
@@ -45,16 +46,7 @@ const LAYERS = [
   'DeformConv2D',
 ];
 /** The small models. */
-const SMALL_MODELS = [
-  'SimpleCNN',
-  'ThesisVGG',
-  'UNet',
-  'ResUNet',
-  'ResUNetECSA',
-  'ResUNetFPRM',
-  'DResUNet',
-  'PneumoniaCNN',
-];
+const SMALL_MODELS = [...THESIS_MODELS, 'PneumoniaCNN'];
 /** The layers and the small models: what the wasm comparison runs. */
 const SMALL = [...LAYERS, ...SMALL_MODELS];
 /**

@@ -6,16 +6,9 @@ import { gradCam } from '../../src/explain';
 import { buildModel, listModels, type ModelName } from '../../src/models/registry';
 import { conv, dense, randomImages } from './models';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { THESIS_MODELS } from '../models/thesis-models';
 
-const THESIS = new Set([
-  'SimpleCNN',
-  'ThesisVGG',
-  'UNet',
-  'ResUNet',
-  'ResUNetECSA',
-  'ResUNetFPRM',
-  'DResUNet',
-]);
+const THESIS = new Set(THESIS_MODELS);
 
 function small(name: ModelName): tfl.LayersModel {
   // Inception-v3 at its minimum 75x75 has 1x1 maps from mixed8 on, and tfjs's own gradient of

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel, listModels } from '../../src/models/registry';
 import { LIFECYCLE_GROUPS } from './registry-lifecycle';
+import { THESIS_MODELS } from './thesis-models';
 
-const THESIS = [
-  'SimpleCNN',
-  'ThesisVGG',
-  'UNet',
-  'ResUNet',
-  'ResUNetECSA',
-  'ResUNetFPRM',
-  'DResUNet',
-] as const;
+const THESIS = THESIS_MODELS;
 
 describe('thesis models in the registry', () => {
   it('lists all seven models of table 5.1 and builds each by name', () => {

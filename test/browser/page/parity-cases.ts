@@ -5,6 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import * as tfLayers from '@tensorflow/tfjs-layers';
 import { buildModel, listModels } from '../../../src/models';
 import * as L from '../../../src/layers';
+import { THESIS_MODELS } from '../../models/thesis-models';
 
 /** One case: a model built the same way on each backend from seeded weights. */
 export interface Case {
@@ -14,15 +15,7 @@ export interface Case {
 }
 
 /** Models built with 4 base filters (their default widths only cost time here). */
-const FILTERS4 = new Set([
-  'SimpleCNN',
-  'ThesisVGG',
-  'UNet',
-  'ResUNet',
-  'ResUNetECSA',
-  'ResUNetFPRM',
-  'DResUNet',
-]);
+const FILTERS4 = new Set(THESIS_MODELS);
 
 /**
  * The input side per model (default 32). Training-mode batch norm over 2 samples of 1x1
