@@ -96,33 +96,32 @@ function keras3Aliases(layerNames: Set<string>): Map<string, string> {
   return out;
 }
 
-function fromKeras(read: ReadWeights, layerNames: Set<string>): Candidates {
+// Which name map a Keras file needs: Keras 3's unslashed aliases when the file uses them,
+// Keras 2.2's auto-names when renaming places more layers than the names as they are, else none.
+function kerasNameMap(
+  fileLayers: Set<string>,
+  layerNames: Set<string>,
+): { map: string; ours: (layer: string) => string } {
   const aliases = keras3Aliases(layerNames);
-  const fileLayers = new Set([...read.weights.keys()].map((k) => splitKey(k, '/')[0]));
-  if (aliases.size > 0 && [...fileLayers].some((l) => aliases.has(l))) {
-    const aliased: Candidates = { byName: new Map(), unplaced: [], map: 'keras 3 names' };
-    for (const [key, raw] of read.weights) {
-      const [layer, weight] = splitKey(key, '/');
-      const ours = aliases.get(layer) ?? layer;
-      if (layerNames.has(ours)) aliased.byName.set(`${ours}/${weight}`, { from: key, raw, layout: 'keras' });
-      else aliased.unplaced.push(key);
-    }
-    return aliased;
-  }
+  if (aliases.size > 0 && [...fileLayers].some((l) => aliases.has(l)))
+    return { map: 'keras 3 names', ours: (l) => aliases.get(l) ?? l };
   const direct = [...fileLayers].filter((l) => layerNames.has(l)).length;
   const renamed = mapKerasLayerNames(fileLayers, layerNames);
   const hits = [...renamed.values()].filter((l) => layerNames.has(l)).length;
   // Only rename when that places more layers: a file of the model's own names stays as it is.
-  const rename = hits > direct;
-  const out: Candidates = { byName: new Map(), unplaced: [], map: rename ? 'keras 2.2 auto-names' : 'keras' };
+  if (hits > direct) return { map: 'keras 2.2 auto-names', ours: (l) => renamed.get(l) ?? l };
+  return { map: 'keras', ours: (l) => l };
+}
+
+function fromKeras(read: ReadWeights, layerNames: Set<string>): Candidates {
+  const fileLayers = new Set([...read.weights.keys()].map((k) => splitKey(k, '/')[0]));
+  const { map, ours } = kerasNameMap(fileLayers, layerNames);
+  const out: Candidates = { byName: new Map(), unplaced: [], map };
   for (const [key, raw] of read.weights) {
     const [layer, weight] = splitKey(key, '/');
-    const ours = rename ? (renamed.get(layer) ?? layer) : layer;
-    if (!layerNames.has(ours)) {
-      out.unplaced.push(key);
-      continue;
-    }
-    out.byName.set(`${ours}/${weight}`, { from: key, raw, layout: 'keras' });
+    const name = ours(layer);
+    if (layerNames.has(name)) out.byName.set(`${name}/${weight}`, { from: key, raw, layout: 'keras' });
+    else out.unplaced.push(key);
   }
   return out;
 }

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
+import { replaceMaskGradient } from './mask-gradient';
 import { allocFloat, viewFloat } from './util';
 
 /**
@@ -40,49 +40,14 @@ export function clipGrad(args: {
   return out.info;
 }
 
-const MINE = Symbol('medinets clip gradient');
-
 /**
  * Replace tfjs' ClipByValue gradient by one that runs {@link CLIP_GRAD_KERNEL} where it is
  * registered (wasm and cpu, unless suspended) and tfjs' own gradient elsewhere (webgl, webgpu,
  * tfjs-node, int tensors). Idempotent.
  */
 export function installClipGradient(): void {
-  const stock = tf.getGradient('ClipByValue');
-  if (stock == null || (stock as unknown as Record<symbol, unknown>)[MINE] != null) return;
-  const config: GradConfig = {
-    kernelName: 'ClipByValue',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const x = saved[0] as tf.Tensor;
-      const g = dy as tf.Tensor;
-      if (
-        tf.getKernel(CLIP_GRAD_KERNEL, tf.getBackend()) == null ||
-        x.dtype !== 'float32' ||
-        g.dtype !== 'float32'
-      )
-        return stock.gradFunc(dy, saved, attrs);
-      const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number };
-      return {
-        x: () =>
-          tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: g, x }, { clipValueMin, clipValueMax }) as tf.Tensor,
-      };
-    },
-  };
-  (config as unknown as Record<symbol, unknown>)[MINE] = true;
-  tf.registerGradient(config);
-  // second order: linear in dy (the same mask), zero almost everywhere in x
-  if (tf.getGradient(CLIP_GRAD_KERNEL) == null) {
-    tf.registerGradient({
-      kernelName: CLIP_GRAD_KERNEL,
-      inputsToSave: ['x'],
-      gradFunc: (ddx, saved, attrs) => {
-        const x = saved[0] as tf.Tensor;
-        return {
-          dy: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: ddx as tf.Tensor, x }, attrs) as tf.Tensor,
-          x: () => tf.zerosLike(x),
-        };
-      },
-    });
-  }
+  replaceMaskGradient('ClipByValue', CLIP_GRAD_KERNEL, (attrs) => {
+    const { clipValueMin, clipValueMax } = attrs as { clipValueMin: number; clipValueMax: number };
+    return { clipValueMin, clipValueMax };
+  });
 }

@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
+import { replaceMaskGradient } from './mask-gradient';
 import { allocFloat, viewFloat } from './util';
 
 /**
@@ -38,50 +38,12 @@ export function reluGrad(args: {
   return out.info;
 }
 
-const MINE = Symbol('medinets relu gradient');
-
 /**
  * Replace tfjs' Relu and Relu6 gradients by ones that run {@link RELU_GRAD_KERNEL} where it is
  * registered (wasm and cpu, unless suspended) and tfjs' own gradient elsewhere (webgl, webgpu,
  * tfjs-node, int tensors). Idempotent.
  */
 export function installReluGradients(): void {
-  for (const [name, cap] of [
-    ['Relu', Infinity],
-    ['Relu6', 6],
-  ] as const) {
-    const stock = tf.getGradient(name);
-    if (stock == null || (stock as unknown as Record<symbol, unknown>)[MINE] != null) continue;
-    const config: GradConfig = {
-      kernelName: name,
-      inputsToSave: ['x'],
-      gradFunc: (dy, saved, attrs) => {
-        const x = saved[0] as tf.Tensor;
-        const g = dy as tf.Tensor;
-        if (
-          tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) == null ||
-          x.dtype !== 'float32' ||
-          g.dtype !== 'float32'
-        )
-          return stock.gradFunc(dy, saved, attrs);
-        return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }, { cap }) as tf.Tensor };
-      },
-    };
-    (config as unknown as Record<symbol, unknown>)[MINE] = true;
-    tf.registerGradient(config);
-  }
-  // second order (a gradient penalty through a ReLU): linear in dy, zero almost everywhere in x
-  if (tf.getGradient(RELU_GRAD_KERNEL) == null) {
-    tf.registerGradient({
-      kernelName: RELU_GRAD_KERNEL,
-      inputsToSave: ['x'],
-      gradFunc: (ddx, saved, attrs) => {
-        const x = saved[0] as tf.Tensor;
-        return {
-          dy: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: ddx as tf.Tensor, x }, attrs) as tf.Tensor,
-          x: () => tf.zerosLike(x),
-        };
-      },
-    });
-  }
+  replaceMaskGradient('Relu', RELU_GRAD_KERNEL, () => ({ cap: Infinity }));
+  replaceMaskGradient('Relu6', RELU_GRAD_KERNEL, () => ({ cap: 6 }));
 }
