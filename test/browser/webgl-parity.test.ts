@@ -21,6 +21,7 @@ import { listModels } from '../../src/models';
 import { serveStatic } from '../../tools/static-server';
 import { bundlePage, chromiumPresent, launch } from './harness';
 import type { Row } from './page/parity';
+import { CHAOTIC } from './page/parity-cases';
 import { THESIS_MODELS } from '../models/thesis-models';
 
 interface Result {
@@ -54,11 +55,34 @@ const SMALL = [...LAYERS, ...SMALL_MODELS];
  * model of the plain VGG stack, the ResNet basic unit, the dense block and the inverted residual
  * (depthwise convolutions). Deeper variants repeat the same blocks at 2-10x the cost (SwiftShader
  * takes minutes over a training step of VGG19 or ResNet152; the whole registry is ~40 min on two
- * loaded cores), and ResNet50 (bottleneck units) and InceptionV3 still differ in their gradients
- * by 6e-2 and 4e-2 of the largest (not yet explained: see the README's "Browser" section).
- * MEDINETS_PARITY_ALL=1 runs every registry model; the test names the models a run leaves out.
+ * loaded cores): CI runs them forward only (FORWARD_ONLY). MEDINETS_PARITY_ALL=1 runs every
+ * registry model's training step; the test names the models a run leaves out.
  */
 const FAMILIES = ['VGG11', 'ResNet18', 'DenseNet121', 'MobileNetV2', 'SmallVGG'];
+
+/**
+ * The registry models the training run above leaves out: CI compares their inference logits on
+ * webgl with cpu (to 1e-3) at batch 2 and the smallest input each builder accepts, so every
+ * registry model runs forward on webgl in CI. The test asserts that this list and the training
+ * run's together are exactly listModels().
+ */
+const FORWARD_ONLY = [
+  'VGG13',
+  'VGG16',
+  'VGG19',
+  'ResNet34',
+  'ResNet50',
+  'ResNet101',
+  'ResNet152',
+  'DenseNet161',
+  'DenseNet169',
+  'DenseNet201',
+  'InceptionV3',
+  'InceptionResNetV2',
+  'ResDenseFusion',
+  'VGG16Transfer',
+  'EmbeddingNet',
+];
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : String(v));
 
@@ -119,6 +143,9 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
           (r.cpuMs / 1000).toFixed(1).padStart(5),
           (r.targetMs / 1000).toFixed(1).padStart(7),
           r.worstWeight ?? '',
+          r.layerTrain != null
+            ? ` layer by layer: outputs ${fmt(r.layerOutput ?? NaN)}, gradients ${fmt(r.layerTrain)} (${r.worstLayer ?? ''})`
+            : '',
           r.error ? ` ${r.error}` : '',
         ].join(' '),
       ),
@@ -138,7 +165,13 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     for (const r of rows) {
       expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(tolerance);
       expect(r.trainForward, `${r.name} training forward`).toBeLessThanOrEqual(tolerance);
-      expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(tolerance);
+      // A chaotic model's whole-model gradient differs beyond 1e-3 between cpu and itself on
+      // inputs rounded differently (parity-cases.ts, CHAOTIC): its gradients are asserted layer
+      // by layer, every layer fed the same activations on both backends.
+      if (r.name.slice('model '.length) in CHAOTIC) {
+        expect(r.layerTrain, `${r.name} gradients layer by layer`).toBeLessThanOrEqual(tolerance);
+        expect(r.layerOutput, `${r.name} outputs layer by layer`).toBeLessThanOrEqual(tolerance);
+      } else expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(tolerance);
       expect(r.stats, `${r.name} moving statistics`).toBeLessThanOrEqual(tolerance);
       // A comparison of vanished gradients passes vacuously: they must be alive end to end.
       expect(r.gradNorm, `${r.name} gradient norm`).toBeGreaterThan(1e-3);
@@ -156,7 +189,9 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     const models = listModels().filter((n) => all || SMALL_MODELS.includes(n) || FAMILIES.includes(n));
     const left = listModels().filter((n) => !models.includes(n));
     if (left.length > 0)
-      console.log(`webgl parity: not run here (MEDINETS_PARITY_ALL=1 runs them): ${left.join(', ')}`);
+      console.log(
+        `webgl parity: no training step here (forward only in the next test; MEDINETS_PARITY_ALL=1 trains them): ${left.join(', ')}`,
+      );
     const { result, errors } = await runPage(
       `only=${only ?? [...LAYERS, ...models].join(',')}`,
       'parity-webgl',
@@ -172,6 +207,25 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     }
     check(result, errors, 1e-3);
   }, 3_600_000);
+
+  it('webgl: every registry model the training run leaves out, inference logits to 1e-3', async () => {
+    const training = listModels().filter((n) => SMALL_MODELS.includes(n) || FAMILIES.includes(n));
+    // Nothing is left out silently: the two runs together are the whole registry.
+    expect([...training, ...FORWARD_ONLY].sort()).toEqual([...listModels()].sort());
+    const { result, errors } = await runPage(
+      `mode=forward&only=${FORWARD_ONLY.join(',')}`,
+      'parity-webgl-forward',
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.backend).toBe('webgl');
+    const rows = result.rows ?? [];
+    expect(rows.map((r) => r.name)).toEqual(FORWARD_ONLY.map((n) => `model ${n}`));
+    for (const r of rows) {
+      expect(r.error, r.name).toBeUndefined();
+      expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(1e-3);
+    }
+    expect(errors).toEqual([]);
+  }, 1_800_000);
 
   it('wasm: a training step with medinets kernels (Conv2DBackpropFilter among them), to 1e-4', async () => {
     const { result, errors } = await runPage(`target=wasm&only=${SMALL.join(',')}`, 'parity-wasm');

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { setupBackend } from '../../../src/backend';
 import { cases, type Case } from './parity-cases';
+import { compareLayers, feeds, layerNames, runLayers, type LayerSides } from './layerwise';
 
 /** What one backend computed for a case. */
 interface Side {
@@ -48,7 +49,7 @@ const read = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
  * sum(output * projection) (a fixed seeded projection) for every trainable weight; the moving
  * statistics that step updated.
  */
-function run(model: tfl.LayersModel, x: tf.Tensor): Side {
+function run(model: tfl.LayersModel, x: tf.Tensor, forwardOnly: boolean): Side {
   logits(model);
   // The arrays are read inside the tidy and kept outside it: a tidy's result is walked value
   // by value into a Set, which a model's gradients (10^7 distinct floats) overflow.
@@ -60,6 +61,7 @@ function run(model: tfl.LayersModel, x: tf.Tensor): Side {
   };
   tf.tidy(() => {
     side.forward = read(model.predict(x) as tf.Tensor);
+    if (forwardOnly) return;
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     let y: tf.Tensor | null = null;
     const loss = (xi: tf.Tensor): tf.Scalar => {
@@ -149,6 +151,11 @@ export interface Row {
   worstWeight?: string;
   /** Moving statistics after the step, {@link unitDiff}. */
   stats: number;
+  /** Layer by layer (chaotic cases only, else null): outputs and gradients, see layerwise.ts. */
+  layerOutput?: number | null;
+  layerTrain?: number | null;
+  /** The layer whose gradients differ most, layer by layer. */
+  worstLayer?: string;
   /** L2 norm of all the cpu gradients, and of the first weight's (the one farthest from the loss). */
   gradNorm: number;
   firstGradNorm: number;
@@ -158,7 +165,32 @@ export interface Row {
   error?: string;
 }
 
-async function compare(c: Case, target: string): Promise<Row> {
+/** A row with nothing measured (NaN): what a failed case, or the training half of ?mode=forward, reports. */
+function blank(name: string): Row {
+  const nan = NaN;
+  return {
+    name,
+    forward: nan,
+    trainForward: nan,
+    train: nan,
+    trainPerWeight: nan,
+    stats: nan,
+    gradNorm: nan,
+    firstGradNorm: nan,
+    minBnPixels: nan,
+    cpuMs: 0,
+    targetMs: 0,
+  };
+}
+
+/** How the page compares: `perturb` and `forwardOnly` from the query (see `main`). */
+interface Mode {
+  target: string;
+  perturb: number;
+  forwardOnly: boolean;
+}
+
+async function compare(c: Case, { target, perturb, forwardOnly }: Mode): Promise<Row> {
   const t0 = performance.now();
   await setupBackend({ prefer: 'cpu' });
   // One model for both backends: built (seeded) on cpu, its weights put back after the cpu
@@ -170,14 +202,27 @@ async function compare(c: Case, target: string): Promise<Row> {
   const xData = x.dataSync().slice();
   const bnPixels = minBnPixels(model);
   try {
-    const cpu = run(model, x);
+    const cpu = run(model, x, forwardOnly);
+    // The chaotic cases (parity-cases.ts) also compare layer by layer (layerwise.ts).
+    const fed = c.layerwise && !forwardOnly ? feeds(model, x) : null;
+    const cpuLayers: LayerSides = fed ? runLayers(model, fed) : [];
     tf.dispose(x);
     const t1 = performance.now();
     await setupBackend({ prefer: target as 'webgl' });
     tf.tidy(() => model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape))));
-    const xt = tf.tensor(xData, c.input);
-    const other = run(model, xt);
+    // ?perturb=e: the target's input moved by e * N(0, 1) (seeded); with ?target=cpu this
+    // measures how far float32 rounding of the input alone moves each figure (conditioning).
+    const xt = tf.tidy(() => {
+      const x0 = tf.tensor(xData, c.input);
+      return perturb > 0 ? tf.add(x0, tf.randomNormal(c.input, 0, perturb, 'float32', 13)) : x0;
+    });
+    const other = run(model, xt, forwardOnly);
+    const layers = fed ? compareLayers(runLayers(model, fed), cpuLayers, layerNames(model)) : null;
     tf.dispose(xt);
+    const cpuMs = Math.round(t1 - t0);
+    const targetMs = Math.round(performance.now() - t1);
+    if (forwardOnly)
+      return { ...blank(c.name), forward: unitDiff([other.forward], [cpu.forward]), cpuMs, targetMs };
     const grad = gradDiff(other.grads, cpu.grads);
     const weightNames = model.trainableWeights.map((w) => w.name);
     const gapOf = (k: number): { d: number; s: number } =>
@@ -190,11 +235,14 @@ async function compare(c: Case, target: string): Promise<Row> {
       trainPerWeight: grad.perWeight,
       worstWeight: `${weightNames[grad.worst] ?? 'input'} (max |cpu| ${gapOf(grad.worst).s.toExponential(1)}, max |diff| ${gapOf(grad.worst).d.toExponential(1)})`,
       stats: unitDiff(other.stats, cpu.stats),
+      layerOutput: layers?.output ?? null,
+      layerTrain: layers?.train ?? null,
+      worstLayer: layers?.worst,
       gradNorm: norm(cpu.grads),
       firstGradNorm: norm(cpu.grads.slice(0, 1)),
       minBnPixels: bnPixels,
-      cpuMs: Math.round(t1 - t0),
-      targetMs: Math.round(performance.now() - t1),
+      cpuMs,
+      targetMs,
     };
   } finally {
     model.dispose();
@@ -208,7 +256,14 @@ async function main(): Promise<void> {
   const only = params.get('only')?.split(',') ?? null;
   // webgl by default; ?target=wasm compares the wasm backend with medinets' training kernels
   // (Conv2DBackpropFilter and the others tfjs-wasm lacks) to cpu the same way.
-  const target = (params.get('target') ?? 'webgl') as 'webgl' | 'wasm';
+  const target = (params.get('target') ?? 'webgl') as 'webgl' | 'wasm' | 'cpu';
+  // ?mode=forward: inference logits only (the CI run of the models the training run leaves out).
+  const mode: Mode = {
+    target,
+    perturb: Number(params.get('perturb') ?? 0),
+    forwardOnly: params.get('mode') === 'forward',
+  };
+  const num = (k: string): number | undefined => (params.has(k) ? Number(params.get(k)) : undefined);
   setWasmPaths('./');
   // Shapes as uniforms: one compiled program serves every shape of an op (SwiftShader takes
   // most of a first run compiling shaders otherwise); the shader arithmetic is the same.
@@ -221,25 +276,17 @@ async function main(): Promise<void> {
     'MedinetsDeformIm2Col',
   ].filter((k) => tf.getKernel(k, target) !== undefined);
   const rows: Row[] = [];
-  for (const c of cases(only)) {
+  const override = {
+    size: num('size'),
+    batch: num('batch'),
+    forward: mode.forwardOnly,
+    layerwise: params.get('layerwise') === '1',
+  };
+  for (const c of cases(only, override)) {
     try {
-      rows.push(await compare(c, target));
+      rows.push(await compare(c, mode));
     } catch (err) {
-      const nan = NaN;
-      rows.push({
-        name: c.name,
-        forward: nan,
-        trainForward: nan,
-        train: nan,
-        trainPerWeight: nan,
-        stats: nan,
-        gradNorm: nan,
-        firstGradNorm: nan,
-        minBnPixels: nan,
-        cpuMs: 0,
-        targetMs: 0,
-        error: `${String(err)} ${(err as Error).stack ?? ''}`,
-      });
+      rows.push({ ...blank(c.name), error: `${String(err)} ${(err as Error).stack ?? ''}` });
     }
     // Progress for a reader of the page's console (the Node test prints the table at the end).
     console.log(JSON.stringify(rows[rows.length - 1]));
