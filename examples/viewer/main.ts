@@ -52,6 +52,7 @@ function draw(): void {
 async function loadModel(): Promise<void> {
   const source = $<HTMLSelectElement>('model-source').value;
   model?.dispose();
+  model = null;
   if (source === 'url') {
     model = await tfl.loadLayersModel($<HTMLInputElement>('model-url').value);
     labels = [];
@@ -79,8 +80,13 @@ async function loadModel(): Promise<void> {
 async function predictOne(img: Loaded): Promise<{ probs: Float32Array; ms: number; x: tf.Tensor4D }> {
   if (!model) await loadModel();
   const m = model as tfl.LayersModel;
-  const size = m.inputs[0]?.shape[1] as number;
-  const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img.isCt), size);
+  const [, h, w, c] = m.inputs[0]?.shape ?? [];
+  if (typeof h !== 'number' || typeof w !== 'number' || (c !== 1 && c !== 3)) {
+    throw new Error(
+      `the model's input is ${JSON.stringify(m.inputs[0]?.shape)}; expected [null, h, w, 1 or 3]`,
+    );
+  }
+  const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img), h, w, c);
   const t0 = performance.now();
   const probs = probabilities(m, x);
   return { probs, ms: performance.now() - t0, x };
@@ -112,17 +118,23 @@ async function run(): Promise<void> {
   const ctx = overlay.getContext('2d') as CanvasRenderingContext2D;
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(small, 0, 0, image.cols, image.rows);
-  (globalThis as { __viewer?: unknown }).__viewer = { probs: Array.from(probs), backend: tf.getBackend() };
+  (globalThis as { __viewer?: unknown }).__viewer = {
+    probs: Array.from(probs),
+    backend: tf.getBackend(),
+    ms,
+  };
   say(`${image.name}: ${labels[best]}`);
 }
 
 async function open(file: File): Promise<void> {
   try {
     image = decodeFile(file.name, new Uint8Array(await file.arrayBuffer()));
-    win = image.isCt ? PRESETS.lung : inputWindow(false);
+    win = { ...image.window };
     (overlay.getContext('2d') as CanvasRenderingContext2D).clearRect(0, 0, overlay.width, overlay.height);
+    $('probs').innerHTML = '';
+    $('time').textContent = '';
     draw();
-    say(`${file.name}: ${image.cols} x ${image.rows}`);
+    say(`${file.name}: ${image.cols} x ${image.rows}, ${image.note}`);
   } catch (err) {
     say(`Cannot read ${file.name}: ${err instanceof Error ? err.message : String(err)}`, true);
   }
@@ -130,7 +142,9 @@ async function open(file: File): Promise<void> {
 
 async function batch(files: File[]): Promise<void> {
   const rows: string[] = [];
-  for (const f of files) {
+  if (!model) await loadModel();
+  for (const [i, f] of files.entries()) {
+    say(`batch: ${i + 1} / ${files.length}`);
     try {
       const img = decodeFile(f.name, new Uint8Array(await f.arrayBuffer()));
       const { probs, ms, x } = await predictOne(img);
@@ -146,24 +160,48 @@ async function batch(files: File[]): Promise<void> {
   const a = $<HTMLAnchorElement>('csv');
   a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
   a.hidden = false;
-  say(`batch: ${files.length} files`);
+  (globalThis as { __viewerCsv?: string }).__viewerCsv = csv;
+  const failed = rows.filter((r) => !r.endsWith(',')).length;
+  say(`batch: ${files.length} files${failed ? `, ${failed} unreadable (see the CSV)` : ''}`);
+}
+
+/** Runs `task`; whatever it throws becomes the status line, never a dead page. */
+function guard(task: () => Promise<unknown>): void {
+  task().catch((err: unknown) => say(err instanceof Error ? err.message : String(err), true));
+}
+
+async function useBackend(prefer?: BackendName): Promise<void> {
+  // WebGPU is registered only when picked: registered at load it would be setupBackend's first
+  // choice wherever navigator.gpu exists, and headless Chromium's software adapter stalls the
+  // page's webgl there.
+  if (prefer === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  const r = await setupBackend(prefer ? { prefer } : {});
+  $<HTMLSelectElement>('backend').value = r.backend;
+  $('backend-info').textContent = `${r.backend}${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
+  (globalThis as { __viewerBackend?: unknown }).__viewerBackend = {
+    backend: r.backend,
+    threads: r.threads,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+  };
 }
 
 function wire(): void {
   $<HTMLInputElement>('file').onchange = (e) => {
     const f = (e.target as HTMLInputElement).files?.[0];
-    if (f) void open(f);
+    if (f) guard(() => open(f));
   };
   document.body.ondragover = (e) => e.preventDefault();
   document.body.ondrop = (e) => {
     e.preventDefault();
     const f = e.dataTransfer?.files[0];
-    if (f) void open(f);
+    if (f) guard(() => open(f));
   };
-  $('sample').onclick = async () => {
-    const res = await fetch('./sample.dcm');
-    void open(new File([await res.arrayBuffer()], 'sample.dcm'));
-  };
+  $('sample').onclick = () =>
+    guard(async () => {
+      const res = await fetch('./sample.dcm');
+      if (!res.ok) throw new Error(`the sample is missing (${res.status})`);
+      await open(new File([await res.arrayBuffer()], 'sample.dcm'));
+    });
   for (const [name, w] of Object.entries(PRESETS)) {
     $(`preset-${name}`).onclick = () => {
       win = { ...w };
@@ -175,33 +213,35 @@ function wire(): void {
   window.onmouseup = () => (drag = null);
   window.onmousemove = (e) => {
     if (!drag) return;
+    // Steps scale with the window, so an 8-bit image and a 4000 HU CT drag alike.
+    const step = Math.max(drag.w.width, 1) / 256;
     win = {
-      width: Math.max(1, drag.w.width + (e.clientX - drag.x) * 4),
-      center: drag.w.center + (e.clientY - drag.y) * 2,
+      width: Math.max(1, drag.w.width + (e.clientX - drag.x) * step * 2),
+      center: drag.w.center + (e.clientY - drag.y) * step,
     };
     draw();
   };
   $<HTMLInputElement>('opacity').oninput = (e) =>
     (overlay.style.opacity = (e.target as HTMLInputElement).value);
-  $('run').onclick = () => void run().catch((err) => say(String(err), true));
-  $<HTMLSelectElement>('model-source').onchange = () => {
+  $('run').onclick = () => guard(run);
+  const dropModel = (): void => {
     model?.dispose();
     model = null;
   };
-  $<HTMLSelectElement>('backend').onchange = async (e) => {
-    const r = await setupBackend({ prefer: (e.target as HTMLSelectElement).value as BackendName });
-    $('backend-info').textContent = `${r.backend}${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
-  };
+  $<HTMLSelectElement>('model-source').onchange = dropModel;
+  $<HTMLInputElement>('model-url').onchange = dropModel;
+  $<HTMLInputElement>('model-files').onchange = dropModel;
+  $<HTMLSelectElement>('backend').onchange = (e) =>
+    guard(() => useBackend((e.target as HTMLSelectElement).value as BackendName));
   $<HTMLInputElement>('batch').onchange = (e) =>
-    void batch(Array.from((e.target as HTMLInputElement).files ?? []));
+    guard(() => batch(Array.from((e.target as HTMLInputElement).files ?? [])));
 }
 
 async function main(): Promise<void> {
   wire();
+  if (!('gpu' in navigator)) $<HTMLOptionElement>('backend-webgpu').disabled = true;
   const params = new URLSearchParams(location.search);
-  const r = await setupBackend(params.has('backend') ? { prefer: params.get('backend') as BackendName } : {});
-  $<HTMLSelectElement>('backend').value = r.backend;
-  $('backend-info').textContent = r.backend;
+  await useBackend((params.get('backend') as BackendName | null) ?? undefined);
   say('ready: open or drop a DICOM, PNG or JPEG file, or load the sample');
   (globalThis as { __viewerReady?: boolean }).__viewerReady = true;
 }

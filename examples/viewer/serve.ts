@@ -11,10 +11,9 @@ import { serveStatic } from '../../tools/static-server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const out = join(root, 'out', 'viewer');
 
-/** Bundle the page into out/viewer/ with its static files; returns the folder. */
-export async function buildViewer(): Promise<string> {
+/** Bundle the page into `out` (default out/viewer/) with its static files; returns the folder. */
+export async function buildViewer(out = join(root, 'out', 'viewer')): Promise<string> {
   mkdirSync(out, { recursive: true });
   await build({
     entryPoints: [join(here, 'main.ts')],

@@ -86,7 +86,7 @@ describe.skipIf(!present)('viewer page', () => {
     await setupBackend({ prefer: 'cpu', native: false });
     const img = decodeFile('CT_small.dcm', new Uint8Array(readFileSync(join(root, FIXTURE))));
     const model = await tfl.loadLayersModel(`file://${join(root, 'examples/viewer/model/model.json')}`);
-    const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img.isCt), 64);
+    const x = toInput(img.pixels, img.rows, img.cols, inputWindow(img), 64);
     const want = Array.from(probabilities(model, x));
     tf.dispose(x);
     model.dispose();
@@ -110,13 +110,24 @@ describe.skipIf(!present)('viewer page', () => {
     const page = shotPage as Page;
 
     mkdirSync(shots, { recursive: true });
-    await page.evaluate(
-      () => (((globalThis as unknown as Doc).document.querySelector('#overlay') as El).style.opacity = '0'),
-    );
+    // Through the opacity slider, as a user moves it.
+    const slide = async (value: string): Promise<void> => {
+      await page.locator('#opacity').evaluate((el, v) => {
+        const input = el as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+        input.value = v;
+        input.dispatchEvent(
+          new (globalThis as unknown as { Event: new (t: string) => unknown }).Event('input'),
+        );
+      }, value);
+      expect(
+        await page.evaluate(
+          () => ((globalThis as unknown as Doc).document.querySelector('#overlay') as El).style.opacity,
+        ),
+      ).toBe(value);
+    };
+    await slide('0');
     const plain = await page.locator('#stage').screenshot();
-    await page.evaluate(
-      () => (((globalThis as unknown as Doc).document.querySelector('#overlay') as El).style.opacity = '0.8'),
-    );
+    await slide('0.8');
     const over = await page.locator('#stage').screenshot();
     writeFileSync(join(shots, 'plain.png'), plain);
     writeFileSync(join(shots, 'overlay.png'), over);
