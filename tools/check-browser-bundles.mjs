@@ -8,6 +8,8 @@
 // dependencies: the library reads `globalThis.process` behind a guard instead. Then prints
 // the size medinets adds to a bundle over tfjs itself (minified, and minified + gzip).
 //
+// Also builds the README's Browser example as a Vite app with Vite's defaults.
+//
 // Usage: node tools/check-browser-bundles.mjs [--only esbuild,vite,webpack] [--no-size]
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -215,6 +217,42 @@ async function checkWebpack() {
   }
 }
 
+/**
+ * The README's Browser example (its first ts block) built as a Vite app with Vite's defaults
+ * (an index.html loading it; no config): the snippet a user copies must bundle as written.
+ */
+async function checkReadmeVite() {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Browser'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!code) return report('vite', 'README', "no ```ts block in the README's Browser section");
+  const app = join(work, 'readme-app');
+  mkdirSync(app, { recursive: true });
+  // An app installs the tfjs packages it imports beside medinets (the entry checks above
+  // leave them external).
+  symlinkSync(join(root, 'node_modules', '@tensorflow'), join(work, 'node_modules', '@tensorflow'), 'dir');
+  writeFileSync(join(app, 'main.ts'), code);
+  writeFileSync(
+    join(app, 'index.html'),
+    '<!doctype html><input type="file" /><script type="module" src="./main.ts"></script>\n',
+  );
+  const { build, createLogger } = await import('vite');
+  const logger = createLogger('error', { allowClearScreen: false });
+  try {
+    await build({ root: app, configFile: false, logLevel: 'error', customLogger: logger });
+  } catch (err) {
+    report(
+      'vite',
+      'README',
+      `the Browser example does not build: ${String(err.message ?? err)
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(0, 2)
+        .join(' ')}`,
+    );
+  }
+}
+
 function kb(n) {
   return `${(n / 1024).toFixed(1)} KB`;
 }
@@ -271,6 +309,7 @@ const t0 = Date.now();
 if (wants('esbuild')) await checkEsbuild();
 if (wants('vite')) await checkVite();
 if (wants('webpack')) await checkWebpack();
+if (wants('vite')) await checkReadmeVite();
 const tools = ['esbuild', 'vite', 'webpack'].filter(wants);
 console.log(
   `browser bundles: ${entries.length} entry points x ${tools.join(', ')} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
@@ -281,6 +320,13 @@ for (const e of entries) {
     console.log(`  ${mine.length ? 'FAIL' : 'ok  '} ${tool.padEnd(8)} ${e.spec}`);
     for (const p of [...new Set(mine.map((p) => p.what))]) console.log(`         ${p}`);
   }
+}
+if (wants('vite')) {
+  const mine = problems.filter((p) => p.spec === 'README');
+  console.log(
+    `  ${mine.length ? 'FAIL' : 'ok  '} vite     the README's Browser example (an app, Vite's defaults)`,
+  );
+  for (const p of mine) console.log(`         ${p.what}`);
 }
 if (!args.includes('--no-size') && problems.every((p) => p.spec !== 'medinets')) await sizes();
 const failing = new Set(problems.map((p) => p.spec));

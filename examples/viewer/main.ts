@@ -69,7 +69,13 @@ async function loadModel(): Promise<void> {
       labels = ['normal', 'covid'];
     } else {
       // Not trained yet (npx tsx examples/viewer/train-model.ts): the same net, seeded weights.
-      model = buildModel('DResUNet', { inputShape: [64, 64, 1], classes: 2, filters: 4, seed: 7 } as never);
+      model = buildModel('DResUNet', {
+        inputShape: [64, 64, 1],
+        classes: 2,
+        filters: 4,
+        dropout: 0,
+        seed: 7,
+      });
       labels = ['class 0 (untrained)', 'class 1 (untrained)'];
     }
   }
