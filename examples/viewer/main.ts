@@ -245,7 +245,10 @@ function wire(): void {
 
 async function main(): Promise<void> {
   wire();
-  if (!('gpu' in navigator)) $<HTMLOptionElement>('backend-webgpu').disabled = true;
+  // Offered only where WebGPU has an adapter (headless Chromium has navigator.gpu but none).
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  $<HTMLOptionElement>('backend-webgpu').disabled = adapter == null;
   const params = new URLSearchParams(location.search);
   await useBackend((params.get('backend') as BackendName | null) ?? undefined);
   say('ready: open or drop a DICOM, PNG or JPEG file, or load the sample');

@@ -5,7 +5,7 @@
 // by URL and as files (the demo model's probabilities again); a model URL that fails (a
 // message, the page still works); a batch over a folder (the CSV's rows equal single runs, an
 // unreadable file gets its error); wasm threads when cross-origin isolated; the webgpu choice
-// only where the browser has WebGPU; and no request leaving the page's origin.
+// only where the browser has a WebGPU adapter; and no request leaving the page's origin.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -218,7 +218,7 @@ describe.skipIf(!present)('viewer page features', () => {
     await page.close();
   }, 300_000);
 
-  it('wasm threads when cross-origin isolated; webgpu offered only with navigator.gpu; nothing leaves the origin', async () => {
+  it('wasm threads when cross-origin isolated; webgpu offered only with a WebGPU adapter; nothing leaves the origin', async () => {
     const page = await open('?backend=wasm');
     const b = (await page.evaluate(() => (globalThis as { __viewerBackend?: unknown }).__viewerBackend)) as {
       backend: string;
@@ -239,10 +239,23 @@ describe.skipIf(!present)('viewer page features', () => {
     expect(await page.textContent('#backend-info')).toBe(
       b.threads > 1 ? `wasm, ${b.threads} threads` : 'wasm',
     );
-    const gpu = await page.evaluate(
-      () => 'gpu' in (globalThis as unknown as { navigator: object }).navigator,
-    );
-    expect(await page.locator('#backend-webgpu').isDisabled()).toBe(!gpu);
+    const adapter = await page.evaluate(async () => {
+      const gpu = (globalThis as unknown as { navigator: { gpu?: { requestAdapter(): Promise<unknown> } } })
+        .navigator.gpu;
+      return gpu ? (await gpu.requestAdapter()) != null : false;
+    });
+    expect(await page.locator('#backend-webgpu').isDisabled()).toBe(!adapter);
+    if (!adapter) {
+      // Asked for anyway (by URL): a message in the page, not a dead page.
+      const other = await browser.newPage();
+      other.on('request', (r) => requests.push(r.url()));
+      await other.goto(`${url}?backend=webgpu`);
+      await other.waitForFunction(
+        () => (globalThis as G).document.querySelector('#status')?.className === 'error',
+      );
+      expect(await status(other)).toMatch(/setupBackend: preferred backend 'webgpu' is unavailable/);
+      await other.close();
+    }
     await page.close();
     const origin = new URL(url).origin;
     expect(requests.length).toBeGreaterThan(0);
