@@ -22,14 +22,21 @@ export type LayerSides = Float32Array[][];
 
 const readF = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
 
+const nested = (l: tfl.layers.Layer): l is tfl.LayersModel => l instanceof tfl.LayersModel;
+
+/** The model's layers, a nested model (ResDenseFusion's backbones) replaced by its own. */
 function layersOf(model: tfl.LayersModel): tfl.layers.Layer[] {
-  return model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  return model.layers
+    .filter((l) => l.getClassName() !== 'InputLayer')
+    .flatMap((l) => (nested(l) ? layersOf(l) : [l]));
 }
 
+/** What the layer is called on in its model (a nested model: its call in the outer graph, the last node). */
 function inputsOf(layer: tfl.layers.Layer): tfl.SymbolicTensor[] {
   const nodes = (layer as unknown as { inboundNodes: SymbolicNode[] }).inboundNodes;
-  if (nodes.length !== 1) throw new Error(`layerwise: ${layer.name} is called ${nodes.length} times`);
-  return (nodes[0] as SymbolicNode).inputTensors;
+  if (nodes.length !== 1 && !nested(layer))
+    throw new Error(`layerwise: ${layer.name} is called ${nodes.length} times`);
+  return (nodes[nodes.length - 1] as SymbolicNode).inputTensors;
 }
 
 /**
@@ -48,16 +55,16 @@ function jitter(data: Float32Array, seed: number): Float32Array {
 }
 
 /** The cpu's training-mode activations at every layer's inputs (see `jitter`), for input `x`. */
-export function feeds(model: tfl.LayersModel, x: tf.Tensor): Feeds {
+export function feeds(model: tfl.LayersModel, x: tf.Tensor, into?: Feeds): Feeds {
   const modelInputs = new Set(model.inputs.map((t) => t.id));
   const wanted = new Map<number, tfl.SymbolicTensor>();
-  for (const l of layersOf(model))
-    for (const t of inputsOf(l)) if (!modelInputs.has(t.id)) wanted.set(t.id, t);
+  const own = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  for (const l of own) for (const t of inputsOf(l)) if (!modelInputs.has(t.id)) wanted.set(t.id, t);
   const symbols = [...wanted.values()];
   // A second graph over the same layers (it owns no weights: never disposed, since that would
   // dispose the model's).
   const probe = tfl.model({ inputs: model.inputs, outputs: symbols });
-  const values: Feeds['values'] = new Map();
+  const values: Feeds['values'] = into?.values ?? new Map();
   values.set(model.inputs[0]?.id as number, { data: readF(x).slice(), shape: x.shape });
   tf.tidy(() => {
     const out = probe.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
@@ -67,6 +74,15 @@ export function feeds(model: tfl.LayersModel, x: tf.Tensor): Feeds {
       values.set(s.id, { data: jitter(readF(t).slice(), i + 1), shape: t.shape });
     });
   });
+  // A nested model's layers are fed from its own graph, run on what the outer graph gives it.
+  for (const l of own) {
+    if (!nested(l)) continue;
+    const v = values.get((inputsOf(l)[0] as tfl.SymbolicTensor).id);
+    if (!v) throw new Error(`layerwise: no activation for ${l.name}'s input`);
+    const xin = tf.tensor(v.data, v.shape);
+    feeds(l, xin, { values });
+    tf.dispose(xin);
+  }
   return { values };
 }
 

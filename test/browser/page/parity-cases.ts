@@ -64,13 +64,14 @@ export const SIZE: Record<string, number> = {
  * so any two float32 backends, or cpu with itself on rounded inputs, differ beyond 1e-3. More
  * values per batch norm does not help (ResNet50 at 1e-6: 2.3e-2 at batch 2, 4.0e-2 at batch 4,
  * 2.1e-2 at batch 8, 2.0e-2 at 65x65, 2.2e-2 at 65x65 batch 4). For these the test asserts the
- * training forward and the gradients layer by layer (layerwise.ts), each layer fed the same
- * activations on both backends (ResNet152's training logits move by 1.2e-3 at 1e-7, the others'
- * by 4e-5 or less); the inference forward and the moving statistics stay whole-model. The rest measure
- * at most 1.6e-5 (DenseNet169; ResNet18 1.5e-6, MobileNetV2 2.9e-5 at 1e-7; VGG 1e-8).
- * DenseNet201 (listed at 1e-6) is well-conditioned at 1e-7 (1.2e-5) but not at 1e-6, and webgl's
- * rounding sits between (its training logits differ by 1.1e-5 from cpu's, cpu's moved 2.9e-6 by
- * 1e-7 and 1.9e-5 by 1e-6; its gradients 8.1e-3).
+ * training forward and the gradients layer by layer (layerwise.ts; ResDenseFusion's nested
+ * backbones layer by layer too), each layer fed the same activations on both backends: the
+ * training logits are chaotic too (moved at 1e-7 by 1.2e-3 in ResNet152, 3.3e-4 in
+ * ResDenseFusion, 2.3e-4 in ResNet101). The inference forward and the moving statistics stay
+ * whole-model. The rest measure at most 2.9e-5 (MobileNetV2; DenseNet169 1.6e-5, EmbeddingNet
+ * 1.4e-5, ResNet18 1.5e-6, VGG 1e-8). DenseNet201 (listed at 1e-6) is well-conditioned at 1e-7
+ * (1.2e-5) but not at 1e-6, and webgl's rounding sits between (its training logits differ by
+ * 1.1e-5 from cpu's, cpu's moved 2.9e-6 by 1e-7 and 1.9e-5 by 1e-6; its gradients 8.1e-3).
  */
 export const CHAOTIC: Record<string, number> = {
   ResNet50: 1.1e-2,
@@ -80,6 +81,7 @@ export const CHAOTIC: Record<string, number> = {
   DenseNet201: 6.3e-3,
   InceptionV3: 2.7e-2,
   InceptionResNetV2: 1.4e-2,
+  ResDenseFusion: 2.4e-2,
 };
 
 function layerCase(name: string, make: () => tfl.layers.Layer, shape = [8, 8, 8]): Case {
