@@ -7,7 +7,8 @@
  *   npm run bench -- resnet18 --configs=wasm,cpu --steps=5 --stock-steps=1 --stock-batch=1 --no-torch
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
  *   npm run bench -- --profile [nets]  each model's top kernels by share of a step (native); nets
- *                                      also the table's (MobileNetV2, ResNet50, ...)
+ *                                      also the table's (MobileNetV2, ResNet50, ...);
+ *                                      --configs=native-cpu profiles the addon on the cpu backend
  *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
  *                                      PyTorch, alternated over --rounds=2, peak RSS, kernel
  *                                      GFLOP/s beside the FMA peak (see table.ts)
@@ -213,7 +214,10 @@ async function main(): Promise<void> {
   console.log(
     `medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`,
   );
-  const wasm = await setupBackend({ prefer: 'wasm' });
+  // --profile --configs=native-cpu: the addon on the cpu backend (ResNet-50 b16 224 outgrows wasm)
+  const profileCpu =
+    process.argv.includes('--profile') && arg('configs', '').split(',').includes('native-cpu');
+  const wasm = await setupBackend({ prefer: profileCpu ? 'cpu' : 'wasm' });
   console.log(
     `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''})`}`,
   );

@@ -1,6 +1,6 @@
 /*
- * The entry points of the training step's elementwise passes: reluGrad and clipGrad
- * (elementwise.c) and the optimizers' update (optimizers.c).
+ * The entry points of the training step's elementwise passes: reluGrad, clipGrad, binary and
+ * reduceMid (elementwise.c) and the optimizers' update (optimizers.c).
  *
  * optimizerUpdate(kind, inputs, outputs, scalars):
  * inputs = [param, grad, state...], outputs = [param', state'...] (Float32Arrays of one length),
@@ -106,5 +106,50 @@ napi_value js_clip_grad(napi_env env, napi_callback_info info) {
       !arg_bound(&c, 4, "hi", &hi))
     return NULL;
   clip_grad(dy.p, x.p, dx.p, (long)dy.len, (float)lo, (float)hi);
+  return NULL;
+}
+
+/* binary(op, a, b, y): y = a op b elementwise (op 0 add, 1 sub, 2 mul, 3 div), one length, y apart */
+napi_value js_binary(napi_env env, napi_callback_info info) {
+  call_t c;
+  double opD;
+  f32_arg a, b, y;
+  if (!call_init(&c, env, info, "binary", 4) || !arg_number(&c, 0, "op", &opD)) return NULL;
+  if (opD != (double)(int)opD || opD < 0 || opD >= BIN_OPS)
+    return arg_fail(&c, 0, "op: expected an integer from 0 to %d, got %g", BIN_OPS - 1, opD), NULL;
+  if (!arg_f32(&c, 1, "a", 0, &a) || !arg_f32(&c, 2, "b", 0, &b) || !arg_f32(&c, 3, "y", 0, &y)) return NULL;
+  const f32_arg *ins[] = {&a, &b};
+  if (!arg_len(&c, &b, (long)a.len, "of a") || !arg_len(&c, &y, (long)a.len, "of a") ||
+      !arg_disjoint(&c, &y, ins, 2))
+    return NULL;
+  binary_op((int)opD, a.p, b.p, y.p, (long)a.len);
+  return NULL;
+}
+
+/* reduceMid(x, out, [pre, mid, inner], scale): out[p, j] = scale * sum_i x[p, i, j] (float64 sums) */
+napi_value js_reduce_mid(napi_env env, napi_callback_info info) {
+  static const char *const names[3] = {"pre", "mid", "inner"};
+  call_t c;
+  f32_arg x, out;
+  const int *p;
+  size_t np;
+  double scale;
+  if (!call_init(&c, env, info, "reduceMid", 4) || !arg_f32(&c, 0, "x", 0, &x) ||
+      !arg_f32(&c, 1, "out", 0, &out) || !arg_i32(&c, 2, "params", 3, 3, &p, &np) ||
+      !arg_number(&c, 3, "scale", &scale))
+    return NULL;
+  long d[3];
+  for (int k = 0; k < 3; k++) {
+    d[k] = p[k];
+    if (!arg_range(&c, names[k], d[k], 0, SIZE_LIMIT)) return NULL;
+  }
+  const long dx[2] = {d[0], d[2]};
+  const long nx = arg_product(&c, "x [pre, mid, inner]", 3, d), no = arg_product(&c, "out [pre, inner]", 2, dx);
+  if (nx < 0 || no < 0) return NULL;
+  const f32_arg *ins[] = {&x};
+  if (!arg_len(&c, &x, nx, "[pre, mid, inner]") || !arg_len(&c, &out, no, "[pre, inner]") ||
+      !arg_disjoint(&c, &out, ins, 1))
+    return NULL;
+  if (no > 0) reduce_mid(x.p, out.p, d[0], d[1], d[2], scale);
   return NULL;
 }

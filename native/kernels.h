@@ -40,7 +40,12 @@ int bn_train_grad(const float *dy, const float *x, const float *scale, const flo
 int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
              long n, long c, float eps);
 
-/* Elementwise (elementwise.c) and concatenation (concat.c). */
+/* Elementwise (elementwise.c, on the pool) and concatenation (concat.c). */
+enum bin_op { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
+#define BIN_OPS 4
+void binary_op(int op, const float *a, const float *b, float *y, long n);
+/* out[p, j] = scale * sum over i of x[p, i, j], x [pre, mid, inner], out [pre, inner] */
+void reduce_mid(const float *x, float *out, long pre, long mid, long inner, double scale);
 void relu(const float *x, float *y, long n);
 void relu_grad(const float *dy, const float *x, float *dx, long n, float cap);
 void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, float hi);

@@ -92,10 +92,12 @@ napi_value js_conv2d(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dx(napi_env env, napi_callback_info info);
 napi_value js_conv2d_dw(napi_env env, napi_callback_info info);
 napi_value js_matmul(napi_env env, napi_callback_info info);
-/* The optimizers' update and the ReLU and clip gradients (bindings-train.c). */
+/* The optimizers' update, the ReLU and clip gradients, binary and reduceMid (bindings-train.c). */
 napi_value js_optimizer_update(napi_env env, napi_callback_info info);
 napi_value js_relu_grad(napi_env env, napi_callback_info info);
 napi_value js_clip_grad(napi_env env, napi_callback_info info);
+napi_value js_binary(napi_env env, napi_callback_info info);
+napi_value js_reduce_mid(napi_env env, napi_callback_info info);
 /* The measured FMA limit of one thread, GFLOP/s, for bench/ (peak.c). */
 napi_value js_fma_peak(napi_env env, napi_callback_info info);
 

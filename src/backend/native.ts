@@ -87,6 +87,10 @@ export interface NativeAddon {
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, cap: number): void;
   /** dx = dy where lo <= x <= hi, else +0 (+0 where x is NaN): ClipByValue's gradient. */
   clipGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, lo: number, hi: number): void;
+  /** y = a op b elementwise, one length (op 0 add, 1 sub, 2 mul, 3 div), on the pool. */
+  binary?(op: number, a: Float32Array, b: Float32Array, y: Float32Array): void;
+  /** out[p, j] = scale * sum_i x[p, i, j] in float64, params [pre, mid, inner], on the pool. */
+  reduceMid?(x: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
   split(x: Float32Array, outputs: Float32Array[], outer: number): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;

@@ -1,6 +1,6 @@
 // The training step's elementwise entry points in the native fuzz (native/bindings-train.c):
-// optimizerUpdate of every kind (lengths across the pool's split, in place or not), reluGrad
-// and clipGrad, checked bit for bit against float32 references written from tfjs' formulas
+// optimizerUpdate of every kind (lengths across the pool's split, in place or not), reluGrad,
+// clipGrad, binary (add / sub / mul / div) and reduceMid (float64 column sums), checked bit for bit against float32 references written from tfjs' formulas
 // (each operation rounded to float32 in tfjs' order, as native/optimizers.c promises).
 import { type Case, int, type Rand, randArray } from './native-fuzz-cases';
 
@@ -129,5 +129,62 @@ function gradCase(r: Rand): Case {
   };
 }
 
+const OPS = [
+  (a: number, b: number) => a + b,
+  (a: number, b: number) => a - b,
+  (a: number, b: number) => a * b,
+  (a: number, b: number) => a / b,
+];
+
+function binaryCase(r: Rand): Case {
+  // mostly small; sometimes long enough for the pool's slices (2^15 values and more)
+  const n = r() < 0.15 ? int(r, 1 << 15, 3 << 15) : int(r, 0, 300);
+  const op = int(r, 0, 3);
+  const a = randArray(r, n);
+  const b = randArray(r, n);
+  if (n > 3) [b[0], b[1], a[2]] = [0, -0, Number.NaN];
+  const y = new Float32Array(n).fill(Number.NaN);
+  return {
+    fn: 'binary',
+    args: [op, a, b, y],
+    check: () => {
+      for (let i = 0; i < n; i++) {
+        const want = f((OPS[op] as (a: number, b: number) => number)(a[i] as number, b[i] as number));
+        if (!same(y[i] as number, want)) return `binary op ${op} n ${n} [${i}]: ${y[i]}, tfjs ${want}`;
+      }
+      return null;
+    },
+  };
+}
+
+function reduceCase(r: Rand): Case {
+  const big = r() < 0.15;
+  const pre = r() < 0.05 ? 0 : int(r, 1, big ? 8 : 3);
+  const mid = r() < 0.05 ? 0 : int(r, 1, big ? 300 : 20);
+  const inner = r() < 0.05 ? 0 : int(r, 1, big ? 200 : 70);
+  const x = randArray(r, pre * mid * inner);
+  const out = new Float32Array(pre * inner).fill(Number.NaN);
+  const scale = r() < 0.5 ? 1 : 1 / Math.max(mid, 1);
+  return {
+    fn: 'reduceMid',
+    args: [x, out, new Int32Array([pre, mid, inner]), scale],
+    check: () => {
+      // reduce.ts's JS loop: float64 sums over mid in order, times scale, rounded once
+      for (let p = 0; p < pre; p++)
+        for (let j = 0; j < inner; j++) {
+          let acc = 0;
+          for (let i = 0; i < mid; i++) acc += x[(p * mid + i) * inner + j] as number;
+          const want = f(acc * scale);
+          const got = out[p * inner + j] as number;
+          if (!same(got, want)) return `reduceMid ${pre}x${mid}x${inner} [${p}, ${j}]: ${got}, JS ${want}`;
+        }
+      return null;
+    },
+  };
+}
+
 /** A valid random call of one of the training step's elementwise entry points. */
-export const trainCase = (r: Rand): Case => (r() < 0.5 ? updateCase(r) : gradCase(r));
+export const trainCase = (r: Rand): Case => {
+  const k = r();
+  return k < 0.4 ? updateCase(r) : k < 0.7 ? gradCase(r) : k < 0.85 ? binaryCase(r) : reduceCase(r);
+};

@@ -6,6 +6,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 
@@ -89,6 +90,11 @@ const LOOPS: Record<CpuBinaryKernel, Loop> = {
   },
 };
 
+/** The addon's binary op codes (native/kernels.h enum bin_op). */
+const BIN_OP: Record<CpuBinaryKernel, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+// Below this many values the JS loop is as fast as a call into the addon.
+const NATIVE_MIN = 4096;
+
 /** The shape with leading 1s removed: how far a broadcast operand really extends. */
 function core(shape: number[]): number[] {
   let i = 0;
@@ -134,7 +140,11 @@ function binary(
   const av = viewFloat(backend, a);
   const bv = viewFloat(backend, b);
   const mode = aFull && bFull ? 0 : bSmall ? (nb === 1 ? 1 : 2) : na === 1 ? 3 : 4;
-  LOOPS[name](av, bv, out.data, n, na, nb, mode);
+  // Equal shapes in the addon on its pool (the residual adds and the gradients' sums of
+  // ResNet-50); the same float32 operation, so the same bits as the JS loop.
+  const addon = mode === 0 && n >= NATIVE_MIN ? activeAddon() : null;
+  if (addon?.binary != null) addon.binary(BIN_OP[name], av, bv, out.data);
+  else LOOPS[name](av, bv, out.data, n, na, nb, mode);
   return out.info;
 }
 

@@ -6,15 +6,18 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat, type KernelTarget } from './util';
 
 /**
- * Sum / Mean of a float32 tensor over its LEADING axes (the batch-norm and bias gradients:
- * NHWC reduced over N, H, W) as one pass of per-channel float64 accumulators; the stock
- * kernel transposes the reduced axes innermost first. Other reductions go to the stock kernel.
+ * Sum / Mean of a float32 tensor over one run of CONSECUTIVE axes that is not the last axis
+ * (the batch-norm and bias gradients: NHWC reduced over N, H, W; global average pooling:
+ * over H, W) as one pass of per-column float64 accumulators, in the addon on its pool when
+ * it is active (the same sums in the same order, so the same bits); the stock kernel
+ * transposes the reduced axes innermost first. Other reductions go to the stock kernel.
  */
-function reduceLeading(
+function reduceRun(
   args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
   mean: boolean,
@@ -23,37 +26,50 @@ function reduceLeading(
   const { x } = inputs;
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
-  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  if (!leading || x.dtype !== 'float32' || stock == null) {
+  const first = axes[0] ?? 0;
+  const last = axes[axes.length - 1] ?? 0;
+  const run = axes.length > 0 && last < rank - 1 && axes.every((a, i) => a === first + i);
+  if (!run || x.dtype !== 'float32' || stock == null) {
     if (stock == null) throw new Error('medinets: no stock reduction kernel');
     return stock.kernelFunc(args as never) as TensorInfo;
   }
-  const k = axes.length;
-  const outer = tf.util.sizeFromShape(x.shape.slice(0, k));
-  const inner = tf.util.sizeFromShape(x.shape.slice(k));
-  const outShape = attrs.keepDims === true ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
-  const acc = new Float64Array(inner);
+  const pre = tf.util.sizeFromShape(x.shape.slice(0, first));
+  const mid = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+  const inner = tf.util.sizeFromShape(x.shape.slice(last + 1));
+  const outShape =
+    attrs.keepDims === true
+      ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+      : x.shape.filter((_, i) => i < first || i > last);
   const out = allocFloat(backend, outShape);
   const xs = viewFloat(backend, x);
-  for (let i = 0; i < outer; i++) {
-    const b = i * inner;
-    for (let j = 0; j < inner; j++) acc[j] += xs[b + j] as number;
-  }
-  const scale = mean ? 1 / outer : 1;
+  const scale = mean ? 1 / mid : 1;
   const o = out.data;
-  for (let j = 0; j < inner; j++) o[j] = (acc[j] as number) * scale;
+  const addon = activeAddon();
+  if (addon?.reduceMid != null) {
+    if (o.length > 0) addon.reduceMid(xs, o, new Int32Array([pre, mid, inner]), scale);
+    return out.info;
+  }
+  const acc = new Float64Array(inner);
+  for (let p = 0; p < pre; p++) {
+    acc.fill(0);
+    for (let i = 0; i < mid; i++) {
+      const b = (p * mid + i) * inner;
+      for (let j = 0; j < inner; j++) acc[j] += xs[b + j] as number;
+    }
+    for (let j = 0; j < inner; j++) o[p * inner + j] = (acc[j] as number) * scale;
+  }
   return out.info;
 }
 
-/** Leading-axis Sum or Mean for wasm or cpu: the entry for one kernel name and backend. */
+/** Sum or Mean over consecutive axes for wasm or cpu: the entry for one kernel name and backend. */
 export function reduceEntry(kernelName: 'Sum' | 'Mean', backendName: KernelTarget): KernelEntry {
   return {
     kernelName,
     backendName,
     kind: 'speed',
-    why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients); one JS pass',
+    why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients) or H,W (global pooling); one pass (the addon on its pool when loaded)',
     make: (stock) =>
-      ((a: Parameters<typeof reduceLeading>[0]) =>
-        reduceLeading(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
+      ((a: Parameters<typeof reduceRun>[0]) =>
+        reduceRun(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
   };
 }

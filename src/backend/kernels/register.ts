@@ -31,6 +31,7 @@ import { maxPoolGradCpuEntry } from './max-pool-grad-cpu';
 import { maxPoolGradWasmEntry } from './max-pool-grad-wasm';
 import { maxPoolWithArgmaxWasmEntry } from './max-pool-with-argmax-wasm';
 import { nativeEntry } from './native-kernels';
+import { padV2CpuEntry } from './pad-v2-cpu';
 import { reduceEntry } from './reduce';
 import { installReluGradients } from './relu-grad';
 import { clipGradCpuEntry } from './clip-grad-cpu';
@@ -42,6 +43,7 @@ import { addEntries, registerAnchors, resumeTrainingKernels } from './registry';
 import { resizeBilinearGradCpuEntry } from './resize-bilinear-grad-cpu';
 import { resizeBilinearGradWasmEntry } from './resize-bilinear-grad-wasm';
 import { resizeNearestNeighborGradCpuEntry } from './resize-nearest-neighbor-grad-cpu';
+import { sliceCpuEntry } from './slice-cpu';
 import { tileCpuEntry } from './tile-cpu';
 import { tileWasmEntry } from './tile-wasm';
 import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
@@ -119,6 +121,10 @@ export function registerTrainingKernels(): void {
       nativeEntry('FusedConv2D', 'wasm'),
       nativeEntry('FusedBatchNorm', 'wasm'),
       nativeEntry('Relu', 'wasm'),
+      nativeEntry('FusedBatchNorm', 'cpu'),
+      nativeEntry('Relu', 'cpu'),
+      sliceCpuEntry,
+      padV2CpuEntry,
       nativeEntry('DepthwiseConv2dNative', 'wasm'),
       nativeEntry('FusedDepthwiseConv2D', 'wasm'),
       nativeEntry('DepthwiseConv2dNative', 'cpu'),
