@@ -231,9 +231,10 @@ export function conv2DBackpropInputWasm(args: {
   // One view of the whole heap: each pixel's channels move with copyWithin (a memmove), not a
   // JS loop or a subarray per pixel.
   const heap = new Float32Array(dx.buffer);
-  const dxBase = dx.byteOffset >> 2;
+  // a float index by division: byteOffset >> 2 turns negative for a tensor above 2 GiB in the heap
+  const dxBase = dx.byteOffset / 4;
   for (const { u, ry, rx, ah, aw } of phases) {
-    const uBase = viewFloat(backend, u).byteOffset >> 2;
+    const uBase = viewFloat(backend, u).byteOffset / 4;
     const [, rows, cols] = u.shape as [number, number, number, number];
     const aMax = Math.min(ah, rows);
     const bMax = Math.min(aw, cols);

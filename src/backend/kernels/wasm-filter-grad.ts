@@ -54,8 +54,9 @@ export function conv2DBackpropFilterIm2col(
     const pd = p.data;
     const xs = viewFloat(backend, xt);
     const heap = new Float32Array(pd.buffer);
-    const pBase = pd.byteOffset >> 2;
-    const xBase = xs.byteOffset >> 2;
+    // float indices by division: byteOffset >> 2 turns negative for a tensor above 2 GiB in the heap
+    const pBase = pd.byteOffset / 4;
+    const xBase = xs.byteOffset / 4;
     // column ranges of each kx: wo with 0 <= wo*sw + kx - pl < W
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {

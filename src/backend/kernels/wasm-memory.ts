@@ -38,7 +38,9 @@ export function guardWasmMalloc(backend: KernelBackend | object): void {
       throw new Error(
         `medinets: the wasm backend is out of memory: a tensor of ${MiB(bytes)} does not fit beside the ` +
           `${MiB(wasm.HEAPU8.length)} heap already in use (wasm32 heaps end at ${MiB(WASM_HEAP_LIMIT_BYTES)}). ` +
-          'Use a smaller batch or input size, or the native addon / tfjs-node, whose memory is not capped.',
+          "Use a smaller batch or input size, or the cpu backend (setupBackend({ prefer: 'cpu' }): with " +
+          "medinets' native addon it runs the same native kernels on tensors in JavaScript memory, not capped " +
+          'at 4 GiB), or tfjs-node.',
       );
     }
     return ptr;
@@ -50,7 +52,8 @@ export function guardWasmMalloc(backend: KernelBackend | object): void {
       throw new Error(
         `medinets: the wasm backend ran out of memory inside a kernel, with the heap at ${MiB(used)} ` +
           `(wasm32 heaps end at ${MiB(WASM_HEAP_LIMIT_BYTES)}); the module's state is undefined now: ` +
-          'start a new process with a smaller batch or input size, or use the native addon / tfjs-node.',
+          "start a new process with a smaller batch or input size, or on the cpu backend (setupBackend({ prefer: 'cpu' }), " +
+          "which runs medinets' native kernels on JavaScript memory, not capped at 4 GiB), or tfjs-node.",
       );
     };
   }
