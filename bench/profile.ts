@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --profile [models]`: where a training step and a prediction spend their
- * time, on the configuration the bench calls `native` (wasm + the addon). One step of each
+ * time, on the configuration the bench calls `native` (wasm + the addon; `--configs=wasm`: the
+ * wasm-only one, without the addon). One step of each
  * runs under `tf.profile`, which times every kernel; the kernels are summed by name and the
  * largest shares printed, beside the step's wall time, the time outside any kernel (tfjs-layers,
  * the tape, JavaScript glue) and the optimizer's update (timed around `applyGradients`);

@@ -8,7 +8,10 @@
  *   npm run bench -- --threads=1       wasm on tfjs' single-threaded binary, for comparison
  *   npm run bench -- --profile [nets]  each model's top kernels by share of a step (native); nets
  *                                      also the table's (MobileNetV2, ResNet50, ...);
- *                                      --configs=native-cpu profiles the addon on the cpu backend
+ *                                      --configs=native-cpu profiles the addon on the cpu backend,
+ *                                      --configs=wasm the wasm-only configuration (no addon)
+ *   npm run bench -- --simd-ab [nets]  wasm only: train step with / without medinets' wasm SIMD
+ *                                      kernels, alternated in one process (see simd-ab.ts)
  *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
  *                                      PyTorch, alternated over --rounds=2, peak RSS, kernel
  *                                      GFLOP/s beside the FMA peak (see table.ts)
@@ -36,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
 import { benchKernelRates, benchKernels } from './kernels';
 import { profileModel } from './profile';
+import { benchSimdAB } from './simd-ab';
 import { benchTable, NETS, prepareNet, tableChild } from './table';
 import { densenet121, resnet18, unet } from './models';
 
@@ -217,9 +221,14 @@ async function main(): Promise<void> {
   // --profile --configs=native-cpu: the addon on the cpu backend (ResNet-50 b16 224 outgrows wasm)
   const profileCpu =
     process.argv.includes('--profile') && arg('configs', '').split(',').includes('native-cpu');
-  const wasm = await setupBackend({ prefer: profileCpu ? 'cpu' : 'wasm' });
+  // `--profile --configs=wasm`: the wasm-only configuration (no addon, XNNPACK on every core)
+  const profileWasmOnly = process.argv.includes('--profile') && configs.join() === 'wasm';
+  const wasm = await setupBackend({
+    prefer: profileCpu ? 'cpu' : 'wasm',
+    ...(profileWasmOnly ? { native: false, threads } : {}),
+  });
   console.log(
-    `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''})`}`,
+    `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s), XNNPACK on ${wasm.threads}` : `unavailable (${wasm.native.reason ?? ''}), XNNPACK on ${wasm.threads}`}`,
   );
   if (process.argv.includes('--profile')) {
     // the table's nets by name too (the library's builders: MobileNetV2, ResNet50, ...)
@@ -272,7 +281,10 @@ async function main(): Promise<void> {
 }
 
 const tableChildSpec = arg('table-child', '');
-if (tableChildSpec !== '') {
+if (process.argv.includes('--simd-ab')) {
+  const picked = process.argv.slice(2).filter((s) => s in NETS);
+  await benchSimdAB(picked.length > 0 ? picked : ['resnet18'], Number(arg('rounds', '4')), steps);
+} else if (tableChildSpec !== '') {
   const [config, name] = tableChildSpec.split(':') as [string, string];
   await tableChild(config, name, steps);
 } else if (child !== '') await childMain(child);

@@ -3,7 +3,8 @@
  * targets as ratios to PyTorch, from one run. Each network is trained (forward + backward +
  * Adam, trainOnBatch) and run (predict) in a child process per side: PyTorch 1.13 on 2 threads
  * (bench/torch_baseline.py --one), medinets `native` (wasm + the addon, setupBackend's default)
- * and `wasm` (no addon: what macOS, Windows, ARM and browsers get). The sides alternate over
+ * and `wasm` (no addon: what macOS, Windows, ARM and browsers get; `wasm-js` is the same with
+ * medinets' WebAssembly SIMD kernels off, its JS loops instead). The sides alternate over
  * `--rounds` rounds (the order turns each round) and each side's best median is compared, as
  * the machine is shared and noisy. Each child reports its peak RSS (the whole process: model,
  * optimizer state and one training step), printed as a ratio to PyTorch's. Inference is also
@@ -20,6 +21,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setupBackend } from '../src/backend';
+import { useWasmSimd, wasmSimdStatus } from '../src/backend/kernels/wasm-simd';
 import { DenseNet121, foldBatchNorm, MobileNetV2, ResNet18, ResNet50, UNet } from '../src/models';
 import { densenet121, resnet18, unet } from './models';
 
@@ -144,6 +146,12 @@ export async function tableChild(config: string, name: string, steps: number): P
     prefer: config === 'native-cpu' ? 'cpu' : 'wasm',
     native: config.startsWith('native'),
   });
+  // 'wasm-js': wasm only with medinets' SIMD module off (its JS kernels, tfjs' optimizer update)
+  if (config === 'wasm-js') useWasmSimd(false);
+  else if (config === 'wasm' && !wasmSimdStatus(tf.backend()).active)
+    throw new Error(
+      `bench: the wasm SIMD kernels are not active: ${wasmSimdStatus(tf.backend()).reason ?? ''}`,
+    );
   const { model, x, y } = prepareNet(name);
   const predict = (): void => {
     const p = model.predict(x) as tf.Tensor;

@@ -1,6 +1,7 @@
 /*
  * tfjs-core's Adam, Momentum (SGD with momentum, Nesterov or not), RMSprop (plain and centered)
- * and SGD optimizers with their update done in the native addon: one pass over each variable
+ * and SGD optimizers with their update done in the native addon (on wasm without the addon, in
+ * medinets' WebAssembly SIMD module, wasm/elementwise.c): one pass over each variable
  * instead of tfjs' chain of 6 to 14 elementwise kernels, each a full pass over the weights
  * (about 140 ms of a ResNet-18 step on wasm). The addon does the same float32 operations in
  * the same order as tfjs (native/optimizers.c), so the weights and the optimizer's state are
@@ -19,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { trainingKernelsSuspended } from './kernels/registry';
 import { allocFloat, viewFloat } from './kernels/util';
+import { wasmSimd } from './kernels/wasm-simd';
 import { activeAddon, type NativeAddon } from './native';
 
 /** Kinds of native/optimizers.c. */
@@ -95,12 +97,16 @@ export function useFusedOptimizers(on: boolean): void {
   enabled = on;
 }
 
-/** The addon and the backend, when the native update applies to this call. */
-function nativeTarget(): { addon: NativeAddon; backend: KernelBackend } | null {
-  const addon = enabled ? activeAddon() : null;
+/** What runs the fused update: the addon, or on wasm without it medinets' SIMD module. */
+type Updater = Pick<NativeAddon, 'optimizerUpdate'>;
+
+/** The updater and the backend, when the fused update applies to this call. */
+function nativeTarget(): { addon: Updater; backend: KernelBackend } | null {
   const name = tf.getBackend();
-  if (addon == null || (name !== 'wasm' && name !== 'cpu') || trainingKernelsSuspended(name)) return null;
-  return { addon, backend: engine().backend };
+  if (!enabled || (name !== 'wasm' && name !== 'cpu') || trainingKernelsSuspended(name)) return null;
+  const backend = engine().backend;
+  const addon = activeAddon() ?? (name === 'wasm' ? wasmSimd(backend) : null);
+  return addon == null ? null : { addon, backend };
 }
 
 /** Whether every tensor is float32, lives on `backend`, and has the size of the first. */
@@ -132,7 +138,7 @@ function ensureState(list: OptVar[], i: number, it: Item, suffix: string): void 
  * views of everything, then the new tensors assigned to `targets` (the param, then states).
  */
 function update(
-  t: { addon: NativeAddon; backend: KernelBackend },
+  t: { addon: Updater; backend: KernelBackend },
   kind: number,
   inputs: tf.Tensor[],
   targets: tf.Variable[],

@@ -6,6 +6,7 @@ import {
   nativeKernelsInUse,
   type NativeKernelsReport,
 } from './native';
+import { prepareWasmSimd } from './kernels/wasm-simd';
 import { enableWasmThreads, wasmThreadsInUse } from './wasm-threads';
 
 /** A backend medinets knows how to load. `'node'` and `'node-gpu'` are native TensorFlow. */
@@ -136,6 +137,8 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
   const ok = await tf.setBackend(spec.tfName);
   if (!ok) throw new Error(`tf.setBackend('${spec.tfName}') failed to initialise`);
   await tf.ready();
+  // medinets' SIMD kernels, compiled now: a browser's main thread may not compile them in a kernel
+  if (name === 'wasm') await prepareWasmSimd(tf.backend());
 }
 
 /**

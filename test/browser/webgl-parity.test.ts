@@ -28,6 +28,7 @@ interface Result {
   backend?: string;
   rows?: Row[];
   kernels?: string[];
+  simd?: { active: boolean; reason?: string };
   error?: string;
 }
 
@@ -232,6 +233,8 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
   it('wasm: a training step with medinets kernels (Conv2DBackpropFilter among them), to 1e-4', async () => {
     const { result, errors } = await runPage(`target=wasm&only=${SMALL.join(',')}`, 'parity-wasm');
     expect(result.backend).toBe('wasm');
+    // batch norm, ReLU gradients and Adam ran in medinets' WebAssembly SIMD module
+    expect(result.simd).toEqual({ active: true });
     expect(result.kernels).toEqual(
       expect.arrayContaining([
         'Conv2DBackpropFilter',

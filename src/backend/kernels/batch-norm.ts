@@ -3,6 +3,7 @@ import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tenso
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import { allocFloat, viewFloat } from './util';
+import { wasmSimd } from './wasm-simd';
 
 /** Batch-norm in training, channels last: inputs `x, scale, offset`; outputs `[y, mean, variance, invStd]`. */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
@@ -28,7 +29,7 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const b = viewFloat(backend, offset);
-  const addon = activeAddon();
+  const addon = activeAddon() ?? wasmSimd(backend);
   if (addon != null) {
     addon.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps);
     return [y.info, meanOut.info, varOut.info, invOut.info];
@@ -81,7 +82,7 @@ export function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
   const g = viewFloat(backend, scale);
   const m = viewFloat(backend, mean);
   const inv = viewFloat(backend, invStd);
-  const addon = activeAddon();
+  const addon = activeAddon() ?? wasmSimd(backend);
   if (addon != null) {
     addon.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
     return [dx.info, dScale.info, dOffset.info];

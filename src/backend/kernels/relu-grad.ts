@@ -2,6 +2,7 @@ import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-c
 import { activeAddon } from '../native';
 import { replaceMaskGradient } from './mask-gradient';
 import { allocFloat, viewFloat } from './util';
+import { wasmSimd } from './wasm-simd';
 
 /**
  * The gradient of ReLU and ReLU6 as one pass: dx = dy * s, s = 1 where 0 < x <= cap, else 0,
@@ -12,7 +13,10 @@ import { allocFloat, viewFloat } from './util';
  */
 export const RELU_GRAD_KERNEL = 'MedinetsReluGrad';
 
-/** The kernel (wasm and cpu): the addon's loop when it is active, else the same loop in JS. */
+/**
+ * The kernel (wasm and cpu): the addon's loop when it is active, else on wasm medinets' SIMD
+ * module's, else the same loop in JS.
+ */
 export function reluGrad(args: {
   inputs: { dy?: TensorInfo; x?: TensorInfo };
   backend: KernelBackend;
@@ -23,7 +27,7 @@ export function reluGrad(args: {
   const x = args.inputs.x as TensorInfo;
   const cap = attrs.cap as number;
   const out = allocFloat(backend, x.shape);
-  const addon = activeAddon();
+  const addon = activeAddon() ?? wasmSimd(backend);
   const d = viewFloat(backend, dy);
   const v = viewFloat(backend, x);
   if (addon != null) {

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { setupBackend } from '../../../src/backend';
+import { wasmSimdStatus } from '../../../src/backend/kernels/wasm-simd';
 import { cases, type Case } from './parity-cases';
 import { compareLayers, feeds, layerNames, runLayers, type LayerSides } from './layerwise';
 
@@ -291,7 +292,14 @@ async function main(): Promise<void> {
     // Progress for a reader of the page's console (the Node test prints the table at the end).
     console.log(JSON.stringify(rows[rows.length - 1]));
   }
-  (globalThis as unknown as { __result: unknown }).__result = { backend: report.backend, rows, kernels };
+  // on wasm: whether medinets' WebAssembly SIMD kernels ran (no native addon in a browser)
+  const simd = target === 'wasm' ? wasmSimdStatus(tf.backend()) : undefined;
+  (globalThis as unknown as { __result: unknown }).__result = {
+    backend: report.backend,
+    rows,
+    kernels,
+    simd,
+  };
 }
 
 main().catch((err) => {

@@ -1,0 +1,210 @@
+/*
+ * medinets' own WebAssembly SIMD kernels (wasm/*.c, built by wasm/build.mjs into
+ * wasm-simd-binary.ts) for the wasm backend without the native addon: batch norm in training
+ * and its gradient, the ReLU gradient and the optimizers' updates, which otherwise run as JS
+ * loops over the heap (or, for the optimizers, as tfjs' chain of elementwise kernels). The
+ * module imports tfjs-backend-wasm's own WasmMemory and works in place on the
+ * tensors' storage: a pointer is the byteOffset of a tensor's heap view. It owns no memory
+ * (no data, no stack; the build checks), so emscripten's heap is never written but through
+ * the output tensors. The interface is the addon's (same argument lists), so a kernel takes
+ * `activeAddon() ?? wasmSimd(backend)` and is otherwise unchanged; the results are the same
+ * bits as the JS kernels' and tfjs' updates (tested).
+ */
+import type { KernelBackend } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../native';
+import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
+
+/** The addon's methods the SIMD module provides, with the addon's argument lists. */
+export type SimdKernels = Pick<NativeAddon, 'bnTrain' | 'bnTrainGrad' | 'reluGrad' | 'optimizerUpdate'>;
+
+// The few WebAssembly JS-API types used here: the project's lib (ES2022, no DOM) has none.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+type WasmModule = object;
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: object };
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+type Ptr = number;
+interface Exports {
+  bn_train(
+    x: Ptr,
+    g: Ptr,
+    b: Ptr,
+    y: Ptr,
+    mean: Ptr,
+    v: Ptr,
+    inv: Ptr,
+    n: number,
+    c: number,
+    eps: number,
+  ): void;
+  bn_train_grad(
+    dy: Ptr,
+    x: Ptr,
+    g: Ptr,
+    m: Ptr,
+    inv: Ptr,
+    dx: Ptr,
+    ds: Ptr,
+    doff: Ptr,
+    n: number,
+    c: number,
+  ): void;
+  relu_grad(dy: Ptr, x: Ptr, dx: Ptr, n: number, cap: number): void;
+  adam(...args: number[]): void;
+  momentum(...args: number[]): void;
+  rmsprop(...args: number[]): void;
+  sgd(...args: number[]): void;
+}
+
+interface EmscriptenLike {
+  wasmMemory?: unknown;
+  asm?: { memory?: unknown };
+  wasmExports?: { memory?: unknown };
+}
+
+/**
+ * The backend's WasmMemory: the threaded binary keeps it as `Module.wasmMemory` (it
+ * makes the shared memory in JS), the plain one exports it (`Module.asm.memory`; newer
+ * emscripten `wasmExports`).
+ */
+function memoryOf(backend: KernelBackend): WasmMemory | null {
+  const m = (backend as unknown as { wasm?: EmscriptenLike }).wasm;
+  if (m == null) return null;
+  const mem = m.wasmMemory ?? m.asm?.memory ?? m.wasmExports?.memory;
+  return WA != null && mem instanceof WA.Memory ? (mem as WasmMemory) : null;
+}
+
+function isShared(mem: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+}
+
+function bytesOf(base64: string): Uint8Array {
+  const s = atob(base64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Per memory: the kernels, null when they cannot run here, 'pending' while compiling. */
+const instances = new WeakMap<WasmMemory, SimdKernels | null | 'pending'>();
+const reasons = new WeakMap<WasmMemory, string>();
+let enabled = true;
+
+/** Wrap the exports in the addon's interface: views must be views of `mem`. */
+function kernels(mem: WasmMemory, e: Exports): SimdKernels {
+  const p = (a: Float32Array): Ptr => {
+    if (a.buffer !== mem.buffer)
+      throw new Error('medinets wasm SIMD kernels: a view not on the backend heap');
+    return a.byteOffset;
+  };
+  const f = Math.fround;
+  return {
+    bnTrain(x, g, b, y, mean, variance, invStd, epsilon) {
+      const c = g.length;
+      const n = c === 0 ? 0 : x.length / c;
+      e.bn_train(p(x), p(g), p(b), p(y), p(mean), p(variance), p(invStd), n, c, epsilon);
+    },
+    bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset) {
+      const c = scale.length;
+      const n = c === 0 ? 0 : x.length / c;
+      e.bn_train_grad(p(dy), p(x), p(scale), p(mean), p(invStd), p(dx), p(dScale), p(dOffset), n, c);
+    },
+    reluGrad(dy, x, dx, cap) {
+      e.relu_grad(p(dy), p(x), p(dx), x.length, cap);
+    },
+    optimizerUpdate(kind, inputs, outputs, scalars) {
+      const i = inputs.map(p);
+      const o = outputs.map(p);
+      const n = (inputs[0] as Float32Array).length;
+      const s = Array.from(scalars, f);
+      // kinds of fused-optimizers.ts: 0 Adam, 1 momentum, 2 RMSprop, 3 centered RMSprop, 4 SGD
+      if (kind === 0) e.adam(...i, ...o, n, ...s);
+      else if (kind === 1) e.momentum(...i, ...o, n, ...s);
+      else if (kind === 2) e.rmsprop(...i, 0, ...o, 0, n, ...s);
+      else if (kind === 3) e.rmsprop(...i, ...o, n, ...s);
+      else e.sgd(...i, ...o, n, ...s);
+    },
+  };
+}
+
+function instantiate(mem: WasmMemory, module: WasmModule): SimdKernels {
+  const inst = new (WA as WasmApi).Instance(module, { env: { memory: mem } });
+  return kernels(mem, inst.exports as unknown as Exports);
+}
+
+/**
+ * The SIMD kernels on `backend`'s heap, or null: not the wasm backend, the engine lacks
+ * WebAssembly SIMD, switched off by {@link useWasmSimd}, or (in a browser that refuses to
+ * compile synchronously on the main thread) still compiling, after which later calls get
+ * them. Compiled once per heap, synchronously where the engine allows it.
+ */
+export function wasmSimd(backend: KernelBackend): SimdKernels | null {
+  if (!enabled) return null;
+  const mem = memoryOf(backend);
+  if (mem == null) return null;
+  const known = instances.get(mem);
+  if (known !== undefined) return known === 'pending' ? null : known;
+  const bytes = bytesOf(isShared(mem) ? SIMD_SHARED_WASM : SIMD_PLAIN_WASM);
+  let module: WasmModule;
+  try {
+    module = new (WA as WasmApi).Module(bytes);
+  } catch (err) {
+    if (!(err instanceof RangeError)) {
+      instances.set(mem, null);
+      reasons.set(mem, String(err));
+      return null;
+    }
+    // Chrome limits synchronous compilation on the main thread by size: compile in the
+    // background; the JS kernels run until it is done.
+    instances.set(mem, 'pending');
+    void prepareWasmSimd(backend);
+    return null;
+  }
+  const k = instantiate(mem, module);
+  instances.set(mem, k);
+  return k;
+}
+
+/**
+ * Compile and instantiate the SIMD kernels for `backend` asynchronously (what a browser's
+ * main thread needs for a module of this size); resolves when {@link wasmSimd} can return
+ * them, or when it is known that it cannot. setupBackend awaits it.
+ */
+export async function prepareWasmSimd(backend: KernelBackend): Promise<void> {
+  const mem = memoryOf(backend);
+  if (mem == null) return;
+  const known = instances.get(mem);
+  if (known != null && known !== 'pending') return;
+  try {
+    const module = await (WA as WasmApi).compile(bytesOf(isShared(mem) ? SIMD_SHARED_WASM : SIMD_PLAIN_WASM));
+    instances.set(mem, instantiate(mem, module));
+  } catch (err) {
+    instances.set(mem, null);
+    reasons.set(mem, String(err));
+  }
+}
+
+/**
+ * Whether the SIMD kernels are in use on `backend`, and why not when they are not (for
+ * reports and for tests that must fail loudly when they are missing). @internal
+ */
+export function wasmSimdStatus(backend: KernelBackend): { active: boolean; reason?: string } {
+  if (!enabled) return { active: false, reason: 'switched off by useWasmSimd(false)' };
+  const mem = memoryOf(backend);
+  if (mem == null) return { active: false, reason: 'not the wasm backend (no WasmMemory found)' };
+  const k = wasmSimd(backend);
+  if (k != null) return { active: true };
+  return { active: false, reason: reasons.get(mem) ?? 'still compiling' };
+}
+
+/** Switch the SIMD kernels off (the JS kernels run) or back on: for tests and the bench. @internal */
+export function useWasmSimd(on: boolean): void {
+  enabled = on;
+}
