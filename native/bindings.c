@@ -100,15 +100,20 @@ static napi_value js_bn_infer(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* relu(x, y): y = max(x, 0), of x's length */
+/* relu(x, y, cap?): y = min(max(x, 0), cap), of x's length; cap +inf when omitted (ReLU6: 6) */
 static napi_value js_relu(napi_env env, napi_callback_info info) {
   call_t c;
   f32_arg x, y;
+  double cap = __builtin_inf();
   if (!call_init(&c, env, info, "relu", 2) || !arg_f32(&c, 0, "x", 0, &x) || !arg_f32(&c, 1, "y", 0, &y))
     return NULL;
+  if (c.argc >= 3) {
+    if (!arg_number(&c, 2, "cap", &cap)) return NULL;
+    if (!(cap > 0)) return arg_fail(&c, 0, "cap: expected a positive number, got %g", cap), NULL;
+  }
   const f32_arg *ins[] = {&x};
   if (!arg_len(&c, &y, (long)x.len, "of x") || !arg_disjoint(&c, &y, ins, 1)) return NULL;
-  relu(x.p, y.p, (long)x.len);
+  relu_cap(x.p, y.p, (long)x.len, (float)cap);
   return NULL;
 }
 

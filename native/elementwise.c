@@ -38,10 +38,16 @@ static void ew_range(const ew_job *j, long i0, long i1) {
   case BIN_DIV:
     for (long i = i0; i < i1; i++) y[i] = a[i] / b[i];
     break;
-  case EW_RELU:
-    /* max(x, 0) as tfjs computes it: -0 gives +0, NaN stays NaN */
-    for (long i = i0; i < i1; i++) y[i] = a[i] > 0.0f || a[i] != a[i] ? a[i] : 0.0f;
+  case EW_RELU: {
+    /* min(max(x, 0), cap) as tfjs' cpu computes it: -0 gives +0, NaN stays NaN (cap +inf: ReLU) */
+    const float cap = j->p1;
+    for (long i = i0; i < i1; i++) {
+      const float v = a[i];
+      const float r = v > 0.0f ? (v < cap ? v : cap) : 0.0f;
+      y[i] = v != v ? v : r;
+    }
     break;
+  }
   case EW_RELU_GRAD: {
     /* dx = dy * s, s = x > 0 && x <= cap ? 1 : 0, NaN where x is NaN: tfjs' mul(dy, step(x))
      * (ReLU6: times lessEqual(x, 6)), one multiply so -0 and NaN come out as there */
@@ -88,8 +94,11 @@ void binary_op(int op, const float *a, const float *b, float *y, long n) {
   ew_run(&j);
 }
 
-void relu(const float *x, float *y, long n) {
-  ew_job j = {EW_RELU, x, NULL, y, n, 0.0f, 0.0f};
+void relu(const float *x, float *y, long n) { relu_cap(x, y, n, (float)__builtin_inf()); }
+
+/* y = min(max(x, 0), cap) (ReLU6: cap 6). */
+void relu_cap(const float *x, float *y, long n, float cap) {
+  ew_job j = {EW_RELU, x, NULL, y, n, cap, 0.0f};
   ew_run(&j);
 }
 

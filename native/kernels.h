@@ -47,6 +47,7 @@ void binary_op(int op, const float *a, const float *b, float *y, long n);
 /* out[p, j] = scale * sum over i of x[p, i, j], x [pre, mid, inner], out [pre, inner] */
 void reduce_mid(const float *x, float *out, long pre, long mid, long inner, double scale);
 void relu(const float *x, float *y, long n);
+void relu_cap(const float *x, float *y, long n, float cap);
 void relu_grad(const float *dy, const float *x, float *dx, long n, float cap);
 void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, float hi);
 void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);

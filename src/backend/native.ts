@@ -82,7 +82,8 @@ export interface NativeAddon {
     y: Float32Array,
     epsilon: number,
   ): void;
-  relu(x: Float32Array, y: Float32Array): void;
+  /** y = min(max(x, 0), cap), -0 to +0, NaN kept; cap +inf when omitted (ReLU6: 6). */
+  relu(x: Float32Array, y: Float32Array, cap?: number): void;
   /** dx = dy where 0 < x <= cap, else 0, NaN where x is NaN (ReLU: cap Infinity; ReLU6: 6). */
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, cap: number): void;
   /** dx = dy where lo <= x <= hi, else +0 (+0 where x is NaN): ClipByValue's gradient. */

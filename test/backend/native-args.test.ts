@@ -205,6 +205,12 @@ const BAD: Bad[] = [
     /bnInfer: y: shares memory with x/,
   ],
   ['relu: y length', (a) => a.relu(F(8), F(7)), /relu: y: has 7 values, its shape of x needs 8/],
+  ['relu: cap 0', (a) => a.relu(F(8), F(8), 0), /relu: cap: expected a positive number, got 0/],
+  [
+    'relu: cap NaN',
+    (a) => a.relu(F(8), F(8), Number.NaN),
+    /relu: cap: expected a number|relu: cap: expected a finite/,
+  ],
   [
     'concat: outer 0',
     (a) => a.concat(F(0), [F(0)], 0),

@@ -93,7 +93,8 @@ function updateCase(r: Rand): Case {
 }
 
 function gradCase(r: Rand): Case {
-  const n = int(r, 0, 400);
+  // mostly small; sometimes long enough for the pool's ranges (2^15 values and more)
+  const n = r() < 0.1 ? int(r, 1 << 15, 3 << 15) : int(r, 0, 400);
   const x = randArray(r, n).map((v) => v * 8);
   const dy = randArray(r, n);
   if (n > 4) [x[0], x[1], x[2], x[3]] = [0, -0, Number.NaN, 6];

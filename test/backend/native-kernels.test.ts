@@ -201,12 +201,38 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
         expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
       }
     }
-    const withNaN = { shape: [7], data: new Float32Array([-2, -0, 0, 3, Number.NaN, -Infinity, 5]) };
-    const ref = await runKernel('cpu', 'Relu', { x: withNaN }, {}, true);
-    for (const be of ['wasm', 'cpu'] as const) {
-      const got = await runKernel(be, 'Relu', { x: withNaN }, {});
-      expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+    const withNaN = {
+      shape: [9],
+      data: new Float32Array([-2, -0, 0, 3, Number.NaN, -Infinity, 5, 6, Infinity]),
+    };
+    // and long enough for the addon's threads: the same bits
+    const long = randn([4, 64, 64, 24], 604);
+    (long.data as Float32Array).forEach((v, i, a) => (a[i] = v * 5));
+    for (const x of [withNaN, long]) {
+      const ref = await runKernel('cpu', 'Relu', { x }, {}, true);
+      for (const be of ['wasm', 'cpu'] as const) {
+        const got = await runKernel(be, 'Relu', { x }, {});
+        expect(Array.from(got.values)).toEqual(Array.from(ref.values));
+      }
+      const ref6 = await runKernel('cpu', 'Relu6', { x }, {}, true);
+      const got6 = await runKernel('wasm', 'Relu6', { x }, {});
+      expect(Array.from(got6.values), 'Relu6').toEqual(Array.from(ref6.values));
     }
+  });
+
+  it("FusedBatchNorm (inference) on a tensor long enough for the addon's threads", async () => {
+    const c = 48;
+    const inputs = {
+      x: randn([4, 32, 32, c], 610),
+      mean: randn([c], 611),
+      variance: { shape: [c], data: (randn([c], 612).data as Float32Array).map((v) => v * v + 0.1) },
+      scale: randn([c], 613),
+      offset: randn([c], 614),
+    } as Record<string, Input>;
+    const attrs = { varianceEpsilon: 1e-3 };
+    const ref = await runKernel('cpu', 'FusedBatchNorm', inputs, attrs, true);
+    const got = await runKernel('wasm', 'FusedBatchNorm', inputs, attrs);
+    expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
   });
 
   it('Concat and SplitV along every axis match the stock kernels exactly', async () => {

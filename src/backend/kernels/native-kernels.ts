@@ -187,13 +187,15 @@ function batchNorm(args: Args): TensorInfo | null {
   return out.info;
 }
 
-function relu(args: Args): TensorInfo | null {
+/** Relu, or Relu6 with `cap` 6: one pass on the addon's threads. */
+function relu(args: Args, cap?: number): TensorInfo | null {
   const addon = activeAddon();
   const { inputs, backend } = args;
   const x = inputs.x;
   if (addon == null || x == null || x.dtype !== 'float32') return null;
   const out = allocFloat(backend, x.shape);
-  addon.relu(viewFloat(backend, x), out.data);
+  if (cap === undefined) addon.relu(viewFloat(backend, x), out.data);
+  else addon.relu(viewFloat(backend, x), out.data, cap);
   return out.info;
 }
 
@@ -262,7 +264,8 @@ const NATIVE: Record<string, (args: Args) => TensorInfo | TensorInfo[] | null> =
   BatchMatMul: (a) => matMul(a, false),
   _FusedMatMul: (a) => matMul(a, true),
   FusedBatchNorm: batchNorm,
-  Relu: relu,
+  Relu: (a) => relu(a),
+  Relu6: (a) => relu(a, 6),
   Concat: concat,
   SplitV: splitV,
 };
@@ -304,6 +307,7 @@ export type NativeOnlyKernel =
   | 'FusedConv2D'
   | 'FusedBatchNorm'
   | 'Relu'
+  | 'Relu6'
   | 'DepthwiseConv2dNative'
   | 'FusedDepthwiseConv2D'
   | 'DepthwiseConv2dNativeBackpropInput'

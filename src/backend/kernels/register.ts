@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { installFusedOptimizers } from '../fused-optimizers';
 import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
+import { installLayerPaths } from './layer-paths';
 import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
 import { batchNormTrainGradCpuEntry } from './batch-norm-train-grad-cpu';
 import { batchNormTrainGradWasmEntry } from './batch-norm-train-grad-wasm';
@@ -125,6 +126,7 @@ export function registerTrainingKernels(): void {
       nativeEntry('Relu', 'cpu'),
       sliceCpuEntry,
       padV2CpuEntry,
+      nativeEntry('Relu6', 'wasm'),
       nativeEntry('DepthwiseConv2dNative', 'wasm'),
       nativeEntry('FusedDepthwiseConv2D', 'wasm'),
       nativeEntry('DepthwiseConv2dNative', 'cpu'),
@@ -145,6 +147,7 @@ export function registerTrainingKernels(): void {
       clipGradCpuEntry,
     ]);
     installFusedBatchNorm();
+    installLayerPaths();
     installReluGradients();
     installClipGradient();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

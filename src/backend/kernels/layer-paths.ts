@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/*
+ * Two tfjs-layers calls routed through cheaper ops of the same arithmetic, on every backend:
+ *
+ * - `ReLU({ maxValue: 6 })` (Keras' ReLU6, MobileNetV2's every activation) runs relu then
+ *   clipByValue: two passes forward and two gradients (ClipByValue's, then Relu's) backward.
+ *   tf.relu6 is one of each, with the same values: min(max(x, 0), 6), NaN kept, and a
+ *   gradient of dy where 0 < x <= 6, else dy * 0 (NaN where x is NaN), as the pair gives.
+ * - A Conv2D layer without bias or activation trains through tfjs' fused conv2d, whose
+ *   customGrad computes dx and dW together whatever the tape needs: dx of a network's stem
+ *   (its input is data) was computed and thrown away every step. tf.conv2d is the same
+ *   convolution with tfjs' registered gradient, whose dx and dW are closures the tape calls
+ *   only for inputs a gradient flows to; a gradient with respect to the input image
+ *   (saliency, Grad-CAM on the input) still gets it.
+ */
+
+const PATCHED = Symbol.for('medinets.layerPaths');
+
+type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor;
+type Proto = Record<symbol, unknown> & { call: CallFn };
+
+// What the patched calls read of tfjs-layers' ReLU and Conv2D (4.x).
+interface ReLULike {
+  maxValue?: number | null;
+}
+interface Conv2DLike {
+  rank: number;
+  kernel: tfl.LayerVariable;
+  bias: tfl.LayerVariable | null;
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number | number[];
+  activation: { getClassName(): string } | null;
+}
+
+function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
+  if (!Array.isArray(inputs)) return inputs;
+  return inputs.length === 1 ? (inputs[0] as tf.Tensor) : null;
+}
+
+function patch(proto: Proto, make: (stock: CallFn) => CallFn): void {
+  if (proto[PATCHED] != null) return;
+  const stock = proto.call;
+  proto[PATCHED] = stock;
+  proto.call = make(stock);
+}
+
+const unitDilation = (d: number | number[]): boolean =>
+  Array.isArray(d) ? d.every((v) => v === 1) : d === 1;
+
+/** Install both routes (idempotent). */
+export function installLayerPaths(): void {
+  patch(
+    Object.getPrototypeOf(tfl.layers.reLU({ maxValue: 6 })) as Proto,
+    (stock) =>
+      function relu6Call(this: unknown, inputs, kwargs): tf.Tensor {
+        const x = one(inputs);
+        if ((this as ReLULike).maxValue !== 6 || x == null || x.dtype !== 'float32') {
+          return stock.call(this, inputs, kwargs);
+        }
+        return tf.relu6(x);
+      },
+  );
+  patch(
+    Object.getPrototypeOf(tfl.layers.conv2d({ filters: 1, kernelSize: 1 })) as Proto,
+    (stock) =>
+      function conv2DCall(this: unknown, inputs, kwargs): tf.Tensor {
+        const l = this as Conv2DLike;
+        const x = one(inputs);
+        const plain =
+          tf.engine().state.gradientDepth > 0 &&
+          x != null &&
+          x.rank === 4 &&
+          x.dtype === 'float32' &&
+          l.rank === 2 &&
+          l.bias == null &&
+          (l.activation == null || l.activation.getClassName() === 'linear') &&
+          l.dataFormat === 'channelsLast' &&
+          (l.padding === 'same' || l.padding === 'valid') &&
+          unitDilation(l.dilationRate);
+        if (!plain) return stock.call(this, inputs, kwargs);
+        return tf.conv2d(
+          x as tf.Tensor4D,
+          l.kernel.read() as tf.Tensor4D,
+          l.strides as [number, number],
+          l.padding as 'same' | 'valid',
+          'NHWC',
+        );
+      },
+  );
+}
