@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installFusedOptimizers } from '../fused-optimizers';
+import { avgPoolGradWasmEntry } from './avg-pool-grad-wasm';
 import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
 import { installLayerPaths } from './layer-paths';
@@ -45,6 +46,7 @@ import { resizeBilinearGradCpuEntry } from './resize-bilinear-grad-cpu';
 import { resizeBilinearGradWasmEntry } from './resize-bilinear-grad-wasm';
 import { resizeNearestNeighborGradCpuEntry } from './resize-nearest-neighbor-grad-cpu';
 import { sliceCpuEntry } from './slice-cpu';
+import { sliceWasmEntry } from './slice-wasm';
 import { tileCpuEntry } from './tile-cpu';
 import { tileWasmEntry } from './tile-wasm';
 import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
@@ -84,6 +86,8 @@ export function registerTrainingKernels(): void {
       depthwiseConv2dBackpropFilterWasmEntry,
       depthwiseConv2dBackpropInputWasmEntry,
       maxPoolGradWasmEntry,
+      avgPoolGradWasmEntry,
+      sliceWasmEntry,
       maxPoolWithArgmaxWasmEntry,
       maxPoolGradCpuEntry,
       resizeBilinearGradWasmEntry,
