@@ -1,20 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { copyBox } from './slice-pad';
 import { allocFloat, viewFloat } from './util';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 
-/** A view of the whole wasm heap and the float offset of a tensor's data in it. */
-function heapOf(backend: KernelBackend, t: TensorInfo): { heap: Float32Array; at: number } {
-  const v = viewFloat(backend, t);
-  return { heap: new Float32Array(v.buffer), at: v.byteOffset / 4 };
-}
-
 /**
  * Slice of a float32 tensor on wasm as runs of contiguous values (the trailing axes the slice
- * keeps whole, times the last axis it cuts), each moved with one copyWithin on the heap: the
- * stock kernel walks the values one by one (MobileNetV2's four ZeroPadding2D gradients took
- * 10 ms a step). Null when not float32 or empty (the stock kernel takes those).
+ * keeps whole, times the last axis it cuts), each moved with one copy on the heap (cpu's
+ * {@link copyBox}): the stock kernel walks the values one by one (MobileNetV2's four
+ * ZeroPadding2D gradients took 10 ms a step). Null when not float32 or empty (the stock
+ * kernel takes those).
  */
 export function sliceRuns(args: Args): TensorInfo | null {
   const { backend, attrs } = args;
@@ -25,36 +21,18 @@ export function sliceRuns(args: Args): TensorInfo | null {
     attrs.begin as number[],
     attrs.size as number[] | undefined,
   ) as [number[], number[]];
-  const shape = x.shape;
-  const rank = shape.length;
-  if (rank === 0 || size.some((s) => s <= 0)) return null;
-  const strides = new Array<number>(rank);
-  let s = 1;
-  for (let d = rank - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d] as number;
-  }
-  // the run: whole trailing axes, then the last cut axis's span of them
-  let d = rank - 1;
-  let run = 1;
-  while (d >= 0 && begin[d] === 0 && size[d] === shape[d]) run *= shape[d--] as number;
-  if (d >= 0) run *= size[d] as number;
+  if (x.shape.length === 0 || size.some((s) => s <= 0)) return null;
   const out = allocFloat(backend, size);
-  const { heap, at: xAt } = heapOf(backend, x); // after the allocation: it may move the heap
-  const outAt = out.data.byteOffset / 4;
-  const start = begin.reduce((acc, b, i) => acc + b * (strides[i] as number), 0);
-  const outer = d <= 0 ? 1 : size.slice(0, d).reduce((a, v) => a * v, 1);
-  const idx = new Array<number>(Math.max(d, 0)).fill(0);
-  for (let r = 0; r < outer; r++) {
-    let off = start;
-    for (let i = 0; i < idx.length; i++) off += (idx[i] as number) * (strides[i] as number);
-    heap.copyWithin(outAt + r * run, xAt + off, xAt + off + run);
-    for (let i = idx.length - 1; i >= 0; i--) {
-      idx[i] = (idx[i] as number) + 1;
-      if ((idx[i] as number) < (size[i] as number)) break;
-      idx[i] = 0;
-    }
-  }
+  // the input's view after the allocation: it may grow (and so replace) the heap
+  copyBox(
+    viewFloat(backend, x),
+    x.shape,
+    begin,
+    size,
+    out.data,
+    size,
+    new Array<number>(size.length).fill(0),
+  );
   return out.info;
 }
 

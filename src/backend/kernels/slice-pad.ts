@@ -10,7 +10,7 @@ type Args = { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAtt
  * the box does not span whole is copied as one block by TypedArray.set (a memcpy), so a
  * batch of NHWC images moves as rows of W x C values instead of element by element.
  */
-function copyBox(
+export function copyBox(
   src: Float32Array | Int32Array | Uint8Array,
   shape: number[],
   begin: number[],
