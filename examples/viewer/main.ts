@@ -115,7 +115,7 @@ async function run(): Promise<void> {
   small.width = rgba.width;
   small.height = rgba.height;
   (small.getContext('2d') as CanvasRenderingContext2D).putImageData(
-    new ImageData(new Uint8ClampedArray(rgba.data), rgba.width, rgba.height),
+    new ImageData(rgba.data, rgba.width, rgba.height),
     0,
     0,
   );

@@ -15,7 +15,7 @@ export interface RgbaImage {
   /** Height in pixels. */
   height: number;
   /** `width * height * 4` bytes. */
-  data: Uint8ClampedArray;
+  data: Uint8ClampedArray<ArrayBuffer>;
 }
 
 /** Options of {@link overlayHeatmap}. */
