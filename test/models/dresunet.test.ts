@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DResUNet } from '../../src/models/dresunet';
 import { ResUNet, ResUNetECSA, ResUNetFPRM } from '../../src/models/resunet';
-import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './harness';
+import { expectTrainsAndRoundTrips, fixedBatch, leakAfterPredict, trainableCount } from './harness';
 
 const inbound = (m: tfl.LayersModel, name: string): string[] =>
   m.getLayer(name).inboundNodes[0].inboundLayers.map((l) => l.name);
@@ -174,24 +173,14 @@ describe('DResUNet', () => {
   });
 
   it('one training step lowers the loss; save -> load -> identical predictions; no leaks', async () => {
-    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
     const m = DResUNet({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 8, dropout: 0, seed: 21 });
-    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-3);
-    expect(losses[1]).toBeLessThan(losses[0]);
-    const loaded = await roundTrip(m);
-    expect(loaded.getLayer('head_fprm').getClassName()).toBe('FPRM');
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([1, 17, 19, 1]);
+    await expectTrainsAndRoundTrips(m, fixedBatch(4, [32, 32, 1], 2), 2, 1e-3, (loaded) =>
+      expect(loaded.getLayer('head_fprm').getClassName()).toBe('FPRM'),
+    );
     const { leaked, shape } = leakAfterPredict(
       () => DResUNet({ inputShape: [17, 19, 1], filters: 2 }),
-      probe,
+      [1, 17, 19, 1],
     );
-    probe.dispose();
     expect([leaked, ...shape]).toEqual([0, 1, 2]);
   });
 
@@ -206,21 +195,13 @@ describe('DResUNet', () => {
 
 describe('ResUNetFPRM', () => {
   it('trains, round-trips through the registered FPRM class, leaks nothing', async () => {
-    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
     const m = ResUNetFPRM({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 8, dropout: 0, seed: 22 });
     expect(inbound(m, 'head_fprm')).toEqual(['head_conv', 'x22_relu2']);
-    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-3);
-    expect(losses[1]).toBeLessThan(losses[0]);
-    const loaded = await roundTrip(m);
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([1, 16, 16, 1]);
-    const { leaked } = leakAfterPredict(() => ResUNetFPRM({ inputShape: [16, 16, 1], filters: 2 }), probe);
-    probe.dispose();
+    await expectTrainsAndRoundTrips(m, fixedBatch(4, [32, 32, 1], 2), 2, 1e-3);
+    const { leaked } = leakAfterPredict(
+      () => ResUNetFPRM({ inputShape: [16, 16, 1], filters: 2 }),
+      [1, 16, 16, 1],
+    );
     expect(leaked).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 // Shared checks for the thesis-model tests: a fixed batch, a few training steps, a memory
-// save -> load round trip, leak accounting and trainable-parameter counting.
+// save -> load round trip (alone or after training), leak accounting and trainable-parameter counting.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { expect } from 'vitest';
 import { makeRng } from '../../src/util/random';
 
 /** Trainable parameters (BN moving statistics excluded, as PyTorch counts `requires_grad`). */
@@ -72,18 +73,53 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /**
- * Build, predict on `x` and dispose: returns the number of tensors left behind (0 when the
- * builder and the forward pass leak nothing) and the output shape.
+ * Train `model` for `steps` Adam steps on one fixed batch and expect the second step's loss
+ * below the first; then save it to memory, load it back and expect both to predict the batch
+ * alike (max |difference| < 1e-6). `inspectLoaded` sees the reloaded model before it is disposed.
+ * Takes ownership: disposes the model, the batch, the optimizer and everything made here.
+ * Returns each step's loss and tensor count and the trained model's output shape, for the
+ * checks a test adds.
+ */
+export async function expectTrainsAndRoundTrips(
+  model: tfl.LayersModel,
+  batch: { x: tf.Tensor; y: tf.Tensor },
+  steps: number,
+  lr: number,
+  inspectLoaded?: (loaded: tfl.LayersModel) => void,
+): Promise<{ losses: number[]; counts: number[]; shape: number[] }> {
+  const { x, y } = batch;
+  const { losses, counts, optimizer } = await trainSteps(model, x, y, steps, lr);
+  expect(losses[1], 'loss after one step').toBeLessThan(losses[0]);
+  const loaded = await roundTrip(model);
+  inspectLoaded?.(loaded);
+  const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+  const shape = a.shape;
+  const diff = maxAbsDiff(a, b);
+  tf.dispose([a, b, x, y]);
+  optimizer.dispose();
+  loaded.dispose();
+  model.dispose();
+  expect(diff, 'trained vs reloaded predictions').toBeLessThan(1e-6);
+  return { losses, counts, shape };
+}
+
+/**
+ * Build, predict on zeros of `probeShape` and dispose: returns the number of tensors left behind
+ * (0 when the builder and the forward pass leak nothing) and the output shape. The probe itself
+ * is made before and disposed after the count, so it is not counted.
  */
 export function leakAfterPredict(
   build: () => tfl.LayersModel,
-  x: tf.Tensor,
+  probeShape: number[],
 ): { leaked: number; shape: number[] } {
+  const x = tf.zeros(probeShape);
   const before = tf.memory().numTensors;
   const m = build();
   const out = m.predict(x) as tf.Tensor;
   const shape = out.shape;
   out.dispose();
   m.dispose();
-  return { leaked: tf.memory().numTensors - before, shape };
+  const leaked = tf.memory().numTensors - before;
+  x.dispose();
+  return { leaked, shape };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ResUNet, ResUNetECSA } from '../../src/models/resunet';
-import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainableCount, trainSteps } from './harness';
+import { expectTrainsAndRoundTrips, fixedBatch, leakAfterPredict, trainableCount } from './harness';
 
 // Trainable parameters of the section 3.1 skeleton with plain entries, derived by hand from the
 // documented architecture (convs before BN have no bias; BN contributes gamma and beta).
@@ -76,20 +75,12 @@ describe('ResUNet', () => {
   });
 
   it('classify: one training step lowers the loss; save -> load -> same predictions; no leaks', async () => {
-    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
     const m = ResUNet({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 8, dropout: 0, seed: 11 });
-    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-2);
-    expect(losses[1]).toBeLessThan(losses[0]);
-    const loaded = await roundTrip(m);
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([1, 17, 17, 1]);
-    const { leaked, shape } = leakAfterPredict(() => ResUNet({ inputShape: [17, 17, 1], filters: 2 }), probe);
-    probe.dispose();
+    await expectTrainsAndRoundTrips(m, fixedBatch(4, [32, 32, 1], 2), 2, 1e-2);
+    const { leaked, shape } = leakAfterPredict(
+      () => ResUNet({ inputShape: [17, 17, 1], filters: 2 }),
+      [1, 17, 17, 1],
+    );
     expect([leaked, ...shape]).toEqual([0, 1, 2]);
   });
 
@@ -119,21 +110,13 @@ describe('ResUNetECSA', () => {
   });
 
   it('trains (segment head) and round-trips through the registered ECAsE class', async () => {
-    const { x, y } = fixedBatch(2, [32, 32, 1], 2, true);
     const m = ResUNetECSA({ inputShape: [32, 32, 1], filters: 4, head: 'segment', seed: 12 });
-    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-2);
-    expect(losses[1]).toBeLessThan(losses[0]);
-    const loaded = await roundTrip(m);
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(a.shape).toEqual([2, 32, 32, 2]);
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([1, 16, 16, 1]);
-    const { leaked } = leakAfterPredict(() => ResUNetECSA({ inputShape: [16, 16, 1], filters: 2 }), probe);
-    probe.dispose();
+    const { shape } = await expectTrainsAndRoundTrips(m, fixedBatch(2, [32, 32, 1], 2, true), 2, 1e-2);
+    expect(shape).toEqual([2, 32, 32, 2]);
+    const { leaked } = leakAfterPredict(
+      () => ResUNetECSA({ inputShape: [16, 16, 1], filters: 2 }),
+      [1, 16, 16, 1],
+    );
     expect(leaked).toBe(0);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from '@tensorflow/tfjs-core';
 import { SimpleCNN, SmallVGG } from '../../src/models/small-cnns';
-import { fixedBatch, leakAfterPredict, maxAbsDiff, roundTrip, trainSteps } from './harness';
+import { expectTrainsAndRoundTrips, fixedBatch, leakAfterPredict, maxAbsDiff } from './harness';
 
 // Parameter counts derived from the documented architecture, independent of the builder.
 function convParams(cin: number, cout: number, k = 3): number {
@@ -54,25 +53,14 @@ describe('SimpleCNN', () => {
   });
 
   it('one training step lowers the loss; predictions survive save -> load; no leaks', async () => {
-    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
     const m = SimpleCNN({ inputShape: [32, 32, 1], filters: 4, seed: 1 });
-    const { losses, counts, optimizer } = await trainSteps(m, x, y, 3, 1e-2);
-    expect(losses[1]).toBeLessThan(losses[0]);
+    const { losses, counts } = await expectTrainsAndRoundTrips(m, fixedBatch(4, [32, 32, 1], 2), 3, 1e-2);
     expect(losses[2]).toBeLessThan(losses[0]);
     expect(counts[2]).toBe(counts[1]);
-    const loaded = await roundTrip(m);
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([2, 16, 16, 1]);
     const { leaked, shape } = leakAfterPredict(
       () => SimpleCNN({ inputShape: [16, 16, 1], filters: 2 }),
-      probe,
+      [2, 16, 16, 1],
     );
-    probe.dispose();
     expect(leaked).toBe(0);
     expect(shape).toEqual([2, 2]);
   });
@@ -114,23 +102,12 @@ describe('SmallVGG', () => {
   });
 
   it('trains, round-trips and leaks nothing', async () => {
-    const { x, y } = fixedBatch(4, [32, 32, 1], 2);
     const m = SmallVGG({ inputShape: [32, 32, 1], filters: 4, hiddenUnits: 16, dropout: 0, seed: 2 });
-    const { losses, optimizer } = await trainSteps(m, x, y, 2, 1e-2);
-    expect(losses[1]).toBeLessThan(losses[0]);
-    const loaded = await roundTrip(m);
-    const [a, b] = [m.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
-    expect(maxAbsDiff(a, b)).toBeLessThan(1e-6);
-    tf.dispose([a, b, x, y]);
-    optimizer.dispose();
-    loaded.dispose();
-    m.dispose();
-    const probe = tf.zeros([1, 17, 19, 1]);
+    await expectTrainsAndRoundTrips(m, fixedBatch(4, [32, 32, 1], 2), 2, 1e-2);
     const { leaked } = leakAfterPredict(
       () => SmallVGG({ inputShape: [17, 19, 1], filters: 2, hiddenUnits: 4 }),
-      probe,
+      [1, 17, 19, 1],
     );
-    probe.dispose();
     expect(leaked).toBe(0);
   });
 
