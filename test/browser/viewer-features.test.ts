@@ -7,15 +7,14 @@
 // unreadable file gets its error); wasm threads when cross-origin isolated; the webgpu choice
 // only where the browser has a WebGPU adapter; and no request leaving the page's origin.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { buildViewer } from '../../examples/viewer/serve';
 import { PRESETS, applyWindow, decodeFile, type ViewWindow } from '../../examples/viewer/predict';
-import { serveStatic } from '../../tools/static-server';
-import { chromiumPresent, launch } from './harness';
+import { chromiumPresent } from './harness';
+import { servedInChromium } from './served';
 
 // The page's DOM, typed here without the DOM library (these callbacks run in the page).
 interface Canvas {
@@ -35,26 +34,13 @@ const CT = join(root, 'test/fixtures/data/dicom/CT_small.dcm');
 const present = chromiumPresent();
 
 describe.skipIf(!present)('viewer page features', () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
+  const served = servedInChromium(() => buildViewer(join(root, 'out', 'viewer-features')));
   const requests: string[] = [];
 
-  beforeAll(async () => {
-    const dir = await buildViewer(join(root, 'out', 'viewer-features'));
-    ({ server, url } = await serveStatic(dir));
-    browser = await launch();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-  });
-
   async function open(query = '?backend=cpu'): Promise<Page> {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     page.on('request', (r) => requests.push(r.url()));
-    await page.goto(`${url}${query}`);
+    await page.goto(`${served.url}${query}`);
     await page.waitForFunction(() => (globalThis as { __viewerReady?: boolean }).__viewerReady === true);
     return page;
   }
@@ -158,7 +144,7 @@ describe.skipIf(!present)('viewer page features', () => {
     expect(await page.locator('#probs tr').count()).toBe(2);
 
     await page.selectOption('#model-source', 'url');
-    await page.fill('#model-url', `${url}model/model.json`);
+    await page.fill('#model-url', `${served.url}model/model.json`);
     expect(await runModel(page)).toEqual(demo);
 
     await page.selectOption('#model-source', 'file');
@@ -167,7 +153,7 @@ describe.skipIf(!present)('viewer page features', () => {
     expect(await runModel(page)).toEqual(demo);
 
     await page.selectOption('#model-source', 'url');
-    await page.fill('#model-url', `${url}no-such/model.json`);
+    await page.fill('#model-url', `${served.url}no-such/model.json`);
     await page.click('#run');
     await page.waitForFunction(
       () => (globalThis as G).document.querySelector('#status')?.className === 'error',
@@ -247,9 +233,9 @@ describe.skipIf(!present)('viewer page features', () => {
     expect(await page.locator('#backend-webgpu').isDisabled()).toBe(!adapter);
     if (!adapter) {
       // Asked for anyway (by URL): a message in the page, not a dead page.
-      const other = await browser.newPage();
+      const other = await served.browser.newPage();
       other.on('request', (r) => requests.push(r.url()));
-      await other.goto(`${url}?backend=webgpu`);
+      await other.goto(`${served.url}?backend=webgpu`);
       await other.waitForFunction(
         () => (globalThis as G).document.querySelector('#status')?.className === 'error',
       );
@@ -257,7 +243,7 @@ describe.skipIf(!present)('viewer page features', () => {
       await other.close();
     }
     await page.close();
-    const origin = new URL(url).origin;
+    const origin = new URL(served.url).origin;
     expect(requests.length).toBeGreaterThan(0);
     expect(requests.filter((r) => !r.startsWith(`${origin}/`) && !/^(blob|data):/.test(r))).toEqual([]);
   }, 300_000);

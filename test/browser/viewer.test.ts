@@ -4,17 +4,16 @@
 // Grad-CAM overlay changes the picture (screenshots kept in out/viewer-shots/ as CI
 // artefacts), and an unreadable file gives a message in the page.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { setupBackend } from '../../src';
 import { buildViewer } from '../../examples/viewer/serve';
-import { serveStatic } from '../../tools/static-server';
 import { decodeFile, inputWindow, probabilities, toInput } from '../../examples/viewer/predict';
-import { chromiumPresent, launch } from './harness';
+import { chromiumPresent } from './harness';
+import { servedInChromium } from './served';
 
 // The page's DOM, typed here without the DOM library (these callbacks run in the page).
 interface El {
@@ -32,32 +31,19 @@ const FIXTURE = 'test/fixtures/data/dicom/CT_small.dcm';
 const present = chromiumPresent();
 
 describe.skipIf(!present)('viewer page', () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    const dir = await buildViewer();
-    ({ server, url } = await serveStatic(dir));
-    browser = await launch();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.close();
-  });
+  const served = servedInChromium(() => buildViewer());
 
   /** Open the page on `backend`, upload the fixture DICOM, run the built-in model. */
   async function pageProbs(
     backend: string,
     errors: string[],
   ): Promise<{ probs: number[]; backend: string; page: Page }> {
-    const page = await browser.newPage();
+    const page = await served.browser.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`${backend}: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`${backend}: ${String(e)}`));
-    await page.goto(`${url}?backend=${backend}`);
+    await page.goto(`${served.url}?backend=${backend}`);
     await page.waitForFunction(() => (globalThis as { __viewerReady?: boolean }).__viewerReady === true);
     await page.setInputFiles('#file', {
       name: 'CT_small.dcm',
