@@ -85,8 +85,10 @@ export function deformConv2dComposed(
         [tf.add(x0, 1), lx],
       ] as const) {
         const valid = tf.mul(inside(cy, h), inside(cx, w));
-        const ry = tf.clipByValue(cy, 0, h - 1);
-        const rx = tf.clipByValue(cx, 0, w - 1);
+        // minimum/maximum rather than clipByValue: the same values, and a gradient without
+        // tf.where, which webgpu lacks at these rank-5 shapes ("Where for rank 5").
+        const ry = tf.minimum(tf.maximum(cy, 0), h - 1);
+        const rx = tf.minimum(tf.maximum(cx, 0), w - 1);
         const row = tf.add(tf.add(batchBase, tf.mul(tf.add(tf.mul(ry, w), rx), groups)), groupIdx);
         corners.push([tf.reshape(row, [-1]), tf.mul(tf.mul(wy, wx), valid)]);
       }

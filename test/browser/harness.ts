@@ -38,9 +38,16 @@ export function chromiumPresent(): boolean {
   return there;
 }
 
-/** Launch Chromium; playwright gives every launch a fresh temporary profile (user data dir). */
-export async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+/**
+ * Launch Chromium with {@link CHROMIUM_ARGS} and `extraArgs`; playwright gives every launch a
+ * fresh temporary profile (user data dir).
+ */
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  });
 }
 
 /** Bundle `entry` (a page script) into `outDir/name.js` with an index.html that loads it. */

@@ -85,6 +85,15 @@ const FORWARD_ONLY = [
   'EmbeddingNet',
 ];
 
+/**
+ * Models whose training step on webgpu is compared to 1e-3 in its outputs and statistics but
+ * not its gradients: tfjs-backend-webgpu's gradients differ from cpu's there (measured
+ * 2026-12-04, SwiftShader adapter: VGG11 6.2e-2 of the largest gradient, worst at
+ * block2_conv1/bias; MobileNetV2 3.0e-3, block_9_expand_BN/beta), where webgl matches to 1e-7.
+ * The test prints the figures (the `grads` column of parity-webgpu.txt).
+ */
+const WEBGPU_GRADIENT_GAPS = ['VGG11', 'MobileNetV2'];
+
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : String(v));
 
 describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
@@ -111,8 +120,12 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     server?.close();
   });
 
-  async function runPage(query: string, report: string): Promise<{ result: Result; errors: string[] }> {
-    const page = await browser.newPage();
+  async function runPage(
+    query: string,
+    report: string,
+    on: Browser = browser,
+  ): Promise<{ result: Result; errors: string[] }> {
+    const page = await on.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
@@ -129,7 +142,7 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     const seconds = (Date.now() - t0) / 1000;
     const rows = result.rows ?? [];
     const table = [
-      `${'case'.padEnd(24)} forward trainFwd grads   perW    stats   |grad|  |grad0| bnPix  cpu s  ${query.includes('wasm') ? 'wasm' : 'webgl'} s`,
+      `${'case'.padEnd(24)} forward trainFwd grads   perW    stats   |grad|  |grad0| bnPix  cpu s  ${/target=(wasm|webgpu)/.exec(query)?.[1] ?? 'webgl'} s`,
       ...rows.map((r) =>
         [
           r.name.padEnd(24),
@@ -248,4 +261,60 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     );
     check(result, errors, 1e-4);
   }, 900_000);
+  it('webgpu (SwiftShader adapter): every layer and the small models train to 1e-3, every registry model runs forward to 1e-3', async () => {
+    // Chromium exposes WebGPU in a headless page only with --enable-unsafe-webgpu; its adapter
+    // is then SwiftShader's (vendor google, architecture swiftshader), on the CPU as webgl's.
+    const gpuBrowser = await launch(['--enable-unsafe-webgpu']);
+    try {
+      const trained = [...LAYERS, ...SMALL_MODELS, 'SmallVGG', 'ResNet18', 'DenseNet121'];
+      // With FORWARD_ONLY below: every registry model runs on webgpu.
+      expect(
+        [
+          ...SMALL_MODELS,
+          'SmallVGG',
+          'ResNet18',
+          'DenseNet121',
+          ...WEBGPU_GRADIENT_GAPS,
+          ...FORWARD_ONLY,
+        ].sort(),
+      ).toEqual([...listModels()].sort());
+      const { result, errors } = await runPage(
+        `target=webgpu&only=${[...trained, ...WEBGPU_GRADIENT_GAPS].join(',')}`,
+        'parity-webgpu',
+        gpuBrowser,
+      );
+      expect(result.error).toBeUndefined();
+      expect(result.backend).toBe('webgpu');
+      const rows = result.rows ?? [];
+      expect(rows.map((r) => r.name.replace(/^(layer|model) /, '')).sort()).toEqual(
+        [...trained, ...WEBGPU_GRADIENT_GAPS].sort(),
+      );
+      for (const r of rows) {
+        expect(r.error, r.name).toBeUndefined();
+        expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(1e-3);
+        expect(r.trainForward, `${r.name} training forward`).toBeLessThanOrEqual(1e-3);
+        expect(r.stats, `${r.name} moving statistics`).toBeLessThanOrEqual(1e-3);
+        if (WEBGPU_GRADIENT_GAPS.includes(r.name.slice('model '.length))) continue;
+        expect(r.train, `${r.name} gradients`).toBeLessThanOrEqual(1e-3);
+        expect(r.gradNorm, `${r.name} gradient norm`).toBeGreaterThan(1e-3);
+      }
+      expect(errors).toEqual([]);
+      const forward = await runPage(
+        `target=webgpu&mode=forward&only=${FORWARD_ONLY.join(',')}`,
+        'parity-webgpu-forward',
+        gpuBrowser,
+      );
+      expect(forward.result.backend).toBe('webgpu');
+      expect((forward.result.rows ?? []).map((r) => r.name).sort()).toEqual(
+        FORWARD_ONLY.map((n) => `model ${n}`).sort(),
+      );
+      for (const r of forward.result.rows ?? []) {
+        expect(r.error, r.name).toBeUndefined();
+        expect(r.forward, `${r.name} forward`).toBeLessThanOrEqual(1e-3);
+      }
+      expect(forward.errors).toEqual([]);
+    } finally {
+      await gpuBrowser.close();
+    }
+  }, 1_800_000);
 });

@@ -43,25 +43,26 @@ function logits(model: tfl.LayersModel): void {
     if (/Dropout/.test(l.getClassName())) (l as unknown as { rate: number }).rate = 0;
 }
 
-const read = (t: tf.Tensor): Float32Array => t.dataSync() as Float32Array;
+// Read asynchronously: on SwiftShader's WebGPU adapter in headless Chromium, dataSync() of a
+// webgpu tensor gave zeros (all 1024 outputs of SqueezeExcite) where data() gave the values.
+const read = async (t: tf.Tensor): Promise<Float32Array> => (await t.data()) as Float32Array;
 
 /**
  * Inference output, then one training step: the output in training mode and the gradients of
  * sum(output * projection) (a fixed seeded projection) for every trainable weight; the moving
  * statistics that step updated.
  */
-function run(model: tfl.LayersModel, x: tf.Tensor, forwardOnly: boolean): Side {
+async function run(model: tfl.LayersModel, x: tf.Tensor, forwardOnly: boolean): Promise<Side> {
   logits(model);
-  // The arrays are read inside the tidy and kept outside it: a tidy's result is walked value
-  // by value into a Set, which a model's gradients (10^7 distinct floats) overflow.
-  const side: Side = {
-    forward: new Float32Array(0),
-    trainForward: new Float32Array(0),
+  // The tensors are kept out of the tidy and read after it: a tidy's result is walked value by
+  // value into a Set, which a model's gradients (10^7 distinct floats) overflow.
+  const kept: { forward: tf.Tensor | null; trainForward: tf.Tensor | null; grads: tf.Tensor[] } = {
+    forward: null,
+    trainForward: null,
     grads: [],
-    stats: [],
   };
   tf.tidy(() => {
-    side.forward = read(model.predict(x) as tf.Tensor);
+    kept.forward = tf.keep(model.predict(x) as tf.Tensor);
     if (forwardOnly) return;
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     let y: tf.Tensor | null = null;
@@ -74,12 +75,19 @@ function run(model: tfl.LayersModel, x: tf.Tensor, forwardOnly: boolean): Side {
       vars.length === 0
         ? [tf.grad(loss)(x)]
         : ((g) => vars.map((v) => g[v.name] as tf.Tensor))(tf.variableGrads(() => loss(x), vars).grads);
-    side.trainForward = read(y as unknown as tf.Tensor);
-    side.grads = grads.map(read);
-    side.stats = model.nonTrainableWeights.map((w) => read(w.read()));
-    tf.dispose(y as unknown as tf.Tensor);
+    kept.trainForward = y;
+    kept.grads = grads.map((g) => tf.keep(g));
   });
-  return side;
+  try {
+    return {
+      forward: await read(kept.forward as unknown as tf.Tensor),
+      trainForward: kept.trainForward ? await read(kept.trainForward) : new Float32Array(0),
+      grads: await Promise.all(kept.grads.map(read)),
+      stats: forwardOnly ? [] : await Promise.all(model.nonTrainableWeights.map((w) => read(w.read()))),
+    };
+  } finally {
+    tf.dispose([kept.forward, kept.trainForward, ...kept.grads].filter((t): t is tf.Tensor => t != null));
+  }
 }
 
 /** Largest |a - b| and largest |b| of two arrays. */
@@ -203,13 +211,13 @@ async function compare(c: Case, { target, perturb, forwardOnly }: Mode): Promise
   const xData = x.dataSync().slice();
   const bnPixels = minBnPixels(model);
   try {
-    const cpu = run(model, x, forwardOnly);
+    const cpu = await run(model, x, forwardOnly);
     // The chaotic cases (parity-cases.ts) also compare layer by layer (layerwise.ts).
     const fed = c.layerwise && !forwardOnly ? feeds(model, x) : null;
     const cpuLayers: LayerSides = fed ? runLayers(model, fed) : [];
     tf.dispose(x);
     const t1 = performance.now();
-    await setupBackend({ prefer: target as 'webgl' });
+    await setupBackend({ prefer: target as 'webgl' | 'webgpu' });
     tf.tidy(() => model.setWeights(weights.map((w) => tf.tensor(w.data, w.shape))));
     // ?perturb=e: the target's input moved by e * N(0, 1) (seeded); with ?target=cpu this
     // measures how far float32 rounding of the input alone moves each figure (conditioning).
@@ -217,7 +225,7 @@ async function compare(c: Case, { target, perturb, forwardOnly }: Mode): Promise
       const x0 = tf.tensor(xData, c.input);
       return perturb > 0 ? tf.add(x0, tf.randomNormal(c.input, 0, perturb, 'float32', 13)) : x0;
     });
-    const other = run(model, xt, forwardOnly);
+    const other = await run(model, xt, forwardOnly);
     const layers = fed ? compareLayers(runLayers(model, fed), cpuLayers, layerNames(model)) : null;
     tf.dispose(xt);
     const cpuMs = Math.round(t1 - t0);
@@ -257,7 +265,11 @@ async function main(): Promise<void> {
   const only = params.get('only')?.split(',') ?? null;
   // webgl by default; ?target=wasm compares the wasm backend with medinets' training kernels
   // (Conv2DBackpropFilter and the others tfjs-wasm lacks) to cpu the same way.
-  const target = (params.get('target') ?? 'webgl') as 'webgl' | 'wasm' | 'cpu';
+  // ?target=webgpu: the WebGPU backend (Chromium with --enable-unsafe-webgpu gives SwiftShader's
+  // adapter), imported only then: registered at load, an adapter would make it every page's first
+  // choice.
+  const target = (params.get('target') ?? 'webgl') as 'webgl' | 'wasm' | 'webgpu' | 'cpu';
+  if (target === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   // ?mode=forward: inference logits only (the CI run of the models the training run leaves out).
   const mode: Mode = {
     target,
