@@ -87,12 +87,13 @@ const FORWARD_ONLY = [
 
 /**
  * Models whose training step on webgpu is compared to 1e-3 in its outputs and statistics but
- * not its gradients: tfjs-backend-webgpu's gradients differ from cpu's there (measured
- * 2026-12-04, SwiftShader adapter: VGG11 6.2e-2 of the largest gradient, worst at
- * block2_conv1/bias; MobileNetV2 3.0e-3, block_9_expand_BN/beta), where webgl matches to 1e-7.
- * The test prints the figures (the `grads` column of parity-webgpu.txt).
+ * not its gradients: MobileNetV2's gradients differ from cpu's there by 3.0e-3 of the largest
+ * (measured 2026-12-04, SwiftShader adapter; worst at block_9_expand_BN/beta), where webgl
+ * matches to 4.1e-5; not traced further. The test prints the figure (the `grads` column of
+ * parity-webgpu.txt). VGG11's 6.2e-2 was tfjs-webgpu's split-K matmul, which the page now
+ * avoids (page/parity.ts).
  */
-const WEBGPU_GRADIENT_GAPS = ['VGG11', 'MobileNetV2'];
+const WEBGPU_GRADIENT_GAPS = ['MobileNetV2'];
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : String(v));
 
@@ -266,17 +267,10 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     // is then SwiftShader's (vendor google, architecture swiftshader), on the CPU as webgl's.
     const gpuBrowser = await launch(['--enable-unsafe-webgpu']);
     try {
-      const trained = [...LAYERS, ...SMALL_MODELS, 'SmallVGG', 'ResNet18', 'DenseNet121'];
+      const trained = [...LAYERS, ...SMALL_MODELS, 'SmallVGG', 'VGG11', 'ResNet18', 'DenseNet121'];
       // With FORWARD_ONLY below: every registry model runs on webgpu.
       expect(
-        [
-          ...SMALL_MODELS,
-          'SmallVGG',
-          'ResNet18',
-          'DenseNet121',
-          ...WEBGPU_GRADIENT_GAPS,
-          ...FORWARD_ONLY,
-        ].sort(),
+        [...trained.filter((n) => !LAYERS.includes(n)), ...WEBGPU_GRADIENT_GAPS, ...FORWARD_ONLY].sort(),
       ).toEqual([...listModels()].sort());
       const { result, errors } = await runPage(
         `target=webgpu&only=${[...trained, ...WEBGPU_GRADIENT_GAPS].join(',')}`,
