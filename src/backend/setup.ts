@@ -139,6 +139,21 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
   await tf.ready();
   // medinets' SIMD kernels, compiled now: a browser's main thread may not compile them in a kernel
   if (name === 'wasm') await prepareWasmSimd(tf.backend());
+  if (name === 'webgpu') avoidSplitKOnSwiftShader(tf.backend());
+}
+
+/**
+ * tfjs-webgpu's split-K matrix product, its pick for a batch-1 product with K >= 2000 and few
+ * output tiles (a Dense layer's input gradient at a small batch), sums wrongly on SwiftShader's
+ * WebGPU adapter (Chromium without a GPU): [2,4096] x [512,4096]^T came out off by 280 where the
+ * largest value is 234, and VGG11's gradients 6.2e-2 off. On that adapter its small-output-size
+ * program, what it picks otherwise for few tiles, is used instead, unless the app chose a
+ * program itself (`WEBGPU_MATMUL_PROGRAM_TYPE` not left at tfjs' automatic -1).
+ */
+function avoidSplitKOnSwiftShader(backend: unknown): void {
+  const info = (backend as { adapterInfo?: { architecture?: string } }).adapterInfo;
+  if (info?.architecture !== 'swiftshader') return;
+  if (tf.env().getNumber('WEBGPU_MATMUL_PROGRAM_TYPE') < 0) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', 2);
 }
 
 /**
@@ -153,7 +168,8 @@ async function tryBackend(name: BackendName, threads: number | undefined): Promi
  * In a browser nothing is imported: the page imports the backends it ships, and the first
  * registered one of {@link BROWSER_BACKEND_ORDER} that initialises is kept (webgl, unless the
  * page imports webgpu and the browser has it). wasm there runs threads only when the page is
- * cross-origin isolated (see {@link enableWasmThreads}).
+ * cross-origin isolated (see {@link enableWasmThreads}).On SwiftShader's WebGPU adapter (no GPU), webgpu
+ * matrix products avoid tfjs' split-K program, which sums wrongly there.
  *
  * @example
  * ```ts

@@ -269,15 +269,9 @@ async function main(): Promise<void> {
   // adapter), imported only then: registered at load, an adapter would make it every page's first
   // choice.
   const target = (params.get('target') ?? 'webgl') as 'webgl' | 'wasm' | 'webgpu' | 'cpu';
-  if (target === 'webgpu') {
-    await import('@tensorflow/tfjs-backend-webgpu');
-    // tfjs-webgpu's split-K matmul (its pick for a batch-1 product with K >= 2000 and few output
-    // tiles, as a Dense layer's input gradient at batch 2) sums wrongly on SwiftShader's adapter:
-    // [2,4096] x [512,4096]^T is off by 280 where the largest value is 234, and forced on
-    // [2,4096] x [4096,4096]^T as well. Its small-output-size program (what it picks otherwise
-    // for few tiles) is used instead; ?splitk=1 keeps tfjs' choice.
-    if (params.get('splitk') !== '1') tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', 2);
-  }
+  // (On SwiftShader's adapter setupBackend steers tfjs' matrix products off its split-K program,
+  // which sums wrongly there: VGG11's gradients were 6.2e-2 off.)
+  if (target === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   // ?mode=forward: inference logits only (the CI run of the models the training run leaves out).
   const mode: Mode = {
     target,
