@@ -64,8 +64,17 @@ function checkOwnsNoMemory(file) {
 }
 
 function build(shared) {
-  const flags = ['--target=wasm32', '-msimd128', '-O3', '-nostdlib', '-ffreestanding', '-Wall', '-Werror'];
-  if (shared) flags.push('-matomics', '-mbulk-memory');
+  const flags = [
+    '--target=wasm32',
+    '-msimd128',
+    '-mbulk-memory',
+    '-O3',
+    '-nostdlib',
+    '-ffreestanding',
+    '-Wall',
+    '-Werror',
+  ];
+  if (shared) flags.push('-matomics');
   const objs = sources.map((s) => {
     const o = join(tmp, `${s}.${shared ? 'shared' : 'plain'}.o`);
     execFileSync(clang, [...flags, '-c', join(srcDir, s), '-o', o], { stdio: 'inherit' });

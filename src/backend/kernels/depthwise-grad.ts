@@ -1,5 +1,28 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, conv2DInfoNHWC, viewFloat } from './util';
+import { wasmSimd } from './wasm-simd';
+
+/** wasm/conv.c's depthwise parameters: [n, h, w, c, m, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl]. */
+function simdParams(ci: tf.backend_util.Conv2DInfo, fs: number[]): number[] {
+  return [
+    ci.batchSize,
+    ci.inHeight,
+    ci.inWidth,
+    fs[2] as number,
+    fs[3] as number,
+    ci.outHeight,
+    ci.outWidth,
+    fs[0] as number,
+    fs[1] as number,
+    ci.strideHeight,
+    ci.strideWidth,
+    ci.dilationHeight,
+    ci.dilationWidth,
+    ci.padInfo.top,
+    ci.padInfo.left,
+  ];
+}
 
 interface DepthwiseAttrs {
   strides: number | [number, number];
@@ -23,6 +46,12 @@ export function depthwiseBackpropFilter(args: {
   const ci = conv2DInfoNHWC(x.shape, fs, args.attrs, a.dilations, true);
   const [kh, kw, c, m] = fs;
   const out = allocFloat(backend, fs);
+  const simd = x.dtype === 'float32' && dy.dtype === 'float32' ? wasmSimd(backend) : null;
+  if (simd != null) {
+    // in the wasm SIMD module (channels in lanes) when it runs here
+    simd.depthwiseDw(viewFloat(backend, x), viewFloat(backend, dy), out.data, simdParams(ci, fs));
+    return out.info;
+  }
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, dy);
   const dw = out.data;
@@ -66,6 +95,16 @@ export function depthwiseBackpropInput(args: {
   const ci = conv2DInfoNHWC(xShape, filter.shape, args.attrs, a.dilations, true);
   const [kh, kw, c, m] = filter.shape as [number, number, number, number];
   const out = allocFloat(backend, xShape);
+  const simd = dy.dtype === 'float32' && filter.dtype === 'float32' ? wasmSimd(backend) : null;
+  if (simd != null) {
+    simd.depthwiseDx(
+      viewFloat(backend, dy),
+      viewFloat(backend, filter),
+      out.data,
+      simdParams(ci, filter.shape),
+    );
+    return out.info;
+  }
   const wt = viewFloat(backend, filter);
   const g = viewFloat(backend, dy);
   const dx = out.data;

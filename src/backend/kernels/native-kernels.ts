@@ -14,7 +14,8 @@ import {
   nativeDepthwiseBackpropInput,
 } from './native-depthwise';
 import type { KernelEntry } from './registry';
-import { allocFloat, conv2DInfoNHWC, isNHWC, viewFloat, type KernelTarget } from './util';
+import { allocFloat, conv2DInfoNHWC, isNHWC, release, viewFloat, type KernelTarget } from './util';
+import { wasmSimd } from './wasm-simd';
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 type Kernel = (args: Args) => TensorInfo | TensorInfo[];
@@ -160,12 +161,17 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
   return out.info;
 }
 
-/** FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values. */
+/**
+ * FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values;
+ * without the addon on wasm, in the SIMD module (x a + b with a = scale / sqrt(variance + eps),
+ * b = offset - mean a per channel, computed here in float32).
+ */
 function batchNorm(args: Args): TensorInfo | null {
   const addon = activeAddon();
   const { inputs, backend, attrs } = args;
   const { x, mean, variance, scale, offset } = inputs;
-  if (addon == null || x == null || mean == null || variance == null) return null;
+  const simd = addon == null ? wasmSimd(backend) : null;
+  if ((addon == null && simd == null) || x == null || mean == null || variance == null) return null;
   if (!isFloat(x, mean, variance, scale, offset) || x.shape.length === 0) return null;
   const c = x.shape[x.shape.length - 1] as number;
   const ok = [mean, variance, scale, offset].every((t) => {
@@ -174,23 +180,40 @@ function batchNorm(args: Args): TensorInfo | null {
     return size === 1 || (size === c && t.shape[t.shape.length - 1] === c);
   });
   if (!ok || c === 0) return null;
+  const eps = (attrs.varianceEpsilon as number | undefined) ?? 1e-3;
   const out = allocFloat(backend, x.shape);
-  addon.bnInfer(
+  if (simd != null) {
+    const ab = allocFloat(backend, [2 * c]);
+    const [m, v] = [channelVector(backend, mean, c), channelVector(backend, variance, c)] as Float32Array[];
+    const [g, o] = [channelVector(backend, scale, c), channelVector(backend, offset, c)];
+    const f = ab.data;
+    for (let j = 0; j < c; j++) {
+      const a = Math.fround(
+        (g == null ? 1 : (g[j] as number)) / Math.fround(Math.sqrt((v[j] as number) + eps)),
+      );
+      f[j] = a;
+      f[c + j] = (o == null ? 0 : (o[j] as number)) - Math.fround((m[j] as number) * a);
+    }
+    simd.bnInferAB(viewFloat(backend, x), viewFloat(backend, ab.info), viewFloat(backend, out.info));
+    release(backend, ab.info);
+    return out.info;
+  }
+  (addon as NonNullable<typeof addon>).bnInfer(
     viewFloat(backend, x),
     channelVector(backend, mean, c) as Float32Array,
     channelVector(backend, variance, c) as Float32Array,
     channelVector(backend, scale, c),
     channelVector(backend, offset, c),
     out.data,
-    (attrs.varianceEpsilon as number | undefined) ?? 1e-3,
+    eps,
   );
   return out.info;
 }
 
-/** Relu, or Relu6 with `cap` 6: one pass on the addon's threads. */
+/** Relu, or Relu6 with `cap` 6: one pass on the addon's threads (else in the wasm SIMD module). */
 function relu(args: Args, cap?: number): TensorInfo | null {
-  const addon = activeAddon();
   const { inputs, backend } = args;
+  const addon = activeAddon() ?? wasmSimd(backend);
   const x = inputs.x;
   if (addon == null || x == null || x.dtype !== 'float32') return null;
   const out = allocFloat(backend, x.shape);
@@ -199,10 +222,13 @@ function relu(args: Args, cap?: number): TensorInfo | null {
   return out.info;
 }
 
-/** Concat of float32 tensors along any axis: rows of `prod(shape[:axis])`, copied in turn. */
+/**
+ * Concat of float32 tensors along any axis: rows of `prod(shape[:axis])`, copied in turn (in
+ * the addon, else in the wasm SIMD module).
+ */
 function concat(args: Args): TensorInfo | null {
-  const addon = activeAddon();
   const { backend, attrs } = args;
+  const addon = activeAddon() ?? wasmSimd(backend);
   const all = Object.values(args.inputs).filter((t): t is TensorInfo => t != null);
   if (addon == null || all.length === 0 || !isFloat(...all)) return null;
   const first = all[0] as TensorInfo;
@@ -226,8 +252,8 @@ function concat(args: Args): TensorInfo | null {
 
 /** SplitV of a float32 tensor along any axis (the inverse of {@link concat}). */
 function splitV(args: Args): TensorInfo[] | null {
-  const addon = activeAddon();
   const { backend, attrs } = args;
+  const addon = activeAddon() ?? wasmSimd(backend);
   const x = args.inputs.x;
   if (addon == null || x == null || !isFloat(x)) return null;
   const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0] as number;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, conv2DInfoNHWC, release, transposeK, viewFloat } from './util';
 import { conv2DBackpropFilterIm2col, im2colFilterGradPays } from './wasm-filter-grad';
+import { wasmSimd } from './wasm-simd';
 
 type Pad = 'valid' | 'same' | number | number[][];
 
@@ -53,7 +54,8 @@ export function conv2DBackpropFilterWasm(args: {
   const pointwise = info.filterHeight === 1 && info.filterWidth === 1;
   if (pointwise && info.strideHeight === 1 && info.strideWidth === 1)
     return pointwiseFilterGrad(backend, x, dy);
-  if (im2colFilterGradPays(info)) return conv2DBackpropFilterIm2col(backend, x, dy, info);
+  if (im2colFilterGradPays(info, wasmSimd(backend) != null))
+    return conv2DBackpropFilterIm2col(backend, x, dy, info);
   return conv2DBackpropFilterBatchAsChannels(backend, x, dy, info);
 }
 
@@ -228,25 +230,34 @@ export function conv2DBackpropInputWasm(args: {
   const out = allocFloat(backend, [n, H, W, cin]);
   const dx = out.data;
   dx.fill(0); // pixels of phases without taps get no gradient
+  const simd = wasmSimd(backend);
   // One view of the whole heap: each pixel's channels move with copyWithin (a memmove), not a
-  // JS loop or a subarray per pixel.
+  // JS loop or a subarray per pixel; with the SIMD module, a row of a phase in one call.
   const heap = new Float32Array(dx.buffer);
   // a float index by division: byteOffset >> 2 turns negative for a tensor above 2 GiB in the heap
   const dxBase = dx.byteOffset / 4;
   for (const { u, ry, rx, ah, aw } of phases) {
-    const uBase = viewFloat(backend, u).byteOffset / 4;
+    const uView = viewFloat(backend, u);
+    const uBase = uView.byteOffset / 4;
     const [, rows, cols] = u.shape as [number, number, number, number];
     const aMax = Math.min(ah, rows);
     const bMax = Math.min(aw, cols);
+    // the phase's columns c with 0 <= sw*c + rx - pl < W
+    const cLo = Math.max(0, Math.ceil((pl - rx) / sw));
+    const cHi = Math.min(bMax, Math.floor((W - 1 + pl - rx) / sw) + 1);
     for (let b = 0; b < n; b++) {
       for (let a = 0; a < aMax; a++) {
         const y = sh * a + ry - pt;
-        if (y < 0 || y >= H) continue;
-        for (let c = 0; c < bMax; c++) {
-          const x = sw * c + rx - pl;
-          if (x < 0 || x >= W) continue;
-          const src = uBase + ((b * rows + a) * cols + c) * cin;
-          heap.copyWithin(dxBase + ((b * H + y) * W + x) * cin, src, src + cin);
+        if (y < 0 || y >= H || cHi <= cLo) continue;
+        const src = ((b * rows + a) * cols + cLo) * cin;
+        const dst = ((b * H + y) * W + sw * cLo + rx - pl) * cin;
+        if (simd != null) {
+          simd.copyRows(dx, dst, sw * cin, uView, src, cin, cin, cHi - cLo);
+          continue;
+        }
+        for (let c = cLo; c < cHi; c++) {
+          const from = uBase + src + (c - cLo) * cin;
+          heap.copyWithin(dxBase + dst + (c - cLo) * sw * cin, from, from + cin);
         }
       }
     }

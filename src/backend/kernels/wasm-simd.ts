@@ -14,8 +14,38 @@ import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../native';
 import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
 
-/** The addon's methods the SIMD module provides, with the addon's argument lists. */
-export type SimdKernels = Pick<NativeAddon, 'bnTrain' | 'bnTrainGrad' | 'reluGrad' | 'optimizerUpdate'>;
+/**
+ * The addon's methods the SIMD module provides, with the addon's argument lists, and the
+ * module's own (wasm/copy.c, conv.c: im2col for the filter gradient, batch norm at inference
+ * from precomputed factors, the depthwise gradients).
+ */
+export interface SimdKernels extends Pick<
+  NativeAddon,
+  'bnTrain' | 'bnTrainGrad' | 'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'
+> {
+  /**
+   * `rows` runs of `len` floats from src (from float `srcAt`, runs `sstride` apart) to dst
+   * (from `dstAt`, `dstride` apart).
+   */
+  copyRows(
+    dst: Float32Array,
+    dstAt: number,
+    dstride: number,
+    src: Float32Array,
+    srcAt: number,
+    sstride: number,
+    len: number,
+    rows: number,
+  ): void;
+  /** y = x a + b per channel (last axis, c values), `ab` = [a, b] (2c values). */
+  bnInferAB(x: Float32Array, ab: Float32Array, y: Float32Array): void;
+  /** wasm/conv.c im2col_t: params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1]. */
+  im2colT(xt: Float32Array, p: Float32Array, params: number[]): void;
+  /** Depthwise dW (zeroed first): params [n, h, w, c, m, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl]. */
+  depthwiseDw(x: Float32Array, dy: Float32Array, dw: Float32Array, params: number[]): void;
+  /** Depthwise dx (zeroed first), params as {@link SimdKernels.depthwiseDw}'s. */
+  depthwiseDx(dy: Float32Array, w: Float32Array, dx: Float32Array, params: number[]): void;
+}
 
 // The few WebAssembly JS-API types used here: the project's lib (ES2022, no DOM) has none.
 interface WasmMemory {
@@ -61,6 +91,13 @@ interface Exports {
   momentum(...args: number[]): void;
   rmsprop(...args: number[]): void;
   sgd(...args: number[]): void;
+  copy_rows(dst: Ptr, dstride: number, src: Ptr, sstride: number, len: number, rows: number): void;
+  bn_infer(x: Ptr, ab: Ptr, y: Ptr, n: number, c: number): void;
+  relu_cap(x: Ptr, y: Ptr, n: number, cap: number): void;
+  im2col_t(xt: Ptr, p: Ptr, ...params: number[]): void;
+  depthwise_dw(x: Ptr, dy: Ptr, dw: Ptr, ...params: number[]): void;
+  depthwise_dx(dy: Ptr, w: Ptr, dx: Ptr, ...params: number[]): void;
+  max_pool_grad(dy: Ptr, x: Ptr, dx: Ptr, ...params: number[]): void;
 }
 
 interface EmscriptenLike {
@@ -130,6 +167,47 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
       else if (kind === 2) e.rmsprop(...i, 0, ...o, 0, n, ...s);
       else if (kind === 3) e.rmsprop(...i, ...o, n, ...s);
       else e.sgd(...i, ...o, n, ...s);
+    },
+    relu(x, y, cap) {
+      e.relu_cap(p(x), p(y), x.length, cap ?? Infinity);
+    },
+    concat(out, inputs, outer) {
+      // floats per row of each part, then one strided copy per part (byte pointers: 4 a float)
+      const total = out.length / outer;
+      let at = 0;
+      for (const part of inputs) {
+        const len = part.length / outer;
+        e.copy_rows(p(out) + 4 * at, total, p(part), len, len, outer);
+        at += len;
+      }
+    },
+    split(x, outputs, outer) {
+      const total = x.length / outer;
+      let at = 0;
+      for (const part of outputs) {
+        const len = part.length / outer;
+        e.copy_rows(p(part), len, p(x) + 4 * at, total, len, outer);
+        at += len;
+      }
+    },
+    copyRows(dst, dstAt, dstride, src, srcAt, sstride, len, rows) {
+      e.copy_rows(p(dst) + 4 * dstAt, dstride, p(src) + 4 * srcAt, sstride, len, rows);
+    },
+    maxPoolGrad(dy, x, dx, params) {
+      e.max_pool_grad(p(dy), p(x), p(dx), ...params);
+    },
+    bnInferAB(x, ab, y) {
+      const c = ab.length / 2;
+      e.bn_infer(p(x), p(ab), p(y), c === 0 ? 0 : x.length / c, c);
+    },
+    im2colT(xt, out, params) {
+      e.im2col_t(p(xt), p(out), ...params);
+    },
+    depthwiseDw(x, dy, dw, params) {
+      e.depthwise_dw(p(x), p(dy), p(dw), ...params);
+    },
+    depthwiseDx(dy, w, dx, params) {
+      e.depthwise_dx(p(dy), p(w), p(dx), ...params);
     },
   };
 }

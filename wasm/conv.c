@@ -1,0 +1,133 @@
+/*
+ * Convolution gradients' data movement and the depthwise gradients in WebAssembly SIMD on
+ * tfjs-backend-wasm's heap (see kernels.c for the memory rules). im2col_t writes the patch
+ * matrix of a convolution's filter gradient (wasm-filter-grad.ts multiplies it with XNNPACK);
+ * the depthwise gradients are direct loops with the channels in SIMD lanes. Single-threaded:
+ * the results do not depend on the backend's thread count.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+
+/*
+ * P[k, m] for images n0..n1-1 of x, x given channel-major as xt [cin, n, h, w]: row
+ * (ky, kx, ci) holds, for each output pixel (b, oy, ox) in order, the input value it read
+ * through tap (ky, kx) on channel ci, 0 in the padding.
+ */
+__attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, long n, long h, long w, long cin,
+                                                       long kh, long kw, long sh, long sw, long pt, long pl,
+                                                       long ho, long wo, long n0, long n1) {
+  for (long ky = 0; ky < kh; ky++)
+    for (long kx = 0; kx < kw; kx++) {
+      // output columns whose input column ox*sw + kx - pl lies inside [0, w)
+      long lo = pl - kx > 0 ? (pl - kx + sw - 1) / sw : 0;
+      if (lo > wo) lo = wo;
+      long hi = w - 1 - kx + pl >= 0 ? (w - 1 - kx + pl) / sw + 1 : 0;
+      if (hi > wo) hi = wo;
+      if (hi < lo) hi = lo;
+      for (long ci = 0; ci < cin; ci++) {
+        f32 *d = p + ((ky * kw + kx) * cin + ci) * (n1 - n0) * ho * wo;
+        for (long b = n0; b < n1; b++) {
+          const f32 *plane = xt + (ci * n + b) * h * w;
+          for (long oy = 0; oy < ho; oy++, d += wo) {
+            const long y = oy * sh + ky - pt;
+            if (y < 0 || y >= h) {
+              __builtin_memset(d, 0, sizeof(f32) * (unsigned long)wo);
+              continue;
+            }
+            const f32 *row = plane + y * w + kx - pl;
+            for (long ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+            for (long ox = hi; ox < wo; ox++) d[ox] = 0.0f;
+            if (sw == 1)
+              __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
+            else if (sw == 2) {
+              long ox = lo;
+              for (; ox + 4 <= hi; ox += 4) {
+                const v128_t a = wasm_v128_load(row + 2 * ox), c = wasm_v128_load(row + 2 * ox + 4);
+                wasm_v128_store(d + ox, wasm_i32x4_shuffle(a, c, 0, 2, 4, 6));
+              }
+              for (; ox < hi; ox++) d[ox] = row[2 * ox];
+            } else
+              for (long ox = lo; ox < hi; ox++) d[ox] = row[ox * sw];
+          }
+        }
+      }
+    }
+}
+
+/* a + b c over 4 lanes (no fused multiply-add in wasm SIMD: two roundings, as in C). */
+static inline v128_t madd(v128_t a, v128_t b, v128_t c) { return wasm_f32x4_add(a, wasm_f32x4_mul(b, c)); }
+
+/*
+ * Depthwise filter gradient, channel multiplier m: dw[i, j, ch, q] (zeroed here) =
+ * sum over b, oy, ox of x[b, iy, ix, ch] dy[b, oy, ox, ch m + q], iy = oy sh + i dh - pt,
+ * ix = ox sw + j dw - pl, summed in pixel order.
+ */
+__attribute__((export_name("depthwise_dw"))) void depthwise_dw(const f32 *x, const f32 *dy, f32 *dwt, long n, long h,
+                                                               long w, long c, long m, long ho, long wo, long kh,
+                                                               long kw, long sh, long sw, long dh, long dwd, long pt,
+                                                               long pl) {
+  const long cm = c * m;
+  __builtin_memset(dwt, 0, sizeof(f32) * (unsigned long)(kh * kw * cm));
+  for (long b = 0; b < n; b++)
+    for (long oy = 0; oy < ho; oy++)
+      for (long ox = 0; ox < wo; ox++) {
+        const f32 *g = dy + ((b * ho + oy) * wo + ox) * cm;
+        for (long i = 0; i < kh; i++) {
+          const long iy = oy * sh + i * dh - pt;
+          if (iy < 0 || iy >= h) continue;
+          for (long j = 0; j < kw; j++) {
+            const long ix = ox * sw + j * dwd - pl;
+            if (ix < 0 || ix >= w) continue;
+            const f32 *xp = x + ((b * h + iy) * w + ix) * c;
+            f32 *d = dwt + (i * kw + j) * cm;
+            if (m == 1) {
+              long ch = 0;
+              for (; ch + 4 <= c; ch += 4)
+                wasm_v128_store(d + ch, madd(wasm_v128_load(d + ch), wasm_v128_load(xp + ch), wasm_v128_load(g + ch)));
+              for (; ch < c; ch++) d[ch] += xp[ch] * g[ch];
+            } else
+              for (long ch = 0; ch < c; ch++)
+                for (long q = 0; q < m; q++) d[ch * m + q] += xp[ch] * g[ch * m + q];
+          }
+        }
+      }
+}
+
+/*
+ * Depthwise input gradient (scatter form; dx zeroed here): for each dy pixel and tap,
+ * dx[b, iy, ix, ch] += sum over q of w[i, j, ch, q] dy[b, oy, ox, ch m + q].
+ */
+__attribute__((export_name("depthwise_dx"))) void depthwise_dx(const f32 *dy, const f32 *wt, f32 *dx, long n, long h,
+                                                               long w, long c, long m, long ho, long wo, long kh,
+                                                               long kw, long sh, long sw, long dh, long dwd, long pt,
+                                                               long pl) {
+  const long cm = c * m;
+  __builtin_memset(dx, 0, sizeof(f32) * (unsigned long)(n * h * w * c));
+  for (long b = 0; b < n; b++)
+    for (long oy = 0; oy < ho; oy++)
+      for (long ox = 0; ox < wo; ox++) {
+        const f32 *g = dy + ((b * ho + oy) * wo + ox) * cm;
+        for (long i = 0; i < kh; i++) {
+          const long iy = oy * sh + i * dh - pt;
+          if (iy < 0 || iy >= h) continue;
+          for (long j = 0; j < kw; j++) {
+            const long ix = ox * sw + j * dwd - pl;
+            if (ix < 0 || ix >= w) continue;
+            f32 *d = dx + ((b * h + iy) * w + ix) * c;
+            const f32 *f = wt + (i * kw + j) * cm;
+            if (m == 1) {
+              long ch = 0;
+              for (; ch + 4 <= c; ch += 4)
+                wasm_v128_store(d + ch, madd(wasm_v128_load(d + ch), wasm_v128_load(f + ch), wasm_v128_load(g + ch)));
+              for (; ch < c; ch++) d[ch] += f[ch] * g[ch];
+            } else
+              for (long ch = 0; ch < c; ch++) {
+                f32 s = 0.0f;
+                for (long q = 0; q < m; q++) s += f[ch * m + q] * g[ch * m + q];
+                d[ch] += s;
+              }
+          }
+        }
+      }
+}
