@@ -190,20 +190,45 @@ static const char *const POOL_PARAMS[14] = {"batch",        "inHeight",     "inW
                                             "padTop",       "padLeft"};
 static const long POOL_MIN[14] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0};
 
+/* The 14 pooling parameters, each in range (params[k] names POOL_PARAMS[k]). */
+static int pool_params(call_t *c, size_t i, const int **q) {
+  size_t lq;
+  if (!arg_i32(c, i, "params", 14, 14, q, &lq)) return 0;
+  char what[48];
+  for (int k = 0; k < 14; k++) {
+    snprintf(what, sizeof what, "params[%d] (%s)", k, POOL_PARAMS[k]);
+    if (!arg_range(c, what, (*q)[k], POOL_MIN[k], INT_MAX)) return 0;
+  }
+  return 1;
+}
+
+/* maxPool(x, y, Int32Array params): params as POOL_PARAMS (effective filter size) */
+static napi_value js_max_pool(napi_env env, napi_callback_info info) {
+  call_t c;
+  f32_arg x, y;
+  const int *q;
+  if (!call_init(&c, env, info, "maxPool", 3) || !arg_f32(&c, 0, "x", 0, &x) || !arg_f32(&c, 1, "y", 0, &y) ||
+      !pool_params(&c, 2, &q))
+    return NULL;
+  long im[4] = {q[0], q[1], q[2], q[3]}, o[4] = {q[0], q[4], q[5], q[3]};
+  long ni = arg_product(&c, "x [batch, inHeight, inWidth, channels]", 4, im);
+  long no = arg_product(&c, "y [batch, outHeight, outWidth, channels]", 4, o);
+  const f32_arg *ins[] = {&x};
+  if (ni < 0 || no < 0 || !arg_len(&c, &x, ni, "[batch, inHeight, inWidth, channels]") ||
+      !arg_len(&c, &y, no, "[batch, outHeight, outWidth, channels]") || !arg_disjoint(&c, &y, ins, 1))
+    return NULL;
+  kernel_status(&c, max_pool(x.p, y.p, q));
+  return NULL;
+}
+
 /* maxPoolGrad(dy, x, dx, Int32Array params): params as POOL_PARAMS (effective filter size) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   call_t c;
   f32_arg dy, x, dx;
   const int *q;
-  size_t lq;
   if (!call_init(&c, env, info, "maxPoolGrad", 4) || !arg_f32(&c, 0, "dy", 0, &dy) || !arg_f32(&c, 1, "x", 0, &x) ||
-      !arg_f32(&c, 2, "dx", 0, &dx) || !arg_i32(&c, 3, "params", 14, 14, &q, &lq))
+      !arg_f32(&c, 2, "dx", 0, &dx) || !pool_params(&c, 3, &q))
     return NULL;
-  char what[48];
-  for (int k = 0; k < 14; k++) {
-    snprintf(what, sizeof what, "params[%d] (%s)", k, POOL_PARAMS[k]);
-    if (!arg_range(&c, what, q[k], POOL_MIN[k], INT_MAX)) return NULL;
-  }
   long im[4] = {q[0], q[1], q[2], q[3]}, o[4] = {q[0], q[4], q[5], q[3]};
   long ni = arg_product(&c, "x [batch, inHeight, inWidth, channels]", 4, im);
   long no = arg_product(&c, "dy [batch, outHeight, outWidth, channels]", 4, o);
@@ -264,6 +289,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"relu", NULL, js_relu, NULL, NULL, NULL, napi_default, NULL},
       {"concat", NULL, js_concat, NULL, NULL, NULL, napi_default, NULL},
       {"split", NULL, js_split, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool", NULL, js_max_pool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"optimizerUpdate", NULL, js_optimizer_update, NULL, NULL, NULL, napi_default, NULL},
       {"fmaPeak", NULL, js_fma_peak, NULL, NULL, NULL, napi_default, NULL},

@@ -53,7 +53,8 @@ void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, flo
 void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
 void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
 
-/* Max-pooling gradient, channels last (pooling.c); p: 14 parameters. */
+/* Max pooling and its gradient, channels last (pooling.c); p: 14 parameters. */
+int max_pool(const float *x, float *y, const int *p);
 int max_pool_grad(const float *dy, const float *x, float *dx, const int *p);
 
 /*

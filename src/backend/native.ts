@@ -94,6 +94,11 @@ export interface NativeAddon {
   reduceMid?(x: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;
   split(x: Float32Array, outputs: Float32Array[], outer: number): void;
+  /**
+   * Max pooling, channels last (params as maxPoolGrad's): the window's largest value, NaN
+   * ignored, -Infinity for an empty window, as tfjs' cpu kernel; on the pool.
+   */
+  maxPool?(x: Float32Array, y: Float32Array, params: Int32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, params: Int32Array): void;
   /**
    * One optimizer step over one variable (native/optimizers.c): `kind` 0 Adam, 1 momentum,

@@ -252,6 +252,28 @@ const BAD: Bad[] = [
     (a) => a.maxPoolGrad(F(16), F(16), F(15), Int32Array.from([1, 4, 4, 1, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1])),
     /maxPoolGrad: dx: has 15 values/,
   ],
+  [
+    'maxPool: y length',
+    (a) => a.maxPool?.(F(16), F(3), Int32Array.from([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0])),
+    /maxPool: y: has 3 values, its shape \[batch, outHeight, outWidth, channels\] needs 4/,
+  ],
+  [
+    'maxPool: stride 0',
+    (a) => a.maxPool?.(F(16), F(4), Int32Array.from([1, 4, 4, 1, 2, 2, 2, 2, 0, 2, 1, 1, 0, 0])),
+    /maxPool: params\[8\] \(strideHeight\) must be >= 1, got 0/,
+  ],
+  [
+    'maxPool: y over x',
+    (a) => {
+      const m = F(20);
+      a.maxPool?.(
+        m.subarray(0, 16),
+        m.subarray(14, 18),
+        Int32Array.from([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0]),
+      );
+    },
+    /maxPool: y: shares memory with x/,
+  ],
   ['setThreads: 0', (a) => a.setThreads(0), /setThreads: threads must be >= 1, got 0/],
   ['setThreads: 2.5', (a) => a.setThreads(2.5), /setThreads: threads: expected an integer, got 2.5/],
   // depthwise params: N, H, W, C, Ho, Wo, multiplier, kh, kw, sh, sw, dh, dw, pt, pl, act (x 32, filter 36, out 64)

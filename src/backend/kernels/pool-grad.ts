@@ -3,7 +3,8 @@ import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-c
 import { activeAddon } from '../native';
 import { alloc, allocFloat, viewFloat } from './util';
 
-interface MaxPoolGradAttrs {
+/** The attributes of MaxPool, MaxPoolGrad and MaxPoolWithArgmax. */
+export interface MaxPoolGradAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number;
@@ -55,7 +56,8 @@ function argmaxWindows(
   return { pos, max };
 }
 
-function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DInfo {
+/** The geometry of a 2-D max pooling of `shape` (NHWC) from the kernel's attributes. */
+export function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computePool2DInfo(
     shape as [number, number, number, number],
     a.filterSize,
@@ -64,6 +66,27 @@ function poolInfo(shape: number[], a: MaxPoolGradAttrs): tf.backend_util.Conv2DI
     a.pad,
     a.dimRoundingMode,
   );
+}
+
+/** The addon's 14 pooling parameters (native/bindings.c POOL_PARAMS) of an input shape and its geometry. */
+export function poolParams(shape: number[], info: tf.backend_util.Conv2DInfo): Int32Array {
+  const [n, h, w, c] = shape as [number, number, number, number];
+  return new Int32Array([
+    n,
+    h,
+    w,
+    c,
+    info.outHeight,
+    info.outWidth,
+    info.effectiveFilterHeight,
+    info.effectiveFilterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ]);
 }
 
 /** dx of max pooling: each dy value goes to the first maximum of its window, whatever its sign. */
@@ -78,23 +101,7 @@ export function maxPoolGrad(args: {
   const addon = activeAddon();
   if (addon != null && dy.dtype === 'float32' && input.dtype === 'float32') {
     const out = allocFloat(backend, input.shape);
-    const [n, h, w, c] = input.shape as [number, number, number, number];
-    const params = new Int32Array([
-      n,
-      h,
-      w,
-      c,
-      info.outHeight,
-      info.outWidth,
-      info.effectiveFilterHeight,
-      info.effectiveFilterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-    ]);
+    const params = poolParams(input.shape, info);
     addon.maxPoolGrad(viewFloat(backend, dy), viewFloat(backend, input), out.data, params);
     return out.info;
   }

@@ -29,6 +29,7 @@ import { gatherNdGradient } from './gather';
 import { gatherV2WasmEntry } from './gather-v2-wasm';
 import { identityWasmEntry } from './identity-wasm';
 import { batchMatMulGradient } from './matmul-broadcast';
+import { maxPoolCpuEntry, maxPoolWasmEntry } from './max-pool-cpu';
 import { maxPoolGradCpuEntry } from './max-pool-grad-cpu';
 import { maxPoolGradWasmEntry } from './max-pool-grad-wasm';
 import { maxPoolWithArgmaxWasmEntry } from './max-pool-with-argmax-wasm';
@@ -89,6 +90,8 @@ export function registerTrainingKernels(): void {
       avgPoolGradWasmEntry,
       sliceWasmEntry,
       maxPoolWithArgmaxWasmEntry,
+      maxPoolCpuEntry,
+      maxPoolWasmEntry,
       maxPoolGradCpuEntry,
       resizeBilinearGradWasmEntry,
       resizeBilinearGradCpuEntry,
