@@ -126,6 +126,36 @@ napi_value js_binary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* binaryBroadcast(op, big, small, y, [outer, mid, inner, smallFirst]):
+ * y[o, m, i] = big[o, m, i] op small[o, i] (smallFirst 1: small[o, i] op big[o, m, i]) */
+napi_value js_binary_broadcast(napi_env env, napi_callback_info info) {
+  static const char *const names[4] = {"outer", "mid", "inner", "smallFirst"};
+  call_t c;
+  double opD;
+  f32_arg big, small, y;
+  const int *p;
+  size_t np;
+  if (!call_init(&c, env, info, "binaryBroadcast", 5) || !arg_number(&c, 0, "op", &opD)) return NULL;
+  if (opD != (double)(int)opD || opD < 0 || opD >= BIN_OPS)
+    return arg_fail(&c, 0, "op: expected an integer from 0 to %d, got %g", BIN_OPS - 1, opD), NULL;
+  if (!arg_f32(&c, 1, "big", 0, &big) || !arg_f32(&c, 2, "small", 0, &small) || !arg_f32(&c, 3, "y", 0, &y) ||
+      !arg_i32(&c, 4, "params", 4, 4, &p, &np))
+    return NULL;
+  long d[3];
+  for (int k = 0; k < 4; k++)
+    if (!arg_range(&c, names[k], p[k], 0, k == 3 ? 1 : SIZE_LIMIT)) return NULL;
+  for (int k = 0; k < 3; k++) d[k] = p[k];
+  const long ds[2] = {d[0], d[2]};
+  const long nb = arg_product(&c, "big [outer, mid, inner]", 3, d), ns = arg_product(&c, "small [outer, inner]", 2, ds);
+  if (nb < 0 || ns < 0) return NULL;
+  const f32_arg *ins[] = {&big, &small};
+  if (!arg_len(&c, &big, nb, "[outer, mid, inner]") || !arg_len(&c, &small, ns, "[outer, inner]") ||
+      !arg_len(&c, &y, nb, "[outer, mid, inner]") || !arg_disjoint(&c, &y, ins, 2))
+    return NULL;
+  binary_bcast((int)opD, big.p, small.p, y.p, d[0], d[1], d[2], p[3]);
+  return NULL;
+}
+
 /* reduceMid(x, out, [pre, mid, inner], scale): out[p, j] = scale * sum_i x[p, i, j] (float64 sums) */
 napi_value js_reduce_mid(napi_env env, napi_callback_info info) {
   static const char *const names[3] = {"pre", "mid", "inner"};

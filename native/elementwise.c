@@ -112,6 +112,85 @@ void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, flo
   ew_run(&j);
 }
 
+/* ---- y[o, m, i] = big[o, m, i] op small[o, i] (or small op big): one operand broadcast ---- */
+
+typedef struct {
+  int op, smallFirst;
+  const float *big, *small;
+  float *y;
+  long n, mid, inner;
+} bc_job;
+
+#define BC_RUN(EXPR)                                                                                                 \
+  do {                                                                                                               \
+    if (j->smallFirst)                                                                                               \
+      for (long q = 0; q < run; q++) {                                                                               \
+        const float u = s[q * ds], v = a[q];                                                                         \
+        y[q] = EXPR;                                                                                                 \
+      }                                                                                                              \
+    else                                                                                                             \
+      for (long q = 0; q < run; q++) {                                                                               \
+        const float u = a[q], v = s[q * ds];                                                                         \
+        y[q] = EXPR;                                                                                                 \
+      }                                                                                                              \
+  } while (0)
+
+/* Elements k0..k1 in runs along which the small operand's index is constant (inner 1: ds 0)
+ * or contiguous (ds 1); the same float32 operation per element whatever the split. */
+static void bc_range(const bc_job *j, long k0, long k1) {
+  const long inner = j->inner, mid = j->mid;
+  for (long k = k0; k < k1;) {
+    long run, si;
+    const long ds = inner == 1 ? 0 : 1;
+    if (inner == 1) {
+      si = k / mid;
+      run = (si + 1) * mid - k;
+    } else {
+      const long i = k % inner;
+      si = k / (inner * mid) * inner + i;
+      run = inner - i;
+    }
+    if (run > k1 - k) run = k1 - k;
+    const float *a = j->big + k, *s = j->small + si;
+    float *y = j->y + k;
+    switch (j->op) {
+    case BIN_ADD:
+      BC_RUN(u + v);
+      break;
+    case BIN_SUB:
+      BC_RUN(u - v);
+      break;
+    case BIN_MUL:
+      BC_RUN(u * v);
+      break;
+    case BIN_DIV:
+      BC_RUN(u / v);
+      break;
+    }
+    k += run;
+  }
+}
+
+static int bc_share(void *ctx, int part, int parts) {
+  const bc_job *j = ctx;
+  const long blocks = (j->n + 15) / 16;
+  long i0 = blocks * part / parts * 16, i1 = blocks * (part + 1) / parts * 16;
+  if (i1 > j->n) i1 = j->n;
+  if (i0 < i1) bc_range(j, i0, i1);
+  return 0;
+}
+
+void binary_bcast(int op, const float *big, const float *small, float *y, long outer, long mid, long inner,
+                  int smallFirst) {
+  bc_job j = {op, smallFirst, big, small, y, outer * mid * inner, mid, inner};
+  if (j.n < EW_PARALLEL_MIN) {
+    if (j.n > 0) bc_range(&j, 0, j.n);
+    return;
+  }
+  long maxParts = j.n / EW_PARALLEL_MIN;
+  pool_run(bc_share, &j, maxParts > 64 ? 64 : (int)maxParts);
+}
+
 /* ---- out[p, j] = scale * sum_i x[p, i, j] (float64 sums in i order, as reduce.ts) ---- */
 
 #define RB 64 /* columns per unit of work */

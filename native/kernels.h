@@ -44,6 +44,9 @@ int bn_infer(const float *x, const float *mean, const float *var, const float *s
 enum bin_op { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };
 #define BIN_OPS 4
 void binary_op(int op, const float *a, const float *b, float *y, long n);
+/* y[o, m, i] = big[o, m, i] op small[o, i] (smallFirst: small op big), big [outer, mid, inner] */
+void binary_bcast(int op, const float *big, const float *small, float *y, long outer, long mid, long inner,
+                  int smallFirst);
 /* out[p, j] = scale * sum over i of x[p, i, j], x [pre, mid, inner], out [pre, inner] */
 void reduce_mid(const float *x, float *out, long pre, long mid, long inner, double scale);
 void relu(const float *x, float *y, long n);

@@ -90,6 +90,17 @@ export interface NativeAddon {
   clipGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, lo: number, hi: number): void;
   /** y = a op b elementwise, one length (op 0 add, 1 sub, 2 mul, 3 div), on the pool. */
   binary?(op: number, a: Float32Array, b: Float32Array, y: Float32Array): void;
+  /**
+   * y[o, m, i] = big[o, m, i] op small[o, i] (smallFirst 1: small op big), params
+   * [outer, mid, inner, smallFirst], ops as binary's, on the pool.
+   */
+  binaryBroadcast?(
+    op: number,
+    big: Float32Array,
+    small: Float32Array,
+    y: Float32Array,
+    params: Int32Array,
+  ): void;
   /** out[p, j] = scale * sum_i x[p, i, j] in float64, params [pre, mid, inner], on the pool. */
   reduceMid?(x: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
   concat(out: Float32Array, inputs: Float32Array[], outer: number): void;

@@ -253,6 +253,24 @@ const BAD: Bad[] = [
     /maxPoolGrad: dx: has 15 values/,
   ],
   [
+    'binaryBroadcast: small length',
+    (a) => a.binaryBroadcast?.(2, F(24), F(5), F(24), Int32Array.from([2, 3, 4, 0])),
+    /binaryBroadcast: small: has 5 values, its shape \[outer, inner\] needs 8/,
+  ],
+  [
+    'binaryBroadcast: smallFirst 2',
+    (a) => a.binaryBroadcast?.(2, F(24), F(8), F(24), Int32Array.from([2, 3, 4, 2])),
+    /binaryBroadcast: smallFirst must be <= 1, got 2/,
+  ],
+  [
+    'binaryBroadcast: y over big',
+    (a) => {
+      const m = F(30);
+      a.binaryBroadcast?.(0, m.subarray(0, 24), F(8), m.subarray(6, 30), Int32Array.from([2, 3, 4, 0]));
+    },
+    /binaryBroadcast: y: shares memory with big/,
+  ],
+  [
     'maxPool: y length',
     (a) => a.maxPool?.(F(16), F(3), Int32Array.from([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0])),
     /maxPool: y: has 3 values, its shape \[batch, outHeight, outWidth, channels\] needs 4/,

@@ -1,5 +1,6 @@
 // The addon's memory-bound kernels on the cpu backend (what ResNet-50 at batch 16, 224x224x3
-// trains on): elementwise Add / Sub / Multiply / RealDiv of equal shapes, Sum / Mean over a
+// trains on): elementwise Add / Sub / Multiply / RealDiv of equal shapes and with one operand
+// broadcast ([N, 1, 1, C], [C], a scalar), Sum / Mean over a
 // run of axes, Relu, the ReLU gradient and batch-norm training, each split over the pool.
 // Each must give the bits of medinets' JS kernel (the same float32 / float64 operations in the
 // same order) on 1 and 2 threads, and match the stock tfjs kernel.
@@ -9,6 +10,7 @@ import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch-norm';
+import { broadcastPlan } from '../../src/backend/kernels/cpu-binary';
 import { RELU_GRAD_KERNEL } from '../../src/backend/kernels/relu-grad';
 import { randn, relErr, runKernel, type Input } from './kernel-helpers';
 
@@ -89,6 +91,49 @@ describe('native kernels on the cpu backend', () => {
         expect(sameBits(two, js)).toBe(true);
         const stock = await runKernel('cpu', name, { a, b }, {}, true);
         expect(sameBits(js, [stock.values])).toBe(true);
+      }
+    },
+  );
+
+  it('reads the broadcasts the addon serves as [outer, mid, inner], and no others', () => {
+    const out = [3, 37, 29, 64];
+    expect(broadcastPlan([3, 1, 1, 64], out)).toEqual([3, 37 * 29, 64]);
+    expect(broadcastPlan([64], out)).toEqual([1, 3 * 37 * 29, 64]);
+    expect(broadcastPlan([], out)).toEqual([1, 3 * 37 * 29 * 64, 1]);
+    expect(broadcastPlan([1, 1, 1, 1], out)).toEqual([1, 3 * 37 * 29 * 64, 1]);
+    expect(broadcastPlan([3, 37, 29, 1], out)).toEqual([3 * 37 * 29, 64, 1]);
+    expect(broadcastPlan([3, 1, 29, 64], out)).toEqual([3, 37, 29 * 64]);
+    expect(broadcastPlan([1, 37, 1, 64], out)).toBeNull();
+    expect(broadcastPlan([3, 37, 1, 1], [3, 37, 1, 64])).toEqual([3 * 37, 64, 1]);
+  });
+
+  it.runIf(available)(
+    'Add / Sub / Multiply / RealDiv with one operand broadcast: stock bits on 1 and 2 threads, both orders',
+    async () => {
+      const smalls: number[][] = [
+        [3, 1, 1, 64],
+        [64],
+        [],
+        [1, 1, 1, 1],
+        [3, 37, 29, 1],
+        [1, 37, 1, 64],
+        [3, 1, 29, 64],
+      ];
+      for (const sh of smalls) {
+        const s = randn(sh, 20 + sh.length);
+        (s.data as Float32Array)[0] = 0; // 0 / 0, 0 * NaN and the signs of zero products
+        for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv'])
+          for (const inputs of [
+            { a, b: s },
+            { a: s, b },
+          ]) {
+            const what = `${name} ${JSON.stringify(inputs.a.shape)} ${JSON.stringify(inputs.b.shape)}`;
+            const { one, two, js } = await threeWays(name, inputs);
+            const stock = await runKernel('cpu', name, inputs, {}, true);
+            expect(sameBits(one, [stock.values]), what).toBe(true);
+            expect(sameBits(two, [stock.values]), what).toBe(true);
+            expect(sameBits(js, [stock.values]), what).toBe(true);
+          }
       }
     },
   );

@@ -110,10 +110,33 @@ function isSuffix(small: number[], big: number[]): boolean {
 }
 
 /**
- * Float32 elementwise binary op with the three broadcasts training uses (equal shapes, a
- * scalar, a trailing-axes vector such as a per-channel [1, 1, 1, C]) as flat loops; the
- * stock cpu kernels map every element through generic index arithmetic. Anything else
- * goes to the stock kernel.
+ * How a broadcast operand of `small` shape spans `out`: out as [outer, mid, inner] with the
+ * operand [outer, 1, inner] (a scalar: [1, n, 1]; a channel vector [C]: [1, n / C, C]; a
+ * per-image vector [N, 1, 1, C]: [N, H * W, C]), or null for any other broadcast.
+ */
+export function broadcastPlan(small: number[], out: number[]): [number, number, number] | null {
+  const s = [...new Array<number>(Math.max(0, out.length - small.length)).fill(1), ...small];
+  if (s.length !== out.length) return null;
+  const dims = [1, 1, 1];
+  let part = 0; // 0 the leading equal axes, 1 the broadcast axes, 2 the trailing equal axes
+  for (let i = 0; i < out.length; i++) {
+    const o = out[i] as number;
+    if (o === 1) continue; // fits any part
+    const equal = s[i] === o;
+    if (!equal && s[i] !== 1) return null;
+    if (part === 0 && !equal) part = 1;
+    else if (part === 1 && equal) part = 2;
+    else if (part === 2 && !equal) return null;
+    dims[part] = (dims[part] as number) * o;
+  }
+  return dims as [number, number, number];
+}
+
+/**
+ * Float32 elementwise binary op with the broadcasts training uses (equal shapes, a scalar, a
+ * trailing-axes vector such as a per-channel [1, 1, 1, C], and with the addon any
+ * {@link broadcastPlan} operand such as [N, 1, 1, C]) as flat loops; the stock cpu kernels
+ * map every element through generic index arithmetic. Anything else goes to the stock kernel.
  */
 function binary(
   args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
@@ -133,6 +156,20 @@ function binary(
   const nb = tf.util.sizeFromShape(b.shape);
   const aFull = na === n && tf.util.arraysEqual(core(a.shape), core(outShape));
   const bFull = nb === n && tf.util.arraysEqual(core(b.shape), core(outShape));
+  // One operand broadcast against the other in the addon on its pool: the scalar, channel and
+  // per-image ([N, 1, 1, C], the global-average-pool gradient) operands; the same float32
+  // operation per element, so the bits of the JS loops and of the stock kernel.
+  const addon = n >= NATIVE_MIN && aFull !== bFull ? activeAddon() : null;
+  if (addon?.binaryBroadcast != null) {
+    const plan = broadcastPlan(aFull ? b.shape : a.shape, outShape);
+    if (plan != null) {
+      const out = allocFloat(backend, outShape);
+      const big = viewFloat(backend, aFull ? a : b);
+      const small = viewFloat(backend, aFull ? b : a);
+      addon.binaryBroadcast(BIN_OP[name], big, small, out.data, new Int32Array([...plan, aFull ? 0 : 1]));
+      return out.info;
+    }
+  }
   const bSmall = aFull && (nb === 1 || isSuffix(b.shape, outShape));
   const aSmall = bFull && (na === 1 || isSuffix(a.shape, outShape));
   if (!(aFull && bFull) && !bSmall && !aSmall) return fallback();
@@ -142,8 +179,8 @@ function binary(
   const mode = aFull && bFull ? 0 : bSmall ? (nb === 1 ? 1 : 2) : na === 1 ? 3 : 4;
   // Equal shapes in the addon on its pool (the residual adds and the gradients' sums of
   // ResNet-50); the same float32 operation, so the same bits as the JS loop.
-  const addon = mode === 0 && n >= NATIVE_MIN ? activeAddon() : null;
-  if (addon?.binary != null) addon.binary(BIN_OP[name], av, bv, out.data);
+  const same = mode === 0 && n >= NATIVE_MIN ? activeAddon() : null;
+  if (same?.binary != null) same.binary(BIN_OP[name], av, bv, out.data);
   else LOOPS[name](av, bv, out.data, n, na, nb, mode);
   return out.info;
 }
