@@ -3,6 +3,7 @@
 // cpu kernels, bit for bit: zeros, the cap, negative zero, NaN; and it is what training runs.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig } from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { randn } from './kernel-helpers';
@@ -64,6 +65,46 @@ describe('MedinetsReluGrad', () => {
         });
       }
     }
+  }
+
+  // ReLU's tape entry saves its output, which the next matrix product saves anyway, so the
+  // ReLU's input is freed when the forward pass ends (PyTorch's in-place ReLU keeps one tensor
+  // there too); ReLU6 must keep its input (an output of 6 does not give the mask at x > 6).
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`relu on ${backend}: the backward pass starts without the ReLU's input`, async () => {
+      enableNativeKernels();
+      await tf.setBackend(backend);
+      const n = 4096;
+      const x = tf.randomNormal([16, n / 16], 0, 1, 'float32', 5);
+      const w = tf.randomNormal([n / 16, 8], 0, 1, 'float32', 6);
+      // the first gradient the backward pass runs is Sum's: the data buffers alive then are
+      // the tensors the tape saved (the forward pass' scope has ended)
+      const sum = tf.getGradient('Sum') as GradConfig;
+      const liveAtBackward = (act: (t: tf.Tensor) => tf.Tensor): number => {
+        let live = -1;
+        const stock = sum.gradFunc;
+        sum.gradFunc = (dy, saved, attrs) => {
+          live = tf.memory().numDataBuffers;
+          return stock(dy, saved, attrs);
+        };
+        try {
+          const before = tf.memory().numDataBuffers;
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.matMul(act(tf.mul(t, 2)), w)))(x);
+          expect(Array.from(g.dataSync()).some((v) => v !== 0)).toBe(true);
+          g.dispose();
+          return live - before;
+        } finally {
+          sum.gradFunc = stock;
+        }
+      };
+      const before = tf.memory().numTensors;
+      const relu = liveAtBackward((t) => tf.relu(t));
+      const relu6 = liveAtBackward((t) => tf.relu6(t));
+      expect(tf.memory().numTensors).toBe(before);
+      // relu6 keeps both mul(x, 2) and its own output; relu only its output
+      expect(relu6 - relu).toBe(1);
+      tf.dispose([x, w]);
+    });
   }
 
   it('has a second-order gradient (linear in dy)', async () => {

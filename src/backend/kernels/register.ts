@@ -37,6 +37,7 @@ import { nativeEntry } from './native-kernels';
 import { padV2CpuEntry } from './pad-v2-cpu';
 import { reduceEntry } from './reduce';
 import { installReluGradients } from './relu-grad';
+import { installLeanBackprop } from './lean-backprop';
 import { clipGradCpuEntry } from './clip-grad-cpu';
 import { clipGradWasmEntry } from './clip-grad-wasm';
 import { installClipGradient } from './clip-grad';
@@ -164,6 +165,8 @@ export function registerTrainingKernels(): void {
     registerAnchors();
     // Not a kernel: tfjs' optimizers' applyGradients gains the addon's one-pass update.
     installFusedOptimizers();
+    // Not a kernel: the backward pass frees gradients and saved tensors as it goes.
+    installLeanBackprop();
   }
   resumeTrainingKernels();
 }

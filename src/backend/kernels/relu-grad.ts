@@ -45,9 +45,11 @@ export function reluGrad(args: {
 /**
  * Replace tfjs' Relu and Relu6 gradients by ones that run {@link RELU_GRAD_KERNEL} where it is
  * registered (wasm and cpu, unless suspended) and tfjs' own gradient elsewhere (webgl, webgpu,
- * tfjs-node, int tensors). Idempotent.
+ * tfjs-node, int tensors). ReLU's mask is read from its output (see `replaceMaskGradient`);
+ * ReLU6's from its input, since an output of 6 does not tell x = 6 (mask 1) from x > 6 (0).
+ * Idempotent.
  */
 export function installReluGradients(): void {
-  replaceMaskGradient('Relu', RELU_GRAD_KERNEL, () => ({ cap: Infinity }));
+  replaceMaskGradient('Relu', RELU_GRAD_KERNEL, () => ({ cap: Infinity }), true);
   replaceMaskGradient('Relu6', RELU_GRAD_KERNEL, () => ({ cap: 6 }));
 }
