@@ -120,7 +120,25 @@ int bn_train_grad(const float *dy, const float *x, const float *scale, const flo
   free(tmp);
   return 0;
 }
-/* Batch norm in inference: y = (x - mean) * scale / sqrt(var + eps) + offset, per channel. */
+/* Batch norm in inference: y = x * a + b per channel, a = scale / sqrt(var + eps), b = offset - mean * a. */
+typedef struct {
+  const float *x, *a, *b;
+  float *y;
+  long n, c;
+} bn_infer_job;
+
+/* Whole rows per part: each value is one multiply and one add whatever the split. */
+static int infer_share(void *ctx, int part, int parts) {
+  const bn_infer_job *j = ctx;
+  long r0 = j->n * part / parts, r1 = j->n * (part + 1) / parts;
+  for (long i = r0; i < r1; i++) {
+    const float *row = j->x + i * j->c;
+    float *out = j->y + i * j->c;
+    for (long q = 0; q < j->c; q++) out[q] = row[q] * j->a[q] + j->b[q];
+  }
+  return 0;
+}
+
 int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
              long n, long c, float eps) {
   float *a = malloc(sizeof(float) * (size_t)c * 2);
@@ -131,11 +149,9 @@ int bn_infer(const float *x, const float *mean, const float *var, const float *s
     a[j] = (scale ? scale[j] : 1.0f) * inv;
     b[j] = (offset ? offset[j] : 0.0f) - mean[j] * a[j];
   }
-  for (long i = 0; i < n; i++) {
-    const float *row = x + i * c;
-    float *out = y + i * c;
-    for (long j = 0; j < c; j++) out[j] = row[j] * a[j] + b[j];
-  }
+  bn_infer_job job = {.x = x, .a = a, .b = b, .y = y, .n = n, .c = c};
+  /* a hand-off costs more than a small tensor's pass (as bn_parts) */
+  pool_run(infer_share, &job, (double)n * c < 32768.0 ? 1 : 64);
   free(a);
   return 0;
 }

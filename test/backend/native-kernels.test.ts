@@ -233,6 +233,13 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     const ref = await runKernel('cpu', 'FusedBatchNorm', inputs, attrs, true);
     const got = await runKernel('wasm', 'FusedBatchNorm', inputs, attrs);
     expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+    // rows split over the pool: the same bits on one thread
+    enableNativeKernels({ threads: 1 });
+    const one = await runKernel('wasm', 'FusedBatchNorm', inputs, attrs);
+    enableNativeKernels();
+    expect(Buffer.from(Float32Array.from(one.values).buffer)).toEqual(
+      Buffer.from(Float32Array.from(got.values).buffer),
+    );
   });
 
   it('Concat and SplitV along every axis match the stock kernels exactly', async () => {
