@@ -52,10 +52,13 @@ static void one_image(const mp_job *j, long b) {
           for (long kx = kx0; kx < kxEnd; kx += dw) {
             int base = (int)(((iy * w) + x0 + kx) * c + c0);
             const float *xs = j->x + b * h * w * c + base;
+            /* as masks, not a branch, so that the loop vectorises (a conditional int store
+             * beside the float one left it scalar, 7x the forward's time) */
             for (long q = 0; q < cb; q++) {
-              int gt = xs[q] > best[q];
-              best[q] = gt ? xs[q] : best[q];
-              pos[q] = gt ? base : pos[q];
+              const float v = xs[q];
+              const int m = -(int)(v > best[q]);
+              pos[q] = (pos[q] & ~m) | (base & m);
+              best[q] = v > best[q] ? v : best[q];
             }
           }
         }

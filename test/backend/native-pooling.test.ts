@@ -119,19 +119,26 @@ describe('MaxPool (cpu and wasm, native addon)', () => {
     expect(Array.from(yi.values)).toEqual([5, 7, 13, 15]);
   });
 
-  it.runIf(available)('trains through tf.maxPool with the stock gradient values and no leak', async () => {
-    const x = tf.tensor4d(awkward([2, 11, 11, 8], 70).data as Float32Array, [2, 11, 11, 8]);
-    const before = tf.memory().numTensors;
-    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 3, 2, 'same')))(x);
-    const got = Float32Array.from(g.dataSync());
-    g.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    disableNativeKernels();
-    const gr = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 3, 2, 'same')))(x);
-    const ref = Float32Array.from(gr.dataSync());
-    gr.dispose();
-    enableNativeKernels();
-    x.dispose();
-    expect(sameBits(got, ref)).toBe(true);
-  });
+  it.runIf(available)(
+    'trains through tf.maxPool: the JS kernel gradient bits on 1 and 2 threads, no leak',
+    async () => {
+      const x = tf.tensor4d(awkward([4, 31, 31, 16], 70).data as Float32Array, [4, 31, 31, 16]);
+      const grad = (): Float32Array => {
+        const before = tf.memory().numTensors;
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 3, 2, 'same')))(x);
+        const v = Float32Array.from(g.dataSync());
+        g.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        return v;
+      };
+      disableNativeKernels();
+      const ref = grad();
+      for (const threads of [1, 2]) {
+        enableNativeKernels({ threads });
+        expect(sameBits(grad(), ref), `${threads} threads`).toBe(true);
+      }
+      enableNativeKernels();
+      x.dispose();
+    },
+  );
 });
