@@ -254,6 +254,14 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* mallocTuned(): whether glibc's malloc keeps freed tensor memory (native/memory.c). */
+static napi_value js_malloc_tuned(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  CHECK(napi_get_boolean(env, malloc_tuned(), &r));
+  return r;
+}
+
 static napi_value js_simd(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
@@ -275,6 +283,7 @@ static void pin_library(void) {
 
 static napi_value init(napi_env env, napi_value exports) {
   pin_library();
+  tune_malloc();
   napi_property_descriptor props[] = {
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, js_conv2d_dx, NULL, NULL, NULL, napi_default, NULL},
@@ -299,6 +308,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binaryBroadcast", NULL, js_binary_broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"reduceMid", NULL, js_reduce_mid, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocTuned", NULL, js_malloc_tuned, NULL, NULL, NULL, napi_default, NULL},
       {"simd", NULL, js_simd, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -72,4 +72,8 @@ typedef struct {
 extern const optim_shape OPTIM_SHAPES[OPTIM_KINDS];
 void optim_update(int kind, const float *const *in, float *const *out, const float *s, long n);
 
+/* glibc's malloc keeps freed tensor memory (memory.c); whether it was tuned. */
+void tune_malloc(void);
+int malloc_tuned(void);
+
 #endif

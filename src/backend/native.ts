@@ -119,6 +119,11 @@ export interface NativeAddon {
   optimizerUpdate(kind: number, inputs: Float32Array[], outputs: Float32Array[], scalars: Float32Array): void;
   /** GFLOP/s of one thread running only FMAs of the GEMM's vector width, best over `seconds` (bench). */
   fmaPeak(seconds: number): number;
+  /**
+   * Whether the addon tuned glibc's malloc at load to keep freed tensor memory instead of
+   * unmapping it (native/memory.c; off with MEDINETS_NATIVE_MALLOC=0).
+   */
+  mallocTuned?(): boolean;
   setThreads(n: number): number;
   simd(): string;
 }

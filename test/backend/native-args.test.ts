@@ -1,5 +1,6 @@
 // The addon checks every argument in C before touching memory: each bad call below throws an
 // Error "medinets native <kernel>: <argument> ..." (the fuzz test drives thousands more).
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { nativeKernelsInUse } from '../../src/backend';
 import { activeAddon, type NativeAddon } from '../../src/backend/native';
@@ -398,6 +399,18 @@ describe.skipIf(!available)('native addon argument checks', () => {
       F(0),
       Int32Array.from([0, big, big, 1, big, big, big, big, 1, 1, 1, 1, 0, 0]),
     );
+  });
+
+  it('keeps freed tensor memory in glibc (mallocTuned), unless MEDINETS_NATIVE_MALLOC=0', () => {
+    const glibc = process.platform === 'linux' && process.env.MEDINETS_NATIVE_MALLOC !== '0';
+    expect(addon.mallocTuned?.()).toBe(glibc);
+    const path = nativeKernelsInUse().path;
+    const load = `const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(path)}); console.log(m.exports.mallocTuned())`;
+    const off = spawnSync(process.execPath, ['-e', load], {
+      env: { ...process.env, MEDINETS_NATIVE_MALLOC: '0' },
+      encoding: 'utf8',
+    });
+    expect(off.stdout.trim()).toBe('false');
   });
 
   it('broadcasts batch dimensions on both sides ([2,1] x [1,3] -> [2,3])', () => {
