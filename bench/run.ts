@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   console.log(
     `medinets kernel bench: batch ${BATCH}, ${SIZE}x${SIZE}x1, steps ${steps} (stock cpu ${stockSteps}), load average ${load.toFixed(1)}`,
   );
-  // --profile --configs=native-cpu: the addon on the cpu backend (ResNet-50 b16 224 outgrows wasm)
+  // --profile --configs=native-cpu: the addon on the cpu backend (its JS-heap tensors)
   const profileCpu =
     process.argv.includes('--profile') && arg('configs', '').split(',').includes('native-cpu');
   // `--profile --configs=wasm`: the wasm-only configuration (no addon, XNNPACK on every core)

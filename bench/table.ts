@@ -141,7 +141,8 @@ export function prepareNet(name: string): { model: tfl.LayersModel; x: tf.Tensor
 /** The child's body: one network on one configuration; prints one JSON line. */
 export async function tableChild(config: string, name: string, steps: number): Promise<void> {
   // 'native-cpu': the addon's kernels on the cpu backend's JS-heap tensors, for nets whose
-  // training step outgrows the wasm heap (ResNet-50 at batch 16, 224x224x3).
+  // training step would outgrow the wasm heap (ResNet-50 at batch 16, 224x224x3 fits since the
+  // backward pass frees its gradients as it goes: 2.7 GB).
   await setupBackend({
     prefer: config === 'native-cpu' ? 'cpu' : 'wasm',
     native: config.startsWith('native'),
