@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
-import { maxPoolGrad } from './pool-grad';
+import { maxPoolGrad, poolInfo, poolParams, type MaxPoolGradAttrs } from './pool-grad';
 import type { KernelEntry } from './registry';
 import { allocFloat, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
@@ -18,37 +17,13 @@ function maxPoolGradSimd(args: Args): TensorInfo | null {
   const simd = activeAddon() == null ? wasmSimd(args.backend) : null;
   if (simd == null || dy.dtype !== 'float32' || input.dtype !== 'float32' || input.shape.length !== 4)
     return null;
-  const a = args.attrs as { filterSize: number | [number, number]; strides: number | [number, number] };
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    args.attrs.pad as 'valid' | 'same' | number,
-    args.attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-  const [n, h, w, c] = input.shape as [number, number, number, number];
+  const info = poolInfo(input.shape, args.attrs as unknown as MaxPoolGradAttrs);
   const out = allocFloat(args.backend, input.shape);
   simd.maxPoolGrad(
     viewFloat(args.backend, dy),
     viewFloat(args.backend, input),
     out.data,
-    new Int32Array([
-      n,
-      h,
-      w,
-      c,
-      info.outHeight,
-      info.outWidth,
-      info.effectiveFilterHeight,
-      info.effectiveFilterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-    ]),
+    poolParams(input.shape, info),
   );
   return out.info;
 }
