@@ -286,43 +286,53 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     two.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(one[i] as Float32Array)));
   });
 
-  it('batch-norm training kernels agree bit for bit with the JavaScript ones', async () => {
-    const x = randn([4, 5, 3, 7], 500);
-    const scale = randn([7], 501);
-    const offset = randn([7], 502);
-    const dy = randn([4, 5, 3, 7], 503);
-    const run = async (): Promise<Float32Array[]> => {
-      await tf.setBackend('wasm');
-      return tf.tidy(() => {
-        const xt = tf.tensor(x.data, x.shape);
-        const [y, mean, variance, invStd] = tf.engine().runKernel(
-          'MedinetsBatchNormTrain',
-          {
-            x: xt,
-            scale: tf.tensor(scale.data, scale.shape),
-            offset: tf.tensor(offset.data, offset.shape),
-          },
-          { epsilon: 1e-3 },
-        ) as tf.Tensor[];
-        const grads = tf.engine().runKernel(
-          'MedinetsBatchNormTrainGrad',
-          {
-            dy: tf.tensor(dy.data, dy.shape),
-            x: xt,
-            scale: tf.tensor(scale.data, scale.shape),
-            mean,
-            invStd,
-          },
-          {},
-        ) as tf.Tensor[];
-        return [y, mean, variance, invStd, ...grads].map((t) => (t as tf.Tensor).dataSync() as Float32Array);
-      });
-    };
-    const native = await run();
-    disableNativeKernels();
-    expect(nativeKernelsInUse().active).toBe(false);
-    const js = await run();
-    enableNativeKernels();
-    native.forEach((v, i) => expect(Array.from(v), `output ${i}`).toEqual(Array.from(js[i] as Float32Array)));
-  });
+  // c = 7: the vector loops' tails only; 37: two AVX-512 blocks and a tail; 96 on 8x8x8 rows:
+  // long enough for the thread pool, split into channel blocks
+  it.each([[[4, 5, 3, 7]], [[2, 16, 16, 37]], [[8, 8, 8, 96]]])(
+    'batch-norm training kernels agree bit for bit with the JavaScript ones on %j',
+    async (shape) => {
+      const c = shape[3] as number;
+      const x = randn(shape, 500);
+      const scale = randn([c], 501);
+      const offset = randn([c], 502);
+      const dy = randn(shape, 503);
+      const run = async (): Promise<Float32Array[]> => {
+        await tf.setBackend('wasm');
+        return tf.tidy(() => {
+          const xt = tf.tensor(x.data, x.shape);
+          const [y, mean, variance, invStd] = tf.engine().runKernel(
+            'MedinetsBatchNormTrain',
+            {
+              x: xt,
+              scale: tf.tensor(scale.data, scale.shape),
+              offset: tf.tensor(offset.data, offset.shape),
+            },
+            { epsilon: 1e-3 },
+          ) as tf.Tensor[];
+          const grads = tf.engine().runKernel(
+            'MedinetsBatchNormTrainGrad',
+            {
+              dy: tf.tensor(dy.data, dy.shape),
+              x: xt,
+              scale: tf.tensor(scale.data, scale.shape),
+              mean,
+              invStd,
+            },
+            {},
+          ) as tf.Tensor[];
+          return [y, mean, variance, invStd, ...grads].map(
+            (t) => (t as tf.Tensor).dataSync() as Float32Array,
+          );
+        });
+      };
+      const native = await run();
+      disableNativeKernels();
+      expect(nativeKernelsInUse().active).toBe(false);
+      const js = await run();
+      enableNativeKernels();
+      native.forEach((v, i) =>
+        expect(Array.from(v), `output ${i}`).toEqual(Array.from(js[i] as Float32Array)),
+      );
+    },
+  );
 });
