@@ -88,6 +88,57 @@ describe('fused batch-norm training path', () => {
     x.dispose();
   });
 
+  it('updates the moving statistics in the kernel, with the bits of the stock arithmetic', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend);
+      registerTrainingKernels();
+      const before = tf.memory().numTensors;
+      const momentum = 0.9;
+      const layer = tfl.layers.batchNormalization({ momentum });
+      const x = tf.randomNormal([4, 3, 3, 21], 2, 3, 'float32', 11);
+      layer.build(x.shape);
+      const [g, b, mm, mv] = [12, 13, 14, 15].map((seed) =>
+        tf.randomUniform([21], 0.5, 1.5, 'float32', seed),
+      );
+      layer.setWeights([g, b, mm, mv] as tf.Tensor[]);
+      const prof = await tf.profile(() => tf.dispose(layer.apply(x, { training: true }) as tf.Tensor));
+      // no Sub / Multiply kernels: the update ran inside the batch-norm kernel
+      expect(
+        prof.kernels.map((k) => k.name).filter((k) => k === 'Sub' || k === 'Multiply'),
+        backend,
+      ).toEqual([]);
+      const [gotMean, gotVar] = layer
+        .getWeights()
+        .slice(2)
+        .map((t) => Array.from(t.dataSync()));
+      const want = tf.tidy(() => {
+        const [, mean, variance] = tf
+          .engine()
+          .runKernel(
+            BN_TRAIN_KERNEL,
+            { x, scale: g as tf.Tensor, offset: b as tf.Tensor },
+            { epsilon: 1e-3 },
+          ) as tf.Tensor[];
+        return [
+          [mm, mean],
+          [mv, variance],
+        ].map(([v, value]) =>
+          Array.from(
+            tf
+              .sub(v as tf.Tensor, tf.mul(tf.sub(v as tf.Tensor, value as tf.Tensor), 1 - momentum))
+              .dataSync(),
+          ),
+        );
+      });
+      expect(gotMean, backend).toEqual(want[0]);
+      expect(gotVar, backend).toEqual(want[1]);
+      expect(gotMean, backend).not.toEqual(Array.from((mm as tf.Tensor).dataSync()));
+      tf.dispose([x, g, b, mm, mv] as tf.Tensor[]);
+      for (const w of layer.weights) w.dispose(); // built, never applied symbolically: no layer.dispose()
+      expect(tf.memory().numTensors, backend).toBe(before);
+    }
+  });
+
   it('a layer without scale / center = gamma 1, beta 0 in inference and training, with a gradient taken through it', async () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       await tf.setBackend(backend);

@@ -5,7 +5,11 @@ import { activeAddon } from '../native';
 import { allocFloat, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
-/** Batch-norm in training, channels last: inputs `x, scale, offset`; outputs `[y, mean, variance, invStd]`. */
+/**
+ * Batch-norm in training, channels last: inputs `x, scale, offset` and optionally `movingMean,
+ * movingVariance` (with attr `momentum`); outputs `[y, mean, variance, invStd]`, then the
+ * updated moving mean and variance when those were given.
+ */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
 /** Its gradient: inputs `dy, x, scale, mean, invStd`; outputs `[dx, dScale, dOffset]`. */
 export const BN_TRAIN_GRAD_KERNEL = 'MedinetsBatchNormTrainGrad';
@@ -18,22 +22,59 @@ type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; 
  * offset in a second pass.
  */
 export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const { x, scale, offset } = inputs as { x: TensorInfo; scale: TensorInfo; offset: TensorInfo };
+  const { x, scale, offset, movingMean, movingVariance } = inputs as Record<
+    'x' | 'scale' | 'offset',
+    TensorInfo
+  > &
+    Partial<Record<'movingMean' | 'movingVariance', TensorInfo>>;
   const eps = attrs.epsilon as number;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
+  const moving = movingMean != null && movingVariance != null;
   // Views are taken after every allocation: on wasm an allocation may move the heap.
-  const [y, meanOut, varOut, invOut] = [x.shape, [c], [c], [c]]
+  const [y, meanOut, varOut, invOut, ...newMoving] = [x.shape, [c], [c], [c], ...(moving ? [[c], [c]] : [])]
     .map((shape) => allocFloat(backend, shape).info)
     .map((info) => ({ info, data: viewFloat(backend, info) }));
+  const outputs = [y, meanOut, varOut, invOut, ...newMoving].map((o) => o.info);
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const b = viewFloat(backend, offset);
   const addon = activeAddon() ?? wasmSimd(backend);
   if (addon != null) {
     addon.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps);
-    return [y.info, meanOut.info, varOut.info, invOut.info];
+  } else {
+    bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
   }
+  if (moving) {
+    // The stock layer's update, v - (v - value) * (1 - momentum), in float32 operations.
+    const decay = Math.fround(1 - (attrs.momentum as number));
+    for (const [k, old, value] of [
+      [0, movingMean, meanOut.data],
+      [1, movingVariance, varOut.data],
+    ] as const) {
+      const v = viewFloat(backend, old);
+      const out = (newMoving[k] as { data: Float32Array }).data;
+      for (let j = 0; j < c; j++) {
+        const o = v[j] as number;
+        out[j] = o - Math.fround(Math.fround(o - (value[j] as number)) * decay);
+      }
+    }
+  }
+  return outputs;
+}
+
+function bnTrainJs(
+  xs: Float32Array,
+  g: Float32Array,
+  b: Float32Array,
+  yd: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  invStd: Float32Array,
+  n: number,
+  c: number,
+  eps: number,
+): void {
   // One pass of float64 sums and sums of squares: with 53-bit accumulators the cancellation
   // in E[x^2] - mean^2 costs nothing at float32 output precision for activations.
   const s1 = new Float64Array(c);
@@ -50,16 +91,14 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     const mu = (s1[j] as number) / n;
     const v = Math.max(0, (s2[j] as number) - n * mu * mu) / n;
     const inv = 1 / Math.sqrt(v + eps);
-    meanOut.data[j] = mu;
-    varOut.data[j] = v;
-    invOut.data[j] = inv;
+    mean[j] = mu;
+    variance[j] = v;
+    invStd[j] = inv;
     a[j] = inv * (g[j] as number);
     shift[j] = (b[j] as number) - mu * (a[j] as number);
   }
-  const yd = y.data;
   for (let i = 0, p = 0; i < n; i++)
     for (let j = 0; j < c; j++, p++) yd[p] = (xs[p] as number) * (a[j] as number) + (shift[j] as number);
-  return [y.info, meanOut.info, varOut.info, invOut.info];
 }
 
 /**
@@ -131,7 +170,14 @@ export const batchNormTrainGradient: GradConfig = {
       mean,
       invStd,
     }) as tf.Tensor[];
-    return { x: () => dx as tf.Tensor, scale: () => dScale as tf.Tensor, offset: () => dOffset as tf.Tensor };
+    // The moving statistics are not trainable: no gradient flows to them (thunks for the tape).
+    return {
+      x: () => dx as tf.Tensor,
+      scale: () => dScale as tf.Tensor,
+      offset: () => dOffset as tf.Tensor,
+      movingMean: () => tf.zerosLike(mean),
+      movingVariance: () => tf.zerosLike(mean),
+    };
   },
 };
 
@@ -215,15 +261,24 @@ export function installFusedBatchNorm(): void {
       const c = input.shape[rank - 1];
       const scale = this.scale && this.gamma != null ? this.gamma.read() : tf.ones([c]);
       const offset = this.center && this.beta != null ? this.beta.read() : tf.zeros([c]);
-      const [y, mean, variance] = fused
-        ? (tf
-            .engine()
-            .runKernel(
-              BN_TRAIN_KERNEL,
-              { x: input, scale, offset },
-              { epsilon: this.epsilon },
-            ) as tf.Tensor[])
-        : momentsNormalized(input, scale, offset, this.epsilon);
+      if (fused) {
+        // One kernel: the batch statistics, y, and the moving averages' update.
+        const [y, , , , mean, variance] = tf.engine().runKernel(
+          BN_TRAIN_KERNEL,
+          {
+            x: input,
+            scale,
+            offset,
+            movingMean: this.movingMean.read(),
+            movingVariance: this.movingVariance.read(),
+          },
+          { epsilon: this.epsilon, momentum: this.momentum },
+        ) as tf.Tensor[];
+        this.movingMean.write(mean as tf.Tensor);
+        this.movingVariance.write(variance as tf.Tensor);
+        return y as tf.Tensor;
+      }
+      const [y, mean, variance] = momentsNormalized(input, scale, offset, this.epsilon);
       // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).
       const decay = 1 - this.momentum;
       for (const [v, value] of [
