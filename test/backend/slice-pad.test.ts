@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../../src/backend';
@@ -11,6 +12,10 @@ it('medinets replaced the stock cpu Slice and PadV2', async () => {
     expect(stockKernel(name, 'cpu')).toBeDefined();
     expect(tf.getKernel(name, 'cpu')).not.toBe(stockKernel(name, 'cpu'));
   }
+  await tf.setBackend('wasm');
+  expect(stockKernel('PadV2', 'wasm')).toBeDefined();
+  expect(tf.getKernel('PadV2', 'wasm')).not.toBe(stockKernel('PadV2', 'wasm'));
+  await tf.setBackend('cpu');
 });
 
 // medinets' cpu Slice / PadV2 are block copies: the same values as the stock element loops, bit for bit.
@@ -69,7 +74,7 @@ describe('cpu Slice by block copies', () => {
   });
 });
 
-describe('cpu PadV2 by block copies', () => {
+describe('cpu and wasm PadV2 by block copies', () => {
   const cases: [string, number[], [number, number][], number][] = [
     [
       'ZeroPadding2D (3, 3)',
@@ -106,13 +111,14 @@ describe('cpu PadV2 by block copies', () => {
   ];
   for (const [what, shape, paddings, constantValue] of cases) {
     it(`${what}: float32 and int32 equal the stock kernel`, async () => {
-      for (const x of [randn(shape, 8), ints(shape)]) {
-        const attrs = { paddings, constantValue };
-        const mine = await runKernel('cpu', 'PadV2', { x }, attrs);
-        const stock = await runKernel('cpu', 'PadV2', { x }, attrs, true);
-        expect(mine.shape).toEqual(stock.shape);
-        expect(mine.values).toEqual(stock.values);
-      }
+      for (const backend of ['cpu', 'wasm'])
+        for (const x of [randn(shape, 8), ints(shape)]) {
+          const attrs = { paddings, constantValue };
+          const mine = await runKernel(backend, 'PadV2', { x }, attrs);
+          const stock = await runKernel(backend, 'PadV2', { x }, attrs, true);
+          expect(mine.shape, backend).toEqual(stock.shape);
+          expect(mine.values, backend).toEqual(stock.values);
+        }
     });
   }
 });

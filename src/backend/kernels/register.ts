@@ -48,7 +48,7 @@ import { resizeBilinearGradCpuEntry } from './resize-bilinear-grad-cpu';
 import { resizeBilinearGradWasmEntry } from './resize-bilinear-grad-wasm';
 import { resizeNearestNeighborGradCpuEntry } from './resize-nearest-neighbor-grad-cpu';
 import { sliceCpuEntry } from './slice-cpu';
-import { sliceWasmEntry } from './slice-wasm';
+import { padV2WasmEntry, sliceWasmEntry } from './slice-wasm';
 import { tileCpuEntry } from './tile-cpu';
 import { tileWasmEntry } from './tile-wasm';
 import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
@@ -90,6 +90,7 @@ export function registerTrainingKernels(): void {
       maxPoolGradWasmEntry,
       avgPoolGradWasmEntry,
       sliceWasmEntry,
+      padV2WasmEntry,
       maxPoolWithArgmaxWasmEntry,
       maxPoolCpuEntry,
       maxPoolWasmEntry,
