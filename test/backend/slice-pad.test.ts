@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
+import { copyBox, fillPadding } from '../../src/backend/kernels/slice-pad';
 import { randn, runKernel, type Input } from './kernel-helpers';
 
 it('medinets replaced the stock cpu Slice and PadV2', async () => {
@@ -111,7 +112,7 @@ describe('cpu and wasm PadV2 by block copies', () => {
   ];
   for (const [what, shape, paddings, constantValue] of cases) {
     it(`${what}: float32 and int32 equal the stock kernel`, async () => {
-      for (const backend of ['cpu', 'wasm'])
+      for (const backend of ['cpu', 'wasm'] as const)
         for (const x of [randn(shape, 8), ints(shape)]) {
           const attrs = { paddings, constantValue };
           const mine = await runKernel(backend, 'PadV2', { x }, attrs);
@@ -121,4 +122,31 @@ describe('cpu and wasm PadV2 by block copies', () => {
         }
     });
   }
+});
+
+it('fillPadding writes exactly the padding: with copyBox it gives tf.pad on a NaN-filled buffer', () => {
+  const shape = [2, 3, 4, 5];
+  const paddings: [number, number][] = [
+    [0, 1],
+    [2, 0],
+    [1, 1],
+    [0, 0],
+  ];
+  const x = randn(shape, 21);
+  const outShape = shape.map(
+    (d, i) => d + (paddings[i] as [number, number])[0] + (paddings[i] as [number, number])[1],
+  );
+  const out = new Float32Array(tf.util.sizeFromShape(outShape)).fill(Number.NaN); // an unzeroed heap
+  fillPadding(out, outShape, paddings, -1.5);
+  copyBox(
+    x.data as Float32Array,
+    shape,
+    [0, 0, 0, 0],
+    shape,
+    out,
+    outShape,
+    paddings.map((p) => p[0]),
+  );
+  const want = tf.tidy(() => tf.pad(tf.tensor(x.data, shape), paddings, -1.5).dataSync());
+  expect(Array.from(out)).toEqual(Array.from(want));
 });

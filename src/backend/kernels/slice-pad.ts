@@ -41,6 +41,33 @@ export function copyBox(
   rec(0, 0, 0);
 }
 
+/**
+ * Write `value` into the padding of a row-major array of `outShape` whose interior (the box
+ * after `paddings[i][0]` of each axis) a copy fills: each axis' leading and trailing slabs
+ * are contiguous runs, and the axes after the last padded one are not walked.
+ */
+export function fillPadding(
+  dst: Float32Array | Int32Array | Uint8Array,
+  outShape: number[],
+  paddings: [number, number][],
+  value: number,
+): void {
+  const rank = outShape.length;
+  const strides = tf.util.computeStrides(outShape);
+  strides.push(1);
+  let last = rank - 1; // the last axis with padding
+  while (last >= 0 && (paddings[last]?.[0] ?? 0) === 0 && (paddings[last]?.[1] ?? 0) === 0) last--;
+  const rec = (dim: number, o: number): void => {
+    const [lo, hi] = paddings[dim] ?? [0, 0];
+    const st = strides[dim] as number;
+    const len = outShape[dim] as number;
+    if (lo > 0) dst.fill(value, o, o + lo * st);
+    if (hi > 0) dst.fill(value, o + (len - hi) * st, o + len * st);
+    if (dim < last) for (let i = lo; i < len - hi; i++) rec(dim + 1, o + i * st);
+  };
+  if (last >= 0) rec(0, 0);
+}
+
 const plain = (t: TensorInfo): boolean => t.dtype === 'float32' || t.dtype === 'int32';
 
 /**
