@@ -40,7 +40,27 @@ static int all_disjoint(const call_t *c, f32_arg *const *outs, int no, const f32
   return 1;
 }
 
-/* bnTrain(x, scale, offset, y, mean, variance, invStd, eps): x [n, c], scale [c] */
+/*
+ * A fused ReLU's optional trailing arguments (cap, coef): act 0 when absent; cap -1: no cap (ReLU). coef holds 2c float64
+ * (4c float32 slots): the forward's per-channel a and shift, written by bnTrain, read by bnTrainGrad.
+ */
+static int bn_act_args(call_t *c, size_t i, long ch, int *act, float *cap, f32_arg *coef) {
+  *act = 0;
+  *cap = 0.0f;
+  coef->p = NULL;
+  if (c->argc <= i) return 1;
+  double v;
+  if (!arg_number(c, i, "cap", &v)) return 0;
+  if (!(v > 0) && v != -1) return arg_fail(c, 0, "cap: expected a positive number, or -1 for none (ReLU), got %g", v);
+  if (v == -1) v = __builtin_inf();
+  if (c->argc <= i + 1) return arg_fail(c, 1, "coef: expected a Float32Array after cap");
+  if (!arg_f32(c, i + 1, "coef", 0, coef) || !arg_len(c, coef, 4 * ch, "[4c]")) return 0;
+  *act = 1;
+  *cap = (float)v;
+  return 1;
+}
+
+/* bnTrain(x, scale, offset, y, mean, variance, invStd, eps, cap?, coef?): x [n, c], scale [c] */
 static napi_value js_bn_train(napi_env env, napi_callback_info info) {
   static const char *const names[7] = {"x", "scale", "offset", "y", "mean", "variance", "invStd"};
   call_t c;
@@ -53,14 +73,22 @@ static napi_value js_bn_train(napi_env env, napi_callback_info info) {
   if (!arg_number(&c, 7, "epsilon", &eps) || !bn_shape(&c, &a[0], &a[1], &n, &ch)) return NULL;
   f32_arg *chan[] = {&a[2], &a[4], &a[5], &a[6]}, *outs[] = {&a[3], &a[4], &a[5], &a[6]};
   const f32_arg *ins[] = {&a[0], &a[1], &a[2]};
+  int act;
+  float cap;
+  f32_arg coef;
   if (!bn_lens(&c, chan, 4, ch, "[c]") || !arg_len(&c, &a[3], n * ch, "[n, c]") ||
-      !all_disjoint(&c, outs, 4, ins, 3))
+      !all_disjoint(&c, outs, 4, ins, 3) || !bn_act_args(&c, 8, ch, &act, &cap, &coef))
     return NULL;
-  kernel_status(&c, bn_train(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, n, ch, eps));
+  if (act) {
+    f32_arg *co[] = {&coef};
+    const f32_arg *all[] = {&a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6]};
+    if (!all_disjoint(&c, co, 1, all, 7)) return NULL;
+  }
+  kernel_status(&c, bn_train(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, n, ch, eps, act, cap, coef.p));
   return NULL;
 }
 
-/* bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset): x [n, c], scale [c] */
+/* bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset, cap?, coef?): x [n, c], scale [c] */
 static napi_value js_bn_train_grad(napi_env env, napi_callback_info info) {
   static const char *const names[8] = {"dy", "x", "scale", "mean", "invStd", "dx", "dScale", "dOffset"};
   call_t c;
@@ -72,14 +100,22 @@ static napi_value js_bn_train_grad(napi_env env, napi_callback_info info) {
   if (!bn_shape(&c, &a[1], &a[2], &n, &ch)) return NULL;
   f32_arg *chan[] = {&a[3], &a[4], &a[6], &a[7]}, *rows[] = {&a[0], &a[5]}, *outs[] = {&a[5], &a[6], &a[7]};
   const f32_arg *ins[] = {&a[0], &a[1], &a[2], &a[3], &a[4]};
+  int act;
+  float cap;
+  f32_arg coef;
   if (!bn_lens(&c, chan, 4, ch, "[c]") || !bn_lens(&c, rows, 2, n * ch, "[n, c]") ||
-      !all_disjoint(&c, outs, 3, ins, 5))
+      !all_disjoint(&c, outs, 3, ins, 5) || !bn_act_args(&c, 8, ch, &act, &cap, &coef))
     return NULL;
-  kernel_status(&c, bn_train_grad(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, a[7].p, n, ch));
+  if (act) {
+    const f32_arg *co[] = {&coef};
+    if (!all_disjoint(&c, outs, 3, co, 1)) return NULL;
+  }
+  kernel_status(&c, bn_train_grad(a[0].p, a[1].p, a[2].p, a[3].p, a[4].p, a[5].p, a[6].p, a[7].p, n, ch, act, cap,
+                                  coef.p));
   return NULL;
 }
 
-/* bnInfer(x, mean, variance, scale|null, offset|null, y, eps): x [n, c], mean [c] */
+/* bnInfer(x, mean, variance, scale|null, offset|null, y, eps, cap?): x [n, c], mean [c]; cap: a fused ReLU's (-1: none) */
 static napi_value js_bn_infer(napi_env env, napi_callback_info info) {
   static const char *const names[6] = {"x", "mean", "variance", "scale", "offset", "y"};
   call_t c;
@@ -95,8 +131,15 @@ static napi_value js_bn_infer(napi_env env, napi_callback_info info) {
   if (!bn_lens(&c, chan, 3, ch, "[c]") || !arg_len(&c, &a[5], n * ch, "[n, c]") ||
       !all_disjoint(&c, outs, 1, ins, 5))
     return NULL;
+  double cap = 0;
+  if (c.argc >= 8) {
+    if (!arg_number(&c, 7, "cap", &cap)) return NULL;
+    if (!(cap > 0) && cap != -1)
+      return arg_fail(&c, 0, "cap: expected a positive number, or -1 for none (ReLU), got %g", cap), NULL;
+    if (cap == -1) cap = __builtin_inf();
+  }
   kernel_status(&c, bn_infer(a[0].p, a[1].p, a[2].p, a[3].present ? a[3].p : NULL, a[4].present ? a[4].p : NULL,
-                             a[5].p, n, ch, (float)eps));
+                             a[5].p, n, ch, (float)eps, c.argc >= 8, (float)cap));
   return NULL;
 }
 

@@ -33,12 +33,14 @@ int batch_matmul(const float *a, const float *b, const float *bias, float *c, co
                  long K, int transA, int transB, int act, float alpha);
 
 /* Batch norm, channels last (batch-norm.c). */
+/* act 1: a ReLU capped at cap follows (fused), and coef receives the forward's float64 a and shift
+ * (2c values, any alignment) that the fused gradient takes back to recompute the ReLU's input. */
 int bn_train(const float *x, const float *scale, const float *offset, float *y, float *mean, float *var,
-             float *inv, long n, long c, double eps);
+             float *inv, long n, long c, double eps, int act, float cap, void *coef);
 int bn_train_grad(const float *dy, const float *x, const float *scale, const float *mean, const float *inv,
-                  float *dx, float *dscale, float *doffset, long n, long c);
+                  float *dx, float *dscale, float *doffset, long n, long c, int act, float cap, const void *coef);
 int bn_infer(const float *x, const float *mean, const float *var, const float *scale, const float *offset, float *y,
-             long n, long c, float eps);
+             long n, long c, float eps, int act, float cap);
 
 /* Elementwise (elementwise.c, on the pool) and concatenation (concat.c). */
 enum bin_op { BIN_ADD = 0, BIN_SUB = 1, BIN_MUL = 2, BIN_DIV = 3 };

@@ -62,6 +62,10 @@ export interface NativeAddon {
     variance: Float32Array,
     invStd: Float32Array,
     epsilon: number,
+    /** A ReLU capped at `cap` (-1: no cap, ReLU; 6: ReLU6) fused after y; `coef` then receives
+     * the float64 per-channel a and shift (4c float32 slots) its gradient takes back. */
+    cap?: number,
+    coef?: Float32Array,
   ): void;
   bnTrainGrad(
     dy: Float32Array,
@@ -72,6 +76,9 @@ export interface NativeAddon {
     dx: Float32Array,
     dScale: Float32Array,
     dOffset: Float32Array,
+    /** The gradient through bnTrain's fused ReLU: its cap (-1: none) and the coef bnTrain wrote. */
+    cap?: number,
+    coef?: Float32Array,
   ): void;
   bnInfer(
     x: Float32Array,
@@ -81,6 +88,8 @@ export interface NativeAddon {
     offset: Float32Array | null,
     y: Float32Array,
     epsilon: number,
+    /** A ReLU capped at `cap` (-1: no cap) fused after the normalisation. */
+    cap?: number,
   ): void;
   /** y = min(max(x, 0), cap), -0 to +0, NaN kept; cap +inf when omitted (ReLU6: 6). */
   relu(x: Float32Array, y: Float32Array, cap?: number): void;

@@ -2,13 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
+import { BN_INFER_RELU_KERNEL, fusableRelu, markActivated } from './bn-activation';
 import { allocFloat, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
 /**
  * Batch-norm in training, channels last: inputs `x, scale, offset` and optionally `movingMean,
- * movingVariance` (with attr `momentum`); outputs `[y, mean, variance, invStd]`, then the
- * updated moving mean and variance when those were given.
+ * movingVariance` (with attr `momentum`); outputs `[y, mean, variance, invStd]`, then with attr
+ * `cap` (a ReLU capped at it fused after y: Infinity for ReLU, 6 for ReLU6) `coef`, the float64
+ * per-channel a and shift of y = x a + shift as 4c float32 slots, which the gradient takes back to
+ * recompute the ReLU's input exactly; then the updated moving mean and variance when given.
  */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
 /** Its gradient: inputs `dy, x, scale, mean, invStd`; outputs `[dx, dScale, dOffset]`. */
@@ -31,16 +34,33 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
   const moving = movingMean != null && movingVariance != null;
+  const cap = attrs.cap as number | undefined;
   // Views are taken after every allocation: on wasm an allocation may move the heap.
-  const [y, meanOut, varOut, invOut, ...newMoving] = [x.shape, [c], [c], [c], ...(moving ? [[c], [c]] : [])]
+  const [y, meanOut, varOut, invOut, ...rest] = [
+    x.shape,
+    [c],
+    [c],
+    [c],
+    ...(cap != null ? [[4 * c]] : []),
+    ...(moving ? [[c], [c]] : []),
+  ]
     .map((shape) => allocFloat(backend, shape).info)
     .map((info) => ({ info, data: viewFloat(backend, info) }));
-  const outputs = [y, meanOut, varOut, invOut, ...newMoving].map((o) => o.info);
+  const outputs = [y, meanOut, varOut, invOut, ...rest].map((o) => o.info);
+  const coef = cap != null ? rest.shift() : undefined;
+  const newMoving = rest;
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const b = viewFloat(backend, offset);
-  const addon = activeAddon() ?? wasmSimd(backend);
-  if (addon != null) {
+  const native = activeAddon();
+  const addon = native ?? wasmSimd(backend);
+  if (coef != null && native != null) {
+    native.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps, nativeCap(cap), coef.data);
+  } else if (coef != null) {
+    const ab = bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
+    reluInPlace(y.data, cap as number);
+    new Uint8Array(coef.data.buffer, coef.data.byteOffset, 16 * c).set(new Uint8Array(ab.buffer));
+  } else if (addon != null) {
     addon.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps);
   } else {
     bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
@@ -74,7 +94,7 @@ function bnTrainJs(
   n: number,
   c: number,
   eps: number,
-): void {
+): Float64Array {
   // One pass of float64 sums and sums of squares: with 53-bit accumulators the cancellation
   // in E[x^2] - mean^2 costs nothing at float32 output precision for activations.
   const s1 = new Float64Array(c);
@@ -99,6 +119,41 @@ function bnTrainJs(
   }
   for (let i = 0, p = 0; i < n; i++)
     for (let j = 0; j < c; j++, p++) yd[p] = (xs[p] as number) * (a[j] as number) + (shift[j] as number);
+  const ab = new Float64Array(2 * c);
+  ab.set(a);
+  ab.set(shift, c);
+  return ab;
+}
+
+/** The addon's cap argument: -1 for an uncapped ReLU. */
+const nativeCap = (cap: number | undefined): number => (cap === Infinity ? -1 : (cap as number));
+
+/** The fused ReLU, as the addon's relu kernel: min(max(v, 0), cap), -0 to +0, NaN kept. */
+function reluInPlace(y: Float32Array, cap: number): void {
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i] as number;
+    if (!(v > 0)) y[i] = v !== v ? v : 0;
+    else if (v > cap) y[i] = cap;
+  }
+}
+
+/** dy times the fused ReLU's gradient factor at y = x a + shift (the forward's float64 coef). */
+function maskedDy(
+  dy: Float32Array,
+  xs: Float32Array,
+  coef: Float32Array,
+  c: number,
+  cap: number,
+): Float32Array {
+  const ab = new Float64Array(new Uint8Array(coef.buffer, coef.byteOffset, 16 * c).slice().buffer);
+  const out = new Float32Array(dy.length);
+  for (let p = 0; p < dy.length; p++) {
+    const j = p % c;
+    const v = Math.fround((xs[p] as number) * (ab[j] as number) + (ab[c + j] as number));
+    const step = v !== v ? v : v > 0 && v <= cap ? 1 : 0;
+    out[p] = (dy[p] as number) * step;
+  }
+  return out;
 }
 
 /**
@@ -106,23 +161,41 @@ function bnTrainJs(
  * dOffset = sum dy, dScale = sum dy * xhat, dx = scale * invStd / n * (n dy - dOffset - xhat dScale)
  * with xhat = (x - mean) * invStd.
  */
-export function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
-  const { dy, x, scale, mean, invStd } = inputs as Record<
+export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
+  const { dy, x, scale, mean, invStd, coef } = inputs as Record<
     'dy' | 'x' | 'scale' | 'mean' | 'invStd',
     TensorInfo
-  >;
+  > & { coef?: TensorInfo };
+  const cap = coef != null ? (attrs.cap as number) : undefined;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
   const [dx, dScale, dOffset] = [x.shape, [c], [c]]
     .map((shape) => allocFloat(backend, shape).info)
     .map((info) => ({ info, data: viewFloat(backend, info) }));
-  const dys = viewFloat(backend, dy);
+  let dys = viewFloat(backend, dy);
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const m = viewFloat(backend, mean);
   const inv = viewFloat(backend, invStd);
-  const addon = activeAddon() ?? wasmSimd(backend);
-  if (addon != null) {
+  const native = activeAddon();
+  const addon = native ?? wasmSimd(backend);
+  if (coef != null && native != null) {
+    native.bnTrainGrad(
+      dys,
+      xs,
+      g,
+      m,
+      inv,
+      dx.data,
+      dScale.data,
+      dOffset.data,
+      nativeCap(cap),
+      viewFloat(backend, coef),
+    );
+    return [dx.info, dScale.info, dOffset.info];
+  }
+  if (coef != null) dys = maskedDy(dys, xs, viewFloat(backend, coef), c, cap as number);
+  else if (addon != null) {
     addon.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
     return [dx.info, dScale.info, dOffset.info];
   }
@@ -159,17 +232,19 @@ export function bnTrainGrad({ inputs, backend }: KernelArgs): TensorInfo[] {
 export const batchNormTrainGradient: GradConfig = {
   kernelName: BN_TRAIN_KERNEL,
   inputsToSave: ['x', 'scale'],
-  outputsToSave: [false, true, false, true],
-  gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+  // index 4: coef with a fused ReLU (else the new moving mean, c values, unused)
+  outputsToSave: [false, true, false, true, true],
+  gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: NamedAttrMap) => {
     const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-    const [x, scale, mean, invStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const [dx, dScale, dOffset] = tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, {
-      dy,
-      x,
-      scale,
-      mean,
-      invStd,
-    }) as tf.Tensor[];
+    const [x, scale, mean, invStd, coef] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?];
+    const cap = attrs?.cap as number | undefined;
+    const [dx, dScale, dOffset] = tf
+      .engine()
+      .runKernel(
+        BN_TRAIN_GRAD_KERNEL,
+        cap != null && coef != null ? { dy, x, scale, mean, invStd, coef } : { dy, x, scale, mean, invStd },
+        cap != null ? { cap } : {},
+      ) as tf.Tensor[];
     // The moving statistics are not trainable: no gradient flows to them (thunks for the tape).
     return {
       x: () => dx as tf.Tensor,
@@ -233,6 +308,25 @@ export function installFusedBatchNorm(): void {
       return stock.call(this, inputs, kwargs);
     }
     if (!training) {
+      // A ReLU that alone consumes this output is fused (no gradient tape: the kernel has none).
+      const relu =
+        tf.engine().state.gradientDepth === 0 && tf.getKernel(BN_INFER_RELU_KERNEL, tf.getBackend()) != null
+          ? fusableRelu(this, input)
+          : null;
+      if (relu != null) {
+        const y = tf.engine().runKernel(
+          BN_INFER_RELU_KERNEL,
+          {
+            x: input,
+            mean: this.movingMean.read(),
+            variance: this.movingVariance.read(),
+            ...(this.scale && this.gamma != null ? { scale: this.gamma.read() } : {}),
+            ...(this.center && this.beta != null ? { offset: this.beta.read() } : {}),
+          },
+          { epsilon: this.epsilon, cap: relu.cap },
+        ) as tf.Tensor;
+        return markActivated(y, relu.consumer);
+      }
       // In inference the stock layer hands batchNorm a null scale / offset for such a layer,
       // which a gradient tape cannot save (TypeError reading 'dataId' in any gradient taken
       // through it, e.g. a frozen InceptionV3 stage in inference mode below a trained one).
@@ -262,8 +356,10 @@ export function installFusedBatchNorm(): void {
       const scale = this.scale && this.gamma != null ? this.gamma.read() : tf.ones([c]);
       const offset = this.center && this.beta != null ? this.beta.read() : tf.zeros([c]);
       if (fused) {
-        // One kernel: the batch statistics, y, and the moving averages' update.
-        const [y, , , , mean, variance] = tf.engine().runKernel(
+        // One kernel: the batch statistics, y (through the ReLU that alone consumes it, if
+        // any), and the moving averages' update.
+        const relu = fusableRelu(this, input);
+        const [y, , , , ...rest] = tf.engine().runKernel(
           BN_TRAIN_KERNEL,
           {
             x: input,
@@ -272,11 +368,12 @@ export function installFusedBatchNorm(): void {
             movingMean: this.movingMean.read(),
             movingVariance: this.movingVariance.read(),
           },
-          { epsilon: this.epsilon, momentum: this.momentum },
+          { epsilon: this.epsilon, momentum: this.momentum, ...(relu != null ? { cap: relu.cap } : {}) },
         ) as tf.Tensor[];
+        const [mean, variance] = relu != null ? rest.slice(1) : rest;
         this.movingMean.write(mean as tf.Tensor);
         this.movingVariance.write(variance as tf.Tensor);
-        return y as tf.Tensor;
+        return relu != null ? markActivated(y as tf.Tensor, relu.consumer) : (y as tf.Tensor);
       }
       const [y, mean, variance] = momentsNormalized(input, scale, offset, this.epsilon);
       // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).

@@ -3,6 +3,7 @@ import { installFusedOptimizers } from '../fused-optimizers';
 import { avgPoolGradWasmEntry } from './avg-pool-grad-wasm';
 import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
+import { bnInferReluEntries, installBnActivation } from './bn-activation';
 import { installLayerPaths } from './layer-paths';
 import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
 import { batchNormTrainGradCpuEntry } from './batch-norm-train-grad-cpu';
@@ -120,6 +121,7 @@ export function registerTrainingKernels(): void {
       batchNormTrainGradWasmEntry,
       batchNormTrainCpuEntry,
       batchNormTrainGradCpuEntry,
+      ...bnInferReluEntries,
       nativeEntry('_FusedMatMul', 'wasm'),
       nativeEntry('BatchMatMul', 'cpu'),
       nativeEntry('_FusedMatMul', 'cpu'),
@@ -157,6 +159,7 @@ export function registerTrainingKernels(): void {
     ]);
     installFusedBatchNorm();
     installLayerPaths();
+    installBnActivation();
     installReluGradients();
     installClipGradient();
     // A gradient is backend-independent; it is added only where tfjs has none at all.

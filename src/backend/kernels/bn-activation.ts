@@ -1,0 +1,224 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { activeAddon } from '../native';
+import type { KernelEntry } from './registry';
+import { allocFloat, viewFloat } from './util';
+
+/*
+ * A BatchNormalization layer whose only consumer is a ReLU (ReLU layer, ReLU6 layer, or an
+ * Activation('relu') layer) runs the two in one pass of the native addon: in training the
+ * batch-norm kernel writes relu(y) and its gradient applies the ReLU's mask itself (y is
+ * recomputed from x and the forward's float64 coefficients), so neither the pre-activation
+ * tensor nor the ReLU's two passes are made; in inference (no gradient tape) the normalisation
+ * and the ReLU are one pass. The results are bit for bit those of the two kernels in turn.
+ *
+ * The layer sees only itself, so it fuses only where the graph says the fusion is invisible:
+ * the layer is applied once and feeds exactly one node, that node's layer is a ReLU applied
+ * once, both belong to the model that is running (fit / trainOnBatch / evaluate / predict /
+ * apply of that model, tracked here), and the batch norm's output is not one of that model's
+ * outputs. The ReLU layer then returns its input as it is (a Reshape to its own shape): it was
+ * marked for it.
+ */
+
+let enabled = true;
+
+/** Turn the fusion on or off (tests and benchmarks compare the two); returns the old state. */
+export function useBnReluFusion(on: boolean): boolean {
+  const was = enabled;
+  enabled = on;
+  return was;
+}
+
+/** The models running now, innermost last (null: a call that fetches arbitrary tensors). */
+const running: (object | null)[] = [];
+const modelInfo = new WeakMap<object, { layers: Set<object>; outputs: Set<object> }>();
+/** BN output tensors already activated, each with the one layer that may pass it through. */
+const marks = new WeakMap<tf.Tensor, object>();
+
+/** The inference kernel: inputs x, mean, variance, scale?, offset?; attrs epsilon, cap. */
+export const BN_INFER_RELU_KERNEL = 'MedinetsBatchNormInferRelu';
+
+interface NodeLike {
+  outboundLayer: LayerLike;
+  inputTensors: object[];
+  outputTensors: object[];
+}
+interface LayerLike {
+  inboundNodes: NodeLike[];
+  outboundNodes: NodeLike[];
+  getClassName(): string;
+  maxValue?: number | null;
+  activation?: { getClassName(): string } | null;
+}
+interface ContainerLike {
+  layers: object[];
+  outputs: object[];
+}
+
+function infoOf(model: object): { layers: Set<object>; outputs: Set<object> } {
+  let info = modelInfo.get(model);
+  if (info == null) {
+    const m = model as ContainerLike;
+    info = { layers: new Set(m.layers ?? []), outputs: new Set(m.outputs ?? []) };
+    modelInfo.set(model, info);
+  }
+  return info;
+}
+
+/** The cap of a ReLU layer's activation (Infinity: ReLU, 6: ReLU6), null for other layers. */
+function reluCap(layer: LayerLike): number | null {
+  const name = layer.getClassName();
+  if (name === 'ReLU') return layer.maxValue == null ? Infinity : layer.maxValue === 6 ? 6 : null;
+  if (name === 'Activation') return layer.activation?.getClassName() === 'relu' ? Infinity : null;
+  return null;
+}
+
+/**
+ * The ReLU to fuse after batch-norm layer `bn` in the running model, or null (see above). Only
+ * with the native addon active (the fused passes are its).
+ */
+export function fusableRelu(bn: object, x: tf.Tensor): { cap: number; consumer: object } | null {
+  const model = running[running.length - 1];
+  if (!enabled || model == null || x.dtype !== 'float32' || activeAddon() == null) return null;
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') return null;
+  const l = bn as LayerLike;
+  if (l.inboundNodes?.length !== 1 || l.outboundNodes?.length !== 1) return null;
+  const node = l.outboundNodes[0] as NodeLike;
+  const consumer = node.outboundLayer;
+  if (node.inputTensors.length !== 1 || consumer.inboundNodes?.length !== 1) return null;
+  const cap = reluCap(consumer);
+  if (cap == null) return null;
+  const info = infoOf(model);
+  const out = (l.inboundNodes[0] as NodeLike).outputTensors[0];
+  if (!info.layers.has(bn) || !info.layers.has(consumer) || out == null || info.outputs.has(out)) return null;
+  return { cap, consumer };
+}
+
+/** Record that `y` (a batch norm's output) is already activated for `consumer`. */
+export function markActivated(y: tf.Tensor, consumer: object): tf.Tensor {
+  marks.set(y, consumer);
+  return y;
+}
+
+const PATCHED = Symbol.for('medinets.bnActivation');
+type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
+type Proto = Record<symbol, unknown> & Record<string, unknown>;
+
+function wrap(proto: Proto, method: string, model: (self: object) => object | null): void {
+  const stock = proto[method] as ((...args: unknown[]) => unknown) | undefined;
+  const done = Symbol.for(`medinets.bnActivation.${method}`);
+  if (stock == null || proto[done] != null) return;
+  proto[done] = stock;
+  proto[method] = function runningModel(this: object, ...args: unknown[]): unknown {
+    running.push(model(this));
+    try {
+      return stock.apply(this, args);
+    } finally {
+      running.pop();
+    }
+  };
+}
+
+/** Install the model tracking and the ReLU layers' pass-through (idempotent). */
+export function installBnActivation(): void {
+  const lm = tfl.LayersModel.prototype as unknown as Proto;
+  if (lm[PATCHED] != null) return;
+  lm[PATCHED] = true;
+  const container = Object.getPrototypeOf(lm) as Proto;
+  const self = (m: object): object => m;
+  wrap(container, 'call', self);
+  wrap(lm, 'predictLoop', self);
+  // the functions fit / trainOnBatch / evaluate run: wrapped as they are made
+  for (const maker of ['makeTrainFunction', 'makeTestFunction']) {
+    const stock = lm[maker] as ((this: object) => (...a: unknown[]) => unknown) | undefined;
+    if (stock == null) continue;
+    lm[maker] = function madeFor(this: object): (...a: unknown[]) => unknown {
+      const fn = stock.call(this);
+      return (...a: unknown[]): unknown => {
+        running.push(this);
+        try {
+          return fn(...a);
+        } finally {
+          running.pop();
+        }
+      };
+    };
+  }
+  // execute(inputs, outputNames) fetches any tensor: nothing fuses under it
+  wrap(lm, 'execute', () => null);
+  for (const layer of [tfl.layers.reLU({}), tfl.layers.activation({ activation: 'relu' })]) {
+    const proto = Object.getPrototypeOf(layer) as Proto & { call: CallFn };
+    if (proto[PATCHED] != null) continue;
+    const stock = proto.call;
+    proto[PATCHED] = stock;
+    proto.call = function reluPassThrough(this: unknown, inputs, kwargs): unknown {
+      const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
+      if (x != null && marks.get(x) === this) {
+        marks.delete(x);
+        // a new tensor on the same buffer (the executor may dispose x), whose gradient is dy
+        // itself: Identity's is a Cast, a copy on wasm
+        return tf.reshape(x, x.shape);
+      }
+      return stock.call(this, inputs, kwargs);
+    };
+  }
+}
+
+type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
+
+/** Batch norm in inference with the ReLU capped at `cap` fused (the addon's bnInfer, else JS). */
+function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
+  const { x, mean, variance, scale, offset } = inputs as Record<'x' | 'mean' | 'variance', TensorInfo> &
+    Partial<Record<'scale' | 'offset', TensorInfo>>;
+  const eps = attrs.epsilon as number;
+  const cap = attrs.cap as number;
+  const out = allocFloat(backend, x.shape);
+  const [xs, m, v] = [x, mean, variance].map((t) => viewFloat(backend, t)) as Float32Array[];
+  const [g, b] = [scale, offset].map((t) => (t == null ? null : viewFloat(backend, t)));
+  const addon = activeAddon();
+  if (addon != null) {
+    addon.bnInfer(
+      xs as Float32Array,
+      m as Float32Array,
+      v as Float32Array,
+      g ?? null,
+      b ?? null,
+      out.data,
+      eps,
+      cap === Infinity ? -1 : cap,
+    );
+    return out.info;
+  }
+  // the addon's arithmetic in float32: a = scale / sqrt(var + eps), b = offset - mean a, then the ReLU
+  const c = (m as Float32Array).length;
+  const a = new Float32Array(c);
+  const sh = new Float32Array(c);
+  const e = Math.fround(eps);
+  for (let j = 0; j < c; j++) {
+    const inv = Math.fround(1 / Math.fround(Math.sqrt(Math.fround(((v as Float32Array)[j] as number) + e))));
+    a[j] = (g == null ? 1 : (g[j] as number)) * inv;
+    sh[j] =
+      (b == null ? 0 : (b[j] as number)) - Math.fround(((m as Float32Array)[j] as number) * (a[j] as number));
+  }
+  const xd = xs as Float32Array;
+  for (let p = 0; p < xd.length; p++) {
+    const j = p % c;
+    const y = Math.fround(Math.fround((xd[p] as number) * (a[j] as number)) + (sh[j] as number));
+    out.data[p] = y !== y ? y : y > 0 ? Math.min(y, cap) : 0;
+  }
+  return out.info;
+}
+
+const WHY =
+  'a BatchNormalization layer in inference whose one consumer is a ReLU: the normalisation and the ReLU in one pass of the addon (new kernel)';
+
+/** The fused inference kernel's entries for wasm and cpu. */
+export const bnInferReluEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map((backendName) => ({
+  kernelName: BN_INFER_RELU_KERNEL,
+  backendName,
+  kind: 'speed' as const,
+  why: WHY,
+  make: () => bnInferRelu as unknown as KernelFunc,
+}));
