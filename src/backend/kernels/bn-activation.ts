@@ -3,6 +3,7 @@ import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tenso
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
+import { installModelTracking, type LayerLike, mark, soleConsumer, takeMark } from './running-model';
 import { allocFloat, viewFloat } from './util';
 
 /*
@@ -16,7 +17,7 @@ import { allocFloat, viewFloat } from './util';
  * The layer sees only itself, so it fuses only where the graph says the fusion is invisible:
  * the layer is applied once and feeds exactly one node, that node's layer is a ReLU applied
  * once, both belong to the model that is running (fit / trainOnBatch / evaluate / predict /
- * apply of that model, tracked here), and the batch norm's output is not one of that model's
+ * apply of that model, tracked in running-model.ts), and the batch norm's output is not one of its
  * outputs. The ReLU layer then returns its input as it is (a Reshape to its own shape): it was
  * marked for it.
  */
@@ -30,44 +31,16 @@ export function useBnReluFusion(on: boolean): boolean {
   return was;
 }
 
-/** The models running now, innermost last (null: a call that fetches arbitrary tensors). */
-const running: (object | null)[] = [];
-const modelInfo = new WeakMap<object, { layers: Set<object>; outputs: Set<object> }>();
-/** BN output tensors already activated, each with the one layer that may pass it through. */
-const marks = new WeakMap<tf.Tensor, object>();
-
 /** The inference kernel: inputs x, mean, variance, scale?, offset?; attrs epsilon, cap. */
 export const BN_INFER_RELU_KERNEL = 'MedinetsBatchNormInferRelu';
 
-interface NodeLike {
-  outboundLayer: LayerLike;
-  inputTensors: object[];
-  outputTensors: object[];
-}
-interface LayerLike {
-  inboundNodes: NodeLike[];
-  outboundNodes: NodeLike[];
-  getClassName(): string;
+interface ReluLike extends LayerLike {
   maxValue?: number | null;
   activation?: { getClassName(): string } | null;
 }
-interface ContainerLike {
-  layers: object[];
-  outputs: object[];
-}
-
-function infoOf(model: object): { layers: Set<object>; outputs: Set<object> } {
-  let info = modelInfo.get(model);
-  if (info == null) {
-    const m = model as ContainerLike;
-    info = { layers: new Set(m.layers ?? []), outputs: new Set(m.outputs ?? []) };
-    modelInfo.set(model, info);
-  }
-  return info;
-}
 
 /** The cap of a ReLU layer's activation (Infinity: ReLU, 6: ReLU6), null for other layers. */
-function reluCap(layer: LayerLike): number | null {
+function reluCap(layer: ReluLike): number | null {
   const name = layer.getClassName();
   if (name === 'ReLU') return layer.maxValue == null ? Infinity : layer.maxValue === 6 ? 6 : null;
   if (name === 'Activation') return layer.activation?.getClassName() === 'relu' ? Infinity : null;
@@ -79,84 +52,34 @@ function reluCap(layer: LayerLike): number | null {
  * with the native addon active (the fused passes are its).
  */
 export function fusableRelu(bn: object, x: tf.Tensor): { cap: number; consumer: object } | null {
-  const model = running[running.length - 1];
-  if (!enabled || model == null || x.dtype !== 'float32' || activeAddon() == null) return null;
+  if (!enabled || x.dtype !== 'float32' || activeAddon() == null) return null;
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return null;
-  const l = bn as LayerLike;
-  if (l.inboundNodes?.length !== 1 || l.outboundNodes?.length !== 1) return null;
-  const node = l.outboundNodes[0] as NodeLike;
-  const consumer = node.outboundLayer;
-  if (node.inputTensors.length !== 1 || consumer.inboundNodes?.length !== 1) return null;
-  const cap = reluCap(consumer);
-  if (cap == null) return null;
-  const info = infoOf(model);
-  const out = (l.inboundNodes[0] as NodeLike).outputTensors[0];
-  if (!info.layers.has(bn) || !info.layers.has(consumer) || out == null || info.outputs.has(out)) return null;
-  return { cap, consumer };
+  const consumer = soleConsumer(bn);
+  const cap = consumer == null ? null : reluCap(consumer as ReluLike);
+  return cap == null ? null : { cap, consumer: consumer as object };
 }
 
 /** Record that `y` (a batch norm's output) is already activated for `consumer`. */
 export function markActivated(y: tf.Tensor, consumer: object): tf.Tensor {
-  marks.set(y, consumer);
-  return y;
+  return mark(y, consumer);
 }
 
 const PATCHED = Symbol.for('medinets.bnActivation');
 type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
-type Proto = Record<symbol, unknown> & Record<string, unknown>;
-
-function wrap(proto: Proto, method: string, model: (self: object) => object | null): void {
-  const stock = proto[method] as ((...args: unknown[]) => unknown) | undefined;
-  const done = Symbol.for(`medinets.bnActivation.${method}`);
-  if (stock == null || proto[done] != null) return;
-  proto[done] = stock;
-  proto[method] = function runningModel(this: object, ...args: unknown[]): unknown {
-    running.push(model(this));
-    try {
-      return stock.apply(this, args);
-    } finally {
-      running.pop();
-    }
-  };
-}
+type Proto = Record<symbol, unknown> & { call: CallFn };
 
 /** Install the model tracking and the ReLU layers' pass-through (idempotent). */
 export function installBnActivation(): void {
-  const lm = tfl.LayersModel.prototype as unknown as Proto;
-  if (lm[PATCHED] != null) return;
-  lm[PATCHED] = true;
-  const container = Object.getPrototypeOf(lm) as Proto;
-  const self = (m: object): object => m;
-  wrap(container, 'call', self);
-  wrap(lm, 'predictLoop', self);
-  // the functions fit / trainOnBatch / evaluate run: wrapped as they are made
-  for (const maker of ['makeTrainFunction', 'makeTestFunction']) {
-    const stock = lm[maker] as ((this: object) => (...a: unknown[]) => unknown) | undefined;
-    if (stock == null) continue;
-    lm[maker] = function madeFor(this: object): (...a: unknown[]) => unknown {
-      const fn = stock.call(this);
-      return (...a: unknown[]): unknown => {
-        running.push(this);
-        try {
-          return fn(...a);
-        } finally {
-          running.pop();
-        }
-      };
-    };
-  }
-  // execute(inputs, outputNames) fetches any tensor: nothing fuses under it
-  wrap(lm, 'execute', () => null);
+  installModelTracking();
   for (const layer of [tfl.layers.reLU({}), tfl.layers.activation({ activation: 'relu' })]) {
-    const proto = Object.getPrototypeOf(layer) as Proto & { call: CallFn };
+    const proto = Object.getPrototypeOf(layer) as Proto;
     if (proto[PATCHED] != null) continue;
     const stock = proto.call;
     proto[PATCHED] = stock;
     proto.call = function reluPassThrough(this: unknown, inputs, kwargs): unknown {
-      const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : null) : inputs;
-      if (x != null && marks.get(x) === this) {
-        marks.delete(x);
+      if (takeMark(inputs, this as object) != null) {
+        const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
         // a new tensor on the same buffer (the executor may dispose x), whose gradient is dy
         // itself: Identity's is a Cast, a copy on wasm
         return tf.reshape(x, x.shape);
