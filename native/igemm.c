@@ -22,9 +22,44 @@
 
 /* ------------------------------------------------------------- micro-kernels -- */
 
-/* acc (12 x 32: rows of 32) = sum over (tap, k) of ptr[tap][i][k] * (b0 | b1)[tap * cin + k]. */
+/*
+ * A full tile's epilogue in registers, as store() computes it per element: + bias, then ReLU
+ * (s > 0 ? s : 0), ReLU6 (s < 0 ? 0 : s > 6 ? 6 : s) or leaky (s < 0 ? s alpha : s).
+ */
+typedef struct {
+  float *c; /* row 0, column 0 of the tile in C; NULL: write acc instead */
+  long ldc;
+  const float *bias; /* the tile's 32 columns' bias, or NULL */
+  int act;
+  float alpha;
+} tile_out;
+
+__attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const tile_out *o, __m512 bias) {
+  if (o->bias != NULL) v = _mm512_add_ps(v, bias);
+  const __m512 zero = _mm512_setzero_ps();
+  switch (o->act) {
+    case ACT_RELU:
+      return _mm512_max_ps(v, zero); /* NaN and -0 give +0, as s > 0 ? s : 0 */
+    case ACT_RELU6: {
+      const __m512 six = _mm512_set1_ps(6.0f);
+      v = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, zero);
+      return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, six, _CMP_GT_OQ), v, six);
+    }
+    case ACT_LEAKY:
+      return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(o->alpha));
+    default:
+      return v;
+  }
+}
+
+/*
+ * acc (12 x 32: rows of 32) = sum over (tap, k) of ptr[tap][i][k] * (b0 | b1)[tap * cin + k];
+ * with out->c set, the full tile goes straight to C through the epilogue instead (small K made
+ * the round trip through acc and store() a third of the time).
+ */
 __attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, const float *const *ptr,
-                                                         const float *b0, const float *b1, float *acc) {
+                                                         const float *b0, const float *b1, float *acc,
+                                                         const tile_out *out) {
 #define ROW(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps()
   ROW(0); ROW(1); ROW(2); ROW(3); ROW(4); ROW(5); ROW(6); ROW(7); ROW(8); ROW(9); ROW(10); ROW(11);
 #undef ROW
@@ -44,6 +79,21 @@ __attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, c
       b0 += NR;
       b1 += NR;
     }
+  }
+  if (out != NULL && out->c != NULL) {
+    const __m512 bl = out->bias ? _mm512_loadu_ps(out->bias) : _mm512_setzero_ps();
+    const __m512 bh = out->bias ? _mm512_loadu_ps(out->bias + 16) : _mm512_setzero_ps();
+    float *c = out->c;
+    const long ld = out->ldc;
+#define DIRECT(i)                                                          \
+  do {                                                                     \
+    _mm512_storeu_ps(c + (i) * ld, epi512(c##i##0, out, bl));              \
+    _mm512_storeu_ps(c + (i) * ld + 16, epi512(c##i##1, out, bh));         \
+  } while (0)
+    DIRECT(0); DIRECT(1); DIRECT(2); DIRECT(3); DIRECT(4); DIRECT(5);
+    DIRECT(6); DIRECT(7); DIRECT(8); DIRECT(9); DIRECT(10); DIRECT(11);
+#undef DIRECT
+    return;
   }
 #define STORE(i)                                  \
   do {                                            \
@@ -178,8 +228,12 @@ static void run_tiles(const ig_job *j, long t0, long t1, long u0, long u1, const
         const float **tp = ptr + (t - b0) * j->ntaps * j->mt;
         long m = t * j->mt;
         int mr = g->M - m < j->mt ? (int)(g->M - m) : j->mt;
-        if (j->avx512) {
-          ik_avx512(j->ntaps, j->cin, tp, bp0, bp1, acc);
+        if (j->avx512 && mr == 12 && nr == 32 && g->rowOff == NULL) {
+          const tile_out o = {g->c + m * g->ldc + n, g->ldc, g->ep.bias ? g->ep.bias + n : NULL, g->ep.act,
+                              g->ep.alpha};
+          ik_avx512(j->ntaps, j->cin, tp, bp0, bp1, acc, &o);
+        } else if (j->avx512) {
+          ik_avx512(j->ntaps, j->cin, tp, bp0, bp1, acc, NULL);
           store(g, acc, 32, m, n, mr, nr);
         } else {
           ik_avx2(j->ntaps, j->cin, tp, bp0, acc);

@@ -335,4 +335,36 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
       );
     },
   );
+
+  // Full 12x32 tiles take the AVX-512 micro-kernel's in-register epilogue (igemm.c), partial ones
+  // the scalar store(): both must give, per element, t = s + bias then ReLU (t > 0 ? t : 0, NaN
+  // to 0), ReLU6 (t < 0 ? 0 : t > 6 ? 6 : t, NaN kept) or leaky (t < 0 ? t alpha : t).
+  it.each([
+    [1, 'relu'],
+    [2, 'relu6'],
+    [3, 'leaky'],
+  ])("conv2d's epilogue (act %i, %s) on full and partial tiles, NaN rows included", (act) => {
+    const addon = activeAddon();
+    if (addon == null) throw new Error('no addon');
+    const [n, h, w, cin, cout] = [2, 6, 5, 9, 70]; // M = 60: 5 full row tiles; N = 70: 2 full + 1 partial
+    const x = randn([n, h, w, cin], 600).data as Float32Array;
+    for (const i of [0, 17 * cin + 3, 41 * cin]) x[i] = Number.NaN; // three output rows become NaN
+    const f = randn([1, 1, cin, cout], 601).data as Float32Array;
+    const bias = Float32Array.from(randn([cout], 602).data as Float32Array, (v) => v * 4);
+    const params = (a: number): Int32Array =>
+      new Int32Array([n, h, w, cin, h, w, cout, 1, 1, 1, 1, 1, 1, 0, 0, a]);
+    const plain = new Float32Array(n * h * w * cout);
+    addon.conv2d(x, f, null, plain, params(0), 0);
+    const got = new Float32Array(plain.length);
+    addon.conv2d(x, f, bias, got, params(act), 0.3);
+    const alpha = Math.fround(0.3);
+    const want = plain.map((s, i) => {
+      const t = Math.fround(s + (bias[i % cout] as number));
+      if (act === 1) return t > 0 ? t : 0;
+      if (act === 2) return t < 0 ? 0 : t > 6 ? 6 : t;
+      return t < 0 ? Math.fround(t * alpha) : t;
+    });
+    expect(plain.some(Number.isNaN)).toBe(true);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
 });
