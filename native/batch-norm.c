@@ -250,11 +250,20 @@ typedef struct {
   const double *coef; /* gradient with act: the forward's a and shift per channel */
 } bn_job;
 
+/*
+ * The sums passes run down the rows a block of channels at a time, so they take the rows in
+ * chunks of about 64 KB: each chunk is read whole before the next (the sums stay in memory
+ * between chunks, each channel's rows still added in order: the same bits).
+ */
+static long chunk_rows(long c) { return c > 0 && 16384 / c > 16 ? 16384 / c : 16; }
+
 /* Sums pass of channels [c0, c1) of the forward, then their coefficients a and shift. */
 static void train_sums(const bn_job *j, long c0, long c1) {
   const long c = j->c, n = j->n;
   double *s1 = j->tmp, *s2 = s1 + c, *a = s2 + c, *shift = a + c;
-  passes()->stats(j->x, s1, s2, n, c, c0, c1);
+  const bn_passes *p = passes();
+  for (long i0 = 0, r = chunk_rows(c); i0 < n; i0 += r)
+    p->stats(j->x + i0 * c, s1, s2, n - i0 < r ? n - i0 : r, c, c0, c1);
   for (long q = c0; q < c1; q++) {
     double mu = s1[q] / (double)n;
     double v = s2[q] - (double)n * mu * mu;
@@ -274,10 +283,14 @@ static void grad_sums(const bn_job *j, long c0, long c1) {
   const long c = j->c, n = j->n;
   double *sdy = j->tmp, *sdyx = sdy + c, *k1 = sdyx + c, *k2 = k1 + c, *k3 = k2 + c;
   const float *mean = j->mean;
-  if (j->act)
-    passes()->gsums_act(j->dy, j->x, mean, j->coef, j->coef + c, j->cap, sdy, sdyx, n, c, c0, c1);
-  else
-    passes()->gsums(j->dy, j->x, mean, sdy, sdyx, n, c, c0, c1);
+  const bn_passes *p = passes();
+  for (long i0 = 0, r = chunk_rows(c); i0 < n; i0 += r) {
+    const long rows = n - i0 < r ? n - i0 : r;
+    if (j->act)
+      p->gsums_act(j->dy + i0 * c, j->x + i0 * c, mean, j->coef, j->coef + c, j->cap, sdy, sdyx, rows, c, c0, c1);
+    else
+      p->gsums(j->dy + i0 * c, j->x + i0 * c, mean, sdy, sdyx, rows, c, c0, c1);
+  }
   for (long q = c0; q < c1; q++) {
     double iv = j->inv[q];
     double gi = (double)j->scale[q] * iv;
