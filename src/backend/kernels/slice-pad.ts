@@ -96,31 +96,50 @@ export function sliceByBlocks(args: Args, stock: KernelConfig | undefined): Tens
 }
 
 /**
- * PadV2 on cpu by block copies: the output filled with the constant, the input copied into
- * it as contiguous runs. The stock kernel moves every element through per-element index
- * arithmetic (2.1 s per ResNet-50 batch-16 forward for its two ZeroPadding2D layers).
+ * PadV2 into a new tensor on `backend`: the constant written into the padding
+ * ({@link fillPadding}; an int32 output stores it truncated, as the stock kernel's Int32Array
+ * would), x copied into the rest as contiguous runs ({@link copyBox}). The output need not be
+ * zeroed (the wasm heap is not).
  */
-export function padByBlocks(args: Args, stock: KernelConfig | undefined): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const { x } = inputs;
-  const paddings = attrs.paddings as [number, number][];
-  const value = (attrs.constantValue as number | undefined) ?? 0;
-  if (!plain(x) || x.shape.length === 0 || tf.util.sizeFromShape(x.shape) === 0) {
-    if (stock == null) throw new Error('medinets: no stock PadV2 kernel');
-    return stock.kernelFunc(args as never) as TensorInfo;
-  }
+export function padInto(
+  backend: KernelBackend,
+  x: TensorInfo,
+  paddings: [number, number][],
+  value: number,
+): TensorInfo {
   const outShape = x.shape.map((d, i) => (paddings[i]?.[0] ?? 0) + d + (paddings[i]?.[1] ?? 0));
   const out = alloc(backend, outShape, x.dtype);
-  // int32 stores the constant as the stock kernel's Int32Array would (truncated)
-  if (value !== 0) out.data.fill(value);
+  fillPadding(out.data, outShape, paddings, value);
+  // x's view after the allocation: on wasm it may move the heap
+  const zeros = new Array<number>(x.shape.length).fill(0);
   copyBox(
     view(backend, x),
     x.shape,
-    new Array<number>(x.shape.length).fill(0),
+    zeros,
     x.shape,
     out.data,
     outShape,
     paddings.map((p) => p[0]),
   );
   return out.info;
+}
+
+/**
+ * PadV2 on cpu by block copies ({@link padInto}). The stock kernel moves every element through
+ * per-element index arithmetic (2.1 s per ResNet-50 batch-16 forward for its two ZeroPadding2D
+ * layers).
+ */
+export function padByBlocks(args: Args, stock: KernelConfig | undefined): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  if (!plain(x) || x.shape.length === 0 || tf.util.sizeFromShape(x.shape) === 0) {
+    if (stock == null) throw new Error('medinets: no stock PadV2 kernel');
+    return stock.kernelFunc(args as never) as TensorInfo;
+  }
+  return padInto(
+    backend,
+    x,
+    attrs.paddings as [number, number][],
+    (attrs.constantValue as number | undefined) ?? 0,
+  );
 }
