@@ -1,6 +1,6 @@
 // medinets' native addon (native/*.c) against the stock tfjs cpu kernels, on the geometry
 // cases of the JS kernels plus shapes that cross the GEMM's blocking (KC = 256, MC = 144,
-// NC = 1024) and its Cin < 16 dx path.
+// NC = 1024), its Cin < 16 dx path and dW's packed wide pixels.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,9 @@ const BIG_CASES: ConvCase[] = [
   { x: [2, 16, 16, 1], f: [7, 7, 1, 8], strides: [2, 2], pad: 'same', dilations: [1, 1] },
   { x: [1, 12, 12, 18], f: [3, 3, 18, 16], strides: [1, 1], pad: 'same', dilations: [2, 2] },
   { x: [2, 11, 9, 16], f: [4, 3, 16, 19], strides: [3, 2], pad: 'valid', dilations: [1, 1] },
+  // 256 in-channels, 40 out: dW packs each chunk's in-channels (conv-filter-grad.c)
+  { x: [2, 6, 5, 256], f: [3, 3, 256, 40], strides: [1, 1], pad: 'same', dilations: [1, 1] },
+  { x: [3, 4, 4, 512], f: [1, 1, 512, 70], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
 ];
 
 describe('native addon', () => {
