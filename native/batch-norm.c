@@ -86,11 +86,11 @@ typedef int v8i __attribute__((vector_size(32)));
     }                                                                                                         \
   }                                                                                                           \
   ATTR static void affine_##SFX(const float *x, const double *restrict a, const double *restrict shift,      \
-                                float *y, long n, long c, long c0, long c1) {                                 \
+                                float *y, long n, long c) {                                                   \
     for (long i = 0; i < n; i++) {                                                                            \
       const float *restrict row = x + i * c;                                                                  \
       float *restrict out = y + i * c;                                                                        \
-      for (long q = c0; q < c1; q++) out[q] = (float)((double)row[q] * a[q] + shift[q]);                     \
+      for (long q = 0; q < c; q++) out[q] = (float)((double)row[q] * a[q] + shift[q]);                        \
     }                                                                                                         \
   }                                                                                                           \
   ATTR static void gsums_##SFX(const float *dy, const float *x, const float *restrict mean,                  \
@@ -121,13 +121,12 @@ typedef int v8i __attribute__((vector_size(32)));
     }                                                                                                         \
   }                                                                                                           \
   ATTR static void gdx_##SFX(const float *dy, const float *x, const double *restrict k1,                     \
-                             const double *restrict k2, const double *restrict k3, float *dx, long n, long c,  \
-                             long c0, long c1) {                                                              \
+                             const double *restrict k2, const double *restrict k3, float *dx, long n, long c) { \
     for (long i = 0; i < n; i++) {                                                                            \
       const float *restrict d = dy + i * c;                                                                   \
       const float *restrict xr = x + i * c;                                                                   \
       float *restrict o = dx + i * c;                                                                         \
-      for (long q = c0; q < c1; q++) o[q] = (float)(k1[q] * (double)d[q] + k2[q] * (double)xr[q] + k3[q]);   \
+      for (long q = 0; q < c; q++) o[q] = (float)(k1[q] * (double)d[q] + k2[q] * (double)xr[q] + k3[q]);      \
     }                                                                                                         \
   }                                                                                                           \
   ATTR static void infer_##SFX(const float *x, const float *restrict a, const float *restrict b, float *y,   \
@@ -219,10 +218,9 @@ BN_PASSES(base, )
 
 typedef struct {
   void (*stats)(const float *, double *, double *, long, long, long, long);
-  void (*affine)(const float *, const double *, const double *, float *, long, long, long, long);
+  void (*affine)(const float *, const double *, const double *, float *, long, long);
   void (*gsums)(const float *, const float *, const float *, double *, double *, long, long, long, long);
-  void (*gdx)(const float *, const float *, const double *, const double *, const double *, float *, long, long,
-              long, long);
+  void (*gdx)(const float *, const float *, const double *, const double *, const double *, float *, long, long);
   void (*infer)(const float *, const float *, const float *, float *, long, long, long);
   void (*affine_act)(const float *, const double *, const double *, float *, long, long, float);
   void (*gsums_act)(const float *, const float *, const float *, const double *, const double *, float, double *,
@@ -329,11 +327,11 @@ static int rows_share(void *ctx, int part, int parts, int grad) {
     p->gdx_act(j->dy + r0 * c, j->x + r0 * c, t + 2 * c, t + 3 * c, t + 4 * c, j->coef, j->coef + c, j->cap,
                j->dx + r0 * c, rows, c);
   else if (grad)
-    p->gdx(j->dy + r0 * c, j->x + r0 * c, t + 2 * c, t + 3 * c, t + 4 * c, j->dx + r0 * c, rows, c, 0, c);
+    p->gdx(j->dy + r0 * c, j->x + r0 * c, t + 2 * c, t + 3 * c, t + 4 * c, j->dx + r0 * c, rows, c);
   else if (j->act)
     p->affine_act(j->x + r0 * c, t + 2 * c, t + 3 * c, j->y + r0 * c, rows, c, j->cap);
   else
-    p->affine(j->x + r0 * c, t + 2 * c, t + 3 * c, j->y + r0 * c, rows, c, 0, c);
+    p->affine(j->x + r0 * c, t + 2 * c, t + 3 * c, j->y + r0 * c, rows, c);
   return 0;
 }
 static int train_rows_share(void *ctx, int part, int parts) { return rows_share(ctx, part, parts, 0); }

@@ -40,8 +40,17 @@ static int all_disjoint(const call_t *c, f32_arg *const *outs, int no, const f32
   return 1;
 }
 
+/* A fused ReLU's cap, argument i: a positive number, or -1 for none (ReLU: +inf). */
+static int arg_cap(call_t *c, size_t i, float *cap) {
+  double v;
+  if (!arg_number(c, i, "cap", &v)) return 0;
+  if (!(v > 0) && v != -1) return arg_fail(c, 0, "cap: expected a positive number, or -1 for none (ReLU), got %g", v);
+  *cap = v == -1 ? __builtin_inff() : (float)v;
+  return 1;
+}
+
 /*
- * A fused ReLU's optional trailing arguments (cap, coef): act 0 when absent; cap -1: no cap (ReLU). coef holds 2c float64
+ * A fused ReLU's optional trailing arguments (cap, coef): act 0 when absent. coef holds 2c float64
  * (4c float32 slots): the forward's per-channel a and shift, written by bnTrain, read by bnTrainGrad.
  */
 static int bn_act_args(call_t *c, size_t i, long ch, int *act, float *cap, f32_arg *coef) {
@@ -49,14 +58,10 @@ static int bn_act_args(call_t *c, size_t i, long ch, int *act, float *cap, f32_a
   *cap = 0.0f;
   coef->p = NULL;
   if (c->argc <= i) return 1;
-  double v;
-  if (!arg_number(c, i, "cap", &v)) return 0;
-  if (!(v > 0) && v != -1) return arg_fail(c, 0, "cap: expected a positive number, or -1 for none (ReLU), got %g", v);
-  if (v == -1) v = __builtin_inf();
+  if (!arg_cap(c, i, cap)) return 0;
   if (c->argc <= i + 1) return arg_fail(c, 1, "coef: expected a Float32Array after cap");
   if (!arg_f32(c, i + 1, "coef", 0, coef) || !arg_len(c, coef, 4 * ch, "[4c]")) return 0;
   *act = 1;
-  *cap = (float)v;
   return 1;
 }
 
@@ -131,15 +136,10 @@ static napi_value js_bn_infer(napi_env env, napi_callback_info info) {
   if (!bn_lens(&c, chan, 3, ch, "[c]") || !arg_len(&c, &a[5], n * ch, "[n, c]") ||
       !all_disjoint(&c, outs, 1, ins, 5))
     return NULL;
-  double cap = 0;
-  if (c.argc >= 8) {
-    if (!arg_number(&c, 7, "cap", &cap)) return NULL;
-    if (!(cap > 0) && cap != -1)
-      return arg_fail(&c, 0, "cap: expected a positive number, or -1 for none (ReLU), got %g", cap), NULL;
-    if (cap == -1) cap = __builtin_inf();
-  }
+  float cap = 0.0f;
+  if (c.argc >= 8 && !arg_cap(&c, 7, &cap)) return NULL;
   kernel_status(&c, bn_infer(a[0].p, a[1].p, a[2].p, a[3].present ? a[3].p : NULL, a[4].present ? a[4].p : NULL,
-                             a[5].p, n, ch, (float)eps, c.argc >= 8, (float)cap));
+                             a[5].p, n, ch, (float)eps, c.argc >= 8, cap));
   return NULL;
 }
 

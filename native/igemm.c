@@ -27,7 +27,7 @@
  * (s > 0 ? s : 0), ReLU6 (s < 0 ? 0 : s > 6 ? 6 : s) or leaky (s < 0 ? s alpha : s).
  */
 typedef struct {
-  float *c; /* row 0, column 0 of the tile in C; NULL: write acc instead */
+  float *c; /* row 0, column 0 of the tile in C */
   long ldc;
   const float *bias; /* the tile's 32 columns' bias, or NULL */
   int act;
@@ -54,7 +54,7 @@ __attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const t
 
 /*
  * acc (12 x 32: rows of 32) = sum over (tap, k) of ptr[tap][i][k] * (b0 | b1)[tap * cin + k];
- * with out->c set, the full tile goes straight to C through the epilogue instead (small K made
+ * with `out` given, the full tile goes straight to C through the epilogue instead (small K made
  * the round trip through acc and store() a third of the time).
  */
 __attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, const float *const *ptr,
@@ -80,7 +80,7 @@ __attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, c
       b1 += NR;
     }
   }
-  if (out != NULL && out->c != NULL) {
+  if (out != NULL) {
     const __m512 bl = out->bias ? _mm512_loadu_ps(out->bias) : _mm512_setzero_ps();
     const __m512 bh = out->bias ? _mm512_loadu_ps(out->bias + 16) : _mm512_setzero_ps();
     float *c = out->c;

@@ -257,4 +257,37 @@ describe('BatchNormalization + ReLU fused in the native addon', () => {
       }
     },
   );
+
+  it.runIf(activeAddon() != null || mustHave)(
+    'the inference kernel equals batchNorm then relu / relu6, with the addon and in its JS fallback',
+    async () => {
+      await tf.setBackend('cpu');
+      for (const cap of [Infinity, 6]) {
+        const run = (): string[] =>
+          tf.tidy(() => {
+            const x = tf.mul(tf.randomNormal([4, 3, 3, 37], 0, 1, 'float32', 21), 4);
+            const [mean, variance, scale, offset] = [22, 23, 24, 25].map((seed) =>
+              tf.randomUniform([37], 0.5, 3, 'float32', seed),
+            ) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+            const fused = tf
+              .engine()
+              .runKernel(
+                BN_INFER_RELU_KERNEL,
+                { x, mean, variance, scale, offset },
+                { epsilon: 1e-3, cap },
+              ) as tf.Tensor;
+            const y = tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+            const ref = cap === 6 ? tf.relu6(y) : tf.relu(y);
+            expect(tf.sum(tf.equal(fused, 0)).dataSync()[0]).toBeGreaterThan(0);
+            return [fused, ref].map((t) => bits(t.dataSync()));
+          });
+        const [native, ref] = run() as [string, string];
+        expect(native, `cap ${cap}: against the unfused kernels`).toBe(ref);
+        disableNativeKernels();
+        const [js] = run();
+        enableNativeKernels();
+        expect(js, `cap ${cap}: JS fallback`).toBe(native);
+      }
+    },
+  );
 });

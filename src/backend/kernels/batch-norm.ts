@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
-import { BN_INFER_RELU_KERNEL, fusableRelu, markActivated } from './bn-activation';
+import { BN_INFER_RELU_KERNEL, fusableRelu, nativeCap, reluInPlace } from './bn-activation';
+import { mark } from './running-model';
 import { allocFloat, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
@@ -55,7 +56,18 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const native = activeAddon();
   const addon = native ?? wasmSimd(backend);
   if (coef != null && native != null) {
-    native.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps, nativeCap(cap), coef.data);
+    native.bnTrain(
+      xs,
+      g,
+      b,
+      y.data,
+      meanOut.data,
+      varOut.data,
+      invOut.data,
+      eps,
+      nativeCap(cap as number),
+      coef.data,
+    );
   } else if (coef != null) {
     const ab = bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
     reluInPlace(y.data, cap as number);
@@ -125,18 +137,6 @@ function bnTrainJs(
   return ab;
 }
 
-/** The addon's cap argument: -1 for an uncapped ReLU. */
-const nativeCap = (cap: number | undefined): number => (cap === Infinity ? -1 : (cap as number));
-
-/** The fused ReLU, as the addon's relu kernel: min(max(v, 0), cap), -0 to +0, NaN kept. */
-function reluInPlace(y: Float32Array, cap: number): void {
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i] as number;
-    if (!(v > 0)) y[i] = v !== v ? v : 0;
-    else if (v > cap) y[i] = cap;
-  }
-}
-
 /** dy times the fused ReLU's gradient factor at y = x a + shift (the forward's float64 coef). */
 function maskedDy(
   dy: Float32Array,
@@ -189,7 +189,7 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
       dx.data,
       dScale.data,
       dOffset.data,
-      nativeCap(cap),
+      nativeCap(cap as number),
       viewFloat(backend, coef),
     );
     return [dx.info, dScale.info, dOffset.info];
@@ -325,7 +325,7 @@ export function installFusedBatchNorm(): void {
           },
           { epsilon: this.epsilon, cap: relu.cap },
         ) as tf.Tensor;
-        return markActivated(y, relu.consumer);
+        return mark(y, relu.consumer);
       }
       // In inference the stock layer hands batchNorm a null scale / offset for such a layer,
       // which a gradient tape cannot save (TypeError reading 'dataId' in any gradient taken
@@ -373,7 +373,7 @@ export function installFusedBatchNorm(): void {
         const [mean, variance] = relu != null ? rest.slice(1) : rest;
         this.movingMean.write(mean as tf.Tensor);
         this.movingVariance.write(variance as tf.Tensor);
-        return relu != null ? markActivated(y as tf.Tensor, relu.consumer) : (y as tf.Tensor);
+        return relu != null ? mark(y as tf.Tensor, relu.consumer) : (y as tf.Tensor);
       }
       const [y, mean, variance] = momentsNormalized(input, scale, offset, this.epsilon);
       // The stock layer's moving-average update: v -= (v - value) * (1 - momentum).

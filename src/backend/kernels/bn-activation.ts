@@ -3,7 +3,7 @@ import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tenso
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
-import { installModelTracking, type LayerLike, mark, soleConsumer, takeMark } from './running-model';
+import { installModelTracking, type LayerLike, soleConsumer, takeMark } from './running-model';
 import { allocFloat, viewFloat } from './util';
 
 /*
@@ -60,9 +60,16 @@ export function fusableRelu(bn: object, x: tf.Tensor): { cap: number; consumer: 
   return cap == null ? null : { cap, consumer: consumer as object };
 }
 
-/** Record that `y` (a batch norm's output) is already activated for `consumer`. */
-export function markActivated(y: tf.Tensor, consumer: object): tf.Tensor {
-  return mark(y, consumer);
+/** The addon's cap argument for a ReLU capped at `cap`: -1 for none (Infinity). */
+export const nativeCap = (cap: number): number => (cap === Infinity ? -1 : cap);
+
+/** The fused ReLU in JS, as the addon's: min(max(v, 0), cap), -0 to +0, NaN kept. */
+export function reluInPlace(y: Float32Array, cap: number): void {
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i] as number;
+    if (!(v > 0)) y[i] = v !== v ? v : 0;
+    else if (v > cap) y[i] = cap;
+  }
 }
 
 const PATCHED = Symbol.for('medinets.bnActivation');
@@ -110,7 +117,7 @@ function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
       b ?? null,
       out.data,
       eps,
-      cap === Infinity ? -1 : cap,
+      nativeCap(cap),
     );
     return out.info;
   }
@@ -128,9 +135,9 @@ function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
   const xd = xs as Float32Array;
   for (let p = 0; p < xd.length; p++) {
     const j = p % c;
-    const y = Math.fround(Math.fround((xd[p] as number) * (a[j] as number)) + (sh[j] as number));
-    out.data[p] = y !== y ? y : y > 0 ? Math.min(y, cap) : 0;
+    out.data[p] = Math.fround((xd[p] as number) * (a[j] as number)) + (sh[j] as number);
   }
+  reluInPlace(out.data, cap);
   return out.info;
 }
 
