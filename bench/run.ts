@@ -13,7 +13,8 @@
  *   npm run bench -- --simd-ab [nets]  wasm only: train step with / without medinets' wasm SIMD
  *                                      kernels, alternated in one process (see simd-ab.ts)
  *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
- *                                      PyTorch, alternated over --rounds=2, peak RSS, kernel
+ *                                      PyTorch (--warmup=8 untimed steps on each side first),
+ *                                      alternated over --rounds=2, peak RSS, kernel
  *                                      GFLOP/s beside the FMA peak (see table.ts)
  *
  * Configurations: `native` (what `setupBackend()` gives: wasm with medinets' native addon
@@ -72,6 +73,11 @@ const configs = (arg('configs', 'native,wasm,cpu,cpu-stock').split(',') as Confi
 const threadsArg = arg('threads', '');
 const threads = threadsArg === '' ? undefined : Number(threadsArg);
 const steps = Number(arg('steps', '3'));
+// --table: untimed steps (and predictions) before the timed ones, the same count on each side.
+// A fresh Node process runs its first training steps up to 1.5x slower while V8 compiles
+// tfjs' JavaScript on the same two cores (MobileNetV2: 182, 161, 138 ms, then ~115 ms from
+// the 8th step on); PyTorch's steps are level from the second.
+const warmup = Number(arg('warmup', '8'));
 const stockSteps = Number(arg('stock-steps', '1'));
 // Stock cpu takes minutes per ResNet step at batch 8: it runs a smaller batch and its
 // times are scaled linearly to batch 8 (convolutions dominate and scale with the batch).
@@ -286,7 +292,7 @@ if (process.argv.includes('--simd-ab')) {
   await benchSimdAB(picked.length > 0 ? picked : ['resnet18'], Number(arg('rounds', '4')), steps);
 } else if (tableChildSpec !== '') {
   const [config, name] = tableChildSpec.split(':') as [string, string];
-  await tableChild(config, name, steps);
+  await tableChild(config, name, steps, warmup);
 } else if (child !== '') await childMain(child);
 else if (process.argv.includes('--table')) {
   const load = (await import('node:os')).loadavg()[0] ?? 0;
@@ -298,5 +304,6 @@ else if (process.argv.includes('--table')) {
     `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s)` : `unavailable (${wasm.native.reason ?? ''})`}`,
   );
   await benchKernelRates();
-  benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps);
+  console.log(`each side: ${warmup} untimed steps (and predictions), then the median of ${steps}`);
+  benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps, warmup);
 } else await main();

@@ -1,7 +1,10 @@
 /**
- * `npm run bench -- --table [nets] [--rounds=2] [--steps=3] [--configs=native,wasm]`: issue 19's
- * targets as ratios to PyTorch, from one run. Each network is trained (forward + backward +
- * Adam, trainOnBatch) and run (predict) in a child process per side: PyTorch 1.13 on 2 threads
+ * `npm run bench -- --table [nets] [--rounds=2] [--steps=3] [--warmup=8]
+ * [--configs=native,wasm]`: issue 19's targets as ratios to PyTorch, from one run. Each
+ * network is trained (forward + backward + Adam, trainOnBatch) and run (predict) in a child
+ * process per side, `--warmup` untimed times each first (steady state: V8 compiles tfjs'
+ * JavaScript during a fresh process's first steps, on the same two cores), then the median
+ * of `--steps`: PyTorch 1.13 on 2 threads
  * (bench/torch_baseline.py --one), medinets `native` (wasm + the addon, setupBackend's default)
  * and `wasm` (no addon: what macOS, Windows, ARM and browsers get; `wasm-js` is the same with
  * medinets' WebAssembly SIMD kernels off, its JS loops instead). The sides alternate over
@@ -139,7 +142,7 @@ export function prepareNet(name: string): { model: tfl.LayersModel; x: tf.Tensor
 }
 
 /** The child's body: one network on one configuration; prints one JSON line. */
-export async function tableChild(config: string, name: string, steps: number): Promise<void> {
+export async function tableChild(config: string, name: string, steps: number, warmup: number): Promise<void> {
   // 'native-cpu': the addon's kernels on the cpu backend's JS-heap tensors, for nets whose
   // training step would outgrow the wasm heap (ResNet-50 at batch 16, 224x224x3 fits since the
   // backward pass frees its gradients as it goes: 2.7 GB).
@@ -159,7 +162,7 @@ export async function tableChild(config: string, name: string, steps: number): P
     p.dataSync();
     p.dispose();
   };
-  predict();
+  for (let i = 0; i < warmup; i++) predict();
   const infer = await medianSeconds(steps, predict);
   const foldedModel = foldBatchNorm(model);
   const predictFolded = (): void => {
@@ -167,10 +170,10 @@ export async function tableChild(config: string, name: string, steps: number): P
     p.dataSync();
     p.dispose();
   };
-  predictFolded();
+  for (let i = 0; i < warmup; i++) predictFolded();
   const folded = await medianSeconds(steps, predictFolded);
   foldedModel.dispose();
-  await model.trainOnBatch(x, y);
+  for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
   const train = await medianSeconds(steps, () => model.trainOnBatch(x, y));
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify({ train, infer, folded, rss }));
@@ -186,21 +189,25 @@ function lastJson(stdout: string | null, stderr: string | null, status: number |
   }
 }
 
-function runTorch(net: Net, steps: number): Run {
+function runTorch(net: Net, steps: number, warmup: number): Run {
   const script = fileURLToPath(new URL('./torch_baseline.py', import.meta.url));
-  const r = spawnSync('/usr/bin/python3', [script, '--one', net.torch, '--steps', String(steps)], {
-    encoding: 'utf8',
-    timeout: 30 * 60_000,
-  });
+  const args = [script, '--one', net.torch, '--steps', String(steps), '--warmup', String(warmup)];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 30 * 60_000 });
   return lastJson(r.stdout, r.stderr, r.status);
 }
 
-function runMine(config: string, name: string, steps: number): Run {
+function runMine(config: string, name: string, steps: number, warmup: number): Run {
   const script = fileURLToPath(new URL('./run.ts', import.meta.url));
   const env = { ...process.env, ...(config.startsWith('native') ? {} : { MEDINETS_NATIVE: '0' }) };
   const r = spawnSync(
     process.execPath,
-    [...process.execArgv, script, `--table-child=${config}:${name}`, `--steps=${steps}`],
+    [
+      ...process.execArgv,
+      script,
+      `--table-child=${config}:${name}`,
+      `--steps=${steps}`,
+      `--warmup=${warmup}`,
+    ],
     { encoding: 'utf8', timeout: 30 * 60_000, env, maxBuffer: 1 << 24 },
   );
   return lastJson(r.stdout, r.stderr, r.status);
@@ -222,7 +229,13 @@ const s3 = (v: number): string => (Number.isNaN(v) ? '—' : v.toFixed(3));
 const x2 = (a: number, b: number): string => (Number.isNaN(a) || Number.isNaN(b) ? '—' : (a / b).toFixed(2));
 
 /** Runs every network on every side over the rounds and prints the table (and its markdown). */
-export function benchTable(names: string[], configs: string[], rounds: number, steps: number): void {
+export function benchTable(
+  names: string[],
+  configs: string[],
+  rounds: number,
+  steps: number,
+  warmup: number,
+): void {
   const sides = ['torch', ...configs];
   const results = new Map<string, Run>();
   for (let r = 0; r < rounds; r++) {
@@ -231,7 +244,7 @@ export function benchTable(names: string[], configs: string[], rounds: number, s
       // the order turns each round, so no side always runs first (or last) on a warm machine
       const order = sides.map((_, i) => sides[(i + r) % sides.length] as string);
       for (const side of order) {
-        const run = side === 'torch' ? runTorch(net, steps) : runMine(side, name, steps);
+        const run = side === 'torch' ? runTorch(net, steps, warmup) : runMine(side, name, steps, warmup);
         if (run.error != null) console.log(`  ${name} ${side} round ${r + 1}: failed (${run.error})`);
         const k = `${name}:${side}`;
         results.set(k, best(results.get(k), run));

@@ -3,7 +3,8 @@ batch 16, 224x224x3), train step (forward + backward + Adam) and inference, 2 th
 one JSON line.
 
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_baseline.py [names...]
-  --one NAME --steps N   one network in this process, with the process' peak RSS (bench/table.ts)
+  --one NAME --steps N [--warmup W]   one network in this process (W untimed steps and
+                         predictions first, default 1), with the process' peak RSS (bench/table.ts)
 """
 import json
 import resource
@@ -82,7 +83,7 @@ def resnet50():
 SHAPES = {"resnet50": (16, 224, 3)}
 
 
-def bench(name, steps):
+def bench(name, steps, warmup=1):
     model, kind = NETS[name]()
     batch, size, ch = SHAPES.get(name, (BATCH, SIZE, 1))
     x = torch.randn(batch, ch, size, size)
@@ -101,7 +102,8 @@ def bench(name, steps):
         opt.step()
 
     model.train()
-    step()
+    for _ in range(warmup):
+        step()
     train = []
     for _ in range(steps):
         t = time.perf_counter()
@@ -110,7 +112,8 @@ def bench(name, steps):
     model.eval()
     infer = []
     with torch.no_grad():
-        model(x)
+        for _ in range(warmup):
+            model(x)
         for _ in range(steps):
             t = time.perf_counter()
             model(x)
@@ -123,7 +126,8 @@ NETS = {"resnet18": resnet18, "unet": unet, "densenet121": densenet121, "mobilen
 if "--one" in sys.argv:
     name = sys.argv[sys.argv.index("--one") + 1]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 5
-    out = bench(name, steps)
+    warmup = int(sys.argv[sys.argv.index("--warmup") + 1]) if "--warmup" in sys.argv else 1
+    out = bench(name, steps, warmup)
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
     out["torch"] = torch.__version__
     print(json.dumps(out))

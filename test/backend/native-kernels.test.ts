@@ -10,6 +10,7 @@ import {
   nativeKernelsInUse,
   setupBackend,
 } from '../../src/backend';
+import { stockKernel } from '../../src/backend/kernels/registry';
 import { activeAddon } from '../../src/backend/native';
 import {
   CONV_CASES,
@@ -267,6 +268,46 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     const ref = await run(false);
     const got = await run(true);
     expect(got).toEqual(ref);
+  });
+
+  it("Add / Sub / Multiply / RealDiv of one shape on wasm: the stock kernels' bits", async () => {
+    await tf.setBackend('wasm');
+    const n = 3 * 4097; // over the addon's 4096-value threshold, not a multiple of a vector
+    const a = randn([3, 4097], 720).data as Float32Array;
+    const b = randn([3, 4097], 721).data as Float32Array;
+    // the IEEE corners: NaN, infinities, signed zeros, a zero divisor, subnormals
+    const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-45, -3e-39, 3.4e38];
+    special.forEach((v, i) => {
+      a[i] = v;
+      b[i + special.length] = v;
+      a[2 * special.length + i] = v;
+      b[2 * special.length + i] = special[(i + 3) % special.length] as number;
+    });
+    for (const op of ['Add', 'Sub', 'Multiply', 'RealDiv'] as const) {
+      const stock = stockKernel(op, 'wasm') as tf.KernelConfig;
+      const before = tf.memory().numTensors;
+      const [got, ref] = tf.tidy(() => {
+        const at = tf.tensor(a, [3, 4097]);
+        const bt = tf.tensor(b, [3, 4097]);
+        const mine = tf.engine().runKernel(op, { a: at, b: bt }) as tf.Tensor;
+        const info = stock.kernelFunc({
+          inputs: { a: at, b: bt },
+          backend: tf.backend(),
+          attrs: {},
+        }) as tf.TensorInfo;
+        const theirs = tf.engine().makeTensorFromTensorInfo(info);
+        return [mine.dataSync().slice(), theirs.dataSync().slice()] as Float32Array[];
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(got.length).toBe(n);
+      expect(Buffer.from(got.buffer), op).toEqual(Buffer.from(ref.buffer));
+    }
+    // medinets' kernel is the one registered (it hands broadcasts and short tensors to the stock one)
+    expect(tf.getKernel('Add', 'wasm')?.kernelFunc).not.toBe(stockKernel('Add', 'wasm')?.kernelFunc);
+    const sum = tf.tidy(() =>
+      Array.from(tf.add(tf.tensor(a, [3, 4097]), tf.tensor([1, 2, 3, 4], [4, 1, 1])).shape),
+    );
+    expect(sum).toEqual([4, 3, 4097]);
   });
 
   it('gives every output bit for bit the same on 1 and on 2 threads', async () => {
