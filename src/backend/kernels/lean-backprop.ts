@@ -16,6 +16,17 @@ import type { NamedTensorMap, Tensor } from '@tensorflow/tfjs-core';
  * (higher-order gradients) runs tfjs' own, which the outer tape may need whole.
  */
 
+/*
+ * The tape also keeps, for each operation, the tensors its gradient reads, each saved through
+ * Engine.clone: an Identity kernel run through the whole kernel machinery plus a tape node for
+ * the copy (DenseNet-121: 1,103 a training step). In the outermost gradient's forward pass
+ * (gradient depth 1) a saved tensor is only ever read by its own gradient function, which no
+ * tape records, so the copy's tape node is never on a path: there the save is a second tensor
+ * on the same buffer, what the Identity kernels of cpu, webgl and medinets' wasm make, without
+ * the machinery. Deeper (a gradient taken inside f) the copy's node links a higher-order
+ * gradient to its input, and tfjs' own save runs.
+ */
+
 /** What this module reads of a tfjs-core 4.x tape node. */
 interface TapeNode {
   id: number;
@@ -28,7 +39,14 @@ interface TapeNode {
 
 /** What this module reads and calls of tfjs-core's Engine (4.x). */
 interface EngineInternals {
-  state: { gradientDepth: number; activeTape: TapeNode[] | null };
+  state: {
+    gradientDepth: number;
+    activeTape: TapeNode[] | null;
+    tensorInfo: { get(dataId: object): { backend: tf.KernelBackend } | undefined };
+  };
+  saveTensorsForBackwardMode(tensors: Tensor[]): Tensor[];
+  makeTensorFromTensorInfo(info: tf.TensorInfo, backend?: tf.KernelBackend): Tensor;
+  keep<T extends Tensor>(t: T): T;
   gradients: GradientsFn;
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
   startTape(): void;
@@ -44,6 +62,22 @@ type GradientsFn = (
 ) => { value: Tensor; grads: Tensor[] };
 
 const STOCK = Symbol.for('medinets.stockGradients');
+const STOCK_SAVE = Symbol.for('medinets.stockSaveTensors');
+type SaveFn = (this: EngineInternals, tensors: Tensor[]) => Tensor[];
+
+/** The save of tensors for the backward pass: see above. */
+function leanSave(this: EngineInternals, tensors: Tensor[]): Tensor[] {
+  const stock = (leanSave as unknown as Record<symbol, SaveFn>)[STOCK_SAVE] as SaveFn;
+  if (this.state.gradientDepth !== 1) return stock.call(this, tensors);
+  return tensors.map((t) => {
+    const backend = this.state.tensorInfo.get(t.dataId)?.backend;
+    if (backend == null) return stock.call(this, [t])[0] as Tensor;
+    backend.incRef(t.dataId);
+    return this.keep(
+      this.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, backend),
+    );
+  });
+}
 
 /** The nodes on a path from xs to y, each with only the inputs that come from xs. */
 function pathNodes(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNode[] {
@@ -171,19 +205,23 @@ function leanGradients(
 }
 
 /**
- * Switch between this walk (`true`) and tfjs-core's own (`false`), for comparisons; the lean
- * walk must have been installed.
+ * Switch between this walk and save (`true`) and tfjs-core's own (`false`), for comparisons;
+ * they must have been installed.
  */
 export function useLeanBackprop(on: boolean): void {
   const proto = Object.getPrototypeOf(tf.engine()) as EngineInternals & Record<symbol, unknown>;
   const stock = proto[STOCK] as GradientsFn | undefined;
-  if (stock == null) throw new Error('useLeanBackprop: installLeanBackprop() has not run');
+  const stockSave = proto[STOCK_SAVE] as SaveFn | undefined;
+  if (stock == null || stockSave == null)
+    throw new Error('useLeanBackprop: installLeanBackprop() has not run');
   proto.gradients = on ? leanGradients : stock;
+  proto.saveTensorsForBackwardMode = on ? leanSave : stockSave;
 }
 
 /**
  * Replace tfjs-core's outermost gradient computation by one that frees each gradient and each
- * node's saved tensors as soon as the backward pass is past them (see above). Idempotent.
+ * node's saved tensors as soon as the backward pass is past them, and its save of those tensors
+ * in the outermost forward pass by a plain second reference (see above). Idempotent.
  */
 export function installLeanBackprop(): void {
   const engine = tf.engine() as unknown as EngineInternals;
@@ -193,4 +231,8 @@ export function installLeanBackprop(): void {
   proto[STOCK] = stock;
   (leanGradients as unknown as Record<symbol, GradientsFn>)[STOCK] = stock;
   proto.gradients = leanGradients;
+  const stockSave = proto.saveTensorsForBackwardMode;
+  proto[STOCK_SAVE] = stockSave;
+  (leanSave as unknown as Record<symbol, SaveFn>)[STOCK_SAVE] = stockSave;
+  proto.saveTensorsForBackwardMode = leanSave;
 }
