@@ -270,6 +270,38 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     expect(got).toEqual(ref);
   });
 
+  it("Concat and SplitV of tensors large enough for the addon's threads: exact, on 1 and 2 threads", async () => {
+    // 8 x 32 x 32 rows of 100 + 28 channels (4 MB): rows split over the pool
+    const a = randn([8, 32, 32, 100], 710);
+    const b = randn([8, 32, 32, 28], 711);
+    const run = async (backend: 'cpu' | 'wasm'): Promise<string[]> => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const out = tf.tidy(() => {
+        const whole = tf.concat([tf.tensor(a.data, a.shape), tf.tensor(b.data, b.shape)], 3);
+        const [p, q] = tf.split(whole, [100, 28], 3);
+        const [r, s] = tf.split(whole, [77, 51], 3);
+        return [whole, p, q, r, s].map((t) =>
+          Buffer.from((t as tf.Tensor).dataSync() as Float32Array).toString('hex'),
+        );
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    disableNativeKernels();
+    const ref = await run('cpu');
+    enableNativeKernels();
+    const two = await run('wasm');
+    enableNativeKernels({ threads: 1 });
+    const one = await run('wasm');
+    enableNativeKernels();
+    expect(two).toEqual(ref);
+    expect(one).toEqual(ref);
+    // the split parts are the inputs again
+    expect(ref[1]).toEqual(Buffer.from(a.data as Float32Array).toString('hex'));
+    expect(ref[2]).toEqual(Buffer.from(b.data as Float32Array).toString('hex'));
+  });
+
   it("Add / Sub / Multiply / RealDiv of one shape on wasm: the stock kernels' bits", async () => {
     await tf.setBackend('wasm');
     const n = 3 * 4097; // over the addon's 4096-value threshold, not a multiple of a vector
