@@ -126,6 +126,39 @@ napi_value js_binary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * copyRuns(src, dst, runs): for each (s, d, len) triplet of the Int32Array runs, dst[d .. d +
+ * len) = src[s .. s + len); the runs inside both arrays, their destinations in increasing
+ * order without overlap (so each value is written once, whatever the thread count).
+ */
+napi_value js_copy_runs(napi_env env, napi_callback_info info) {
+  call_t c;
+  f32_arg src, dst;
+  const int *runs;
+  size_t n;
+  if (!call_init(&c, env, info, "copyRuns", 3) || !arg_f32(&c, 0, "src", 0, &src) ||
+      !arg_f32(&c, 1, "dst", 0, &dst) || !arg_i32(&c, 2, "runs", 3, (size_t)3 << 30, &runs, &n))
+    return NULL;
+  if (n % 3 != 0) return arg_fail(&c, 0, "runs: expected (source, destination, length) triplets, got %zu values", n), NULL;
+  const f32_arg *ins[] = {&src};
+  if (!arg_disjoint(&c, &dst, ins, 1)) return NULL;
+  long end = 0; /* the previous run's destination end */
+  for (size_t k = 0; k < n / 3; k++) {
+    const long s = runs[3 * k], d = runs[3 * k + 1], len = runs[3 * k + 2];
+    if (s < 0 || d < 0 || len < 0)
+      return arg_fail(&c, 0, "runs[%zu]: expected offsets and a length >= 0, got (%ld, %ld, %ld)", k, s, d, len), NULL;
+    if ((size_t)(s + len) > src.len || (size_t)(d + len) > dst.len)
+      return arg_fail(&c, 0, "runs[%zu]: (%ld, %ld, %ld) ends past src (%zu values) or dst (%zu values)", k, s, d,
+                      len, src.len, dst.len),
+             NULL;
+    if (d < end)
+      return arg_fail(&c, 0, "runs[%zu]: destination %ld starts before the previous run's end %ld", k, d, end), NULL;
+    end = d + len;
+  }
+  copy_runs(src.p, dst.p, runs, (long)(n / 3));
+  return NULL;
+}
+
 /* binaryBroadcast(op, big, small, y, [outer, mid, inner, smallFirst]):
  * y[o, m, i] = big[o, m, i] op small[o, i] (smallFirst 1: small[o, i] op big[o, m, i]) */
 napi_value js_binary_broadcast(napi_env env, napi_callback_info info) {

@@ -348,6 +348,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"clipGrad", NULL, js_clip_grad, NULL, NULL, NULL, napi_default, NULL},
       {"binary", NULL, js_binary, NULL, NULL, NULL, napi_default, NULL},
+      {"copyRuns", NULL, js_copy_runs, NULL, NULL, NULL, napi_default, NULL},
       {"binaryBroadcast", NULL, js_binary_broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"reduceMid", NULL, js_reduce_mid, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},

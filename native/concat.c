@@ -52,3 +52,28 @@ void split_rows(const float *x, float *const *outs, const long *inner, int count
   rows_job j = {.whole = (float *)x, .parts = outs, .inner = inner, .count = count, .outer = outer, .split = 1};
   run_rows(&j);
 }
+
+typedef struct {
+  const float *src;
+  float *dst;
+  const int *runs; /* (source offset, destination offset, length) triplets */
+  long count;
+} runs_job;
+
+static int runs_share(void *ctx, int part, int parts) {
+  const runs_job *j = ctx;
+  const long k0 = j->count * part / parts, k1 = j->count * (part + 1) / parts;
+  for (long k = k0; k < k1; k++) {
+    const int *r = j->runs + 3 * k;
+    memcpy(j->dst + r[1], j->src + r[0], sizeof(float) * (size_t)r[2]);
+  }
+  return 0;
+}
+
+/* Copies each run of `count` (see runs_job); large copies split over the pool by whole runs. */
+void copy_runs(const float *src, float *dst, const int *runs, long count) {
+  double bytes = 0;
+  for (long k = 0; k < count; k++) bytes += (double)runs[3 * k + 2] * sizeof(float);
+  runs_job j = {.src = src, .dst = dst, .runs = runs, .count = count};
+  pool_run(runs_share, &j, bytes < 256.0 * 1024 || count < 2 ? 1 : 64);
+}

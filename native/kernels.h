@@ -57,6 +57,8 @@ void relu_grad(const float *dy, const float *x, float *dx, long n, float cap);
 void clip_grad(const float *dy, const float *x, float *dx, long n, float lo, float hi);
 void concat_rows(float *out, const float *const *ins, const long *inner, int count, long outer);
 void split_rows(const float *x, float *const *outs, const long *inner, int count, long outer);
+/* dst[d .. d + len) = src[s .. s + len) for each (s, d, len) of `count` runs (checked by the caller) */
+void copy_runs(const float *src, float *dst, const int *runs, long count);
 
 /* Max pooling and its gradient, channels last (pooling.c); p: 14 parameters. */
 int max_pool(const float *x, float *y, const int *p);

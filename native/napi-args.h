@@ -97,6 +97,7 @@ napi_value js_optimizer_update(napi_env env, napi_callback_info info);
 napi_value js_relu_grad(napi_env env, napi_callback_info info);
 napi_value js_clip_grad(napi_env env, napi_callback_info info);
 napi_value js_binary(napi_env env, napi_callback_info info);
+napi_value js_copy_runs(napi_env env, napi_callback_info info);
 napi_value js_binary_broadcast(napi_env env, napi_callback_info info);
 napi_value js_reduce_mid(napi_env env, napi_callback_info info);
 /* The measured FMA limit of one thread, GFLOP/s, for bench/ (peak.c). */

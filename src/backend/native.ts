@@ -97,6 +97,11 @@ export interface NativeAddon {
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, cap: number): void;
   /** dx = dy where lo <= x <= hi, else +0 (+0 where x is NaN): ClipByValue's gradient. */
   clipGrad?(dy: Float32Array, x: Float32Array, dx: Float32Array, lo: number, hi: number): void;
+  /**
+   * dst[d .. d + len) = src[s .. s + len) for each (s, d, len) triplet of `runs` (destinations
+   * increasing, not overlapping), split over the pool by whole runs.
+   */
+  copyRuns?(src: Float32Array, dst: Float32Array, runs: Int32Array): void;
   /** y = a op b elementwise, one length (op 0 add, 1 sub, 2 mul, 3 div), on the pool. */
   binary?(op: number, a: Float32Array, b: Float32Array, y: Float32Array): void;
   /**

@@ -231,6 +231,40 @@ const BAD: Bad[] = [
   ],
   ['concat: sum', (a) => a.concat(F(9), [F(4), F(4)], 2), /concat: out: has 9 values/],
   [
+    'copyRuns: not triplets',
+    (a) => a.copyRuns?.(F(8), F(8), Int32Array.from([0, 0, 2, 1])),
+    /copyRuns: runs: expected \(source, destination, length\) triplets, got 4 values/,
+  ],
+  [
+    'copyRuns: past the source',
+    (a) => a.copyRuns?.(F(8), F(16), Int32Array.from([0, 0, 4, 6, 4, 3])),
+    /copyRuns: runs\[1\]: \(6, 4, 3\) ends past src \(8 values\) or dst \(16 values\)/,
+  ],
+  [
+    'copyRuns: past the destination',
+    (a) => a.copyRuns?.(F(8), F(4), Int32Array.from([0, 2, 3])),
+    /copyRuns: runs\[0\]: \(0, 2, 3\) ends past src/,
+  ],
+  [
+    'copyRuns: negative',
+    (a) => a.copyRuns?.(F(8), F(8), Int32Array.from([-1, 0, 2])),
+    /copyRuns: runs\[0\]: expected offsets and a length >= 0, got \(-1, 0, 2\)/,
+  ],
+  [
+    'copyRuns: overlapping destinations',
+    (a) => a.copyRuns?.(F(8), F(8), Int32Array.from([0, 4, 2, 2, 5, 2])),
+    /copyRuns: runs\[1\]: destination 5 starts before the previous run's end 6/,
+  ],
+  ['copyRuns: no runs', (a) => a.copyRuns?.(F(8), F(8), new Int32Array(0)), /copyRuns: runs: expected 3 to/],
+  [
+    'copyRuns: dst is src',
+    (a) => {
+      const x = F(8);
+      return a.copyRuns?.(x, x, Int32Array.from([0, 4, 2]));
+    },
+    /copyRuns: .*(overlap|share|alias|same)/,
+  ],
+  [
     'split: a part type',
     (a) => a.split(F(8), [F(4), [1, 2, 3, 4] as unknown as Float32Array], 2),
     /split: outputs: expected a Float32Array/,

@@ -1,6 +1,6 @@
 // The training step's elementwise entry points in the native fuzz (native/bindings-train.c):
 // optimizerUpdate of every kind (lengths across the pool's split, in place or not), reluGrad,
-// clipGrad, binary (add / sub / mul / div) and reduceMid (float64 column sums), checked bit for bit against float32 references written from tfjs' formulas
+// clipGrad, binary (add / sub / mul / div), copyRuns (block copies) and reduceMid (float64 column sums), checked bit for bit against float32 references written from tfjs' formulas
 // (each operation rounded to float32 in tfjs' order, as native/optimizers.c promises).
 import { type Case, int, type Rand, randArray } from './native-fuzz-cases';
 
@@ -158,6 +158,37 @@ function binaryCase(r: Rand): Case {
   };
 }
 
+function copyRunsCase(r: Rand): Case {
+  // runs in increasing, disjoint destinations; sometimes over 256 KB (the pool's split)
+  const big = r() < 0.15;
+  const srcLen = big ? int(r, 1 << 17, 1 << 18) : int(r, 1, 400);
+  const src = randArray(r, srcLen);
+  const runs: number[] = [];
+  let d = 0;
+  for (let k = int(r, 1, big ? 60 : 12); k > 0; k--) {
+    const len = int(r, 0, Math.min(srcLen, big ? 8192 : 40));
+    d += int(r, 0, 5);
+    runs.push(int(r, 0, srcLen - len), d, len);
+    d += len;
+  }
+  const dst = new Float32Array(d + int(r, 0, 5)).fill(Number.NaN);
+  const want = Float32Array.from(dst);
+  for (let k = 0; k < runs.length; k += 3) {
+    const [so, dO, len] = runs.slice(k, k + 3) as [number, number, number];
+    want.set(src.subarray(so, so + len), dO);
+  }
+  return {
+    fn: 'copyRuns',
+    args: [src, dst, Int32Array.from(runs)],
+    check: () => {
+      for (let i = 0; i < dst.length; i++)
+        if (!same(dst[i] as number, want[i] as number))
+          return `copyRuns ${runs.length / 3} runs [${i}]: ${dst[i]}, want ${want[i]}`;
+      return null;
+    },
+  };
+}
+
 function reduceCase(r: Rand): Case {
   const big = r() < 0.15;
   const pre = r() < 0.05 ? 0 : int(r, 1, big ? 8 : 3);
@@ -187,5 +218,8 @@ function reduceCase(r: Rand): Case {
 /** A valid random call of one of the training step's elementwise entry points. */
 export const trainCase = (r: Rand): Case => {
   const k = r();
-  return k < 0.4 ? updateCase(r) : k < 0.7 ? gradCase(r) : k < 0.85 ? binaryCase(r) : reduceCase(r);
+  if (k < 0.4) return updateCase(r);
+  if (k < 0.7) return gradCase(r);
+  if (k < 0.85) return binaryCase(r);
+  return k < 0.92 ? copyRunsCase(r) : reduceCase(r);
 };

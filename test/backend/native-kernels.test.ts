@@ -270,6 +270,53 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     expect(got).toEqual(ref);
   });
 
+  it("PadV2 and Slice large enough for the addon: the stock kernels' values, on 1 and 2 threads", async () => {
+    // 8 x 40 x 40 x 24 (307,200 values): copied as runs of W x C values on the addon's threads
+    const x = randn([8, 40, 40, 24], 720);
+    const run = async (backend: 'cpu' | 'wasm'): Promise<string[]> => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const out = tf.tidy(() => {
+        const t = tf.tensor(x.data, x.shape);
+        const padded = tf.pad(
+          t,
+          [
+            [0, 0],
+            [0, 1],
+            [2, 1],
+            [0, 0],
+          ],
+          0.5,
+        );
+        const res = [
+          padded,
+          tf.slice(padded, [0, 1, 2, 0], [8, 39, 38, 24]),
+          tf.slice(t, [1, 0, 3, 4], [7, 40, 30, 16]),
+          tf.pad(t, [
+            [1, 0],
+            [0, 0],
+            [0, 0],
+            [3, 5],
+          ]),
+        ];
+        return res.map((r) => Buffer.from(r.dataSync() as Float32Array).toString('hex'));
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    disableNativeKernels();
+    const ref = await run('cpu');
+    const stockWasm = await run('wasm');
+    enableNativeKernels();
+    const two = await run('wasm');
+    enableNativeKernels({ threads: 1 });
+    const one = await run('wasm');
+    enableNativeKernels();
+    expect(stockWasm).toEqual(ref);
+    expect(two).toEqual(ref);
+    expect(one).toEqual(ref);
+  });
+
   it("Concat and SplitV of tensors large enough for the addon's threads: exact, on 1 and 2 threads", async () => {
     // 8 x 32 x 32 rows of 100 + 28 channels (4 MB): rows split over the pool
     const a = randn([8, 32, 32, 100], 710);

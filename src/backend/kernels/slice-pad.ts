@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { activeAddon } from '../native';
 import { alloc, view } from './util';
 
 type Args = { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap };
@@ -28,18 +29,34 @@ export function copyBox(
   sStr.push(1);
   dStr.push(1);
   const run = (size[k] as number) * (sStr[k] as number);
+  // A large float32 copy goes to the addon as a list of runs, copied on its threads (bound by
+  // memory bandwidth, which two cores' streams raise); the same values either way.
+  const addon =
+    src instanceof Float32Array &&
+    dst instanceof Float32Array &&
+    tf.util.sizeFromShape(size) >= NATIVE_COPY_MIN &&
+    Math.max(src.length, dst.length) < 2 ** 31
+      ? activeAddon()
+      : null;
+  const runs: number[] = [];
   const rec = (dim: number, so: number, dO: number): void => {
     const s = so + (begin[dim] as number) * (sStr[dim] as number);
     const d = dO + (outBegin[dim] as number) * (dStr[dim] as number);
     if (dim === k) {
-      dst.set(src.subarray(s, s + run), d);
+      if (addon?.copyRuns != null) runs.push(s, d, run);
+      else dst.set(src.subarray(s, s + run), d);
       return;
     }
     for (let i = 0; i < (size[dim] as number); i++)
       rec(dim + 1, s + i * (sStr[dim] as number), d + i * (dStr[dim] as number));
   };
   rec(0, 0, 0);
+  if (runs.length > 0) addon?.copyRuns?.(src as Float32Array, dst as Float32Array, Int32Array.from(runs));
 }
+
+// Values from which copyBox hands a float32 copy to the addon (64K: 256 KB, where the pool's
+// hand-off is repaid).
+const NATIVE_COPY_MIN = 65536;
 
 /**
  * Write `value` into the padding of a row-major array of `outShape` whose interior (the box
