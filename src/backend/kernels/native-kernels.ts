@@ -385,8 +385,8 @@ export function nativeEntry(kernelName: NativeOnlyKernel, backendName: KernelTar
         : kernelName in BIN_OP
           ? 'the native addon (one pass on its threads) for two float32 tensors of one shape when loaded; else the stock kernel (one thread)'
           : kernelName.includes('Depthwise')
-          ? 'the native addon (direct per-channel FMA loops, AVX-512 / AVX2 by CPUID) when loaded; else the stock kernel'
-          : WHY,
+            ? 'the native addon (direct per-channel FMA loops, AVX-512 / AVX2 by CPUID) when loaded; else the stock kernel'
+            : WHY,
     make: (stock) => withNative(kernelName, stockOf(stock, kernelName, backendName)),
   };
 }
