@@ -28,34 +28,24 @@ static inline void st(f32 *p, v128_t v) { wasm_v128_store(p, v); }
 /* Math.max(0, t): NaN stays NaN, -0 becomes +0 (wasm's f64 max has these semantics). */
 static inline f64 max0(f64 t) { return t != t ? t : (t > 0 ? t : 0.0); }
 
-/* One channel in plain float64 arithmetic: the tail of a channel count not a multiple of 4. */
-static void bn_train_channel(const f32 *x, const f32 *g, const f32 *b, f32 *y, f32 *mean, f32 *var,
-                             f32 *inv, long n, long c, f64 eps) {
-  f64 s1 = 0, s2 = 0;
-  for (long i = 0; i < n; i++) {
-    const f64 v = x[i * c];
-    s1 += v;
-    s2 += v * v;
-  }
-  const f64 nd = (f64)n, mu = s1 / nd, va = max0(s2 - nd * mu * mu) / nd;
-  const f64 iv = 1.0 / __builtin_sqrt(va + eps), a = iv * (f64)g[0], sh = (f64)b[0] - mu * a;
-  mean[0] = (f32)mu;
-  var[0] = (f32)va;
-  inv[0] = (f32)iv;
-  for (long i = 0; i < n; i++) y[i * c] = (f32)((f64)x[i * c] * a + sh);
-}
-
 /*
- * W vectors of 4 channels side by side (W = 4: one 64-byte line of a row), over every row:
- * the sums, the per-channel factors, then y. Inlined with W constant, the loops over k unroll
- * and every array becomes locals.
+ * Both batch-norm kernels take the rows in chunks of about 64 KB of x and, within a chunk,
+ * every block of channels down its rows: memory is read in order (walking one block down all
+ * the rows of a large tensor strides through memory: 2-4x slower). The sums live in `tmp`
+ * (float64, on the backend's heap, passed by the caller) between chunks; each channel's rows
+ * are still added in order, one value at a time, so the bits are the JS kernels'.
  */
-static inline __attribute__((always_inline)) void bn_train_block(const f32 *x, const f32 *g, const f32 *b,
-                                                                 f32 *y, f32 *mean, f32 *var, f32 *inv,
-                                                                 long n, long c, f64 eps, const int W) {
-  v128_t s1[8], s2[8], a[8], sh[8];
-  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) s1[k] = s2[k] = wasm_f64x2_splat(0);
-  for (long i = 0; i < n; i++) {
+static long chunk_rows(long c) { return 16384 / c > 16 ? 16384 / c : 16; }
+
+/* s1 += x, s2 += x * x down `rows` rows, for W vectors of 4 channels (sums in tmp). */
+static inline __attribute__((always_inline)) void train_sums_block(const f32 *x, f64 *s1p, f64 *s2p, long rows,
+                                                                   long c, const int W) {
+  v128_t s1[8], s2[8];
+  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) {
+    s1[k] = wasm_v128_load(s1p + 2 * k);
+    s2[k] = wasm_v128_load(s2p + 2 * k);
+  }
+  for (long i = 0; i < rows; i++) {
     const f32 *p = x + i * c;
     _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
       const v128_t v = ld(p + 4 * k), l = lo64(v), h = hi64(v);
@@ -65,78 +55,75 @@ static inline __attribute__((always_inline)) void bn_train_block(const f32 *x, c
       s2[2 * k + 1] = wasm_f64x2_add(s2[2 * k + 1], wasm_f64x2_mul(h, h));
     }
   }
-  const v128_t nd = wasm_f64x2_splat((f64)n), one = wasm_f64x2_splat(1.0), e = wasm_f64x2_splat(eps);
-  const v128_t zero = wasm_f64x2_splat(0.0);
-  _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
-    v128_t mu[2], va[2], iv[2];
-    const v128_t gv = ld(g + 4 * k), bv = ld(b + 4 * k);
-    const v128_t gg[2] = {lo64(gv), hi64(gv)}, bb[2] = {lo64(bv), hi64(bv)};
-    _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {
-      const int q = 2 * k + h;
-      mu[h] = wasm_f64x2_div(s1[q], nd);
-      const v128_t t = wasm_f64x2_sub(s2[q], wasm_f64x2_mul(wasm_f64x2_mul(nd, mu[h]), mu[h]));
-      va[h] = wasm_f64x2_div(wasm_f64x2_max(zero, t), nd);
-      iv[h] = wasm_f64x2_div(one, wasm_f64x2_sqrt(wasm_f64x2_add(va[h], e)));
-      a[q] = wasm_f64x2_mul(iv[h], gg[h]);
-      sh[q] = wasm_f64x2_sub(bb[h], wasm_f64x2_mul(mu[h], a[q]));
-    }
-    st(mean + 4 * k, to32(mu[0], mu[1]));
-    st(var + 4 * k, to32(va[0], va[1]));
-    st(inv + 4 * k, to32(iv[0], iv[1]));
+  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) {
+    wasm_v128_store(s1p + 2 * k, s1[k]);
+    wasm_v128_store(s2p + 2 * k, s2[k]);
+  }
+}
+
+/*
+ * Training batch norm over n rows of c channels (see bnTrain in batch-norm.ts); tmp holds 2c
+ * float64 values: the sums, then each channel's a and shift.
+ */
+__attribute__((export_name("bn_train"))) void bn_train(const f32 *x, const f32 *g, const f32 *b, f32 *y,
+                                                        f32 *mean, f32 *var, f32 *inv, long n, long c,
+                                                        f64 eps, f64 *tmp) {
+  f64 *s1 = tmp, *s2 = tmp + c;
+  for (long j = 0; j < 2 * c; j++) tmp[j] = 0;
+  const long r = chunk_rows(c);
+  for (long i0 = 0; i0 < n; i0 += r) {
+    const long rows = n - i0 < r ? n - i0 : r;
+    const f32 *xc = x + i0 * c;
+    long j = 0;
+    for (; j + 16 <= c; j += 16) train_sums_block(xc + j, s1 + j, s2 + j, rows, c, 4);
+    for (; j + 4 <= c; j += 4) train_sums_block(xc + j, s1 + j, s2 + j, rows, c, 1);
+    for (; j < c; j++)
+      for (long i = 0; i < rows; i++) {
+        const f64 v = xc[i * c + j];
+        s1[j] += v;
+        s2[j] += v * v;
+      }
+  }
+  const f64 nd = (f64)n;
+  for (long j = 0; j < c; j++) {
+    const f64 mu = s1[j] / nd, va = max0(s2[j] - nd * mu * mu) / nd;
+    const f64 iv = 1.0 / __builtin_sqrt(va + eps), a = iv * (f64)g[j];
+    mean[j] = (f32)mu;
+    var[j] = (f32)va;
+    inv[j] = (f32)iv;
+    s1[j] = a;
+    s2[j] = (f64)b[j] - mu * a;
   }
   for (long i = 0; i < n; i++) {
     const f32 *p = x + i * c;
     f32 *o = y + i * c;
-    _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
-      const v128_t v = ld(p + 4 * k);
-      const v128_t l = wasm_f64x2_add(wasm_f64x2_mul(lo64(v), a[2 * k]), sh[2 * k]);
-      const v128_t h = wasm_f64x2_add(wasm_f64x2_mul(hi64(v), a[2 * k + 1]), sh[2 * k + 1]);
-      st(o + 4 * k, to32(l, h));
+    long j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v128_t v = ld(p + j);
+      const v128_t l = wasm_f64x2_add(wasm_f64x2_mul(lo64(v), wasm_v128_load(s1 + j)), wasm_v128_load(s2 + j));
+      const v128_t h =
+          wasm_f64x2_add(wasm_f64x2_mul(hi64(v), wasm_v128_load(s1 + j + 2)), wasm_v128_load(s2 + j + 2));
+      st(o + j, to32(l, h));
     }
+    for (; j < c; j++) o[j] = (f32)((f64)p[j] * s1[j] + s2[j]);
   }
 }
 
-/* Training batch norm over n rows of c channels (see bnTrain in batch-norm.ts). */
-__attribute__((export_name("bn_train"))) void bn_train(const f32 *x, const f32 *g, const f32 *b, f32 *y,
-                                                        f32 *mean, f32 *var, f32 *inv, long n, long c,
-                                                        f64 eps) {
-  long j = 0;
-  for (; j + 16 <= c; j += 16)
-    bn_train_block(x + j, g + j, b + j, y + j, mean + j, var + j, inv + j, n, c, eps, 4);
-  for (; j + 4 <= c; j += 4)
-    bn_train_block(x + j, g + j, b + j, y + j, mean + j, var + j, inv + j, n, c, eps, 1);
-  for (; j < c; j++) bn_train_channel(x + j, g + j, b + j, y + j, mean + j, var + j, inv + j, n, c, eps);
-}
-
-/* One channel of the gradient in plain float64 arithmetic (the channel tail). */
-static void bn_grad_channel(const f32 *dy, const f32 *x, const f32 *g, const f32 *m, const f32 *inv, f32 *dx,
-                            f32 *dscale, f32 *doffset, long n, long c) {
-  f64 sdy = 0, sdyx = 0;
-  const f64 mj = m[0];
-  for (long i = 0; i < n; i++) {
-    const f64 d = dy[i * c];
-    sdy += d;
-    sdyx += d * ((f64)x[i * c] - mj);
-  }
-  const f64 nd = (f64)n, iv = inv[0], gi = (f64)g[0] * iv;
-  doffset[0] = (f32)sdy;
-  dscale[0] = (f32)(sdyx * iv);
-  const f64 k1 = gi, k2 = (-gi * iv * iv * sdyx) / nd, k3 = (-gi * sdy) / nd - k2 * mj;
-  for (long i = 0; i < n; i++) dx[i * c] = (f32)(k1 * (f64)dy[i * c] + k2 * (f64)x[i * c] + k3);
-}
-
-static inline __attribute__((always_inline)) void bn_grad_block(const f32 *dy, const f32 *x, const f32 *g,
-                                                                const f32 *m, const f32 *inv, f32 *dx,
-                                                                f32 *dscale, f32 *doffset, long n, long c,
-                                                                const int W) {
-  v128_t sdy[8], sdyx[8], mm[8], k1[8], k2[8], k3[8];
+/* sdy += dy, sdyx += dy (x - mean) down `rows` rows, for W vectors of 4 channels. */
+static inline __attribute__((always_inline)) void grad_sums_block(const f32 *dy, const f32 *x, const f32 *m,
+                                                                  f64 *sdyp, f64 *sdyxp, long rows, long c,
+                                                                  const int W) {
+  v128_t sdy[8], sdyx[8], mm[8];
   _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
     const v128_t mv = ld(m + 4 * k);
     mm[2 * k] = lo64(mv);
     mm[2 * k + 1] = hi64(mv);
   }
-  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) sdy[k] = sdyx[k] = wasm_f64x2_splat(0);
-  for (long i = 0; i < n; i++) {
+  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) {
+    sdy[k] = wasm_v128_load(sdyp + 2 * k);
+    sdyx[k] = wasm_v128_load(sdyxp + 2 * k);
+  }
+  for (long i = 0; i < rows; i++) {
     const long r = i * c;
     _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
       const v128_t d = ld(dy + r + 4 * k), v = ld(x + r + 4 * k);
@@ -148,47 +135,63 @@ static inline __attribute__((always_inline)) void bn_grad_block(const f32 *dy, c
           wasm_f64x2_add(sdyx[2 * k + 1], wasm_f64x2_mul(dh, wasm_f64x2_sub(hi64(v), mm[2 * k + 1])));
     }
   }
-  const v128_t nd = wasm_f64x2_splat((f64)n);
-  _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
-    const v128_t ivv = ld(inv + 4 * k), gv = ld(g + 4 * k);
-    const v128_t ivs[2] = {lo64(ivv), hi64(ivv)}, gs[2] = {lo64(gv), hi64(gv)};
-    v128_t ds[2];
-    _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {
-      const int q = 2 * k + h;
-      const v128_t iv = ivs[h], gi = wasm_f64x2_mul(gs[h], iv);
-      ds[h] = wasm_f64x2_mul(sdyx[q], iv);
-      k1[q] = gi;
-      k2[q] = wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_mul(wasm_f64x2_neg(gi), iv), iv), sdyx[q]),
-                             nd);
-      k3[q] = wasm_f64x2_sub(wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_neg(gi), sdy[q]), nd),
-                             wasm_f64x2_mul(k2[q], mm[q]));
-    }
-    st(doffset + 4 * k, to32(sdy[2 * k], sdy[2 * k + 1]));
-    st(dscale + 4 * k, to32(ds[0], ds[1]));
-  }
-  for (long i = 0; i < n; i++) {
-    const long r = i * c;
-    _Pragma("clang loop unroll(full)") for (int k = 0; k < W; k++) {
-      const v128_t d = ld(dy + r + 4 * k), v = ld(x + r + 4 * k);
-      v128_t o[2];
-      _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {
-        const int q = 2 * k + h;
-        const v128_t dd = h == 0 ? lo64(d) : hi64(d), vv = h == 0 ? lo64(v) : hi64(v);
-        o[h] = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_mul(k1[q], dd), wasm_f64x2_mul(k2[q], vv)), k3[q]);
-      }
-      st(dx + r + 4 * k, to32(o[0], o[1]));
-    }
+  _Pragma("clang loop unroll(full)") for (int k = 0; k < 2 * W; k++) {
+    wasm_v128_store(sdyp + 2 * k, sdy[k]);
+    wasm_v128_store(sdyxp + 2 * k, sdyx[k]);
   }
 }
 
-/* The training batch norm's gradient (see bnTrainGrad in batch-norm.ts). */
+/*
+ * The training batch norm's gradient (see bnTrainGrad in batch-norm.ts); tmp holds 3c float64
+ * values: the sums, then dx's coefficients k1, k2, k3 per channel.
+ */
 __attribute__((export_name("bn_train_grad"))) void bn_train_grad(const f32 *dy, const f32 *x, const f32 *g,
                                                                   const f32 *m, const f32 *inv, f32 *dx,
-                                                                  f32 *dscale, f32 *doffset, long n, long c) {
-  long j = 0;
-  for (; j + 16 <= c; j += 16)
-    bn_grad_block(dy + j, x + j, g + j, m + j, inv + j, dx + j, dscale + j, doffset + j, n, c, 4);
-  for (; j + 4 <= c; j += 4)
-    bn_grad_block(dy + j, x + j, g + j, m + j, inv + j, dx + j, dscale + j, doffset + j, n, c, 1);
-  for (; j < c; j++) bn_grad_channel(dy + j, x + j, g + j, m + j, inv + j, dx + j, dscale + j, doffset + j, n, c);
+                                                                  f32 *dscale, f32 *doffset, long n, long c,
+                                                                  f64 *tmp) {
+  f64 *sdy = tmp, *sdyx = tmp + c, *k3 = tmp + 2 * c;
+  for (long j = 0; j < 2 * c; j++) tmp[j] = 0;
+  const long r = chunk_rows(c);
+  for (long i0 = 0; i0 < n; i0 += r) {
+    const long rows = n - i0 < r ? n - i0 : r;
+    const f32 *dc = dy + i0 * c, *xc = x + i0 * c;
+    long j = 0;
+    for (; j + 16 <= c; j += 16) grad_sums_block(dc + j, xc + j, m + j, sdy + j, sdyx + j, rows, c, 4);
+    for (; j + 4 <= c; j += 4) grad_sums_block(dc + j, xc + j, m + j, sdy + j, sdyx + j, rows, c, 1);
+    for (; j < c; j++) {
+      const f64 mj = m[j];
+      for (long i = 0; i < rows; i++) {
+        const f64 d = dc[i * c + j];
+        sdy[j] += d;
+        sdyx[j] += d * ((f64)xc[i * c + j] - mj);
+      }
+    }
+  }
+  const f64 nd = (f64)n;
+  for (long j = 0; j < c; j++) {
+    const f64 iv = inv[j], gi = (f64)g[j] * iv, s = sdy[j], sx = sdyx[j], mj = m[j];
+    doffset[j] = (f32)s;
+    dscale[j] = (f32)(sx * iv);
+    const f64 k2 = (-gi * iv * iv * sx) / nd;
+    k3[j] = (-gi * s) / nd - k2 * mj;
+    sdy[j] = gi; /* k1 */
+    sdyx[j] = k2;
+  }
+  const f64 *k1 = sdy, *k2 = sdyx;
+  for (long i = 0; i < n; i++) {
+    const long r0 = i * c;
+    long j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v128_t d = ld(dy + r0 + j), v = ld(x + r0 + j);
+      v128_t o[2];
+      _Pragma("clang loop unroll(full)") for (int h = 0; h < 2; h++) {
+        const v128_t dd = h == 0 ? lo64(d) : hi64(d), vv = h == 0 ? lo64(v) : hi64(v);
+        o[h] = wasm_f64x2_add(wasm_f64x2_add(wasm_f64x2_mul(wasm_v128_load(k1 + j + 2 * h), dd),
+                                             wasm_f64x2_mul(wasm_v128_load(k2 + j + 2 * h), vv)),
+                              wasm_v128_load(k3 + j + 2 * h));
+      }
+      st(dx + r0 + j, to32(o[0], o[1]));
+    }
+    for (; j < c; j++) dx[r0 + j] = (f32)(k1[j] * (f64)dy[r0 + j] + k2[j] * (f64)x[r0 + j] + k3[j]);
+  }
 }

@@ -55,7 +55,9 @@ describe('wasm SIMD kernels', () => {
     expect(s.active).toBe(true);
   });
 
-  // channel counts: 16-wide blocks, 4-wide blocks and single-channel tails, alone and mixed
+  // channel counts: 16-wide blocks, 4-wide blocks and single-channel tails, alone and mixed;
+  // the last three over several chunks of rows (16384 / c rows each, at least 16), the last
+  // chunk partial
   for (const shape of [
     [2, 5, 3, 64],
     [3, 7, 23],
@@ -63,6 +65,9 @@ describe('wasm SIMD kernels', () => {
     [9, 1],
     [4, 3, 3],
     [1, 35],
+    [3, 20, 20, 64],
+    [700, 37],
+    [40, 1001],
   ]) {
     it(`batch norm in training and its gradient on ${JSON.stringify(shape)}: the JS kernels' bits`, () => {
       const c = shape[shape.length - 1] as number;

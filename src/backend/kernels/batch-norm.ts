@@ -4,7 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import { BN_INFER_RELU_KERNEL, fusableRelu, nativeCap, reluInPlace } from './bn-activation';
 import { mark } from './running-model';
-import { allocFloat, viewFloat } from './util';
+import { allocFloat, release, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
 /**
@@ -36,6 +36,10 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const n = tf.util.sizeFromShape(x.shape) / c;
   const moving = movingMean != null && movingVariance != null;
   const cap = attrs.cap as number | undefined;
+  const native = activeAddon();
+  const simd = native == null && cap == null ? wasmSimd(backend) : null;
+  // the wasm SIMD module's float64 scratch (2c values), on the heap, before the views below
+  const tmp = simd != null ? allocFloat(backend, [4 * c]).info : null;
   // Views are taken after every allocation: on wasm an allocation may move the heap.
   const [y, meanOut, varOut, invOut, ...rest] = [
     x.shape,
@@ -53,29 +57,20 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const xs = viewFloat(backend, x);
   const g = viewFloat(backend, scale);
   const b = viewFloat(backend, offset);
-  const native = activeAddon();
-  const addon = native ?? wasmSimd(backend);
+  const outs = [y.data, meanOut.data, varOut.data, invOut.data] as const;
   if (coef != null && native != null) {
-    native.bnTrain(
-      xs,
-      g,
-      b,
-      y.data,
-      meanOut.data,
-      varOut.data,
-      invOut.data,
-      eps,
-      nativeCap(cap as number),
-      coef.data,
-    );
+    native.bnTrain(xs, g, b, ...outs, eps, nativeCap(cap as number), coef.data);
   } else if (coef != null) {
-    const ab = bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
+    const ab = bnTrainJs(xs, g, b, ...outs, n, c, eps);
     reluInPlace(y.data, cap as number);
     new Uint8Array(coef.data.buffer, coef.data.byteOffset, 16 * c).set(new Uint8Array(ab.buffer));
-  } else if (addon != null) {
-    addon.bnTrain(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, eps);
+  } else if (native != null) {
+    native.bnTrain(xs, g, b, ...outs, eps);
+  } else if (simd != null && tmp != null) {
+    simd.bnTrain(xs, g, b, ...outs, eps, viewFloat(backend, tmp));
+    release(backend, tmp);
   } else {
-    bnTrainJs(xs, g, b, y.data, meanOut.data, varOut.data, invOut.data, n, c, eps);
+    bnTrainJs(xs, g, b, ...outs, n, c, eps);
   }
   if (moving) {
     // The stock layer's update, v - (v - value) * (1 - momentum), in float32 operations.
@@ -169,6 +164,10 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
   const cap = coef != null ? (attrs.cap as number) : undefined;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
+  const native = activeAddon();
+  const simd = native == null && coef == null ? wasmSimd(backend) : null;
+  // the wasm SIMD module's float64 scratch (3c values), on the heap, before the views
+  const tmp = simd != null ? allocFloat(backend, [6 * c]).info : null;
   const [dx, dScale, dOffset] = [x.shape, [c], [c]]
     .map((shape) => allocFloat(backend, shape).info)
     .map((info) => ({ info, data: viewFloat(backend, info) }));
@@ -177,8 +176,6 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
   const g = viewFloat(backend, scale);
   const m = viewFloat(backend, mean);
   const inv = viewFloat(backend, invStd);
-  const native = activeAddon();
-  const addon = native ?? wasmSimd(backend);
   if (coef != null && native != null) {
     native.bnTrainGrad(
       dys,
@@ -195,8 +192,12 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
     return [dx.info, dScale.info, dOffset.info];
   }
   if (coef != null) dys = maskedDy(dys, xs, viewFloat(backend, coef), c, cap as number);
-  else if (addon != null) {
-    addon.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
+  else if (native != null) {
+    native.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
+    return [dx.info, dScale.info, dOffset.info];
+  } else if (simd != null && tmp != null) {
+    simd.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data, viewFloat(backend, tmp));
+    release(backend, tmp);
     return [dx.info, dScale.info, dOffset.info];
   }
   const sdy = new Float64Array(c);

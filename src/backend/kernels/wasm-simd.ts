@@ -21,8 +21,32 @@ import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
  */
 export interface SimdKernels extends Pick<
   NativeAddon,
-  'bnTrain' | 'bnTrainGrad' | 'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'
+  'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'
 > {
+  /** The addon's bnTrain without the fused ReLU; `tmp` (4c values, on the heap) is scratch. */
+  bnTrain(
+    x: Float32Array,
+    scale: Float32Array,
+    offset: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    invStd: Float32Array,
+    epsilon: number,
+    tmp: Float32Array,
+  ): void;
+  /** The addon's bnTrainGrad without the fused ReLU; `tmp` (6c values, on the heap) is scratch. */
+  bnTrainGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    scale: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dScale: Float32Array,
+    dOffset: Float32Array,
+    tmp: Float32Array,
+  ): void;
   /**
    * `rows` runs of `len` floats from src (from float `srcAt`, runs `sstride` apart) to dst
    * (from `dstAt`, `dstride` apart).
@@ -73,6 +97,7 @@ interface Exports {
     n: number,
     c: number,
     eps: number,
+    tmp: Ptr,
   ): void;
   bn_train_grad(
     dy: Ptr,
@@ -85,6 +110,7 @@ interface Exports {
     doff: Ptr,
     n: number,
     c: number,
+    tmp: Ptr,
   ): void;
   relu_grad(dy: Ptr, x: Ptr, dx: Ptr, n: number, cap: number): void;
   adam(...args: number[]): void;
@@ -143,15 +169,19 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
   };
   const f = Math.fround;
   return {
-    bnTrain(x, g, b, y, mean, variance, invStd, epsilon) {
+    bnTrain(x, g, b, y, mean, variance, invStd, epsilon, tmp) {
       const c = g.length;
       const n = c === 0 ? 0 : x.length / c;
-      e.bn_train(p(x), p(g), p(b), p(y), p(mean), p(variance), p(invStd), n, c, epsilon);
+      if (tmp.length < 4 * c)
+        throw new Error(`medinets wasm bnTrain: tmp has ${tmp.length} values, needs ${4 * c}`);
+      e.bn_train(p(x), p(g), p(b), p(y), p(mean), p(variance), p(invStd), n, c, epsilon, p(tmp));
     },
-    bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset) {
+    bnTrainGrad(dy, x, scale, mean, invStd, dx, dScale, dOffset, tmp) {
       const c = scale.length;
       const n = c === 0 ? 0 : x.length / c;
-      e.bn_train_grad(p(dy), p(x), p(scale), p(mean), p(invStd), p(dx), p(dScale), p(dOffset), n, c);
+      if (tmp.length < 6 * c)
+        throw new Error(`medinets wasm bnTrainGrad: tmp has ${tmp.length} values, needs ${6 * c}`);
+      e.bn_train_grad(p(dy), p(x), p(scale), p(mean), p(invStd), p(dx), p(dScale), p(dOffset), n, c, p(tmp));
     },
     reluGrad(dy, x, dx, cap) {
       e.relu_grad(p(dy), p(x), p(dx), x.length, cap);
