@@ -5,6 +5,30 @@ import { fileURLToPath } from 'node:url';
 import { checkIntRange } from '../util/checks';
 import { defaultWasmThreads } from './wasm-threads';
 
+/** The tensors and epsilon of a training batch norm: the input and its factors, then its outputs. */
+export type BnTrainArgs = [
+  x: Float32Array,
+  scale: Float32Array,
+  offset: Float32Array,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  invStd: Float32Array,
+  epsilon: number,
+];
+
+/** The tensors of its gradient: dy and the forward's, then dx, dScale and dOffset. */
+export type BnTrainGradArgs = [
+  dy: Float32Array,
+  x: Float32Array,
+  scale: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+  dx: Float32Array,
+  dScale: Float32Array,
+  dOffset: Float32Array,
+];
+
 /**
  * The functions of medinets' native addon (`native/*.c`, built to
  * `prebuilds/<platform>-<arch>/medinets.node`). Every array is float32 NHWC / row-major and is
@@ -53,33 +77,14 @@ export interface NativeAddon {
     params: Int32Array,
     alpha: number,
   ): void;
-  bnTrain(
-    x: Float32Array,
-    scale: Float32Array,
-    offset: Float32Array,
-    y: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-    invStd: Float32Array,
-    epsilon: number,
-    /** A ReLU capped at `cap` (-1: no cap, ReLU; 6: ReLU6) fused after y; `coef` then receives
-     * the float64 per-channel a and shift (4c float32 slots) its gradient takes back. */
-    cap?: number,
-    coef?: Float32Array,
-  ): void;
-  bnTrainGrad(
-    dy: Float32Array,
-    x: Float32Array,
-    scale: Float32Array,
-    mean: Float32Array,
-    invStd: Float32Array,
-    dx: Float32Array,
-    dScale: Float32Array,
-    dOffset: Float32Array,
-    /** The gradient through bnTrain's fused ReLU: its cap (-1: none) and the coef bnTrain wrote. */
-    cap?: number,
-    coef?: Float32Array,
-  ): void;
+  /**
+   * Batch norm in training; with `cap` (-1: no cap, ReLU; 6: ReLU6) a ReLU fused after y, and
+   * `coef` then receives the float64 per-channel a and shift (4c float32 slots) its gradient
+   * takes back.
+   */
+  bnTrain(...args: [...BnTrainArgs, cap?: number, coef?: Float32Array]): void;
+  /** Its gradient; through bnTrain's fused ReLU with its cap (-1: none) and the coef it wrote. */
+  bnTrainGrad(...args: [...BnTrainGradArgs, cap?: number, coef?: Float32Array]): void;
   bnInfer(
     x: Float32Array,
     mean: Float32Array,

@@ -91,9 +91,9 @@ const LOOPS: Record<CpuBinaryKernel, Loop> = {
 };
 
 /** The addon's binary op codes (native/kernels.h enum bin_op). */
-const BIN_OP: Record<CpuBinaryKernel, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
-// Below this many values the JS loop is as fast as a call into the addon.
-const NATIVE_MIN = 4096;
+export const BIN_OP: Record<CpuBinaryKernel, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+/** Below this many values a JS loop (or the stock kernel) is as fast as a call into the addon. */
+export const NATIVE_MIN = 4096;
 
 /** The shape with leading 1s removed: how far a broadcast operand really extends. */
 function core(shape: number[]): number[] {

@@ -7,6 +7,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
+import { BIN_OP, type CpuBinaryKernel, NATIVE_MIN } from './cpu-binary';
 import { matMulBatch, withBroadcast } from './matmul-broadcast';
 import {
   nativeDepthwise,
@@ -278,23 +279,18 @@ function splitV(args: Args): TensorInfo[] | null {
   return infos;
 }
 
-/** The addon's binary op codes (native/kernels.h enum bin_op). */
-const BIN_OP = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
-// Below this many values a call into the addon costs more than the stock kernel's loop.
-const BINARY_MIN = 4096;
-
 /**
  * Add / Sub / Multiply / RealDiv of two float32 tensors of one shape (a network's gradient
  * sums: DenseNet adds 58 a step) in one pass on the addon's threads: the same float32
  * operation per element, so the stock kernel's bits. Broadcasts go to the stock kernel.
  */
-function binarySame(args: Args, op: keyof typeof BIN_OP): TensorInfo | null {
+function binarySame(args: Args, op: CpuBinaryKernel): TensorInfo | null {
   const { backend } = args;
   const { a, b } = args.inputs;
   const addon = activeAddon();
   if (addon?.binary == null || a == null || b == null || !isFloat(a, b) || !sameDims(a.shape, b.shape))
     return null;
-  if (tf.util.sizeFromShape(a.shape) < BINARY_MIN) return null;
+  if (tf.util.sizeFromShape(a.shape) < NATIVE_MIN) return null;
   const out = allocFloat(backend, a.shape);
   // views after the allocation (on wasm it may move the heap)
   addon.binary(BIN_OP[op], viewFloat(backend, a), viewFloat(backend, b), out.data);

@@ -11,7 +11,7 @@
  * bits as the JS kernels' and tfjs' updates (tested).
  */
 import type { KernelBackend } from '@tensorflow/tfjs-core';
-import type { NativeAddon } from '../native';
+import type { BnTrainArgs, BnTrainGradArgs, NativeAddon } from '../native';
 import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
 
 /**
@@ -24,29 +24,9 @@ export interface SimdKernels extends Pick<
   'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'
 > {
   /** The addon's bnTrain without the fused ReLU; `tmp` (4c values, on the heap) is scratch. */
-  bnTrain(
-    x: Float32Array,
-    scale: Float32Array,
-    offset: Float32Array,
-    y: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-    invStd: Float32Array,
-    epsilon: number,
-    tmp: Float32Array,
-  ): void;
+  bnTrain(...args: [...BnTrainArgs, tmp: Float32Array]): void;
   /** The addon's bnTrainGrad without the fused ReLU; `tmp` (6c values, on the heap) is scratch. */
-  bnTrainGrad(
-    dy: Float32Array,
-    x: Float32Array,
-    scale: Float32Array,
-    mean: Float32Array,
-    invStd: Float32Array,
-    dx: Float32Array,
-    dScale: Float32Array,
-    dOffset: Float32Array,
-    tmp: Float32Array,
-  ): void;
+  bnTrainGrad(...args: [...BnTrainGradArgs, tmp: Float32Array]): void;
   /**
    * `rows` runs of `len` floats from src (from float `srcAt`, runs `sstride` apart) to dst
    * (from `dstAt`, `dstride` apart).
