@@ -41,6 +41,30 @@ const BIG_CASES: ConvCase[] = [
   { x: [3, 4, 4, 512], f: [1, 1, 512, 70], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
 ];
 
+/** f's tensors as hex on `backend`, computed in a tidy that must leave no tensor behind. */
+async function hexOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<string[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(() => f().map((t) => Buffer.from(t.dataSync() as Float32Array).toString('hex')));
+  expect(tf.memory().numTensors).toBe(before);
+  return out;
+}
+
+/** f without the addon on cpu (the reference) and on wasm, then on wasm with it on 2 threads and on 1. */
+async function everyPath(
+  f: () => tf.Tensor[],
+): Promise<{ ref: string[]; stockWasm: string[]; two: string[]; one: string[] }> {
+  disableNativeKernels();
+  const ref = await hexOn('cpu', f);
+  const stockWasm = await hexOn('wasm', f);
+  enableNativeKernels({ threads: 2 });
+  const two = await hexOn('wasm', f);
+  enableNativeKernels({ threads: 1 });
+  const one = await hexOn('wasm', f);
+  enableNativeKernels();
+  return { ref, stockWasm, two, one };
+}
+
 describe('native addon', () => {
   it('is built and loads on linux-x64 CI (elsewhere it may be absent)', () => {
     const r = nativeKernelsInUse();
@@ -273,45 +297,30 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
   it("PadV2 and Slice large enough for the addon: the stock kernels' values, on 1 and 2 threads", async () => {
     // 8 x 40 x 40 x 24 (307,200 values): copied as runs of W x C values on the addon's threads
     const x = randn([8, 40, 40, 24], 720);
-    const run = async (backend: 'cpu' | 'wasm'): Promise<string[]> => {
-      await tf.setBackend(backend);
-      const before = tf.memory().numTensors;
-      const out = tf.tidy(() => {
-        const t = tf.tensor(x.data, x.shape);
-        const padded = tf.pad(
-          t,
-          [
-            [0, 0],
-            [0, 1],
-            [2, 1],
-            [0, 0],
-          ],
-          0.5,
-        );
-        const res = [
-          padded,
-          tf.slice(padded, [0, 1, 2, 0], [8, 39, 38, 24]),
-          tf.slice(t, [1, 0, 3, 4], [7, 40, 30, 16]),
-          tf.pad(t, [
-            [1, 0],
-            [0, 0],
-            [0, 0],
-            [3, 5],
-          ]),
-        ];
-        return res.map((r) => Buffer.from(r.dataSync() as Float32Array).toString('hex'));
-      });
-      expect(tf.memory().numTensors).toBe(before);
-      return out;
-    };
-    disableNativeKernels();
-    const ref = await run('cpu');
-    const stockWasm = await run('wasm');
-    enableNativeKernels();
-    const two = await run('wasm');
-    enableNativeKernels({ threads: 1 });
-    const one = await run('wasm');
-    enableNativeKernels();
+    const { ref, stockWasm, two, one } = await everyPath(() => {
+      const t = tf.tensor(x.data, x.shape);
+      const padded = tf.pad(
+        t,
+        [
+          [0, 0],
+          [0, 1],
+          [2, 1],
+          [0, 0],
+        ],
+        0.5,
+      );
+      return [
+        padded,
+        tf.slice(padded, [0, 1, 2, 0], [8, 39, 38, 24]),
+        tf.slice(t, [1, 0, 3, 4], [7, 40, 30, 16]),
+        tf.pad(t, [
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [3, 5],
+        ]),
+      ];
+    });
     expect(stockWasm).toEqual(ref);
     expect(two).toEqual(ref);
     expect(one).toEqual(ref);
@@ -321,27 +330,11 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     // 8 x 32 x 32 rows of 100 + 28 channels (4 MB): rows split over the pool
     const a = randn([8, 32, 32, 100], 710);
     const b = randn([8, 32, 32, 28], 711);
-    const run = async (backend: 'cpu' | 'wasm'): Promise<string[]> => {
-      await tf.setBackend(backend);
-      const before = tf.memory().numTensors;
-      const out = tf.tidy(() => {
-        const whole = tf.concat([tf.tensor(a.data, a.shape), tf.tensor(b.data, b.shape)], 3);
-        const [p, q] = tf.split(whole, [100, 28], 3);
-        const [r, s] = tf.split(whole, [77, 51], 3);
-        return [whole, p, q, r, s].map((t) =>
-          Buffer.from((t as tf.Tensor).dataSync() as Float32Array).toString('hex'),
-        );
-      });
-      expect(tf.memory().numTensors).toBe(before);
-      return out;
-    };
-    disableNativeKernels();
-    const ref = await run('cpu');
-    enableNativeKernels();
-    const two = await run('wasm');
-    enableNativeKernels({ threads: 1 });
-    const one = await run('wasm');
-    enableNativeKernels();
+    const { ref, stockWasm, two, one } = await everyPath(() => {
+      const whole = tf.concat([tf.tensor(a.data, a.shape), tf.tensor(b.data, b.shape)], 3);
+      return [whole, ...tf.split(whole, [100, 28], 3), ...tf.split(whole, [77, 51], 3)];
+    });
+    expect(stockWasm).toEqual(ref);
     expect(two).toEqual(ref);
     expect(one).toEqual(ref);
     // the split parts are the inputs again
