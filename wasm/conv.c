@@ -1,7 +1,8 @@
 /*
  * Convolution gradients' data movement and the depthwise gradients in WebAssembly SIMD on
  * tfjs-backend-wasm's heap (see kernels.c for the memory rules). im2col_t writes the patch
- * matrix of a convolution's filter gradient (wasm-filter-grad.ts multiplies it with XNNPACK);
+ * matrix of a convolution's filter gradient (wasm-filter-grad.ts multiplies it with XNNPACK),
+ * col2im_t sums a patch-matrix gradient back into an input gradient (wasm-gemm-conv.ts);
  * the depthwise gradients are direct loops with the channels in SIMD lanes. Single-threaded:
  * the results do not depend on the backend's thread count.
  */
@@ -10,13 +11,13 @@
 typedef float f32;
 
 /*
- * P[k, m] for images n0..n1-1 of x, x given channel-major as xt [cin, n, h, w]: row
- * (ky, kx, ci) holds, for each output pixel (b, oy, ox) in order, the input value it read
- * through tap (ky, kx) on channel ci, 0 in the padding.
+ * P[k, m] for output rows q0..q1-1 (row q = b * ho + oy) of x, x given channel-major as
+ * xt [cin, n, h, w]: row (ky, kx, ci) of P holds, for each output pixel (b, oy, ox) of those
+ * rows in order, the input value it read through tap (ky, kx) on channel ci, 0 in the padding.
  */
 __attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, long n, long h, long w, long cin,
                                                        long kh, long kw, long sh, long sw, long pt, long pl,
-                                                       long ho, long wo, long n0, long n1) {
+                                                       long ho, long wo, long q0, long q1) {
   for (long ky = 0; ky < kh; ky++)
     for (long kx = 0; kx < kw; kx++) {
       // output columns whose input column ox*sw + kx - pl lies inside [0, w)
@@ -26,29 +27,67 @@ __attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, lo
       if (hi > wo) hi = wo;
       if (hi < lo) hi = lo;
       for (long ci = 0; ci < cin; ci++) {
-        f32 *d = p + ((ky * kw + kx) * cin + ci) * (n1 - n0) * ho * wo;
+        f32 *d = p + ((ky * kw + kx) * cin + ci) * (q1 - q0) * wo;
+        for (long q = q0; q < q1; q++, d += wo) {
+          const long oy = q % ho;
+          const f32 *plane = xt + (ci * n + q / ho) * h * w;
+          const long y = oy * sh + ky - pt;
+          if (y < 0 || y >= h) {
+            __builtin_memset(d, 0, sizeof(f32) * (unsigned long)wo);
+            continue;
+          }
+          const f32 *row = plane + y * w + kx - pl;
+          for (long ox = 0; ox < lo; ox++) d[ox] = 0.0f;
+          for (long ox = hi; ox < wo; ox++) d[ox] = 0.0f;
+          if (sw == 1)
+            __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
+          else if (sw == 2) {
+            long ox = lo;
+            for (; ox + 4 <= hi; ox += 4) {
+              const v128_t a = wasm_v128_load(row + 2 * ox), c = wasm_v128_load(row + 2 * ox + 4);
+              wasm_v128_store(d + ox, wasm_i32x4_shuffle(a, c, 0, 2, 4, 6));
+            }
+            for (; ox < hi; ox++) d[ox] = row[2 * ox];
+          } else
+            for (long ox = lo; ox < hi; ox++) d[ox] = row[ox * sw];
+        }
+      }
+    }
+}
+
+/*
+ * The adjoint of im2col_t: for images n0..n1-1, xt [cin, n, h, w] (channel-major) gets
+ * the sum, over the taps (ky, kx) in order, of the values P[k, m] of the output pixels
+ * that read it through that tap; padding taps are dropped. The images' planes are zeroed
+ * first, so xt needs no clearing. dx of a convolution when P = W dy^T.
+ */
+__attribute__((export_name("col2im_t"))) void col2im_t(const f32 *p, f32 *xt, long n, long h, long w, long cin,
+                                                       long kh, long kw, long sh, long sw, long pt, long pl,
+                                                       long ho, long wo, long n0, long n1) {
+  for (long ci = 0; ci < cin; ci++)
+    __builtin_memset(xt + (ci * n + n0) * h * w, 0, sizeof(f32) * (unsigned long)((n1 - n0) * h * w));
+  for (long ky = 0; ky < kh; ky++)
+    for (long kx = 0; kx < kw; kx++) {
+      long lo = pl - kx > 0 ? (pl - kx + sw - 1) / sw : 0;
+      if (lo > wo) lo = wo;
+      long hi = w - 1 - kx + pl >= 0 ? (w - 1 - kx + pl) / sw + 1 : 0;
+      if (hi > wo) hi = wo;
+      if (hi < lo) hi = lo;
+      for (long ci = 0; ci < cin; ci++) {
+        const f32 *d = p + ((ky * kw + kx) * cin + ci) * (n1 - n0) * ho * wo;
         for (long b = n0; b < n1; b++) {
-          const f32 *plane = xt + (ci * n + b) * h * w;
+          f32 *plane = xt + (ci * n + b) * h * w;
           for (long oy = 0; oy < ho; oy++, d += wo) {
             const long y = oy * sh + ky - pt;
-            if (y < 0 || y >= h) {
-              __builtin_memset(d, 0, sizeof(f32) * (unsigned long)wo);
-              continue;
-            }
-            const f32 *row = plane + y * w + kx - pl;
-            for (long ox = 0; ox < lo; ox++) d[ox] = 0.0f;
-            for (long ox = hi; ox < wo; ox++) d[ox] = 0.0f;
-            if (sw == 1)
-              __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
-            else if (sw == 2) {
+            if (y < 0 || y >= h) continue;
+            f32 *row = plane + y * w + kx - pl;
+            if (sw == 1) {
               long ox = lo;
-              for (; ox + 4 <= hi; ox += 4) {
-                const v128_t a = wasm_v128_load(row + 2 * ox), c = wasm_v128_load(row + 2 * ox + 4);
-                wasm_v128_store(d + ox, wasm_i32x4_shuffle(a, c, 0, 2, 4, 6));
-              }
-              for (; ox < hi; ox++) d[ox] = row[2 * ox];
+              for (; ox + 4 <= hi; ox += 4)
+                wasm_v128_store(row + ox, wasm_f32x4_add(wasm_v128_load(row + ox), wasm_v128_load(d + ox)));
+              for (; ox < hi; ox++) row[ox] += d[ox];
             } else
-              for (long ox = lo; ox < hi; ox++) d[ox] = row[ox * sw];
+              for (long ox = lo; ox < hi; ox++) row[ox * sw] += d[ox];
           }
         }
       }

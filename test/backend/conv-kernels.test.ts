@@ -8,6 +8,8 @@ import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
 
 import { conv2DBackpropFilterBatchAsChannels } from '../../src/backend/kernels/wasm-conv';
 import { conv2DBackpropFilterIm2col } from '../../src/backend/kernels/wasm-filter-grad';
+import { conv2DBackpropInputGemm, gemmInputGradPays } from '../../src/backend/kernels/wasm-gemm-conv';
+import { wasmSimd } from '../../src/backend/kernels/wasm-simd';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel-helpers';
 
 const TOL = 1e-4;
@@ -68,12 +70,20 @@ describe('convolution kernels match the stock cpu kernels', () => {
 
 describe('both wasm filter-gradient paths match the stock cpu kernel', () => {
   // Conv2DBackpropFilter picks one path by shape; each is checked here on every case, the
-  // im2col one also split into blocks of one image (the block sums in image order).
+  // im2col one also split into chunks of one and of three output rows (chunks that end
+  // inside an image and ones that span two; the chunk sums in row order).
   type Path = (x: TensorInfo, dy: TensorInfo, info: tf.backend_util.Conv2DInfo) => TensorInfo;
   const paths: [string, Path][] = [
     ['batch as channels', (x, dy, info) => conv2DBackpropFilterBatchAsChannels(tf.backend(), x, dy, info)],
     ['im2col', (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info)],
-    ['im2col, one image a block', (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info, 1)],
+    [
+      'im2col, one output row a chunk',
+      (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info, 1),
+    ],
+    [
+      'im2col, three output rows a chunk',
+      (x, dy, info) => conv2DBackpropFilterIm2col(tf.backend(), x, dy, info, 3),
+    ],
   ];
   CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
     const info = convInfo(c);
@@ -94,6 +104,63 @@ describe('both wasm filter-gradient paths match the stock cpu kernel', () => {
       }
       tf.dispose([xt, dyt]);
       expect(tf.backend().numDataIds()).toBe(buffers); // no scratch tensor left behind
+    });
+  });
+});
+
+describe('the wasm input gradient as W dy^T + col2im matches the stock cpu kernel', () => {
+  // Conv2DBackpropInput takes this path only where the images are small against the filter
+  // (none of CONV_CASES): here it runs on every case, whole and one image a block, then on
+  // the shapes it is chosen for through the kernel itself.
+  CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
+    const info = convInfo(c);
+    const dy = randn(info.outShape, 70 + i);
+    const f = randn(c.f, 80 + i);
+    const bpi = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+    it(`${label(c)}`, async () => {
+      const ref = await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter: f }, bpi, true);
+      await tf.setBackend('wasm');
+      const simd = wasmSimd(tf.backend());
+      expect(simd).not.toBeNull();
+      const buffers = tf.backend().numDataIds();
+      const dyt = tf.tensor(dy.data, dy.shape);
+      const ft = tf.tensor(f.data, f.shape);
+      for (const block of [undefined, 1]) {
+        const got = tf
+          .engine()
+          .makeTensorFromTensorInfo(
+            conv2DBackpropInputGemm(tf.backend(), dyt, ft, info, simd as NonNullable<typeof simd>, block),
+          );
+        expect(got.shape).toEqual(c.x);
+        expect(relErr(got.dataSync() as Float32Array, ref.values), `block ${block}`).toBeLessThan(TOL);
+        got.dispose();
+      }
+      tf.dispose([dyt, ft]);
+      expect(tf.backend().numDataIds()).toBe(buffers); // no scratch tensor left behind
+    });
+  });
+  const chosen = [
+    { x: [2, 4, 4, 24], f: [3, 3, 24, 32], strides: [1, 1], pad: 'same', dilations: [1, 1] },
+    { x: [2, 6, 5, 16], f: [3, 3, 16, 40], strides: [2, 2], pad: 'same', dilations: [1, 1] },
+    { x: [1, 5, 5, 32], f: [1, 1, 32, 48], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+  ] as const;
+  chosen.forEach((c0, i) => {
+    const c = {
+      x: [...c0.x] as [number, number, number, number],
+      f: [...c0.f] as [number, number, number, number],
+      strides: [...c0.strides] as [number, number],
+      pad: c0.pad,
+      dilations: [1, 1] as [number, number],
+    };
+    it(`Conv2DBackpropInput takes it where it pays ${label(c)}`, async () => {
+      expect(gemmInputGradPays(convInfo(c))).toBe(true);
+      const dy = randn(convInfo(c).outShape, 90 + i);
+      const f = randn(c.f, 95 + i);
+      const bpi = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x };
+      const ref = await runKernel('cpu', 'Conv2DBackpropInput', { dy, filter: f }, bpi, true);
+      const got = await runKernel('wasm', 'Conv2DBackpropInput', { dy, filter: f }, bpi);
+      expect(got.shape).toEqual(c.x);
+      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
     });
   });
 });

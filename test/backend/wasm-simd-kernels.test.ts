@@ -9,6 +9,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
 import { stockKernel } from '../../src/backend/kernels/registry';
+import { asBatchedSwap } from '../../src/backend/kernels/transpose-wasm';
 import { conv2DBackpropFilterIm2col } from '../../src/backend/kernels/wasm-filter-grad';
 import { useWasmSimd, wasmSimdStatus } from '../../src/backend/kernels/wasm-simd';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel, type Input } from './kernel-helpers';
@@ -45,6 +46,68 @@ async function simdAndNot(
 }
 
 describe('wasm SIMD copies and activations', () => {
+  it('asBatchedSwap finds the batched 2-D swaps among permutations, and only those', () => {
+    expect(asBatchedSwap([8, 16, 16, 32], [3, 0, 1, 2])).toEqual([1, 2048, 32]); // NHWC -> CNHW
+    expect(asBatchedSwap([32, 8, 16, 16], [1, 2, 3, 0])).toEqual([1, 32, 2048]); // and back
+    expect(asBatchedSwap([2, 5, 7], [0, 2, 1])).toEqual([2, 5, 7]);
+    expect(asBatchedSwap([5, 7], [1, 0])).toEqual([1, 5, 7]);
+    expect(asBatchedSwap([2, 1, 5, 7], [0, 3, 1, 2])).toEqual([2, 5, 7]); // a size-1 axis dropped
+    expect(asBatchedSwap([2, 5, 1, 7], [0, 3, 1, 2])).toEqual([2, 5, 7]);
+    expect(asBatchedSwap([2, 3, 4, 5], [0, 1, 2, 3])).toBeNull(); // a copy
+    expect(asBatchedSwap([2, 3, 4, 5], [2, 0, 3, 1])).toBeNull(); // four groups
+    expect(asBatchedSwap([2, 3, 4], [1, 0, 2])).toBeNull(); // swaps the outer axes: rows move whole
+    expect(asBatchedSwap([2, 3, 4], [2, 1, 0])).toBeNull();
+  });
+
+  for (const [shape, perm] of [
+    [
+      [8, 9, 7, 13],
+      [3, 0, 1, 2],
+    ],
+    [
+      [13, 8, 9, 7],
+      [1, 2, 3, 0],
+    ],
+    [
+      [3, 37, 41],
+      [0, 2, 1],
+    ],
+    [
+      [64, 33],
+      [1, 0],
+    ],
+    [
+      [2, 1, 33, 35],
+      [0, 3, 2, 1],
+    ],
+    [
+      [4, 6, 5, 7],
+      [2, 0, 3, 1],
+    ],
+  ] as const) {
+    it(`Transpose ${JSON.stringify(shape)} by ${JSON.stringify(perm)}: the stock kernel's bits`, async () => {
+      const x = randn([...shape], 7);
+      const [on, off] = await simdAndNot('Transpose', { x }, { perm: [...perm] });
+      expect(on.length).toBe(x.data.length);
+      expect(bits(on)).toBe(bits(off));
+      // and the values are where a transpose puts them (the stock kernel is not the only judge)
+      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a: number, b: number) => a * b, 1));
+      const outShape = perm.map((a) => shape[a] as number);
+      const idx = new Array<number>(shape.length).fill(0);
+      for (let o = 0; o < on.length; o++) {
+        let rem = o;
+        let src = 0;
+        for (let d = outShape.length - 1; d >= 0; d--) {
+          idx[d] = rem % (outShape[d] as number);
+          rem = Math.floor(rem / (outShape[d] as number));
+        }
+        for (let d = 0; d < perm.length; d++)
+          src += (idx[d] as number) * (strides[perm[d] as number] as number);
+        if (on[o] !== x.data[src]) throw new Error(`value ${o}: ${on[o]} != x[${src}] = ${x.data[src]}`);
+      }
+    });
+  }
+
   for (const shape of [
     [2, 5, 3, 7],
     [3, 33],

@@ -52,6 +52,7 @@ import { sliceCpuEntry } from './slice-cpu';
 import { padV2WasmEntry, sliceWasmEntry } from './slice-wasm';
 import { tileCpuEntry } from './tile-cpu';
 import { tileWasmEntry } from './tile-wasm';
+import { transposeWasmEntry } from './transpose-wasm';
 import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
 /*
  * The registration list: every training kernel medinets installs, one entry per kernel name
@@ -102,6 +103,7 @@ export function registerTrainingKernels(): void {
       unsortedSegmentSumWasmEntry,
       gatherV2WasmEntry,
       tileWasmEntry,
+      transposeWasmEntry,
       tileCpuEntry,
       batchMatMulWasmEntry,
       reduceEntry('Sum', 'wasm'),

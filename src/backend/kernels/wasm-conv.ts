@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, conv2DInfoNHWC, release, transposeK, viewFloat } from './util';
 import { conv2DBackpropFilterIm2col, im2colFilterGradPays } from './wasm-filter-grad';
+import { conv2DBackpropInputGemm, gemmInputGradPays } from './wasm-gemm-conv';
 import { wasmSimd } from './wasm-simd';
 
 type Pad = 'valid' | 'same' | number | number[][];
@@ -164,8 +165,10 @@ function phaseFilter(
 }
 
 /**
- * dx of a convolution by ordinary XNNPACK convolutions of dy ("sub-pixel" form). The
- * filter splits into its sh x sw stride phases; phase (ry, rx) holds the taps
+ * dx of a convolution on wasm: where the images are small against the filter (see
+ * {@link gemmInputGradPays}), one matrix product W dy^T summed back by col2im
+ * ({@link conv2DBackpropInputGemm}); otherwise by ordinary XNNPACK convolutions of dy
+ * ("sub-pixel" form). The filter splits into its sh x sw stride phases; phase (ry, rx) holds the taps
  * ky = ry (mod sh), kx = rx (mod sw), flipped and transposed, and one convolution of dy
  * with it gives every dx pixel of that phase. With stride 1 there is one phase, padded so
  * the convolution lands exactly on dx; otherwise the phases are interleaved into dx. The
@@ -186,6 +189,9 @@ export function conv2DBackpropInputWasm(args: {
   const pl = info.padInfo.left;
   const [n, H, W] = [info.batchSize, info.inHeight, info.inWidth];
   const [ho, wo] = [info.outHeight, info.outWidth];
+  const simdK = wasmSimd(backend);
+  if (simdK != null && gemmInputGradPays(info))
+    return conv2DBackpropInputGemm(backend, dy, filter, info, simdK);
   const conv = (f: TensorInfo, pad: number[][]): TensorInfo =>
     callKernel(
       'Conv2D',

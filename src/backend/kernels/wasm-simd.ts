@@ -41,10 +41,14 @@ export interface SimdKernels extends Pick<
     len: number,
     rows: number,
   ): void;
+  /** dst[b] = src[b]^T for `batches` row-major `rows` x `cols` matrices (bits unchanged). */
+  transpose2d(src: Float32Array, dst: Float32Array, batches: number, rows: number, cols: number): void;
   /** y = x a + b per channel (last axis, c values), `ab` = [a, b] (2c values). */
   bnInferAB(x: Float32Array, ab: Float32Array, y: Float32Array): void;
   /** wasm/conv.c im2col_t: params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1]. */
   im2colT(xt: Float32Array, p: Float32Array, params: number[]): void;
+  /** wasm/conv.c col2im_t, im2colT's adjoint: P summed into xt [cin, n, h, w], params as im2colT's. */
+  col2imT(p: Float32Array, xt: Float32Array, params: number[]): void;
   /** Depthwise dW (zeroed first): params [n, h, w, c, m, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl]. */
   depthwiseDw(x: Float32Array, dy: Float32Array, dw: Float32Array, params: number[]): void;
   /** Depthwise dx (zeroed first), params as {@link SimdKernels.depthwiseDw}'s. */
@@ -99,8 +103,10 @@ interface Exports {
   sgd(...args: number[]): void;
   copy_rows(dst: Ptr, dstride: number, src: Ptr, sstride: number, len: number, rows: number): void;
   bn_infer(x: Ptr, ab: Ptr, y: Ptr, n: number, c: number): void;
+  transpose_2d(src: Ptr, dst: Ptr, batches: number, rows: number, cols: number): void;
   relu_cap(x: Ptr, y: Ptr, n: number, cap: number): void;
   im2col_t(xt: Ptr, p: Ptr, ...params: number[]): void;
+  col2im_t(p: Ptr, xt: Ptr, ...params: number[]): void;
   depthwise_dw(x: Ptr, dy: Ptr, dw: Ptr, ...params: number[]): void;
   depthwise_dx(dy: Ptr, w: Ptr, dx: Ptr, ...params: number[]): void;
   max_pool_grad(dy: Ptr, x: Ptr, dx: Ptr, ...params: number[]): void;
@@ -206,12 +212,22 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
     maxPoolGrad(dy, x, dx, params) {
       e.max_pool_grad(p(dy), p(x), p(dx), ...params);
     },
+    transpose2d(src, dst, batches, rows, cols) {
+      if (src.length < batches * rows * cols || dst.length < batches * rows * cols)
+        throw new Error(
+          `medinets wasm transpose2d: src ${src.length} / dst ${dst.length} values, needs ${batches * rows * cols}`,
+        );
+      e.transpose_2d(p(src), p(dst), batches, rows, cols);
+    },
     bnInferAB(x, ab, y) {
       const c = ab.length / 2;
       e.bn_infer(p(x), p(ab), p(y), c === 0 ? 0 : x.length / c, c);
     },
     im2colT(xt, out, params) {
       e.im2col_t(p(xt), p(out), ...params);
+    },
+    col2imT(pm, xt, params) {
+      e.col2im_t(p(pm), p(xt), ...params);
     },
     depthwiseDw(x, dy, dw, params) {
       e.depthwise_dw(p(x), p(dy), p(dw), ...params);

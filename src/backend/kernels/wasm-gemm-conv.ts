@@ -1,0 +1,104 @@
+/*
+ * Convolutions on wasm as one XNNPACK matrix product whose packed operand is the small
+ * one. tfjs-backend-wasm hands XNNPACK the filter as the product's weights, which XNNPACK
+ * repacks whenever the filter tensor is new: in training, every step, for the forward
+ * convolution and again for dx's flipped filter. That repacking costs about 9-10 ns a
+ * filter value (measured on wasm, 2 threads: a 3x3 512 -> 512 filter, 2.4M values, adds
+ * 23 ms to a 10 ms convolution of a batch of eight 4x4 images). Where the images are small
+ * and the filter large, the product is turned around so that the activations are packed
+ * and the filter is streamed as it lies.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
+import type { SimdKernels } from './wasm-simd';
+
+/** Floats of one block of P^T = W dy^T: bounds the scratch (64 MiB) unless one image needs more. */
+const BLOCK_FLOATS = 1 << 24;
+
+/**
+ * Whether dx by {@link conv2DBackpropInputGemm} costs less than the flipped-filter
+ * convolution, from per-value costs measured on wasm (2 threads): the filter's repacking
+ * (with the flipped copy) about 13 ns a filter value, against about 10 ns a value of
+ * dy^T packed and 4 ns a value of P (its product, col2im and the transpose).
+ */
+export function gemmInputGradPays(info: tf.backend_util.Conv2DInfo): boolean {
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const cout = info.outChannels;
+  return cout * m * 10 + k * m * 4 < k * cout * 13;
+}
+
+/**
+ * dx of a convolution on wasm as P^T = W [kh*kw*Cin, Cout] x dy^T [Cout, M] (XNNPACK packs
+ * dy^T, which is small where the images are; the filter is read as it lies, no flipped
+ * copy), then summed back into dx by the SIMD module's col2im (wasm/conv.c), in channel
+ * planes [Cin, N, H, W] and transposed to NHWC. Any stride and padding; blocks of images
+ * keep P under {@link BLOCK_FLOATS} (`blockFloats` is for tests). Each dx value is the sum
+ * of its taps in tap order, whatever the thread count.
+ */
+export function conv2DBackpropInputGemm(
+  backend: KernelBackend,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  simd: SimdKernels,
+  blockFloats = BLOCK_FLOATS,
+): TensorInfo {
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo } = info;
+  const k = kh * kw * cin;
+  const perImage = ho * wo;
+  const nb = Math.max(1, Math.min(n, Math.floor(blockFloats / (k * perImage))));
+  const w2 = callKernel('Reshape', 'wasm', backend, { x: filter }, { shape: [1, k, cout] });
+  const dy2 = callKernel('Reshape', 'wasm', backend, { x: dy }, { shape: [1, n * perImage, cout] });
+  const xt = allocFloat(backend, [cin, n, H, W]);
+  for (let n0 = 0; n0 < n; n0 += nb) {
+    const n1 = Math.min(n, n0 + nb);
+    const m = (n1 - n0) * perImage;
+    const part =
+      n1 - n0 < n
+        ? callKernel(
+            'Slice',
+            'wasm',
+            backend,
+            { x: dy2 },
+            { begin: [0, n0 * perImage, 0], size: [1, m, cout] },
+          )
+        : dy2;
+    const dyT = transposeK('wasm', backend, part, [0, 2, 1]);
+    if (part !== dy2) release(backend, part);
+    const p = callKernel(
+      'BatchMatMul',
+      'wasm',
+      backend,
+      { a: w2, b: dyT },
+      { transposeA: false, transposeB: false },
+    );
+    release(backend, dyT);
+    // views taken now: the product's allocation may have grown (replaced) the heap's buffer
+    simd.col2imT(viewFloat(backend, p), viewFloat(backend, xt.info), [
+      n,
+      H,
+      W,
+      cin,
+      kh,
+      kw,
+      sh,
+      sw,
+      info.padInfo.top,
+      info.padInfo.left,
+      ho,
+      wo,
+      n0,
+      n1,
+    ]);
+    release(backend, p);
+  }
+  release(backend, w2);
+  release(backend, dy2);
+  const out = transposeK('wasm', backend, xt.info, [1, 2, 3, 0]);
+  release(backend, xt.info);
+  return out;
+}
