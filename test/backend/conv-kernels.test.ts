@@ -8,7 +8,13 @@ import { disableNativeKernels, enableNativeKernels } from '../../src/backend';
 
 import { conv2DBackpropFilterBatchAsChannels } from '../../src/backend/kernels/wasm-conv';
 import { conv2DBackpropFilterIm2col } from '../../src/backend/kernels/wasm-filter-grad';
-import { conv2DBackpropInputGemm, gemmInputGradPays } from '../../src/backend/kernels/wasm-gemm-conv';
+import { useFirstUseGemm } from '../../src/backend/kernels/conv2d-wasm';
+import {
+  conv2DBackpropInputGemm,
+  conv2DForwardGemm,
+  gemmForwardPays,
+  gemmInputGradPays,
+} from '../../src/backend/kernels/wasm-gemm-conv';
 import { wasmSimd } from '../../src/backend/kernels/wasm-simd';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel-helpers';
 
@@ -161,6 +167,104 @@ describe('the wasm input gradient as W dy^T + col2im matches the stock cpu kerne
       const got = await runKernel('wasm', 'Conv2DBackpropInput', { dy, filter: f }, bpi);
       expect(got.shape).toEqual(c.x);
       expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+    });
+  });
+});
+
+describe("the wasm forward convolution as W^T P^T on a filter's first use", () => {
+  const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+  // XNNPACK's convolution sums each output over the taps in (ky, kx, ci) order, as the product
+  // over P^T's rows does: the two give the same bits, so a filter's first use (this path) and
+  // its later ones (the stock kernel, with the packed filter cached) cannot differ.
+  CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
+    const info = convInfo(c);
+    const x = randn(c.x, 110 + i);
+    const f = randn(c.f, 120 + i);
+    it(`the stock wasm Conv2D's bits ${label(c)}`, async () => {
+      const attrs = { strides: c.strides, pad: c.pad, dilations: c.dilations, dataFormat: 'NHWC' };
+      const ref = await runKernel('cpu', 'Conv2D', { x, filter: f }, attrs, true);
+      const stock = await runKernel('wasm', 'Conv2D', { x, filter: f }, attrs, true);
+      const simd = wasmSimd(tf.backend());
+      expect(simd).not.toBeNull();
+      const buffers = tf.backend().numDataIds();
+      const xt = tf.tensor(x.data, x.shape);
+      const ft = tf.tensor(f.data, f.shape);
+      const got = tf
+        .engine()
+        .makeTensorFromTensorInfo(
+          conv2DForwardGemm(tf.backend(), xt, ft, info, simd as NonNullable<typeof simd>),
+        );
+      expect(got.shape).toEqual(ref.shape);
+      const values = got.dataSync() as Float32Array;
+      expect(relErr(values, ref.values)).toBeLessThan(TOL);
+      // XNNPACK runs a 1-in 1-out-channel filter through another kernel (never given this path)
+      if (c.f[2] * c.f[3] > 1) expect(bits(values)).toBe(bits(stock.values));
+      tf.dispose([got, xt, ft]);
+      expect(tf.backend().numDataIds()).toBe(buffers);
+    });
+  });
+
+  const chosen = [
+    { x: [2, 4, 4, 24], f: [3, 3, 24, 96], strides: [1, 1], pad: 'same', bias: false, act: 'linear' },
+    { x: [2, 5, 5, 16], f: [3, 3, 16, 40], strides: [2, 2], pad: 'valid', bias: true, act: 'relu' },
+    { x: [1, 3, 3, 32], f: [1, 1, 32, 64], strides: [1, 1], pad: 'valid', bias: true, act: 'relu6' },
+  ] as const;
+  chosen.forEach((c, i) => {
+    it(`Conv2D / FusedConv2D take it on a new filter, the same bits as the next use ${JSON.stringify(c.x)} ${c.act}`, async () => {
+      const info = tf.backend_util.computeConv2DInfo([...c.x], [...c.f], [...c.strides], 1, c.pad);
+      expect(gemmForwardPays(info)).toBe(true);
+      const x = randn([...c.x], 130 + i);
+      const f = randn([...c.f], 140 + i);
+      const bias = randn([c.f[3]], 150 + i);
+      const name = c.bias ? 'FusedConv2D' : 'Conv2D';
+      const inputs: Record<string, typeof x> = c.bias ? { x, filter: f, bias } : { x, filter: f };
+      const attrs = {
+        strides: [...c.strides],
+        pad: c.pad,
+        dilations: [1, 1],
+        dataFormat: 'NHWC',
+        activation: c.act,
+      };
+      const ref = await runKernel('cpu', name, inputs, attrs, true);
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const [xt, ft, bt] = [x, f, bias].map((t) => tf.tensor(t.data, t.shape));
+      const ins = c.bias ? { x: xt, filter: ft, bias: bt } : { x: xt, filter: ft };
+      const run = (): Float32Array => {
+        const y = tf.engine().runKernel(name, ins as never, attrs as never) as tf.Tensor;
+        const v = y.dataSync() as Float32Array;
+        y.dispose();
+        return v;
+      };
+      // count the products the kernel runs (its helpers call kernels directly, not through the engine)
+      const bmm = tf.getKernel('BatchMatMul', 'wasm') as { kernelFunc: (a: unknown) => unknown };
+      const orig = bmm.kernelFunc;
+      let products = 0;
+      bmm.kernelFunc = (a: unknown) => {
+        products++;
+        return orig(a);
+      };
+      let first: Float32Array;
+      let again: Float32Array;
+      try {
+        first = run(); // the filter's first use: the product
+        expect(products).toBe(1);
+        again = run(); // the stock kernel now: XNNPACK has the filter packed
+        expect(products).toBe(1);
+      } finally {
+        bmm.kernelFunc = orig;
+      }
+      expect(relErr(first, ref.values)).toBeLessThan(TOL);
+      expect(bits(first)).toBe(bits(again));
+      // and with the path switched off, a new filter's first use is the stock kernel's too
+      useFirstUseGemm(false);
+      const ft2 = tf.mul(ft, 1);
+      const ins2 = c.bias ? { x: xt, filter: ft2, bias: bt } : { x: xt, filter: ft2 };
+      const stockRun = tf.engine().runKernel(name, ins2 as never, attrs as never) as tf.Tensor;
+      useFirstUseGemm(true);
+      expect(bits(stockRun.dataSync() as Float32Array)).toBe(bits(first));
+      tf.dispose([xt, ft, bt, ft2, stockRun]);
+      expect(tf.memory().numTensors).toBe(before);
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { KernelFunc } from '@tensorflow/tfjs-core';
-import { BN_TRAIN_GRAD_KERNEL, bnTrainGrad } from './batch-norm';
+import { BN_TRAIN_GRAD_KERNEL } from './batch-norm';
+import { bnTrainGrad } from './batch-norm-grad';
 import type { KernelEntry } from './registry';
 
 /** The gradient of the fused training batch norm for wasm. */

@@ -15,10 +15,14 @@ import { wasmSimd } from './wasm-simd';
  * recompute the ReLU's input exactly; then the updated moving mean and variance when given.
  */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
-/** Its gradient: inputs `dy, x, scale, mean, invStd`; outputs `[dx, dScale, dOffset]`. */
+/**
+ * Its gradient: inputs `dy, x, scale, mean, invStd` (through a fused ReLU also `coef` and the
+ * forward's output `z`, with attr `cap`); outputs `[dx, dScale, dOffset]`.
+ */
 export const BN_TRAIN_GRAD_KERNEL = 'MedinetsBatchNormTrainGrad';
 
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap };
+/** A kernel function's argument, as the batch-norm kernels read it. */
+export type KernelArgs = { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap };
 
 /**
  * Batch statistics over every axis but the last (float64 sums and sums of squares in one
@@ -37,7 +41,7 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const moving = movingMean != null && movingVariance != null;
   const cap = attrs.cap as number | undefined;
   const native = activeAddon();
-  const simd = native == null && cap == null ? wasmSimd(backend) : null;
+  const simd = native == null ? wasmSimd(backend) : null;
   // the wasm SIMD module's float64 scratch (2c values), on the heap, before the views below
   const tmp = simd != null ? allocFloat(backend, [4 * c]).info : null;
   // Views are taken after every allocation: on wasm an allocation may move the heap.
@@ -60,6 +64,8 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const outs = [y.data, meanOut.data, varOut.data, invOut.data] as const;
   if (coef != null && native != null) {
     native.bnTrain(xs, g, b, ...outs, eps, nativeCap(cap as number), coef.data);
+  } else if (coef != null && simd != null && tmp != null) {
+    simd.bnTrainAct(xs, g, b, ...outs, eps, cap as number, coef.data, viewFloat(backend, tmp));
   } else if (coef != null) {
     const ab = bnTrainJs(xs, g, b, ...outs, n, c, eps);
     reluInPlace(y.data, cap as number);
@@ -68,10 +74,10 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
     native.bnTrain(xs, g, b, ...outs, eps);
   } else if (simd != null && tmp != null) {
     simd.bnTrain(xs, g, b, ...outs, eps, viewFloat(backend, tmp));
-    release(backend, tmp);
   } else {
     bnTrainJs(xs, g, b, ...outs, n, c, eps);
   }
+  if (tmp != null) release(backend, tmp);
   if (moving) {
     // The stock layer's update, v - (v - value) * (1 - momentum), in float32 operations.
     const decay = Math.fround(1 - (attrs.momentum as number));
@@ -132,118 +138,31 @@ function bnTrainJs(
   return ab;
 }
 
-/** dy times the fused ReLU's gradient factor at y = x a + shift (the forward's float64 coef). */
-function maskedDy(
-  dy: Float32Array,
-  xs: Float32Array,
-  coef: Float32Array,
-  c: number,
-  cap: number,
-): Float32Array {
-  const ab = new Float64Array(new Uint8Array(coef.buffer, coef.byteOffset, 16 * c).slice().buffer);
-  const out = new Float32Array(dy.length);
-  for (let p = 0; p < dy.length; p++) {
-    const j = p % c;
-    const v = Math.fround((xs[p] as number) * (ab[j] as number) + (ab[c + j] as number));
-    const step = v !== v ? v : v > 0 && v <= cap ? 1 : 0;
-    out[p] = (dy[p] as number) * step;
-  }
-  return out;
-}
-
-/**
- * The batch-norm training gradient through the batch statistics, in two passes:
- * dOffset = sum dy, dScale = sum dy * xhat, dx = scale * invStd / n * (n dy - dOffset - xhat dScale)
- * with xhat = (x - mean) * invStd.
- */
-export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const { dy, x, scale, mean, invStd, coef } = inputs as Record<
-    'dy' | 'x' | 'scale' | 'mean' | 'invStd',
-    TensorInfo
-  > & { coef?: TensorInfo };
-  const cap = coef != null ? (attrs.cap as number) : undefined;
-  const c = x.shape[x.shape.length - 1] as number;
-  const n = tf.util.sizeFromShape(x.shape) / c;
-  const native = activeAddon();
-  const simd = native == null && coef == null ? wasmSimd(backend) : null;
-  // the wasm SIMD module's float64 scratch (3c values), on the heap, before the views
-  const tmp = simd != null ? allocFloat(backend, [6 * c]).info : null;
-  const [dx, dScale, dOffset] = [x.shape, [c], [c]]
-    .map((shape) => allocFloat(backend, shape).info)
-    .map((info) => ({ info, data: viewFloat(backend, info) }));
-  let dys = viewFloat(backend, dy);
-  const xs = viewFloat(backend, x);
-  const g = viewFloat(backend, scale);
-  const m = viewFloat(backend, mean);
-  const inv = viewFloat(backend, invStd);
-  if (coef != null && native != null) {
-    native.bnTrainGrad(
-      dys,
-      xs,
-      g,
-      m,
-      inv,
-      dx.data,
-      dScale.data,
-      dOffset.data,
-      nativeCap(cap as number),
-      viewFloat(backend, coef),
-    );
-    return [dx.info, dScale.info, dOffset.info];
-  }
-  if (coef != null) dys = maskedDy(dys, xs, viewFloat(backend, coef), c, cap as number);
-  else if (native != null) {
-    native.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
-    return [dx.info, dScale.info, dOffset.info];
-  } else if (simd != null && tmp != null) {
-    simd.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data, viewFloat(backend, tmp));
-    release(backend, tmp);
-    return [dx.info, dScale.info, dOffset.info];
-  }
-  const sdy = new Float64Array(c);
-  const sdyx = new Float64Array(c);
-  for (let i = 0, p = 0; i < n; i++)
-    for (let j = 0; j < c; j++, p++) {
-      const d = dys[p] as number;
-      sdy[j] += d;
-      sdyx[j] += d * ((xs[p] as number) - (m[j] as number));
-    }
-  // dx = k1 dy + k2 x + k3, per channel.
-  const k1 = new Float64Array(c);
-  const k2 = new Float64Array(c);
-  const k3 = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    const iv = inv[j] as number;
-    const gi = (g[j] as number) * iv;
-    dOffset.data[j] = sdy[j] as number;
-    dScale.data[j] = (sdyx[j] as number) * iv;
-    k1[j] = gi;
-    k2[j] = (-gi * iv * iv * (sdyx[j] as number)) / n;
-    k3[j] = (-gi * (sdy[j] as number)) / n - (k2[j] as number) * (m[j] as number);
-  }
-  const dxd = dx.data;
-  for (let i = 0, p = 0; i < n; i++)
-    for (let j = 0; j < c; j++, p++)
-      dxd[p] =
-        (k1[j] as number) * (dys[p] as number) + (k2[j] as number) * (xs[p] as number) + (k3[j] as number);
-  return [dx.info, dScale.info, dOffset.info];
-}
-
 /** The gradient of {@link BN_TRAIN_KERNEL} (backend-independent; it calls the grad kernel). */
 export const batchNormTrainGradient: GradConfig = {
   kernelName: BN_TRAIN_KERNEL,
   inputsToSave: ['x', 'scale'],
-  // index 4: coef with a fused ReLU (else the new moving mean, c values, unused)
-  outputsToSave: [false, true, false, true, true],
+  // y (with a fused ReLU its output z, whose mask the wasm SIMD gradient reads), mean, invStd,
+  // and index 4: coef with a fused ReLU (else the new moving mean, c values, unused)
+  outputsToSave: [true, true, false, true, true],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: NamedAttrMap) => {
     const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-    const [x, scale, mean, invStd, coef] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?];
+    const [x, scale, z, mean, invStd, coef] = saved as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor?,
+    ];
     const cap = attrs?.cap as number | undefined;
     const [dx, dScale, dOffset] = tf
       .engine()
       .runKernel(
         BN_TRAIN_GRAD_KERNEL,
-        cap != null && coef != null ? { dy, x, scale, mean, invStd, coef } : { dy, x, scale, mean, invStd },
+        cap != null && coef != null
+          ? { dy, x, scale, mean, invStd, coef, z }
+          : { dy, x, scale, mean, invStd },
         cap != null ? { cap } : {},
       ) as tf.Tensor[];
     // The moving statistics are not trainable: no gradient flows to them (thunks for the tape).

@@ -52,6 +52,7 @@ import { sliceCpuEntry } from './slice-cpu';
 import { padV2WasmEntry, sliceWasmEntry } from './slice-wasm';
 import { tileCpuEntry } from './tile-cpu';
 import { tileWasmEntry } from './tile-wasm';
+import { conv2DWasmEntry, fusedConv2DWasmEntry } from './conv2d-wasm';
 import { transposeWasmEntry } from './transpose-wasm';
 import { unsortedSegmentSumWasmEntry } from './unsorted-segment-sum-wasm';
 /*
@@ -135,8 +136,8 @@ export function registerTrainingKernels(): void {
       nativeEntry('Sub', 'wasm'),
       nativeEntry('Multiply', 'wasm'),
       nativeEntry('RealDiv', 'wasm'),
-      nativeEntry('Conv2D', 'wasm'),
-      nativeEntry('FusedConv2D', 'wasm'),
+      conv2DWasmEntry,
+      fusedConv2DWasmEntry,
       nativeEntry('FusedBatchNorm', 'wasm'),
       nativeEntry('Relu', 'wasm'),
       nativeEntry('FusedBatchNorm', 'cpu'),

@@ -102,3 +102,79 @@ export function conv2DBackpropInputGemm(
   release(backend, xt.info);
   return out;
 }
+
+/**
+ * Whether a convolution with a filter XNNPACK has not packed yet costs less as
+ * {@link conv2DForwardGemm}: packing P^T (kh*kw*Cin x M values) and transposing the filter
+ * instead of packing the filter (kh*kw*Cin x Cout), from the per-value costs measured on
+ * wasm (2 threads): about 10 ns a packed value, 1 ns a transposed or im2col value.
+ * Dilated convolutions, fewer than 8 filters and P^T above {@link BLOCK_FLOATS} stay with
+ * XNNPACK's convolution.
+ */
+export function gemmForwardPays(info: tf.backend_util.Conv2DInfo): boolean {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.outChannels < 8) return false;
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const cout = info.outChannels;
+  return k * m <= BLOCK_FLOATS && k * m * 11 + k * cout * 1 + m * cout * 2 < k * cout * 10;
+}
+
+/**
+ * A convolution on wasm as Y^T [Cout, M] = W^T [Cout, kh*kw*Cin] x P^T [kh*kw*Cin, M]
+ * (P^T from the SIMD module's im2col of x in channel planes), transposed back to NHWC.
+ * XNNPACK packs P^T, small where the images are, instead of a filter it has not seen (in
+ * training, every step's new weights). A bias enters as a first row of ones in P^T against a
+ * first column of W^T, so each output starts from it and adds the taps in the convolution's
+ * own order (ky, kx, ci), as XNNPACK's convolution does: the two give the same bits (tested;
+ * except a 1-in 1-out-channel filter, which XNNPACK runs through another kernel, never
+ * chosen here). No activation: the caller applies it.
+ */
+export function conv2DForwardGemm(
+  backend: KernelBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+  simd: SimdKernels,
+  bias?: TensorInfo,
+): TensorInfo {
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: ho, outWidth: wo } = info;
+  const k = kh * kw * cin;
+  const m = n * ho * wo;
+  const k1 = bias != null ? k + 1 : k;
+  const xt = transposeK('wasm', backend, x, [3, 0, 1, 2]);
+  const p = allocFloat(backend, [1, k1, m]);
+  // views taken now: the allocation may have grown (replaced) the heap's buffer
+  const pv = viewFloat(backend, p.info);
+  if (bias != null) pv.fill(1, 0, m);
+  const params = [n, H, W, cin, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left, ho, wo, 0, n * ho];
+  simd.im2colT(viewFloat(backend, xt), bias != null ? pv.subarray(m) : pv, params);
+  release(backend, xt);
+  let w2 = callKernel('Reshape', 'wasm', backend, { x: filter }, { shape: [k, cout] });
+  if (bias != null) {
+    const b2 = callKernel('Reshape', 'wasm', backend, { x: bias }, { shape: [1, cout] });
+    const wb = callKernel('Concat', 'wasm', backend, [b2, w2] as never, { axis: 0 });
+    release(backend, b2);
+    release(backend, w2);
+    w2 = wb;
+  }
+  const wT = transposeK('wasm', backend, w2, [1, 0]);
+  release(backend, w2);
+  const wT3 = callKernel('Reshape', 'wasm', backend, { x: wT }, { shape: [1, cout, k1] });
+  release(backend, wT);
+  const yT = callKernel(
+    'BatchMatMul',
+    'wasm',
+    backend,
+    { a: wT3, b: p.info },
+    { transposeA: false, transposeB: false },
+  );
+  release(backend, wT3);
+  release(backend, p.info);
+  const y = transposeK('wasm', backend, yT, [0, 2, 1]);
+  release(backend, yT);
+  const out = callKernel('Reshape', 'wasm', backend, { x: y }, { shape: [n, ho, wo, cout] });
+  release(backend, y);
+  return out;
+}
