@@ -28,9 +28,9 @@ __attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, lo
       if (hi < lo) hi = lo;
       for (long ci = 0; ci < cin; ci++) {
         f32 *d = p + ((ky * kw + kx) * cin + ci) * (q1 - q0) * wo;
-        for (long q = q0; q < q1; q++, d += wo) {
-          const long oy = q % ho;
-          const f32 *plane = xt + (ci * n + q / ho) * h * w;
+        long b = q0 / ho, oy = q0 % ho; // row q = b * ho + oy, stepped without a division
+        for (long q = q0; q < q1; q++, d += wo, oy = oy + 1 == ho ? (b++, 0) : oy + 1) {
+          const f32 *plane = xt + (ci * n + b) * h * w;
           const long y = oy * sh + ky - pt;
           if (y < 0 || y >= h) {
             __builtin_memset(d, 0, sizeof(f32) * (unsigned long)wo);
@@ -39,9 +39,15 @@ __attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, lo
           const f32 *row = plane + y * w + kx - pl;
           for (long ox = 0; ox < lo; ox++) d[ox] = 0.0f;
           for (long ox = hi; ox < wo; ox++) d[ox] = 0.0f;
-          if (sw == 1)
-            __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
-          else if (sw == 2) {
+          if (sw == 1) {
+            if (hi - lo >= 64) // memory.copy's fixed cost pays only on long rows
+              __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
+            else {
+              long ox = lo;
+              for (; ox + 4 <= hi; ox += 4) wasm_v128_store(d + ox, wasm_v128_load(row + ox));
+              for (; ox < hi; ox++) d[ox] = row[ox];
+            }
+          } else if (sw == 2) {
             long ox = lo;
             for (; ox + 4 <= hi; ox += 4) {
               const v128_t a = wasm_v128_load(row + 2 * ox), c = wasm_v128_load(row + 2 * ox + 4);

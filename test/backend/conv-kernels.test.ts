@@ -114,6 +114,34 @@ describe('both wasm filter-gradient paths match the stock cpu kernel', () => {
   });
 });
 
+describe('the wasm 1x1 filter gradient in both orientations matches the stock cpu kernel', () => {
+  // x^T dy where dy is not much the larger, (dy^T x)^T where it is (the smaller operand packed)
+  for (const [xs, fs] of [
+    [
+      [2, 6, 5, 8],
+      [1, 1, 8, 3],
+    ],
+    [
+      [2, 6, 5, 3],
+      [1, 1, 3, 24],
+    ],
+    [
+      [1, 2, 2, 40],
+      [1, 1, 40, 48],
+    ],
+  ] as [number[], number[]][]) {
+    it(`x${xs.join('x')} f${fs.join('x')}`, async () => {
+      const x = randn(xs, 160);
+      const dy = randn([...xs.slice(0, 3), fs[3] as number], 161);
+      const bpf = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', filterShape: fs };
+      const ref = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, bpf, true);
+      const got = await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, bpf);
+      expect(got.shape).toEqual(fs);
+      expect(relErr(got.values, ref.values)).toBeLessThan(TOL);
+    });
+  }
+});
+
 describe('the wasm input gradient as W dy^T + col2im matches the stock cpu kernel', () => {
   // Conv2DBackpropInput takes this path only where the images are small against the filter
   // (none of CONV_CASES): here it runs on every case, whole and one image a block, then on

@@ -22,9 +22,14 @@ interface BackpropInputAttrs {
 }
 
 /**
- * dW of a 1x1, stride-1 convolution: a plain matrix product x^T dy over the N*H*W pixels,
- * [Cin, M] x [M, Cout] (BatchMatMul; 20-35% faster than the batch-as-channels convolution
- * on DenseNet's transition and bottleneck shapes).
+ * dW of a 1x1, stride-1 convolution: one matrix product over the M = N*H*W pixels. XNNPACK
+ * packs the product's second operand on every call where, as in training, the tensor is
+ * new (about 5 ns a value on wasm; a transpose costs about 1), so the smaller of x [M, Cin]
+ * and dy [M, Cout] is that operand: x^T dy, or (dy^T x)^T where dy is the larger by enough
+ * to pay for transposing the Cin x Cout result. Measured with new tensors each call:
+ * MobileNetV2's 64x64x16 -> 96 layer 16.6 -> 8.6 ms, its 32x32x24 -> 144 7.6 -> 3.3 ms,
+ * DenseNet's 32x32x96 -> 128 10.9 -> 7.9 ms. Either is 20-35% faster than the
+ * batch-as-channels convolution on DenseNet's 1x1 shapes.
  */
 function pointwiseFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorInfo): TensorInfo {
   const cin = x.shape[3] as number;
@@ -32,9 +37,32 @@ function pointwiseFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorIn
   const m = tf.util.sizeFromShape(x.shape) / cin;
   const a = callKernel('Reshape', 'wasm', backend, { x }, { shape: [1, m, cin] });
   const b = callKernel('Reshape', 'wasm', backend, { x: dy }, { shape: [1, m, cout] });
-  const prod = callKernel('BatchMatMul', 'wasm', backend, { a, b }, { transposeA: true, transposeB: false });
-  const out = callKernel('Reshape', 'wasm', backend, { x: prod }, { shape: [1, 1, cin, cout] });
-  for (const t of [a, b, prod]) release(backend, t);
+  let out: TensorInfo;
+  if (2 * m * (cout - cin) <= cin * cout) {
+    const prod = callKernel(
+      'BatchMatMul',
+      'wasm',
+      backend,
+      { a, b },
+      { transposeA: true, transposeB: false },
+    );
+    out = callKernel('Reshape', 'wasm', backend, { x: prod }, { shape: [1, 1, cin, cout] });
+    release(backend, prod);
+  } else {
+    const prodT = callKernel(
+      'BatchMatMul',
+      'wasm',
+      backend,
+      { a: b, b: a },
+      { transposeA: true, transposeB: false },
+    );
+    const prod = transposeK('wasm', backend, prodT, [0, 2, 1]);
+    out = callKernel('Reshape', 'wasm', backend, { x: prod }, { shape: [1, 1, cin, cout] });
+    release(backend, prodT);
+    release(backend, prod);
+  }
+  release(backend, a);
+  release(backend, b);
   return out;
 }
 
