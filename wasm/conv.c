@@ -10,6 +10,16 @@
 
 typedef float f32;
 
+/* [lo, hi): the output columns ox whose input column ox * sw + kx - pl lies inside [0, w). */
+static inline void tap_columns(long kx, long pl, long sw, long w, long wo, long *lo, long *hi) {
+  long l = pl - kx > 0 ? (pl - kx + sw - 1) / sw : 0;
+  if (l > wo) l = wo;
+  long r = w - 1 - kx + pl >= 0 ? (w - 1 - kx + pl) / sw + 1 : 0;
+  if (r > wo) r = wo;
+  *lo = l;
+  *hi = r < l ? l : r;
+}
+
 /*
  * P[k, m] for output rows q0..q1-1 (row q = b * ho + oy) of x, x given channel-major as
  * xt [cin, n, h, w]: row (ky, kx, ci) of P holds, for each output pixel (b, oy, ox) of those
@@ -20,12 +30,8 @@ __attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, lo
                                                        long ho, long wo, long q0, long q1) {
   for (long ky = 0; ky < kh; ky++)
     for (long kx = 0; kx < kw; kx++) {
-      // output columns whose input column ox*sw + kx - pl lies inside [0, w)
-      long lo = pl - kx > 0 ? (pl - kx + sw - 1) / sw : 0;
-      if (lo > wo) lo = wo;
-      long hi = w - 1 - kx + pl >= 0 ? (w - 1 - kx + pl) / sw + 1 : 0;
-      if (hi > wo) hi = wo;
-      if (hi < lo) hi = lo;
+      long lo, hi;
+      tap_columns(kx, pl, sw, w, wo, &lo, &hi);
       for (long ci = 0; ci < cin; ci++) {
         f32 *d = p + ((ky * kw + kx) * cin + ci) * (q1 - q0) * wo;
         long b = q0 / ho, oy = q0 % ho; // row q = b * ho + oy, stepped without a division
@@ -74,11 +80,8 @@ __attribute__((export_name("col2im_t"))) void col2im_t(const f32 *p, f32 *xt, lo
     __builtin_memset(xt + (ci * n + n0) * h * w, 0, sizeof(f32) * (unsigned long)((n1 - n0) * h * w));
   for (long ky = 0; ky < kh; ky++)
     for (long kx = 0; kx < kw; kx++) {
-      long lo = pl - kx > 0 ? (pl - kx + sw - 1) / sw : 0;
-      if (lo > wo) lo = wo;
-      long hi = w - 1 - kx + pl >= 0 ? (w - 1 - kx + pl) / sw + 1 : 0;
-      if (hi > wo) hi = wo;
-      if (hi < lo) hi = lo;
+      long lo, hi;
+      tap_columns(kx, pl, sw, w, wo, &lo, &hi);
       for (long ci = 0; ci < cin; ci++) {
         const f32 *d = p + ((ky * kw + kx) * cin + ci) * (n1 - n0) * ho * wo;
         for (long b = n0; b < n1; b++) {

@@ -29,44 +29,6 @@ static inline void st(f32 *p, v128_t v) { wasm_v128_store(p, v); }
 static inline f64 max0(f64 t) { return t != t ? t : (t > 0 ? t : 0.0); }
 
 /*
- * The ReLU fused after a batch norm (bn-activation.ts: min(max(v, 0), cap), -0 to +0, NaN
- * kept) and its gradient's factor (1 where 0 < v <= cap, v itself where v is NaN, else 0),
- * as the addon's and the JS kernels'; cap is +Infinity for a plain ReLU.
- */
-static inline f32 relu1(f32 v, f32 cap) { return v != v ? v : (v > 0.0f ? (v < cap ? v : cap) : 0.0f); }
-static inline f32 step1(f32 v, f32 cap) { return v != v ? v : (v > 0.0f && v <= cap ? 1.0f : 0.0f); }
-static inline v128_t relu4(v128_t v, v128_t capv) {
-  v128_t r = wasm_v128_and(v, wasm_f32x4_gt(v, wasm_f32x4_splat(0.0f)));
-  r = wasm_v128_bitselect(capv, r, wasm_f32x4_gt(r, capv));
-  return wasm_v128_bitselect(v, r, wasm_f32x4_ne(v, v));
-}
-static inline v128_t step4(v128_t v, v128_t capv) {
-  const v128_t in = wasm_v128_and(wasm_f32x4_gt(v, wasm_f32x4_splat(0.0f)), wasm_f32x4_le(v, capv));
-  return wasm_v128_or(wasm_v128_and(in, wasm_f32x4_splat(1.0f)), wasm_v128_and(wasm_f32x4_ne(v, v), v));
-}
-/* y = x a + shift rounded to float32, 4 channels from j (a, shift float64 per channel) */
-static inline v128_t affine4(v128_t v, const f64 *a, const f64 *sh) {
-  const v128_t l = wasm_f64x2_add(wasm_f64x2_mul(lo64(v), wasm_v128_load(a)), wasm_v128_load(sh));
-  const v128_t h = wasm_f64x2_add(wasm_f64x2_mul(hi64(v), wasm_v128_load(a + 2)), wasm_v128_load(sh + 2));
-  return to32(l, h);
-}
-/*
- * The fused ReLU's factor for 4 values from the forward's output z = relu(y): 1 where
- * 0 < z < cap, z itself where NaN (z is then y's NaN), 0 where z = 0 (y <= 0). Where z = cap,
- * y may be cap (factor 1) or above it (0): those vectors recompute y = x a + shift exactly
- * (float64, rounded), so the factor is always y's, without the affine pass for the rest.
- */
-static inline v128_t mask4(v128_t z, v128_t x, const f64 *a, const f64 *sh, v128_t capv) {
-  if (wasm_v128_any_true(wasm_f32x4_eq(z, capv))) return step4(affine4(x, a, sh), capv);
-  const v128_t in = wasm_v128_and(wasm_f32x4_gt(z, wasm_f32x4_splat(0.0f)), wasm_f32x4_lt(z, capv));
-  return wasm_v128_or(wasm_v128_and(in, wasm_f32x4_splat(1.0f)), wasm_v128_and(wasm_f32x4_ne(z, z), z));
-}
-static inline f32 mask1(f32 z, f32 x, f64 a, f64 sh, f32 cap) {
-  if (z == cap) return step1((f32)((f64)x * a + sh), cap);
-  return z != z ? z : (z > 0.0f && z < cap ? 1.0f : 0.0f);
-}
-
-/*
  * Both batch-norm kernels take the rows in chunks of about 64 KB of x and, within a chunk,
  * every block of channels down its rows: memory is read in order (walking one block down all
  * the rows of a large tensor strides through memory: 2-4x slower). The sums live in `tmp`
@@ -101,13 +63,11 @@ static inline __attribute__((always_inline)) void train_sums_block(const f32 *x,
 
 /*
  * Training batch norm over n rows of c channels (see bnTrain in batch-norm.ts); tmp holds 2c
- * float64 values: the sums, then each channel's a and shift. With act, y goes through the
- * fused ReLU and coef gets a then shift (2c float64 values, for the gradient).
+ * float64 values: the sums, then each channel's a and shift.
  */
-static inline __attribute__((always_inline)) void bn_train_impl(const f32 *x, const f32 *g, const f32 *b, f32 *y,
-                                                                f32 *mean, f32 *var, f32 *inv, long n, long c,
-                                                                f64 eps, f64 *tmp, const int act, f32 cap,
-                                                                f64 *coef) {
+__attribute__((export_name("bn_train"))) void bn_train(const f32 *x, const f32 *g, const f32 *b, f32 *y,
+                                                        f32 *mean, f32 *var, f32 *inv, long n, long c,
+                                                        f64 eps, f64 *tmp) {
   f64 *s1 = tmp, *s2 = tmp + c;
   for (long j = 0; j < 2 * c; j++) tmp[j] = 0;
   const long r = chunk_rows(c);
@@ -134,38 +94,19 @@ static inline __attribute__((always_inline)) void bn_train_impl(const f32 *x, co
     s1[j] = a;
     s2[j] = (f64)b[j] - mu * a;
   }
-  if (act)
-    for (long j = 0; j < c; j++) {
-      coef[j] = s1[j];
-      coef[c + j] = s2[j];
-    }
-  const v128_t capv = wasm_f32x4_splat(cap);
   for (long i = 0; i < n; i++) {
     const f32 *p = x + i * c;
     f32 *o = y + i * c;
     long j = 0;
     for (; j + 4 <= c; j += 4) {
-      const v128_t v = affine4(ld(p + j), s1 + j, s2 + j);
-      st(o + j, act ? relu4(v, capv) : v);
+      const v128_t v = ld(p + j);
+      const v128_t l = wasm_f64x2_add(wasm_f64x2_mul(lo64(v), wasm_v128_load(s1 + j)), wasm_v128_load(s2 + j));
+      const v128_t h =
+          wasm_f64x2_add(wasm_f64x2_mul(hi64(v), wasm_v128_load(s1 + j + 2)), wasm_v128_load(s2 + j + 2));
+      st(o + j, to32(l, h));
     }
-    for (; j < c; j++) {
-      const f32 v = (f32)((f64)p[j] * s1[j] + s2[j]);
-      o[j] = act ? relu1(v, cap) : v;
-    }
+    for (; j < c; j++) o[j] = (f32)((f64)p[j] * s1[j] + s2[j]);
   }
-}
-
-__attribute__((export_name("bn_train"))) void bn_train(const f32 *x, const f32 *g, const f32 *b, f32 *y,
-                                                        f32 *mean, f32 *var, f32 *inv, long n, long c,
-                                                        f64 eps, f64 *tmp) {
-  bn_train_impl(x, g, b, y, mean, var, inv, n, c, eps, tmp, 0, 0.0f, 0);
-}
-
-/* bn_train with the ReLU capped at cap fused after y; coef: 2c float64 values (a, shift). */
-__attribute__((export_name("bn_train_act"))) void bn_train_act(const f32 *x, const f32 *g, const f32 *b, f32 *y,
-                                                                f32 *mean, f32 *var, f32 *inv, long n, long c,
-                                                                f64 eps, f32 cap, f64 *coef, f64 *tmp) {
-  bn_train_impl(x, g, b, y, mean, var, inv, n, c, eps, tmp, 1, cap, coef);
 }
 
 /* sdy += dy, sdyx += dy (x - mean) down `rows` rows, for W vectors of 4 channels. */
@@ -253,28 +194,4 @@ __attribute__((export_name("bn_train_grad"))) void bn_train_grad(const f32 *dy, 
     }
     for (; j < c; j++) dx[r0 + j] = (f32)(k1[j] * (f64)dy[r0 + j] + k2[j] * (f64)x[r0 + j] + k3[j]);
   }
-}
-
-/*
- * bn_train_grad through the ReLU capped at cap that bn_train_act fused, given its output z and
- * its coef: dy times the ReLU's factor (see mask4) into dx first, then the plain gradient with
- * dx as its dy, in place (each dx value is read before it is written). On wasm this measured
- * faster than masking dy inside both of the gradient's passes (1.1-1.6x; the mask's compares
- * cost more than the pass they would save).
- */
-__attribute__((export_name("bn_train_grad_act"))) void bn_train_grad_act(const f32 *dy, const f32 *x, const f32 *g,
-                                                                          const f32 *m, const f32 *inv, f32 *dx,
-                                                                          f32 *dscale, f32 *doffset, long n, long c,
-                                                                          f32 cap, const f32 *z, const f64 *coef,
-                                                                          f64 *tmp) {
-  const f64 *a = coef, *sh = coef + c;
-  const v128_t capv = wasm_f32x4_splat(cap);
-  for (long i = 0; i < n; i++) {
-    const long r0 = i * c;
-    long j = 0;
-    for (; j + 4 <= c; j += 4)
-      st(dx + r0 + j, wasm_f32x4_mul(ld(dy + r0 + j), mask4(ld(z + r0 + j), ld(x + r0 + j), a + j, sh + j, capv)));
-    for (; j < c; j++) dx[r0 + j] = dy[r0 + j] * mask1(z[r0 + j], x[r0 + j], a[j], sh[j], cap);
-  }
-  bn_train_grad(dx, x, g, m, inv, dx, dscale, doffset, n, c, tmp);
 }

@@ -1,16 +1,14 @@
 // A BatchNormalization layer whose one consumer is a ReLU runs the pair as one pass of the
-// native addon, or on wasm without it of medinets' SIMD module (src/backend/kernels/bn-activation.ts):
-// the same bits as the two kernels in turn, forward, backward and in the moving statistics, and
-// no fusion where the graph could see it.
+// native addon (src/backend/kernels/bn-activation.ts): the same bits as the two kernels in turn,
+// forward, backward and in the moving statistics, and no fusion where the graph could see it.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { BN_INFER_RELU_KERNEL, useBnReluFusion } from '../../src/backend/kernels/bn-activation';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch-norm';
 import { activeAddon } from '../../src/backend/native';
-import { useWasmSimd, wasmSimdStatus } from '../../src/backend/kernels/wasm-simd';
 
 afterAll(() => {
   useBnReluFusion(true);
@@ -125,6 +123,41 @@ async function run(fused: boolean, backend: 'wasm' | 'cpu'): Promise<Run> {
 
 const count = (names: string[], name: string): number => names.filter((n) => n === name).length;
 
+/**
+ * The batch-norm kernels with a ReLU capped at `cap` and without it around relu / reluGrad, on
+ * the current backend, with x spanning the ReLU's edges (y hits 0, and cap where scale,
+ * offset and x's batch statistics allow; NaN rows are covered by the fuzz of the plain
+ * kernels): the bits of [z, relu(y), the fused gradient (3), the unfused one (3), coef].
+ */
+function capCase(shape: number[], cap: number, seed: number): string[] {
+  const c = shape[shape.length - 1] as number;
+  return tf.tidy(() => {
+    const x = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), 4);
+    const scale = tf.randomUniform([c], 0.5, 3, 'float32', seed + 1);
+    const offset = tf.randomUniform([c], -1, 5, 'float32', seed + 2);
+    const dz = tf.randomNormal(shape, 0, 1, 'float32', seed + 3);
+    const e = tf.engine();
+    const [z, mean, , inv, coef] = e.runKernel(
+      BN_TRAIN_KERNEL,
+      { x, scale, offset },
+      { epsilon: 1e-3, cap },
+    ) as tf.Tensor[];
+    const [y] = e.runKernel(BN_TRAIN_KERNEL, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[];
+    const relu = (t: tf.Tensor): tf.Tensor => (cap === 6 ? tf.relu6(t) : tf.relu(t));
+    const zRef = relu(y as tf.Tensor);
+    const g = e.runKernel(
+      BN_TRAIN_GRAD_KERNEL,
+      { dy: dz, x, scale, mean, invStd: inv, coef },
+      { cap },
+    ) as tf.Tensor[];
+    const dy = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(relu(t), dz)))(y as tf.Tensor);
+    const gRef = e.runKernel(BN_TRAIN_GRAD_KERNEL, { dy, x, scale, mean, invStd: inv }, {}) as tf.Tensor[];
+    expect(tf.sum(tf.equal(z as tf.Tensor, 0)).dataSync()[0]).toBeGreaterThan(0);
+    if (cap === 6) expect(tf.sum(tf.equal(z as tf.Tensor, 6)).dataSync()[0]).toBeGreaterThan(0);
+    return [z, zRef, ...g, ...gRef, coef].map((t) => bits((t as tf.Tensor).dataSync()));
+  });
+}
+
 /** The model run unfused then fused on `backend`: the same bits, three pairs fused. */
 async function expectFusedAsPlain(backend: 'wasm' | 'cpu'): Promise<void> {
   const plain = await run(false, backend);
@@ -221,39 +254,7 @@ describe('BatchNormalization + ReLU fused in the native addon', () => {
         [[8, 8, 8, 96], Infinity],
         [[8, 8, 8, 96], 6],
       ] as [number[], number][]) {
-        const c = shape[shape.length - 1] as number;
-        const run = (): string[] =>
-          tf.tidy(() => {
-            // x spans the ReLU's edges: y hits 0 and 6 exactly where scale 1, offset 0 and x's
-            // batch statistics allow; NaN rows are covered by the fuzz of the plain kernels
-            const x = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 11), 4);
-            const scale = tf.randomUniform([c], 0.5, 3, 'float32', 12);
-            const offset = tf.randomUniform([c], -1, 5, 'float32', 13);
-            const dz = tf.randomNormal(shape, 0, 1, 'float32', 14);
-            const e = tf.engine();
-            const [z, mean, , inv, coef] = e.runKernel(
-              BN_TRAIN_KERNEL,
-              { x, scale, offset },
-              { epsilon: 1e-3, cap },
-            ) as tf.Tensor[];
-            const [y] = e.runKernel(BN_TRAIN_KERNEL, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[];
-            const zRef = cap === 6 ? tf.relu6(y as tf.Tensor) : tf.relu(y as tf.Tensor);
-            const g = e.runKernel(
-              BN_TRAIN_GRAD_KERNEL,
-              { dy: dz, x, scale, mean, invStd: inv, coef, z },
-              { cap },
-            ) as tf.Tensor[];
-            const dy = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(cap === 6 ? tf.relu6(t) : tf.relu(t), dz)))(
-              y as tf.Tensor,
-            );
-            const gRef = e.runKernel(
-              BN_TRAIN_GRAD_KERNEL,
-              { dy, x, scale, mean, invStd: inv },
-              {},
-            ) as tf.Tensor[];
-            expect(tf.sum(tf.equal(z as tf.Tensor, 0)).dataSync()[0]).toBeGreaterThan(0);
-            return [z, zRef, ...g, ...gRef].map((t) => bits((t as tf.Tensor).dataSync()));
-          });
+        const run = (): string[] => capCase(shape, cap, 11).slice(0, 8);
         const native = run();
         expect(native[0], `${shape} cap ${cap}: forward`).toBe(native[1]);
         expect(native.slice(2, 5), `${shape} cap ${cap}: gradient`).toEqual(native.slice(5, 8));
@@ -297,140 +298,4 @@ describe('BatchNormalization + ReLU fused in the native addon', () => {
       }
     },
   );
-});
-
-describe('BatchNormalization + ReLU fused in the wasm SIMD module (wasm without the addon)', () => {
-  beforeAll(async () => {
-    disableNativeKernels();
-    await tf.setBackend('wasm');
-    await tf.ready();
-    expect(wasmSimdStatus(tf.backend()).reason).toBeUndefined(); // else the JS path would be tested
-  });
-  afterAll(() => {
-    useWasmSimd(true);
-    enableNativeKernels();
-  });
-
-  it('predict, gradients, a training step and the moving statistics bit for bit as unfused', async () => {
-    expect(activeAddon()).toBeNull();
-    await expectFusedAsPlain('wasm');
-  }, 120_000);
-
-  it('bnTrain / bnTrainGrad with a cap: the unfused kernels around relu / reluGrad, and the JS fallback', async () => {
-    await tf.setBackend('wasm');
-    // channel counts for the 8-channel blocks, the 4-channel blocks and the scalar tails
-    for (const [shape, cap] of [
-      [[3, 5, 7], Infinity],
-      [[2, 9, 37], 6],
-      [[8, 8, 8, 96], Infinity],
-      [[4, 6, 6, 20], 6],
-    ] as [number[], number][]) {
-      const c = shape[shape.length - 1] as number;
-      const run = (): string[] =>
-        tf.tidy(() => {
-          const x = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 31), 4);
-          const scale = tf.randomUniform([c], 0.5, 3, 'float32', 32);
-          const offset = tf.randomUniform([c], -1, 5, 'float32', 33);
-          const dz = tf.randomNormal(shape, 0, 1, 'float32', 34);
-          const e = tf.engine();
-          const [z, mean, , inv, coef] = e.runKernel(
-            BN_TRAIN_KERNEL,
-            { x, scale, offset },
-            { epsilon: 1e-3, cap },
-          ) as tf.Tensor[];
-          const [y] = e.runKernel(BN_TRAIN_KERNEL, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[];
-          const zRef = cap === 6 ? tf.relu6(y as tf.Tensor) : tf.relu(y as tf.Tensor);
-          const g = e.runKernel(
-            BN_TRAIN_GRAD_KERNEL,
-            { dy: dz, x, scale, mean, invStd: inv, coef, z },
-            { cap },
-          ) as tf.Tensor[];
-          const dy = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(cap === 6 ? tf.relu6(t) : tf.relu(t), dz)))(
-            y as tf.Tensor,
-          );
-          const gRef = e.runKernel(
-            BN_TRAIN_GRAD_KERNEL,
-            { dy, x, scale, mean, invStd: inv },
-            {},
-          ) as tf.Tensor[];
-          expect(tf.sum(tf.equal(z as tf.Tensor, 0)).dataSync()[0]).toBeGreaterThan(0);
-          if (cap === 6) expect(tf.sum(tf.equal(z as tf.Tensor, 6)).dataSync()[0]).toBeGreaterThan(0);
-          return [z, zRef, ...g, ...gRef, coef].map((t) => bits((t as tf.Tensor).dataSync()));
-        });
-      const simd = run();
-      expect(simd[0], `${shape} cap ${cap}: forward`).toBe(simd[1]);
-      expect(simd.slice(2, 5), `${shape} cap ${cap}: gradient`).toEqual(simd.slice(5, 8));
-      useWasmSimd(false);
-      const js = run();
-      useWasmSimd(true);
-      expect(js, `${shape} cap ${cap}: JS fallback`).toEqual(simd);
-    }
-  });
-
-  it('at the edges exactly (y = 0 and y = 6): the forward clips, the gradient passes at 6 and stops at 0', async () => {
-    await tf.setBackend('wasm');
-    // every channel holds -1 and 1 in turn: mean 0, variance 1, so with epsilon 0, scale 3 and
-    // offset 3, y = 3 x + 3 is exactly 0 or 6
-    const rows = 16;
-    const c = 13;
-    const run = (): string[] =>
-      tf.tidy(() => {
-        const x = tf.tensor2d(
-          Array.from({ length: rows * c }, (_, i) => (Math.floor(i / c) % 2 === 0 ? -1 : 1)),
-          [rows, c],
-        );
-        const scale = tf.fill([c], 3);
-        const offset = tf.fill([c], 3);
-        const dz = tf.add(tf.randomUniform([rows, c], 0.5, 1, 'float32', 41), 0);
-        const e = tf.engine();
-        const [z, mean, , inv, coef] = e.runKernel(
-          BN_TRAIN_KERNEL,
-          { x, scale, offset },
-          { epsilon: 0, cap: 6 },
-        ) as tf.Tensor[];
-        const [dx, , dOffset] = e.runKernel(
-          BN_TRAIN_GRAD_KERNEL,
-          { dy: dz, x, scale, mean, invStd: inv, coef, z },
-          { cap: 6 },
-        ) as tf.Tensor[];
-        const zs = (z as tf.Tensor).dataSync();
-        expect([...new Set(zs)].sort()).toEqual([0, 6]);
-        // dOffset sums dy over the rows where y = 6 (the ReLU6 passes there), none where y = 0
-        const want = tf.sum(tf.mul(dz, tf.equal(z as tf.Tensor, 6)), 0);
-        expect(bits((dOffset as tf.Tensor).dataSync())).toBe(bits(want.dataSync()));
-        return [z, dx, dOffset].map((t) => bits((t as tf.Tensor).dataSync()));
-      });
-    const simd = run();
-    useWasmSimd(false);
-    const js = run();
-    useWasmSimd(true);
-    expect(js).toEqual(simd);
-  });
-
-  it('the inference kernel: the JS fallback bits (which equal batchNorm then relu / relu6 on cpu)', async () => {
-    await tf.setBackend('wasm');
-    for (const cap of [Infinity, 6]) {
-      const run = (): string =>
-        tf.tidy(() => {
-          const x = tf.mul(tf.randomNormal([4, 3, 3, 37], 0, 1, 'float32', 21), 4);
-          const [mean, variance, scale, offset] = [22, 23, 24, 25].map((seed) =>
-            tf.randomUniform([37], 0.5, 3, 'float32', seed),
-          ) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-          const y = tf
-            .engine()
-            .runKernel(
-              BN_INFER_RELU_KERNEL,
-              { x, mean, variance, scale, offset },
-              { epsilon: 1e-3, cap },
-            ) as tf.Tensor;
-          expect(tf.sum(tf.equal(y, 0)).dataSync()[0]).toBeGreaterThan(0);
-          return bits(y.dataSync());
-        });
-      const simd = run();
-      useWasmSimd(false);
-      const js = run();
-      useWasmSimd(true);
-      expect(simd, `cap ${cap}`).toBe(js);
-    }
-  });
 });

@@ -31,15 +31,15 @@ function maskedDy(
  * with xhat = (x - mean) * invStd.
  */
 export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const { dy, x, scale, mean, invStd, coef, z } = inputs as Record<
+  const { dy, x, scale, mean, invStd, coef } = inputs as Record<
     'dy' | 'x' | 'scale' | 'mean' | 'invStd',
     TensorInfo
-  > & { coef?: TensorInfo; z?: TensorInfo };
+  > & { coef?: TensorInfo };
   const cap = coef != null ? (attrs.cap as number) : undefined;
   const c = x.shape[x.shape.length - 1] as number;
   const n = tf.util.sizeFromShape(x.shape) / c;
   const native = activeAddon();
-  const simd = native == null ? wasmSimd(backend) : null;
+  const simd = native == null && coef == null ? wasmSimd(backend) : null;
   // the wasm SIMD module's float64 scratch (3c values), on the heap, before the views
   const tmp = simd != null ? allocFloat(backend, [6 * c]).info : null;
   const [dx, dScale, dOffset] = [x.shape, [c], [c]]
@@ -50,48 +50,23 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
   const g = viewFloat(backend, scale);
   const m = viewFloat(backend, mean);
   const inv = viewFloat(backend, invStd);
+  const outs = [dx.data, dScale.data, dOffset.data] as const;
+  // every path ends here: the SIMD scratch (allocated whenever the module runs) released
+  const done = (): TensorInfo[] => {
+    if (tmp != null) release(backend, tmp);
+    return [dx.info, dScale.info, dOffset.info];
+  };
   if (coef != null && native != null) {
-    native.bnTrainGrad(
-      dys,
-      xs,
-      g,
-      m,
-      inv,
-      dx.data,
-      dScale.data,
-      dOffset.data,
-      nativeCap(cap as number),
-      viewFloat(backend, coef),
-    );
-    return [dx.info, dScale.info, dOffset.info];
-  }
-  if (coef != null && z != null && simd != null && tmp != null) {
-    const coefs = viewFloat(backend, coef);
-    simd.bnTrainGradAct(
-      dys,
-      xs,
-      g,
-      m,
-      inv,
-      dx.data,
-      dScale.data,
-      dOffset.data,
-      cap as number,
-      viewFloat(backend, z),
-      coefs,
-      viewFloat(backend, tmp),
-    );
-    release(backend, tmp);
-    return [dx.info, dScale.info, dOffset.info];
+    native.bnTrainGrad(dys, xs, g, m, inv, ...outs, nativeCap(cap as number), viewFloat(backend, coef));
+    return done();
   }
   if (coef != null) dys = maskedDy(dys, xs, viewFloat(backend, coef), c, cap as number);
   else if (native != null) {
-    native.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data);
-    return [dx.info, dScale.info, dOffset.info];
+    native.bnTrainGrad(dys, xs, g, m, inv, ...outs);
+    return done();
   } else if (simd != null && tmp != null) {
-    simd.bnTrainGrad(dys, xs, g, m, inv, dx.data, dScale.data, dOffset.data, viewFloat(backend, tmp));
-    release(backend, tmp);
-    return [dx.info, dScale.info, dOffset.info];
+    simd.bnTrainGrad(dys, xs, g, m, inv, ...outs, viewFloat(backend, tmp));
+    return done();
   }
   const sdy = new Float64Array(c);
   const sdyx = new Float64Array(c);
@@ -119,5 +94,5 @@ export function bnTrainGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[
     for (let j = 0; j < c; j++, p++)
       dxd[p] =
         (k1[j] as number) * (dys[p] as number) + (k2[j] as number) * (xs[p] as number) + (k3[j] as number);
-  return [dx.info, dScale.info, dOffset.info];
+  return done();
 }

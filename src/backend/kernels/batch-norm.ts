@@ -16,8 +16,8 @@ import { wasmSimd } from './wasm-simd';
  */
 export const BN_TRAIN_KERNEL = 'MedinetsBatchNormTrain';
 /**
- * Its gradient: inputs `dy, x, scale, mean, invStd` (through a fused ReLU also `coef` and the
- * forward's output `z`, with attr `cap`); outputs `[dx, dScale, dOffset]`.
+ * Its gradient: inputs `dy, x, scale, mean, invStd` (through a fused ReLU also `coef`, with
+ * attr `cap`); outputs `[dx, dScale, dOffset]`.
  */
 export const BN_TRAIN_GRAD_KERNEL = 'MedinetsBatchNormTrainGrad';
 
@@ -41,7 +41,7 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const moving = movingMean != null && movingVariance != null;
   const cap = attrs.cap as number | undefined;
   const native = activeAddon();
-  const simd = native == null ? wasmSimd(backend) : null;
+  const simd = native == null && cap == null ? wasmSimd(backend) : null;
   // the wasm SIMD module's float64 scratch (2c values), on the heap, before the views below
   const tmp = simd != null ? allocFloat(backend, [4 * c]).info : null;
   // Views are taken after every allocation: on wasm an allocation may move the heap.
@@ -64,8 +64,6 @@ export function bnTrain({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
   const outs = [y.data, meanOut.data, varOut.data, invOut.data] as const;
   if (coef != null && native != null) {
     native.bnTrain(xs, g, b, ...outs, eps, nativeCap(cap as number), coef.data);
-  } else if (coef != null && simd != null && tmp != null) {
-    simd.bnTrainAct(xs, g, b, ...outs, eps, cap as number, coef.data, viewFloat(backend, tmp));
   } else if (coef != null) {
     const ab = bnTrainJs(xs, g, b, ...outs, n, c, eps);
     reluInPlace(y.data, cap as number);
@@ -142,27 +140,17 @@ function bnTrainJs(
 export const batchNormTrainGradient: GradConfig = {
   kernelName: BN_TRAIN_KERNEL,
   inputsToSave: ['x', 'scale'],
-  // y (with a fused ReLU its output z, whose mask the wasm SIMD gradient reads), mean, invStd,
-  // and index 4: coef with a fused ReLU (else the new moving mean, c values, unused)
-  outputsToSave: [true, true, false, true, true],
+  // index 4: coef with a fused ReLU (else the new moving mean, c values, unused)
+  outputsToSave: [false, true, false, true, true],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs?: NamedAttrMap) => {
     const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
-    const [x, scale, z, mean, invStd, coef] = saved as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor?,
-    ];
+    const [x, scale, mean, invStd, coef] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor?];
     const cap = attrs?.cap as number | undefined;
     const [dx, dScale, dOffset] = tf
       .engine()
       .runKernel(
         BN_TRAIN_GRAD_KERNEL,
-        cap != null && coef != null
-          ? { dy, x, scale, mean, invStd, coef, z }
-          : { dy, x, scale, mean, invStd },
+        cap != null && coef != null ? { dy, x, scale, mean, invStd, coef } : { dy, x, scale, mean, invStd },
         cap != null ? { cap } : {},
       ) as tf.Tensor[];
     // The moving statistics are not trainable: no gradient flows to them (thunks for the tape).

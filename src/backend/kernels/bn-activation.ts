@@ -4,8 +4,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
 import { installModelTracking, type LayerLike, soleConsumer, takeMark } from './running-model';
-import { allocFloat, release, viewFloat } from './util';
-import { wasmSimd } from './wasm-simd';
+import { allocFloat, viewFloat } from './util';
 
 /*
  * A BatchNormalization layer whose only consumer is a ReLU (ReLU layer, ReLU6 layer, or an
@@ -50,13 +49,13 @@ function reluCap(layer: ReluLike): number | null {
 
 /**
  * The ReLU to fuse after batch-norm layer `bn` in the running model, or null (see above). Only
- * with the native addon active, or on wasm with medinets' SIMD module (the fused passes are theirs).
+ * with the native addon active (the fused passes are its; on wasm without it, fusing measured
+ * no faster: the mask's arithmetic in the gradient costs what the forward saves).
  */
 export function fusableRelu(bn: object, x: tf.Tensor): { cap: number; consumer: object } | null {
-  if (!enabled || x.dtype !== 'float32') return null;
+  if (!enabled || x.dtype !== 'float32' || activeAddon() == null) return null;
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return null;
-  if (activeAddon() == null && (backend !== 'wasm' || wasmSimd(tf.backend()) == null)) return null;
   const consumer = soleConsumer(bn);
   const cap = consumer == null ? null : reluCap(consumer as ReluLike);
   return cap == null ? null : { cap, consumer: consumer as object };
@@ -100,10 +99,7 @@ export function installBnActivation(): void {
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 
-/**
- * Batch norm in inference with the ReLU capped at `cap` fused (the addon's bnInfer, else the
- * wasm SIMD module's two passes, else JS).
- */
+/** Batch norm in inference with the ReLU capped at `cap` fused (the addon's bnInfer, else JS). */
 function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
   const { x, mean, variance, scale, offset } = inputs as Record<'x' | 'mean' | 'variance', TensorInfo> &
     Partial<Record<'scale' | 'offset', TensorInfo>>;
@@ -136,19 +132,6 @@ function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
     a[j] = (g == null ? 1 : (g[j] as number)) * inv;
     sh[j] =
       (b == null ? 0 : (b[j] as number)) - Math.fround(((m as Float32Array)[j] as number) * (a[j] as number));
-  }
-  const simd = wasmSimd(backend);
-  if (simd != null) {
-    // the same float32 passes in SIMD: y = x a + sh, then the ReLU in place
-    const ab = allocFloat(backend, [2 * c]);
-    ab.data.set(a);
-    ab.data.set(sh, c);
-    // views taken after the allocation, which may have replaced the heap's buffer
-    const y = viewFloat(backend, out.info);
-    simd.bnInferAB(viewFloat(backend, x), ab.data, y);
-    simd.relu(y, y, cap);
-    release(backend, ab.info);
-    return out.info;
   }
   const xd = xs as Float32Array;
   for (let p = 0; p < xd.length; p++) {

@@ -28,18 +28,6 @@ export interface SimdKernels extends Pick<
   /** The addon's bnTrainGrad without the fused ReLU; `tmp` (6c values, on the heap) is scratch. */
   bnTrainGrad(...args: [...BnTrainGradArgs, tmp: Float32Array]): void;
   /**
-   * bnTrain with a ReLU capped at `cap` (Infinity: none) fused after y; `coef` (4c values)
-   * gets the float64 a and shift of y = x a + shift, as the addon's; `tmp` as bnTrain's.
-   */
-  bnTrainAct(...args: [...BnTrainArgs, cap: number, coef: Float32Array, tmp: Float32Array]): void;
-  /**
-   * bnTrainGrad through {@link SimdKernels.bnTrainAct}'s ReLU, given its output `z` and its
-   * `coef`; `tmp` as bnTrainGrad's.
-   */
-  bnTrainGradAct(
-    ...args: [...BnTrainGradArgs, cap: number, z: Float32Array, coef: Float32Array, tmp: Float32Array]
-  ): void;
-  /**
    * `rows` runs of `len` floats from src (from float `srcAt`, runs `sstride` apart) to dst
    * (from `dstAt`, `dstride` apart).
    */
@@ -108,8 +96,6 @@ interface Exports {
     c: number,
     tmp: Ptr,
   ): void;
-  bn_train_act(...args: number[]): void;
-  bn_train_grad_act(...args: number[]): void;
   relu_grad(dy: Ptr, x: Ptr, dx: Ptr, n: number, cap: number): void;
   adam(...args: number[]): void;
   momentum(...args: number[]): void;
@@ -182,26 +168,6 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
       if (tmp.length < 6 * c)
         throw new Error(`medinets wasm bnTrainGrad: tmp has ${tmp.length} values, needs ${6 * c}`);
       e.bn_train_grad(p(dy), p(x), p(scale), p(mean), p(invStd), p(dx), p(dScale), p(dOffset), n, c, p(tmp));
-    },
-    bnTrainAct(x, g, b, y, mean, variance, invStd, epsilon, cap, coef, tmp) {
-      const c = g.length;
-      const n = c === 0 ? 0 : x.length / c;
-      if (tmp.length < 4 * c || coef.length < 4 * c)
-        throw new Error(
-          `medinets wasm bnTrainAct: tmp / coef have ${tmp.length} / ${coef.length} values, need ${4 * c}`,
-        );
-      const q = [x, g, b, y, mean, variance, invStd].map(p);
-      e.bn_train_act(...q, n, c, epsilon, cap, p(coef), p(tmp));
-    },
-    bnTrainGradAct(dy, x, scale, mean, invStd, dx, dScale, dOffset, cap, z, coef, tmp) {
-      const c = scale.length;
-      const n = c === 0 ? 0 : x.length / c;
-      if (tmp.length < 6 * c || coef.length < 4 * c || z.length !== x.length)
-        throw new Error(
-          `medinets wasm bnTrainGradAct: tmp / coef / z have ${tmp.length} / ${coef.length} / ${z.length} values, need ${6 * c} / ${4 * c} / ${x.length}`,
-        );
-      const q = [dy, x, scale, mean, invStd, dx, dScale, dOffset].map(p);
-      e.bn_train_grad_act(...q, n, c, cap, p(z), p(coef), p(tmp));
     },
     reluGrad(dy, x, dx, cap) {
       e.relu_grad(p(dy), p(x), p(dx), x.length, cap);
