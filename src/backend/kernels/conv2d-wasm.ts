@@ -37,8 +37,8 @@ const ACT: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 
 
 /**
  * The convolution as {@link conv2DForwardGemm} when this is the filter's first use and that
- * pays (see {@link gemmForwardPays}), with the bias and activation of FusedConv2D after it;
- * else null (the stock kernel then).
+ * pays (see {@link gemmForwardPays}): FusedConv2D's bias inside the product, its ReLU / ReLU6
+ * after it; else null (the stock kernel then).
  */
 function firstUseGemm(args: Args): TensorInfo | null {
   const { inputs, backend, attrs } = args;
