@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type {
   KernelBackend,
   KernelConfig,
@@ -51,7 +52,7 @@ function transposeWasm(
   const { inputs, backend } = args;
   const { x } = inputs;
   const perm = args.attrs.perm as number[];
-  const size = x.shape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape(x.shape);
   const swap = x.dtype === 'float32' && size >= SIMD_MIN ? asBatchedSwap(x.shape, perm) : null;
   const simd = swap == null ? null : wasmSimd(backend);
   if (swap == null || simd == null) return stock.kernelFunc(args as never) as TensorInfo;

@@ -108,6 +108,27 @@ export function callKernel(
   return Array.isArray(out) ? (out[0] as TensorInfo) : out;
 }
 
+/**
+ * Rows [start, start + count) of a [1, rows, cols] tensor: the tensor itself when that is all
+ * of it (the caller releases the result only when it is not `x`), else a Slice copy.
+ */
+export function rowsOf(
+  backendName: KernelTarget,
+  backend: KernelBackend,
+  x: TensorInfo,
+  start: number,
+  count: number,
+): TensorInfo {
+  if (start === 0 && count === x.shape[1]) return x;
+  return callKernel(
+    'Slice',
+    backendName,
+    backend,
+    { x },
+    { begin: [0, start, 0], size: [1, count, x.shape[2] as number] },
+  );
+}
+
 /** Transpose through the backend's own Transpose kernel. */
 export function transposeK(
   backendName: KernelTarget,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
+import { allocFloat, callKernel, release, rowsOf, transposeK, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
 /**
@@ -26,6 +26,16 @@ export function im2colFilterGradPays(info: tf.backend_util.Conv2DInfo, simd: boo
 }
 
 /**
+ * The parameters of wasm/conv.c's im2col_t and col2im_t for `info`, over output rows or
+ * images [from, to) (im2col_t takes rows, col2im_t images).
+ */
+export function patchParams(info: tf.backend_util.Conv2DInfo, from: number, to: number): number[] {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  return [n, h, w, cin, kh, kw, sh, sw, padInfo.top, padInfo.left, ho, wo, from, to];
+}
+
+/**
  * dW of a convolution on wasm as im2col + one XNNPACK matrix product per chunk of output rows:
  * dW[kh*kw*Cin, Cout] = P^T[kh*kw*Cin, M] x dy[M, Cout] over the M = N*Ho*Wo output pixels,
  * where row (ky, kx, ci) of P^T holds the input pixel each output pixel read through tap
@@ -47,11 +57,8 @@ export function conv2DBackpropFilterIm2col(
   info: tf.backend_util.Conv2DInfo,
   chunkRows?: number,
 ): TensorInfo {
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { batchSize: n, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
   const { outHeight: ho, outWidth: wo } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
   const k = kh * kw * cin;
   const rows = n * ho;
   const perChunk =
@@ -59,18 +66,14 @@ export function conv2DBackpropFilterIm2col(
   const xt = transposeK('wasm', backend, x, [3, 0, 1, 2]);
   const dy2 = callKernel('Reshape', 'wasm', backend, { x: dy }, { shape: [1, rows * wo, cout] });
   let acc: TensorInfo | null = null;
+  const simd = wasmSimd(backend);
   for (let q0 = 0; q0 < rows; q0 += perChunk) {
     const q1 = Math.min(rows, q0 + perChunk);
     const m = (q1 - q0) * wo;
     const p = allocFloat(backend, [1, k, m]);
-    const simd = wasmSimd(backend);
-    if (simd != null)
-      simd.im2colT(viewFloat(backend, xt), p.data, [n, H, W, cin, kh, kw, sh, sw, pt, pl, ho, wo, q0, q1]);
+    if (simd != null) simd.im2colT(viewFloat(backend, xt), p.data, patchParams(info, q0, q1));
     else writePatches(viewFloat(backend, xt), p.data, info, q0, q1);
-    const part =
-      q1 - q0 < rows
-        ? callKernel('Slice', 'wasm', backend, { x: dy2 }, { begin: [0, q0 * wo, 0], size: [1, m, cout] })
-        : dy2;
+    const part = rowsOf('wasm', backend, dy2, q0 * wo, m);
     const prod = callKernel(
       'BatchMatMul',
       'wasm',
@@ -134,18 +137,16 @@ function writePatches(
         for (let q = q0; q < q1; q++, d += wo) {
           const oy = q % ho;
           const plane = (ci * n + Math.floor(q / ho)) * H;
-          {
-            const y = oy * sh + ky - pt;
-            if (y < 0 || y >= H) {
-              pd.fill(0, d, d + wo);
-              continue;
-            }
-            const row = (plane + y) * W + kx - pl;
-            if (wLo > 0) pd.fill(0, d, d + wLo);
-            if (wHi < wo) pd.fill(0, d + wHi, d + wo);
-            if (sw === 1) heap.copyWithin(pBase + d + wLo, xBase + row + wLo, xBase + row + wHi);
-            else for (let ox = wLo; ox < wHi; ox++) pd[d + ox] = xs[row + ox * sw] as number;
+          const y = oy * sh + ky - pt;
+          if (y < 0 || y >= H) {
+            pd.fill(0, d, d + wo);
+            continue;
           }
+          const row = (plane + y) * W + kx - pl;
+          if (wLo > 0) pd.fill(0, d, d + wLo);
+          if (wHi < wo) pd.fill(0, d + wHi, d + wo);
+          if (sw === 1) heap.copyWithin(pBase + d + wLo, xBase + row + wLo, xBase + row + wHi);
+          else for (let ox = wLo; ox < wHi; ox++) pd[d + ox] = xs[row + ox * sw] as number;
         }
       }
     }

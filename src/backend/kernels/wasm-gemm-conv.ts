@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { allocFloat, callKernel, release, transposeK, viewFloat } from './util';
+import { allocFloat, callKernel, release, rowsOf, transposeK, viewFloat } from './util';
+import { patchParams } from './wasm-filter-grad';
 import type { SimdKernels } from './wasm-simd';
 
 /** Floats of one block of P^T = W dy^T: bounds the scratch (64 MiB) unless one image needs more. */
@@ -46,8 +47,7 @@ export function conv2DBackpropInputGemm(
   blockFloats = BLOCK_FLOATS,
 ): TensorInfo {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, outHeight: ho, outWidth: wo } = info;
   const k = kh * kw * cin;
   const perImage = ho * wo;
   const nb = Math.max(1, Math.min(n, Math.floor(blockFloats / (k * perImage))));
@@ -57,16 +57,7 @@ export function conv2DBackpropInputGemm(
   for (let n0 = 0; n0 < n; n0 += nb) {
     const n1 = Math.min(n, n0 + nb);
     const m = (n1 - n0) * perImage;
-    const part =
-      n1 - n0 < n
-        ? callKernel(
-            'Slice',
-            'wasm',
-            backend,
-            { x: dy2 },
-            { begin: [0, n0 * perImage, 0], size: [1, m, cout] },
-          )
-        : dy2;
+    const part = rowsOf('wasm', backend, dy2, n0 * perImage, m);
     const dyT = transposeK('wasm', backend, part, [0, 2, 1]);
     if (part !== dy2) release(backend, part);
     const p = callKernel(
@@ -78,22 +69,7 @@ export function conv2DBackpropInputGemm(
     );
     release(backend, dyT);
     // views taken now: the product's allocation may have grown (replaced) the heap's buffer
-    simd.col2imT(viewFloat(backend, p), viewFloat(backend, xt.info), [
-      n,
-      H,
-      W,
-      cin,
-      kh,
-      kw,
-      sh,
-      sw,
-      info.padInfo.top,
-      info.padInfo.left,
-      ho,
-      wo,
-      n0,
-      n1,
-    ]);
+    simd.col2imT(viewFloat(backend, p), viewFloat(backend, xt.info), patchParams(info, n0, n1));
     release(backend, p);
   }
   release(backend, w2);
@@ -137,8 +113,7 @@ export function conv2DForwardGemm(
   simd: SimdKernels,
   bias?: TensorInfo,
 ): TensorInfo {
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { batchSize: n, inChannels: cin, outChannels: cout, filterHeight: kh, filterWidth: kw } = info;
   const { outHeight: ho, outWidth: wo } = info;
   const k = kh * kw * cin;
   const m = n * ho * wo;
@@ -148,8 +123,7 @@ export function conv2DForwardGemm(
   // views taken now: the allocation may have grown (replaced) the heap's buffer
   const pv = viewFloat(backend, p.info);
   if (bias != null) pv.fill(1, 0, m);
-  const params = [n, H, W, cin, kh, kw, sh, sw, info.padInfo.top, info.padInfo.left, ho, wo, 0, n * ho];
-  simd.im2colT(viewFloat(backend, xt), bias != null ? pv.subarray(m) : pv, params);
+  simd.im2colT(viewFloat(backend, xt), bias != null ? pv.subarray(m) : pv, patchParams(info, 0, n * ho));
   release(backend, xt);
   let w2 = callKernel('Reshape', 'wasm', backend, { x: filter }, { shape: [k, cout] });
   if (bias != null) {
