@@ -1,8 +1,7 @@
 /*
  * Convolution gradients' data movement and the depthwise gradients in WebAssembly SIMD on
- * tfjs-backend-wasm's heap (see kernels.c for the memory rules). im2col_t writes the patch
- * matrix of a convolution's filter gradient (wasm-filter-grad.ts multiplies it with XNNPACK),
- * col2im_t sums a patch-matrix gradient back into an input gradient (wasm-gemm-conv.ts);
+ * tfjs-backend-wasm's heap (see kernels.c for the memory rules). col2im_t sums a patch-matrix
+ * gradient back into an input gradient (wasm-gemm-conv.ts);
  * the depthwise gradients are direct loops with the channels in SIMD lanes. Single-threaded:
  * the results do not depend on the backend's thread count.
  */
@@ -21,54 +20,8 @@ static inline void tap_columns(long kx, long pl, long sw, long w, long wo, long 
 }
 
 /*
- * P[k, m] for output rows q0..q1-1 (row q = b * ho + oy) of x, x given channel-major as
- * xt [cin, n, h, w]: row (ky, kx, ci) of P holds, for each output pixel (b, oy, ox) of those
- * rows in order, the input value it read through tap (ky, kx) on channel ci, 0 in the padding.
- */
-__attribute__((export_name("im2col_t"))) void im2col_t(const f32 *xt, f32 *p, long n, long h, long w, long cin,
-                                                       long kh, long kw, long sh, long sw, long pt, long pl,
-                                                       long ho, long wo, long q0, long q1) {
-  for (long ky = 0; ky < kh; ky++)
-    for (long kx = 0; kx < kw; kx++) {
-      long lo, hi;
-      tap_columns(kx, pl, sw, w, wo, &lo, &hi);
-      for (long ci = 0; ci < cin; ci++) {
-        f32 *d = p + ((ky * kw + kx) * cin + ci) * (q1 - q0) * wo;
-        long b = q0 / ho, oy = q0 % ho; // row q = b * ho + oy, stepped without a division
-        for (long q = q0; q < q1; q++, d += wo, oy = oy + 1 == ho ? (b++, 0) : oy + 1) {
-          const f32 *plane = xt + (ci * n + b) * h * w;
-          const long y = oy * sh + ky - pt;
-          if (y < 0 || y >= h) {
-            __builtin_memset(d, 0, sizeof(f32) * (unsigned long)wo);
-            continue;
-          }
-          const f32 *row = plane + y * w + kx - pl;
-          for (long ox = 0; ox < lo; ox++) d[ox] = 0.0f;
-          for (long ox = hi; ox < wo; ox++) d[ox] = 0.0f;
-          if (sw == 1) {
-            if (hi - lo >= 64) // memory.copy's fixed cost pays only on long rows
-              __builtin_memcpy(d + lo, row + lo, sizeof(f32) * (unsigned long)(hi - lo));
-            else {
-              long ox = lo;
-              for (; ox + 4 <= hi; ox += 4) wasm_v128_store(d + ox, wasm_v128_load(row + ox));
-              for (; ox < hi; ox++) d[ox] = row[ox];
-            }
-          } else if (sw == 2) {
-            long ox = lo;
-            for (; ox + 4 <= hi; ox += 4) {
-              const v128_t a = wasm_v128_load(row + 2 * ox), c = wasm_v128_load(row + 2 * ox + 4);
-              wasm_v128_store(d + ox, wasm_i32x4_shuffle(a, c, 0, 2, 4, 6));
-            }
-            for (; ox < hi; ox++) d[ox] = row[2 * ox];
-          } else
-            for (long ox = lo; ox < hi; ox++) d[ox] = row[ox * sw];
-        }
-      }
-    }
-}
-
-/*
- * The adjoint of im2col_t: for images n0..n1-1, xt [cin, n, h, w] (channel-major) gets
+ * The adjoint of an im2col (P[k, m], row (ky, kx, ci) holding for each output pixel the input
+ * value it read through that tap): for images n0..n1-1, xt [cin, n, h, w] (channel-major) gets
  * the sum, over the taps (ky, kx) in order, of the values P[k, m] of the output pixels
  * that read it through that tap; padding taps are dropped. The images' planes are zeroed
  * first, so xt needs no clearing. dx of a convolution when P = W dy^T.

@@ -177,6 +177,8 @@ describe('the wasm input gradient as W dy^T + col2im matches the stock cpu kerne
     { x: [2, 4, 4, 24], f: [3, 3, 24, 32], strides: [1, 1], pad: 'same', dilations: [1, 1] },
     { x: [2, 6, 5, 16], f: [3, 3, 16, 40], strides: [2, 2], pad: 'same', dilations: [1, 1] },
     { x: [1, 5, 5, 32], f: [1, 1, 32, 48], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
+    // a stem: one input channel, stride 2 (each stride phase would be a 1-output convolution)
+    { x: [2, 15, 14, 1], f: [7, 7, 1, 16], strides: [2, 2], pad: 'same', dilations: [1, 1] },
   ] as const;
   chosen.forEach((c0, i) => {
     const c = {
@@ -199,10 +201,10 @@ describe('the wasm input gradient as W dy^T + col2im matches the stock cpu kerne
   });
 });
 
-describe("the wasm forward convolution as W^T P^T on a filter's first use", () => {
+describe("the wasm forward convolution as the SIMD module's P W on a filter's first use", () => {
   const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
-  // XNNPACK's convolution sums each output over the taps in (ky, kx, ci) order, as the product
-  // over P^T's rows does: the two give the same bits, so a filter's first use (this path) and
+  // XNNPACK's convolution sums each output over the taps in (ky, kx, ci) order, as the SIMD
+  // module's product over P's columns does: the two give the same bits, so a filter's first use (this path) and
   // its later ones (the stock kernel, with the packed filter cached) cannot differ.
   CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
     const info = convInfo(c);
@@ -234,8 +236,10 @@ describe("the wasm forward convolution as W^T P^T on a filter's first use", () =
 
   const chosen = [
     { x: [2, 4, 4, 24], f: [3, 3, 24, 96], strides: [1, 1], pad: 'same', bias: false, act: 'linear' },
-    { x: [2, 5, 5, 16], f: [3, 3, 16, 40], strides: [2, 2], pad: 'valid', bias: true, act: 'relu' },
-    { x: [1, 3, 3, 32], f: [1, 1, 32, 64], strides: [1, 1], pad: 'valid', bias: true, act: 'relu6' },
+    // 2 x 81 pixels x 288 taps x 64 outputs: 6 MFLOP, shared with the module's workers
+    { x: [2, 9, 9, 32], f: [3, 3, 32, 64], strides: [1, 1], pad: 'same', bias: true, act: 'relu' },
+    { x: [2, 5, 5, 32], f: [3, 3, 32, 64], strides: [2, 2], pad: 'valid', bias: true, act: 'relu' },
+    { x: [1, 3, 3, 128], f: [1, 1, 128, 128], strides: [1, 1], pad: 'valid', bias: true, act: 'relu6' },
   ] as const;
   chosen.forEach((c, i) => {
     it(`Conv2D / FusedConv2D take it on a new filter, the same bits as the next use ${JSON.stringify(c.x)} ${c.act}`, async () => {
@@ -264,13 +268,14 @@ describe("the wasm forward convolution as W^T P^T on a filter's first use", () =
         y.dispose();
         return v;
       };
-      // count the products the kernel runs (its helpers call kernels directly, not through the engine)
-      const bmm = tf.getKernel('BatchMatMul', 'wasm') as { kernelFunc: (a: unknown) => unknown };
-      const orig = bmm.kernelFunc;
+      // count the products the kernel runs in the SIMD module (wasm/gemm.c)
+      const simd = wasmSimd(tf.backend());
+      if (simd == null) throw new Error('the wasm SIMD kernels are not running');
+      const orig = simd.gemm;
       let products = 0;
-      bmm.kernelFunc = (a: unknown) => {
+      simd.gemm = (g) => {
         products++;
-        return orig(a);
+        orig(g);
       };
       let first: Float32Array;
       let again: Float32Array;
@@ -280,7 +285,7 @@ describe("the wasm forward convolution as W^T P^T on a filter's first use", () =
         again = run(); // the stock kernel now: XNNPACK has the filter packed
         expect(products).toBe(1);
       } finally {
-        bmm.kernelFunc = orig;
+        simd.gemm = orig;
       }
       expect(relErr(first, ref.values)).toBeLessThan(TOL);
       expect(bits(first)).toBe(bits(again));

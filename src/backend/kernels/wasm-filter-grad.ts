@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, release, rowsOf, transposeK, viewFloat } from './util';
+import { runGemm } from './wasm-gemm';
 import { wasmSimd } from './wasm-simd';
 
 /**
@@ -13,8 +14,9 @@ const CHUNK_FLOATS = 1 << 20;
 const MIN_CHUNK_PIXELS = 1024;
 
 /**
- * Whether the im2col product beats the batch-as-channels convolution for dW: with P^T written
- * by the wasm SIMD module (`simd`), on every shape measured (wasm, 2 XNNPACK threads, issue 19:
+ * Whether the im2col product beats the batch-as-channels convolution for dW: with the wasm SIMD
+ * module (`simd`), on every shape measured (wasm, 2 threads, issue 19; with P^T then written
+ * by the module, before its product read it from x:
  * ResNet-18's 3x3 layers 1.3-1.6x, the stem 4x, DenseNet-121's 32-filter layers 1.0-1.3x, a
  * 128x128x32 layer 1.35x); with P^T written in JavaScript only for inputs of up to 4
  * channels (UNet's first layer 5x, the ResNet stem 2x) and outputs of at most 8x8 pixels
@@ -23,6 +25,24 @@ const MIN_CHUNK_PIXELS = 1024;
  */
 export function im2colFilterGradPays(info: tf.backend_util.Conv2DInfo, simd: boolean): boolean {
   return simd || info.inChannels <= 4 || info.outHeight * info.outWidth <= 64;
+}
+
+/**
+ * wasm/gemm.c's convolution geometry of `info`: mode 1 reads A = P from x, mode 2 A = P^T.
+ */
+export function convGeometry(info: tf.backend_util.Conv2DInfo, mode: 1 | 2): number[] {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  return [mode, n, h, w, cin, kh, kw, sh, sw, padInfo.top, padInfo.left, ho, wo];
+}
+
+/**
+ * Output rows (b, oy) per chunk of P^T: near {@link CHUNK_FLOATS} floats, at least
+ * {@link MIN_CHUNK_PIXELS} pixels, one row at the least.
+ */
+function patchChunkRows(info: tf.backend_util.Conv2DInfo): number {
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  return Math.max(1, Math.ceil(Math.max(MIN_CHUNK_PIXELS, Math.floor(CHUNK_FLOATS / k)) / info.outWidth));
 }
 
 /**
@@ -36,19 +56,18 @@ export function patchParams(info: tf.backend_util.Conv2DInfo, from: number, to: 
 }
 
 /**
- * dW of a convolution on wasm as im2col + one XNNPACK matrix product per chunk of output rows:
- * dW[kh*kw*Cin, Cout] = P^T[kh*kw*Cin, M] x dy[M, Cout] over the M = N*Ho*Wo output pixels,
- * where row (ky, kx, ci) of P^T holds the input pixel each output pixel read through tap
- * (ky, kx) on channel ci (zero in the padding). P^T is written from x in channel planes
- * ([Cin, N, H, W], one transpose), so each row is copied in runs along the width,
- * by the wasm SIMD module (wasm/conv.c) when it runs, else in JavaScript.
- * XNNPACK packs only dy (the "weights" of the product, as large as dy), where the
- * batch-as-channels convolution packs dy as a Ho x Wo filter of N channels and runs its
- * 8-float inner loop once per tap. Chunks of whole output rows (b, oy) keep P^T near
- * {@link CHUNK_FLOATS} (at least {@link MIN_CHUNK_PIXELS} pixels, one row at the least);
- * their products are summed in row order, so the result does not depend on the threads.
- * Used where it measured faster than the batch-as-channels convolution (see
- * {@link im2colFilterGradPays}); `chunkRows` (output rows a chunk) is for tests.
+ * dW of a convolution on wasm as one matrix product dW[kh*kw*Cin, Cout] = P^T[kh*kw*Cin, M] x
+ * dy[M, Cout] over the M = N*Ho*Wo output pixels, where row (ky, kx, ci) of P^T holds the
+ * input pixel each output pixel read through tap (ky, kx) on channel ci (zero in the padding).
+ * With the SIMD module, its product (wasm/gemm.c) reads P^T's slivers straight from x (four
+ * channels of a tap in one load) and packs dy: no patch matrix is written, and each dW value
+ * is its terms summed in pixel order, whatever the thread count, the same bits as XNNPACK's
+ * product of the whole P^T (tested). Without it, P^T is written in JavaScript from x in
+ * channel planes ([Cin, N, H, W], one transpose) in chunks of whole output rows (b, oy) near
+ * {@link CHUNK_FLOATS} floats (at least {@link MIN_CHUNK_PIXELS} pixels, one row at the
+ * least; `chunkRows` output rows a chunk, for tests), each multiplied by XNNPACK and summed in
+ * row order. Used where it measured faster than the batch-as-channels convolution (see
+ * {@link im2colFilterGradPays}).
  */
 export function conv2DBackpropFilterIm2col(
   backend: KernelBackend,
@@ -61,18 +80,34 @@ export function conv2DBackpropFilterIm2col(
   const { outHeight: ho, outWidth: wo } = info;
   const k = kh * kw * cin;
   const rows = n * ho;
-  const perChunk =
-    chunkRows ?? Math.max(1, Math.ceil(Math.max(MIN_CHUNK_PIXELS, Math.floor(CHUNK_FLOATS / k)) / wo));
+  const simd = wasmSimd(backend);
+  const dw = allocFloat(backend, [kh, kw, cin, cout]);
+  if (simd != null) {
+    // dW = P^T dy in one product, P^T read from x where it lies (wasm/gemm.c mode 2)
+    runGemm(backend, simd, {
+      m: k,
+      n: cout,
+      k: rows * wo,
+      a: { t: x },
+      ars: 0,
+      aks: 0,
+      conv: convGeometry(info, 2),
+      b: { t: dy },
+      bks: cout,
+      bjs: 1,
+      c: { t: dw.info },
+      ldc: cout,
+    });
+    return dw.info;
+  }
+  const perChunk = chunkRows ?? patchChunkRows(info);
   const xt = transposeK('wasm', backend, x, [3, 0, 1, 2]);
   const dy2 = callKernel('Reshape', 'wasm', backend, { x: dy }, { shape: [1, rows * wo, cout] });
-  let acc: TensorInfo | null = null;
-  const simd = wasmSimd(backend);
   for (let q0 = 0; q0 < rows; q0 += perChunk) {
     const q1 = Math.min(rows, q0 + perChunk);
     const m = (q1 - q0) * wo;
     const p = allocFloat(backend, [1, k, m]);
-    if (simd != null) simd.im2colT(viewFloat(backend, xt), p.data, patchParams(info, q0, q1));
-    else writePatches(viewFloat(backend, xt), p.data, info, q0, q1);
+    writePatches(viewFloat(backend, xt), viewFloat(backend, p.info), info, q0, q1);
     const part = rowsOf('wasm', backend, dy2, q0 * wo, m);
     const prod = callKernel(
       'BatchMatMul',
@@ -81,27 +116,22 @@ export function conv2DBackpropFilterIm2col(
       { a: p.info, b: part },
       { transposeA: false, transposeB: false },
     );
-    release(backend, p.info);
     if (part !== dy2) release(backend, part);
-    if (acc == null) acc = prod;
-    else {
-      const sum = callKernel('Add', 'wasm', backend, { a: acc, b: prod });
-      release(backend, acc);
-      release(backend, prod);
-      acc = sum;
-    }
+    release(backend, p.info);
+    addInto(backend, dw.info, prod, q0 === 0);
+    release(backend, prod);
   }
   release(backend, xt);
   release(backend, dy2);
-  const out = callKernel(
-    'Reshape',
-    'wasm',
-    backend,
-    { x: acc as TensorInfo },
-    { shape: [kh, kw, cin, cout] },
-  );
-  release(backend, acc as TensorInfo);
-  return out;
+  return dw.info;
+}
+
+/** dst = src (first) or dst + src, in place on the heap (the JS path's chunks). */
+function addInto(backend: KernelBackend, dst: TensorInfo, src: TensorInfo, first: boolean): void {
+  const d = viewFloat(backend, dst);
+  const s = viewFloat(backend, src);
+  if (first) d.set(s);
+  else for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) + (s[i] as number);
 }
 
 /**

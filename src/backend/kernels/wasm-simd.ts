@@ -8,21 +8,24 @@
  * (no data, no stack; the build checks), so emscripten's heap is never written but through
  * the output tensors. The interface is the addon's (same argument lists), so a kernel takes
  * `activeAddon() ?? wasmSimd(backend)` and is otherwise unchanged; the results are the same
- * bits as the JS kernels' and tfjs' updates (tested).
+ * bits as the JS kernels' and tfjs' updates (tested). The convolutions' matrix products
+ * (wasm/gemm.c) also run on worker threads (wasm-pool.ts) where the heap is shared.
  */
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { BnTrainArgs, BnTrainGradArgs, NativeAddon } from '../native';
+import { GEMM_FNS, gemmKernels, type GemmExports, type GemmKernels } from './wasm-gemm';
+import { startPool, type GemmPool } from './wasm-pool';
 import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
 
 /**
  * The addon's methods the SIMD module provides, with the addon's argument lists, and the
- * module's own (wasm/copy.c, conv.c: im2col for the filter gradient, batch norm at inference
- * from precomputed factors, the depthwise gradients).
+ * module's own (wasm/copy.c, conv.c, gemm.c: col2im for the input gradient, batch norm at
+ * inference from precomputed factors, the depthwise gradients, matrix products).
  */
-export interface SimdKernels extends Pick<
-  NativeAddon,
-  'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'
-> {
+export interface SimdKernels
+  extends
+    Pick<NativeAddon, 'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'>,
+    GemmKernels {
   /** The addon's bnTrain without the fused ReLU; `tmp` (4c values, on the heap) is scratch. */
   bnTrain(...args: [...BnTrainArgs, tmp: Float32Array]): void;
   /** The addon's bnTrainGrad without the fused ReLU; `tmp` (6c values, on the heap) is scratch. */
@@ -45,9 +48,10 @@ export interface SimdKernels extends Pick<
   transpose2d(src: Float32Array, dst: Float32Array, batches: number, rows: number, cols: number): void;
   /** y = x a + b per channel (last axis, c values), `ab` = [a, b] (2c values). */
   bnInferAB(x: Float32Array, ab: Float32Array, y: Float32Array): void;
-  /** wasm/conv.c im2col_t: params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1]. */
-  im2colT(xt: Float32Array, p: Float32Array, params: number[]): void;
-  /** wasm/conv.c col2im_t, im2colT's adjoint: P summed into xt [cin, n, h, w], params as im2colT's. */
+  /**
+   * wasm/conv.c col2im_t, an im2col's adjoint: P summed into xt [cin, n, h, w] for images
+   * n0..n1-1, params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1].
+   */
   col2imT(p: Float32Array, xt: Float32Array, params: number[]): void;
   /** Depthwise dW (zeroed first): params [n, h, w, c, m, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl]. */
   depthwiseDw(x: Float32Array, dy: Float32Array, dw: Float32Array, params: number[]): void;
@@ -69,7 +73,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 type Ptr = number;
-interface Exports {
+interface Exports extends GemmExports {
   bn_train(
     x: Ptr,
     g: Ptr,
@@ -105,7 +109,6 @@ interface Exports {
   bn_infer(x: Ptr, ab: Ptr, y: Ptr, n: number, c: number): void;
   transpose_2d(src: Ptr, dst: Ptr, batches: number, rows: number, cols: number): void;
   relu_cap(x: Ptr, y: Ptr, n: number, cap: number): void;
-  im2col_t(xt: Ptr, p: Ptr, ...params: number[]): void;
   col2im_t(p: Ptr, xt: Ptr, ...params: number[]): void;
   depthwise_dw(x: Ptr, dy: Ptr, dw: Ptr, ...params: number[]): void;
   depthwise_dx(dy: Ptr, w: Ptr, dx: Ptr, ...params: number[]): void;
@@ -147,7 +150,7 @@ const reasons = new WeakMap<WasmMemory, string>();
 let enabled = true;
 
 /** Wrap the exports in the addon's interface: views must be views of `mem`. */
-function kernels(mem: WasmMemory, e: Exports): SimdKernels {
+function kernels(mem: WasmMemory, e: Exports, pool: GemmPool | null): SimdKernels {
   const p = (a: Float32Array): Ptr => {
     if (a.buffer !== mem.buffer)
       throw new Error('medinets wasm SIMD kernels: a view not on the backend heap');
@@ -155,6 +158,7 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
   };
   const f = Math.fround;
   return {
+    ...gemmKernels(e, pool, p),
     bnTrain(x, g, b, y, mean, variance, invStd, epsilon, tmp) {
       const c = g.length;
       const n = c === 0 ? 0 : x.length / c;
@@ -223,9 +227,6 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
       const c = ab.length / 2;
       e.bn_infer(p(x), p(ab), p(y), c === 0 ? 0 : x.length / c, c);
     },
-    im2colT(xt, out, params) {
-      e.im2col_t(p(xt), p(out), ...params);
-    },
     col2imT(pm, xt, params) {
       e.col2im_t(p(pm), p(xt), ...params);
     },
@@ -238,9 +239,20 @@ function kernels(mem: WasmMemory, e: Exports): SimdKernels {
   };
 }
 
-function instantiate(mem: WasmMemory, module: WasmModule): SimdKernels {
+/** XNNPACK's thread count on `backend` (1 when unknown). */
+function threadsOf(backend: KernelBackend): number {
+  const b = backend as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  return b.wasm?.tfjs?.getThreadsCount?.() ?? 1;
+}
+
+/**
+ * The kernels on `mem`; on a shared memory with `threads` > 1, with a pool of threads - 1
+ * workers for the matrix products (as many threads as XNNPACK's).
+ */
+function instantiate(mem: WasmMemory, module: WasmModule, threads: number): SimdKernels {
   const inst = new (WA as WasmApi).Instance(module, { env: { memory: mem } });
-  return kernels(mem, inst.exports as unknown as Exports);
+  const pool = isShared(mem) ? startPool(module, mem, GEMM_FNS, threads - 1) : null;
+  return kernels(mem, inst.exports as unknown as Exports, pool);
 }
 
 /**
@@ -271,7 +283,7 @@ export function wasmSimd(backend: KernelBackend): SimdKernels | null {
     void prepareWasmSimd(backend);
     return null;
   }
-  const k = instantiate(mem, module);
+  const k = instantiate(mem, module, threadsOf(backend));
   instances.set(mem, k);
   return k;
 }
@@ -288,7 +300,7 @@ export async function prepareWasmSimd(backend: KernelBackend): Promise<void> {
   if (known != null && known !== 'pending') return;
   try {
     const module = await (WA as WasmApi).compile(bytesOf(isShared(mem) ? SIMD_SHARED_WASM : SIMD_PLAIN_WASM));
-    instances.set(mem, instantiate(mem, module));
+    instances.set(mem, instantiate(mem, module, threadsOf(backend)));
   } catch (err) {
     instances.set(mem, null);
     reasons.set(mem, String(err));
