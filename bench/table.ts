@@ -6,7 +6,9 @@
  * JavaScript during a fresh process's first steps, on the same two cores), then the median
  * of `--steps`: PyTorch 1.13 on 2 threads
  * (bench/torch_baseline.py --one), medinets `native` (wasm + the addon, setupBackend's default)
- * and `wasm` (no addon: what macOS, Windows, ARM and browsers get; `wasm-js` is the same with
+ * and `wasm` (no addon: what macOS, Windows, ARM and browsers get; `wasm-relaxed` the same
+ * with relaxed SIMD's fused multiply-adds in the products, as Chrome 114+ and Node 22+ run
+ * it; `wasm-js` the same as `wasm` with
  * medinets' WebAssembly SIMD kernels off, its JS loops instead). The sides alternate over
  * `--rounds` rounds (the order turns each round) and each side's best median is compared, as
  * the machine is shared and noisy. Each child reports its peak RSS (the whole process: model,
@@ -24,7 +26,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setupBackend } from '../src/backend';
-import { useWasmSimd, wasmSimdStatus } from '../src/backend/kernels/wasm-simd';
+import { useRelaxedSimd, useWasmSimd, wasmSimd, wasmSimdStatus } from '../src/backend/kernels/wasm-simd';
+import { SIMD_RELAXED_PLAIN_WASM } from '../src/backend/kernels/wasm-simd-binary';
 import { DenseNet121, foldBatchNorm, MobileNetV2, ResNet18, ResNet50, UNet } from '../src/models';
 import { densenet121, resnet18, unet } from './models';
 
@@ -145,17 +148,22 @@ export function prepareNet(name: string): { model: tfl.LayersModel; x: tf.Tensor
 export async function tableChild(config: string, name: string, steps: number, warmup: number): Promise<void> {
   // 'native-cpu': the addon's kernels on the cpu backend's JS-heap tensors, for nets whose
   // training step would outgrow the wasm heap (ResNet-50 at batch 16, 224x224x3 fits since the
-  // backward pass frees its gradients as it goes: 2.7 GB).
+  // backward pass frees its gradients as it goes: 2.7 GB). 'wasm' is the product without
+  // relaxed SIMD (engines without it: Safari, Node 20 by default), 'wasm-relaxed' with it
+  // (Chrome 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd, which runMine adds).
+  useRelaxedSimd(config === 'wasm-relaxed');
   await setupBackend({
     prefer: config === 'native-cpu' ? 'cpu' : 'wasm',
     native: config.startsWith('native'),
   });
   // 'wasm-js': wasm only with medinets' SIMD module off (its JS kernels, tfjs' optimizer update)
   if (config === 'wasm-js') useWasmSimd(false);
-  else if (config === 'wasm' && !wasmSimdStatus(tf.backend()).active)
+  else if (config.startsWith('wasm') && !wasmSimdStatus(tf.backend()).active)
     throw new Error(
       `bench: the wasm SIMD kernels are not active: ${wasmSimdStatus(tf.backend()).reason ?? ''}`,
     );
+  if (config === 'wasm-relaxed' && wasmSimd(tf.backend())?.gemmWorkers().relaxed !== true)
+    throw new Error('bench: wasm-relaxed, but the engine runs no relaxed SIMD');
   const { model, x, y } = prepareNet(name);
   const predict = (): void => {
     const p = model.predict(x) as tf.Tensor;
@@ -199,9 +207,15 @@ function runTorch(net: Net, steps: number, warmup: number): Run {
 function runMine(config: string, name: string, steps: number, warmup: number): Run {
   const script = fileURLToPath(new URL('./run.ts', import.meta.url));
   const env = { ...process.env, ...(config.startsWith('native') ? {} : { MEDINETS_NATIVE: '0' }) };
+  const wa = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  const flag =
+    config === 'wasm-relaxed' && !wa.validate(Buffer.from(SIMD_RELAXED_PLAIN_WASM, 'base64'))
+      ? ['--experimental-wasm-relaxed-simd']
+      : [];
   const r = spawnSync(
     process.execPath,
     [
+      ...flag,
       ...process.execArgv,
       script,
       `--table-child=${config}:${name}`,

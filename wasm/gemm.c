@@ -21,11 +21,11 @@
 
 typedef float f32;
 
+/* rows of A per register block: 4 x 8 of C in 8 registers, 2 of B and 1 of A */
+#define MR 4
 #ifdef MEDINETS_RELAXED
-#define MR 5
 #define MADD(a, b, c) __builtin_wasm_fma_f32x4((a), (b), (c))
 #else
-#define MR 4
 #define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
 #endif
 #define NR 8
@@ -97,22 +97,13 @@ __attribute__((noinline)) static void tile(long kc, const f32 *restrict a, const
   const v128_t z = wasm_f32x4_splat(0.0f);
   const v128_t bias0 = init == 2 ? wasm_v128_load(bias) : z, bias1 = init == 2 ? wasm_v128_load(bias + 4) : z;
   GET(0) GET(1) GET(2) GET(3)
-#if MR == 5
-  GET(4)
-#endif
   for (long p = 0; p < kc; p++) {
     const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
     ROW(0) ROW(1) ROW(2) ROW(3)
-#if MR == 5
-    ROW(4)
-#endif
     a += MR;
     b += NR;
   }
   PUT(0) PUT(1) PUT(2) PUT(3)
-#if MR == 5
-  PUT(4)
-#endif
 }
 
 /*
@@ -122,7 +113,6 @@ __attribute__((noinline)) static void tile(long kc, const f32 *restrict a, const
  * its columns are (aks 1).
  */
 static void pack_a(const f32 *a, long ars, long aks, long h, long kc, f32 *restrict ap) {
-#if MR == 4
   if (h == MR && ars == 1) {
     for (long p = 0; p < kc; p++) wasm_v128_store(ap + p * MR, wasm_v128_load(a + p * aks));
     return;
@@ -143,7 +133,6 @@ static void pack_a(const f32 *a, long ars, long aks, long h, long kc, f32 *restr
       for (long r = 0; r < MR; r++) ap[p * MR + r] = a[r * ars + p];
     return;
   }
-#endif
   for (long r = 0; r < MR; r++) {
     if (r < h) {
       for (long p = 0; p < kc; p++) ap[p * MR + r] = a[r * ars + p * aks];
@@ -166,7 +155,6 @@ enum { CV_MODE, CV_N, CV_H, CV_W, CV_CIN, CV_KH, CV_KW, CV_SH, CV_SW, CV_PT, CV_
 static void pack_a_fwd(const long *cv, const f32 *x, long i, long h, long k0, long kc, f32 *restrict ap) {
   const long H = cv[CV_H], W = cv[CV_W], cin = cv[CV_CIN], kw = cv[CV_KW], sh = cv[CV_SH], sw = cv[CV_SW];
   const long pt = cv[CV_PT], pl = cv[CV_PL], ho = cv[CV_HO], wo = cv[CV_WO];
-#if MR == 4
   if (h == MR) {
     /* four pixels at once: each tap's channel runs moved by 4 x 4 transposes */
     long ox[4], oy[4], b[4];
@@ -206,7 +194,6 @@ static void pack_a_fwd(const long *cv, const f32 *x, long i, long h, long k0, lo
     }
     return;
   }
-#endif
   for (long r = 0; r < MR; r++) {
     if (r >= h) {
       for (long p = 0; p < kc; p++) ap[p * MR + r] = 0.0f;
@@ -235,7 +222,6 @@ static void pack_a_dw(const long *cv, const f32 *x, long i, long h, long k0, lon
   const long H = cv[CV_H], W = cv[CV_W], cin = cv[CV_CIN], kw = cv[CV_KW], sh = cv[CV_SH], sw = cv[CV_SW];
   const long pt = cv[CV_PT], pl = cv[CV_PL], ho = cv[CV_HO], wo = cv[CV_WO];
   const long ci0 = i % cin, tap0 = i / cin;
-#if MR == 4
   if (h == MR && ci0 + MR <= cin) {
     /* four channels of one tap: one 4-value load a pixel */
     const long ky = tap0 / kw, kx = tap0 % kw;
@@ -253,7 +239,6 @@ static void pack_a_dw(const long *cv, const f32 *x, long i, long h, long k0, lon
     }
     return;
   }
-#endif
   for (long r = 0; r < MR; r++) {
     if (r >= h) {
       for (long p = 0; p < kc; p++) ap[p * MR + r] = 0.0f;

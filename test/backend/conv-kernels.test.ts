@@ -15,12 +15,14 @@ import {
   gemmForwardPays,
   gemmInputGradPays,
 } from '../../src/backend/kernels/wasm-gemm-conv';
-import { wasmSimd } from '../../src/backend/kernels/wasm-simd';
+import { useRelaxedSimd, wasmSimd } from '../../src/backend/kernels/wasm-simd';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel } from './kernel-helpers';
 
 const TOL = 1e-4;
 
 beforeAll(async () => {
+  // the plain product (XNNPACK's bits) whatever the engine; the relaxed one: wasm-gemm.test.ts' child
+  useRelaxedSimd(false);
   disableNativeKernels();
   await tf.setBackend('wasm');
   await tf.ready();

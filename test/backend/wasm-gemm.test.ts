@@ -5,13 +5,16 @@
 // the same bits whether the workers take rows or not; and A read straight from a convolution's
 // input (both modes) against the cpu convolution and its filter gradient. Nothing leaks.
 import '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels, setupBackend } from '../../src/backend';
 import { allocFloat, release, viewFloat } from '../../src/backend/kernels/util';
 import { convGeometry } from '../../src/backend/kernels/wasm-filter-grad';
 import { runGemm, useGemmWorkers, type HeapGemm } from '../../src/backend/kernels/wasm-gemm';
-import { wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
+import { useRelaxedSimd, wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
+import { SIMD_RELAXED_PLAIN_WASM } from '../../src/backend/kernels/wasm-simd-binary';
 import { randn as randnInput, relErr, runKernel } from './kernel-helpers';
 
 /** Seeded normal values as float32. */
@@ -23,6 +26,8 @@ const randn = (shape: number[], seed: number): { shape: number[]; data: Float32A
 let simd: SimdKernels;
 
 beforeAll(async () => {
+  // the plain product (XNNPACK's bits) whatever the engine; the relaxed one: wasm-gemm.test.ts' child
+  useRelaxedSimd(false);
   // the threaded binary (a shared heap, which the workers need): this file's first wasm backend
   const report = await setupBackend({ prefer: 'wasm', threads: 2, native: false });
   expect(report.threads).toBe(2);
@@ -245,5 +250,42 @@ describe("the wasm SIMD product reading a convolution's input", () => {
       tf.dispose([xt, ft, dyt]);
       expect(tf.memory().numTensors).toBe(before);
     });
+  });
+});
+
+describe('the relaxed-SIMD product (fused multiply-adds)', () => {
+  it('runs where the engine has relaxed SIMD, within float32 rounding of float64, the same bits with and without workers', () => {
+    // Node 20 has relaxed SIMD behind a flag (on by default from Node 22, Chrome 114)
+    const wa = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
+    const relaxed = wa.validate(Buffer.from(SIMD_RELAXED_PLAIN_WASM, 'base64'));
+    const child = fileURLToPath(new URL('./child/wasm-relaxed-child.ts', import.meta.url));
+    const flags = relaxed ? [] : ['--experimental-wasm-relaxed-simd'];
+    const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', child], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0); // also fails when the workers keep the process alive
+    const line =
+      r.stdout
+        .trim()
+        .split('\n')
+        .find((l) => l.startsWith('{')) ?? '';
+    const out = JSON.parse(line) as {
+      relaxed: boolean;
+      workers: number;
+      jobs: number;
+      convJobs: number;
+      products: { err: number; bits: string }[];
+      conv: number[];
+    };
+    expect(out.relaxed).toBe(true);
+    expect(out.workers).toBeGreaterThanOrEqual(1);
+    expect(out.jobs).toBeGreaterThan(0);
+    expect(out.convJobs).toBeGreaterThan(0); // the convolution's products ran through it
+    for (const p of out.products) {
+      expect(p.err).toBeLessThan(1e-5);
+      expect(p.bits).toBe('same');
+    }
+    for (const e of out.conv) expect(e).toBeLessThan(1e-5); // y, dx, dW against the cpu backend
   });
 });

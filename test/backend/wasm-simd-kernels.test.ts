@@ -13,10 +13,12 @@ import { stockKernel } from '../../src/backend/kernels/registry';
 import { asBatchedSwap } from '../../src/backend/kernels/transpose-wasm';
 import { conv2DBackpropFilterIm2col } from '../../src/backend/kernels/wasm-filter-grad';
 import { setGemmConvChoice } from '../../src/backend/kernels/wasm-gemm-conv';
-import { useWasmSimd, wasmSimdStatus } from '../../src/backend/kernels/wasm-simd';
+import { useWasmSimd, useRelaxedSimd, wasmSimdStatus } from '../../src/backend/kernels/wasm-simd';
 import { CONV_CASES, convInfo, label, randn, relErr, runKernel, type Input } from './kernel-helpers';
 
 beforeAll(async () => {
+  // the plain product (XNNPACK's bits) whatever the engine; the relaxed one: wasm-gemm.test.ts' child
+  useRelaxedSimd(false);
   disableNativeKernels();
   await tf.setBackend('wasm');
   await tf.ready();

@@ -61,8 +61,11 @@ export interface GemmKernels {
   gemm(g: GemmArgs): void;
   /** Floats of scratch a product with these k and n needs (packed B, each thread's slivers). */
   gemmScratchFloats(k: number, n: number): number;
-  /** Workers started for the products, how many of them are ready now, and the jobs they were given. */
-  gemmWorkers(): { started: number; ready: number; jobs: number };
+  /**
+   * Workers started for the products, how many of them are ready now, the jobs they were
+   * given, and whether the products fuse their multiply-adds (relaxed SIMD).
+   */
+  gemmWorkers(): { started: number; ready: number; jobs: number; relaxed: boolean };
 }
 
 /** wasm/gemm.c's exports. */
@@ -93,9 +96,13 @@ function split(units: number, parts: number): number[] {
   return cuts;
 }
 
-/** The product on module exports `e` (and the pool's workers); `ptr` maps a view to its byte address. */
+/**
+ * The product on module exports `e` (relaxed: the relaxed-SIMD module's) and the pool's
+ * workers; `ptr` maps a view to its byte address.
+ */
 export function gemmKernels(
   e: GemmExports,
+  relaxed: boolean,
   pool: GemmPool | null,
   ptr: (a: Float32Array) => number,
 ): GemmKernels {
@@ -104,7 +111,7 @@ export function gemmKernels(
   const threads = 1 + (pool?.size ?? 0);
   let jobs = 0;
   return {
-    gemmWorkers: () => ({ started: pool?.size ?? 0, ready: pool?.ready().length ?? 0, jobs }),
+    gemmWorkers: () => ({ started: pool?.size ?? 0, ready: pool?.ready().length ?? 0, jobs, relaxed }),
     gemmScratchFloats: (k, n) => GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per,
     gemm(g) {
       const { m, n, k } = g;

@@ -15,7 +15,12 @@ import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { BnTrainArgs, BnTrainGradArgs, NativeAddon } from '../native';
 import { GEMM_FNS, gemmKernels, type GemmExports, type GemmKernels } from './wasm-gemm';
 import { startPool, type GemmPool } from './wasm-pool';
-import { SIMD_PLAIN_WASM, SIMD_SHARED_WASM } from './wasm-simd-binary';
+import {
+  SIMD_PLAIN_WASM,
+  SIMD_RELAXED_PLAIN_WASM,
+  SIMD_RELAXED_SHARED_WASM,
+  SIMD_SHARED_WASM,
+} from './wasm-simd-binary';
 
 /**
  * The addon's methods the SIMD module provides, with the addon's argument lists, and the
@@ -69,6 +74,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: object };
   compile(bytes: Uint8Array): Promise<WasmModule>;
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
@@ -150,7 +156,13 @@ const reasons = new WeakMap<WasmMemory, string>();
 let enabled = true;
 
 /** Wrap the exports in the addon's interface: views must be views of `mem`. */
-function kernels(mem: WasmMemory, e: Exports, pool: GemmPool | null): SimdKernels {
+function kernels(
+  mem: WasmMemory,
+  e: Exports,
+  g: GemmExports,
+  relaxed: boolean,
+  pool: GemmPool | null,
+): SimdKernels {
   const p = (a: Float32Array): Ptr => {
     if (a.buffer !== mem.buffer)
       throw new Error('medinets wasm SIMD kernels: a view not on the backend heap');
@@ -158,7 +170,7 @@ function kernels(mem: WasmMemory, e: Exports, pool: GemmPool | null): SimdKernel
   };
   const f = Math.fround;
   return {
-    ...gemmKernels(e, pool, p),
+    ...gemmKernels(g, relaxed, pool, p),
     bnTrain(x, g, b, y, mean, variance, invStd, epsilon, tmp) {
       const c = g.length;
       const n = c === 0 ? 0 : x.length / c;
@@ -245,14 +257,40 @@ function threadsOf(backend: KernelBackend): number {
   return b.wasm?.tfjs?.getThreadsCount?.() ?? 1;
 }
 
+let relaxedOn = true;
+
 /**
- * The kernels on `mem`; on a shared memory with `threads` > 1, with a pool of threads - 1
- * workers for the matrix products (as many threads as XNNPACK's).
+ * Use the relaxed-SIMD product where the engine has relaxed SIMD (default), or never: for tests
+ * and the bench; heaps whose kernels already exist keep theirs. @internal
  */
-function instantiate(mem: WasmMemory, module: WasmModule, threads: number): SimdKernels {
-  const inst = new (WA as WasmApi).Instance(module, { env: { memory: mem } });
-  const pool = isShared(mem) ? startPool(module, mem, GEMM_FNS, threads - 1) : null;
-  return kernels(mem, inst.exports as unknown as Exports, pool);
+export function useRelaxedSimd(on: boolean): void {
+  relaxedOn = on;
+}
+
+/** The relaxed-SIMD product's bytes for `mem`, or null where the engine lacks relaxed SIMD. */
+function relaxedBytes(mem: WasmMemory): Uint8Array | null {
+  if (!relaxedOn) return null;
+  const bytes = bytesOf(isShared(mem) ? SIMD_RELAXED_SHARED_WASM : SIMD_RELAXED_PLAIN_WASM);
+  return (WA as WasmApi).validate(bytes) ? bytes : null;
+}
+
+/**
+ * The kernels on `mem` from the compiled module and, where the engine has relaxed SIMD, the
+ * relaxed product's (fused multiply-adds), which then computes every product; on a shared
+ * memory with `threads` > 1, with a pool of threads - 1 workers for the products (as many
+ * threads as XNNPACK's), which instantiate the product's module.
+ */
+function instantiate(
+  mem: WasmMemory,
+  module: WasmModule,
+  relaxed: WasmModule | null,
+  threads: number,
+): SimdKernels {
+  const make = (m: WasmModule): object => new (WA as WasmApi).Instance(m, { env: { memory: mem } }).exports;
+  const e = make(module) as Exports;
+  const g = relaxed != null ? (make(relaxed) as GemmExports) : e;
+  const pool = isShared(mem) ? startPool(relaxed ?? module, mem, GEMM_FNS, threads - 1) : null;
+  return kernels(mem, e, g, relaxed != null, pool);
 }
 
 /**
@@ -283,7 +321,14 @@ export function wasmSimd(backend: KernelBackend): SimdKernels | null {
     void prepareWasmSimd(backend);
     return null;
   }
-  const k = instantiate(mem, module, threadsOf(backend));
+  let relaxed: WasmModule | null = null;
+  const rb = relaxedBytes(mem);
+  try {
+    if (rb != null) relaxed = new (WA as WasmApi).Module(rb);
+  } catch {
+    // refused synchronously (a browser's main thread): the plain product, as on engines without it
+  }
+  const k = instantiate(mem, module, relaxed, threadsOf(backend));
   instances.set(mem, k);
   return k;
 }
@@ -300,7 +345,9 @@ export async function prepareWasmSimd(backend: KernelBackend): Promise<void> {
   if (known != null && known !== 'pending') return;
   try {
     const module = await (WA as WasmApi).compile(bytesOf(isShared(mem) ? SIMD_SHARED_WASM : SIMD_PLAIN_WASM));
-    instances.set(mem, instantiate(mem, module, threadsOf(backend)));
+    const rb = relaxedBytes(mem);
+    const relaxed = rb != null ? await (WA as WasmApi).compile(rb) : null;
+    instances.set(mem, instantiate(mem, module, relaxed, threadsOf(backend)));
   } catch (err) {
     instances.set(mem, null);
     reasons.set(mem, String(err));
