@@ -67,9 +67,10 @@ function pointwiseFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorIn
 }
 
 /**
- * Conv2DBackpropFilter on wasm: a 1x1 stride-1 filter as one matrix product, small inputs
- * (few channels or few output pixels) as im2col + a matrix product, others as one XNNPACK
- * convolution with the batch as channels.
+ * Conv2DBackpropFilter on wasm: with the SIMD module, one product of its own (P^T read from
+ * x, see {@link conv2DBackpropFilterIm2col}); without it, a 1x1 stride-1 filter as one XNNPACK
+ * matrix product, small inputs (few channels or few output pixels) as im2col + a matrix
+ * product, others as one XNNPACK convolution with the batch as channels.
  */
 export function conv2DBackpropFilterWasm(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -81,9 +82,10 @@ export function conv2DBackpropFilterWasm(args: {
   const { x, dy } = inputs;
   const info = conv2DInfoNHWC(x.shape, attrs.filterShape, args.attrs);
   const pointwise = info.filterHeight === 1 && info.filterWidth === 1;
-  if (pointwise && info.strideHeight === 1 && info.strideWidth === 1)
+  const simd = wasmSimd(backend) != null;
+  if (pointwise && info.strideHeight === 1 && info.strideWidth === 1 && !simd)
     return pointwiseFilterGrad(backend, x, dy);
-  if (im2colFilterGradPays(info, wasmSimd(backend) != null))
+  if (im2colFilterGradPays(info, simd))
     return conv2DBackpropFilterIm2col(backend, x, dy, info);
   return conv2DBackpropFilterBatchAsChannels(backend, x, dy, info);
 }

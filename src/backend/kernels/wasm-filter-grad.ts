@@ -83,15 +83,18 @@ export function conv2DBackpropFilterIm2col(
   const simd = wasmSimd(backend);
   const dw = allocFloat(backend, [kh, kw, cin, cout]);
   if (simd != null) {
-    // dW = P^T dy in one product, P^T read from x where it lies (wasm/gemm.c mode 2)
+    // dW = P^T dy in one product, P^T read from x where it lies (wasm/gemm.c mode 2); a 1x1
+    // stride-1 filter's P^T is x^T itself
+    const pointwise =
+      kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.inHeight === ho;
     runGemm(backend, simd, {
       m: k,
       n: cout,
       k: rows * wo,
       a: { t: x },
-      ars: 0,
-      aks: 0,
-      conv: convGeometry(info, 2),
+      ars: pointwise ? 1 : 0,
+      aks: pointwise ? cin : 0,
+      conv: pointwise ? undefined : convGeometry(info, 2),
       b: { t: dy },
       bks: cout,
       bjs: 1,
