@@ -83,3 +83,28 @@ __attribute__((export_name("transpose_2d"))) void transpose_2d(const f32 *src, f
     }
   }
 }
+
+/*
+ * o[p][j] = scale * sum over i of x[p][i][j] (x as [pre][mid][inner]), each sum in float64 in
+ * row order, then rounded once to float32: the JavaScript loop's bits (reduce.ts). acc holds
+ * inner doubles of scratch. Sum / Mean over N, H, W (bias and batch-norm gradients) and H, W
+ * (global average pooling).
+ */
+__attribute__((export_name("reduce_mid"))) void reduce_mid(const f32 *x, f32 *o, long pre, long mid, long inner,
+                                                           double scale, double *acc) {
+  for (long p = 0; p < pre; p++) {
+    for (long j = 0; j < inner; j++) acc[j] = 0.0;
+    for (long i = 0; i < mid; i++) {
+      const f32 *row = x + (p * mid + i) * inner;
+      long j = 0;
+      for (; j + 4 <= inner; j += 4) {
+        const v128_t v = wasm_v128_load(row + j);
+        const v128_t hi = wasm_i32x4_shuffle(v, v, 2, 3, 2, 3);
+        wasm_v128_store(acc + j, wasm_f64x2_add(wasm_v128_load(acc + j), wasm_f64x2_promote_low_f32x4(v)));
+        wasm_v128_store(acc + j + 2, wasm_f64x2_add(wasm_v128_load(acc + j + 2), wasm_f64x2_promote_low_f32x4(hi)));
+      }
+      for (; j < inner; j++) acc[j] += (double)row[j];
+    }
+    for (long j = 0; j < inner; j++) o[p * inner + j] = (f32)(acc[j] * scale);
+  }
+}

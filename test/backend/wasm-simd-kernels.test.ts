@@ -50,6 +50,21 @@ async function simdAndNot(
 }
 
 describe('wasm SIMD copies and activations', () => {
+  it("Sum and Mean over leading axes: the JS loop's bits (float64 sums in row order)", async () => {
+    for (const shape of [
+      [3, 4, 5, 6],
+      [2, 33, 17, 37],
+      [8, 16, 16, 64],
+    ]) {
+      const x = randn(shape, 600 + shape[3]!);
+      for (const name of ['Sum', 'Mean'])
+        for (const axis of [[0, 1, 2], [1, 2], [0]]) {
+          const [on, off] = await simdAndNot(name, { x }, { axis, keepDims: false });
+          expect(bits(on)).toBe(bits(off));
+        }
+    }
+  });
+
   it('asBatchedSwap finds the batched 2-D swaps among permutations, and only those', () => {
     expect(asBatchedSwap([8, 16, 16, 32], [3, 0, 1, 2])).toEqual([1, 2048, 32]); // NHWC -> CNHW
     expect(asBatchedSwap([32, 8, 16, 16], [1, 2, 3, 0])).toEqual([1, 32, 2048]); // and back

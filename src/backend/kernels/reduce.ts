@@ -8,19 +8,22 @@ import type {
 import * as tf from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
 import type { KernelEntry } from './registry';
-import { allocFloat, viewFloat, type KernelTarget } from './util';
+import { allocFloat, release, viewFloat, type KernelTarget } from './util';
+import { wasmSimd } from './wasm-simd';
 
 /**
  * Sum / Mean of a float32 tensor over one run of CONSECUTIVE axes that is not the last axis
  * (the batch-norm and bias gradients: NHWC reduced over N, H, W; global average pooling:
  * over H, W) as one pass of per-column float64 accumulators, in the addon on its pool when
- * it is active (the same sums in the same order, so the same bits); the stock kernel
+ * it is active, else on wasm in the SIMD module (wasm/copy.c reduce_mid), else in JavaScript
+ * (the same sums in the same order, so the same bits); the stock kernel
  * transposes the reduced axes innermost first. Other reductions go to the stock kernel.
  */
 function reduceRun(
   args: { inputs: { x: TensorInfo }; backend: KernelBackend; attrs: NamedAttrMap },
   stock: KernelConfig | undefined,
   mean: boolean,
+  backendName: KernelTarget,
 ): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
@@ -41,14 +44,31 @@ function reduceRun(
       ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
       : x.shape.filter((_, i) => i < first || i > last);
   const out = allocFloat(backend, outShape);
-  const xs = viewFloat(backend, x);
   const scale = mean ? 1 / mid : 1;
-  const o = out.data;
   const addon = activeAddon();
   if (addon?.reduceMid != null) {
-    if (o.length > 0) addon.reduceMid(xs, o, new Int32Array([pre, mid, inner]), scale);
+    const o = viewFloat(backend, out.info);
+    if (o.length > 0) addon.reduceMid(viewFloat(backend, x), o, new Int32Array([pre, mid, inner]), scale);
     return out.info;
   }
+  const simd = backendName === 'wasm' ? wasmSimd(backend) : null;
+  if (simd != null) {
+    const acc = allocFloat(backend, [2 * inner]);
+    // views taken now: the allocations may have grown (replaced) the heap's buffer
+    simd.reduceMid(
+      viewFloat(backend, x),
+      viewFloat(backend, out.info),
+      pre,
+      mid,
+      inner,
+      scale,
+      viewFloat(backend, acc.info),
+    );
+    release(backend, acc.info);
+    return out.info;
+  }
+  const xs = viewFloat(backend, x);
+  const o = out.data;
   const acc = new Float64Array(inner);
   for (let p = 0; p < pre; p++) {
     acc.fill(0);
@@ -70,6 +90,6 @@ export function reduceEntry(kernelName: 'Sum' | 'Mean', backendName: KernelTarge
     why: 'stock transposes before reducing over N,H,W (batch-norm / bias gradients) or H,W (global pooling); one pass (the addon on its pool when loaded)',
     make: (stock) =>
       ((a: Parameters<typeof reduceRun>[0]) =>
-        reduceRun(a, stock, kernelName === 'Mean')) as unknown as KernelFunc,
+        reduceRun(a, stock, kernelName === 'Mean', backendName)) as unknown as KernelFunc,
   };
 }

@@ -85,8 +85,7 @@ export function conv2DBackpropFilterWasm(args: {
   const simd = wasmSimd(backend) != null;
   if (pointwise && info.strideHeight === 1 && info.strideWidth === 1 && !simd)
     return pointwiseFilterGrad(backend, x, dy);
-  if (im2colFilterGradPays(info, simd))
-    return conv2DBackpropFilterIm2col(backend, x, dy, info);
+  if (im2colFilterGradPays(info, simd)) return conv2DBackpropFilterIm2col(backend, x, dy, info);
   return conv2DBackpropFilterBatchAsChannels(backend, x, dy, info);
 }
 

@@ -58,6 +58,19 @@ export interface SimdKernels
    * n0..n1-1, params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1].
    */
   col2imT(p: Float32Array, xt: Float32Array, params: number[]): void;
+  /**
+   * out[p][j] = scale * sum over i of x[p][i][j] (x as [pre, mid, inner]), float64 sums in row
+   * order; `acc` (2 * inner floats on the heap) is scratch.
+   */
+  reduceMid(
+    x: Float32Array,
+    out: Float32Array,
+    pre: number,
+    mid: number,
+    inner: number,
+    scale: number,
+    acc: Float32Array,
+  ): void;
   /** Depthwise dW (zeroed first): params [n, h, w, c, m, ho, wo, kh, kw, sh, sw, dh, dw, pt, pl]. */
   depthwiseDw(x: Float32Array, dy: Float32Array, dw: Float32Array, params: number[]): void;
   /** Depthwise dx (zeroed first), params as {@link SimdKernels.depthwiseDw}'s. */
@@ -119,6 +132,7 @@ interface Exports extends GemmExports {
   depthwise_dw(x: Ptr, dy: Ptr, dw: Ptr, ...params: number[]): void;
   depthwise_dx(dy: Ptr, w: Ptr, dx: Ptr, ...params: number[]): void;
   max_pool_grad(dy: Ptr, x: Ptr, dx: Ptr, ...params: number[]): void;
+  reduce_mid(x: Ptr, o: Ptr, pre: number, mid: number, inner: number, scale: number, acc: Ptr): void;
 }
 
 interface EmscriptenLike {
@@ -241,6 +255,11 @@ function kernels(
     },
     col2imT(pm, xt, params) {
       e.col2im_t(p(pm), p(xt), ...params);
+    },
+    reduceMid(x, out, pre, mid, inner, scale, acc) {
+      if (acc.length < 2 * inner || x.length < pre * mid * inner || out.length < pre * inner)
+        throw new Error(`medinets wasm reduceMid: views too short for [${pre}, ${mid}, ${inner}]`);
+      e.reduce_mid(p(x), p(out), pre, mid, inner, scale, p(acc));
     },
     depthwiseDw(x, dy, dw, params) {
       e.depthwise_dw(p(x), p(dy), p(dw), ...params);
