@@ -29,6 +29,9 @@ interface Result {
   rows?: Row[];
   kernels?: string[];
   simd?: { active: boolean; reason?: string };
+  gemm?: { started: number; ready: number; jobs: number; relaxed: boolean };
+  cores?: number;
+  product?: { err: number; jobs: number };
   error?: string;
 }
 
@@ -249,6 +252,13 @@ describe.skipIf(!present)('webgl and wasm in Chromium match cpu', () => {
     expect(result.backend).toBe('wasm');
     // batch norm, ReLU gradients and Adam ran in medinets' WebAssembly SIMD module
     expect(result.simd).toEqual({ active: true });
+    // its convolutions' products ran partly in Web Workers on the shared heap (one a core beside
+    // the page's thread: the page is cross-origin isolated), with relaxed SIMD (Chromium 114+)
+    expect(result.cores).toBeGreaterThanOrEqual(2); // a worker to test (this project's machine: 2)
+    expect(result.gemm?.started).toBe(Math.min(8, result.cores ?? 0) - 1);
+    expect(result.product?.jobs).toBeGreaterThan(0);
+    expect(result.product?.err).toBeLessThan(1e-4);
+    expect(result.gemm?.relaxed).toBe(true);
     expect(result.kernels).toEqual(
       expect.arrayContaining([
         'Conv2DBackpropFilter',

@@ -15,6 +15,7 @@ import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { BnTrainArgs, BnTrainGradArgs, NativeAddon } from '../native';
 import { GEMM_FNS, gemmKernels, type GemmExports, type GemmKernels } from './wasm-gemm';
 import { startPool, type GemmPool } from './wasm-pool';
+import { poolWorkers } from './wasm-worker-spawn';
 import {
   SIMD_PLAIN_WASM,
   SIMD_RELAXED_PLAIN_WASM,
@@ -296,8 +297,8 @@ function relaxedBytes(mem: WasmMemory): Uint8Array | null {
 /**
  * The kernels on `mem` from the compiled module and, where the engine has relaxed SIMD, the
  * relaxed product's (fused multiply-adds), which then computes every product; on a shared
- * memory with `threads` > 1, with a pool of threads - 1 workers for the products (as many
- * threads as XNNPACK's), which instantiate the product's module.
+ * memory, with a pool of workers for the products (see poolWorkers: in Node as many threads as
+ * XNNPACK's `threads`, in a page every core), which instantiate the product's module.
  */
 function instantiate(
   mem: WasmMemory,
@@ -308,7 +309,7 @@ function instantiate(
   const make = (m: WasmModule): object => new (WA as WasmApi).Instance(m, { env: { memory: mem } }).exports;
   const e = make(module) as Exports;
   const g = relaxed != null ? (make(relaxed) as GemmExports) : e;
-  const pool = isShared(mem) ? startPool(relaxed ?? module, mem, GEMM_FNS, threads - 1) : null;
+  const pool = isShared(mem) ? startPool(relaxed ?? module, mem, GEMM_FNS, poolWorkers(threads)) : null;
   return kernels(mem, e, g, relaxed != null, pool);
 }
 

@@ -35,3 +35,13 @@ export const spawnWorker: typeof node.spawnWorker = (body, data) => {
     return null;
   }
 };
+
+/**
+ * See wasm-worker-spawn.ts. In a page tfjs' threaded binary caps XNNPACK at half the logical
+ * cores; the products' pool takes every core (at most 8), since XNNPACK waits while they run.
+ */
+export const poolWorkers: typeof node.poolWorkers = (threads) => {
+  const cores =
+    (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return Math.max(0, Math.max(threads, Math.min(8, cores)) - 1);
+};

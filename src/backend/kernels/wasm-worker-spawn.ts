@@ -33,3 +33,11 @@ export function spawnWorker(body: string, data: Record<string, unknown>): Worker
     return null;
   }
 }
+
+/**
+ * Workers of the products' pool beside the calling thread, for XNNPACK's `threads`: in Node as
+ * many threads as XNNPACK's (setupBackend's `threads`, every core by default).
+ */
+export function poolWorkers(threads: number): number {
+  return Math.max(0, threads - 1);
+}

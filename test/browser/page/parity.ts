@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { setupBackend } from '../../../src/backend';
-import { wasmSimdStatus } from '../../../src/backend/kernels/wasm-simd';
+import { wasmSimd, wasmSimdStatus } from '../../../src/backend/kernels/wasm-simd';
 import { cases, type Case } from './parity-cases';
 import { compareLayers, feeds, layerNames, runLayers, type LayerSides } from './layerwise';
 
@@ -308,11 +308,40 @@ async function main(): Promise<void> {
   }
   // on wasm: whether medinets' WebAssembly SIMD kernels ran (no native addon in a browser)
   const simd = target === 'wasm' ? wasmSimdStatus(tf.backend()) : undefined;
+  // and its products' workers and relaxed SIMD: a convolution large enough to share (19 MFLOP,
+  // once the workers have started) against the cpu backend
+  let product: { err: number; jobs: number } | undefined;
+  const k = target === 'wasm' ? wasmSimd(tf.backend()) : null;
+  if (k != null) {
+    for (let i = 0; i < 100 && k.gemmWorkers().ready < k.gemmWorkers().started; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const x = tf.randomUniform([2, 16, 16, 32], -1, 1, 'float32', 1);
+    const w = tf.randomUniform([3, 3, 32, 64], -1, 1, 'float32', 2);
+    const jobs = k.gemmWorkers().jobs;
+    const got = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').dataSync();
+    const done = k.gemmWorkers().jobs - jobs;
+    const xv = x.dataSync();
+    const wv = w.dataSync();
+    await tf.setBackend('cpu');
+    const want = tf
+      .conv2d(tf.tensor4d(xv, [2, 16, 16, 32]), tf.tensor4d(wv, [3, 3, 32, 64]), 1, 'same')
+      .dataSync();
+    await tf.setBackend('wasm');
+    let err = 0;
+    for (let i = 0; i < want.length; i++)
+      err = Math.max(err, Math.abs((got[i] as number) - (want[i] as number)));
+    product = { err, jobs: done };
+  }
+  const gemm = k?.gemmWorkers();
   (globalThis as unknown as { __result: unknown }).__result = {
     backend: report.backend,
     rows,
     kernels,
     simd,
+    gemm,
+    product,
+    cores: (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator
+      .hardwareConcurrency,
   };
 }
 
