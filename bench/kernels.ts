@@ -7,6 +7,9 @@ import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { stockKernel } from '../src/backend/kernels/registry';
 import { benchDepthwise } from './depthwise';
 import { activeAddon, nativeKernelsInUse } from '../src/backend/native';
+import { allocFloat, release, viewFloat } from '../src/backend/kernels/util';
+import { runGemm, useGemmWorkers } from '../src/backend/kernels/wasm-gemm';
+import { wasmSimd } from '../src/backend/kernels/wasm-simd';
 
 interface Case {
   backend: 'wasm' | 'cpu';
@@ -246,5 +249,64 @@ export async function benchKernelRates(reps = 5): Promise<void> {
       `  ${c.kernel.padEnd(22)} ${c.label.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms ${g.toFixed(1).padStart(7)} GFLOP/s ${((100 * g) / peak).toFixed(0).padStart(4)} % of peak`,
     );
     tf.dispose(Object.values(ins));
+  }
+}
+
+/**
+ * The wasm SIMD module's matrix product (wasm/gemm.c, what wasm-only training multiplies with)
+ * on one thread, GFLOP/s beside the module's own multiply-add peak (its register block over
+ * one k block in L1), on ResNet-18's product shapes (M pixels x K taps x N filters).
+ */
+export function benchWasmProductRates(reps = 5): void {
+  const backend = tf.backend();
+  const simd = wasmSimd(backend);
+  if (tf.getBackend() !== 'wasm' || simd == null) {
+    console.log('\nwasm product GFLOP/s: the wasm SIMD kernels are not active');
+    return;
+  }
+  const s = allocFloat(backend, [4096]);
+  const peak = simd.gemmPeak(200_000, viewFloat(backend, s.info));
+  release(backend, s.info);
+  const relaxed = simd.gemmWorkers().relaxed;
+  console.log(
+    `\nwasm product (one thread, ${relaxed ? 'relaxed SIMD: fused multiply-add' : 'multiply then add'}), GFLOP/s (median of ${reps}) beside its register block's peak ${peak.toFixed(1)}`,
+  );
+  useGemmWorkers(false);
+  try {
+    for (const [m, n, k] of [
+      [8192, 64, 576],
+      [2048, 128, 1152],
+      [512, 256, 2304],
+      [128, 512, 4608],
+    ] as const) {
+      const a = tf.randomNormal([m, k], 0, 1, 'float32', 1);
+      const b = tf.randomNormal([k, n], 0, 1, 'float32', 2);
+      const c = allocFloat(backend, [m, n]);
+      const g = {
+        m,
+        n,
+        k,
+        a: { t: a },
+        ars: k,
+        aks: 1,
+        b: { t: b },
+        bks: n,
+        bjs: 1,
+        c: { t: c.info },
+        ldc: n,
+      };
+      const ms = time(() => {
+        runGemm(backend, simd, g);
+        return [];
+      }, reps + 1);
+      const gf = (2 * m * n * k) / (ms * 1e6);
+      console.log(
+        `  ${`${m} x ${k} x ${n}`.padEnd(22)} ${ms.toFixed(1).padStart(7)} ms ${gf.toFixed(1).padStart(7)} GFLOP/s ${((100 * gf) / peak).toFixed(0).padStart(4)} % of peak`,
+      );
+      release(backend, c.info);
+      tf.dispose([a, b]);
+    }
+  } finally {
+    useGemmWorkers(true);
   }
 }

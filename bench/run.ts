@@ -38,7 +38,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { registerTrainingKernels, setupBackend, suspendTrainingKernels } from '../src/backend';
-import { benchKernelRates, benchKernels } from './kernels';
+import { benchKernelRates, benchKernels, benchWasmProductRates } from './kernels';
 import { profileModel } from './profile';
 import { benchSimdAB } from './simd-ab';
 import { benchTable, NETS, prepareNet, tableChild } from './table';
@@ -304,6 +304,7 @@ else if (process.argv.includes('--table')) {
     `native: ${wasm.native.active ? `addon ${wasm.native.simd} on ${wasm.native.threads} thread(s)` : `unavailable (${wasm.native.reason ?? ''})`}`,
   );
   await benchKernelRates();
+  benchWasmProductRates();
   console.log(`each side: ${warmup} untimed steps (and predictions), then the median of ${steps}`);
   benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps, warmup);
 } else await main();

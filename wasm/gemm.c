@@ -106,6 +106,16 @@ __attribute__((noinline)) static void tile(long kc, const f32 *restrict a, const
   PUT(0) PUT(1) PUT(2) PUT(3)
 }
 
+/* Rows r0..r3 (4 values of 4 rows of A) stored as 4 sliver rows of 4: d[j * MR + r] = r_r[j]. */
+static inline void put4x4(v128_t r0, v128_t r1, v128_t r2, v128_t r3, f32 *d) {
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(d, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+  wasm_v128_store(d + MR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+  wasm_v128_store(d + 2 * MR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+  wasm_v128_store(d + 3 * MR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 /*
  * The sliver ap[p][r] = A(r, p) for r < h rows (zeros for r >= h) and kc columns of A at `a`
  * (element (r, p) at a[r * ars + p * aks]). A full sliver of 4 rows moves 4 values at a time:
@@ -120,14 +130,8 @@ static void pack_a(const f32 *a, long ars, long aks, long h, long kc, f32 *restr
   if (h == MR && aks == 1) {
     long p = 0;
     for (; p + 4 <= kc; p += 4) {
-      const v128_t r0 = wasm_v128_load(a + p), r1 = wasm_v128_load(a + ars + p);
-      const v128_t r2 = wasm_v128_load(a + 2 * ars + p), r3 = wasm_v128_load(a + 3 * ars + p);
-      const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-      const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-      wasm_v128_store(ap + p * MR, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-      wasm_v128_store(ap + (p + 1) * MR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-      wasm_v128_store(ap + (p + 2) * MR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-      wasm_v128_store(ap + (p + 3) * MR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+      put4x4(wasm_v128_load(a + p), wasm_v128_load(a + ars + p), wasm_v128_load(a + 2 * ars + p),
+             wasm_v128_load(a + 3 * ars + p), ap + p * MR);
     }
     for (; p < kc; p++)
       for (long r = 0; r < MR; r++) ap[p * MR + r] = a[r * ars + p];
@@ -179,14 +183,8 @@ static void pack_a_fwd(const long *cv, const f32 *x, long i, long h, long k0, lo
       const v128_t z = wasm_f32x4_splat(0.0f);
       long t = 0;
       for (; t + 4 <= run; t += 4) {
-        const v128_t r0 = s[0] ? wasm_v128_load(s[0] + t) : z, r1 = s[1] ? wasm_v128_load(s[1] + t) : z;
-        const v128_t r2 = s[2] ? wasm_v128_load(s[2] + t) : z, r3 = s[3] ? wasm_v128_load(s[3] + t) : z;
-        const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-        const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        wasm_v128_store(d + t * MR, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
-        wasm_v128_store(d + (t + 1) * MR, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
-        wasm_v128_store(d + (t + 2) * MR, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
-        wasm_v128_store(d + (t + 3) * MR, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+        put4x4(s[0] ? wasm_v128_load(s[0] + t) : z, s[1] ? wasm_v128_load(s[1] + t) : z,
+               s[2] ? wasm_v128_load(s[2] + t) : z, s[3] ? wasm_v128_load(s[3] + t) : z, d + t * MR);
       }
       for (; t < run; t++)
         for (long r = 0; r < 4; r++) d[t * MR + r] = s[r] ? s[r][t] : 0.0f;
@@ -255,6 +253,16 @@ static void pack_a_dw(const long *cv, const f32 *x, long i, long h, long k0, lon
       }
     }
   }
+}
+
+/*
+ * The register block alone, `reps` times over one k block held in L1 (scratch: MR * KC + KC * NR
+ * + MR * NR floats, zeros): the module's multiply-add peak on one thread, for the bench.
+ */
+__attribute__((export_name("gemm_peak"))) void gemm_peak(long reps, f32 *scratch) {
+  const f32 *a = scratch, *b = scratch + MR * KC;
+  f32 *c = scratch + MR * KC + KC * NR;
+  for (long r = 0; r < reps; r++) tile(KC, a, b, c, NR, 1, 0);
 }
 
 /*

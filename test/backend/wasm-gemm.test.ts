@@ -177,6 +177,18 @@ describe('the wasm SIMD matrix product', () => {
     }
   });
 
+  it("measures its register block's rate (the bench's peak), and names the scratch it lacks", () => {
+    const be = tf.backend();
+    const t = allocFloat(be, [4096]);
+    const v = viewFloat(be, t.info);
+    const gf = simd.gemmPeak(2000, v);
+    expect(Number.isFinite(gf) && gf > 0.1).toBe(true);
+    expect(() => simd.gemmPeak(1, v.subarray(0, 100))).toThrow(
+      /gemmPeak: scratch has 100 floats, needs 3104/,
+    );
+    release(be, t.info);
+  });
+
   it('names the scratch it lacks', () => {
     const be = tf.backend();
     const t = allocFloat(be, [64]);

@@ -59,6 +59,11 @@ export interface GemmArgs {
 export interface GemmKernels {
   /** See {@link GemmArgs}. */
   gemm(g: GemmArgs): void;
+  /**
+   * The register block's multiply-add rate on this thread, GFLOP/s: `reps` passes of one
+   * 256-deep block held in L1 (`scratch`: 3,104 floats on the heap, zeroed here). For the bench.
+   */
+  gemmPeak(reps: number, scratch: Float32Array): number;
   /** Floats of scratch a product with these k and n needs (packed B, each thread's slivers). */
   gemmScratchFloats(k: number, n: number): number;
   /**
@@ -74,6 +79,7 @@ export interface GemmExports {
   gemm_scratch_floats(): number;
   gemm_mr(): number;
   gemm_pack_b(...args: number[]): void;
+  gemm_peak(reps: number, scratch: number): void;
   gemm_rows(...args: number[]): void;
 }
 
@@ -111,6 +117,17 @@ export function gemmKernels(
   const threads = 1 + (pool?.size ?? 0);
   let jobs = 0;
   return {
+    gemmPeak(reps, scratch) {
+      const floats = mr * 256 + 256 * 8 + mr * 8;
+      if (scratch.length < floats)
+        throw new Error(`medinets wasm gemmPeak: scratch has ${scratch.length} floats, needs ${floats}`);
+      scratch.fill(0, 0, floats);
+      e.gemm_peak(1, ptr(scratch));
+      const t = performance.now();
+      e.gemm_peak(reps, ptr(scratch));
+      const s = (performance.now() - t) / 1000;
+      return (2 * mr * 8 * 256 * reps) / s / 1e9;
+    },
     gemmWorkers: () => ({ started: pool?.size ?? 0, ready: pool?.ready().length ?? 0, jobs, relaxed }),
     gemmScratchFloats: (k, n) => GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per,
     gemm(g) {

@@ -9,6 +9,7 @@ import { setupBackend } from '../../../src/backend';
 import { allocFloat, release, viewFloat } from '../../../src/backend/kernels/util';
 import { runGemm, useGemmWorkers } from '../../../src/backend/kernels/wasm-gemm';
 import { wasmSimd } from '../../../src/backend/kernels/wasm-simd';
+import { relErr } from '../kernel-helpers';
 
 await setupBackend({ prefer: 'wasm', threads: 2, native: false });
 const be = tf.backend();
@@ -95,15 +96,6 @@ const onWasm = grads();
 const convJobs = simd.gemmWorkers().jobs - before;
 await tf.setBackend('cpu');
 const onCpu = grads();
-const relErr = (a: Float32Array, b: Float32Array): number => {
-  let e = 0;
-  let m = 1e-6;
-  for (let i = 0; i < a.length; i++) {
-    e = Math.max(e, Math.abs((a[i] as number) - (b[i] as number)));
-    m = Math.max(m, Math.abs(b[i] as number));
-  }
-  return e / m;
-};
 console.log(
   JSON.stringify({
     relaxed: simd.gemmWorkers().relaxed,
