@@ -102,7 +102,9 @@ function patchRelaxed(file) {
   }
   const left = dis.split('\n').filter((l) => /f32x4\.fm[as]|f64x2\.fm[as]/.test(l) && !/fd af 01/.test(l));
   if (n === 0 || left.length > 0)
-    throw new Error(`wasm/build.mjs: ${n} f32x4.fma rewritten in ${file}; left: ${left.slice(0, 3).join(' / ')}`);
+    throw new Error(
+      `wasm/build.mjs: ${n} f32x4.fma rewritten in ${file}; left: ${left.slice(0, 3).join(' / ')}`,
+    );
   writeFileSync(file, buf);
   return n;
 }
