@@ -8,7 +8,7 @@ import { stockKernel } from '../src/backend/kernels/registry';
 import { benchDepthwise } from './depthwise';
 import { activeAddon, nativeKernelsInUse } from '../src/backend/native';
 import { allocFloat, release, viewFloat } from '../src/backend/kernels/util';
-import { runGemm, useGemmWorkers } from '../src/backend/kernels/wasm-gemm';
+import { rowMajorGemm, runGemm, useGemmWorkers } from '../src/backend/kernels/wasm-gemm';
 import { wasmSimd } from '../src/backend/kernels/wasm-simd';
 
 interface Case {
@@ -264,7 +264,7 @@ export function benchWasmProductRates(reps = 5): void {
     console.log('\nwasm product GFLOP/s: the wasm SIMD kernels are not active');
     return;
   }
-  const s = allocFloat(backend, [4096]);
+  const s = allocFloat(backend, [4096]); // gemm_peak_floats() is 3,104
   const peak = simd.gemmPeak(200_000, viewFloat(backend, s.info));
   release(backend, s.info);
   const relaxed = simd.gemmWorkers().relaxed;
@@ -282,19 +282,7 @@ export function benchWasmProductRates(reps = 5): void {
       const a = tf.randomNormal([m, k], 0, 1, 'float32', 1);
       const b = tf.randomNormal([k, n], 0, 1, 'float32', 2);
       const c = allocFloat(backend, [m, n]);
-      const g = {
-        m,
-        n,
-        k,
-        a: { t: a },
-        ars: k,
-        aks: 1,
-        b: { t: b },
-        bks: n,
-        bjs: 1,
-        c: { t: c.info },
-        ldc: n,
-      };
+      const g = rowMajorGemm(m, n, k, a, b, c.info);
       const ms = time(() => {
         runGemm(backend, simd, g);
         return [];

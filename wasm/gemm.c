@@ -155,63 +155,45 @@ static void pack_a(const f32 *a, long ars, long aks, long h, long kc, f32 *restr
  */
 enum { CV_MODE, CV_N, CV_H, CV_W, CV_CIN, CV_KH, CV_KW, CV_SH, CV_SW, CV_PT, CV_PL, CV_HO, CV_WO };
 
+/* The output pixel after (b, oy, ox) in row-major order. */
+static inline void next_pixel(long *ox, long *oy, long *b, long wo, long ho) {
+  if (++*ox == wo) {
+    *ox = 0;
+    if (++*oy == ho) *oy = 0, ++*b;
+  }
+}
+
 /* Mode 1: rows i..i+h-1 (pixels), columns k0..k0+kc-1 (taps) into the sliver. */
 static void pack_a_fwd(const long *cv, const f32 *x, long i, long h, long k0, long kc, f32 *restrict ap) {
   const long H = cv[CV_H], W = cv[CV_W], cin = cv[CV_CIN], kw = cv[CV_KW], sh = cv[CV_SH], sw = cv[CV_SW];
   const long pt = cv[CV_PT], pl = cv[CV_PL], ho = cv[CV_HO], wo = cv[CV_WO];
-  if (h == MR) {
-    /* four pixels at once: each tap's channel runs moved by 4 x 4 transposes */
-    long ox[4], oy[4], b[4];
-    ox[0] = i % wo, oy[0] = (i / wo) % ho, b[0] = i / (wo * ho);
-    for (long r = 1; r < 4; r++) {
-      ox[r] = ox[r - 1] + 1, oy[r] = oy[r - 1], b[r] = b[r - 1];
-      if (ox[r] == wo) {
-        ox[r] = 0;
-        if (++oy[r] == ho) oy[r] = 0, b[r]++;
-      }
-    }
-    long tap = k0 / cin, ci = k0 % cin;
-    for (long p = 0; p < kc; tap++, ci = 0) {
-      const long run = cin - ci < kc - p ? cin - ci : kc - p;
-      const long ky = tap / kw, kx = tap % kw;
-      const f32 *s[4];
-      for (long r = 0; r < 4; r++) {
-        const long iy = oy[r] * sh - pt + ky, ix = ox[r] * sw - pl + kx;
-        s[r] = iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : x + ((b[r] * H + iy) * W + ix) * cin + ci;
-      }
-      f32 *d = ap + p * MR;
-      const v128_t z = wasm_f32x4_splat(0.0f);
-      long t = 0;
-      for (; t + 4 <= run; t += 4) {
-        put4x4(s[0] ? wasm_v128_load(s[0] + t) : z, s[1] ? wasm_v128_load(s[1] + t) : z,
-               s[2] ? wasm_v128_load(s[2] + t) : z, s[3] ? wasm_v128_load(s[3] + t) : z, d + t * MR);
-      }
-      for (; t < run; t++)
-        for (long r = 0; r < 4; r++) d[t * MR + r] = s[r] ? s[r][t] : 0.0f;
-      p += run;
-    }
-    return;
+  /* four pixels at once, rows past h read as padding: each tap's channel runs moved by 4 x 4
+     transposes */
+  long ox[4], oy[4], b[4];
+  ox[0] = i % wo, oy[0] = (i / wo) % ho, b[0] = i / (wo * ho);
+  for (long r = 1; r < 4; r++) {
+    ox[r] = ox[r - 1], oy[r] = oy[r - 1], b[r] = b[r - 1];
+    next_pixel(&ox[r], &oy[r], &b[r], wo, ho);
   }
-  for (long r = 0; r < MR; r++) {
-    if (r >= h) {
-      for (long p = 0; p < kc; p++) ap[p * MR + r] = 0.0f;
-      continue;
+  long tap = k0 / cin, ci = k0 % cin;
+  for (long p = 0; p < kc; tap++, ci = 0) {
+    const long run = cin - ci < kc - p ? cin - ci : kc - p;
+    const long ky = tap / kw, kx = tap % kw;
+    const f32 *s[4];
+    for (long r = 0; r < 4; r++) {
+      const long iy = oy[r] * sh - pt + ky, ix = ox[r] * sw - pl + kx;
+      s[r] = r >= h || iy < 0 || iy >= H || ix < 0 || ix >= W ? 0 : x + ((b[r] * H + iy) * W + ix) * cin + ci;
     }
-    const long q = i + r, ox = q % wo, oy = (q / wo) % ho, b = q / (wo * ho);
-    const f32 *img = x + b * H * W * cin;
-    long tap = k0 / cin, ci = k0 % cin;
-    for (long p = 0; p < kc; tap++, ci = 0) {
-      const long run = cin - ci < kc - p ? cin - ci : kc - p;
-      const long iy = oy * sh - pt + tap / kw, ix = ox * sw - pl + tap % kw;
-      f32 *d = ap + p * MR + r;
-      if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-        for (long t = 0; t < run; t++) d[t * MR] = 0.0f;
-      } else {
-        const f32 *s = img + (iy * W + ix) * cin + ci;
-        for (long t = 0; t < run; t++) d[t * MR] = s[t];
-      }
-      p += run;
+    f32 *d = ap + p * MR;
+    const v128_t z = wasm_f32x4_splat(0.0f);
+    long t = 0;
+    for (; t + 4 <= run; t += 4) {
+      put4x4(s[0] ? wasm_v128_load(s[0] + t) : z, s[1] ? wasm_v128_load(s[1] + t) : z,
+             s[2] ? wasm_v128_load(s[2] + t) : z, s[3] ? wasm_v128_load(s[3] + t) : z, d + t * MR);
     }
+    for (; t < run; t++)
+      for (long r = 0; r < 4; r++) d[t * MR + r] = s[r] ? s[r][t] : 0.0f;
+    p += run;
   }
 }
 
@@ -230,10 +212,7 @@ static void pack_a_dw(const long *cv, const f32 *x, long i, long h, long k0, lon
       v128_t v = z;
       if (iy >= 0 && iy < H && ix >= 0 && ix < W) v = wasm_v128_load(x + ((b * H + iy) * W + ix) * cin + ci0);
       wasm_v128_store(ap + p * MR, v);
-      if (++ox == wo) {
-        ox = 0;
-        if (++oy == ho) oy = 0, b++;
-      }
+      next_pixel(&ox, &oy, &b, wo, ho);
     }
     return;
   }
@@ -247,22 +226,24 @@ static void pack_a_dw(const long *cv, const f32 *x, long i, long h, long k0, lon
     for (long p = 0; p < kc; p++) {
       const long iy = oy * sh - pt + ky, ix = ox * sw - pl + kx;
       ap[p * MR + r] = iy >= 0 && iy < H && ix >= 0 && ix < W ? x[((b * H + iy) * W + ix) * cin + ci] : 0.0f;
-      if (++ox == wo) {
-        ox = 0;
-        if (++oy == ho) oy = 0, b++;
-      }
+      next_pixel(&ox, &oy, &b, wo, ho);
     }
   }
 }
 
+/* Floats of gemm_peak's scratch: an A sliver, a B sliver of one k block and a block of C. */
+__attribute__((export_name("gemm_peak_floats"))) long gemm_peak_floats(void) { return MR * KC + KC * NR + MR * NR; }
+
 /*
- * The register block alone, `reps` times over one k block held in L1 (scratch: MR * KC + KC * NR
- * + MR * NR floats, zeros): the module's multiply-add peak on one thread, for the bench.
+ * The register block alone, `reps` times over one k block held in L1 (scratch: gemm_peak_floats()
+ * floats, zeros): the module's multiply-add peak on one thread, for the bench. Returns the
+ * floating-point operations done.
  */
-__attribute__((export_name("gemm_peak"))) void gemm_peak(long reps, f32 *scratch) {
+__attribute__((export_name("gemm_peak"))) double gemm_peak(long reps, f32 *scratch) {
   const f32 *a = scratch, *b = scratch + MR * KC;
   f32 *c = scratch + MR * KC + KC * NR;
   for (long r = 0; r < reps; r++) tile(KC, a, b, c, NR, 1, 0);
+  return 2.0 * MR * NR * KC * (double)reps;
 }
 
 /*

@@ -267,6 +267,27 @@ describe('wasm SIMD gradients', () => {
     });
   });
 
+  it('the filter gradient of a 1x1 stride-1 filter padded in width only: read through the geometry, not as x^T', async () => {
+    // explicit padding: the output is wider than x, so P^T is not x^T itself
+    const x = randn([2, 5, 4, 8], 70);
+    const dy = randn([2, 5, 6, 6], 71);
+    const attrs = {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      filterShape: [1, 1, 8, 6],
+    };
+    const ref = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs, true);
+    const got = await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+    expect(got.shape).toEqual([1, 1, 8, 6]);
+    expect(relErr(got.values, ref.values)).toBeLessThan(1e-5);
+  });
+
   CONV_CASES.filter((c) => c.dilations[0] === 1 && c.dilations[1] === 1).forEach((c, i) => {
     it(`the filter gradient as the SIMD module's product from x: the JS path's bits ${label(c)}`, async () => {
       const info = convInfo(c);

@@ -27,13 +27,18 @@ export function im2colFilterGradPays(info: tf.backend_util.Conv2DInfo, simd: boo
   return simd || info.inChannels <= 4 || info.outHeight * info.outWidth <= 64;
 }
 
+/** [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo]: the SIMD module's convolution geometry. */
+function geometry(info: tf.backend_util.Conv2DInfo): number[] {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
+  return [n, h, w, cin, kh, kw, sh, sw, padInfo.top, padInfo.left, ho, wo];
+}
+
 /**
  * wasm/gemm.c's convolution geometry of `info`: mode 1 reads A = P from x, mode 2 A = P^T.
  */
 export function convGeometry(info: tf.backend_util.Conv2DInfo, mode: 1 | 2): number[] {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, filterHeight: kh, filterWidth: kw } = info;
-  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
-  return [mode, n, h, w, cin, kh, kw, sh, sw, padInfo.top, padInfo.left, ho, wo];
+  return [mode, ...geometry(info)];
 }
 
 /**
@@ -45,14 +50,9 @@ function patchChunkRows(info: tf.backend_util.Conv2DInfo): number {
   return Math.max(1, Math.ceil(Math.max(MIN_CHUNK_PIXELS, Math.floor(CHUNK_FLOATS / k)) / info.outWidth));
 }
 
-/**
- * The parameters of wasm/conv.c's im2col_t and col2im_t for `info`, over output rows or
- * images [from, to) (im2col_t takes rows, col2im_t images).
- */
+/** The parameters of wasm/conv.c's col2im_t for `info`, over images [from, to). */
 export function patchParams(info: tf.backend_util.Conv2DInfo, from: number, to: number): number[] {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: cin, filterHeight: kh, filterWidth: kw } = info;
-  const { strideHeight: sh, strideWidth: sw, outHeight: ho, outWidth: wo, padInfo } = info;
-  return [n, h, w, cin, kh, kw, sh, sw, padInfo.top, padInfo.left, ho, wo, from, to];
+  return [...geometry(info), from, to];
 }
 
 /**
@@ -86,7 +86,12 @@ export function conv2DBackpropFilterIm2col(
     // dW = P^T dy in one product, P^T read from x where it lies (wasm/gemm.c mode 2); a 1x1
     // stride-1 filter's P^T is x^T itself
     const pointwise =
-      kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && info.inHeight === ho;
+      kh === 1 &&
+      kw === 1 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      info.inHeight === ho &&
+      info.inWidth === wo;
     runGemm(backend, simd, {
       m: k,
       n: cout,

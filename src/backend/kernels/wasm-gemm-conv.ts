@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, callKernel, release, rowsOf, transposeK, viewFloat } from './util';
 import { convGeometry, patchParams } from './wasm-filter-grad';
-import { runGemm } from './wasm-gemm';
+import { rowMajorGemm, runGemm } from './wasm-gemm';
 import type { SimdKernels } from './wasm-simd';
 
 /** The paths' choice: by the cost models (auto), or forced (for tests and the bench). */
@@ -45,8 +45,9 @@ export function gemmInputGradPays(info: tf.backend_util.Conv2DInfo): boolean {
 
 /**
  * dx of a convolution on wasm as P^T = W [kh*kw*Cin, Cout] x dy^T [Cout, M] (the SIMD
- * module's product packs dy^T; the filter is read as it lies, no flipped copy), then summed back into dx by the SIMD module's col2im (wasm/conv.c), in channel
- * planes [Cin, N, H, W] and transposed to NHWC. Any stride and padding; blocks of images
+ * module's product packs dy^T; the filter is read as it lies, no flipped copy), then summed
+ * back into dx by the SIMD module's col2im (wasm/conv.c), in channel planes [Cin, N, H, W]
+ * and transposed to NHWC. Any stride and padding; blocks of images
  * keep P under {@link BLOCK_FLOATS} (`blockFloats` is for tests). Each dx value is the sum
  * of its taps in tap order, whatever the thread count.
  */
@@ -73,19 +74,8 @@ export function conv2DBackpropInputGemm(
     const dyT = transposeK('wasm', backend, part, [0, 2, 1]);
     if (part !== dy2) release(backend, part);
     const p = allocFloat(backend, [k, m]);
-    runGemm(backend, simd, {
-      m: k,
-      n: m,
-      k: cout,
-      a: { t: w2 },
-      ars: cout,
-      aks: 1,
-      b: { t: dyT },
-      bks: m,
-      bjs: 1,
-      c: { t: p.info },
-      ldc: m,
-    });
+    // P^T [k, m] = W [k, Cout] dy^T [Cout, m]
+    runGemm(backend, simd, rowMajorGemm(k, m, cout, w2, dyT, p.info));
     release(backend, dyT);
     // views taken now: the product's allocation may have grown (replaced) the heap's buffer
     simd.col2imT(viewFloat(backend, p.info), viewFloat(backend, xt.info), patchParams(info, n0, n1));

@@ -61,7 +61,8 @@ export interface GemmKernels {
   gemm(g: GemmArgs): void;
   /**
    * The register block's multiply-add rate on this thread, GFLOP/s: `reps` passes of one
-   * 256-deep block held in L1 (`scratch`: 3,104 floats on the heap, zeroed here). For the bench.
+   * 256-deep block held in L1 (`scratch`: the module's gemm_peak_floats(), 3,104, on the heap,
+   * zeroed here). For the bench.
    */
   gemmPeak(reps: number, scratch: Float32Array): number;
   /** Floats of scratch a product with these k and n needs (packed B, each thread's slivers). */
@@ -79,7 +80,8 @@ export interface GemmExports {
   gemm_scratch_floats(): number;
   gemm_mr(): number;
   gemm_pack_b(...args: number[]): void;
-  gemm_peak(reps: number, scratch: number): void;
+  gemm_peak_floats(): number;
+  gemm_peak(reps: number, scratch: number): number;
   gemm_rows(...args: number[]): void;
 }
 
@@ -116,23 +118,24 @@ export function gemmKernels(
   const per = e.gemm_scratch_floats();
   const threads = 1 + (pool?.size ?? 0);
   let jobs = 0;
+  const scratchFloats = (k: number, n: number): number =>
+    GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per;
   return {
     gemmPeak(reps, scratch) {
-      const floats = mr * 256 + 256 * 8 + mr * 8;
+      const floats = e.gemm_peak_floats();
       if (scratch.length < floats)
         throw new Error(`medinets wasm gemmPeak: scratch has ${scratch.length} floats, needs ${floats}`);
       scratch.fill(0, 0, floats);
       e.gemm_peak(1, ptr(scratch));
       const t = performance.now();
-      e.gemm_peak(reps, ptr(scratch));
-      const s = (performance.now() - t) / 1000;
-      return (2 * mr * 8 * 256 * reps) / s / 1e9;
+      const flops = e.gemm_peak(reps, ptr(scratch));
+      return flops / ((performance.now() - t) * 1e6);
     },
     gemmWorkers: () => ({ started: pool?.size ?? 0, ready: pool?.ready().length ?? 0, jobs, relaxed }),
-    gemmScratchFloats: (k, n) => GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per,
+    gemmScratchFloats: scratchFloats,
     gemm(g) {
       const { m, n, k } = g;
-      const need = GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per;
+      const need = scratchFloats(k, n);
       if (g.scratch.length < need)
         throw new Error(`medinets wasm gemm: scratch has ${g.scratch.length} floats, needs ${need}`);
       if (m === 0 || n === 0) return;
@@ -208,6 +211,18 @@ export interface HeapGemm extends Omit<GemmArgs, 'a' | 'b' | 'c' | 'bias' | 'scr
   c: HeapOperand;
   /** The bias row (n values), if any. */
   bias?: TensorInfo;
+}
+
+/** The {@link HeapGemm} of C [m, n] = A [m, k] B [k, n], all three row-major tensors. */
+export function rowMajorGemm(
+  m: number,
+  n: number,
+  k: number,
+  a: TensorInfo,
+  b: TensorInfo,
+  c: TensorInfo,
+): HeapGemm {
+  return { m, n, k, a: { t: a }, ars: k, aks: 1, b: { t: b }, bks: n, bjs: 1, c: { t: c }, ldc: n };
 }
 
 /** One product on the wasm heap through the SIMD module's kernels `k` (see {@link GemmArgs}). */

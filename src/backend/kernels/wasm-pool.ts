@@ -7,7 +7,7 @@
  * the same order, so results do not depend on how many threads run. A worker that is not
  * ready yet (workers start asynchronously) is skipped: the caller then does its rows.
  */
-import { spawnWorker, type WorkerHandle } from './wasm-worker-spawn';
+import { spawnWorker } from './wasm-worker-spawn';
 
 /** Int32 slots of one worker's control block. */
 const SLOT = 32;
@@ -35,7 +35,6 @@ export const WORKER_BODY = `function medinetsGemmWorker(d) {
     var q = Atomics.load(c, s + ${SEQ});
     if (q === seen) continue;
     seen = q;
-    if (q < 0) return;
     var a = [];
     for (var i = 1; i < c[s + ${NARGS}]; i++) a.push(c[s + ${ARGS} + i]);
     var ok = 1;
@@ -59,8 +58,6 @@ export interface GemmPool {
   post(w: number, args: number[]): void;
   /** Wait for the jobs posted to `workers`; throws if one failed. */
   join(workers: number[]): void;
-  /** Stop the workers. */
-  close(): void;
 }
 
 let mainCanWait: boolean | null = null;
@@ -86,20 +83,17 @@ function canWait(probe: Int32Array): boolean {
 export function startPool(module: object, memory: object, fns: string[], count: number): GemmPool | null {
   if (count <= 0 || typeof SharedArrayBuffer === 'undefined') return null;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * count));
-  const handles: WorkerHandle[] = [];
-  for (let slot = 0; slot < count; slot++) {
-    const h = spawnWorker(WORKER_BODY, { module, memory, ctl: ctl.buffer, slot, fns });
-    if (h == null) break;
-    handles.push(h);
-  }
-  if (handles.length === 0) return null;
-  const seq = new Array<number>(handles.length).fill(0);
+  let size = 0;
+  while (size < count && spawnWorker(WORKER_BODY, { module, memory, ctl: ctl.buffer, slot: size, fns }))
+    size++;
+  if (size === 0) return null;
+  const seq = new Array<number>(size).fill(0);
   const wait = canWait(ctl);
   return {
-    size: handles.length,
+    size,
     ready() {
       const out: number[] = [];
-      for (let w = 0; w < handles.length; w++) if (Atomics.load(ctl, w * SLOT + READY) === 1) out.push(w);
+      for (let w = 0; w < size; w++) if (Atomics.load(ctl, w * SLOT + READY) === 1) out.push(w);
       return out;
     },
     post(w, args) {
@@ -127,13 +121,6 @@ export function startPool(module: object, memory: object, fns: string[], count: 
         if (Atomics.load(ctl, s + STATUS) !== 1) failed = true;
       }
       if (failed) throw new Error('medinets wasm pool: a worker failed to compute its rows of a product');
-    },
-    close() {
-      for (let w = 0; w < handles.length; w++) {
-        Atomics.store(ctl, w * SLOT + SEQ, -1);
-        Atomics.notify(ctl, w * SLOT + SEQ);
-        (handles[w] as WorkerHandle).terminate();
-      }
     },
   };
 }

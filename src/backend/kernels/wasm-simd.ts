@@ -174,7 +174,7 @@ let enabled = true;
 function kernels(
   mem: WasmMemory,
   e: Exports,
-  g: GemmExports,
+  product: GemmExports,
   relaxed: boolean,
   pool: GemmPool | null,
 ): SimdKernels {
@@ -185,7 +185,7 @@ function kernels(
   };
   const f = Math.fround;
   return {
-    ...gemmKernels(g, relaxed, pool, p),
+    ...gemmKernels(product, relaxed, pool, p),
     bnTrain(x, g, b, y, mean, variance, invStd, epsilon, tmp) {
       const c = g.length;
       const n = c === 0 ? 0 : x.length / c;
@@ -308,9 +308,9 @@ function instantiate(
 ): SimdKernels {
   const make = (m: WasmModule): object => new (WA as WasmApi).Instance(m, { env: { memory: mem } }).exports;
   const e = make(module) as Exports;
-  const g = relaxed != null ? (make(relaxed) as GemmExports) : e;
+  const product = relaxed != null ? (make(relaxed) as GemmExports) : e;
   const pool = isShared(mem) ? startPool(relaxed ?? module, mem, GEMM_FNS, poolWorkers(threads)) : null;
-  return kernels(mem, e, g, relaxed != null, pool);
+  return kernels(mem, e, product, relaxed != null, pool);
 }
 
 /**

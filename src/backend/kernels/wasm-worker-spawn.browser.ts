@@ -1,38 +1,29 @@
 // Browser twin of wasm-worker-spawn.ts (see tsup.config.ts): a Web Worker from a Blob URL,
-// sent its data by postMessage. A page whose CSP refuses blob: workers gets null (the caller
-// then computes alone).
+// sent its data by postMessage. A page whose CSP refuses blob: workers gets false (the caller
+// then computes alone). The URL stays valid: the worker loads it asynchronously.
 import type * as node from './wasm-worker-spawn';
-
-export type { WorkerHandle } from './wasm-worker-spawn';
 
 interface WebWorker {
   postMessage(data: unknown): void;
-  terminate(): void;
 }
 interface WorkerGlobals {
   Worker?: new (url: string) => WebWorker;
   Blob?: new (parts: string[], opts: { type: string }) => object;
-  URL?: { createObjectURL(b: object): string; revokeObjectURL(u: string): void };
+  URL?: { createObjectURL(b: object): string };
 }
 
 /** See wasm-worker-spawn.ts. */
 export const spawnWorker: typeof node.spawnWorker = (body, data) => {
   const g = globalThis as WorkerGlobals;
-  if (g.Worker == null || g.Blob == null || g.URL == null) return null;
+  if (g.Worker == null || g.Blob == null || g.URL == null) return false;
   try {
     const url = g.URL.createObjectURL(
       new g.Blob([`self.onmessage = function (ev) { (${body})(ev.data); };`], { type: 'text/javascript' }),
     );
-    const w = new g.Worker(url);
-    w.postMessage(data);
-    return {
-      terminate: () => {
-        w.terminate();
-        g.URL?.revokeObjectURL(url);
-      },
-    };
+    new g.Worker(url).postMessage(data);
+    return true;
   } catch {
-    return null;
+    return false;
   }
 };
 

@@ -3,18 +3,12 @@
 // The browser twin (wasm-worker-spawn.browser.ts) starts a Web Worker from a Blob URL instead.
 import { Worker } from 'node:worker_threads';
 
-/** A started worker. */
-export interface WorkerHandle {
-  /** Stop it. */
-  terminate(): void;
-}
-
 /**
  * Start a worker running `body` (the source of one function taking `data`) with `data`
- * (structured-cloned: a WebAssembly.Module, a shared memory, SharedArrayBuffers); null when
- * it cannot be started.
+ * (structured-cloned: a WebAssembly.Module, a shared memory, SharedArrayBuffers); false when
+ * it cannot be started. It lives as long as the process, which it never keeps alive.
  */
-export function spawnWorker(body: string, data: Record<string, unknown>): WorkerHandle | null {
+export function spawnWorker(body: string, data: Record<string, unknown>): boolean {
   try {
     const w = new Worker(`(${body})(require('node:worker_threads').workerData);`, {
       eval: true,
@@ -24,13 +18,9 @@ export function spawnWorker(body: string, data: Record<string, unknown>): Worker
     // a worker that dies (out of memory) leaves its jobs unanswered: the pool's caller then
     // waits; failures inside a job are reported through the control block instead
     w.on('error', () => undefined);
-    return {
-      terminate() {
-        void w.terminate();
-      },
-    };
+    return true;
   } catch {
-    return null;
+    return false;
   }
 }
 
