@@ -121,10 +121,11 @@ function build(shared, relaxed = false) {
     '-Werror',
   ];
   if (shared) flags.push('-matomics');
-  // the relaxed module: the matrix product alone, its multiply-adds fused
+  // the relaxed module: the matrix product (and Winograd's, on its register block) alone, its
+  // multiply-adds fused
   if (relaxed) flags.push('-mrelaxed-simd', '-DMEDINETS_RELAXED');
   const tag = `${shared ? 'shared' : 'plain'}${relaxed ? '-relaxed' : ''}`;
-  const objs = (relaxed ? ['gemm.c'] : sources).map((s) => {
+  const objs = (relaxed ? ['gemm.c', 'winograd.c'] : sources).map((s) => {
     const o = join(tmp, `${s}.${tag}.o`);
     execFileSync(clang, [...flags, '-c', join(srcDir, s), '-o', o], { stdio: 'inherit' });
     return o;
@@ -153,7 +154,7 @@ try {
     `export const SIMD_PLAIN_WASM =\n  '${plain.toString('base64')}';\n\n` +
     `/** The same kernels for a shared memory (the threaded binary), base64. */\n` +
     `export const SIMD_SHARED_WASM =\n  '${shared.toString('base64')}';\n\n` +
-    `/** wasm/gemm.c alone with relaxed SIMD's fused multiply-add, for a plain memory, base64. */\n` +
+    `/** wasm/gemm.c and winograd.c alone with relaxed SIMD's fused multiply-add, for a plain memory, base64. */\n` +
     `export const SIMD_RELAXED_PLAIN_WASM =\n  '${relaxedPlain.toString('base64')}';\n\n` +
     `/** The same for a shared memory, base64. */\n` +
     `export const SIMD_RELAXED_SHARED_WASM =\n  '${relaxedShared.toString('base64')}';\n`;

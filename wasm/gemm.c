@@ -17,20 +17,7 @@
  * blocks of MR rows, each on its own scratch; each C value is the same sum in the same k
  * order whatever the split.
  */
-#include <wasm_simd128.h>
-
-typedef float f32;
-
-/* rows of A per register block: 4 x 8 of C in 8 registers, 2 of B and 1 of A */
-#define MR 4
-#ifdef MEDINETS_RELAXED
-#define MADD(a, b, c) __builtin_wasm_fma_f32x4((a), (b), (c))
-#else
-#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
-#endif
-#define NR 8
-/* k block: an A sliver (MR x KC) and a B sliver (KC x 8) stay in L1 */
-#define KC 256
+#include "gemm.h"
 
 /* Floats of packed B for k x n: one panel of k x 8 per 8 columns (zeros past n). */
 __attribute__((export_name("gemm_packed_b_floats"))) long gemm_packed_b_floats(long k, long n) {
@@ -87,13 +74,11 @@ __attribute__((export_name("gemm_pack_b"))) void gemm_pack_b(const f32 *b, long 
   wasm_v128_store(c + r * ldc + 4, c##r##1);
 
 /*
- * c[MR x 8] (ldc) = init + a[kc][MR] b[kc][8], products added one k at a time to
- * accumulators that start from init: 0 zeros, 1 c itself, 2 the 8 values at `bias` on every
- * row. A sum over several k blocks is then the same sequence of roundings as one pass.
- * Kept out of line: inlined into gemm_rows, V8 spills its accumulators.
+ * gemm.h's register block. Kept out of line: inlined into gemm_rows, V8 spills its
+ * accumulators.
  */
-__attribute__((noinline)) static void tile(long kc, const f32 *restrict a, const f32 *restrict b, f32 *restrict c,
-                                           long ldc, long init, const f32 *bias) {
+__attribute__((noinline)) void gemm_tile(long kc, const f32 *restrict a, const f32 *restrict b, f32 *restrict c, long ldc,
+                                          long init, const f32 *bias) {
   const v128_t z = wasm_f32x4_splat(0.0f);
   const v128_t bias0 = init == 2 ? wasm_v128_load(bias) : z, bias1 = init == 2 ? wasm_v128_load(bias + 4) : z;
   GET(0) GET(1) GET(2) GET(3)
@@ -242,7 +227,7 @@ __attribute__((export_name("gemm_peak_floats"))) long gemm_peak_floats(void) { r
 __attribute__((export_name("gemm_peak"))) double gemm_peak(long reps, f32 *scratch) {
   const f32 *a = scratch, *b = scratch + MR * KC;
   f32 *c = scratch + MR * KC + KC * NR;
-  for (long r = 0; r < reps; r++) tile(KC, a, b, c, NR, 1, 0);
+  for (long r = 0; r < reps; r++) gemm_tile(KC, a, b, c, NR, 1, 0);
   return 2.0 * MR * NR * KC * (double)reps;
 }
 
@@ -275,13 +260,13 @@ __attribute__((export_name("gemm_rows"))) void gemm_rows(long m0, long m1, long 
         const f32 *b = bp + jp * k * NR + k0 * NR;
         const long w = n - j < NR ? n - j : NR;
         if (h == MR && w == NR) {
-          tile(kc, ap, b, c + i * ldc + j, ldc, init, bias + j);
+          gemm_tile(kc, ap, b, c + i * ldc + j, ldc, init, bias + j);
         } else {
           /* an edge block through the scratch tile, its start copied in and its result out */
           for (long r = 0; r < MR; r++)
             for (long q = 0; q < NR; q++)
               edge[r * NR + q] = r >= h || q >= w ? 0.0f : init == 1 ? c[(i + r) * ldc + j + q] : init == 2 ? bias[j + q] : 0.0f;
-          tile(kc, ap, b, edge, NR, 1, 0);
+          gemm_tile(kc, ap, b, edge, NR, 1, 0);
           for (long r = 0; r < h; r++)
             for (long q = 0; q < w; q++) c[(i + r) * ldc + j + q] = edge[r * NR + q];
         }

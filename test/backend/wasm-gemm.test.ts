@@ -167,11 +167,13 @@ describe('the wasm SIMD matrix product', () => {
     tf.dispose([at, bt, xnn]);
     const jobs = simd.gemmWorkers().jobs;
     expect(bits(product(m, n, k, a, b, {}))).toBe(want);
-    expect(simd.gemmWorkers().jobs).toBe(jobs + simd.gemmWorkers().started); // each worker took rows
+    // each worker packed panels of B (9 panels) and took rows
+    const posted = jobs + 2 * simd.gemmWorkers().started;
+    expect(simd.gemmWorkers().jobs).toBe(posted);
     useGemmWorkers(false);
     try {
       expect(bits(product(m, n, k, a, b, {}))).toBe(want);
-      expect(simd.gemmWorkers().jobs).toBe(jobs + simd.gemmWorkers().started); // none now
+      expect(simd.gemmWorkers().jobs).toBe(posted); // none now
     } finally {
       useGemmWorkers(true);
     }
@@ -289,6 +291,7 @@ describe('the relaxed-SIMD product (fused multiply-adds)', () => {
       convJobs: number;
       products: { err: number; bits: string }[];
       conv: number[];
+      winograd: string;
     };
     expect(out.relaxed).toBe(true);
     expect(out.workers).toBeGreaterThanOrEqual(1);
@@ -298,6 +301,9 @@ describe('the relaxed-SIMD product (fused multiply-adds)', () => {
       expect(p.err).toBeLessThan(1e-5);
       expect(p.bits).toBe('same');
     }
-    for (const e of out.conv) expect(e).toBeLessThan(1e-5); // y, dx, dW against the cpu backend
+    // y, dx, dW, and an inference by Winograd's F(4x4, 3x3), against the cpu backend
+    expect(out.conv).toHaveLength(4);
+    for (const e of out.conv) expect(e).toBeLessThan(1e-5);
+    expect(out.winograd).toBe('own'); // its bits are not the direct product's: Winograd ran
   });
 });

@@ -11,6 +11,7 @@ import type { KernelEntry } from './registry';
 import { callKernel, conv2DInfoNHWC, isNHWC, release } from './util';
 import { conv2DForwardGemm, gemmForwardPays } from './wasm-gemm-conv';
 import { wasmSimd } from './wasm-simd';
+import { conv2DWinograd, winogradPays } from './wasm-winograd';
 
 type Args = {
   inputs: { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo };
@@ -31,6 +32,13 @@ let enabled = true;
 /** Switch the first-use product off (the stock kernel always) or back on: for tests and the bench. @internal */
 export function useFirstUseGemm(on: boolean): void {
   enabled = on;
+}
+
+let winogradOn = true;
+
+/** Let inference use Winograd's convolution (default) or never: for tests and the bench. @internal */
+export function useWinograd(on: boolean): void {
+  winogradOn = on;
 }
 
 /** Activations applied after the product (others keep the stock kernel). */
@@ -54,14 +62,18 @@ function firstUseGemm(args: Args): TensorInfo | null {
     return null;
   const simd = wasmSimd(backend);
   if (simd == null) return null;
+  const info = conv2DInfoNHWC(x.shape, filter.shape, attrs);
+  if (bias != null && tf.util.sizeFromShape(bias.shape) !== info.outChannels) return null;
+  // no gradient being recorded (inference): Winograd's F(4x4, 3x3) where it pays, first use or not
+  const inference = tf.engine().state.gradientDepth === 0;
+  const wino = winogradOn && inference && winogradPays(info);
   // a filter XNNPACK has packed is as fast there as in the plain product; the relaxed one (fused
   // multiply-adds) is faster still (ResNet-18's 3x3 layers at inference 71 -> 52 ms), and keeps
   // every use of a filter on one path, so its results do not change between uses
-  if (!first && !simd.gemmWorkers().relaxed) return null;
-  const info = conv2DInfoNHWC(x.shape, filter.shape, attrs);
-  if (!gemmForwardPays(info)) return null;
-  if (bias != null && tf.util.sizeFromShape(bias.shape) !== info.outChannels) return null;
-  let y = conv2DForwardGemm(backend, x, filter, info, simd, bias);
+  if (!wino && ((!first && !simd.gemmWorkers().relaxed) || !gemmForwardPays(info))) return null;
+  let y = wino
+    ? conv2DWinograd(backend, x, filter, info, simd, bias)
+    : conv2DForwardGemm(backend, x, filter, info, simd, bias);
   const kernel = ACT[act];
   if (kernel != null) {
     const a = callKernel(kernel, 'wasm', backend, { x: y });

@@ -92,6 +92,11 @@ export function useGemmWorkers(on: boolean): void {
   workersOn = on;
 }
 
+/** The pool's workers that may take a job now: none while {@link useGemmWorkers} is off. */
+export function readyWorkers(pool: GemmPool | null): number[] {
+  return pool != null && workersOn ? pool.ready() : [];
+}
+
 /** The names a pool's jobs index (the order of the first job argument). */
 export const GEMM_FNS = ['gemm_pack_b', 'gemm_rows'];
 const PACK = 0;
@@ -117,7 +122,6 @@ export function gemmKernels(
   const mr = e.gemm_mr();
   const per = e.gemm_scratch_floats();
   const threads = 1 + (pool?.size ?? 0);
-  let jobs = 0;
   const scratchFloats = (k: number, n: number): number =>
     GEOMETRY + e.gemm_packed_b_floats(k, n) + threads * per;
   return {
@@ -131,7 +135,12 @@ export function gemmKernels(
       const flops = e.gemm_peak(reps, ptr(scratch));
       return flops / ((performance.now() - t) * 1e6);
     },
-    gemmWorkers: () => ({ started: pool?.size ?? 0, ready: pool?.ready().length ?? 0, jobs, relaxed }),
+    gemmWorkers: () => ({
+      started: pool?.size ?? 0,
+      ready: pool?.ready().length ?? 0,
+      jobs: pool?.jobs ?? 0,
+      relaxed,
+    }),
     gemmScratchFloats: scratchFloats,
     gemm(g) {
       const { m, n, k } = g;
@@ -146,7 +155,7 @@ export function gemmKernels(
       }
       const packed = cv + 4 * GEOMETRY;
       const own = packed + 4 * e.gemm_packed_b_floats(k, n);
-      const ready = pool != null && workersOn && 2 * m * n * k >= MIN_PARALLEL_FLOPS ? pool.ready() : [];
+      const ready = 2 * m * n * k >= MIN_PARALLEL_FLOPS ? readyWorkers(pool) : [];
       const blocks = Math.ceil(m / mr);
       const workers = ready.slice(0, Math.max(0, Math.min(ready.length, blocks - 1)));
       const b = ptr(g.b);
@@ -180,7 +189,6 @@ export function gemmKernels(
         own + 4 * t * per,
         g.conv != null ? cv : 0,
       ];
-      jobs += workers.length;
       workers.forEach((w, i) =>
         pool?.post(w, [ROWS, ...rows(rc[i + 1] as number, rc[i + 2] as number, i + 1)]),
       );

@@ -49,6 +49,8 @@ export const WORKER_BODY = `function medinetsGemmWorker(d) {
 export interface GemmPool {
   /** Workers started (ready or not). */
   readonly size: number;
+  /** Jobs posted so far. */
+  readonly jobs: number;
   /** Workers ready to take a job now. */
   ready(): number[];
   /**
@@ -89,8 +91,12 @@ export function startPool(module: object, memory: object, fns: string[], count: 
   if (size === 0) return null;
   const seq = new Array<number>(size).fill(0);
   const wait = canWait(ctl);
+  let jobs = 0;
   return {
     size,
+    get jobs() {
+      return jobs;
+    },
     ready() {
       const out: number[] = [];
       for (let w = 0; w < size; w++) if (Atomics.load(ctl, w * SLOT + READY) === 1) out.push(w);
@@ -104,6 +110,7 @@ export function startPool(module: object, memory: object, fns: string[], count: 
       for (let i = 0; i < args.length; i++) ctl[s + ARGS + i] = args[i] as number;
       const q = ((seq[w] as number) % 0x7ffffffe) + 1;
       seq[w] = q;
+      jobs++;
       Atomics.store(ctl, s + STATUS, 0);
       Atomics.store(ctl, s + SEQ, q);
       Atomics.notify(ctl, s + SEQ);

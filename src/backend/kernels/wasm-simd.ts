@@ -15,6 +15,7 @@ import type { KernelBackend } from '@tensorflow/tfjs-core';
 import type { BnTrainArgs, BnTrainGradArgs, NativeAddon } from '../native';
 import { GEMM_FNS, gemmKernels, type GemmExports, type GemmKernels } from './wasm-gemm';
 import { startPool, type GemmPool } from './wasm-pool';
+import { WINOGRAD_FNS, winogradKernels, type WinogradExports, type WinogradKernels } from './wasm-winograd';
 import { poolWorkers } from './wasm-worker-spawn';
 import {
   SIMD_PLAIN_WASM,
@@ -31,7 +32,8 @@ import {
 export interface SimdKernels
   extends
     Pick<NativeAddon, 'reluGrad' | 'optimizerUpdate' | 'relu' | 'concat' | 'split' | 'maxPoolGrad'>,
-    GemmKernels {
+    GemmKernels,
+    WinogradKernels {
   /** The addon's bnTrain without the fused ReLU; `tmp` (4c values, on the heap) is scratch. */
   bnTrain(...args: [...BnTrainArgs, tmp: Float32Array]): void;
   /** The addon's bnTrainGrad without the fused ReLU; `tmp` (6c values, on the heap) is scratch. */
@@ -93,7 +95,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 type Ptr = number;
-interface Exports extends GemmExports {
+interface Exports extends GemmExports, WinogradExports {
   bn_train(
     x: Ptr,
     g: Ptr,
@@ -174,7 +176,7 @@ let enabled = true;
 function kernels(
   mem: WasmMemory,
   e: Exports,
-  product: GemmExports,
+  product: GemmExports & WinogradExports,
   relaxed: boolean,
   pool: GemmPool | null,
 ): SimdKernels {
@@ -186,6 +188,7 @@ function kernels(
   const f = Math.fround;
   return {
     ...gemmKernels(product, relaxed, pool, p),
+    ...winogradKernels(product, pool, GEMM_FNS.length, p),
     bnTrain(x, g, b, y, mean, variance, invStd, epsilon, tmp) {
       const c = g.length;
       const n = c === 0 ? 0 : x.length / c;
@@ -308,8 +311,9 @@ function instantiate(
 ): SimdKernels {
   const make = (m: WasmModule): object => new (WA as WasmApi).Instance(m, { env: { memory: mem } }).exports;
   const e = make(module) as Exports;
-  const product = relaxed != null ? (make(relaxed) as GemmExports) : e;
-  const pool = isShared(mem) ? startPool(relaxed ?? module, mem, GEMM_FNS, poolWorkers(threads)) : null;
+  const product = relaxed != null ? (make(relaxed) as GemmExports & WinogradExports) : e;
+  const fns = [...GEMM_FNS, ...WINOGRAD_FNS];
+  const pool = isShared(mem) ? startPool(relaxed ?? module, mem, fns, poolWorkers(threads)) : null;
   return kernels(mem, e, product, relaxed != null, pool);
 }
 

@@ -6,6 +6,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { setupBackend } from '../../../src/backend';
+import { useWinograd } from '../../../src/backend/kernels/conv2d-wasm';
 import { allocFloat, release, viewFloat } from '../../../src/backend/kernels/util';
 import { runGemm, useGemmWorkers } from '../../../src/backend/kernels/wasm-gemm';
 import { wasmSimd } from '../../../src/backend/kernels/wasm-simd';
@@ -91,11 +92,22 @@ const grads = (): Float32Array[] =>
     const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same');
     return [y, dx, dw].map((t) => (t as tf.Tensor).dataSync() as Float32Array);
   });
+// inference of a convolution Winograd's F(4x4, 3x3) takes (128 tiles), its products relaxed too
+const xw = tf.randomUniform([8, 16, 16, 32], -1, 1, 'float32', 3);
+const ww = tf.randomUniform([3, 3, 32, 32], -1, 1, 'float32', 4);
+const infer = (): Float32Array =>
+  tf.tidy(() => tf.conv2d(xw as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same').dataSync() as Float32Array);
 const before = simd.gemmWorkers().jobs;
-const onWasm = grads();
+const onWasm = [...grads(), infer()];
 const convJobs = simd.gemmWorkers().jobs - before;
+useWinograd(false);
+const direct = infer();
+useWinograd(true);
+const winograd = Buffer.from((onWasm[3] as Float32Array).buffer).equals(Buffer.from(direct.buffer))
+  ? 'direct'
+  : 'own';
 await tf.setBackend('cpu');
-const onCpu = grads();
+const onCpu = [...grads(), infer()];
 console.log(
   JSON.stringify({
     relaxed: simd.gemmWorkers().relaxed,
@@ -103,6 +115,7 @@ console.log(
     jobs: simd.gemmWorkers().jobs,
     products,
     convJobs,
+    winograd,
     conv: onWasm.map((v, i) => relErr(v, onCpu[i] as Float32Array)),
   }),
 );

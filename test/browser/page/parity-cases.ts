@@ -115,15 +115,17 @@ const MIN_SIZE: Record<string, number> = { InceptionV3: 75, InceptionResNetV2: 7
 
 /** Every layer and every registry model, or those whose name ends with one of `only`. */
 export function cases(only: string[] | null, override: Override = {}): Case[] {
+  // seeded initialisers: an unseeded SqueezeExcite (4 hidden units for 2 samples) now and then
+  // drew weights whose ReLUs were all off, and its first weight's gradient was 0
   const layers: Case[] = [
-    layerCase('SqueezeExcite', () => new L.SqueezeExcite({ reduction: 2 })),
-    layerCase('ChannelSE', () => new L.ChannelSE({ reduction: 2 })),
-    layerCase('SpatialSE', () => new L.SpatialSE()),
-    layerCase('SCSE', () => new L.SCSE({ reduction: 2 })),
-    layerCase('ECA', () => new L.ECA()),
-    layerCase('ECAsE', () => new L.ECAsE()),
+    layerCase('SqueezeExcite', () => new L.SqueezeExcite({ reduction: 2, seed: 1 })),
+    layerCase('ChannelSE', () => new L.ChannelSE({ reduction: 2, seed: 2 })),
+    layerCase('SpatialSE', () => new L.SpatialSE({ seed: 3 })),
+    layerCase('SCSE', () => new L.SCSE({ reduction: 2, seed: 4 })),
+    layerCase('ECA', () => new L.ECA({ seed: 5 })),
+    layerCase('ECAsE', () => new L.ECAsE({ seed: 6 })),
     layerCase('UpsampleBilinear', () => new L.UpsampleBilinear()),
-    layerCase('DeformConv2D', () => new L.DeformConv2D({ filters: 4, kernelSize: [3, 3] })),
+    layerCase('DeformConv2D', () => new L.DeformConv2D({ filters: 4, kernelSize: [3, 3], seed: 7 })),
   ];
   const models: Case[] = listModels().map((name) => {
     const trainSize = SIZE[name] ?? 32;

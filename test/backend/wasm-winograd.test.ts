@@ -1,0 +1,184 @@
+// Winograd's F(4x4, 3x3) convolution on wasm (wasm/winograd.c through wasm-winograd.ts) on the
+// wasm backend without the addon: against a float64 direct convolution for tiles cut by the
+// output's edges, channels that are no multiple of the vector or the register block, input
+// channels over one k block, valid / same / explicit padding, bias, and more tiles than one
+// block; the same bits with and without the workers; taken by Conv2D when no gradient is
+// being recorded and never while one is; nothing leaks.
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disableNativeKernels, enableNativeKernels, setupBackend } from '../../src/backend';
+import { useWinograd } from '../../src/backend/kernels/conv2d-wasm';
+import { conv2DInfoNHWC } from '../../src/backend/kernels/util';
+import { useGemmWorkers } from '../../src/backend/kernels/wasm-gemm';
+import { useRelaxedSimd, wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
+import { conv2DWinograd, winogradPays } from '../../src/backend/kernels/wasm-winograd';
+import { randn, relErr } from './kernel-helpers';
+
+let simd: SimdKernels;
+
+beforeAll(async () => {
+  useRelaxedSimd(false);
+  const report = await setupBackend({ prefer: 'wasm', threads: 2, native: false });
+  expect(report.threads).toBe(2);
+  disableNativeKernels();
+  const k = wasmSimd(tf.backend());
+  if (k == null) throw new Error('the wasm SIMD kernels are not running');
+  simd = k;
+  const until = Date.now() + 30_000;
+  while (simd.gemmWorkers().ready < simd.gemmWorkers().started && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
+  expect(simd.gemmWorkers().ready).toBeGreaterThanOrEqual(1);
+});
+afterAll(async () => {
+  useGemmWorkers(true);
+  useWinograd(true);
+  enableNativeKernels();
+  await tf.setBackend('cpu');
+});
+
+const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+/** y = x * w (+ bias) in float64, NHWC / HWIO, stride 1, a 3x3 filter. */
+function reference(
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  info: tf.backend_util.Conv2DInfo,
+): Float32Array {
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
+  const { outHeight: ho, outWidth: wo } = info;
+  const { top, left } = info.padInfo;
+  const y = new Float32Array(n * ho * wo * cout);
+  const acc = new Float64Array(cout);
+  for (let b = 0; b < n; b++)
+    for (let oy = 0; oy < ho; oy++)
+      for (let ox = 0; ox < wo; ox++) {
+        for (let co = 0; co < cout; co++) acc[co] = bias?.[co] ?? 0;
+        for (let ky = 0; ky < 3; ky++)
+          for (let kx = 0; kx < 3; kx++) {
+            const iy = oy - top + ky;
+            const ix = ox - left + kx;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+            for (let ci = 0; ci < cin; ci++) {
+              const v = x[((b * H + iy) * W + ix) * cin + ci] as number;
+              const wr = ((ky * 3 + kx) * cin + ci) * cout;
+              for (let co = 0; co < cout; co++) acc[co] = (acc[co] as number) + v * (w[wr + co] as number);
+            }
+          }
+        y.set(acc, ((b * ho + oy) * wo + ox) * cout);
+      }
+  return y;
+}
+
+const cases: { x: [number, number, number, number]; cout: number; pad: Pad; bias: boolean }[] = [
+  // tiles cut by both edges, 18 channels (4 + 2), 13 outputs (8 + 5), a bias
+  { x: [2, 9, 7, 18], cout: 13, pad: 'same', bias: true },
+  // valid padding: 14 x 18 outputs, 60 tiles
+  { x: [3, 16, 20, 40], cout: 24, pad: 'valid', bias: false },
+  // 300 input channels: two k blocks of the product
+  { x: [1, 6, 5, 300], cout: 16, pad: 'same', bias: true },
+  // explicit, uneven padding; 256 tiles: several blocks a thread, shared with the workers
+  {
+    x: [4, 32, 32, 16],
+    cout: 32,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+    bias: true,
+  },
+];
+
+describe("Winograd's F(4x4, 3x3) convolution on wasm", () => {
+  cases.forEach((c, i) => {
+    const label = `x${c.x.join('x')} -> ${c.cout} ${typeof c.pad === 'string' ? c.pad : 'explicit'}${c.bias ? ' + bias' : ''}`;
+    it(`matches a float64 direct convolution within float32 rounding: ${label}`, () => {
+      const be = tf.backend();
+      const before = tf.memory().numTensors;
+      const buffers = be.numDataIds();
+      const x = randn(c.x, 300 + i).data as Float32Array;
+      const w = randn([3, 3, c.x[3], c.cout], 310 + i).data as Float32Array;
+      const bias = c.bias ? (randn([c.cout], 320 + i).data as Float32Array) : null;
+      const attrs = { strides: [1, 1], pad: c.pad, dilations: [1, 1], dataFormat: 'NHWC' };
+      const info = conv2DInfoNHWC(c.x, [3, 3, c.x[3], c.cout], attrs);
+      const xt = tf.tensor(x, c.x);
+      const wt = tf.tensor(w, [3, 3, c.x[3], c.cout]);
+      const bt = bias != null ? tf.tensor(bias, [c.cout]) : undefined;
+      const run = (): Float32Array => {
+        const out = tf.engine().makeTensorFromTensorInfo(conv2DWinograd(be, xt, wt, info, simd, bt));
+        const v = Float32Array.from(out.dataSync());
+        out.dispose();
+        return v;
+      };
+      const jobs = simd.gemmWorkers().jobs;
+      const y = run();
+      const want = reference(x, w, bias, info);
+      expect(y.length).toBe(want.length);
+      // the transforms' roundings: about 1e-6 of the outputs' scale per 100 input channels
+      expect(relErr(y, want)).toBeLessThan(2e-5);
+      expect(relErr(y, want)).toBeGreaterThan(0); // not the direct sum's bits: the transforms ran
+      // each tile's outputs are computed whole by one thread: the bits do not depend on the split
+      const both = bits(y);
+      if (i === 3) expect(simd.gemmWorkers().jobs).toBeGreaterThan(jobs);
+      useGemmWorkers(false);
+      try {
+        expect(bits(run())).toBe(both);
+      } finally {
+        useGemmWorkers(true);
+      }
+      tf.dispose([xt, wt, ...(bt != null ? [bt] : [])]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(be.numDataIds()).toBe(buffers);
+    });
+  });
+
+  it('is what Conv2D takes where it pays and no gradient is recorded, and never in training', () => {
+    const be = tf.backend();
+    const before = tf.memory().numTensors;
+    const x = tf.tensor(randn([8, 16, 16, 32], 330).data, [8, 16, 16, 32]) as tf.Tensor4D;
+    const w = tf.tensor(randn([3, 3, 32, 32], 331).data, [3, 3, 32, 32]) as tf.Tensor4D;
+    const info = conv2DInfoNHWC(x.shape, w.shape, {
+      strides: 1,
+      pad: 'same',
+      dilations: 1,
+      dataFormat: 'NHWC',
+    });
+    expect(winogradPays(info)).toBe(true);
+    // a 1-channel input, a 5x5 filter, a stride of 2, 8 tiles: the direct paths
+    const other = (xs: number[], fs: number[], s: number): boolean =>
+      winogradPays(conv2DInfoNHWC(xs, fs, { strides: s, pad: 'same', dilations: 1, dataFormat: 'NHWC' }));
+    expect(other([8, 16, 16, 1], [3, 3, 1, 32], 1)).toBe(false);
+    expect(other([8, 16, 16, 32], [5, 5, 32, 32], 1)).toBe(false);
+    expect(other([8, 16, 16, 32], [3, 3, 32, 32], 2)).toBe(false);
+    expect(other([8, 4, 4, 512], [3, 3, 512, 512], 1)).toBe(false);
+    const direct = tf.engine().makeTensorFromTensorInfo(conv2DWinograd(be, x, w, info, simd));
+    const wino = bits(direct.dataSync() as Float32Array);
+    const y = tf.conv2d(x, w, 1, 'same');
+    expect(bits(y.dataSync() as Float32Array)).toBe(wino);
+    // recording a gradient: the direct product, which the gradients are the adjoints of
+    let taped: tf.Tensor | null = null;
+    const g = tf.grad((xi: tf.Tensor) => {
+      taped = tf.keep(tf.conv2d(xi as tf.Tensor4D, w, 1, 'same'));
+      return tf.sum(taped);
+    })(x);
+    const t = (taped as unknown as tf.Tensor).dataSync() as Float32Array;
+    expect(bits(t)).not.toBe(wino);
+    expect(relErr(t, y.dataSync() as Float32Array)).toBeLessThan(1e-5);
+    // switched off: Conv2D without a gradient no longer gives Winograd's bits
+    useWinograd(false);
+    try {
+      const z = tf.conv2d(x, w, 1, 'same');
+      expect(bits(z.dataSync() as Float32Array)).not.toBe(wino);
+      z.dispose();
+    } finally {
+      useWinograd(true);
+    }
+    tf.dispose([x, w, y, direct, g, taped as unknown as tf.Tensor]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
