@@ -9,8 +9,8 @@
  * not per pair of channels.
  *
  * The results differ from the direct convolution's by the transforms' roundings (tested within
- * a relative 1e-5 of float64 on the outputs' scale): src/backend/kernels/wasm-winograd.ts uses
- * this where no gradient is being recorded, never in training.
+ * a relative 2e-5 of float64 on the outputs' scale); src/backend/kernels/wasm-winograd.ts
+ * chooses it by the convolution's shape alone.
  *
  * Memory as in gemm.c (no data, no stack: every array is promoted to locals).
  */

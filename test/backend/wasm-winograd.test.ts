@@ -2,8 +2,9 @@
 // wasm backend without the addon: against a float64 direct convolution for tiles cut by the
 // output's edges, channels that are no multiple of the vector or the register block, input
 // channels over one k block, valid / same / explicit padding, bias, and more tiles than one
-// block; the same bits with and without the workers; taken by Conv2D when no gradient is
-// being recorded and never while one is; nothing leaks.
+// block; the same bits with and without the workers; taken by Conv2D where it pays, whether a
+// gradient is being recorded or not, and its gradients within rounding of the cpu backend's;
+// nothing leaks.
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,11 +138,13 @@ describe("Winograd's F(4x4, 3x3) convolution on wasm", () => {
     });
   });
 
-  it('is what Conv2D takes where it pays and no gradient is recorded, and never in training', () => {
+  it("is what Conv2D takes where it pays, in training too, with gradients as the cpu backend's", async () => {
     const be = tf.backend();
     const before = tf.memory().numTensors;
-    const x = tf.tensor(randn([8, 16, 16, 32], 330).data, [8, 16, 16, 32]) as tf.Tensor4D;
-    const w = tf.tensor(randn([3, 3, 32, 32], 331).data, [3, 3, 32, 32]) as tf.Tensor4D;
+    const xd = randn([8, 16, 16, 32], 330).data;
+    const wd = randn([3, 3, 32, 32], 331).data;
+    const x = tf.tensor(xd, [8, 16, 16, 32]) as tf.Tensor4D;
+    const w = tf.tensor(wd, [3, 3, 32, 32]) as tf.Tensor4D;
     const info = conv2DInfoNHWC(x.shape, w.shape, {
       strides: 1,
       pad: 'same',
@@ -160,16 +163,20 @@ describe("Winograd's F(4x4, 3x3) convolution on wasm", () => {
     const wino = bits(direct.dataSync() as Float32Array);
     const y = tf.conv2d(x, w, 1, 'same');
     expect(bits(y.dataSync() as Float32Array)).toBe(wino);
-    // recording a gradient: the direct product, which the gradients are the adjoints of
+    // recording a gradient: the same path (and bits); dx, a convolution of dy with the flipped
+    // filter, takes it too
+    const probe = tf.tensor(randn([8, 16, 16, 32], 332).data, [8, 16, 16, 32]);
     let taped: tf.Tensor | null = null;
-    const g = tf.grad((xi: tf.Tensor) => {
-      taped = tf.keep(tf.conv2d(xi as tf.Tensor4D, w, 1, 'same'));
-      return tf.sum(taped);
-    })(x);
-    const t = (taped as unknown as tf.Tensor).dataSync() as Float32Array;
-    expect(bits(t)).not.toBe(wino);
-    expect(relErr(t, y.dataSync() as Float32Array)).toBeLessThan(1e-5);
-    // switched off: Conv2D without a gradient no longer gives Winograd's bits
+    const loss = (xi: tf.Tensor, wi: tf.Tensor): tf.Scalar => {
+      taped = tf.keep(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'));
+      return tf.sum(tf.mul(taped, probe));
+    };
+    const jobs = simd.gemmWorkers().jobs;
+    const [dx, dw] = tf.grads(loss)([x, w]);
+    expect(simd.gemmWorkers().jobs).toBeGreaterThan(jobs);
+    expect(bits((taped as unknown as tf.Tensor).dataSync() as Float32Array)).toBe(wino);
+    const got = [dx, dw].map((t) => Float32Array.from((t as tf.Tensor).dataSync()));
+    // switched off: other bits
     useWinograd(false);
     try {
       const z = tf.conv2d(x, w, 1, 'same');
@@ -178,7 +185,20 @@ describe("Winograd's F(4x4, 3x3) convolution on wasm", () => {
     } finally {
       useWinograd(true);
     }
-    tf.dispose([x, w, y, direct, g, taped as unknown as tf.Tensor]);
+    tf.dispose([x, w, y, direct, probe, dx as tf.Tensor, dw as tf.Tensor, taped as unknown as tf.Tensor]);
     expect(tf.memory().numTensors).toBe(before);
+    // the gradients against the cpu backend's
+    await tf.setBackend('cpu');
+    const xc = tf.tensor(xd, [8, 16, 16, 32]);
+    const wc = tf.tensor(wd, [3, 3, 32, 32]);
+    const pc = tf.tensor(randn([8, 16, 16, 32], 332).data, [8, 16, 16, 32]);
+    const want = tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same'), pc)),
+    )([xc, wc]);
+    const ref = want.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose([xc, wc, pc, ...want]);
+    await tf.setBackend('wasm');
+    expect(relErr(got[0] as Float32Array, ref[0] as Float32Array)).toBeLessThan(2e-5);
+    expect(relErr(got[1] as Float32Array, ref[1] as Float32Array)).toBeLessThan(2e-5);
   });
 });

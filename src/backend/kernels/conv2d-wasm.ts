@@ -36,7 +36,7 @@ export function useFirstUseGemm(on: boolean): void {
 
 let winogradOn = true;
 
-/** Let inference use Winograd's convolution (default) or never: for tests and the bench. @internal */
+/** Let convolutions use Winograd's F(4x4, 3x3) where it pays (default) or never: for tests and the bench. @internal */
 export function useWinograd(on: boolean): void {
   winogradOn = on;
 }
@@ -45,10 +45,10 @@ export function useWinograd(on: boolean): void {
 const ACT: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Relu6' };
 
 /**
- * The convolution as {@link conv2DForwardGemm} when this is the filter's first use (any use
- * where the module's product is relaxed SIMD's) and that pays (see {@link gemmForwardPays}):
- * FusedConv2D's bias inside the product, its ReLU / ReLU6 after it; else null (the stock
- * kernel then).
+ * The convolution by Winograd's F(4x4, 3x3) where that pays (see {@link winogradPays}), any
+ * use of the filter; else as {@link conv2DForwardGemm} when this is the filter's first use (any
+ * use where the module's product is relaxed SIMD's) and that pays (see {@link gemmForwardPays}):
+ * FusedConv2D's bias inside either, its ReLU / ReLU6 after it; else null (the stock kernel then).
  */
 function firstUseGemm(args: Args): TensorInfo | null {
   const { inputs, backend, attrs } = args;
@@ -64,9 +64,8 @@ function firstUseGemm(args: Args): TensorInfo | null {
   if (simd == null) return null;
   const info = conv2DInfoNHWC(x.shape, filter.shape, attrs);
   if (bias != null && tf.util.sizeFromShape(bias.shape) !== info.outChannels) return null;
-  // no gradient being recorded (inference): Winograd's F(4x4, 3x3) where it pays, first use or not
-  const inference = tf.engine().state.gradientDepth === 0;
-  const wino = winogradOn && inference && winogradPays(info);
+  // Winograd's F(4x4, 3x3) wherever it pays, first use or not, in training too
+  const wino = winogradOn && winogradPays(info);
   // a filter XNNPACK has packed is as fast there as in the plain product; the relaxed one (fused
   // multiply-adds) is faster still (ResNet-18's 3x3 layers at inference 71 -> 52 ms), and keeps
   // every use of a filter on one path, so its results do not change between uses

@@ -1,11 +1,13 @@
 /*
- * 3x3 stride-1 convolutions at inference on wasm by Winograd's F(4x4, 3x3) (wasm/winograd.c):
- * the filter transformed into 36 packed [Cin, Cout] matrices, then blocks of 4x4 output tiles,
- * each block's input transformed, multiplied position by position on the matrix product's
- * register block and transformed back. 2.25 multiply-adds an output and channel pair instead
- * of 9. Used where no gradient is being recorded (see conv2d-wasm.ts): its results differ from
- * the direct product's in the last bits (within a relative 1e-5 of float64, tested), and
- * training keeps one path for the forward pass and its gradients.
+ * 3x3 stride-1 convolutions on wasm by Winograd's F(4x4, 3x3) (wasm/winograd.c): the filter
+ * transformed into 36 packed [Cin, Cout] matrices, then blocks of 4x4 output tiles, each
+ * block's input transformed, multiplied position by position on the matrix product's register
+ * block and transformed back. 2.25 multiply-adds an output and channel pair instead of 9. The
+ * results differ from the direct sum's in the last bits (within a relative 2e-5 of float64,
+ * tested), as cuDNN's and oneDNN's Winograd convolutions do; a convolution's shape alone picks
+ * the path ({@link winogradPays}), so every use of a filter, in training and at inference,
+ * gives the same bits. Its dx, a 3x3 stride-1 convolution of dy with the flipped filter
+ * (wasm-conv.ts), takes it too; dW stays a direct product.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
