@@ -41,11 +41,14 @@ const BIG_CASES: ConvCase[] = [
   { x: [3, 4, 4, 512], f: [1, 1, 512, 70], strides: [1, 1], pad: 'valid', dilations: [1, 1] },
 ];
 
+/** The bytes of float32 values as hex (Buffer.from(aFloat32Array) would take each value mod 256). */
+const hex = (v: Float32Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+
 /** f's tensors as hex on `backend`, computed in a tidy that must leave no tensor behind. */
 async function hexOn(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Promise<string[]> {
   await tf.setBackend(backend);
   const before = tf.memory().numTensors;
-  const out = tf.tidy(() => f().map((t) => Buffer.from(t.dataSync() as Float32Array).toString('hex')));
+  const out = tf.tidy(() => f().map((t) => hex(t.dataSync() as Float32Array)));
   expect(tf.memory().numTensors).toBe(before);
   return out;
 }
@@ -338,8 +341,8 @@ describe.skipIf(!available)('native kernels match the stock cpu kernels', () => 
     expect(two).toEqual(ref);
     expect(one).toEqual(ref);
     // the split parts are the inputs again
-    expect(ref[1]).toEqual(Buffer.from(a.data as Float32Array).toString('hex'));
-    expect(ref[2]).toEqual(Buffer.from(b.data as Float32Array).toString('hex'));
+    expect(ref[1]).toEqual(hex(a.data as Float32Array));
+    expect(ref[2]).toEqual(hex(b.data as Float32Array));
   });
 
   it("Add / Sub / Multiply / RealDiv of one shape on wasm: the stock kernels' bits", async () => {

@@ -15,6 +15,7 @@ import { useGemmWorkers } from '../../src/backend/kernels/wasm-gemm';
 import { useRelaxedSimd, wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
 import { conv2DWinograd, winogradPays } from '../../src/backend/kernels/wasm-winograd';
 import { randn, relErr } from './kernel-helpers';
+import { conv3x3Reference } from './winograd-reference';
 
 let simd: SimdKernels;
 
@@ -41,38 +42,6 @@ afterAll(async () => {
 const bits = (a: Float32Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-/** y = x * w (+ bias) in float64, NHWC / HWIO, stride 1, a 3x3 filter. */
-function reference(
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array | null,
-  info: tf.backend_util.Conv2DInfo,
-): Float32Array {
-  const { batchSize: n, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout } = info;
-  const { outHeight: ho, outWidth: wo } = info;
-  const { top, left } = info.padInfo;
-  const y = new Float32Array(n * ho * wo * cout);
-  const acc = new Float64Array(cout);
-  for (let b = 0; b < n; b++)
-    for (let oy = 0; oy < ho; oy++)
-      for (let ox = 0; ox < wo; ox++) {
-        for (let co = 0; co < cout; co++) acc[co] = bias?.[co] ?? 0;
-        for (let ky = 0; ky < 3; ky++)
-          for (let kx = 0; kx < 3; kx++) {
-            const iy = oy - top + ky;
-            const ix = ox - left + kx;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-            for (let ci = 0; ci < cin; ci++) {
-              const v = x[((b * H + iy) * W + ix) * cin + ci] as number;
-              const wr = ((ky * 3 + kx) * cin + ci) * cout;
-              for (let co = 0; co < cout; co++) acc[co] = (acc[co] as number) + v * (w[wr + co] as number);
-            }
-          }
-        y.set(acc, ((b * ho + oy) * wo + ox) * cout);
-      }
-  return y;
-}
 
 const cases: { x: [number, number, number, number]; cout: number; pad: Pad; bias: boolean }[] = [
   // tiles cut by both edges, 18 channels (4 + 2), 13 outputs (8 + 5), a bias
@@ -118,7 +87,17 @@ describe("Winograd's F(4x4, 3x3) convolution on wasm", () => {
       };
       const jobs = simd.gemmWorkers().jobs;
       const y = run();
-      const want = reference(x, w, bias, info);
+      const want = conv3x3Reference(x, w, bias, {
+        n: info.batchSize,
+        h: info.inHeight,
+        w: info.inWidth,
+        cin: info.inChannels,
+        cout: info.outChannels,
+        ho: info.outHeight,
+        wo: info.outWidth,
+        top: info.padInfo.top,
+        left: info.padInfo.left,
+      });
       expect(y.length).toBe(want.length);
       // the transforms' roundings: about 1e-6 of the outputs' scale per 100 input channels
       expect(relErr(y, want)).toBeLessThan(2e-5);
