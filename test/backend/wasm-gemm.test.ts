@@ -9,12 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disableNativeKernels, enableNativeKernels, setupBackend } from '../../src/backend';
+import { enableNativeKernels } from '../../src/backend';
 import { allocFloat, release, viewFloat } from '../../src/backend/kernels/util';
 import { convGeometry } from '../../src/backend/kernels/wasm-filter-grad';
 import { runGemm, useGemmWorkers, type HeapGemm } from '../../src/backend/kernels/wasm-gemm';
-import { useRelaxedSimd, wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
+import type { SimdKernels } from '../../src/backend/kernels/wasm-simd';
 import { SIMD_RELAXED_PLAIN_WASM } from '../../src/backend/kernels/wasm-simd-binary';
+import { plainWasmWithWorkers } from './wasm-workers';
 import { randn as randnInput, relErr, runKernel } from './kernel-helpers';
 
 /** Seeded normal values as float32. */
@@ -26,22 +27,7 @@ const randn = (shape: number[], seed: number): { shape: number[]; data: Float32A
 let simd: SimdKernels;
 
 beforeAll(async () => {
-  // the plain product (XNNPACK's bits) whatever the engine; the relaxed one: wasm-gemm.test.ts' child
-  useRelaxedSimd(false);
-  // the threaded binary (a shared heap, which the workers need): this file's first wasm backend
-  const report = await setupBackend({ prefer: 'wasm', threads: 2, native: false });
-  expect(report.threads).toBe(2);
-  disableNativeKernels();
-  const k = wasmSimd(tf.backend());
-  if (k == null) throw new Error('the wasm SIMD kernels are not running');
-  simd = k;
-  // the workers start asynchronously: wait for them, and fail loudly when there are none
-  // (every test of the split below would run on one thread)
-  const until = Date.now() + 30_000;
-  while (simd.gemmWorkers().ready < simd.gemmWorkers().started && Date.now() < until)
-    await new Promise((r) => setTimeout(r, 20));
-  expect(simd.gemmWorkers().started).toBeGreaterThanOrEqual(1);
-  expect(simd.gemmWorkers().ready).toBe(simd.gemmWorkers().started);
+  simd = await plainWasmWithWorkers();
 });
 afterAll(async () => {
   useGemmWorkers(true);

@@ -8,29 +8,20 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disableNativeKernels, enableNativeKernels, setupBackend } from '../../src/backend';
+import { enableNativeKernels } from '../../src/backend';
 import { useWinograd } from '../../src/backend/kernels/conv2d-wasm';
 import { conv2DInfoNHWC } from '../../src/backend/kernels/util';
 import { useGemmWorkers } from '../../src/backend/kernels/wasm-gemm';
-import { useRelaxedSimd, wasmSimd, type SimdKernels } from '../../src/backend/kernels/wasm-simd';
+import type { SimdKernels } from '../../src/backend/kernels/wasm-simd';
 import { conv2DWinograd, winogradPays } from '../../src/backend/kernels/wasm-winograd';
+import { plainWasmWithWorkers } from './wasm-workers';
 import { randn, relErr } from './kernel-helpers';
 import { conv3x3Reference } from './winograd-reference';
 
 let simd: SimdKernels;
 
 beforeAll(async () => {
-  useRelaxedSimd(false);
-  const report = await setupBackend({ prefer: 'wasm', threads: 2, native: false });
-  expect(report.threads).toBe(2);
-  disableNativeKernels();
-  const k = wasmSimd(tf.backend());
-  if (k == null) throw new Error('the wasm SIMD kernels are not running');
-  simd = k;
-  const until = Date.now() + 30_000;
-  while (simd.gemmWorkers().ready < simd.gemmWorkers().started && Date.now() < until)
-    await new Promise((r) => setTimeout(r, 20));
-  expect(simd.gemmWorkers().ready).toBeGreaterThanOrEqual(1);
+  simd = await plainWasmWithWorkers();
 });
 afterAll(async () => {
   useGemmWorkers(true);
