@@ -103,19 +103,20 @@ __attribute__((export_name("wino_filter"))) void wino_filter(const f32 *w, long 
 /* Geometry of wino_tiles: the input [n, h, w, cin], the padding's top and left, the output's size. */
 enum { WG_N, WG_H, WG_W, WG_CIN, WG_PT, WG_PL, WG_HO, WG_WO, WG_COUT, WG_TB };
 
-/* Floats of one caller's scratch for blocks of `tb` (a multiple of 4) tiles: V, M, two 6x6 blocks and a vector. */
+/* Floats of one caller's scratch for blocks of `tb` (a multiple of 4) tiles: V, M, three 6x6 blocks and a vector. */
 __attribute__((export_name("wino_scratch_floats"))) long wino_scratch_floats(long cin, long cout, long tb) {
-  return WQ * tb * (cin + (cout + NR - 1) / NR * NR) + 2 * WQ * 4 + 4;
+  return WQ * tb * (cin + (cout + NR - 1) / NR * NR) + 3 * WQ * 4 + 4;
 }
 
 /*
  * B^T d B for four channels of one tile, d's value (i, j) at d + i * rs + j * cs: into the
  * sliver layout of V (lane `lane` of each 4-row group, channels c..c+cnt-1), vq the first
- * position's, positions `pq` floats apart. The rows' transforms pass through `e` (36 x 4 + 4
+ * position's, positions `pq` floats apart. The transforms pass through `e` (2 x 36 x 4 + 4
  * floats of scratch): a 6x6 array of v128 would not stay in locals.
  */
 static inline __attribute__((always_inline)) void input_tile(const f32 *d, long rs, long cs, f32 *vq, long pq,
                                                               long cnt, f32 *e) {
+  f32 *res = e + WQ * 4 + 4;
   UNROLL for (int i = 0; i < 6; i++) {
     v128_t r[6], o[6];
     UNROLL for (int j = 0; j < 6; j++) r[j] = wasm_v128_load(d + i * rs + j * cs);
@@ -126,19 +127,13 @@ static inline __attribute__((always_inline)) void input_tile(const f32 *d, long 
     v128_t c[6], o[6];
     UNROLL for (int i = 0; i < 6; i++) c[i] = wasm_v128_load(e + (i * 6 + j) * 4);
     bt6(c, o);
-    UNROLL for (int i = 0; i < 6; i++) {
-      f32 *v = vq + (i * 6 + j) * pq;
-      if (cnt == 4) {
-        wasm_v128_store32_lane(v, o[i], 0);
-        wasm_v128_store32_lane(v + MR, o[i], 1);
-        wasm_v128_store32_lane(v + 2 * MR, o[i], 2);
-        wasm_v128_store32_lane(v + 3 * MR, o[i], 3);
-      } else {
-        /* through memory: a lane picked by a variable would go through the stack */
-        wasm_v128_store(e + WQ * 4, o[i]);
-        for (long l = 0; l < cnt; l++) v[l * MR] = e[WQ * 4 + l];
-      }
-    }
+    UNROLL for (int i = 0; i < 6; i++) wasm_v128_store(res + (i * 6 + j) * 4, o[i]);
+  }
+  /* each position's channels into lane r % 4 of V's 4-row groups: a loop, not unrolled (code size) */
+  _Pragma("clang loop unroll(disable)") for (long q = 0; q < WQ; q++) {
+    f32 *v = vq + q * pq;
+    const f32 *o = res + q * 4;
+    for (long l = 0; l < cnt; l++) v[l * MR] = o[l];
   }
 }
 
@@ -213,21 +208,22 @@ __attribute__((export_name("wino_tiles"))) void wino_tiles(const f32 *x, const f
           UNROLL for (int j = 0; j < 4; j++) wasm_v128_store(e + (i * 4 + j) * 4, o[j]);
         }
         const v128_t bv = bias != 0 ? load_n(bias + c, cnt) : z;
+        f32 *res = e + WQ * 4 + 4;
         UNROLL for (int j = 0; j < 4; j++) {
           v128_t col[6], o[4];
           UNROLL for (int i = 0; i < 6; i++) col[i] = wasm_v128_load(e + (i * 4 + j) * 4);
           at6(col, o);
-          if (j >= cols) continue;
-          UNROLL for (int i = 0; i < 4; i++) {
-            if (i >= rows) continue;
+          UNROLL for (int i = 0; i < 4; i++) wasm_v128_store(res + (i * 4 + j) * 4, add(o[i], bv));
+        }
+        /* the outputs inside y: loops, not unrolled (code size) */
+        _Pragma("clang loop unroll(disable)") for (long i = 0; i < rows; i++) {
+          _Pragma("clang loop unroll(disable)") for (long j = 0; j < cols; j++) {
             f32 *d = y + ((n * ho + oy + i) * wo + ox + j) * cout + c;
-            const v128_t val = add(o[i], bv);
-            if (cnt == 4) {
-              wasm_v128_store(d, val);
-            } else {
-              wasm_v128_store(e + WQ * 4, val);
-              for (long l = 0; l < cnt; l++) d[l] = e[WQ * 4 + l];
-            }
+            const f32 *o = res + (i * 4 + j) * 4;
+            if (cnt == 4)
+              wasm_v128_store(d, wasm_v128_load(o));
+            else
+              for (long l = 0; l < cnt; l++) d[l] = o[l];
           }
         }
       }
