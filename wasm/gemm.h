@@ -24,6 +24,9 @@ typedef float f32;
  * accumulators that start from init: 0 zeros, 1 c itself, 2 the 8 values at `bias` on every
  * row. A sum over several k blocks is then the same sequence of roundings as one pass.
  */
+/* Floats of B [k, n] packed in panels of 8 columns (zeros past n): gemm_pack_b's layout. */
+long gemm_packed_b_floats(long k, long n);
+
 void gemm_tile(long kc, const f32 *restrict a, const f32 *restrict b, f32 *restrict c, long ldc, long init,
                const f32 *bias);
 

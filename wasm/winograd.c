@@ -69,7 +69,7 @@ static inline v128_t load_n(const f32 *p, long cnt) {
 
 /* Floats of the transformed filter: 36 packed matrices [Cin, Cout] (gemm_pack_b's panels). */
 __attribute__((export_name("wino_filter_floats"))) long wino_filter_floats(long cin, long cout) {
-  return WQ * cin * ((cout + NR - 1) / NR) * NR;
+  return WQ * gemm_packed_b_floats(cin, cout);
 }
 
 /*
@@ -79,7 +79,7 @@ __attribute__((export_name("wino_filter_floats"))) long wino_filter_floats(long 
  */
 __attribute__((export_name("wino_filter"))) void wino_filter(const f32 *w, long cin, long cout, f32 *u, long j0,
                                                              long j1) {
-  const long pb = cin * ((cout + NR - 1) / NR * NR), tap = cin * cout;
+  const long pb = gemm_packed_b_floats(cin, cout), tap = cin * cout;
   for (long jp = j0; jp < j1; jp++) {
     for (long ci = 0; ci < cin; ci++) {
       UNROLL for (int half = 0; half < 2; half++) {
@@ -105,14 +105,14 @@ enum { WG_N, WG_H, WG_W, WG_CIN, WG_PT, WG_PL, WG_HO, WG_WO, WG_COUT, WG_TB };
 
 /* Floats of one caller's scratch for blocks of `tb` (a multiple of 4) tiles: V, M, three 6x6 blocks and a vector. */
 __attribute__((export_name("wino_scratch_floats"))) long wino_scratch_floats(long cin, long cout, long tb) {
-  return WQ * tb * (cin + (cout + NR - 1) / NR * NR) + 3 * WQ * 4 + 4;
+  return WQ * tb * (cin + gemm_packed_b_floats(1, cout)) + 3 * WQ * 4 + 4;
 }
 
 /*
- * B^T d B for four channels of one tile, d's value (i, j) at d + i * rs + j * cs: into the
- * sliver layout of V (lane `lane` of each 4-row group, channels c..c+cnt-1), vq the first
- * position's, positions `pq` floats apart. The transforms pass through `e` (2 x 36 x 4 + 4
- * floats of scratch): a 6x6 array of v128 would not stay in locals.
+ * B^T d B for cnt (1..4) channels of one tile, d's value (i, j) at d + i * rs + j * cs, into V's
+ * sliver layout: vq is this tile's lane of its 4-row group at the first channel and the first
+ * position, positions `pq` floats apart. The transforms pass through `e` (2 x 36 x 4 + 4 floats
+ * of scratch): a 6x6 array of v128 would not stay in locals.
  */
 static inline __attribute__((always_inline)) void input_tile(const f32 *d, long rs, long cs, f32 *vq, long pq,
                                                               long cnt, f32 *e) {
@@ -148,7 +148,7 @@ __attribute__((export_name("wino_tiles"))) void wino_tiles(const f32 *x, const f
                                                            const long *g, long t0, long t1, f32 *scratch) {
   const long H = g[WG_H], W = g[WG_W], cin = g[WG_CIN], pt = g[WG_PT], pl = g[WG_PL];
   const long ho = g[WG_HO], wo = g[WG_WO], cout = g[WG_COUT], tb = g[WG_TB];
-  const long coutp = (cout + NR - 1) / NR * NR, pb = cin * coutp;
+  const long coutp = gemm_packed_b_floats(1, cout), pb = cin * coutp;
   const long th = (ho + 3) / 4, tw = (wo + 3) / 4;
   const v128_t z = wasm_f32x4_splat(0.0f);
   for (long b0 = t0; b0 < t1; b0 += tb) {

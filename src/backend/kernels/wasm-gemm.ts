@@ -7,8 +7,8 @@ import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, release, viewFloat } from './util';
 import type { GemmPool } from './wasm-pool';
 
-/** Floats at the scratch's start that hold a convolution's geometry (int32). */
-const GEOMETRY = 16;
+/** Floats at a product's (or Winograd convolution's) scratch start that hold its geometry (int32). */
+export const GEOMETRY = 16;
 
 /** Products below this many flops run on one thread: a worker's wake-up costs tens of µs. */
 const MIN_PARALLEL_FLOPS = 1 << 22;
@@ -110,6 +110,31 @@ function split(units: number, parts: number): number[] {
 }
 
 /**
+ * One job over units [0, units), split between the calling thread and as many of the `ready`
+ * workers as there are further units: each worker is posted `[fn, ...args(from, to, t)]` (t its
+ * thread index, from 1), the caller runs `mine(args(0, to, 0))`, then waits for the workers.
+ */
+export function shareOut(
+  pool: GemmPool | null,
+  ready: number[],
+  units: number,
+  fn: number,
+  args: (from: number, to: number, t: number) => number[],
+  mine: (args: number[]) => void,
+): void {
+  const workers = ready.slice(0, Math.max(0, Math.min(ready.length, units - 1)));
+  const cuts = split(units, 1 + workers.length);
+  workers.forEach((w, i) =>
+    pool?.post(w, [fn, ...args(cuts[i + 1] as number, cuts[i + 2] as number, i + 1)]),
+  );
+  try {
+    mine(args(0, cuts[1] as number, 0));
+  } finally {
+    if (workers.length > 0) pool?.join(workers);
+  }
+}
+
+/**
  * The product on module exports `e` (relaxed: the relaxed-SIMD module's) and the pool's
  * workers; `ptr` maps a view to its byte address.
  */
@@ -157,25 +182,19 @@ export function gemmKernels(
       const own = packed + 4 * e.gemm_packed_b_floats(k, n);
       const ready = 2 * m * n * k >= MIN_PARALLEL_FLOPS ? readyWorkers(pool) : [];
       const blocks = Math.ceil(m / mr);
-      const workers = ready.slice(0, Math.max(0, Math.min(ready.length, blocks - 1)));
       const b = ptr(g.b);
-      const panels = Math.ceil(n / 8);
-      // B's panels, shared out when there are several
-      const pw = workers.slice(0, Math.max(0, panels - 1));
-      const pc = split(panels, 1 + pw.length);
-      pw.forEach((w, i) =>
-        pool?.post(w, [PACK, b, g.bks, g.bjs, k, n, packed, pc[i + 1] as number, pc[i + 2] as number]),
-      );
-      e.gemm_pack_b(b, g.bks, g.bjs, k, n, packed, 0, pc[1] as number);
-      if (pw.length > 0) pool?.join(pw);
-      const rc = split(blocks, 1 + workers.length).map((v) => Math.min(m, v * mr));
+      // B's panels, shared out when there are several (with the workers that will take rows)
+      const workers = ready.slice(0, Math.max(0, Math.min(ready.length, blocks - 1)));
+      const packArgs = (j0: number, j1: number): number[] => [b, g.bks, g.bjs, k, n, packed, j0, j1];
+      shareOut(pool, workers, Math.ceil(n / 8), PACK, packArgs, (args) => e.gemm_pack_b(...args));
       const a = ptr(g.a);
       const c = ptr(g.c);
       const bias = g.bias != null ? ptr(g.bias) : 0;
       const beta = g.beta === true ? 1 : 0;
-      const rows = (m0: number, m1: number, t: number): number[] => [
-        m0,
-        m1,
+      // rows in blocks of mr
+      const rows = (b0: number, b1: number, t: number): number[] => [
+        Math.min(m, b0 * mr),
+        Math.min(m, b1 * mr),
         n,
         k,
         a,
@@ -189,14 +208,7 @@ export function gemmKernels(
         own + 4 * t * per,
         g.conv != null ? cv : 0,
       ];
-      workers.forEach((w, i) =>
-        pool?.post(w, [ROWS, ...rows(rc[i + 1] as number, rc[i + 2] as number, i + 1)]),
-      );
-      try {
-        e.gemm_rows(...rows(0, rc[1] as number, 0));
-      } finally {
-        if (workers.length > 0) pool?.join(workers);
-      }
+      shareOut(pool, ready, blocks, ROWS, rows, (args) => e.gemm_rows(...args));
     },
   };
 }

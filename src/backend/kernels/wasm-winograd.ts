@@ -12,24 +12,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { allocFloat, release, viewFloat } from './util';
-import { readyWorkers } from './wasm-gemm';
+import { GEOMETRY, readyWorkers, shareOut } from './wasm-gemm';
 import type { GemmPool } from './wasm-pool';
 
 /** wasm/winograd.c's exports. */
 export interface WinogradExports {
   wino_filter_floats(cin: number, cout: number): number;
-  wino_filter(w: number, cin: number, cout: number, u: number, c0: number, c1: number): void;
+  wino_filter(...args: number[]): void;
   wino_scratch_floats(cin: number, cout: number, tb: number): number;
-  wino_tiles(
-    x: number,
-    u: number,
-    bias: number,
-    y: number,
-    g: number,
-    t0: number,
-    t1: number,
-    s: number,
-  ): void;
+  wino_tiles(...args: number[]): void;
 }
 
 /** The exports a pool's jobs index after the product's (see {@link winogradKernels}). */
@@ -46,21 +37,18 @@ export interface WinogradArgs {
   /** The output [n, ho, wo, cout]. */
   y: Float32Array;
   /** [n, h, w, cin, padTop, padLeft, ho, wo, cout]. */
-  shape: number[];
+  shape: [number, number, number, number, number, number, number, number, number];
   /** {@link WinogradKernels.winogradScratchFloats} floats. */
   scratch: Float32Array;
 }
 
 /** The Winograd convolution's methods of the SIMD kernels. */
 export interface WinogradKernels {
-  /** Tiles a thread takes at a time, and the scratch floats a convolution of these channels needs. */
+  /** The scratch floats a convolution of these channels needs (the transformed filter, each thread's block). */
   winogradScratchFloats(cin: number, cout: number): number;
   /** See {@link WinogradArgs}. */
   winograd(a: WinogradArgs): void;
 }
-
-/** Int32 slots at the scratch's start for wino_tiles' geometry. */
-const GEOMETRY = 16;
 
 /**
  * Each thread's block of tiles: its transformed input and products (36 x tiles x channels)
@@ -87,60 +75,31 @@ export function winogradKernels(
     const tb = tilesPerBlock(cin, cout);
     return { tb, per: e.wino_scratch_floats(cin, cout, tb), filter: e.wino_filter_floats(cin, cout) };
   };
-  const split = (units: number, parts: number): number[] =>
-    Array.from({ length: parts + 1 }, (_, i) => Math.round((units * i) / parts));
   return {
     winogradScratchFloats(cin, cout) {
       const { per, filter } = layout(cin, cout);
       return GEOMETRY + filter + threads * per;
     },
     winograd(a) {
-      const [n, h, w, cin, pt, pl, ho, wo, cout] = a.shape as [number, ...number[]];
-      const { tb, per, filter } = layout(cin as number, cout as number);
+      const [n, , , cin, , , ho, wo, cout] = a.shape;
+      const { tb, per, filter } = layout(cin, cout);
       const need = GEOMETRY + filter + threads * per;
       if (a.scratch.length < need)
         throw new Error(`medinets wasm winograd: scratch has ${a.scratch.length} floats, needs ${need}`);
-      const tiles = n * Math.ceil((ho as number) / 4) * Math.ceil((wo as number) / 4);
+      const tiles = n * Math.ceil(ho / 4) * Math.ceil(wo / 4);
       const g = ptr(a.scratch);
-      new Int32Array(a.scratch.buffer, a.scratch.byteOffset, 10).set([
-        n,
-        h,
-        w,
-        cin,
-        pt,
-        pl,
-        ho,
-        wo,
-        cout,
-        tb,
-      ]);
+      new Int32Array(a.scratch.buffer, a.scratch.byteOffset, 10).set([...a.shape, tb]);
       const u = g + 4 * GEOMETRY;
       const own = u + 4 * filter;
       const ready = readyWorkers(pool);
-      const run = (
-        fn: number,
-        units: number,
-        args: (from: number, to: number, t: number) => number[],
-      ): void => {
-        const workers = ready.slice(0, Math.max(0, Math.min(ready.length, units - 1)));
-        const cuts = split(units, 1 + workers.length);
-        workers.forEach((wk, i) =>
-          pool?.post(wk, [base + fn, ...args(cuts[i + 1] as number, cuts[i + 2] as number, i + 1)]),
-        );
-        try {
-          const mine = args(0, cuts[1] as number, 0);
-          if (fn === 0) e.wino_filter(...(mine as [number, number, number, number, number, number]));
-          else e.wino_tiles(...(mine as [number, number, number, number, number, number, number, number]));
-        } finally {
-          if (workers.length > 0) pool?.join(workers);
-        }
-      };
       const f = ptr(a.filter);
-      run(0, Math.ceil((cout as number) / 8), (j0, j1) => [f, cin as number, cout as number, u, j0, j1]);
+      // the filter by panels of 8 output channels, then the tiles in units of 4
+      const filterArgs = (j0: number, j1: number): number[] => [f, cin, cout, u, j0, j1];
+      shareOut(pool, ready, Math.ceil(cout / 8), base, filterArgs, (args) => e.wino_filter(...args));
       const x = ptr(a.x);
       const y = ptr(a.y);
       const bias = a.bias != null ? ptr(a.bias) : 0;
-      run(1, Math.ceil(tiles / 4), (t0, t1, t) => [
+      const tileArgs = (t0: number, t1: number, t: number): number[] => [
         x,
         u,
         bias,
@@ -149,7 +108,8 @@ export function winogradKernels(
         4 * t0,
         Math.min(tiles, 4 * t1),
         own + 4 * t * per,
-      ]);
+      ];
+      shareOut(pool, ready, Math.ceil(tiles / 4), base + 1, tileArgs, (args) => e.wino_tiles(...args));
     },
   };
 }
@@ -160,9 +120,10 @@ export function winogradKernels(
  * cost more than the products save), and at least 32 tiles of 4x4 outputs and 2,048 tile and
  * output channel pairs. The filter's transform (36 values for 9) is made every call and read
  * once per block of tiles, so a few tiles do not pay for it, nor do the transforms of the input
- * where there are few outputs (8x8x8 128 -> 32, 32 tiles: 0.71 -> 0.97 ms). Measured on wasm, 2 threads, against XNNPACK with the filter packed:
- * 8x16x16 128 -> 128 (128 tiles) 10.3 -> 4.0 ms, 8x8x8 256 -> 256 (32 tiles) 10.5 -> 6.5 ms,
- * 1x16x16 128 -> 128 (16 tiles) 1.3 -> 1.7 ms, 8x4x4 512 -> 512 (8 tiles) 11.4 -> 13.8 ms.
+ * where there are few outputs (8x8x8 128 -> 32, 32 tiles: 0.71 -> 0.97 ms). Measured on wasm,
+ * 2 threads, against XNNPACK with the filter packed: 8x16x16 128 -> 128 (128 tiles) 10.3 -> 4.0
+ * ms, 8x8x8 256 -> 256 (32 tiles) 10.5 -> 6.5 ms, 1x16x16 128 -> 128 (16 tiles) 1.3 -> 1.7 ms,
+ * 8x4x4 512 -> 512 (8 tiles) 11.4 -> 13.8 ms.
  */
 export function winogradPays(info: tf.backend_util.Conv2DInfo): boolean {
   const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
