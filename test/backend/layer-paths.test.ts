@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../src/backend';
+import { useLeanBackprop } from '../../src/backend/kernels/lean-backprop';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -76,6 +77,43 @@ describe('layer paths', () => {
       expect(values(dx)).toEqual(values(refDx));
       tf.dispose([x, r, dW as tf.Tensor, refDx, refDw, dx]);
       layer.dispose();
+    });
+
+    it(`Conv2D with bias on ${backend}: dx skipped where no gradient reaches the input, the bits of the fused path`, async () => {
+      await tf.setBackend(backend);
+      const conv = (): tfl.layers.Layer =>
+        tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', biasInitializer: 'randomNormal' });
+      const [stem, next] = [conv(), conv()] as [tfl.layers.Layer, tfl.layers.Layer];
+      const x = tf.randomNormal([2, 6, 7, 3], 0, 1, 'float32', 3);
+      const r = tf.randomNormal([2, 6, 7, 4], 0, 1, 'float32', 4);
+      const net = (t: tf.Tensor): tf.Scalar =>
+        tf.sum(tf.mul(next.apply(tf.relu(stem.apply(t) as tf.Tensor)) as tf.Tensor, r));
+      net(x).dispose(); // build
+      const vars = [...stem.trainableWeights, ...next.trainableWeights].map((w) => w.read() as tf.Variable);
+      const step = async (): Promise<{ names: string[]; grads: number[][] }> => {
+        let grads: number[][] = [];
+        const prof = await tf.profile(() => {
+          const g = tf.variableGrads(() => net(x), vars).grads;
+          grads = vars.map((v) => values(g[v.name] as tf.Tensor));
+          tf.dispose(Object.values(g));
+        });
+        return { names: prof.kernels.map((k) => k.name), grads };
+      };
+      const routed = await step();
+      // the stem's dx (its input is data) is not computed; the second layer's is (it reaches the stem's weights)
+      expect(routed.names.filter((n) => n === 'Conv2DBackpropInput')).toHaveLength(1);
+      expect(routed.names.filter((n) => n === 'Conv2DBackpropFilter')).toHaveLength(2);
+      useLeanBackprop(false); // tfjs' own gradients: every biased layer takes the fused path
+      const fused = await step();
+      useLeanBackprop(true);
+      expect(fused.names.filter((n) => n === 'Conv2DBackpropInput')).toHaveLength(2);
+      expect(routed.grads).toEqual(fused.grads);
+      // a gradient with respect to the input image still reaches it, through both layers
+      const dx = tf.grad(net)(x);
+      expect(values(dx).some((v) => v !== 0)).toBe(true);
+      tf.dispose([x, r, dx]);
+      stem.dispose();
+      next.dispose();
     });
   }
 });

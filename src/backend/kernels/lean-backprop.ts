@@ -108,6 +108,32 @@ function pathNodes(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNode[] {
   return path;
 }
 
+/**
+ * The forward pass of the outermost gradient now being recorded: the ids of its xs and of the
+ * tensors computed from them so far, and how far along the tape those were looked for.
+ */
+let recording: { fromX: Set<number>; read: number } | null = null;
+
+/**
+ * Whether the outermost gradient now being recorded can flow back to `t`: whether `t` is one
+ * of its xs or was computed from them earlier in its forward pass (the tape read so far).
+ * True whenever that cannot be known: outside such a forward pass, in a nested gradient, or
+ * with tfjs' own gradients switched back on. A layer may then skip what only a gradient with
+ * respect to `t` would need.
+ */
+export function gradientReaches(t: Tensor): boolean {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const tape = engine.state.activeTape;
+  const r = recording;
+  if (r == null || tape == null || engine.state.gradientDepth !== 1) return true;
+  for (; r.read < tape.length; r.read++) {
+    const node = tape[r.read] as TapeNode;
+    if (Object.values(node.inputs).some((i) => i != null && r.fromX.has(i.id)))
+      for (const o of node.outputs) r.fromX.add(o.id);
+  }
+  return r.fromX.has(t.id);
+}
+
 function disposeSaved(node: TapeNode): void {
   for (const t of node.saved ?? []) t.dispose();
 }
@@ -124,11 +150,17 @@ function leanGradients(
   if (xs.length === 0) throw new Error('gradients: xs is empty; expected at least one tensor');
   if (dy != null && dy.dtype !== 'float32')
     throw new Error(`gradients: dy has dtype '${dy.dtype}'; expected 'float32'`);
-  const y = this.scopedRun(
-    () => this.startTape(),
-    () => this.endTape(),
-    () => this.tidy('forward', f),
-  );
+  recording = { fromX: new Set(xs.map((x) => x.id)), read: 0 };
+  let y: Tensor;
+  try {
+    y = this.scopedRun(
+      () => this.startTape(),
+      () => this.endTape(),
+      () => this.tidy('forward', f),
+    );
+  } finally {
+    recording = null;
+  }
   if (!(y instanceof tf.Tensor)) throw new Error('gradients: f() returned no tensor; expected a tensor y');
   const tape = this.state.activeTape ?? [];
   const path = pathNodes(tape, xs, y);
