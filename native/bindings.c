@@ -297,6 +297,16 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* setWinograd(on): 3x3 stride-1 forward and dx by Winograd (1, the default) or directly (0). */
+static napi_value js_set_winograd(napi_env env, napi_callback_info info) {
+  call_t c;
+  double on;
+  if (!call_init(&c, env, info, "setWinograd", 1) || !arg_number(&c, 0, "on", &on)) return NULL;
+  if (on != 0 && on != 1) return (arg_fail(&c, 0, "on: expected 0 or 1, got %g", on), NULL);
+  winograd_enable(on == 1);
+  return NULL;
+}
+
 /* mallocTuned(): whether glibc's malloc keeps freed tensor memory (native/memory.c). */
 static napi_value js_malloc_tuned(napi_env env, napi_callback_info info) {
   (void)info;
@@ -352,6 +362,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"binaryBroadcast", NULL, js_binary_broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"reduceMid", NULL, js_reduce_mid, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"setWinograd", NULL, js_set_winograd, NULL, NULL, NULL, napi_default, NULL},
       {"mallocTuned", NULL, js_malloc_tuned, NULL, NULL, NULL, napi_default, NULL},
       {"simd", NULL, js_simd, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -47,6 +47,24 @@ typedef struct {
 /* The convolutions' GEMM (igemm.c): A read in place through row pointers where it can be. */
 int conv_gemm(const gemm_args *g);
 
+/* A full 12 x 32 tile's destination and epilogue (+ bias, activation as igemm.c's store()). */
+typedef struct {
+  float *c; /* row 0, column 0 of the tile in C */
+  long ldc;
+  const float *bias; /* the tile's 32 columns' bias, or NULL */
+  int act;
+  float alpha;
+} tile_out;
+/*
+ * igemm.c's micro-kernels: acc (12 x 32, rows of 32; AVX2: 6 x 16) = the sum over taps t and
+ * channels k of ptr[t * rows + i][k] times the packed B panels' row t * cin + k, each output one
+ * FMA chain in that order from zero (the same bits on both); with `out`, the AVX-512 tile goes
+ * straight to C through the epilogue instead of acc.
+ */
+void ik_avx512(long ntaps, long cin, const float *const *ptr, const float *b0, const float *b1, float *acc,
+               const tile_out *out);
+void ik_avx2(long ntaps, long cin, const float *const *ptr, const float *b, float *acc);
+
 /* The micro-kernels (microkernels.c) and the instruction set chosen for this CPU. */
 enum isa_kind { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };
 int cpu_isa(void);

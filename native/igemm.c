@@ -26,14 +26,6 @@
  * A full tile's epilogue in registers, as store() computes it per element: + bias, then ReLU
  * (s > 0 ? s : 0), ReLU6 (s < 0 ? 0 : s > 6 ? 6 : s) or leaky (s < 0 ? s alpha : s).
  */
-typedef struct {
-  float *c; /* row 0, column 0 of the tile in C */
-  long ldc;
-  const float *bias; /* the tile's 32 columns' bias, or NULL */
-  int act;
-  float alpha;
-} tile_out;
-
 __attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const tile_out *o, __m512 bias) {
   if (o->bias != NULL) v = _mm512_add_ps(v, bias);
   const __m512 zero = _mm512_setzero_ps();
@@ -57,7 +49,7 @@ __attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const t
  * with `out` given, the full tile goes straight to C through the epilogue instead (small K made
  * the round trip through acc and store() a third of the time).
  */
-__attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, const float *const *ptr,
+__attribute__((target("avx512f"))) void ik_avx512(long ntaps, long cin, const float *const *ptr,
                                                          const float *b0, const float *b1, float *acc,
                                                          const tile_out *out) {
 #define ROW(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps()
@@ -106,7 +98,7 @@ __attribute__((target("avx512f"))) static void ik_avx512(long ntaps, long cin, c
 }
 
 /* acc (6 x 16) likewise, for one B panel. */
-__attribute__((target("avx2,fma"))) static void ik_avx2(long ntaps, long cin, const float *const *ptr,
+__attribute__((target("avx2,fma"))) void ik_avx2(long ntaps, long cin, const float *const *ptr,
                                                         const float *b, float *acc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
   __m256 c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();

@@ -13,6 +13,11 @@ typedef struct {
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha);
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
+/* 3x3 stride-1 forward and dx by Winograd F(4x4, 3x3) (winograd.c): 1 done, 0 not its shape, -1 no memory. */
+int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha);
+int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
+/* Winograd on or off (on unless MEDINETS_NATIVE_WINOGRAD=0), for comparisons. */
+void winograd_enable(int on);
 /* dW without im2col when Cin is a multiple of 16 (conv-filter-grad.c): 0 when not its shape. */
 int conv_filter_grad(const float *x, const float *dy, float *dw, const conv_dims *d, int *rc);
 

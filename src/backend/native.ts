@@ -144,6 +144,8 @@ export interface NativeAddon {
    */
   mallocTuned?(): boolean;
   setThreads(n: number): number;
+  /** 3x3 stride-1 convolutions' forward and dx by Winograd F(4x4, 3x3) (1, the default) or directly (0). */
+  setWinograd(on: 0 | 1): void;
   simd(): string;
 }
 
