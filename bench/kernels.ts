@@ -242,12 +242,20 @@ export async function benchKernelRates(reps = 5): Promise<void> {
     if (k == null) continue;
     const ins = c.inputs();
     const call = () => k.kernelFunc({ inputs: ins, attrs: c.attrs, backend: tf.backend() }) as TensorInfo;
-    time(call, 1, false);
-    const ms = time(call, reps, false);
-    const g = c.flops / (ms * 1e6);
-    console.log(
-      `  ${c.kernel.padEnd(22)} ${c.label.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms ${g.toFixed(1).padStart(7)} GFLOP/s ${((100 * g) / peak).toFixed(0).padStart(4)} % of peak`,
-    );
+    // a 3x3 stride-1 layer runs as Winograd where it pays (native/winograd.c): its rate is then
+    // the direct product's multiply-adds over its time, and the direct product is timed too
+    const winograd = c.label.includes('3x3') && c.label.includes(' s1');
+    for (const on of winograd ? [1, 0] : [1]) {
+      addon.setWinograd(on as 0 | 1);
+      time(call, 1, false);
+      const ms = time(call, reps, false);
+      const g = c.flops / (ms * 1e6);
+      const how = !winograd ? '' : on === 1 ? '  (Winograd: direct-equivalent)' : '  (direct)';
+      console.log(
+        `  ${c.kernel.padEnd(22)} ${c.label.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms ${g.toFixed(1).padStart(7)} GFLOP/s ${((100 * g) / peak).toFixed(0).padStart(4)} % of peak${how}`,
+      );
+    }
+    addon.setWinograd(1);
     tf.dispose(Object.values(ins));
   }
 }

@@ -32,6 +32,14 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 #define LD(p) (*(const v16 *)(p))
 #define ST(p, v) (*(v16 *)(p) = (v))
 
+/* cnt (1..16) floats at p, zeros after; and the first cnt lanes of v stored at p. */
+static inline void load_n(v16 *out, const float *p, long cnt) {
+  float tmp[LANES] = {0};
+  memcpy(tmp, p, sizeof(float) * cnt);
+  *out = LD(tmp);
+}
+static inline void store_n(float *p, const float *lanes, long cnt) { memcpy(p, lanes, sizeof(float) * cnt); }
+
 static int enabled = -1; /* MEDINETS_NATIVE_WINOGRAD=0 turns it off; winograd_enable() sets it */
 
 void winograd_enable(int on) { __atomic_store_n(&enabled, on ? 1 : 0, __ATOMIC_RELAXED); }
@@ -142,12 +150,11 @@ typedef struct {
             const float *s = img + (yy * W + xx) * C + c;                                                      \
             if (yy < 0 || yy >= H || xx < 0 || xx >= W) {                                                      \
               d[i][q] = (v16){0};                                                                              \
-            } else if (cnt == LANES) {                                                                         \
-              d[i][q] = LD(s);                                                                                 \
             } else {                                                                                           \
-              float tmp[LANES] = {0};                                                                          \
-              memcpy(tmp, s, sizeof(float) * cnt);                                                             \
-              d[i][q] = LD(tmp);                                                                               \
+              if (cnt == LANES)                                                                                \
+                d[i][q] = LD(s);                                                                               \
+              else                                                                                             \
+                load_n(&d[i][q], s, cnt);                                                 \
             }                                                                                                  \
           }                                                                                                    \
         v16 e[6][6];                                                                                           \
@@ -158,13 +165,10 @@ typedef struct {
           bt6_##SFX(col, o);                                                                                   \
           for (int i = 0; i < 6; i++) {                                                                        \
             float *dst = v + ((i * 6 + q) * rows + r) * C + c;                                                 \
-            if (cnt == LANES) {                                                                                \
+            if (cnt == LANES)                                                                                  \
               ST(dst, o[i]);                                                                                   \
-            } else {                                                                                           \
-              float tmp[LANES];                                                                                \
-              ST(tmp, o[i]);                                                                                   \
-              memcpy(dst, tmp, sizeof(float) * cnt);                                                           \
-            }                                                                                                  \
+            else                                                                                               \
+              store_n(dst, (const float *)&o[i], cnt);                                                         \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \
@@ -187,11 +191,7 @@ typedef struct {
           at6_##SFX(row, e[i]);                                                                                \
         }                                                                                                      \
         v16 bias = zero;                                                                                       \
-        if (j->bias != NULL) {                                                                                 \
-          float tmp[LANES] = {0};                                                                              \
-          memcpy(tmp, j->bias + k, sizeof(float) * cnt);                                                       \
-          bias = LD(tmp);                                                                                      \
-        }                                                                                                      \
+        if (j->bias != NULL) load_n(&bias, j->bias + k, cnt);                                                  \
         for (int q = 0; q < 4; q++) {                                                                          \
           v16 col[6], o[4];                                                                                    \
           for (int i = 0; i < 6; i++) col[i] = e[i][q];                                                        \
@@ -220,13 +220,10 @@ typedef struct {
                 break;                                                                                         \
             }                                                                                                  \
             float *dst = j->y + ((b * HO + oy + i) * WO + ox + q) * K + k;                                     \
-            if (cnt == LANES) {                                                                                \
+            if (cnt == LANES)                                                                                  \
               ST(dst, s);                                                                                      \
-            } else {                                                                                           \
-              float tmp[LANES];                                                                                \
-              ST(tmp, s);                                                                                      \
-              memcpy(dst, tmp, sizeof(float) * cnt);                                                           \
-            }                                                                                                  \
+            else                                                                                               \
+              store_n(dst, (const float *)&s, cnt);                                                            \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \

@@ -5,6 +5,7 @@ import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
 import { bnInferReluEntries, installBnActivation } from './bn-activation';
 import { installLayerPaths } from './layer-paths';
+import { installPadFusion } from './pad-fusion';
 import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
 import { batchNormTrainGradCpuEntry } from './batch-norm-train-grad-cpu';
 import { batchNormTrainGradWasmEntry } from './batch-norm-train-grad-wasm';
@@ -167,6 +168,7 @@ export function registerTrainingKernels(): void {
     installFusedBatchNorm();
     installLayerPaths();
     installBnActivation();
+    installPadFusion();
     installReluGradients();
     installClipGradient();
     // A gradient is backend-independent; it is added only where tfjs has none at all.
