@@ -55,10 +55,15 @@ function patch(proto: Proto, make: (stock: CallFn) => CallFn): void {
 function fusableConsumer(pad: object, x: tf.Tensor): object | null {
   if (!enabled || tf.engine().state.gradientDepth > 0 || x.rank !== 4 || x.dtype !== 'float32') return null;
   if ((pad as PaddingLike).dataFormat !== 'channelsLast') return null;
-  const consumer = soleConsumer(pad) as unknown as DepthwiseLike | null;
-  if (consumer == null || consumer.getClassName() !== 'DepthwiseConv2D') return null;
+  const consumer = soleConsumer(pad) as unknown as (DepthwiseLike & { call: unknown }) | null;
+  // the stock layer's call, patched below, which takes the padding (not a subclass' own call:
+  // foldBatchNorm's folded depthwise layer would convolve the unpadded input)
+  if (consumer == null || depthwiseCall == null || consumer.call !== depthwiseCall) return null;
   return consumer.padding === 'valid' && consumer.dataFormat === 'channelsLast' ? consumer : null;
 }
+
+/** The patched DepthwiseConv2D call. */
+let depthwiseCall: CallFn | null = null;
 
 /** Install the pass-through pad and the depthwise layer's explicit padding (idempotent). */
 export function installPadFusion(): void {
@@ -74,10 +79,11 @@ export function installPadFusion(): void {
         return mark(tf.reshape(x, x.shape), consumer, (this as PaddingLike).padding);
       },
   );
+  const dwProto = Object.getPrototypeOf(tfl.layers.depthwiseConv2d({ kernelSize: 1 })) as Proto;
   patch(
-    Object.getPrototypeOf(tfl.layers.depthwiseConv2d({ kernelSize: 1 })) as Proto,
+    dwProto,
     (stock) =>
-      function depthwiseCall(this: unknown, inputs, kwargs): unknown {
+      function depthwiseFused(this: unknown, inputs, kwargs): unknown {
         const m = takeMark(inputs, this as object);
         if (m == null) return stock.call(this, inputs, kwargs);
         const l = this as DepthwiseLike;
@@ -102,4 +108,5 @@ export function installPadFusion(): void {
         });
       },
   );
+  depthwiseCall = dwProto.call;
 }
