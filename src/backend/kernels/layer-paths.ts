@@ -22,8 +22,12 @@ import { gradientReaches } from './lean-backprop';
 
 const PATCHED = Symbol.for('medinets.layerPaths');
 
-type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor;
-type Proto = Record<symbol, unknown> & { call: CallFn };
+export type CallFn = (
+  this: unknown,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Record<string, unknown>,
+) => tf.Tensor;
+export type Proto = Record<symbol, unknown> & { call: CallFn };
 
 // What the patched calls read of tfjs-layers' ReLU and Conv2D (4.x).
 interface ReLULike {
@@ -40,12 +44,14 @@ interface Conv2DLike {
   activation: { getClassName(): string } | null;
 }
 
-function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
+/** A layer call's one input tensor, or null when it has several. */
+export function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
   if (!Array.isArray(inputs)) return inputs;
   return inputs.length === 1 ? (inputs[0] as tf.Tensor) : null;
 }
 
-function patch(proto: Proto, make: (stock: CallFn) => CallFn): void {
+/** Replace a layer class' call by make(stock) once (the stock call kept on the prototype). */
+export function patch(proto: Proto, make: (stock: CallFn) => CallFn): void {
   if (proto[PATCHED] != null) return;
   const stock = proto.call;
   proto[PATCHED] = stock;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { type CallFn, one, patch, type Proto } from './layer-paths';
 import { installModelTracking, mark, soleConsumer, takeMark } from './running-model';
 
 /*
@@ -35,22 +36,6 @@ interface DepthwiseLike {
   getClassName(): string;
 }
 
-type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => unknown;
-type Proto = Record<symbol, unknown> & { call: CallFn };
-const PATCHED = Symbol.for('medinets.padFusion');
-
-function one(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
-  if (!Array.isArray(inputs)) return inputs;
-  return inputs.length === 1 ? (inputs[0] as tf.Tensor) : null;
-}
-
-function patch(proto: Proto, make: (stock: CallFn) => CallFn): void {
-  if (proto[PATCHED] != null) return;
-  const stock = proto.call;
-  proto[PATCHED] = stock;
-  proto.call = make(stock);
-}
-
 /** The depthwise layer that may take this pad's padding, or null. */
 function fusableConsumer(pad: object, x: tf.Tensor): object | null {
   if (!enabled || tf.engine().state.gradientDepth > 0 || x.rank !== 4 || x.dtype !== 'float32') return null;
@@ -71,7 +56,7 @@ export function installPadFusion(): void {
   patch(
     Object.getPrototypeOf(tfl.layers.zeroPadding2d({})) as Proto,
     (stock) =>
-      function zeroPaddingCall(this: unknown, inputs, kwargs): unknown {
+      function zeroPaddingCall(this: unknown, inputs, kwargs): tf.Tensor {
         const x = one(inputs);
         const consumer = x == null ? null : fusableConsumer(this as object, x);
         if (x == null || consumer == null) return stock.call(this, inputs, kwargs);
@@ -83,7 +68,7 @@ export function installPadFusion(): void {
   patch(
     dwProto,
     (stock) =>
-      function depthwiseFused(this: unknown, inputs, kwargs): unknown {
+      function depthwiseFused(this: unknown, inputs, kwargs): tf.Tensor {
         const m = takeMark(inputs, this as object);
         if (m == null) return stock.call(this, inputs, kwargs);
         const l = this as DepthwiseLike;
