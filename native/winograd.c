@@ -62,10 +62,12 @@ typedef struct {
   int flip;       /* dx: g(t, c, k) = w[8 - t][k][c] of a [3, 3, K, C] filter; else w[t][c][k] */
   int act;
   float alpha;
-  long coutp;     /* K rounded up to 32: the B panels in pairs */
+  long coutp;     /* padded_cout(K) */
   long th, tw, T; /* tiles per column and row, in all */
   float *u;       /* U: 36 x [C, coutp], position q's panel p at u + q C coutp + p C 16 */
   int avx512;
+  long mt, nt;    /* the micro-kernel's tile: 12 x 32 (AVX-512) or 6 x 16 (AVX2) */
+  long pairs;     /* the products' (position, column tile) pairs */
   long tb;        /* tiles per block */
   float *v, *m;   /* the shared block's V and M (phased scheme) */
   long rows;      /* rows of the shared block (T rounded up to the row tile) */
@@ -120,22 +122,22 @@ typedef struct {
           g[t] = LD(tmp);                                                                                      \
         }                                                                                                      \
         v16 col[3][6];                                                                                         \
-        for (int kx = 0; kx < 3; kx++) g3_##SFX(&g[kx], &g[3 + kx], &g[6 + kx], col[kx]);                         \
+        for (int kx = 0; kx < 3; kx++) g3_##SFX(&g[kx], &g[3 + kx], &g[6 + kx], col[kx]);                      \
         float *d = j->u + p * C * LANES + c * LANES;                                                           \
         for (int i = 0; i < 6; i++) {                                                                          \
           v16 row[6];                                                                                          \
-          g3_##SFX(&col[0][i], &col[1][i], &col[2][i], row);                                                      \
+          g3_##SFX(&col[0][i], &col[1][i], &col[2][i], row);                                                   \
           for (int q = 0; q < 6; q++) ST(d + (i * 6 + q) * pq, row[q]);                                        \
         }                                                                                                      \
       }                                                                                                        \
   }                                                                                                            \
-  /* V's rows [r0, r1) for the block's tiles t0 + r (zeros past T): position q's row r at                     \
+  /* V's rows [r0, r1) for the block's tiles t0 + r, zeros from tile t1 on: position q's row r at           \
      v + (q rows + r) C */                                                                                     \
-  ATTR static void input_##SFX(const wino_job *j, float *v, long rows, long t0, long r0, long r1) {           \
+  ATTR static void input_##SFX(const wino_job *j, float *v, long rows, long t0, long t1, long r0, long r1) {  \
     const long C = j->C, H = j->H, W = j->W;                                                                   \
     for (long r = r0; r < r1; r++) {                                                                           \
       const long t = t0 + r;                                                                                   \
-      if (t >= j->T) {                                                                                         \
+      if (t >= t1) {                                                                                           \
         for (long q = 0; q < WQ; q++) memset(v + (q * rows + r) * C, 0, sizeof(float) * C);                   \
         continue;                                                                                              \
       }                                                                                                        \
@@ -154,7 +156,7 @@ typedef struct {
               if (cnt == LANES)                                                                                \
                 d[i][q] = LD(s);                                                                               \
               else                                                                                             \
-                load_n(&d[i][q], s, cnt);                                                 \
+                load_n(&d[i][q], s, cnt);                                                                      \
             }                                                                                                  \
           }                                                                                                    \
         v16 e[6][6];                                                                                           \
@@ -192,11 +194,10 @@ typedef struct {
         }                                                                                                      \
         v16 bias = zero;                                                                                       \
         if (j->bias != NULL) load_n(&bias, j->bias + k, cnt);                                                  \
-        for (int q = 0; q < 4; q++) {                                                                          \
+        for (int q = 0; q < nc; q++) {                                                                         \
           v16 col[6], o[4];                                                                                    \
           for (int i = 0; i < 6; i++) col[i] = e[i][q];                                                        \
           at6_##SFX(col, o);                                                                                   \
-          if (q >= nc) continue;                                                                               \
           for (int i = 0; i < nr; i++) {                                                                       \
             v16 s = o[i] + bias;                                                                               \
             v16i si = (v16i)s;                                                                                 \
@@ -236,8 +237,8 @@ WINO_TRANSFORMS(avx2, __attribute__((target("avx2"))))
 static void filter_panels(const wino_job *j, long p0, long p1) {
   (j->avx512 ? filter_avx512 : filter_avx2)(j, p0, p1);
 }
-static void input_rows(const wino_job *j, float *v, long rows, long t0, long r0, long r1) {
-  (j->avx512 ? input_avx512 : input_avx2)(j, v, rows, t0, r0, r1);
+static void input_rows(const wino_job *j, float *v, long rows, long t0, long t1, long r0, long r1) {
+  (j->avx512 ? input_avx512 : input_avx2)(j, v, rows, t0, t1, r0, r1);
 }
 static void output_rows(const wino_job *j, const float *m, long rows, long t0, long r0, long r1) {
   (j->avx512 ? output_avx512 : output_avx2)(j, m, rows, t0, r0, r1);
@@ -250,8 +251,7 @@ static void output_rows(const wino_job *j, const float *m, long rows, long t0, l
  * multiple of the row tile): each output one FMA chain over the C channels (igemm.c's kernels).
  */
 static void products(const wino_job *j, const float *v, float *m, long rows, long s0, long s1) {
-  const long C = j->C, cp = j->coutp, mt = j->avx512 ? 12 : 6, nt = j->avx512 ? 32 : 16;
-  const long ntiles = cp / nt;
+  const long C = j->C, cp = j->coutp, mt = j->mt, nt = j->nt, ntiles = cp / nt;
   const float *ptr[12];
   float acc[12 * 32] __attribute__((aligned(64)));
   for (long s = s0; s < s1; s++) {
@@ -285,17 +285,15 @@ static int blocks_share(void *ctx, int part, int parts) {
   const wino_job *j = ctx;
   const long t0 = j->T * part / parts, t1 = j->T * (part + 1) / parts;
   if (t1 <= t0) return 0;
-  const long tb = j->tb, pairs = WQ * (j->coutp / (j->avx512 ? 32 : 16));
+  const long tb = j->tb;
   float *v = aligned_alloc(64, sizeof(float) * WQ * tb * (j->C + j->coutp));
   if (v == NULL) return -1;
   float *m = v + WQ * tb * j->C;
   for (long b = t0; b < t1; b += tb) {
-    const long h = t1 - b < tb ? t1 - b : tb, mt = j->avx512 ? 12 : 6, rows = (h + mt - 1) / mt * mt;
-    input_rows(j, v, rows, b, 0, h);
+    const long h = t1 - b < tb ? t1 - b : tb, rows = (h + j->mt - 1) / j->mt * j->mt;
     /* rows past this part's tiles are zeros, not the next part's tiles */
-    for (long r = h; r < rows; r++)
-      for (long q = 0; q < WQ; q++) memset(v + (q * rows + r) * j->C, 0, sizeof(float) * j->C);
-    products(j, v, m, rows, 0, pairs);
+    input_rows(j, v, rows, b, t1, 0, rows);
+    products(j, v, m, rows, 0, j->pairs);
     output_rows(j, m, rows, b, 0, h);
   }
   free(v);
@@ -305,13 +303,12 @@ static int blocks_share(void *ctx, int part, int parts) {
 /* The shared block's three phases, each split over the parts. */
 static int input_share(void *ctx, int part, int parts) {
   const wino_job *j = ctx;
-  input_rows(j, j->v, j->rows, 0, j->rows * part / parts, j->rows * (part + 1) / parts);
+  input_rows(j, j->v, j->rows, 0, j->T, j->rows * part / parts, j->rows * (part + 1) / parts);
   return 0;
 }
 static int products_share(void *ctx, int part, int parts) {
   const wino_job *j = ctx;
-  const long pairs = WQ * (j->coutp / (j->avx512 ? 32 : 16));
-  products(j, j->v, j->m, j->rows, pairs * part / parts, pairs * (part + 1) / parts);
+  products(j, j->v, j->m, j->rows, j->pairs * part / parts, j->pairs * (part + 1) / parts);
   return 0;
 }
 static int output_share(void *ctx, int part, int parts) {
@@ -328,6 +325,11 @@ static int output_share(void *ctx, int part, int parts) {
 /* U at most: 16x7x7 512->512 (U 37.7 MB, 64 tiles) measured 13.9 -> 15.8 ms with it */
 #define U_MAX (16L << 20)
 
+/* K rounded up to 32 (the B panels in pairs); tiles rounded up to 12 (either row tile); U's bytes. */
+static long padded_cout(long K) { return (K + 31) / 32 * 32; }
+static long padded_tiles(long T) { return (T + 11) / 12 * 12; }
+static double u_bytes(long C, long coutp) { return (double)WQ * C * coutp * sizeof(float); }
+
 /*
  * Whether Winograd computes this convolution (the computed one: C in, K out, P output pixels in
  * T tiles): 3x3, stride and dilation 1, at least 16 channels each way, AVX2 or better, not
@@ -336,17 +338,17 @@ static int output_share(void *ctx, int part, int parts) {
  * 72 T (tiles rounded up to the row tile: the edges' tiles are whole) plus U written and read
  * once (4 x 36 x coutp / K bytes, a byte costing 14 units: about 21 GB/s against 300 GFLOP/s,
  * as measured here). 8x8x8 256->256 (32 tiles, U 9.4 MB) takes it (2.2 -> 1.5 ms); 8x4x4
- * 512->512 (8 tiles) does not, nor a U over U_MAX. Tiny products (under 32 x 128 x 128 tile x channel x channel)
- * keep the direct path, whose one hand-off costs less than Winograd's three.
+ * 512->512 (8 tiles) does not, nor a U over U_MAX. Tiny products (under 32 x 128 x 128 tile x
+ * channel x channel) keep the direct path, whose one hand-off costs less than Winograd's three.
  */
 static int pays(long C, long K, long T, long P, const conv_dims *d) {
   if (!is_enabled() || cpu_isa() < ISA_AVX2) return 0;
   if (d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1 || d->dh != 1 || d->dw != 1) return 0;
   if (C < 16 || K < 16 || (double)T * C * K < 32.0 * 128 * 128) return 0;
-  const long coutp = (K + 31) / 32 * 32, rows = (T + 11) / 12 * 12;
+  const long coutp = padded_cout(K), rows = padded_tiles(T);
   const double wino = 72.0 * rows + 2.0 * WQ * 4 * 14 * (double)coutp / K;
   if (wino * 1.1 >= 18.0 * P) return 0;
-  const double u = (double)WQ * C * coutp * 4;
+  const double u = u_bytes(C, coutp);
   if (u > U_MAX) return 0;
   return u <= FILTER_IN_L2 || (double)WQ * rows * (C + coutp) * 4 <= SHARED_MAX;
 }
@@ -361,28 +363,28 @@ static int run(const float *x, const float *w, const float *bias, float *y, long
   if (!pays(C, K, T, n * HO * WO, d)) return 0;
   wino_job j = {.x = x, .w = w, .bias = bias, .y = y, .n = n, .H = H, .W = W, .C = C, .HO = HO, .WO = WO, .K = K,
                 .pt = pt, .pl = pl, .flip = flip, .act = act, .alpha = alpha, .th = th, .tw = tw, .T = T,
-                .avx512 = cpu_isa() == ISA_AVX512};
-  j.coutp = (K + 31) / 32 * 32;
-  j.u = aligned_alloc(64, sizeof(float) * WQ * C * j.coutp);
+                .avx512 = cpu_isa() == ISA_AVX512, .coutp = padded_cout(K)};
+  j.mt = j.avx512 ? 12 : 6;
+  j.nt = j.avx512 ? 32 : 16;
+  j.pairs = WQ * (j.coutp / j.nt);
+  j.u = aligned_alloc(64, (size_t)u_bytes(C, j.coutp));
   if (j.u == NULL) return -1;
   const long panels = j.coutp / LANES;
   int rc = pool_run(filter_share, &j, (int)(panels < 64 ? panels : 64));
-  const double ubytes = (double)WQ * C * j.coutp * 4;
-  if (rc == 0 && ubytes <= FILTER_IN_L2) {
+  if (rc == 0 && u_bytes(C, j.coutp) <= FILTER_IN_L2) {
     long tb = OWN_BLOCK_BYTES / (WQ * 4 * (C + j.coutp)) / 12 * 12;
     j.tb = tb < 12 ? 12 : tb > 240 ? 240 : tb;
     long parts = (T + j.tb - 1) / j.tb;
     rc = pool_run(blocks_share, &j, (int)(parts < 64 ? parts : 64));
   } else if (rc == 0) {
-    j.rows = (T + 11) / 12 * 12;
+    j.rows = padded_tiles(T);
     j.v = aligned_alloc(64, sizeof(float) * WQ * j.rows * (C + j.coutp));
     if (j.v == NULL) {
       rc = -1;
     } else {
       j.m = j.v + WQ * j.rows * C;
-      const long pairs = WQ * (j.coutp / (j.avx512 ? 32 : 16));
       rc = pool_run(input_share, &j, 64);
-      if (rc == 0) rc = pool_run(products_share, &j, (int)(pairs < 64 ? pairs : 64));
+      if (rc == 0) rc = pool_run(products_share, &j, (int)(j.pairs < 64 ? j.pairs : 64));
       if (rc == 0) rc = pool_run(output_share, &j, 64);
       free(j.v);
     }

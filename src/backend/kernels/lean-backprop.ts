@@ -79,16 +79,37 @@ function leanSave(this: EngineInternals, tensors: Tensor[]): Tensor[] {
   });
 }
 
-/** The nodes on a path from xs to y, each with only the inputs that come from xs. */
-function pathNodes(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNode[] {
-  const fromX = new Set(xs.map((x) => x.id));
-  const nodesFromX = new Set<number>();
-  for (const node of tape) {
-    if (Object.values(node.inputs).some((t) => fromX.has(t.id))) {
-      for (const o of node.outputs) fromX.add(o.id);
-      nodesFromX.add(node.id);
+/**
+ * What of the tape comes from xs: the ids of xs and of the tensors computed from them, the ids of
+ * the nodes that read one, and how far along the tape those were looked for.
+ */
+interface FromX {
+  tensors: Set<number>;
+  nodes: Set<number>;
+  read: number;
+}
+
+const fromXs = (xs: Tensor[]): FromX => ({
+  tensors: new Set(xs.map((x) => x.id)),
+  nodes: new Set(),
+  read: 0,
+});
+
+/** Extend `fx` over the tape's nodes it has not read yet. */
+function spread(fx: FromX, tape: TapeNode[]): void {
+  for (; fx.read < tape.length; fx.read++) {
+    const node = tape[fx.read] as TapeNode;
+    if (Object.values(node.inputs).some((t) => t != null && fx.tensors.has(t.id))) {
+      for (const o of node.outputs) fx.tensors.add(o.id);
+      fx.nodes.add(node.id);
     }
   }
+}
+
+/** The nodes on a path from xs to y, each with only the inputs that come from xs. */
+function pathNodes(tape: TapeNode[], fx: FromX, y: Tensor): TapeNode[] {
+  spread(fx, tape);
+  const fromX = fx.tensors;
   const toY = new Set([y.id]);
   const nodesToY = new Set<number>();
   for (let i = tape.length - 1; i >= 0; i--) {
@@ -100,7 +121,7 @@ function pathNodes(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNode[] {
   }
   const path: TapeNode[] = [];
   for (const node of tape) {
-    if (!nodesFromX.has(node.id) || !nodesToY.has(node.id)) continue;
+    if (!fx.nodes.has(node.id) || !nodesToY.has(node.id)) continue;
     const inputs: NamedTensorMap = {};
     for (const [name, t] of Object.entries(node.inputs)) if (fromX.has(t.id)) inputs[name] = t;
     path.push({ ...node, inputs });
@@ -108,11 +129,8 @@ function pathNodes(tape: TapeNode[], xs: Tensor[], y: Tensor): TapeNode[] {
   return path;
 }
 
-/**
- * The forward pass of the outermost gradient now being recorded: the ids of its xs and of the
- * tensors computed from them so far, and how far along the tape those were looked for.
- */
-let recording: { fromX: Set<number>; read: number } | null = null;
+/** What comes from the xs of the outermost gradient whose forward pass is being recorded. */
+let recording: FromX | null = null;
 
 /**
  * Whether the outermost gradient now being recorded can flow back to `t`: whether `t` is one
@@ -126,12 +144,8 @@ export function gradientReaches(t: Tensor): boolean {
   const tape = engine.state.activeTape;
   const r = recording;
   if (r == null || tape == null || engine.state.gradientDepth !== 1) return true;
-  for (; r.read < tape.length; r.read++) {
-    const node = tape[r.read] as TapeNode;
-    if (Object.values(node.inputs).some((i) => i != null && r.fromX.has(i.id)))
-      for (const o of node.outputs) r.fromX.add(o.id);
-  }
-  return r.fromX.has(t.id);
+  spread(r, tape);
+  return r.tensors.has(t.id);
 }
 
 function disposeSaved(node: TapeNode): void {
@@ -150,7 +164,9 @@ function leanGradients(
   if (xs.length === 0) throw new Error('gradients: xs is empty; expected at least one tensor');
   if (dy != null && dy.dtype !== 'float32')
     throw new Error(`gradients: dy has dtype '${dy.dtype}'; expected 'float32'`);
-  recording = { fromX: new Set(xs.map((x) => x.id)), read: 0 };
+  // the walk from xs the forward pass' gradientReaches() calls begin, pathNodes() finishes
+  const fx = fromXs(xs);
+  recording = fx;
   let y: Tensor;
   try {
     y = this.scopedRun(
@@ -163,7 +179,7 @@ function leanGradients(
   }
   if (!(y instanceof tf.Tensor)) throw new Error('gradients: f() returned no tensor; expected a tensor y');
   const tape = this.state.activeTape ?? [];
-  const path = pathNodes(tape, xs, y);
+  const path = pathNodes(tape, fx, y);
   if (!allowNoGradients && path.length === 0)
     throw new Error(
       'gradients: no operation leads from xs to y = f(); expected f to compute y from xs inside the call',

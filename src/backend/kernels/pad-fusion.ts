@@ -33,7 +33,6 @@ interface DepthwiseLike {
   depthwiseKernel: tfl.LayerVariable;
   bias: tfl.LayerVariable | null;
   activation: { apply(t: tf.Tensor): tf.Tensor } | null;
-  getClassName(): string;
 }
 
 /** The depthwise layer that may take this pad's padding, or null. */
