@@ -19,7 +19,8 @@ static const char *const CONV_PARAMS[16] = {
 
 static const conv_shapes CONV_SHAPES = {"[batch, inHeight, inWidth, inChannels]",
                                         "[batch, outHeight, outWidth, outChannels]",
-                                        "[filterHeight, filterWidth, inChannels, outChannels]", "[outChannels]"};
+                                        "[filterHeight, filterWidth, inChannels, outChannels]", "[outChannels]",
+                                        "[2, outChannels]"};
 
 /* The 16 convolution parameters of argument i, checked, and the three sizes they imply. */
 static int get_dims(const call_t *c, size_t i, conv_dims *d, long sizes[3]) {
@@ -36,17 +37,17 @@ static int get_dims(const call_t *c, size_t i, conv_dims *d, long sizes[3]) {
          (sizes[2] = arg_product(c, "the filter [filterHeight, filterWidth, inChannels, outChannels]", 4, f)) >= 0;
 }
 
-/* conv2d(x, filter, bias|null, out, params, alpha) */
+/* conv2d(x, filter, bias|null, out, params, alpha, affine?|null): affine [2, outChannels] (kernels.h) */
 napi_value js_conv2d(napi_env env, napi_callback_info info) {
   call_t c;
-  f32_arg a[4];
+  f32_arg a[5];
   conv_dims d;
   long s[3];
   double alpha;
   if (!arg_conv_forward(&c, env, info, "conv2d", a, &alpha) || !get_dims(&c, 4, &d, s) ||
       !arg_conv_forward_sizes(&c, &CONV_SHAPES, a, s, d.cout))
     return NULL;
-  kernel_status(&c, conv_forward(a[0].p, a[1].p, a[2].p, a[3].p, &d, (float)alpha));
+  kernel_status(&c, conv_forward(a[0].p, a[1].p, a[2].p, a[3].p, &d, (float)alpha, a[4].p));
   return NULL;
 }
 

@@ -16,7 +16,8 @@ static const char *const DW_PARAMS[16] = {
 
 static const conv_shapes DW_SHAPES = {"[batch, inHeight, inWidth, channels]",
                                       "[batch, outHeight, outWidth, channels * multiplier]",
-                                      "[filterHeight, filterWidth, channels, multiplier]", "[channels * multiplier]"};
+                                      "[filterHeight, filterWidth, channels, multiplier]", "[channels * multiplier]",
+                                      "[2, channels * multiplier]"};
 
 /* The 16 parameters of argument i, checked, and the sizes of the image, output and filter. */
 static int get_dw_dims(const call_t *c, size_t i, dw_dims *d, long sizes[3]) {
@@ -32,17 +33,17 @@ static int get_dw_dims(const call_t *c, size_t i, dw_dims *d, long sizes[3]) {
          (sizes[2] = arg_product(c, "the filter [filterHeight, filterWidth, channels, multiplier]", 4, f)) >= 0;
 }
 
-/* depthwiseConv2d(x, filter, bias|null, out, params, alpha) */
+/* depthwiseConv2d(x, filter, bias|null, out, params, alpha, affine?|null): affine [2, channels * multiplier] */
 napi_value js_dw_conv2d(napi_env env, napi_callback_info info) {
   call_t c;
-  f32_arg a[4];
+  f32_arg a[5];
   dw_dims d;
   long s[3];
   double alpha;
   if (!arg_conv_forward(&c, env, info, "depthwiseConv2d", a, &alpha) || !get_dw_dims(&c, 4, &d, s) ||
       !arg_conv_forward_sizes(&c, &DW_SHAPES, a, s, d.c * d.m))
     return NULL;
-  kernel_status(&c, dw_forward(a[0].p, a[1].p, a[2].p, a[3].p, &d, (float)alpha));
+  kernel_status(&c, dw_forward(a[0].p, a[1].p, a[2].p, a[3].p, &d, (float)alpha, a[4].p));
   return NULL;
 }
 

@@ -88,9 +88,10 @@ static int copy_is_small(const conv_dims *d) {
   return hp * wp <= 2.0 * d->h * d->w + 4096;
 }
 
-int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha) {
+int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha,
+                 const float *affine) {
   if (empty4(d->n, d->ho, d->wo, d->cout)) return 0;
-  const int wino = winograd_forward(x, w, bias, out, d, alpha);
+  const int wino = winograd_forward(x, w, bias, out, d, alpha, affine);
   if (wino != 0) return wino == 1 ? 0 : -1;
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
@@ -113,6 +114,8 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->c = out;
   g->ldc = d->cout;
   g->ep.bias = bias;
+  g->ep.scale = affine;
+  g->ep.shift = affine ? affine + d->cout : NULL;
   g->ep.act = d->act;
   g->ep.alpha = alpha;
   int rc = conv_gemm(g);

@@ -2,7 +2,7 @@
  * The depthwise kernels, compiled once per instruction set by depthwise-kernels.c, which defines
  * DW_TARGET (the function attribute), DW_NAME(f) (the suffixed name) and the lane macros:
  * V (the vector type) of VL floats, V_ZERO, V_LOAD / V_STORE, V_LOADN / V_STOREN (the first
- * n lanes), V_FMA, V_ADD, V_MAX, V_MIN, V_SET1 and V_LEAKY; NVF / NVW vectors of channels per
+ * n lanes), V_FMA, V_ADD, V_MUL, V_MAX, V_MIN, V_SET1 and V_LEAKY; NVF / NVW vectors of channels per
  * register block (forward and dx / dW). Channels are the innermost, contiguous axis of every
  * operand, so every loop over them is straight vector FMAs.
  *
@@ -11,9 +11,18 @@
  * the split over threads (whole rows, or dW's fixed row chunks) never changes an order.
  */
 
-/* v + bias, then the activation, as gemm.h's act_kind (NaN and -0 as the scalar forms). */
-DW_TARGET __attribute__((always_inline)) static inline V DW_NAME(epilogue)(V v, V bias, const dw_epi *e) {
+/*
+ * v + bias, the affine (channels from k, `n` lanes), then the activation, as gemm.h's act_kind
+ * (NaN and -0 as the scalar forms).
+ */
+DW_TARGET __attribute__((always_inline)) static inline V DW_NAME(epilogue)(V v, V bias, const dw_epi *e, long k,
+                                                                          long n) {
   v = V_ADD(v, bias);
+  if (e->scale != NULL) {
+    const V s = n == VL ? V_LOAD(e->scale + k) : V_LOADN(e->scale + k, n);
+    const V t = n == VL ? V_LOAD(e->shift + k) : V_LOADN(e->shift + k, n);
+    v = V_ADD(V_MUL(v, s), t);
+  }
   if (e->act == ACT_RELU) return V_MAX(v, V_ZERO());
   if (e->act == ACT_RELU6) return V_MIN(V_MAX(v, V_ZERO()), V_SET1(6.0f));
   if (e->act == ACT_LEAKY) return V_LEAKY(v, V_SET1(e->alpha));
@@ -46,7 +55,7 @@ DW_TARGET __attribute__((always_inline)) static inline void DW_NAME(gather_block
       V y = acc[p][v];
       if (e != NULL) {
         const V b = e->bias == NULL ? V_ZERO() : n == VL ? V_LOAD(e->bias + cb + v * VL) : V_LOADN(e->bias + cb, n);
-        y = DW_NAME(epilogue)(y, b, e);
+        y = DW_NAME(epilogue)(y, b, e, cb + v * VL, n);
       }
       if (n == VL)
         V_STORE(o + v * VL, y);
@@ -93,7 +102,7 @@ DW_TARGET static void DW_NAME(spread)(const dw_run *r, long c, long m, const dw_
     for (long k = 0; k < c * m; k += VL) {
       const long n = c * m - k < VL ? c * m - k : VL;
       const V b = e->bias == NULL ? V_ZERO() : V_LOADN(e->bias + k, n);
-      V_STOREN(o + k, DW_NAME(epilogue)(V_LOADN(o + k, n), b, e), n);
+      V_STOREN(o + k, DW_NAME(epilogue)(V_LOADN(o + k, n), b, e, k, n), n);
     }
   }
 }
@@ -216,6 +225,7 @@ static const dw_isa DW_NAME(isa) = {DW_NAME(gather), DW_NAME(spread), DW_NAME(re
 #undef V_STOREN
 #undef V_FMA
 #undef V_ADD
+#undef V_MUL
 #undef V_MAX
 #undef V_MIN
 #undef V_SET1

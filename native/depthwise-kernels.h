@@ -18,9 +18,13 @@ typedef struct {
   long np, ss, os, ny, nx, sy, sx, wy, wx;
 } dw_run;
 
-/* The forward pass's epilogue: + bias (or + 0), activation. A gradient passes NULL. */
+/*
+ * The forward pass's epilogue: + bias (or + 0), the affine (* scale, then + shift, when scale
+ * is not NULL: gemm.h's gemm_epilogue), activation. A gradient passes NULL.
+ */
 typedef struct {
   const float *bias;
+  const float *scale, *shift;
   int act;
   float alpha;
 } dw_epi;

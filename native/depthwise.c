@@ -256,9 +256,11 @@ static int run_rows(dw_job *j, long (*find)(const dw_dims *, dw_cols *), int (*s
   return rc;
 }
 
-int dw_forward(const float *x, const float *w, const float *bias, float *out, const dw_dims *d, float alpha) {
+int dw_forward(const float *x, const float *w, const float *bias, float *out, const dw_dims *d, float alpha,
+               const float *affine) {
   if (empty(d)) return 0;
-  dw_job j = {x, w, out, d, {bias, d->act, alpha}, dw_kernels(), d->n * d->ho, 0, 0, NULL, NULL, 0};
+  const float *shift = affine ? affine + d->c * d->m : NULL;
+  dw_job j = {x, w, out, d, {bias, affine, shift, d->act, alpha}, dw_kernels(), d->n * d->ho, 0, 0, NULL, NULL, 0};
   return run_rows(&j, forward_cols, forward_share, taps_work(d, j.rows * d->wo));
 }
 
@@ -268,7 +270,7 @@ int dw_backprop_input(const float *dy, const float *w, float *dx, const dw_dims 
     memset(dx, 0, sizeof(float) * (size_t)(d->n * d->h * d->w * d->c));
     return 0;
   }
-  dw_job j = {dy, w, dx, d, {NULL, ACT_NONE, 0.0f}, dw_kernels(), d->n * d->h, 0, 0, NULL, NULL, 0};
+  dw_job j = {dy, w, dx, d, {NULL, NULL, NULL, ACT_NONE, 0.0f}, dw_kernels(), d->n * d->h, 0, 0, NULL, NULL, 0};
   return run_rows(&j, dx_cols, dx_share, taps_work(d, j.rows * d->w));
 }
 
@@ -285,7 +287,7 @@ int dw_backprop_filter(const float *x, const float *dy, float *dwt, const dw_dim
     memset(dwt, 0, sizeof(float) * (size_t)size);
     return 0;
   }
-  dw_job j = {x, dy, dwt, d, {NULL, ACT_NONE, 0.0f}, dw_kernels(), d->n * d->ho, 0, size, NULL, NULL, 0};
+  dw_job j = {x, dy, dwt, d, {NULL, NULL, NULL, ACT_NONE, 0.0f}, dw_kernels(), d->n * d->ho, 0, size, NULL, NULL, 0};
   j.chunks = dw_chunks(d, j.rows);
   if (j.chunks > 1 && (j.partial = malloc(sizeof(float) * (size_t)(j.chunks * size))) == NULL) return 1;
   int rc = pool_run(dw_share, &j, (int)j.chunks);

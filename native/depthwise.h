@@ -13,8 +13,12 @@ typedef struct {
   int act;
 } dw_dims;
 
-/* The three passes (depthwise.c); callers have checked the shapes. */
-int dw_forward(const float *x, const float *w, const float *bias, float *out, const dw_dims *d, float alpha);
+/*
+ * The three passes (depthwise.c); callers have checked the shapes. The forward's affine, when
+ * not NULL, is [2, channels * multiplier]: scale then shift after the bias (gemm.h's gemm_epilogue).
+ */
+int dw_forward(const float *x, const float *w, const float *bias, float *out, const dw_dims *d, float alpha,
+               const float *affine);
 int dw_backprop_input(const float *dy, const float *w, float *dx, const dw_dims *d);
 int dw_backprop_filter(const float *x, const float *dy, float *dw, const dw_dims *d);
 

@@ -28,8 +28,15 @@ typedef struct {
 
 enum act_kind { ACT_NONE = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3 };
 
+/*
+ * The epilogue of every output value v: + bias[col]; then, with an affine (an inference batch
+ * norm folded into the epilogue), v * scale[col] + shift[col], each operation rounded on its own
+ * as a separate batch-norm pass computes it; then the activation.
+ */
 typedef struct {
-  const float *bias; /* per output column, or NULL */
+  const float *bias;  /* per output column, or NULL */
+  const float *scale; /* per output column, or NULL (then no affine) */
+  const float *shift; /* per output column, with scale */
   int act;
   float alpha;
 } gemm_epilogue;
@@ -47,11 +54,13 @@ typedef struct {
 /* The convolutions' GEMM (igemm.c): A read in place through row pointers where it can be. */
 int conv_gemm(const gemm_args *g);
 
-/* A full 12 x 32 tile's destination and epilogue (+ bias, activation as igemm.c's store()). */
+/* A full 12 x 32 tile's destination and epilogue (+ bias, affine, activation as igemm.c's store()). */
 typedef struct {
   float *c; /* row 0, column 0 of the tile in C */
   long ldc;
-  const float *bias; /* the tile's 32 columns' bias, or NULL */
+  const float *bias;  /* the tile's 32 columns' bias, or NULL */
+  const float *scale; /* the tile's 32 columns' affine, or NULL (gemm_epilogue) */
+  const float *shift;
   int act;
   float alpha;
 } tile_out;

@@ -23,11 +23,14 @@
 /* ------------------------------------------------------------- micro-kernels -- */
 
 /*
- * A full tile's epilogue in registers, as store() computes it per element: + bias, then ReLU
- * (s > 0 ? s : 0), ReLU6 (s < 0 ? 0 : s > 6 ? 6 : s) or leaky (s < 0 ? s alpha : s).
+ * A full tile's epilogue in registers, as store() computes it per element: + bias, the affine
+ * (v * scale, then + shift), then ReLU (s > 0 ? s : 0), ReLU6 (s < 0 ? 0 : s > 6 ? 6 : s) or
+ * leaky (s < 0 ? s alpha : s).
  */
-__attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const tile_out *o, __m512 bias) {
+__attribute__((target("avx512f"))) static inline __m512 epi512(__m512 v, const tile_out *o, __m512 bias,
+                                                               __m512 scale, __m512 shift) {
   if (o->bias != NULL) v = _mm512_add_ps(v, bias);
+  if (o->scale != NULL) v = _mm512_add_ps(_mm512_mul_ps(v, scale), shift);
   const __m512 zero = _mm512_setzero_ps();
   switch (o->act) {
     case ACT_RELU:
@@ -73,14 +76,19 @@ __attribute__((target("avx512f"))) void ik_avx512(long ntaps, long cin, const fl
     }
   }
   if (out != NULL) {
-    const __m512 bl = out->bias ? _mm512_loadu_ps(out->bias) : _mm512_setzero_ps();
-    const __m512 bh = out->bias ? _mm512_loadu_ps(out->bias + 16) : _mm512_setzero_ps();
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512 bl = out->bias ? _mm512_loadu_ps(out->bias) : zero;
+    const __m512 bh = out->bias ? _mm512_loadu_ps(out->bias + 16) : zero;
+    const __m512 sl = out->scale ? _mm512_loadu_ps(out->scale) : zero;
+    const __m512 sh = out->scale ? _mm512_loadu_ps(out->scale + 16) : zero;
+    const __m512 tl = out->scale ? _mm512_loadu_ps(out->shift) : zero;
+    const __m512 th = out->scale ? _mm512_loadu_ps(out->shift + 16) : zero;
     float *c = out->c;
     const long ld = out->ldc;
 #define DIRECT(i)                                                          \
   do {                                                                     \
-    _mm512_storeu_ps(c + (i) * ld, epi512(c##i##0, out, bl));              \
-    _mm512_storeu_ps(c + (i) * ld + 16, epi512(c##i##1, out, bh));         \
+    _mm512_storeu_ps(c + (i) * ld, epi512(c##i##0, out, bl, sl, tl));      \
+    _mm512_storeu_ps(c + (i) * ld + 16, epi512(c##i##1, out, bh, sh, th)); \
   } while (0)
     DIRECT(0); DIRECT(1); DIRECT(2); DIRECT(3); DIRECT(4); DIRECT(5);
     DIRECT(6); DIRECT(7); DIRECT(8); DIRECT(9); DIRECT(10); DIRECT(11);
@@ -171,12 +179,13 @@ static void row_pointers(const ig_job *j, long m0, const float **ptr) {
 }
 
 /*
- * acc's rows (row stride ld) into C rows m.., columns n.., with bias and activation: one
+ * acc's rows (row stride ld) into C rows m.., columns n.., with bias, affine and activation: one
  * branch-free loop per activation, so that it vectorises (a per-element switch mispredicts
  * on random signs, as gemm.c's store_tile found).
  */
 static void store(const gemm_args *g, const float *acc, long ld, long m, long n, int mr, int nr) {
   const float *bias = g->ep.bias ? g->ep.bias + n : NULL;
+  const float *scale = g->ep.scale ? g->ep.scale + n : NULL, *shift = g->ep.scale ? g->ep.shift + n : NULL;
   const float alpha = g->ep.alpha;
   float t[32];
   for (int i = 0; i < mr; i++) {
@@ -184,6 +193,10 @@ static void store(const gemm_args *g, const float *acc, long ld, long m, long n,
     const float *s = acc + i * ld;
     if (bias != NULL) {
       for (int q = 0; q < nr; q++) t[q] = s[q] + bias[q];
+      s = t;
+    }
+    if (scale != NULL) {
+      for (int q = 0; q < nr; q++) t[q] = s[q] * scale[q] + shift[q];
       s = t;
     }
     switch (g->ep.act) {
@@ -221,7 +234,12 @@ static void run_tiles(const ig_job *j, long t0, long t1, long u0, long u1, const
         long m = t * j->mt;
         int mr = g->M - m < j->mt ? (int)(g->M - m) : j->mt;
         if (j->avx512 && mr == 12 && nr == 32 && g->rowOff == NULL) {
-          const tile_out o = {g->c + m * g->ldc + n, g->ldc, g->ep.bias ? g->ep.bias + n : NULL, g->ep.act,
+          const tile_out o = {g->c + m * g->ldc + n,
+                              g->ldc,
+                              g->ep.bias ? g->ep.bias + n : NULL,
+                              g->ep.scale ? g->ep.scale + n : NULL,
+                              g->ep.scale ? g->ep.shift + n : NULL,
+                              g->ep.act,
                               g->ep.alpha};
           ik_avx512(j->ntaps, j->cin, tp, bp0, bp1, acc, &o);
         } else if (j->avx512) {

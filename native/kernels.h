@@ -9,12 +9,18 @@ typedef struct {
   int act;
 } conv_dims;
 
-/* Convolution passes (conv.c); alpha is the leaky-ReLU slope of the fused activation. */
-int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha);
+/*
+ * Convolution passes (conv.c); alpha is the leaky-ReLU slope of the fused activation. The
+ * forward's affine, when not NULL, is [2, cout]: an inference batch norm's scale a and shift b,
+ * applied after the bias and before the activation (gemm.h's gemm_epilogue).
+ */
+int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha,
+                 const float *affine);
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
 /* 3x3 stride-1 forward and dx by Winograd F(4x4, 3x3) (winograd.c): 1 done, 0 not its shape, -1 no memory. */
-int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha);
+int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha,
+                     const float *affine);
 int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 /* Winograd on or off (on unless MEDINETS_NATIVE_WINOGRAD=0), for comparisons. */
 void winograd_enable(int on);

@@ -152,19 +152,21 @@ int arg_conv_params(const call_t *c, size_t i, const char *const names[16], long
 
 static const char *const FORWARD_NAMES[4] = {"x", "filter", "bias", "out"};
 
-int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[4], double *alpha) {
+int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[5], double *alpha) {
   if (!call_init(c, env, info, fn, 6)) return 0;
   for (int k = 0; k < 4; k++)
     if (!arg_f32(c, (size_t)k, FORWARD_NAMES[k], k == 2, &a[k])) return 0;
+  a[4] = (f32_arg){NULL, 0, "affine", 0};
+  if (c->argc > 6 && !arg_f32(c, 6, "affine", 1, &a[4])) return 0;
   return arg_number(c, 5, "alpha", alpha);
 }
 
-int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[4], const long sizes[3],
+int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[5], const long sizes[3],
                            long biasLen) {
-  const f32_arg *ins[] = {&a[0], &a[1], &a[2]};
+  const f32_arg *ins[] = {&a[0], &a[1], &a[2], &a[4]};
   return arg_len(c, &a[0], sizes[0], sh->image) && arg_len(c, &a[1], sizes[2], sh->filter) &&
          arg_len(c, &a[3], sizes[1], sh->out) && (!a[2].present || arg_len(c, &a[2], biasLen, sh->bias)) &&
-         arg_disjoint(c, &a[3], ins, 3);
+         (!a[4].present || arg_len(c, &a[4], 2 * biasLen, sh->affine)) && arg_disjoint(c, &a[3], ins, 4);
 }
 
 int arg_grad_arrays(call_t *c, napi_env env, napi_callback_info info, const grad_pass *p, f32_arg a[3]) {

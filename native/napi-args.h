@@ -67,13 +67,16 @@ int arg_conv_params(const call_t *c, size_t i, const char *const names[16], long
 
 /* The shapes of a convolution's arrays, for errors: image, output, filter, bias. */
 typedef struct {
-  const char *image, *out, *filter, *bias;
+  const char *image, *out, *filter, *bias, *affine;
 } conv_shapes;
 
-/* The forward call (x, filter, bias|null, out, params, alpha) but for params: a[] = x, filter, bias, out. */
-int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[4], double *alpha);
-/* Its arrays' lengths against sizes[] (image, output, filter) and bias, out apart from the rest. */
-int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[4], const long sizes[3],
+/*
+ * The forward call (x, filter, bias|null, out, params, alpha, affine?|null) but for params:
+ * a[] = x, filter, bias, out, affine (not present when absent or null).
+ */
+int arg_conv_forward(call_t *c, napi_env env, napi_callback_info info, const char *fn, f32_arg a[5], double *alpha);
+/* Its arrays' lengths against sizes[] (image, output, filter), bias and affine, out apart from the rest. */
+int arg_conv_forward_sizes(const call_t *c, const conv_shapes *sh, const f32_arg a[5], const long sizes[3],
                            long biasLen);
 
 /* A gradient call (in0, in1, out, params): the arrays' names, and which size each has. */

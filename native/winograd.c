@@ -57,6 +57,7 @@ static int is_enabled(void) {
 /* The convolution as computed: input [n, H, W, C], output [n, HO, WO, K], 3x3 filter g(t, c, k). */
 typedef struct {
   const float *x, *w, *bias;
+  const float *affine; /* [2, K]: scale, shift after the bias (gemm.h's gemm_epilogue), or NULL */
   float *y;
   long n, H, W, C, HO, WO, K, pt, pl;
   int flip;       /* dx: g(t, c, k) = w[8 - t][k][c] of a [3, 3, K, C] filter; else w[t][c][k] */
@@ -177,7 +178,7 @@ typedef struct {
     }                                                                                                          \
   }                                                                                                            \
   /* the outputs of the block's tiles t0 + r, r in [r0, r1) (inside the output), from M: position q's        \
-     row r at m + (q rows + r) coutp; + bias, then the activation as igemm.c's store() */                      \
+     row r at m + (q rows + r) coutp; + bias, the affine, then the activation as igemm.c's store() */                      \
   ATTR static void output_##SFX(const wino_job *j, const float *m, long rows, long t0, long r0, long r1) {    \
     const long K = j->K, HO = j->HO, WO = j->WO, cp = j->coutp;                                                \
     const v16 zero = {0}, six = zero + 6.0f, alpha = zero + j->alpha;                                          \
@@ -192,14 +193,19 @@ typedef struct {
           for (int q = 0; q < 6; q++) row[q] = LD(m + ((i * 6 + q) * rows + r) * cp + k);                      \
           at6_##SFX(row, e[i]);                                                                                \
         }                                                                                                      \
-        v16 bias = zero;                                                                                       \
+        v16 bias = zero, scale = zero, shift = zero;                                                           \
         if (j->bias != NULL) load_n(&bias, j->bias + k, cnt);                                                  \
+        if (j->affine != NULL) {                                                                               \
+          load_n(&scale, j->affine + k, cnt);                                                                  \
+          load_n(&shift, j->affine + K + k, cnt);                                                              \
+        }                                                                                                      \
         for (int q = 0; q < nc; q++) {                                                                         \
           v16 col[6], o[4];                                                                                    \
           for (int i = 0; i < 6; i++) col[i] = e[i][q];                                                        \
           at6_##SFX(col, o);                                                                                   \
           for (int i = 0; i < nr; i++) {                                                                       \
             v16 s = o[i] + bias;                                                                               \
+            if (j->affine != NULL) s = s * scale + shift;                                                      \
             v16i si = (v16i)s;                                                                                 \
             switch (j->act) {                                                                                  \
               case ACT_RELU:                                                                                   \
@@ -261,7 +267,7 @@ static void products(const wino_job *j, const float *v, float *m, long rows, lon
     for (long r = 0; r < rows; r += mt) {
       for (long i = 0; i < mt; i++) ptr[i] = vq + (r + i) * C;
       if (j->avx512) {
-        const tile_out o = {mq + r * cp, cp, NULL, ACT_NONE, 0.0f};
+        const tile_out o = {mq + r * cp, cp, NULL, NULL, NULL, ACT_NONE, 0.0f};
         ik_avx512(1, C, ptr, b0, b0 + C * NR, acc, &o);
       } else {
         ik_avx2(1, C, ptr, b0, acc);
@@ -354,14 +360,15 @@ static int pays(long C, long K, long T, long P, const conv_dims *d) {
 }
 
 /*
- * y = conv(x, g) (+ bias, activation), g the filter w or, with flip, w rotated and transposed
+ * y = conv(x, g) (+ bias, affine, activation), g the filter w or, with flip, w rotated and transposed
  * (dx of a [3, 3, K, C] filter's forward). Returns 1 done, 0 not this path's shape, -1 no memory.
  */
-static int run(const float *x, const float *w, const float *bias, float *y, long n, long H, long W, long C, long HO,
-               long WO, long K, long pt, long pl, int flip, int act, float alpha, const conv_dims *d) {
+static int run(const float *x, const float *w, const float *bias, const float *affine, float *y, long n, long H,
+               long W, long C, long HO, long WO, long K, long pt, long pl, int flip, int act, float alpha,
+               const conv_dims *d) {
   const long th = (HO + 3) / 4, tw = (WO + 3) / 4, T = n * th * tw;
   if (!pays(C, K, T, n * HO * WO, d)) return 0;
-  wino_job j = {.x = x, .w = w, .bias = bias, .y = y, .n = n, .H = H, .W = W, .C = C, .HO = HO, .WO = WO, .K = K,
+  wino_job j = {.x = x, .w = w, .bias = bias, .affine = affine, .y = y, .n = n, .H = H, .W = W, .C = C, .HO = HO, .WO = WO, .K = K,
                 .pt = pt, .pl = pl, .flip = flip, .act = act, .alpha = alpha, .th = th, .tw = tw, .T = T,
                 .avx512 = cpu_isa() == ISA_AVX512, .coutp = padded_cout(K)};
   j.mt = j.avx512 ? 12 : 6;
@@ -393,12 +400,13 @@ static int run(const float *x, const float *w, const float *bias, float *y, long
   return rc == 0 ? 1 : -1;
 }
 
-int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha) {
-  return run(x, w, bias, y, d->n, d->h, d->w, d->cin, d->ho, d->wo, d->cout, d->pt, d->pl, 0, d->act, alpha, d);
+int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha,
+                     const float *affine) {
+  return run(x, w, bias, affine, y, d->n, d->h, d->w, d->cin, d->ho, d->wo, d->cout, d->pt, d->pl, 0, d->act, alpha, d);
 }
 
 int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d) {
   /* dx = dy convolved with the flipped, transposed filter: padding 2 - pt, 2 - pl */
-  return run(dy, w, NULL, dx, d->n, d->ho, d->wo, d->cout, d->h, d->w, d->cin, 2 - d->pt, 2 - d->pl, 1, ACT_NONE,
+  return run(dy, w, NULL, NULL, dx, d->n, d->ho, d->wo, d->cout, d->h, d->w, d->cin, 2 - d->pt, 2 - d->pl, 1, ACT_NONE,
              0.0f, d);
 }

@@ -46,6 +46,8 @@ export interface NativeAddon {
     out: Float32Array,
     params: Int32Array,
     alpha: number,
+    /** [2, outChannels]: an inference batch norm's scale then shift, after the bias, before the activation. */
+    affine?: Float32Array | null,
   ): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
@@ -56,6 +58,8 @@ export interface NativeAddon {
     out: Float32Array,
     params: Int32Array,
     alpha: number,
+    /** [2, outChannels]: an inference batch norm's scale then shift, after the bias, before the activation. */
+    affine?: Float32Array | null,
   ): void;
   depthwiseConv2dBackpropInput(
     dy: Float32Array,

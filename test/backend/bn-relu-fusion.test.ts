@@ -8,10 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { disableNativeKernels, enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
 import { BN_INFER_RELU_KERNEL, useBnReluFusion } from '../../src/backend/kernels/bn-activation';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '../../src/backend/kernels/batch-norm';
+import { useConvBnFusion } from '../../src/backend/kernels/conv-bn-fusion';
 import { activeAddon } from '../../src/backend/native';
 
+// the batch norms here follow convolutions, which would take them (and their ReLUs) into their
+// epilogue in inference (conv-bn-fusion.test.ts): this file tests the batch norm's own fusion
+useConvBnFusion(false);
 afterAll(() => {
   useBnReluFusion(true);
+  useConvBnFusion(true);
   enableNativeKernels();
 });
 

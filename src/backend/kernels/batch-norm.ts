@@ -3,7 +3,7 @@ import type { GradConfig, KernelBackend, NamedAttrMap, TensorInfo } from '@tenso
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
 import { BN_INFER_RELU_KERNEL, fusableRelu, nativeCap, reluInPlace } from './bn-activation';
-import { mark } from './running-model';
+import { mark, takeMark } from './running-model';
 import { allocFloat, release, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 
@@ -209,6 +209,13 @@ export function installFusedBatchNorm(): void {
   proto[PATCHED] = stock;
   proto.call = function fusedBatchNormCall(this: BatchNormLike, inputs, kwargs): tf.Tensor {
     const input = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+    // computed by the convolution before it (conv-bn-fusion.ts): passed on, marked for the ReLU
+    // it fused too (a new tensor on the same buffer: the executor may dispose the input)
+    const done = takeMark(inputs, this);
+    if (done != null) {
+      const y = tf.reshape(input, input.shape);
+      return done.data == null ? y : mark(y, done.data as object);
+    }
     const training = kwargs?.training === true;
     const rank = input.rank;
     const axis = this.axis >= 0 ? this.axis : this.axis + rank;

@@ -99,6 +99,30 @@ export function installBnActivation(): void {
 
 type Args = { inputs: Record<string, TensorInfo | undefined>; backend: KernelBackend; attrs: NamedAttrMap };
 
+/**
+ * An inference batch norm as y = x a + b per channel: [a, b] ([2, c]) in the addon's bn_infer
+ * arithmetic, each step rounded to float32: a = scale (1 / sqrt(variance + eps)), b = offset -
+ * mean a. The fused kernels (the ReLU's, the convolution epilogue's) apply them as it does.
+ */
+export function bnAffine(
+  mean: Float32Array,
+  variance: Float32Array,
+  scale: Float32Array | null,
+  offset: Float32Array | null,
+  eps: number,
+): Float32Array {
+  const c = mean.length;
+  const ab = new Float32Array(2 * c);
+  const e = Math.fround(eps);
+  for (let j = 0; j < c; j++) {
+    const inv = Math.fround(1 / Math.fround(Math.sqrt(Math.fround((variance[j] as number) + e))));
+    const a = Math.fround((scale == null ? 1 : (scale[j] as number)) * inv);
+    ab[j] = a;
+    ab[c + j] = (offset == null ? 0 : (offset[j] as number)) - Math.fround((mean[j] as number) * a);
+  }
+  return ab;
+}
+
 /** Batch norm in inference with the ReLU capped at `cap` fused (the addon's bnInfer, else JS). */
 function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
   const { x, mean, variance, scale, offset } = inputs as Record<'x' | 'mean' | 'variance', TensorInfo> &
@@ -122,21 +146,12 @@ function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
     );
     return out.info;
   }
-  // the addon's arithmetic in float32: a = scale / sqrt(var + eps), b = offset - mean a, then the ReLU
   const c = (m as Float32Array).length;
-  const a = new Float32Array(c);
-  const sh = new Float32Array(c);
-  const e = Math.fround(eps);
-  for (let j = 0; j < c; j++) {
-    const inv = Math.fround(1 / Math.fround(Math.sqrt(Math.fround(((v as Float32Array)[j] as number) + e))));
-    a[j] = (g == null ? 1 : (g[j] as number)) * inv;
-    sh[j] =
-      (b == null ? 0 : (b[j] as number)) - Math.fround(((m as Float32Array)[j] as number) * (a[j] as number));
-  }
+  const ab = bnAffine(m as Float32Array, v as Float32Array, g, b, eps);
   const xd = xs as Float32Array;
   for (let p = 0; p < xd.length; p++) {
     const j = p % c;
-    out.data[p] = Math.fround((xd[p] as number) * (a[j] as number)) + (sh[j] as number);
+    out.data[p] = Math.fround((xd[p] as number) * (ab[j] as number)) + (ab[c + j] as number);
   }
   reluInPlace(out.data, cap);
   return out.info;

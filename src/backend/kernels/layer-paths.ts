@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { convWithBatchNorm } from './conv-bn-fusion';
 import { gradientReaches } from './lean-backprop';
 
 /*
@@ -18,6 +19,8 @@ import { gradientReaches } from './lean-backprop';
  *   such layer takes it; with one, the layers no gradient reaches the input of (the stem),
  *   as tf.conv2d then tf.add of the bias: the fused kernel's bias is the same float32 add
  *   after the sum, and its gradient the same sum of dy over the batch and pixels.
+ *
+ * In inference a Conv2D layer that feeds a batch norm alone may run with it (conv-bn-fusion.ts).
  */
 
 const PATCHED = Symbol.for('medinets.layerPaths');
@@ -91,7 +94,25 @@ export function installLayerPaths(): void {
           (l.padding === 'same' || l.padding === 'valid') &&
           unitDilation(l.dilationRate) &&
           (l.bias == null || !gradientReaches(x));
-        if (!plain) return stock.call(this, inputs, kwargs);
+        if (!plain) {
+          const linear = l.activation == null || l.activation.getClassName() === 'linear';
+          const fused =
+            x != null &&
+            l.rank === 2 &&
+            linear &&
+            l.dataFormat === 'channelsLast' &&
+            (l.padding === 'same' || l.padding === 'valid')
+              ? convWithBatchNorm(this as object, x, kwargs, () => ({
+                  filter: l.kernel.read(),
+                  bias: l.bias?.read() ?? null,
+                  strides: l.strides,
+                  pad: l.padding as 'same' | 'valid',
+                  dilations: l.dilationRate,
+                  depthwise: false,
+                }))
+              : null;
+          return fused ?? stock.call(this, inputs, kwargs);
+        }
         const y = tf.conv2d(
           x as tf.Tensor4D,
           l.kernel.read() as tf.Tensor4D,

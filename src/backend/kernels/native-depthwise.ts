@@ -44,8 +44,15 @@ function params(c: tf.backend_util.Conv2DInfo, act: number): Int32Array {
   ]);
 }
 
-/** DepthwiseConv2dNative, or FusedDepthwiseConv2D when `fused`. */
-export function nativeDepthwise(args: Args, fused: boolean): TensorInfo | null {
+/**
+ * DepthwiseConv2dNative, or FusedDepthwiseConv2D when `fused`; with `affine` ([2, channels *
+ * multiplier], a batch norm's scale and shift) after the bias, before the activation.
+ */
+export function nativeDepthwise(
+  args: Args,
+  fused: boolean,
+  affine: Float32Array | null = null,
+): TensorInfo | null {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
   const filter = inputs.filter as TensorInfo;
@@ -64,6 +71,7 @@ export function nativeDepthwise(args: Args, fused: boolean): TensorInfo | null {
   const c = conv2DInfoNHWC(x.shape, filter.shape, attrs, attrs.dilations, true);
   const biasSize = bias == null ? 0 : tf.util.sizeFromShape(bias.shape);
   if (bias != null && biasSize !== c.outChannels && biasSize !== 1) return null;
+  if (affine != null && affine.length !== 2 * c.outChannels) return null;
   const out = allocFloat(backend, c.outShape);
   // views after the allocation: on wasm an allocation may move the heap
   let b: Float32Array | null = null;
@@ -79,6 +87,7 @@ export function nativeDepthwise(args: Args, fused: boolean): TensorInfo | null {
     out.data,
     params(c, act),
     alpha,
+    affine,
   );
   return out.info;
 }

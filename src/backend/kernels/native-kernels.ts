@@ -66,8 +66,12 @@ function channelVector(backend: KernelBackend, t: TensorInfo | undefined, c: num
   return v.length === c ? v : new Float32Array(c).fill(v[0] as number);
 }
 
-/** Conv2D / FusedConv2D in the addon, or null when it does not handle the case. */
-function conv2D(args: Args, fused: boolean): TensorInfo | null {
+/**
+ * Conv2D / FusedConv2D in the addon, or null when it does not handle the case; with `affine`
+ * ([2, outChannels]: an inference batch norm's scale and shift) applied after the bias and
+ * before the activation, in the GEMM's epilogue (conv-bn-fusion.ts).
+ */
+export function conv2D(args: Args, fused: boolean, affine: Float32Array | null = null): TensorInfo | null {
   const addon = activeAddon();
   const { inputs, backend, attrs } = args;
   const x = inputs.x as TensorInfo;
@@ -78,7 +82,7 @@ function conv2D(args: Args, fused: boolean): TensorInfo | null {
   if (addon == null || act === undefined || !isNHWC(attrs) || !isFloat(x, filter, bias)) return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const c = conv2DInfoNHWC(x.shape, filter.shape, attrs, attrs.dilations);
-  if (!biasOk(bias, c.outChannels)) return null;
+  if (!biasOk(bias, c.outChannels) || (affine != null && affine.length !== 2 * c.outChannels)) return null;
   const out = allocFloat(backend, c.outShape);
   const b = channelVector(backend, bias, c.outChannels);
   addon.conv2d(
@@ -88,6 +92,7 @@ function conv2D(args: Args, fused: boolean): TensorInfo | null {
     out.data,
     convParams(c, act),
     (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
+    affine,
   );
   return out.info;
 }

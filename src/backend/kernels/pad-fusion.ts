@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { convWithBatchNorm } from './conv-bn-fusion';
 import { type CallFn, one, patch, type Proto } from './layer-paths';
 import { installModelTracking, mark, soleConsumer, takeMark } from './running-model';
 
@@ -32,7 +33,8 @@ interface DepthwiseLike {
   useBias: boolean;
   depthwiseKernel: tfl.LayerVariable;
   bias: tfl.LayerVariable | null;
-  activation: { apply(t: tf.Tensor): tf.Tensor } | null;
+  dilationRate: number | number[];
+  activation: { apply(t: tf.Tensor): tf.Tensor; getClassName(): string } | null;
 }
 
 /** The depthwise layer that may take this pad's padding, or null. */
@@ -44,6 +46,21 @@ function fusableConsumer(pad: object, x: tf.Tensor): object | null {
   // foldBatchNorm's folded depthwise layer would convolve the unpadded input)
   if (consumer == null || depthwiseCall == null || consumer.call !== depthwiseCall) return null;
   return consumer.padding === 'valid' && consumer.dataFormat === 'channelsLast' ? consumer : null;
+}
+
+/** A ZeroPadding2D's padding as a convolution's explicit NHWC padding. */
+function explicit([[top, bottom], [left, right]]: PaddingLike['padding']): [
+  [number, number],
+  [number, number],
+  [number, number],
+  [number, number],
+] {
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }
 
 /** The patched DepthwiseConv2D call. */
@@ -69,21 +86,29 @@ export function installPadFusion(): void {
     (stock) =>
       function depthwiseFused(this: unknown, inputs, kwargs): tf.Tensor {
         const m = takeMark(inputs, this as object);
-        if (m == null) return stock.call(this, inputs, kwargs);
         const l = this as DepthwiseLike;
-        const [[top, bottom], [left, right]] = m.data as PaddingLike['padding'];
-        const x = one(inputs) as tf.Tensor4D;
+        const x = one(inputs) as tf.Tensor4D | null;
+        // with its batch norm (conv-bn-fusion.ts), the padding given or taken from the pad
+        const linear = l.activation == null || l.activation.getClassName() === 'linear';
+        const fused =
+          x != null && linear && l.dataFormat === 'channelsLast'
+            ? convWithBatchNorm(this as object, x, kwargs, () => ({
+                filter: l.depthwiseKernel.read(),
+                bias: l.useBias && l.bias != null ? l.bias.read() : null,
+                strides: l.strides,
+                pad: m == null ? (l.padding as 'same' | 'valid') : explicit(m.data as PaddingLike['padding']),
+                dilations: l.dilationRate,
+                depthwise: true,
+              }))
+            : null;
+        if (fused != null) return fused;
+        if (m == null || x == null) return stock.call(this, inputs, kwargs);
         return tf.tidy(() => {
           let y: tf.Tensor = tf.depthwiseConv2d(
             x,
             l.depthwiseKernel.read() as tf.Tensor4D,
             l.strides as [number, number],
-            [
-              [0, 0],
-              [top, bottom],
-              [left, right],
-              [0, 0],
-            ],
+            explicit(m.data as PaddingLike['padding']),
             'NHWC',
           );
           // as the layer's own call: + bias (broadcast over the channels), then the activation

@@ -4,6 +4,7 @@ import { avgPoolGradWasmEntry } from './avg-pool-grad-wasm';
 import { batchMatMulWasmEntry } from './batch-matmul-wasm';
 import { installFusedBatchNorm } from './batch-norm';
 import { bnInferReluEntries, installBnActivation } from './bn-activation';
+import { convBnEntries } from './conv-bn-fusion';
 import { installLayerPaths } from './layer-paths';
 import { installPadFusion } from './pad-fusion';
 import { batchNormTrainCpuEntry } from './batch-norm-train-cpu';
@@ -126,6 +127,7 @@ export function registerTrainingKernels(): void {
       batchNormTrainCpuEntry,
       batchNormTrainGradCpuEntry,
       ...bnInferReluEntries,
+      ...convBnEntries,
       nativeEntry('_FusedMatMul', 'wasm'),
       nativeEntry('BatchMatMul', 'cpu'),
       nativeEntry('_FusedMatMul', 'cpu'),
