@@ -13,7 +13,8 @@
  *   npm run bench -- --simd-ab [nets]  wasm only: train step with / without medinets' wasm SIMD
  *                                      kernels, alternated in one process (see simd-ab.ts)
  *   npm run bench -- --table           issue 19's ratio table: every net, native and wasm vs
- *                                      PyTorch (--warmup=8 untimed steps on each side first),
+ *                                      PyTorch (at least --warmup=8 untimed steps and
+ *                                      --warmup-seconds=2 of them on each side first),
  *                                      alternated over --rounds=2, peak RSS, kernel
  *                                      GFLOP/s beside the FMA peak (see table.ts)
  *
@@ -78,6 +79,7 @@ const steps = Number(arg('steps', '3'));
 // tfjs' JavaScript on the same two cores (MobileNetV2: 182, 161, 138 ms, then ~115 ms from
 // the 8th step on); PyTorch's steps are level from the second.
 const warmup = Number(arg('warmup', '8'));
+const warmupSeconds = Number(arg('warmup-seconds', '2'));
 const stockSteps = Number(arg('stock-steps', '1'));
 // Stock cpu takes minutes per ResNet step at batch 8: it runs a smaller batch and its
 // times are scaled linearly to batch 8 (convolutions dominate and scale with the batch).
@@ -292,7 +294,7 @@ if (process.argv.includes('--simd-ab')) {
   await benchSimdAB(picked.length > 0 ? picked : ['resnet18'], Number(arg('rounds', '4')), steps);
 } else if (tableChildSpec !== '') {
   const [config, name] = tableChildSpec.split(':') as [string, string];
-  await tableChild(config, name, steps, warmup);
+  await tableChild(config, name, steps, { count: warmup, seconds: warmupSeconds });
 } else if (child !== '') await childMain(child);
 else if (process.argv.includes('--table')) {
   const load = (await import('node:os')).loadavg()[0] ?? 0;
@@ -305,6 +307,11 @@ else if (process.argv.includes('--table')) {
   );
   await benchKernelRates();
   benchWasmProductRates();
-  console.log(`each side: ${warmup} untimed steps (and predictions), then the median of ${steps}`);
-  benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps, warmup);
+  console.log(
+    `each side: at least ${warmup} untimed steps (and predictions) and ${warmupSeconds} s of them, then the median of ${steps}`,
+  );
+  benchTable(nets, arg('configs', 'native,wasm').split(','), Number(arg('rounds', '2')), steps, {
+    count: warmup,
+    seconds: warmupSeconds,
+  });
 } else await main();

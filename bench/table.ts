@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- --table [nets] [--rounds=2] [--steps=3] [--warmup=8]
+ * `npm run bench -- --table [nets] [--rounds=2] [--steps=3] [--warmup=8] [--warmup-seconds=2]
  * [--configs=native,wasm]`: issue 19's targets as ratios to PyTorch, from one run. Each
  * network is trained (forward + backward + Adam, trainOnBatch) and run (predict) in a child
- * process per side, `--warmup` untimed times each first (steady state: V8 compiles tfjs'
- * JavaScript during a fresh process's first steps, on the same two cores), then the median
+ * process per side, untimed first `--warmup` times and for at least `--warmup-seconds` (steady
+ * state: V8 compiles tfjs' JavaScript during a fresh process's first steps, on the same two
+ * cores; a MobileNetV2 prediction took 22-54 ms over its first 30 calls and 16-19 ms from
+ * then on, so a count alone left cheap predictions timed mid-compilation), then the median
  * of `--steps`: PyTorch 1.13 on 2 threads
  * (bench/torch_baseline.py --one), medinets `native` (wasm + the addon, setupBackend's default)
  * and `wasm` (no addon: what macOS, Windows, ARM and browsers get; `wasm-relaxed` the same
@@ -144,8 +146,19 @@ export function prepareNet(name: string): { model: tfl.LayersModel; x: tf.Tensor
   return { model, x, y };
 }
 
+/** The untimed runs before each timed phase, on every side: at least `count`, for at least `seconds`. */
+export interface Warmup {
+  count: number;
+  seconds: number;
+}
+
+async function warmUp(w: Warmup, fn: () => unknown): Promise<void> {
+  const end = performance.now() + w.seconds * 1000;
+  for (let i = 0; i < w.count || performance.now() < end; i++) await fn();
+}
+
 /** The child's body: one network on one configuration; prints one JSON line. */
-export async function tableChild(config: string, name: string, steps: number, warmup: number): Promise<void> {
+export async function tableChild(config: string, name: string, steps: number, warmup: Warmup): Promise<void> {
   // 'native-cpu': the addon's kernels on the cpu backend's JS-heap tensors, for nets whose
   // training step would outgrow the wasm heap (ResNet-50 at batch 16, 224x224x3 fits since the
   // backward pass frees its gradients as it goes: 2.7 GB). 'wasm' is the product without
@@ -170,7 +183,7 @@ export async function tableChild(config: string, name: string, steps: number, wa
     p.dataSync();
     p.dispose();
   };
-  for (let i = 0; i < warmup; i++) predict();
+  await warmUp(warmup, predict);
   const infer = await medianSeconds(steps, predict);
   const foldedModel = foldBatchNorm(model);
   const predictFolded = (): void => {
@@ -178,10 +191,10 @@ export async function tableChild(config: string, name: string, steps: number, wa
     p.dataSync();
     p.dispose();
   };
-  for (let i = 0; i < warmup; i++) predictFolded();
+  await warmUp(warmup, predictFolded);
   const folded = await medianSeconds(steps, predictFolded);
   foldedModel.dispose();
-  for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+  await warmUp(warmup, () => model.trainOnBatch(x, y));
   const train = await medianSeconds(steps, () => model.trainOnBatch(x, y));
   const rss = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify({ train, infer, folded, rss }));
@@ -197,14 +210,15 @@ function lastJson(stdout: string | null, stderr: string | null, status: number |
   }
 }
 
-function runTorch(net: Net, steps: number, warmup: number): Run {
+function runTorch(net: Net, steps: number, warmup: Warmup): Run {
   const script = fileURLToPath(new URL('./torch_baseline.py', import.meta.url));
-  const args = [script, '--one', net.torch, '--steps', String(steps), '--warmup', String(warmup)];
+  const args = [script, '--one', net.torch, '--steps', String(steps)];
+  args.push('--warmup', String(warmup.count), '--warmup-seconds', String(warmup.seconds));
   const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', timeout: 30 * 60_000 });
   return lastJson(r.stdout, r.stderr, r.status);
 }
 
-function runMine(config: string, name: string, steps: number, warmup: number): Run {
+function runMine(config: string, name: string, steps: number, warmup: Warmup): Run {
   const script = fileURLToPath(new URL('./run.ts', import.meta.url));
   const env = { ...process.env, ...(config.startsWith('native') ? {} : { MEDINETS_NATIVE: '0' }) };
   const wa = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly;
@@ -220,7 +234,8 @@ function runMine(config: string, name: string, steps: number, warmup: number): R
       script,
       `--table-child=${config}:${name}`,
       `--steps=${steps}`,
-      `--warmup=${warmup}`,
+      `--warmup=${warmup.count}`,
+      `--warmup-seconds=${warmup.seconds}`,
     ],
     { encoding: 'utf8', timeout: 30 * 60_000, env, maxBuffer: 1 << 24 },
   );
@@ -248,7 +263,7 @@ export function benchTable(
   configs: string[],
   rounds: number,
   steps: number,
-  warmup: number,
+  warmup: Warmup,
 ): void {
   const sides = ['torch', ...configs];
   const results = new Map<string, Run>();

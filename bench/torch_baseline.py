@@ -3,8 +3,9 @@ batch 16, 224x224x3), train step (forward + backward + Adam) and inference, 2 th
 one JSON line.
 
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_baseline.py [names...]
-  --one NAME --steps N [--warmup W]   one network in this process (W untimed steps and
-                         predictions first, default 1), with the process' peak RSS (bench/table.ts)
+  --one NAME --steps N [--warmup W] [--warmup-seconds S]   one network in this process (at
+                         least W untimed steps and predictions first, default 1, and for at least
+                         S seconds, default 0), with the process' peak RSS (bench/table.ts)
 """
 import json
 import resource
@@ -83,7 +84,16 @@ def resnet50():
 SHAPES = {"resnet50": (16, 224, 3)}
 
 
-def bench(name, steps, warmup=1):
+def warm_up(fn, count, seconds):
+    """At least `count` untimed calls, and for at least `seconds`."""
+    end = time.perf_counter() + seconds
+    i = 0
+    while i < count or time.perf_counter() < end:
+        fn()
+        i += 1
+
+
+def bench(name, steps, warmup=1, warmup_seconds=0.0):
     model, kind = NETS[name]()
     batch, size, ch = SHAPES.get(name, (BATCH, SIZE, 1))
     x = torch.randn(batch, ch, size, size)
@@ -102,8 +112,7 @@ def bench(name, steps, warmup=1):
         opt.step()
 
     model.train()
-    for _ in range(warmup):
-        step()
+    warm_up(step, warmup, warmup_seconds)
     train = []
     for _ in range(steps):
         t = time.perf_counter()
@@ -112,8 +121,7 @@ def bench(name, steps, warmup=1):
     model.eval()
     infer = []
     with torch.no_grad():
-        for _ in range(warmup):
-            model(x)
+        warm_up(lambda: model(x), warmup, warmup_seconds)
         for _ in range(steps):
             t = time.perf_counter()
             model(x)
@@ -127,7 +135,8 @@ if "--one" in sys.argv:
     name = sys.argv[sys.argv.index("--one") + 1]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 5
     warmup = int(sys.argv[sys.argv.index("--warmup") + 1]) if "--warmup" in sys.argv else 1
-    out = bench(name, steps, warmup)
+    seconds = float(sys.argv[sys.argv.index("--warmup-seconds") + 1]) if "--warmup-seconds" in sys.argv else 0.0
+    out = bench(name, steps, warmup, seconds)
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
     out["torch"] = torch.__version__
     print(json.dumps(out))
