@@ -246,6 +246,52 @@ describe('BatchNormalization + ReLU fused in the native addon', () => {
     },
   );
 
+  it('on wasm without the addon, inference fuses in the SIMD module with the same bits (training does not)', async () => {
+    await tf.setBackend('wasm');
+    disableNativeKernels();
+    try {
+      const { model } = net();
+      const x = tf.mul(tf.randomNormal([4, 10, 10, 3], 0, 1, 'float32', 12), 2);
+      const predict = async (on: boolean): Promise<{ out: string[]; kernels: string[] }> => {
+        useBnReluFusion(on);
+        let ys: tf.Tensor[] = [];
+        const kernels = (
+          await tf.profile(() => {
+            ys = model.predict(x) as tf.Tensor[];
+          })
+        ).kernels.map((k) => k.name);
+        const out = ys.map((t) => bits(t.dataSync()));
+        tf.dispose(ys);
+        return { out, kernels };
+      };
+      const before = tf.memory().numTensors;
+      const fused = await predict(true);
+      const plain = await predict(false);
+      useBnReluFusion(true);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(fused.out).toEqual(plain.out);
+      expect(count(fused.kernels, BN_INFER_RELU_KERNEL)).toBe(3);
+      expect(count(fused.kernels, 'Relu') + count(fused.kernels, 'Relu6')).toBe(2);
+      expect(count(plain.kernels, 'Relu') + count(plain.kernels, 'Relu6')).toBe(5);
+      const y0 = tf.oneHot(tf.tensor1d([0, 1, 1, 0], 'int32'), 2);
+      const y1 = tf.zeros([4, 10, 10, 20]);
+      const train = await tf.profile(async () => {
+        await model.trainOnBatch(x, [y0, y1]);
+      });
+      expect(
+        count(
+          train.kernels.map((k) => k.name),
+          BN_INFER_RELU_KERNEL,
+        ),
+      ).toBe(0);
+      tf.dispose([x, y0, y1]);
+      model.optimizer.dispose();
+      model.dispose();
+    } finally {
+      enableNativeKernels();
+    }
+  });
+
   // The kernels with the ReLU against the separate kernels, on values at the ReLU's edges: the
   // addon (each instruction set: native-fuzz checks AVX2 against AVX-512 bits) and its JS
   // fallback, used when the addon is disabled between a fused forward and its gradient.

@@ -226,7 +226,7 @@ export function installFusedBatchNorm(): void {
       // A ReLU that alone consumes this output is fused (no gradient tape: the kernel has none).
       const relu =
         tf.engine().state.gradientDepth === 0 && tf.getKernel(BN_INFER_RELU_KERNEL, tf.getBackend()) != null
-          ? fusableRelu(this, input)
+          ? fusableRelu(this, input, true)
           : null;
       if (relu != null) {
         const y = tf.engine().runKernel(

@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
+import { batchNormInference } from './native-kernels';
 import type { KernelEntry } from './registry';
 import { installModelTracking, type LayerLike, soleConsumer, takeMark } from './running-model';
 import { allocFloat, viewFloat } from './util';
+import { wasmSimd } from './wasm-simd';
 
 /*
  * A BatchNormalization layer whose only consumer is a ReLU (ReLU layer, ReLU6 layer, or an
@@ -12,7 +14,8 @@ import { allocFloat, viewFloat } from './util';
  * batch-norm kernel writes relu(y) and its gradient applies the ReLU's mask itself (y is
  * recomputed from x and the forward's float64 coefficients), so neither the pre-activation
  * tensor nor the ReLU's two passes are made; in inference (no gradient tape) the normalisation
- * and the ReLU are one pass. The results are bit for bit those of the two kernels in turn.
+ * and the ReLU are one pass, also on wasm without the addon (in medinets' SIMD module). The
+ * results are bit for bit those of the two kernels in turn.
  *
  * The layer sees only itself, so it fuses only where the graph says the fusion is invisible:
  * the layer is applied once and feeds exactly one node, that node's layer is a ReLU applied
@@ -48,14 +51,23 @@ function reluCap(layer: ReluLike): number | null {
 }
 
 /**
- * The ReLU to fuse after batch-norm layer `bn` in the running model, or null (see above). Only
- * with the native addon active (the fused passes are its; on wasm without it, fusing measured
- * no faster: the mask's arithmetic in the gradient costs what the forward saves).
+ * The ReLU to fuse after batch-norm layer `bn` in the running model, or null (see above). In
+ * training only with the native addon active (the fused passes are its; on wasm without it,
+ * fusing measured no faster: the mask's arithmetic in the gradient costs what the forward
+ * saves); in `inference` also on wasm with medinets' SIMD module (ResNet-50 / MobileNetV2
+ * predictions without the addon then skip a pass over each batch norm's output).
  */
-export function fusableRelu(bn: object, x: tf.Tensor): { cap: number; consumer: object } | null {
-  if (!enabled || x.dtype !== 'float32' || activeAddon() == null) return null;
+export function fusableRelu(
+  bn: object,
+  x: tf.Tensor,
+  inference = false,
+): { cap: number; consumer: object } | null {
+  if (!enabled || x.dtype !== 'float32') return null;
   const backend = tf.getBackend();
   if (backend !== 'wasm' && backend !== 'cpu') return null;
+  // in inference also on wasm without the addon: one pass of the SIMD module instead of two
+  const simdOnly = inference && backend === 'wasm' && wasmSimd(tf.backend()) != null;
+  if (activeAddon() == null && !simdOnly) return null;
   const consumer = soleConsumer(bn);
   const cap = consumer == null ? null : reluCap(consumer as ReluLike);
   return cap == null ? null : { cap, consumer: consumer as object };
@@ -123,29 +135,21 @@ export function bnAffine(
   return ab;
 }
 
-/** Batch norm in inference with the ReLU capped at `cap` fused (the addon's bnInfer, else JS). */
+/**
+ * Batch norm in inference with the ReLU capped at `cap` fused: the addon's bnInfer, or on wasm
+ * without it the SIMD module's pass (each with the bits of its batch-norm kernel, then its ReLU
+ * kernel), else in JS with the addon's arithmetic.
+ */
 function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
+  const cap = attrs.cap as number;
+  const eps = attrs.epsilon as number;
+  const done = batchNormInference({ inputs, backend, attrs: { varianceEpsilon: eps } }, cap);
+  if (done != null) return done;
   const { x, mean, variance, scale, offset } = inputs as Record<'x' | 'mean' | 'variance', TensorInfo> &
     Partial<Record<'scale' | 'offset', TensorInfo>>;
-  const eps = attrs.epsilon as number;
-  const cap = attrs.cap as number;
   const out = allocFloat(backend, x.shape);
   const [xs, m, v] = [x, mean, variance].map((t) => viewFloat(backend, t)) as Float32Array[];
   const [g, b] = [scale, offset].map((t) => (t == null ? null : viewFloat(backend, t)));
-  const addon = activeAddon();
-  if (addon != null) {
-    addon.bnInfer(
-      xs as Float32Array,
-      m as Float32Array,
-      v as Float32Array,
-      g ?? null,
-      b ?? null,
-      out.data,
-      eps,
-      nativeCap(cap),
-    );
-    return out.info;
-  }
   const c = (m as Float32Array).length;
   const ab = bnAffine(m as Float32Array, v as Float32Array, g, b, eps);
   const xd = xs as Float32Array;
@@ -158,7 +162,7 @@ function bnInferRelu({ inputs, backend, attrs }: Args): TensorInfo {
 }
 
 const WHY =
-  'a BatchNormalization layer in inference whose one consumer is a ReLU: the normalisation and the ReLU in one pass of the addon (new kernel)';
+  'a BatchNormalization layer in inference whose one consumer is a ReLU: the normalisation and the ReLU in one pass of the addon or of the wasm SIMD module (new kernel)';
 
 /** The fused inference kernel's entries for wasm and cpu. */
 export const bnInferReluEntries: KernelEntry[] = (['wasm', 'cpu'] as const).map((backendName) => ({

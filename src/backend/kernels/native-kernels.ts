@@ -6,7 +6,7 @@ import type {
   NamedAttrMap,
   TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { activeAddon } from '../native';
+import { activeAddon, type NativeAddon } from '../native';
 import { BIN_OP, type CpuBinaryKernel, NATIVE_MIN } from './cpu-binary';
 import { matMulBatch, withBroadcast } from './matmul-broadcast';
 import {
@@ -170,9 +170,10 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
 /**
  * FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values;
  * without the addon on wasm, in the SIMD module (x a + b with a = scale / sqrt(variance + eps),
- * b = offset - mean a per channel, computed here in float32).
+ * b = offset - mean a per channel, computed here in float32). With `cap` (Infinity: ReLU, 6:
+ * ReLU6) the ReLU after it in the same pass, with the Relu / Relu6 kernels' bits.
  */
-function batchNorm(args: Args): TensorInfo | null {
+export function batchNormInference(args: Args, cap: number | null = null): TensorInfo | null {
   const addon = activeAddon();
   const { inputs, backend, attrs } = args;
   const { x, mean, variance, scale, offset } = inputs;
@@ -200,11 +201,12 @@ function batchNorm(args: Args): TensorInfo | null {
       f[j] = a;
       f[c + j] = (o == null ? 0 : (o[j] as number)) - Math.fround((m[j] as number) * a);
     }
-    simd.bnInferAB(viewFloat(backend, x), viewFloat(backend, ab.info), viewFloat(backend, out.info));
+    const [xv, abv, yv] = [x, ab.info, out.info].map((t) => viewFloat(backend, t)) as Float32Array[];
+    simd.bnInferAB(xv as Float32Array, abv as Float32Array, yv as Float32Array, cap ?? undefined);
     release(backend, ab.info);
     return out.info;
   }
-  (addon as NonNullable<typeof addon>).bnInfer(
+  const bnArgs = [
     viewFloat(backend, x),
     channelVector(backend, mean, c) as Float32Array,
     channelVector(backend, variance, c) as Float32Array,
@@ -212,7 +214,9 @@ function batchNorm(args: Args): TensorInfo | null {
     channelVector(backend, offset, c),
     out.data,
     eps,
-  );
+  ] as const;
+  if (cap == null) (addon as NativeAddon).bnInfer(...bnArgs);
+  else (addon as NativeAddon).bnInfer(...bnArgs, cap === Infinity ? -1 : cap); // -1: no cap
   return out.info;
 }
 
@@ -313,7 +317,7 @@ const NATIVE: Record<string, (args: Args) => TensorInfo | TensorInfo[] | null> =
   DepthwiseConv2dNativeBackpropFilter: nativeDepthwiseBackpropFilter,
   BatchMatMul: (a) => matMul(a, false),
   _FusedMatMul: (a) => matMul(a, true),
-  FusedBatchNorm: batchNorm,
+  FusedBatchNorm: (a) => batchNormInference(a),
   Relu: (a) => relu(a),
   Relu6: (a) => relu(a, 6),
   Concat: concat,

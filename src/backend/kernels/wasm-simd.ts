@@ -54,8 +54,8 @@ export interface SimdKernels
   ): void;
   /** dst[b] = src[b]^T for `batches` row-major `rows` x `cols` matrices (bits unchanged). */
   transpose2d(src: Float32Array, dst: Float32Array, batches: number, rows: number, cols: number): void;
-  /** y = x a + b per channel (last axis, c values), `ab` = [a, b] (2c values). */
-  bnInferAB(x: Float32Array, ab: Float32Array, y: Float32Array): void;
+  /** y = x a + b per channel (last axis, c values), `ab` = [a, b] (2c values); with `cap`, then relu(y, cap). */
+  bnInferAB(x: Float32Array, ab: Float32Array, y: Float32Array, cap?: number): void;
   /**
    * wasm/conv.c col2im_t, an im2col's adjoint: P summed into xt [cin, n, h, w] for images
    * n0..n1-1, params [n, h, w, cin, kh, kw, sh, sw, pt, pl, ho, wo, n0, n1].
@@ -129,6 +129,7 @@ interface Exports extends GemmExports, WinogradExports {
   sgd(...args: number[]): void;
   copy_rows(dst: Ptr, dstride: number, src: Ptr, sstride: number, len: number, rows: number): void;
   bn_infer(x: Ptr, ab: Ptr, y: Ptr, n: number, c: number): void;
+  bn_infer_relu(x: Ptr, ab: Ptr, y: Ptr, n: number, c: number, cap: number): void;
   transpose_2d(src: Ptr, dst: Ptr, batches: number, rows: number, cols: number): void;
   relu_cap(x: Ptr, y: Ptr, n: number, cap: number): void;
   col2im_t(p: Ptr, xt: Ptr, ...params: number[]): void;
@@ -253,9 +254,11 @@ function kernels(
         );
       e.transpose_2d(p(src), p(dst), batches, rows, cols);
     },
-    bnInferAB(x, ab, y) {
+    bnInferAB(x, ab, y, cap) {
       const c = ab.length / 2;
-      e.bn_infer(p(x), p(ab), p(y), c === 0 ? 0 : x.length / c, c);
+      const n = c === 0 ? 0 : x.length / c;
+      if (cap == null) e.bn_infer(p(x), p(ab), p(y), n, c);
+      else e.bn_infer_relu(p(x), p(ab), p(y), n, c, cap);
     },
     col2imT(pm, xt, params) {
       e.col2im_t(p(pm), p(xt), ...params);
