@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { stockKernel } from '../../src/backend/kernels/registry';
 import type { KernelTarget } from '../../src/backend/kernels/util';
 import { makeRng } from '../../src/util/random';
@@ -95,4 +98,19 @@ export function convInfo(c: ConvCase, depthwise = false): tf.backend_util.Conv2D
 
 export function label(c: ConvCase): string {
   return `x${c.x.join('x')} f${c.f.join('x')} s${c.strides.join('')} ${c.pad} d${c.dilations.join('')}`;
+}
+
+/**
+ * Runs a test child (`./child/<name>`, TypeScript through tsx) with the pool's `threads` and
+ * MEDINETS_NATIVE_ISA=`isa` ('' for the CPU's best); its last stdout line, parsed as JSON.
+ */
+export function childJson<T>(name: string, threads: number, isa: string): T {
+  const child = fileURLToPath(new URL(`./child/${name}`, import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, MEDINETS_NATIVE_ISA: isa },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as T;
 }

@@ -3,11 +3,10 @@
 // the convolution followed by the addon's separate batch-norm pass (with its ReLU), as the
 // unfused layers compute; on the AVX2 and the plain C paths too (MEDINETS_NATIVE_ISA, in a
 // child process), on 1 and 2 threads alike; an affine of the wrong length is refused by name.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels } from '../../src/backend';
 import { type NativeAddon, activeAddon } from '../../src/backend/native';
+import { childJson } from './kernel-helpers';
 import { AFFINE_CASES, runAffineCase } from './native-conv-affine-cases';
 import { convArray, dwArray } from './native-reference';
 
@@ -18,21 +17,8 @@ afterAll(() => addon.setWinograd(1));
 
 const same = (a: Float32Array, b: Float32Array): boolean =>
   Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
-const child = fileURLToPath(new URL('./child/native-conv-affine-child.ts', import.meta.url));
-
-function inChild(threads: number, isa: string): { simd: string; differ: number[]; digest: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, MEDINETS_NATIVE_ISA: isa },
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as {
-    simd: string;
-    differ: number[];
-    digest: string;
-  };
-}
+const inChild = (threads: number, isa: string): { simd: string; differ: number[]; digest: string } =>
+  childJson('native-conv-affine-child.ts', threads, isa);
 
 describe("a batch norm in the native convolutions' epilogue", () => {
   AFFINE_CASES.forEach((c, i) => {

@@ -4,12 +4,10 @@
 // across the vector widths; the AVX2 path (MEDINETS_NATIVE_ISA=avx2) and every thread count give
 // the same bits.
 import '@tensorflow/tfjs-backend-wasm';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels, nativeKernelsInUse } from '../../src/backend';
-import { type Input, randn, relErr, runKernel } from './kernel-helpers';
+import { childJson, type Input, randn, relErr, runKernel } from './kernel-helpers';
 import { type DwP, dwDwRef, dwDxRef } from './native-reference';
 
 const TOL = 1e-4;
@@ -185,20 +183,8 @@ describe.skipIf(!available && !mustHave)('native depthwise convolution matches t
   });
 
   it('gives the same bits on the AVX2 path (MEDINETS_NATIVE_ISA=avx2) and on any thread count', () => {
-    const child = fileURLToPath(new URL('./child/depthwise-digest-child.ts', import.meta.url));
-    const run = (isa: string, threads: number): { simd: string; threads: number; digest: number } => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: { ...process.env, MEDINETS_NATIVE_ISA: isa },
-      });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as {
-        simd: string;
-        threads: number;
-        digest: number;
-      };
-    };
+    const run = (isa: string, threads: number): { simd: string; threads: number; digest: number } =>
+      childJson('depthwise-digest-child.ts', threads, isa);
     const best = run('', 1);
     const avx2 = run('avx2', 3);
     const pooled = run('', 3);

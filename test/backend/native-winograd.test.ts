@@ -4,12 +4,10 @@
 // every fused activation, on both of its schedules; not the direct product's bits (so it ran),
 // and with setWinograd(0) the direct path again; the same bits on 1 and 2 threads and on the
 // AVX2 path (MEDINETS_NATIVE_ISA=avx2) as on the CPU's best.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels } from '../../src/backend';
 import { type NativeAddon, activeAddon } from '../../src/backend/native';
-import { relErr } from './kernel-helpers';
+import { childJson, relErr } from './kernel-helpers';
 import { convDxRef, convRef } from './native-reference';
 import { WINO_CASES, runCase } from './native-winograd-cases';
 
@@ -19,17 +17,8 @@ if (addon == null) throw new Error('native-winograd.test: the native addon is no
 afterAll(() => addon.setWinograd(1));
 
 const f32 = (v: Float64Array): Float32Array => Float32Array.from(v);
-const child = fileURLToPath(new URL('./child/native-winograd-child.ts', import.meta.url));
-
-function digest(threads: number, isa: string): { simd: string; digest: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, String(threads)], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, MEDINETS_NATIVE_ISA: isa },
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { simd: string; digest: string };
-}
+const digest = (threads: number, isa: string): { simd: string; digest: string } =>
+  childJson('native-winograd-child.ts', threads, isa);
 
 describe("the native addon's Winograd F(4x4, 3x3)", () => {
   WINO_CASES.forEach((c, i) => {

@@ -164,8 +164,8 @@ export const batchNormTrainGradient: GradConfig = {
   },
 };
 
-// What the patched call reads of a tfjs-layers BatchNormalization (4.x).
-interface BatchNormLike {
+/** What the patched call (and conv-bn-fusion.ts) reads of a tfjs-layers BatchNormalization (4.x). */
+export interface BatchNormLike {
   axis: number;
   momentum: number;
   epsilon: number;

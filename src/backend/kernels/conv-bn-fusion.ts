@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { activeAddon } from '../native';
+import type { BatchNormLike } from './batch-norm';
 import { bnAffine, fusableRelu } from './bn-activation';
 import { nativeDepthwise } from './native-depthwise';
 import { conv2D } from './native-kernels';
@@ -41,19 +42,8 @@ export function useConvBnFusion(on: boolean): boolean {
 /** The fused kernel: inputs x, filter, bias?, mean, variance, scale?, offset?. */
 export const CONV_BN_KERNEL = 'MedinetsConvBatchNorm';
 
-// What the fusion reads of tfjs-layers' BatchNormalization (4.x).
-interface BatchNormLike {
-  axis: number;
-  scale: boolean;
-  center: boolean;
-  epsilon: number;
-  gamma: tfl.LayerVariable | null;
-  beta: tfl.LayerVariable | null;
-  movingMean: tfl.LayerVariable | null;
-  movingVariance: tfl.LayerVariable | null;
-  call: unknown;
-  getClassName(): string;
-}
+/** A batch-norm layer as the fusion reads it. */
+type BatchNormLayer = BatchNormLike & { call: unknown; getClassName(): string };
 
 /** The convolution as the layer computes it (its kernel read, its bias or null). */
 export interface ConvSpec {
@@ -72,17 +62,16 @@ function fusableBatchNorm(
   layer: object,
   x: tf.Tensor,
   kwargs: Record<string, unknown>,
-): BatchNormLike | null {
+): BatchNormLayer | null {
   if (!enabled || tf.engine().state.gradientDepth > 0 || kwargs?.training === true) return null;
   if (x.rank !== 4 || x.dtype !== 'float32' || activeAddon() == null) return null;
   const backend = tf.getBackend();
   if ((backend !== 'wasm' && backend !== 'cpu') || tf.getKernel(CONV_BN_KERNEL, backend) == null) return null;
-  const bn = soleConsumer(layer) as unknown as BatchNormLike | null;
+  const bn = soleConsumer(layer) as unknown as BatchNormLayer | null;
   if (bn == null || bn.getClassName() !== 'BatchNormalization') return null;
   // the stock layer's call, which passes a marked input through (not a subclass' own call)
   bnCall ??= (Object.getPrototypeOf(tfl.layers.batchNormalization({})) as { call: unknown }).call;
-  if (bn.call !== bnCall || (bn.axis !== -1 && bn.axis !== 3)) return null;
-  return bn.movingMean == null || bn.movingVariance == null ? null : bn;
+  return bn.call !== bnCall || (bn.axis !== -1 && bn.axis !== 3) ? null : bn;
 }
 
 /**
@@ -108,8 +97,8 @@ export function convWithBatchNorm(
       x,
       filter: c.filter,
       ...(c.bias != null ? { bias: c.bias } : {}),
-      mean: (bn.movingMean as tfl.LayerVariable).read(),
-      variance: (bn.movingVariance as tfl.LayerVariable).read(),
+      mean: bn.movingMean.read(),
+      variance: bn.movingVariance.read(),
       ...(gamma != null ? { scale: gamma } : {}),
       ...(beta != null ? { offset: beta } : {}),
     },
