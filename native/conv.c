@@ -91,7 +91,8 @@ static int copy_is_small(const conv_dims *d) {
 int conv_forward(const float *x, const float *w, const float *bias, float *out, const conv_dims *d, float alpha,
                  const float *affine) {
   if (empty4(d->n, d->ho, d->wo, d->cout)) return 0;
-  const int wino = winograd_forward(x, w, bias, out, d, alpha, affine);
+  const gemm_epilogue ep = {bias, affine, affine ? affine + d->cout : NULL, d->act, alpha};
+  const int wino = winograd_forward(x, w, &ep, out, d);
   if (wino != 0) return wino == 1 ? 0 : -1;
   gemm_args *g = calloc(1, sizeof(gemm_args));
   if (g == NULL) return -1;
@@ -113,11 +114,7 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
   g->b.ld = d->cout;
   g->c = out;
   g->ldc = d->cout;
-  g->ep.bias = bias;
-  g->ep.scale = affine;
-  g->ep.shift = affine ? affine + d->cout : NULL;
-  g->ep.act = d->act;
-  g->ep.alpha = alpha;
+  g->ep = ep;
   int rc = conv_gemm(g);
   free(xp);
   free(g);

@@ -3,6 +3,8 @@
 
 /* The kernels behind the Node-API entry points (bindings.c); callers have checked the shapes. */
 
+#include "gemm.h" /* gemm_epilogue */
+
 /* The geometry of a convolution: NHWC images, [kh, kw, Cin, Cout] filters. */
 typedef struct {
   long n, h, w, cin, ho, wo, cout, kh, kw, sh, sw, dh, dw, pt, pl;
@@ -18,9 +20,11 @@ int conv_forward(const float *x, const float *w, const float *bias, float *out, 
                  const float *affine);
 int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
-/* 3x3 stride-1 forward and dx by Winograd F(4x4, 3x3) (winograd.c): 1 done, 0 not its shape, -1 no memory. */
-int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha,
-                     const float *affine);
+/*
+ * 3x3 stride-1 forward (with the epilogue `ep`) and dx by Winograd F(4x4, 3x3) (winograd.c):
+ * 1 done, 0 not its shape, -1 no memory.
+ */
+int winograd_forward(const float *x, const float *w, const gemm_epilogue *ep, float *y, const conv_dims *d);
 int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
 /* Winograd on or off (on unless MEDINETS_NATIVE_WINOGRAD=0), for comparisons. */
 void winograd_enable(int on);

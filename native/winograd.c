@@ -56,13 +56,11 @@ static int is_enabled(void) {
 
 /* The convolution as computed: input [n, H, W, C], output [n, HO, WO, K], 3x3 filter g(t, c, k). */
 typedef struct {
-  const float *x, *w, *bias;
-  const float *affine; /* [2, K]: scale, shift after the bias (gemm.h's gemm_epilogue), or NULL */
+  const float *x, *w;
   float *y;
   long n, H, W, C, HO, WO, K, pt, pl;
   int flip;       /* dx: g(t, c, k) = w[8 - t][k][c] of a [3, 3, K, C] filter; else w[t][c][k] */
-  int act;
-  float alpha;
+  gemm_epilogue ep; /* bias, affine, activation per output channel */
   long coutp;     /* padded_cout(K) */
   long th, tw, T; /* tiles per column and row, in all */
   float *u;       /* U: 36 x [C, coutp], position q's panel p at u + q C coutp + p C 16 */
@@ -181,7 +179,7 @@ typedef struct {
      row r at m + (q rows + r) coutp; + bias, the affine, then the activation as igemm.c's store() */                      \
   ATTR static void output_##SFX(const wino_job *j, const float *m, long rows, long t0, long r0, long r1) {    \
     const long K = j->K, HO = j->HO, WO = j->WO, cp = j->coutp;                                                \
-    const v16 zero = {0}, six = zero + 6.0f, alpha = zero + j->alpha;                                          \
+    const v16 zero = {0}, six = zero + 6.0f, alpha = zero + j->ep.alpha;                                          \
     for (long r = r0; r < r1 && t0 + r < j->T; r++) {                                                          \
       const long t = t0 + r, b = t / (j->th * j->tw), oy = (t / j->tw) % j->th * 4, ox = t % j->tw * 4;       \
       const long nr = HO - oy < 4 ? HO - oy : 4, nc = WO - ox < 4 ? WO - ox : 4;                               \
@@ -194,10 +192,10 @@ typedef struct {
           at6_##SFX(row, e[i]);                                                                                \
         }                                                                                                      \
         v16 bias = zero, scale = zero, shift = zero;                                                           \
-        if (j->bias != NULL) load_n(&bias, j->bias + k, cnt);                                                  \
-        if (j->affine != NULL) {                                                                               \
-          load_n(&scale, j->affine + k, cnt);                                                                  \
-          load_n(&shift, j->affine + K + k, cnt);                                                              \
+        if (j->ep.bias != NULL) load_n(&bias, j->ep.bias + k, cnt);                                            \
+        if (j->ep.scale != NULL) {                                                                             \
+          load_n(&scale, j->ep.scale + k, cnt);                                                                \
+          load_n(&shift, j->ep.shift + k, cnt);                                                                \
         }                                                                                                      \
         for (int q = 0; q < nc; q++) {                                                                         \
           v16 col[6], o[4];                                                                                    \
@@ -205,9 +203,9 @@ typedef struct {
           at6_##SFX(col, o);                                                                                   \
           for (int i = 0; i < nr; i++) {                                                                       \
             v16 s = o[i] + bias;                                                                               \
-            if (j->affine != NULL) s = s * scale + shift;                                                      \
+            if (j->ep.scale != NULL) s = s * scale + shift;                                                    \
             v16i si = (v16i)s;                                                                                 \
-            switch (j->act) {                                                                                  \
+            switch (j->ep.act) {                                                                               \
               case ACT_RELU:                                                                                   \
                 s = (v16)(si & (s > zero));                                                                    \
                 break;                                                                                         \
@@ -363,13 +361,12 @@ static int pays(long C, long K, long T, long P, const conv_dims *d) {
  * y = conv(x, g) (+ bias, affine, activation), g the filter w or, with flip, w rotated and transposed
  * (dx of a [3, 3, K, C] filter's forward). Returns 1 done, 0 not this path's shape, -1 no memory.
  */
-static int run(const float *x, const float *w, const float *bias, const float *affine, float *y, long n, long H,
-               long W, long C, long HO, long WO, long K, long pt, long pl, int flip, int act, float alpha,
-               const conv_dims *d) {
+static int run(const float *x, const float *w, const gemm_epilogue *ep, float *y, long n, long H, long W, long C,
+               long HO, long WO, long K, long pt, long pl, int flip, const conv_dims *d) {
   const long th = (HO + 3) / 4, tw = (WO + 3) / 4, T = n * th * tw;
   if (!pays(C, K, T, n * HO * WO, d)) return 0;
-  wino_job j = {.x = x, .w = w, .bias = bias, .affine = affine, .y = y, .n = n, .H = H, .W = W, .C = C, .HO = HO, .WO = WO, .K = K,
-                .pt = pt, .pl = pl, .flip = flip, .act = act, .alpha = alpha, .th = th, .tw = tw, .T = T,
+  wino_job j = {.x = x, .w = w, .y = y, .n = n, .H = H, .W = W, .C = C, .HO = HO, .WO = WO, .K = K,
+                .pt = pt, .pl = pl, .flip = flip, .ep = *ep, .th = th, .tw = tw, .T = T,
                 .avx512 = cpu_isa() == ISA_AVX512, .coutp = padded_cout(K)};
   j.mt = j.avx512 ? 12 : 6;
   j.nt = j.avx512 ? 32 : 16;
@@ -400,13 +397,12 @@ static int run(const float *x, const float *w, const float *bias, const float *a
   return rc == 0 ? 1 : -1;
 }
 
-int winograd_forward(const float *x, const float *w, const float *bias, float *y, const conv_dims *d, float alpha,
-                     const float *affine) {
-  return run(x, w, bias, affine, y, d->n, d->h, d->w, d->cin, d->ho, d->wo, d->cout, d->pt, d->pl, 0, d->act, alpha, d);
+int winograd_forward(const float *x, const float *w, const gemm_epilogue *ep, float *y, const conv_dims *d) {
+  return run(x, w, ep, y, d->n, d->h, d->w, d->cin, d->ho, d->wo, d->cout, d->pt, d->pl, 0, d);
 }
 
 int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d) {
   /* dx = dy convolved with the flipped, transposed filter: padding 2 - pt, 2 - pl */
-  return run(dy, w, NULL, NULL, dx, d->n, d->ho, d->wo, d->cout, d->h, d->w, d->cin, 2 - d->pt, 2 - d->pl, 1, ACT_NONE,
-             0.0f, d);
+  const gemm_epilogue none = {NULL, NULL, NULL, ACT_NONE, 0.0f};
+  return run(dy, w, &none, dx, d->n, d->ho, d->wo, d->cout, d->h, d->w, d->cin, 2 - d->pt, 2 - d->pl, 1, d);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { activeAddon } from '../native';
 import type { KernelArgs } from './batch-norm';
-import { nativeCap } from './bn-activation';
+import { nativeCap } from './native-kernels';
 import { allocFloat, release, viewFloat } from './util';
 import { wasmSimd } from './wasm-simd';
 

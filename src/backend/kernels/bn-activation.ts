@@ -73,9 +73,6 @@ export function fusableRelu(
   return cap == null ? null : { cap, consumer: consumer as object };
 }
 
-/** The addon's cap argument for a ReLU capped at `cap`: -1 for none (Infinity). */
-export const nativeCap = (cap: number): number => (cap === Infinity ? -1 : cap);
-
 /** The fused ReLU in JS, as the addon's: min(max(v, 0), cap), -0 to +0, NaN kept. */
 export function reluInPlace(y: Float32Array, cap: number): void {
   for (let i = 0; i < y.length; i++) {

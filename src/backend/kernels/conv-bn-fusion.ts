@@ -55,9 +55,15 @@ export interface ConvSpec {
   depthwise: boolean;
 }
 
+/** What the fusion reads of the convolution layer (Conv2D, DepthwiseConv2D: tfjs-layers 4.x). */
+interface ConvLayer {
+  dataFormat: string;
+  activation: { getClassName(): string } | null;
+}
+
 let bnCall: unknown = null;
 
-/** The batch norm that `layer` may hand its output to, or null. */
+/** The batch norm that `layer` (channels last, no activation of its own) may hand its output to, or null. */
 function fusableBatchNorm(
   layer: object,
   x: tf.Tensor,
@@ -65,6 +71,9 @@ function fusableBatchNorm(
 ): BatchNormLayer | null {
   if (!enabled || tf.engine().state.gradientDepth > 0 || kwargs?.training === true) return null;
   if (x.rank !== 4 || x.dtype !== 'float32' || activeAddon() == null) return null;
+  const { dataFormat, activation } = layer as ConvLayer;
+  if (dataFormat !== 'channelsLast' || (activation != null && activation.getClassName() !== 'linear'))
+    return null;
   const backend = tf.getBackend();
   if ((backend !== 'wasm' && backend !== 'cpu') || tf.getKernel(CONV_BN_KERNEL, backend) == null) return null;
   const bn = soleConsumer(layer) as unknown as BatchNormLayer | null;

@@ -95,13 +95,8 @@ export function installLayerPaths(): void {
           unitDilation(l.dilationRate) &&
           (l.bias == null || !gradientReaches(x));
         if (!plain) {
-          const linear = l.activation == null || l.activation.getClassName() === 'linear';
           const fused =
-            x != null &&
-            l.rank === 2 &&
-            linear &&
-            l.dataFormat === 'channelsLast' &&
-            (l.padding === 'same' || l.padding === 'valid')
+            x != null && l.rank === 2 && (l.padding === 'same' || l.padding === 'valid')
               ? convWithBatchNorm(this as object, x, kwargs, () => ({
                   filter: l.kernel.read(),
                   bias: l.bias?.read() ?? null,

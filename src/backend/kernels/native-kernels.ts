@@ -167,6 +167,9 @@ function matMul(args: Args, fused: boolean): TensorInfo | null {
   return out.info;
 }
 
+/** The addon's cap argument for a ReLU capped at `cap`: -1 for none (Infinity). */
+export const nativeCap = (cap: number): number => (cap === Infinity ? -1 : cap);
+
 /**
  * FusedBatchNorm (inference) in the addon, when every parameter has C (last axis) or 1 values;
  * without the addon on wasm, in the SIMD module (x a + b with a = scale / sqrt(variance + eps),
@@ -216,7 +219,7 @@ export function batchNormInference(args: Args, cap: number | null = null): Tenso
     eps,
   ] as const;
   if (cap == null) (addon as NativeAddon).bnInfer(...bnArgs);
-  else (addon as NativeAddon).bnInfer(...bnArgs, cap === Infinity ? -1 : cap); // -1: no cap
+  else (addon as NativeAddon).bnInfer(...bnArgs, nativeCap(cap));
   return out.info;
 }
 

@@ -34,7 +34,7 @@ interface DepthwiseLike {
   depthwiseKernel: tfl.LayerVariable;
   bias: tfl.LayerVariable | null;
   dilationRate: number | number[];
-  activation: { apply(t: tf.Tensor): tf.Tensor; getClassName(): string } | null;
+  activation: { apply(t: tf.Tensor): tf.Tensor } | null;
 }
 
 /** The depthwise layer that may take this pad's padding, or null. */
@@ -89,9 +89,8 @@ export function installPadFusion(): void {
         const l = this as DepthwiseLike;
         const x = one(inputs) as tf.Tensor4D | null;
         // with its batch norm (conv-bn-fusion.ts), the padding given or taken from the pad
-        const linear = l.activation == null || l.activation.getClassName() === 'linear';
         const fused =
-          x != null && linear && l.dataFormat === 'channelsLast'
+          x != null
             ? convWithBatchNorm(this as object, x, kwargs, () => ({
                 filter: l.depthwiseKernel.read(),
                 bias: l.useBias && l.bias != null ? l.bias.read() : null,
