@@ -20,8 +20,15 @@ typedef double v8du __attribute__((vector_size(64), aligned(8)));
 #define st8d(p, v) (*(v8du *)(p) = (v))
 #define ld8f(p) __builtin_convertvector(*(const v8f *)(p), v8d)
 
-/* Rows ahead a down-the-rows pass prefetches: its stride defeats the hardware's stream detection. */
-#define PF 8
+/*
+ * Rows a sums pass takes at a time: it walks RG rows down one 16-channel block (the sums in
+ * registers), then the next block of the same rows, so it reads RG contiguous streams that
+ * the hardware prefetches; walking one block down every row (each read a row's length from the
+ * last) stalled on its loads when the tensor was not in cache (a gradient's sums pass at
+ * 0.65-2.3 ns a value, now 0.56-0.96, one thread, cold). Each channel's rows are still added in
+ * order: the same bits.
+ */
+#define RG 4
 
 #define CB 16 /* channels per block: one cache line of each row, one AVX-512 vector */
 
@@ -62,23 +69,25 @@ typedef int v8i __attribute__((vector_size(32)));
 #define BN_PASSES(SFX, ATTR)                                                                                  \
   ATTR static void stats_##SFX(const float *x, double *restrict s1, double *restrict s2, long n, long c, long c0, \
                                long c1) {                                                                     \
-    long q0 = c0;                                                                                             \
-    for (; q0 + 16 <= c1; q0 += 16) { /* 16 channels' sums in registers down the rows */                      \
-      v8d a0 = ld8d(s1 + q0), a1 = ld8d(s1 + q0 + 8), b0 = ld8d(s2 + q0), b1 = ld8d(s2 + q0 + 8);             \
-      for (long i = 0; i < n; i++) {                                                                          \
-        const float *row = x + i * c + q0;                                                                    \
-        __builtin_prefetch(row + PF * c);                                                                     \
-        v8d v0 = ld8f(row), v1 = ld8f(row + 8);                                                               \
-        a0 += v0;                                                                                             \
-        a1 += v1;                                                                                             \
-        b0 += v0 * v0;                                                                                        \
-        b1 += v1 * v1;                                                                                        \
+    const long qt = c0 + (c1 - c0) / 16 * 16;                                                                 \
+    for (long i = 0; i < n; i += RG) { /* RG rows at a time, 16 channels' sums in registers across them */     \
+      const long re = i + RG < n ? i + RG : n;                                                                \
+      for (long q0 = c0; q0 < qt; q0 += 16) {                                                                 \
+        v8d a0 = ld8d(s1 + q0), a1 = ld8d(s1 + q0 + 8), b0 = ld8d(s2 + q0), b1 = ld8d(s2 + q0 + 8);           \
+        for (long r = i; r < re; r++) {                                                                       \
+          const float *row = x + r * c + q0;                                                                  \
+          v8d v0 = ld8f(row), v1 = ld8f(row + 8);                                                             \
+          a0 += v0;                                                                                           \
+          a1 += v1;                                                                                           \
+          b0 += v0 * v0;                                                                                      \
+          b1 += v1 * v1;                                                                                      \
+        }                                                                                                     \
+        st8d(s1 + q0, a0), st8d(s1 + q0 + 8, a1), st8d(s2 + q0, b0), st8d(s2 + q0 + 8, b1);                   \
       }                                                                                                       \
-      st8d(s1 + q0, a0), st8d(s1 + q0 + 8, a1), st8d(s2 + q0, b0), st8d(s2 + q0 + 8, b1);                     \
     }                                                                                                         \
-    for (long i = 0; i < n && q0 < c1; i++) {                                                                 \
+    for (long i = 0; i < n && qt < c1; i++) {                                                                 \
       const float *restrict row = x + i * c;                                                                  \
-      for (long q = q0; q < c1; q++) {                                                                        \
+      for (long q = qt; q < c1; q++) {                                                                        \
         double v = row[q];                                                                                    \
         s1[q] += v;                                                                                           \
         s2[q] += v * v;                                                                                       \
@@ -95,25 +104,27 @@ typedef int v8i __attribute__((vector_size(32)));
   }                                                                                                           \
   ATTR static void gsums_##SFX(const float *dy, const float *x, const float *restrict mean,                  \
                                double *restrict sdy, double *restrict sdyx, long n, long c, long c0, long c1) { \
-    long q0 = c0;                                                                                             \
-    for (; q0 + 16 <= c1; q0 += 16) {                                                                         \
-      v8d a0 = ld8d(sdy + q0), a1 = ld8d(sdy + q0 + 8), b0 = ld8d(sdyx + q0), b1 = ld8d(sdyx + q0 + 8);       \
-      const v8d m0 = ld8f(mean + q0), m1 = ld8f(mean + q0 + 8);                                               \
-      for (long i = 0; i < n; i++) {                                                                          \
-        const float *d = dy + i * c + q0, *xr = x + i * c + q0;                                               \
-        __builtin_prefetch(d + PF * c), __builtin_prefetch(xr + PF * c);                                      \
-        v8d g0 = ld8f(d), g1 = ld8f(d + 8);                                                                   \
-        a0 += g0;                                                                                             \
-        a1 += g1;                                                                                             \
-        b0 += g0 * (ld8f(xr) - m0);                                                                           \
-        b1 += g1 * (ld8f(xr + 8) - m1);                                                                       \
+    const long qt = c0 + (c1 - c0) / 16 * 16;                                                                 \
+    for (long i = 0; i < n; i += RG) {                                                                        \
+      const long re = i + RG < n ? i + RG : n;                                                                \
+      for (long q0 = c0; q0 < qt; q0 += 16) {                                                                 \
+        v8d a0 = ld8d(sdy + q0), a1 = ld8d(sdy + q0 + 8), b0 = ld8d(sdyx + q0), b1 = ld8d(sdyx + q0 + 8);     \
+        const v8d m0 = ld8f(mean + q0), m1 = ld8f(mean + q0 + 8);                                             \
+        for (long r = i; r < re; r++) {                                                                       \
+          const float *d = dy + r * c + q0, *xr = x + r * c + q0;                                             \
+          v8d g0 = ld8f(d), g1 = ld8f(d + 8);                                                                 \
+          a0 += g0;                                                                                           \
+          a1 += g1;                                                                                           \
+          b0 += g0 * (ld8f(xr) - m0);                                                                         \
+          b1 += g1 * (ld8f(xr + 8) - m1);                                                                     \
+        }                                                                                                     \
+        st8d(sdy + q0, a0), st8d(sdy + q0 + 8, a1), st8d(sdyx + q0, b0), st8d(sdyx + q0 + 8, b1);             \
       }                                                                                                       \
-      st8d(sdy + q0, a0), st8d(sdy + q0 + 8, a1), st8d(sdyx + q0, b0), st8d(sdyx + q0 + 8, b1);               \
     }                                                                                                         \
-    for (long i = 0; i < n && q0 < c1; i++) {                                                                 \
+    for (long i = 0; i < n && qt < c1; i++) {                                                                 \
       const float *restrict d = dy + i * c;                                                                   \
       const float *restrict xr = x + i * c;                                                                   \
-      for (long q = q0; q < c1; q++) {                                                                        \
+      for (long q = qt; q < c1; q++) {                                                                        \
         double g = d[q];                                                                                      \
         sdy[q] += g;                                                                                          \
         sdyx[q] += g * ((double)xr[q] - (double)mean[q]);                                                     \
@@ -163,28 +174,30 @@ typedef int v8i __attribute__((vector_size(32)));
                                    const double *restrict a, const double *restrict shift, float cap,          \
                                    double *restrict sdy, double *restrict sdyx, long n, long c, long c0,       \
                                    long c1) {                                                                 \
-    long q0 = c0;                                                                                             \
-    for (; q0 + 16 <= c1; q0 += 16) { /* 16 channels' sums in registers down the rows */                     \
-      v8d s1 = ld8d(sdy + q0), s2 = ld8d(sdyx + q0), t1 = ld8d(sdy + q0 + 8), t2 = ld8d(sdyx + q0 + 8);       \
-      const v8d m = ld8f(mean + q0), av = ld8d(a + q0), sv = ld8d(shift + q0);                                \
-      const v8d m8 = ld8f(mean + q0 + 8), av8 = ld8d(a + q0 + 8), sv8 = ld8d(shift + q0 + 8);                 \
-      for (long i = 0; i < n; i++) {                                                                          \
-        const float *d = dy + i * c + q0, *xr = x + i * c + q0;                                               \
-        __builtin_prefetch(d + PF * c), __builtin_prefetch(xr + PF * c);                                      \
-        const v8d xv = ld8f(xr), xw = ld8f(xr + 8);                                                           \
-        const v8d g = __builtin_convertvector(ld8(d) * relu_step8(to8f(xv * av + sv), cap), v8d);             \
-        const v8d h = __builtin_convertvector(ld8(d + 8) * relu_step8(to8f(xw * av8 + sv8), cap), v8d);       \
-        s1 += g;                                                                                              \
-        s2 += g * (xv - m);                                                                                   \
-        t1 += h;                                                                                              \
-        t2 += h * (xw - m8);                                                                                  \
+    const long qt = c0 + (c1 - c0) / 16 * 16;                                                                 \
+    for (long i = 0; i < n; i += RG) {                                                                        \
+      const long re = i + RG < n ? i + RG : n;                                                                \
+      for (long q0 = c0; q0 < qt; q0 += 16) {                                                                \
+        v8d s1 = ld8d(sdy + q0), s2 = ld8d(sdyx + q0), t1 = ld8d(sdy + q0 + 8), t2 = ld8d(sdyx + q0 + 8);     \
+        const v8d m = ld8f(mean + q0), av = ld8d(a + q0), sv = ld8d(shift + q0);                              \
+        const v8d m8 = ld8f(mean + q0 + 8), av8 = ld8d(a + q0 + 8), sv8 = ld8d(shift + q0 + 8);               \
+        for (long r = i; r < re; r++) {                                                                       \
+          const float *d = dy + r * c + q0, *xr = x + r * c + q0;                                             \
+          const v8d xv = ld8f(xr), xw = ld8f(xr + 8);                                                         \
+          const v8d g = __builtin_convertvector(ld8(d) * relu_step8(to8f(xv * av + sv), cap), v8d);           \
+          const v8d h = __builtin_convertvector(ld8(d + 8) * relu_step8(to8f(xw * av8 + sv8), cap), v8d);     \
+          s1 += g;                                                                                            \
+          s2 += g * (xv - m);                                                                                 \
+          t1 += h;                                                                                            \
+          t2 += h * (xw - m8);                                                                                \
+        }                                                                                                     \
+        st8d(sdy + q0, s1), st8d(sdyx + q0, s2), st8d(sdy + q0 + 8, t1), st8d(sdyx + q0 + 8, t2);             \
       }                                                                                                       \
-      st8d(sdy + q0, s1), st8d(sdyx + q0, s2), st8d(sdy + q0 + 8, t1), st8d(sdyx + q0 + 8, t2);               \
     }                                                                                                         \
-    for (long i = 0; i < n && q0 < c1; i++) {                                                                 \
+    for (long i = 0; i < n && qt < c1; i++) {                                                                 \
       const float *restrict d = dy + i * c;                                                                   \
       const float *restrict xr = x + i * c;                                                                   \
-      for (long q = q0; q < c1; q++) {                                                                        \
+      for (long q = qt; q < c1; q++) {                                                                        \
         double g = d[q] * RELU_STEP((float)((double)xr[q] * a[q] + shift[q]), cap);                           \
         sdy[q] += g;                                                                                          \
         sdyx[q] += g * ((double)xr[q] - (double)mean[q]);                                                     \
@@ -248,20 +261,12 @@ typedef struct {
   const double *coef; /* gradient with act: the forward's a and shift per channel */
 } bn_job;
 
-/*
- * The sums passes run down the rows a block of channels at a time, so they take the rows in
- * chunks of about 64 KB: each chunk is read whole before the next (the sums stay in memory
- * between chunks, each channel's rows still added in order: the same bits).
- */
-static long chunk_rows(long c) { return c > 0 && 16384 / c > 16 ? 16384 / c : 16; }
-
 /* Sums pass of channels [c0, c1) of the forward, then their coefficients a and shift. */
 static void train_sums(const bn_job *j, long c0, long c1) {
   const long c = j->c, n = j->n;
   double *s1 = j->tmp, *s2 = s1 + c, *a = s2 + c, *shift = a + c;
   const bn_passes *p = passes();
-  for (long i0 = 0, r = chunk_rows(c); i0 < n; i0 += r)
-    p->stats(j->x + i0 * c, s1, s2, n - i0 < r ? n - i0 : r, c, c0, c1);
+  p->stats(j->x, s1, s2, n, c, c0, c1);
   for (long q = c0; q < c1; q++) {
     double mu = s1[q] / (double)n;
     double v = s2[q] - (double)n * mu * mu;
@@ -282,13 +287,10 @@ static void grad_sums(const bn_job *j, long c0, long c1) {
   double *sdy = j->tmp, *sdyx = sdy + c, *k1 = sdyx + c, *k2 = k1 + c, *k3 = k2 + c;
   const float *mean = j->mean;
   const bn_passes *p = passes();
-  for (long i0 = 0, r = chunk_rows(c); i0 < n; i0 += r) {
-    const long rows = n - i0 < r ? n - i0 : r;
-    if (j->act)
-      p->gsums_act(j->dy + i0 * c, j->x + i0 * c, mean, j->coef, j->coef + c, j->cap, sdy, sdyx, rows, c, c0, c1);
-    else
-      p->gsums(j->dy + i0 * c, j->x + i0 * c, mean, sdy, sdyx, rows, c, c0, c1);
-  }
+  if (j->act)
+    p->gsums_act(j->dy, j->x, mean, j->coef, j->coef + c, j->cap, sdy, sdyx, n, c, c0, c1);
+  else
+    p->gsums(j->dy, j->x, mean, sdy, sdyx, n, c, c0, c1);
   for (long q = c0; q < c1; q++) {
     double iv = j->inv[q];
     double gi = (double)j->scale[q] * iv;

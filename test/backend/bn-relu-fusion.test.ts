@@ -304,6 +304,7 @@ describe('BatchNormalization + ReLU fused in the native addon', () => {
         [[2, 9, 37], 6],
         [[8, 8, 8, 96], Infinity],
         [[8, 8, 8, 96], 6],
+        [[3, 11, 13, 80], 6], // split over the threads, rows no multiple of the 4-row groups
       ] as [number[], number][]) {
         const run = (): string[] => capCase(shape, cap, 11).slice(0, 8);
         const native = run();
