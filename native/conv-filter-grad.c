@@ -23,7 +23,7 @@
  * acc (8 x 32) = sum over p < np of x_p[i] * dy_p[0..31], x_p = ptr[p] + ci0 and
  * dy_p = dy + p * ldy; columns at and past nr are read as zeros (masked).
  */
-__attribute__((target("avx512f"))) static void dwk_avx512(long np, const float *const *ptr, long ci0,
+__attribute__((target("avx512f"))) void dwk_avx512(long np, const float *const *ptr, long ci0,
                                                           const float *dy, long ldy, int nr, float *acc) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps();
   __m512 c11 = _mm512_setzero_ps(), c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -55,7 +55,7 @@ __attribute__((target("avx512f"))) static void dwk_avx512(long np, const float *
 }
 
 /* acc (8 x 16) likewise, 16 columns. */
-__attribute__((target("avx2,fma"))) static void dwk_avx2(long np, const float *const *ptr, long ci0,
+__attribute__((target("avx2,fma"))) void dwk_avx2(long np, const float *const *ptr, long ci0,
                                                          const float *dy, long ldy, int nr, float *acc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
   __m256 c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();

@@ -292,6 +292,8 @@ int conv_backprop_input(const float *dy, const float *w, float *dx, const conv_d
 
 int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d) {
   if (empty4(d->kh, d->kw, d->cin, d->cout)) return 0;
+  const int wino = winograd_backprop_filter(x, dy, dw, d);
+  if (wino != 0) return wino < 0 ? -1 : 0;
   int status;
   if (conv_filter_grad(x, dy, dw, d, &status)) return status;
   gemm_args *g = calloc(1, sizeof(gemm_args));

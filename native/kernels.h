@@ -26,6 +26,8 @@ int conv_backprop_filter(const float *x, const float *dy, float *dw, const conv_
  */
 int winograd_forward(const float *x, const float *w, const gemm_epilogue *ep, float *y, const conv_dims *d);
 int winograd_backprop_input(const float *dy, const float *w, float *dx, const conv_dims *d);
+/* dW of a 3x3 stride-1 convolution by the transposed F(4x4, 3x3): 1 done, 0 not its shape, -1 no memory. */
+int winograd_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d);
 /* Winograd on or off (on unless MEDINETS_NATIVE_WINOGRAD=0), for comparisons. */
 void winograd_enable(int on);
 /* dW without im2col when Cin is a multiple of 16 (conv-filter-grad.c): 0 when not its shape. */

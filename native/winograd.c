@@ -175,6 +175,95 @@ typedef struct {
       }                                                                                                        \
     }                                                                                                          \
   }                                                                                                            \
+  /* A m (4 -> 6): the transpose of at6, for dW's A dY A^T */                                                \
+  ATTR static inline void a6_##SFX(const v16 *m, v16 *o) {                                                     \
+    const v16 s02 = m[0] + m[2], s13 = m[1] + m[3];                                                            \
+    const v16 t02 = m[0] + m[2] * 4.0f, t13 = m[1] * 2.0f + m[3] * 8.0f;                                       \
+    o[0] = m[0];                                                                                               \
+    o[1] = s02 + s13;                                                                                          \
+    o[2] = s02 - s13;                                                                                          \
+    o[3] = t02 + t13;                                                                                          \
+    o[4] = t02 - t13;                                                                                          \
+    o[5] = m[3];                                                                                               \
+  }                                                                                                            \
+  /* G^T m (6 -> 3): the transpose of g3, for dW's G^T M G */                                                  \
+  ATTR static inline void gt6_##SFX(const v16 *m, v16 *o) {                                                    \
+    const v16 s12 = m[1] + m[2], d12 = m[2] - m[1], s34 = m[3] + m[4], d34 = m[3] - m[4];                      \
+    o[0] = (m[0] * 0.25f - s12 * (1.0f / 6)) + s34 * (1.0f / 24);                                              \
+    o[1] = d12 * (1.0f / 6) + d34 * (1.0f / 12);                                                               \
+    o[2] = (s34 - s12) * (1.0f / 6) + m[5];                                                                    \
+  }                                                                                                            \
+  /* dW: Z's rows [r0, r1), A dY A^T of the block's tiles t0 + r (dy's 4x4 outputs, zeros past the edge):   \
+     position q's row r at z + (q rows + r) K */                                                               \
+  ATTR static void dyt_##SFX(const wino_job *j, const float *dy, float *z, long rows, long t0, long r0,        \
+                             long r1) {                                                                        \
+    const long K = j->K, HO = j->HO, WO = j->WO;                                                               \
+    for (long r = r0; r < r1; r++) {                                                                           \
+      const long t = t0 + r, b = t / (j->th * j->tw), oy = (t / j->tw) % j->th * 4, ox = t % j->tw * 4;       \
+      const long nr = HO - oy < 4 ? HO - oy : 4, nc = WO - ox < 4 ? WO - ox : 4;                               \
+      for (long k = 0; k < K; k += LANES) {                                                                    \
+        const long cnt = K - k < LANES ? K - k : LANES;                                                        \
+        v16 e[6][4];                                                                                           \
+        for (int q = 0; q < 4; q++) {                                                                          \
+          v16 col[4], o[6];                                                                                    \
+          for (int i = 0; i < 4; i++) {                                                                        \
+            const float *src = dy + ((b * HO + oy + i) * WO + ox + q) * K + k;                                 \
+            if (i >= nr || q >= nc)                                                                            \
+              col[i] = (v16){0};                                                                               \
+            else if (cnt == LANES)                                                                             \
+              col[i] = LD(src);                                                                                \
+            else                                                                                               \
+              load_n(&col[i], src, cnt);                                                                       \
+          }                                                                                                    \
+          a6_##SFX(col, o);                                                                                    \
+          for (int i = 0; i < 6; i++) e[i][q] = o[i];                                                          \
+        }                                                                                                      \
+        for (int i = 0; i < 6; i++) {                                                                          \
+          v16 o[6];                                                                                            \
+          a6_##SFX(e[i], o);                                                                                   \
+          for (int q = 0; q < 6; q++) {                                                                        \
+            float *dst = z + ((i * 6 + q) * rows + r) * K + k;                                                 \
+            if (cnt == LANES)                                                                                  \
+              ST(dst, o[q]);                                                                                   \
+            else                                                                                               \
+              store_n(dst, (const float *)&o[q], cnt);                                                         \
+          }                                                                                                    \
+        }                                                                                                      \
+      }                                                                                                        \
+    }                                                                                                          \
+  }                                                                                                            \
+  /* dW's in-channels [c0, c1): G^T M G, M's position q at m + (q C + c) K, into dw [3, 3, C, K] */           \
+  ATTR static void gtm_##SFX(const wino_job *j, const float *m, float *dw, long c0, long c1) {                 \
+    const long C = j->C, K = j->K;                                                                             \
+    for (long c = c0; c < c1; c++)                                                                             \
+      for (long k = 0; k < K; k += LANES) {                                                                    \
+        const long cnt = K - k < LANES ? K - k : LANES;                                                        \
+        v16 h[6][3];                                                                                           \
+        for (int i = 0; i < 6; i++) {                                                                          \
+          v16 row[6];                                                                                          \
+          for (int q = 0; q < 6; q++) {                                                                        \
+            const float *src = m + ((i * 6 + q) * C + c) * K + k;                                              \
+            if (cnt == LANES)                                                                                  \
+              row[q] = LD(src);                                                                                \
+            else                                                                                               \
+              load_n(&row[q], src, cnt);                                                                       \
+          }                                                                                                    \
+          gt6_##SFX(row, h[i]);                                                                                \
+        }                                                                                                      \
+        for (int kx = 0; kx < 3; kx++) {                                                                       \
+          v16 col[6], o[3];                                                                                    \
+          for (int i = 0; i < 6; i++) col[i] = h[i][kx];                                                       \
+          gt6_##SFX(col, o);                                                                                   \
+          for (int ky = 0; ky < 3; ky++) {                                                                     \
+            float *dst = dw + ((ky * 3 + kx) * C + c) * K + k;                                                 \
+            if (cnt == LANES)                                                                                  \
+              ST(dst, o[ky]);                                                                                  \
+            else                                                                                               \
+              store_n(dst, (const float *)&o[ky], cnt);                                                        \
+          }                                                                                                    \
+        }                                                                                                      \
+      }                                                                                                        \
+  }                                                                                                            \
   /* the outputs of the block's tiles t0 + r, r in [r0, r1) (inside the output), from M: position q's        \
      row r at m + (q rows + r) coutp; + bias, the affine, then the activation as igemm.c's store() */                      \
   ATTR static void output_##SFX(const wino_job *j, const float *m, long rows, long t0, long r0, long r1) {    \
@@ -405,4 +494,135 @@ int winograd_backprop_input(const float *dy, const float *w, float *dx, const co
   /* dx = dy convolved with the flipped, transposed filter: padding 2 - pt, 2 - pl */
   const gemm_epilogue none = {NULL, NULL, NULL, ACT_NONE, 0.0f};
   return run(dy, w, &none, dx, d->n, d->ho, d->wo, d->cout, d->h, d->w, d->cin, 2 - d->pt, 2 - d->pl, 1, d);
+}
+
+/* ------------------------------------------------------------------- dW -- */
+
+/*
+ * dW of a 3x3 stride-1 convolution by the same F(4x4, 3x3), transposed: a tile's outputs are
+ * Y = A^T [U . V] A with U = G g G^T, so its part of the filter gradient is G^T [(A dY A^T) . V] G
+ * (Lavin and Gray's dW). Summed over the tiles, that is 36 matrix products
+ * M_q [C, K] = sum over tiles t of V_q[t, C]^T Z_q[t, K] (Z = A dY A^T), then G^T M G per channel
+ * pair: 36 multiply-adds per tile and channel pair instead of 144. The tiles are taken in blocks
+ * fixed by the shape: each block's V and Z are transformed (split over the threads by tile), then
+ * its products, split by (position, 8 in-channels, 32 or 16 out-channels), run on the direct
+ * dW's micro-kernels (conv-filter-grad.c), each output one FMA chain over the block's tiles from
+ * zero, added to M in block order. No output's arithmetic depends on the split or the thread
+ * count, and both instruction sets give the same bits.
+ */
+typedef struct {
+  wino_job w;        /* x, the shapes and the tile grid (w.K: dy's channels) */
+  const float *dy;
+  float *dw;
+  float *v, *z, *m;  /* the block's V [36][rows][C] and Z [36][rows][K]; M [36][C][K] */
+  long t0, rows;     /* the block's first tile and its tile count */
+  long ct, rtiles, ctiles;
+  int first;         /* the first block writes M, later ones add to it */
+} wgrad_job;
+
+static int wg_transform_share(void *ctx, int part, int parts) {
+  const wgrad_job *g = ctx;
+  const long r0 = g->rows * part / parts, r1 = g->rows * (part + 1) / parts;
+  if (r1 <= r0) return 0;
+  input_rows(&g->w, g->v, g->rows, g->t0, g->t0 + g->rows, r0, r1);
+  (g->w.avx512 ? dyt_avx512 : dyt_avx2)(&g->w, g->dy, g->z, g->rows, g->t0, r0, r1);
+  return 0;
+}
+
+static int wg_products_share(void *ctx, int part, int parts) {
+  const wgrad_job *g = ctx;
+  const long C = g->w.C, K = g->w.K, per_q = g->rtiles * g->ctiles, pairs = WQ * per_q;
+  const long s0 = pairs * part / parts, s1 = pairs * (part + 1) / parts;
+  if (s1 <= s0) return 0;
+  const float **ptr = malloc(sizeof(float *) * (size_t)g->rows);
+  if (ptr == NULL) return -1;
+  float acc[8 * 32] __attribute__((aligned(64)));
+  long pq = -1;
+  for (long s = s0; s < s1; s++) {
+    const long q = s / per_q, rt = s % per_q / g->ctiles, cg = s % g->ctiles;
+    if (q != pq) {
+      for (long r = 0; r < g->rows; r++) ptr[r] = g->v + (q * g->rows + r) * C;
+      pq = q;
+    }
+    const long ci0 = rt * 8, co0 = cg * g->ct;
+    const int nr = K - co0 < g->ct ? (int)(K - co0) : (int)g->ct;
+    const float *zq = g->z + q * g->rows * K + co0;
+    if (g->w.avx512)
+      dwk_avx512(g->rows, ptr, ci0, zq, K, nr, acc);
+    else
+      dwk_avx2(g->rows, ptr, ci0, zq, K, nr, acc);
+    for (long i = 0; i < 8; i++) {
+      const float *a = acc + i * g->ct;
+      float *o = g->m + (q * C + ci0 + i) * K + co0;
+      if (g->first)
+        for (int c = 0; c < nr; c++) o[c] = a[c];
+      else
+        for (int c = 0; c < nr; c++) o[c] += a[c];
+    }
+  }
+  free(ptr);
+  return 0;
+}
+
+static int wg_output_share(void *ctx, int part, int parts) {
+  const wgrad_job *g = ctx;
+  const long c0 = g->w.C * part / parts, c1 = g->w.C * (part + 1) / parts;
+  if (c1 > c0) (g->w.avx512 ? gtm_avx512 : gtm_avx2)(&g->w, g->m, g->dw, c0, c1);
+  return 0;
+}
+
+#define WG_BLOCK_BYTES (8L << 20) /* a block's V and Z */
+#define WG_M_MAX (24L << 20) /* M at most: 8x16x16 512->256 (M 18.9 MB) 25 -> 11.6 ms; 512->512 (37.7 MB) lost */
+
+static void *alloc64(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+
+/*
+ * Whether Winograd computes dW (C in-channels, K out-channels, P output pixels in T tiles): 3x3,
+ * stride and dilation 1, in-channels in eights (the micro-kernel's rows), at least 16 channels
+ * each way and 32 tiles, M within WG_M_MAX, AVX2 or better, not switched off, and predicted at
+ * least 10 % faster. The model, per in x out channel pair in multiply-add units: direct 9 P;
+ * Winograd 36 T plus the transforms, each about 80 units a tile and channel, shared by the other
+ * side's channels (80 T / K + 80 T / C).
+ */
+static int pays_filter(long C, long K, long T, long P, const conv_dims *d) {
+  if (!is_enabled() || cpu_isa() < ISA_AVX2) return 0;
+  if (d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1 || d->dh != 1 || d->dw != 1) return 0;
+  if (C % 8 != 0 || C < 16 || K < 16 || T < 32) return 0;
+  if ((double)WQ * C * K * sizeof(float) > WG_M_MAX) return 0;
+  const double wino = 36.0 * T + 80.0 * T / K + 80.0 * T / C;
+  return wino * 1.1 < 9.0 * P;
+}
+
+int winograd_backprop_filter(const float *x, const float *dy, float *dw, const conv_dims *d) {
+  const long C = d->cin, K = d->cout, th = (d->ho + 3) / 4, tw = (d->wo + 3) / 4, T = d->n * th * tw;
+  if (!pays_filter(C, K, T, d->n * d->ho * d->wo, d)) return 0;
+  wgrad_job g;
+  memset(&g, 0, sizeof g);
+  g.w = (wino_job){.x = x, .n = d->n, .H = d->h, .W = d->w, .C = C, .HO = d->ho, .WO = d->wo, .K = K,
+                   .pt = d->pt, .pl = d->pl, .th = th, .tw = tw, .T = T, .avx512 = cpu_isa() == ISA_AVX512};
+  g.dy = dy;
+  g.dw = dw;
+  g.ct = g.w.avx512 ? 32 : 16;
+  g.rtiles = C / 8;
+  g.ctiles = (K + g.ct - 1) / g.ct;
+  /* tiles per block: fixed by the shape (the order of M's additions does not depend on threads) */
+  long tb = WG_BLOCK_BYTES / (WQ * (long)sizeof(float) * (C + K));
+  tb = tb < 64 ? 64 : tb > 2048 ? 2048 : tb;
+  if (tb > T) tb = T;
+  g.v = alloc64(sizeof(float) * WQ * (size_t)tb * (size_t)(C + K));
+  g.m = alloc64(sizeof(float) * WQ * (size_t)C * (size_t)K);
+  int rc = g.v == NULL || g.m == NULL ? -1 : 0;
+  if (rc == 0) g.z = g.v + WQ * tb * C;
+  const long pairs = WQ * g.rtiles * g.ctiles;
+  for (long t0 = 0; rc == 0 && t0 < T; t0 += tb) {
+    g.t0 = t0;
+    g.rows = T - t0 < tb ? T - t0 : tb;
+    g.first = t0 == 0;
+    rc = pool_run(wg_transform_share, &g, 64);
+    if (rc == 0) rc = pool_run(wg_products_share, &g, (int)(pairs < 64 ? pairs : 64));
+  }
+  if (rc == 0) rc = pool_run(wg_output_share, &g, (int)(C < 64 ? C : 64));
+  free(g.v);
+  free(g.m);
+  return rc == 0 ? 1 : -1;
 }

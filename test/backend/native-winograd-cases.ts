@@ -1,6 +1,6 @@
 // The convolutions of the native Winograd tests (native-winograd.test.ts and its child): each
-// meets native/winograd.c's pays() on purpose, so the addon computes its forward and its dx by
-// F(4x4, 3x3).
+// meets native/winograd.c's pays() and pays_filter() on purpose, so the addon computes its
+// forward, its dx and its dW by F(4x4, 3x3).
 import type { NativeAddon } from '../../src/backend/native';
 import { makeRng } from '../../src/util/random';
 import { type ConvP, convArray } from './native-reference';
@@ -68,6 +68,12 @@ export const WINO_CASES: WinoCase[] = [
     alpha: 0,
     what: "valid: 18 x 20 outputs; dx's padding of 2",
   },
+  {
+    p: conv(4, 64, 64, 24, 40, [1, 1, 1, 1], 0),
+    bias: false,
+    alpha: 0,
+    what: "1,024 tiles: dW's tiles in two blocks (M summed over them), 24 in-channels (3 of dW's rows of 8), 40 outputs (32 + a masked 8)",
+  },
 ];
 
 /** Seeded normal values. */
@@ -76,7 +82,7 @@ export function normals(size: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: size }, () => rng.normal() * scale);
 }
 
-/** A case's inputs (seeded by its index) and the addon's forward and dx. */
+/** A case's inputs (seeded by its index) and the addon's forward, dx and dW. */
 export function runCase(
   addon: NativeAddon,
   c: WinoCase,
@@ -88,6 +94,7 @@ export function runCase(
   dy: Float32Array;
   y: Float32Array;
   dx: Float32Array;
+  dw: Float32Array;
 } {
   const { p } = c;
   const x = normals(p.n * p.h * p.w * p.cin, 10 * i + 1);
@@ -97,6 +104,8 @@ export function runCase(
   const y = new Float32Array(p.n * p.ho * p.wo * p.cout);
   const dx = new Float32Array(x.length);
   addon.conv2d(x, w, b, y, convArray(p), c.alpha);
+  const dw = new Float32Array(w.length);
   addon.conv2dBackpropInput(dy, w, dx, convArray({ ...p, act: 0 }));
-  return { x, w, b, dy, y, dx };
+  addon.conv2dBackpropFilter(x, dy, dw, convArray({ ...p, act: 0 }));
+  return { x, w, b, dy, y, dx, dw };
 }

@@ -1,4 +1,4 @@
-// The native addon's Winograd F(4x4, 3x3) (native/winograd.c) for 3x3 stride-1 forward and dx:
+// The native addon's Winograd F(4x4, 3x3) (native/winograd.c) for 3x3 stride-1 forward, dx and dW:
 // against float64 sums (native-reference.ts) for tiles cut by the edges, channel counts that are
 // no multiple of the vector or the micro-kernel's panels, same / valid / uneven padding, bias and
 // every fused activation, on both of its schedules; not the direct product's bits (so it ran),
@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { enableNativeKernels } from '../../src/backend';
 import { type NativeAddon, activeAddon } from '../../src/backend/native';
 import { childJson, relErr } from './kernel-helpers';
-import { convDxRef, convRef } from './native-reference';
+import { convDwRef, convDxRef, convRef } from './native-reference';
 import { WINO_CASES, runCase } from './native-winograd-cases';
 
 enableNativeKernels();
@@ -22,11 +22,12 @@ const digest = (threads: number, isa: string): { simd: string; digest: string } 
 
 describe("the native addon's Winograd F(4x4, 3x3)", () => {
   WINO_CASES.forEach((c, i) => {
-    it(`${c.what}: forward and dx within 3e-5 of float64, not the direct bits`, () => {
+    it(`${c.what}: forward, dx and dW within 3e-5 of float64, not the direct bits`, () => {
       addon.setWinograd(1);
-      const { x, w, b, dy, y, dx } = runCase(addon, c, i);
+      const { x, w, b, dy, y, dx, dw } = runCase(addon, c, i);
       expect(relErr(y, f32(convRef(c.p, x, w, b, c.alpha).v))).toBeLessThan(3e-5);
       expect(relErr(dx, f32(convDxRef({ ...c.p, act: 0 }, dy, w).v))).toBeLessThan(3e-5);
+      expect(relErr(dw, f32(convDwRef({ ...c.p, act: 0 }, x, dy).v))).toBeLessThan(3e-5);
       addon.setWinograd(0);
       const direct = runCase(addon, c, i);
       addon.setWinograd(1);
@@ -34,6 +35,8 @@ describe("the native addon's Winograd F(4x4, 3x3)", () => {
       // Winograd ran: its roundings are not the direct product's
       expect(Buffer.from(direct.y.buffer).equals(Buffer.from(y.buffer))).toBe(false);
       expect(Buffer.from(direct.dx.buffer).equals(Buffer.from(dx.buffer))).toBe(false);
+      expect(relErr(direct.dw, dw)).toBeLessThan(3e-5);
+      expect(Buffer.from(direct.dw.buffer).equals(Buffer.from(dw.buffer))).toBe(false);
     });
   });
 
