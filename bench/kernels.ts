@@ -242,10 +242,10 @@ export async function benchKernelRates(reps = 5): Promise<void> {
     if (k == null) continue;
     const ins = c.inputs();
     const call = () => k.kernelFunc({ inputs: ins, attrs: c.attrs, backend: tf.backend() }) as TensorInfo;
-    // a 3x3 stride-1 layer runs as Winograd where it pays (native/winograd.c): its rate is then
-    // the direct product's multiply-adds over its time, and the direct product is timed too
-    const winograd =
-      c.kernel !== 'Conv2DBackpropFilter' && c.label.includes('3x3') && c.label.includes(' s1');
+    // a 3x3 stride-1 layer runs as Winograd where it pays (native/winograd.c), its forward, dx
+    // and dW: its rate is then the direct product's multiply-adds over its time, and the direct
+    // product is timed too
+    const winograd = c.label.includes('3x3') && c.label.includes(' s1');
     for (const on of winograd ? [1, 0] : [1]) {
       addon.setWinograd(on as 0 | 1);
       time(call, 1, false);
