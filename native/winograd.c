@@ -32,13 +32,22 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 #define LD(p) (*(const v16 *)(p))
 #define ST(p, v) (*(v16 *)(p) = (v))
 
-/* cnt (1..16) floats at p, zeros after; and the first cnt lanes of v stored at p. */
+/* cnt (1..16) floats at p, zeros after; and the first cnt lanes of *v stored at p. */
 static inline void load_n(v16 *out, const float *p, long cnt) {
+  if (cnt == LANES) {
+    *out = LD(p);
+    return;
+  }
   float tmp[LANES] = {0};
   memcpy(tmp, p, sizeof(float) * cnt);
   *out = LD(tmp);
 }
-static inline void store_n(float *p, const float *lanes, long cnt) { memcpy(p, lanes, sizeof(float) * cnt); }
+static inline void store_n(float *p, const v16 *v, long cnt) {
+  if (cnt == LANES)
+    ST(p, *v);
+  else
+    memcpy(p, v, sizeof(float) * cnt);
+}
 
 static int enabled = -1; /* MEDINETS_NATIVE_WINOGRAD=0 turns it off; winograd_enable() sets it */
 
@@ -152,10 +161,7 @@ typedef struct {
             if (yy < 0 || yy >= H || xx < 0 || xx >= W) {                                                      \
               d[i][q] = (v16){0};                                                                              \
             } else {                                                                                           \
-              if (cnt == LANES)                                                                                \
-                d[i][q] = LD(s);                                                                               \
-              else                                                                                             \
-                load_n(&d[i][q], s, cnt);                                                                      \
+              load_n(&d[i][q], s, cnt);                                                                        \
             }                                                                                                  \
           }                                                                                                    \
         v16 e[6][6];                                                                                           \
@@ -166,10 +172,7 @@ typedef struct {
           bt6_##SFX(col, o);                                                                                   \
           for (int i = 0; i < 6; i++) {                                                                        \
             float *dst = v + ((i * 6 + q) * rows + r) * C + c;                                                 \
-            if (cnt == LANES)                                                                                  \
-              ST(dst, o[i]);                                                                                   \
-            else                                                                                               \
-              store_n(dst, (const float *)&o[i], cnt);                                                         \
+            store_n(dst, &o[i], cnt);                                                                          \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \
@@ -210,8 +213,6 @@ typedef struct {
             const float *src = dy + ((b * HO + oy + i) * WO + ox + q) * K + k;                                 \
             if (i >= nr || q >= nc)                                                                            \
               col[i] = (v16){0};                                                                               \
-            else if (cnt == LANES)                                                                             \
-              col[i] = LD(src);                                                                                \
             else                                                                                               \
               load_n(&col[i], src, cnt);                                                                       \
           }                                                                                                    \
@@ -223,10 +224,7 @@ typedef struct {
           a6_##SFX(e[i], o);                                                                                   \
           for (int q = 0; q < 6; q++) {                                                                        \
             float *dst = z + ((i * 6 + q) * rows + r) * K + k;                                                 \
-            if (cnt == LANES)                                                                                  \
-              ST(dst, o[q]);                                                                                   \
-            else                                                                                               \
-              store_n(dst, (const float *)&o[q], cnt);                                                         \
+            store_n(dst, &o[q], cnt);                                                                          \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \
@@ -243,10 +241,7 @@ typedef struct {
           v16 row[6];                                                                                          \
           for (int q = 0; q < 6; q++) {                                                                        \
             const float *src = m + ((i * 6 + q) * C + c) * K + k;                                              \
-            if (cnt == LANES)                                                                                  \
-              row[q] = LD(src);                                                                                \
-            else                                                                                               \
-              load_n(&row[q], src, cnt);                                                                       \
+            load_n(&row[q], src, cnt);                                                                         \
           }                                                                                                    \
           gt6_##SFX(row, h[i]);                                                                                \
         }                                                                                                      \
@@ -256,10 +251,7 @@ typedef struct {
           gt6_##SFX(col, o);                                                                                   \
           for (int ky = 0; ky < 3; ky++) {                                                                     \
             float *dst = dw + ((ky * 3 + kx) * C + c) * K + k;                                                 \
-            if (cnt == LANES)                                                                                  \
-              ST(dst, o[ky]);                                                                                  \
-            else                                                                                               \
-              store_n(dst, (const float *)&o[ky], cnt);                                                        \
+            store_n(dst, &o[ky], cnt);                                                                         \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \
@@ -314,10 +306,7 @@ typedef struct {
                 break;                                                                                         \
             }                                                                                                  \
             float *dst = j->y + ((b * HO + oy + i) * WO + ox + q) * K + k;                                     \
-            if (cnt == LANES)                                                                                  \
-              ST(dst, s);                                                                                      \
-            else                                                                                               \
-              store_n(dst, (const float *)&s, cnt);                                                            \
+            store_n(dst, &s, cnt);                                                                             \
           }                                                                                                    \
         }                                                                                                      \
       }                                                                                                        \
