@@ -23,7 +23,7 @@
  * acc (8 x 32) = sum over p < np of x_p[i] * dy_p[0..31], x_p = ptr[p] + ci0 and
  * dy_p = dy + p * ldy; columns at and past nr are read as zeros (masked).
  */
-__attribute__((target("avx512f"))) void dwk_avx512(long np, const float *const *ptr, long ci0,
+__attribute__((target("avx512f"))) static void dwk_avx512(long np, const float *const *ptr, long ci0,
                                                           const float *dy, long ldy, int nr, float *acc) {
   __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps(), c10 = _mm512_setzero_ps();
   __m512 c11 = _mm512_setzero_ps(), c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -55,7 +55,7 @@ __attribute__((target("avx512f"))) void dwk_avx512(long np, const float *const *
 }
 
 /* acc (8 x 16) likewise, 16 columns. */
-__attribute__((target("avx2,fma"))) void dwk_avx2(long np, const float *const *ptr, long ci0,
+__attribute__((target("avx2,fma"))) static void dwk_avx2(long np, const float *const *ptr, long ci0,
                                                          const float *dy, long ldy, int nr, float *acc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps();
   __m256 c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -88,6 +88,24 @@ __attribute__((target("avx2,fma"))) void dwk_avx2(long np, const float *const *p
   } while (0)
   STORE(0); STORE(1); STORE(2); STORE(3); STORE(4); STORE(5); STORE(6); STORE(7);
 #undef STORE
+}
+
+void dw_tile(int avx512, long np, const float *const *ptr, long ci0, const float *dy, long ldy, int nr, float *out,
+             long ldo, int first) {
+  const long ct = avx512 ? 32 : 16;
+  float acc[RT * 32] __attribute__((aligned(64)));
+  if (avx512)
+    dwk_avx512(np, ptr, ci0, dy, ldy, nr, acc);
+  else
+    dwk_avx2(np, ptr, ci0, dy, ldy, nr, acc);
+  for (long i = 0; i < RT; i++) {
+    const float *a = acc + i * ct;
+    float *o = out + i * ldo;
+    if (first)
+      for (int q = 0; q < nr; q++) o[q] = a[q];
+    else
+      for (int q = 0; q < nr; q++) o[q] += a[q];
+  }
 }
 
 typedef struct {
@@ -137,7 +155,6 @@ static int share(void *ctx, int part, int parts) {
   /* the chunk's RT in-channels of one tap, packed pixel by pixel: read by every column tile */
   const float **pp = ptr + j->chunk * j->ntaps;
   for (long p = 0; p < j->chunk; p++) pp[p] = xp + p * RT;
-  float acc[RT * 32] __attribute__((aligned(64)));
   for (long m0 = 0; m0 < j->M; m0 += j->chunk) {
     long np = j->M - m0 < j->chunk ? j->M - m0 : j->chunk;
     int first = m0 == 0;
@@ -156,18 +173,7 @@ static int share(void *ctx, int part, int parts) {
         packed = r;
       }
       if (j->pack) tp = pp, c0 = 0;
-      if (j->avx512)
-        dwk_avx512(np, tp, c0, dy, d->cout, nr, acc);
-      else
-        dwk_avx2(np, tp, c0, dy, d->cout, nr, acc);
-      for (long i = 0; i < RT; i++) {
-        const float *s = acc + i * j->ct;
-        float *o = j->dw + (row0 + i) * d->cout + co0;
-        if (first)
-          for (int q = 0; q < nr; q++) o[q] = s[q];
-        else
-          for (int q = 0; q < nr; q++) o[q] += s[q];
-      }
+      dw_tile(j->avx512, np, tp, c0, dy, d->cout, nr, j->dw + row0 * d->cout + co0, d->cout, first);
     }
   }
   free(ptr);

@@ -74,12 +74,13 @@ void ik_avx512(long ntaps, long cin, const float *const *ptr, const float *b0, c
                const tile_out *out);
 void ik_avx2(long ntaps, long cin, const float *const *ptr, const float *b, float *acc);
 /*
- * conv-filter-grad.c's micro-kernels: acc (8 x 32, rows of 32; AVX2: 8 x 16) = the sum over
- * p < np of ptr[p][ci0 + i] times dy[p * ldy + j], columns j >= nr read as zeros; each output
- * one FMA chain over p in order from zero (the same bits on both).
+ * One tile of a filter gradient on conv-filter-grad.c's micro-kernels: for i < 8 and j < nr
+ * (at most 32 on AVX-512, 16 on AVX2), the sum over p < np of ptr[p][ci0 + i] times
+ * dy[p * ldy + j], one FMA chain over p in order from zero (the same bits on both), written to
+ * out[i * ldo + j] when `first`, else added to it.
  */
-void dwk_avx512(long np, const float *const *ptr, long ci0, const float *dy, long ldy, int nr, float *acc);
-void dwk_avx2(long np, const float *const *ptr, long ci0, const float *dy, long ldy, int nr, float *acc);
+void dw_tile(int avx512, long np, const float *const *ptr, long ci0, const float *dy, long ldy, int nr, float *out,
+             long ldo, int first);
 
 /* The micro-kernels (microkernels.c) and the instruction set chosen for this CPU. */
 enum isa_kind { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 };

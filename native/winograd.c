@@ -412,6 +412,12 @@ static long padded_cout(long K) { return (K + 31) / 32 * 32; }
 static long padded_tiles(long T) { return (T + 11) / 12 * 12; }
 static double u_bytes(long C, long coutp) { return (double)WQ * C * coutp * sizeof(float); }
 
+/* Whether Winograd may run at all: on, AVX2 or better, a 3x3 filter, stride and dilation 1. */
+static int wino_geometry(const conv_dims *d) {
+  return is_enabled() && cpu_isa() >= ISA_AVX2 && d->kh == 3 && d->kw == 3 && d->sh == 1 && d->sw == 1 &&
+         d->dh == 1 && d->dw == 1;
+}
+
 /*
  * Whether Winograd computes this convolution (the computed one: C in, K out, P output pixels in
  * T tiles): 3x3, stride and dilation 1, at least 16 channels each way, AVX2 or better, not
@@ -424,8 +430,7 @@ static double u_bytes(long C, long coutp) { return (double)WQ * C * coutp * size
  * channel x channel) keep the direct path, whose one hand-off costs less than Winograd's three.
  */
 static int pays(long C, long K, long T, long P, const conv_dims *d) {
-  if (!is_enabled() || cpu_isa() < ISA_AVX2) return 0;
-  if (d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1 || d->dh != 1 || d->dw != 1) return 0;
+  if (!wino_geometry(d)) return 0;
   if (C < 16 || K < 16 || (double)T * C * K < 32.0 * 128 * 128) return 0;
   const long coutp = padded_cout(K), rows = padded_tiles(T);
   const double wino = 72.0 * rows + 2.0 * WQ * 4 * 14 * (double)coutp / K;
@@ -525,7 +530,6 @@ static int wg_products_share(void *ctx, int part, int parts) {
   if (s1 <= s0) return 0;
   const float **ptr = malloc(sizeof(float *) * (size_t)g->rows);
   if (ptr == NULL) return -1;
-  float acc[8 * 32] __attribute__((aligned(64)));
   long pq = -1;
   for (long s = s0; s < s1; s++) {
     const long q = s / per_q, rt = s % per_q / g->ctiles, cg = s % g->ctiles;
@@ -535,19 +539,8 @@ static int wg_products_share(void *ctx, int part, int parts) {
     }
     const long ci0 = rt * 8, co0 = cg * g->ct;
     const int nr = K - co0 < g->ct ? (int)(K - co0) : (int)g->ct;
-    const float *zq = g->z + q * g->rows * K + co0;
-    if (g->w.avx512)
-      dwk_avx512(g->rows, ptr, ci0, zq, K, nr, acc);
-    else
-      dwk_avx2(g->rows, ptr, ci0, zq, K, nr, acc);
-    for (long i = 0; i < 8; i++) {
-      const float *a = acc + i * g->ct;
-      float *o = g->m + (q * C + ci0 + i) * K + co0;
-      if (g->first)
-        for (int c = 0; c < nr; c++) o[c] = a[c];
-      else
-        for (int c = 0; c < nr; c++) o[c] += a[c];
-    }
+    dw_tile(g->w.avx512, g->rows, ptr, ci0, g->z + q * g->rows * K + co0, K, nr, g->m + (q * C + ci0) * K + co0, K,
+            g->first);
   }
   free(ptr);
   return 0;
@@ -574,8 +567,7 @@ static void *alloc64(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 
  * side's channels (80 T / K + 80 T / C).
  */
 static int pays_filter(long C, long K, long T, long P, const conv_dims *d) {
-  if (!is_enabled() || cpu_isa() < ISA_AVX2) return 0;
-  if (d->kh != 3 || d->kw != 3 || d->sh != 1 || d->sw != 1 || d->dh != 1 || d->dw != 1) return 0;
+  if (!wino_geometry(d)) return 0;
   if (C % 8 != 0 || C < 16 || K < 16 || T < 32) return 0;
   if ((double)WQ * C * K * sizeof(float) > WG_M_MAX) return 0;
   const double wino = 36.0 * T + 80.0 * T / K + 80.0 * T / C;
